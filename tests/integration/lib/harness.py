@@ -1,0 +1,160 @@
+"""Shared helpers for integration tests: free loopback ports, processes we start (and end by
+PID only), HTTP and SIP probes. Every test imports this as `from harness import *`."""
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+P2P_BIN = os.environ.get("P2P_BIN", "")
+SOURCE_DIR = os.environ.get("P2P_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../../..")))
+
+_started = []  # Popen objects this test started; only these are ever signalled.
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", flush=True)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print(f"ok: {msg}", flush=True)
+
+
+def free_port(kind=socket.SOCK_STREAM, also_udp=True):
+    """A loopback port free for TCP (and UDP when also_udp) right now."""
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, kind)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if also_udp:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            finally:
+                u.close()
+        return port
+    fail("no free port")
+
+
+def temp_dir(prefix="p2p-it-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+class Proc:
+    """A process we started, with its output in a log file."""
+
+    def __init__(self, args, log_path, env=None, cwd=None):
+        self.args = [str(a) for a in args]
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.popen = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+                                      env=full_env, cwd=cwd, start_new_session=True)
+        self.pid = self.popen.pid
+        _started.append(self)
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout):
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout=5):
+        """SIGTERM, then SIGKILL after timeout. Returns the exit code."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            if self.wait(timeout) is None:
+                os.kill(self.pid, signal.SIGKILL)
+                self.wait(5)
+        return self.popen.returncode
+
+
+def start(args, name, workdir, env=None):
+    return Proc(args, os.path.join(workdir, f"{name}.log"), env=env)
+
+
+def _cleanup():
+    for p in _started:
+        try:
+            if p.alive():
+                os.kill(p.pid, signal.SIGKILL)
+                p.wait(5)
+        except ProcessLookupError:
+            pass
+
+
+atexit.register(_cleanup)
+
+
+def wait_until(pred, timeout, what, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(interval)
+    fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def tcp_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http_get(url, timeout=5):
+    """(status, body) for a GET; status 0 when the connection fails."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError):
+        return 0, ""
+
+
+def run(args, timeout=60, env=None, input=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, input=input)
+
+
+def sipp_options(target_port, workdir, transport="u1", calls=1, extra=()):
+    """Send OPTIONS with SIPp's bundled-scenario-free XML; returns the CompletedProcess."""
+    scenario = os.path.join(SOURCE_DIR, "tests/integration/scenarios/options.xml")
+    local = free_port()
+    args = ["sipp", "-sf", scenario, "-i", "127.0.0.1", "-p", str(local), "-t", transport,
+            "-m", str(calls), "-r", "50", "-timeout", "15", "-timeout_error", "-nostdin",
+            "-trace_err", "-error_file", os.path.join(workdir, "sipp-errors.log"),
+            f"127.0.0.1:{target_port}", *extra]
+    return run(args, timeout=60)
