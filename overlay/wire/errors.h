@@ -1,0 +1,29 @@
+#pragma once
+// What a decoder reports when the bytes are not a valid RELOAD structure. The peer turns it
+// into Error_Invalid_Message (or the more specific RFC 6940 §14.9 code in `reload_code`).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace p2psip::wire {
+
+enum class DecodeFailure : std::uint8_t {
+  kTruncated,        // a field or length runs past the bytes present
+  kTrailingBytes,    // a nested length left bytes unconsumed
+  kTooLarge,         // a length exceeds a named cap or the max message size
+  kBadValue,         // a field holds a value the RFC does not allow
+  kUnknownCritical,  // an unknown option/extension marked critical
+  kWrongOverlay,     // relo_token, version or overlay hash do not match
+};
+
+struct WireError {
+  DecodeFailure failure = DecodeFailure::kBadValue;
+  std::size_t offset = 0;  // where in the input the problem was found
+  std::string what;        // which field, for logs ("ForwardingHeader.via_list length")
+  std::uint16_t reload_code = 5;  // §14.9 ErrorCode to answer with; 5 = Error_Invalid_Message
+};
+
+const char* to_string(DecodeFailure f);
+
+}  // namespace p2psip::wire
