@@ -17,11 +17,22 @@ enum class DecodeFailure : std::uint8_t {
   kWrongOverlay,     // relo_token, version or overlay hash do not match
 };
 
+// RFC 6940 §14.9 ErrorCode values the decoders report. The full registry, for building
+// ErrorResponse bodies, is the bodies' business; these few are what a decode failure maps to.
+namespace errc {
+inline constexpr std::uint16_t kIncompatibleWithOverlay = 0x6;
+inline constexpr std::uint16_t kUnsupportedForwardingOption = 0x7;
+inline constexpr std::uint16_t kTtlExceeded = 0xA;
+inline constexpr std::uint16_t kMessageTooLarge = 0xB;
+inline constexpr std::uint16_t kUnknownExtension = 0xD;
+inline constexpr std::uint16_t kInvalidMessage = 0x14;
+}  // namespace errc
+
 struct WireError {
   DecodeFailure failure = DecodeFailure::kBadValue;
   std::size_t offset = 0;  // where in the input the problem was found
   std::string what;        // which field, for logs ("ForwardingHeader.via_list length")
-  std::uint16_t reload_code = 5;  // §14.9 ErrorCode to answer with; 5 = Error_Invalid_Message
+  std::uint16_t reload_code = errc::kInvalidMessage;  // §14.9 ErrorCode to answer with
 };
 
 const char* to_string(DecodeFailure f);

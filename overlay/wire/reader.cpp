@@ -69,7 +69,7 @@ Bytes Reader::opaque(int len_bytes, std::size_t max_len, const char* what) {
 
 std::string Reader::opaque_string(int len_bytes, std::size_t max_len, const char* what) {
   Reader body = sub(len_bytes, max_len, what);
-  return body.ok() ? to_string(body.data_) : std::string{};
+  return body.ok() ? p2psip::to_string(body.data_) : std::string{};
 }
 
 void Reader::expect_end(const char* what) {

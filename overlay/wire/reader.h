@@ -42,7 +42,8 @@ class Reader {
   std::string opaque_string(int len_bytes, std::size_t max_len, const char* what);
 
   // Records a failure found by the decoder itself (a bad enum value, say).
-  void fail(DecodeFailure f, const char* what, std::uint16_t reload_code = 5);
+  void fail(DecodeFailure f, const char* what,
+            std::uint16_t reload_code = errc::kInvalidMessage);
   // Fails with kTrailingBytes if anything is left (call at the end of a nested body).
   void expect_end(const char* what);
   // Propagates a nested reader's error into this one.
