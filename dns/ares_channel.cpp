@@ -1,0 +1,129 @@
+#include "dns/ares_channel.h"
+
+#include <arpa/nameser.h>
+
+namespace p2psip::dns {
+namespace {
+
+template <class Handle>
+void close_and_free(Handle* h) {
+  uv_close(reinterpret_cast<uv_handle_t*>(h),
+           [](uv_handle_t* x) { delete reinterpret_cast<Handle*>(x); });
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+AresChannel::AresChannel(uv_loop_t* loop) : loop_(loop) {}
+
+Expected<std::unique_ptr<AresChannel>, std::string> AresChannel::create(
+    uv_loop_t* loop, const ChannelOptions& options) {
+  std::unique_ptr<AresChannel> self(new AresChannel(loop));
+  if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
+    return unexpected(std::string("c-ares init: ") + ares_strerror(rc));
+  }
+  self->library_ = true;
+  ares_options opts{};
+  opts.flags = ARES_FLAG_NOSEARCH;
+  opts.timeout = static_cast<int>(options.timeout.count());
+  opts.tries = options.tries;
+  opts.sock_state_cb = &AresChannel::on_sock_state;
+  opts.sock_state_cb_data = self.get();
+  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+  if (int rc = ares_init_options(&self->channel_, &opts, mask); rc != ARES_SUCCESS) {
+    self->channel_ = nullptr;
+    return unexpected(std::string("c-ares channel: ") + ares_strerror(rc));
+  }
+  if (!options.servers.empty()) {
+    std::string csv = join(options.servers);
+    if (int rc = ares_set_servers_ports_csv(self->channel_, csv.c_str()); rc != ARES_SUCCESS) {
+      return unexpected("bad DNS server list '" + csv + "': " + ares_strerror(rc));
+    }
+  }
+  self->timer_ = new uv_timer_t;
+  uv_timer_init(loop, self->timer_);
+  self->timer_->data = self.get();
+  return self;
+}
+
+AresChannel::~AresChannel() {
+  // ares_destroy runs pending query callbacks (ARES_EDESTRUCTION) and the socket-state
+  // callback for every open socket, which closes the polls; close what is left after it.
+  if (channel_) ares_destroy(channel_);
+  for (auto& [fd, poll] : polls_) close_and_free(poll);
+  polls_.clear();
+  if (timer_) close_and_free(timer_);
+  if (library_) ares_library_cleanup();
+}
+
+void AresChannel::query(const std::string& name, int type, QueryCallback cb) {
+  auto* arg = new QueryCallback(std::move(cb));
+  ares_query(channel_, name.c_str(), ns_c_in, type, &AresChannel::on_answer, arg);
+  rearm_timer();
+}
+
+void AresChannel::on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+  std::unique_ptr<QueryCallback> cb(static_cast<QueryCallback*>(arg));
+  (*cb)(status, abuf, alen);
+}
+
+void AresChannel::on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
+  static_cast<AresChannel*>(data)->watch(fd, readable, writable);
+}
+
+void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
+  auto it = polls_.find(fd);
+  if (!readable && !writable) {
+    if (it != polls_.end()) {
+      close_and_free(it->second);  // before c-ares closes the fd (it calls us first)
+      polls_.erase(it);
+    }
+    return;
+  }
+  if (it == polls_.end()) {
+    auto* poll = new uv_poll_t;
+    if (uv_poll_init_socket(loop_, poll, fd) != 0) {
+      delete poll;
+      return;  // c-ares will time the query out
+    }
+    poll->data = this;
+    it = polls_.emplace(fd, poll).first;
+  }
+  int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
+  uv_poll_start(it->second, events, &AresChannel::on_poll);
+}
+
+void AresChannel::on_poll(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<AresChannel*>(handle->data);
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle), &fd) != 0) return;
+  bool err = status < 0;  // let c-ares read the error off the socket
+  ares_socket_t r = (err || (events & UV_READABLE)) ? fd : ARES_SOCKET_BAD;
+  ares_socket_t w = (err || (events & UV_WRITABLE)) ? fd : ARES_SOCKET_BAD;
+  ares_process_fd(self->channel_, r, w);
+  self->rearm_timer();
+}
+
+void AresChannel::on_timer(uv_timer_t* handle) {
+  auto* self = static_cast<AresChannel*>(handle->data);
+  ares_process_fd(self->channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  self->rearm_timer();
+}
+
+void AresChannel::rearm_timer() {
+  timeval tv{};
+  if (ares_timeout(channel_, nullptr, &tv) == nullptr) {
+    uv_timer_stop(timer_);
+    return;
+  }
+  auto ms = static_cast<std::uint64_t>(tv.tv_sec) * 1000 +
+            static_cast<std::uint64_t>((tv.tv_usec + 999) / 1000);
+  uv_timer_start(timer_, &AresChannel::on_timer, ms, 0);
+}
+
+}  // namespace p2psip::dns

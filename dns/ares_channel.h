@@ -1,0 +1,58 @@
+#pragma once
+// RAII owner of one c-ares channel driven by a libuv loop (DESIGN §5): the socket-state
+// callback watches each c-ares socket with its own uv_poll_t, one uv_timer_t is re-armed from
+// ares_timeout() after every call into c-ares. uv handles are heap objects freed in their close
+// callbacks, so they may outlive this object while the loop finishes closing them.
+
+#include <ares.h>
+#include <uv.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/expected.h"
+
+namespace p2psip::dns {
+
+struct ChannelOptions {
+  std::vector<std::string> servers;              // "ADDR:PORT" ([v6]:port); empty: resolv.conf
+  std::chrono::milliseconds timeout{1000};       // first try; c-ares backs off on later tries
+  int tries = 2;
+};
+
+class AresChannel {
+ public:
+  // (status, raw answer or null, length). Called on the loop thread; also with
+  // ARES_EDESTRUCTION when the channel is destroyed with the query pending.
+  using QueryCallback = std::function<void(int status, const unsigned char* abuf, int alen)>;
+
+  static Expected<std::unique_ptr<AresChannel>, std::string> create(uv_loop_t* loop,
+                                                                    const ChannelOptions& options);
+  ~AresChannel();
+  AresChannel(const AresChannel&) = delete;
+  AresChannel& operator=(const AresChannel&) = delete;
+
+  // Class IN query without search domains. Never blocks.
+  void query(const std::string& name, int type, QueryCallback cb);
+
+ private:
+  explicit AresChannel(uv_loop_t* loop);
+  static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable);
+  static void on_poll(uv_poll_t* handle, int status, int events);
+  static void on_timer(uv_timer_t* handle);
+  static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int alen);
+  void watch(ares_socket_t fd, int readable, int writable);
+  void rearm_timer();
+
+  uv_loop_t* loop_;
+  ares_channel channel_ = nullptr;
+  bool library_ = false;
+  uv_timer_t* timer_ = nullptr;
+  std::unordered_map<ares_socket_t, uv_poll_t*> polls_;
+};
+
+}  // namespace p2psip::dns
