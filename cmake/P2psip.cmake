@@ -1,7 +1,7 @@
 # Shared build rules: warnings, sanitizers, and the helpers every module uses.
 
 set(P2PSIP_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+    -Wcast-align -Wunused -Woverloaded-virtual -Wformat=2)
 
 if(P2PSIP_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
@@ -33,6 +33,7 @@ function(p2psip_unit_test name)
     P2PSIP_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+  add_dependencies(unit_tests ${name})
 endfunction()
 
 # p2psip_integration_test(NAME SCRIPT [TIMEOUT s] [LABELS ...]) : a Python script under

@@ -1,12 +1,36 @@
+// `p2psip gateway`: the edge super-peer.
+
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <memory>
+
 #include "gateway/cli/command.h"
+#include "gateway/cli/schema_flags.h"
+#include "gateway/config/gateway_config.h"
+#include "gateway/runtime/gateway_process.h"
 
 namespace p2psip::cli {
 
 void add_gateway_command(CLI::App& root, Action& selected) {
-  auto* cmd = root.add_subcommand("gateway", "Run the P2PSIP gateway");
-  cmd->callback([&selected] { selected = [] { return 0; }; });
+  auto* cmd = root.add_subcommand(
+      "gateway",
+      "Run the P2PSIP gateway: SIP on UDP/TCP, RELOAD overlay peer, metrics.\n"
+      "Each option can also be set in the YAML file (key with '_') or as P2PSIP_<KEY>;\n"
+      "flags override the environment, which overrides the file.");
+  auto flags = std::make_shared<SchemaFlags>();
+  flags->add_to(*cmd, config::gateway_schema());
+  cmd->callback([&selected, flags] {
+    selected = [flags]() -> int {
+      auto settings = load_or_report(config::gateway_schema(), *flags);
+      if (!settings) return runtime::kExitConfigError;
+      if (flags->print_config()) {
+        std::fputs(config::render_yaml(*settings, config::gateway_schema()).c_str(), stdout);
+        return runtime::kExitOk;
+      }
+      return runtime::run_gateway(config::to_gateway_config(*settings));
+    };
+  });
 }
 
 }  // namespace p2psip::cli

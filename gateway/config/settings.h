@@ -1,0 +1,76 @@
+#pragma once
+// Layered configuration: embedded defaults < YAML file < P2PSIP_* environment < flags.
+// A schema names every key once; the YAML key, the environment variable and the flag are
+// derived from it (sip_listen, P2PSIP_SIP_LISTEN, --sip-listen). Pure: text and maps in,
+// validated settings or one ConfigError out.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+
+namespace p2psip::config {
+
+enum class Source { kDefault, kFile, kEnv, kFlag };
+const char* to_string(Source s);
+
+struct KeySpec {
+  std::string name;  // YAML spelling, snake_case
+  std::string help;
+  std::vector<std::string> defaults;
+  bool repeatable = false;
+  // Returns what is wrong with one value, or nothing when it is fine.
+  std::function<std::optional<std::string>(const std::string&)> check;
+};
+
+using Schema = std::vector<KeySpec>;
+
+std::string env_name(const std::string& key);   // sip_listen -> P2PSIP_SIP_LISTEN
+std::string flag_name(const std::string& key);  // sip_listen -> sip-listen
+
+// The one environment variable that is not a key: the config file path.
+inline constexpr const char* kConfigFileEnv = "P2PSIP_CONFIG";
+
+struct ConfigError {
+  std::string key;      // the key (or "config" for the file itself)
+  std::string message;  // what is wrong, with the origin of the value
+  std::string to_string() const { return "config error: " + key + ": " + message; }
+};
+
+// Raw values from one source, before validation.
+using Layer = std::map<std::string, std::vector<std::string>>;
+
+// origin names the file in messages. Unknown keys and wrong shapes are errors.
+Expected<Layer, ConfigError> layer_from_yaml(const std::string& yaml_text,
+                                             const std::string& origin, const Schema& schema);
+// Only P2PSIP_* variables are looked at; lists are comma-separated.
+Expected<Layer, ConfigError> layer_from_env(const std::map<std::string, std::string>& env,
+                                            const Schema& schema);
+
+class Settings {
+ public:
+  struct Value {
+    std::vector<std::string> items;
+    Source source = Source::kDefault;
+  };
+
+  const std::string& get(const std::string& key) const;  // first item, "" when unset
+  const std::vector<std::string>& list(const std::string& key) const;
+  Source source(const std::string& key) const;
+  void set(const std::string& key, Value v) { values_[key] = std::move(v); }
+
+ private:
+  std::map<std::string, Value> values_;
+};
+
+// Applies the layers in order of precedence and validates every value with its key's check.
+Expected<Settings, ConfigError> resolve_settings(const Schema& schema, const Layer& file,
+                                                 const Layer& env, const Layer& flags);
+
+// The effective settings as YAML that --config accepts, each line commented with its source.
+std::string render_yaml(const Settings& settings, const Schema& schema);
+
+}  // namespace p2psip::config

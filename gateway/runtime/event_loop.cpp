@@ -1,0 +1,98 @@
+#include "gateway/runtime/event_loop.h"
+
+#include <sofia-sip/su.h>
+
+#include <csignal>
+
+namespace p2psip::runtime {
+
+SofiaLibrary::SofiaLibrary() { su_init(); }
+SofiaLibrary::~SofiaLibrary() { su_deinit(); }
+
+Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
+  std::unique_ptr<EventLoop> self(new EventLoop());
+  if (int rc = uv_loop_init(&self->uv_); rc != 0) {
+    return unexpected(std::string("uv_loop_init: ") + uv_strerror(rc));
+  }
+  self->uv_initialized_ = true;
+  self->root_ = su_root_create(nullptr);
+  if (!self->root_) return unexpected(std::string("su_root_create failed"));
+  if (su_wait_create(&self->wait_, uv_backend_fd(&self->uv_), SU_WAIT_IN) != 0) {
+    return unexpected(std::string("su_wait_create on the uv backend fd failed"));
+  }
+  self->wait_index_ = su_root_register(self->root_, &self->wait_, &EventLoop::on_uv_readable,
+                                       self.get(), su_pri_normal);
+  if (self->wait_index_ < 0) return unexpected(std::string("su_root_register failed"));
+  self->timer_ = su_timer_create(su_root_task(self->root_), 0);
+  if (!self->timer_) return unexpected(std::string("su_timer_create failed"));
+  su_root_add_prepoll(self->root_, &EventLoop::on_prepoll, self.get());
+
+  for (auto [handle, sig] : {std::pair{&self->sigterm_, SIGTERM}, std::pair{&self->sigint_, SIGINT}}) {
+    uv_signal_init(&self->uv_, handle);
+    handle->data = self.get();
+    // Kept referenced: uv_run() polls nothing at all while the loop has no live handle.
+    uv_signal_start(handle, &EventLoop::on_uv_signal, sig);
+  }
+  return self;
+}
+
+EventLoop::~EventLoop() {
+  // Sofia first: its epoll still watches uv's backend fd, which uv_loop_close() closes.
+  if (root_) {
+    su_root_remove_prepoll(root_);
+    if (timer_) su_timer_destroy(timer_);
+    if (wait_index_ >= 0) su_root_deregister(root_, wait_index_);
+    su_root_destroy(root_);
+  }
+  if (uv_initialized_) {
+    // Close our handles, let every close callback run, then close the loop.
+    for (uv_signal_t* s : {&sigterm_, &sigint_}) {
+      auto* h = reinterpret_cast<uv_handle_t*>(s);
+      if (h->loop && !uv_is_closing(h)) uv_close(h, nullptr);
+    }
+    while (uv_run(&uv_, UV_RUN_NOWAIT) != 0) {
+    }
+    uv_loop_close(&uv_);
+  }
+}
+
+int EventLoop::run() {
+  pump();
+  su_root_run(root_);
+  return stop_signal_;
+}
+
+void EventLoop::stop() { su_root_break(root_); }
+
+void EventLoop::pump() {
+  uv_run(&uv_, UV_RUN_NOWAIT);
+  // A loop with nothing alive reports timeout 0; that must not become a busy timer.
+  int timeout = uv_loop_alive(&uv_) ? uv_backend_timeout(&uv_) : -1;
+  if (timeout < 0) {
+    su_timer_reset(timer_);
+  } else {
+    su_timer_set_interval(timer_, &EventLoop::on_timer, this, timeout);
+  }
+}
+
+int EventLoop::on_uv_readable(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg) {
+  static_cast<EventLoop*>(arg)->pump();
+  return 0;
+}
+
+void EventLoop::on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
+  static_cast<EventLoop*>(arg)->pump();
+}
+
+void EventLoop::on_prepoll(su_prepoll_magic_t* arg, su_root_t*) {
+  static_cast<EventLoop*>(arg)->pump();
+}
+
+void EventLoop::on_uv_signal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  self->stop_signal_ = signum;
+  if (self->on_signal_) self->on_signal_(signum);
+  self->stop();
+}
+
+}  // namespace p2psip::runtime

@@ -1,0 +1,88 @@
+#include "gateway/runtime/gateway_process.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "gateway/runtime/event_loop.h"
+#include "gateway/runtime/logging.h"
+#include "gateway/sip/sip_agent.h"
+#include "gateway/version.h"
+#include "metrics/http_server.h"
+#include "metrics/metrics.h"
+
+namespace p2psip::runtime {
+
+namespace {
+
+std::string status_json(const config::GatewayConfig& c, long long started_at) {
+  return std::string("{\"version\":\"") + P2PSIP_VERSION + "\",\"role\":\"gateway\"" +
+         ",\"overlay\":\"" + c.overlay + "\",\"sip_listen\":\"" + c.sip_listen.to_string() +
+         "\",\"started_at\":" + std::to_string(started_at) + "}";
+}
+
+bool ensure_data_dir(const std::string& dir, std::string& problem) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    problem = "cannot create '" + dir + "': " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_gateway(const config::GatewayConfig& config) {
+  auto log = make_logger("gateway", config.log_level);
+  std::string problem;
+  if (!ensure_data_dir(config.data_dir, problem)) {
+    std::fprintf(stderr, "config error: data_dir: %s\n", problem.c_str());
+    return kExitConfigError;
+  }
+  log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
+            config.data_dir);
+
+  metrics::Metrics metrics(P2PSIP_VERSION);
+  metrics::HealthState health;
+  metrics::StatusBoard status;
+  auto http = metrics::HttpServer::start(config.metrics_listen.host, config.metrics_listen.port,
+                                         metrics, health, status);
+  if (!http) {
+    log->error("{}", http.error());
+    return kExitRuntimeError;
+  }
+  log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
+
+  SofiaLibrary sofia;
+  auto loop = EventLoop::create();
+  if (!loop) {
+    log->error("event loop: {}", loop.error());
+    return kExitRuntimeError;
+  }
+  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, metrics.sip,
+                                  make_logger("sip", config.log_level));
+  if (!sip) {
+    log->error("{}", sip.error());
+    return kExitRuntimeError;
+  }
+  health.sip_listening = true;
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  status.publish(status_json(config, std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+
+  (*loop)->on_stop_signal([&](int sig) {
+    log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    health.sip_listening = false;
+  });
+  (*loop)->run();
+
+  sip->reset();  // stop SIP before the loop it lives on
+  loop->reset();
+  log->debug("SIP and event loop stopped; closing the metrics port");
+  http->reset();
+  log->info("stopped cleanly");
+  return kExitOk;
+}
+
+}  // namespace p2psip::runtime

@@ -1,0 +1,122 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "metrics/process_collector.h"
+
+namespace p2psip::metrics {
+
+namespace {
+
+constexpr std::array<const char*, 6> kCodeClasses = {"1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
+constexpr std::array<const char*, 4> kDnsTypes = {"NAPTR", "SRV", "A", "AAAA"};
+constexpr std::array<const char*, 6> kDnsResults = {"ok",       "nxdomain", "nodata",
+                                                    "servfail", "timeout",  "error"};
+
+std::size_t code_class_index(int status) {
+  int cls = status / 100;
+  return cls >= 1 && cls <= 6 ? static_cast<std::size_t>(cls - 1) : 5;
+}
+
+void fill_code_classes(prometheus::Family<prometheus::Counter>& family,
+                       std::array<prometheus::Counter*, 6>& out) {
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = &family.Add({{"code_class", kCodeClasses[i]}});
+}
+
+}  // namespace
+
+SipMetrics::SipMetrics(prometheus::Registry& registry) {
+  auto& requests = prometheus::BuildCounter()
+                       .Name("p2psip_sip_requests_received_total")
+                       .Help("SIP requests received, by method")
+                       .Register(registry);
+  for (std::size_t i = 0; i < kSipMethods.size(); ++i) {
+    requests_[i] = &requests.Add({{"method", std::string(kSipMethods[i])}});
+  }
+  requests_.back() = &requests.Add({{"method", "other"}});
+  fill_code_classes(prometheus::BuildCounter()
+                        .Name("p2psip_sip_responses_sent_total")
+                        .Help("SIP responses sent by the gateway, by status class")
+                        .Register(registry),
+                    responses_sent_);
+  fill_code_classes(prometheus::BuildCounter()
+                        .Name("p2psip_sip_responses_received_total")
+                        .Help("SIP responses received from downstream, by status class")
+                        .Register(registry),
+                    responses_received_);
+}
+
+void SipMetrics::request_received(std::string_view method) {
+  for (std::size_t i = 0; i < kSipMethods.size(); ++i) {
+    if (kSipMethods[i] == method) return requests_[i]->Increment();
+  }
+  requests_.back()->Increment();
+}
+
+void SipMetrics::response_sent(int status) { responses_sent_[code_class_index(status)]->Increment(); }
+
+void SipMetrics::response_received(int status) {
+  responses_received_[code_class_index(status)]->Increment();
+}
+
+DnsMetrics::DnsMetrics(prometheus::Registry& registry) {
+  auto& queries = prometheus::BuildCounter()
+                      .Name("p2psip_dns_queries_total")
+                      .Help("DNS queries sent for RFC 3263 resolution, by type and result")
+                      .Register(registry);
+  for (std::size_t t = 0; t < kDnsTypes.size(); ++t) {
+    for (std::size_t r = 0; r < kDnsResults.size(); ++r) {
+      queries_[t][r] = &queries.Add({{"type", kDnsTypes[t]}, {"result", kDnsResults[r]}});
+    }
+  }
+  cache_hits_ = &prometheus::BuildCounter()
+                     .Name("p2psip_dns_cache_hits_total")
+                     .Help("DNS lookups answered from the resolver cache")
+                     .Register(registry)
+                     .Add({});
+  auto& duration = prometheus::BuildHistogram()
+                       .Name("p2psip_dns_resolution_duration_seconds")
+                       .Help("Time to resolve a SIP URI to its ordered targets (RFC 3263)")
+                       .Register(registry);
+  const prometheus::Histogram::BucketBoundaries buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                           0.025,  0.05,  0.1,    0.25,  0.5,
+                                                           1,      2.5,   5};
+  resolution_ok_ = &duration.Add({{"result", "ok"}}, buckets);
+  resolution_failed_ = &duration.Add({{"result", "failed"}}, buckets);
+}
+
+void DnsMetrics::query(DnsQueryType type, DnsQueryResult result) {
+  queries_[static_cast<std::size_t>(type)][static_cast<std::size_t>(result)]->Increment();
+}
+
+void DnsMetrics::cache_hit() { cache_hits_->Increment(); }
+
+void DnsMetrics::resolution(double seconds, bool ok) {
+  (ok ? resolution_ok_ : resolution_failed_)->Observe(seconds);
+}
+
+Metrics::Metrics(std::string_view version)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      sip(*registry_),
+      dns(*registry_),
+      process_(std::make_shared<ProcessCollector>()) {
+  prometheus::BuildGauge()
+      .Name("p2psip_build_info")
+      .Help("Build information; the value is always 1")
+      .Register(*registry_)
+      .Add({{"version", std::string(version)}})
+      .Set(1);
+}
+
+std::string Metrics::serialize() const {
+  auto families = registry_->Collect();
+  auto process = process_->Collect();
+  families.insert(families.end(), process.begin(), process.end());
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace p2psip::metrics

@@ -1,0 +1,77 @@
+#pragma once
+// Every metric family of p2psip is defined in metrics.cpp, in one place. Modules get a typed
+// struct by reference and increment pre-created series; nothing is looked up by name on the
+// hot path, and no label takes an unbounded value (no AoRs, no Call-IDs).
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace p2psip::metrics {
+
+// SIP request methods we count by name; anything else is counted as "other".
+inline constexpr std::array<std::string_view, 14> kSipMethods = {
+    "INVITE", "ACK",    "BYE",     "CANCEL", "OPTIONS", "REGISTER", "MESSAGE",
+    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "PRACK",   "UPDATE",   "REFER"};
+
+class SipMetrics {
+ public:
+  explicit SipMetrics(prometheus::Registry& registry);
+  void request_received(std::string_view method);
+  void response_sent(int status);
+  void response_received(int status);
+
+ private:
+  std::array<prometheus::Counter*, kSipMethods.size() + 1> requests_{};
+  std::array<prometheus::Counter*, 6> responses_sent_{};
+  std::array<prometheus::Counter*, 6> responses_received_{};
+};
+
+// Label values for p2psip_dns_queries_total.
+enum class DnsQueryType { kNaptr, kSrv, kA, kAaaa };
+enum class DnsQueryResult { kOk, kNxdomain, kNodata, kServfail, kTimeout, kError };
+
+class DnsMetrics {
+ public:
+  explicit DnsMetrics(prometheus::Registry& registry);
+  void query(DnsQueryType type, DnsQueryResult result);
+  void cache_hit();
+  void resolution(double seconds, bool ok);
+
+ private:
+  std::array<std::array<prometheus::Counter*, 6>, 4> queries_{};
+  prometheus::Counter* cache_hits_ = nullptr;
+  prometheus::Histogram* resolution_ok_ = nullptr;
+  prometheus::Histogram* resolution_failed_ = nullptr;
+};
+
+// The registry plus every module's struct. One per process, owned by main and handed down.
+class Metrics {
+  // Declared first: constructed before the module structs that register into it.
+  std::shared_ptr<prometheus::Registry> registry_;
+
+ public:
+  explicit Metrics(std::string_view version);
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+  // The text exposition format of everything registered, process_* included.
+  std::string serialize() const;
+
+  SipMetrics sip;
+  DnsMetrics dns;
+
+ private:
+  std::shared_ptr<prometheus::Collectable> process_;
+};
+
+}  // namespace p2psip::metrics

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets everything up on Debian 12 and runs every test: unit and integration tests (ctest),
+# the unit tests again under ASan+UBSan, and each fuzz target for a bounded time.
+#   FUZZ_SECONDS=N (default 20) sets the per-target fuzz time; FUZZ_SECONDS=0 skips fuzzing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+step() { echo; echo "==== $* ($(date +%T))"; }
+
+step "installing dependencies"
+./scripts/install-deps.sh
+
+step "build (warnings on)"
+BUILD_DIR=build ./scripts/build.sh
+
+step "ctest: unit and integration tests"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
+
+step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DP2PSIP_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs" --target unit_tests
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+
+if [ "${FUZZ_SECONDS:-20}" != "0" ]; then
+  step "fuzzing each target for ${FUZZ_SECONDS:-20}s"
+  ./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+fi
+step "all tests passed"

@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "metrics/metrics.h"
+#include "metrics/process_collector.h"
+
+using namespace p2psip::metrics;
+
+TEST_CASE("SIP counters land in their labelled series") {
+  Metrics m("1.2.3");
+  m.sip.request_received("OPTIONS");
+  m.sip.request_received("OPTIONS");
+  m.sip.request_received("FOOBAR");  // unknown methods never become labels
+  m.sip.response_sent(200);
+  m.sip.response_sent(404);
+  m.sip.response_sent(999);
+  std::string text = m.serialize();
+  CHECK(text.find("p2psip_sip_requests_received_total{method=\"OPTIONS\"} 2") != std::string::npos);
+  CHECK(text.find("p2psip_sip_requests_received_total{method=\"other\"} 1") != std::string::npos);
+  CHECK(text.find("FOOBAR") == std::string::npos);
+  CHECK(text.find("p2psip_sip_responses_sent_total{code_class=\"2xx\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_sip_responses_sent_total{code_class=\"4xx\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_sip_responses_sent_total{code_class=\"6xx\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_build_info{version=\"1.2.3\"} 1") != std::string::npos);
+  CHECK(text.find("process_resident_memory_bytes") != std::string::npos);
+}
+
+TEST_CASE("DNS metrics") {
+  Metrics m("x");
+  m.dns.query(DnsQueryType::kSrv, DnsQueryResult::kNxdomain);
+  m.dns.cache_hit();
+  m.dns.resolution(0.002, true);
+  std::string text = m.serialize();
+  CHECK(text.find("p2psip_dns_queries_total{result=\"nxdomain\",type=\"SRV\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_dns_cache_hits_total 1") != std::string::npos);
+  CHECK(text.find("p2psip_dns_resolution_duration_seconds_count{result=\"ok\"} 1") != std::string::npos);
+}
+
+TEST_CASE("parse_proc_stat reads the fields after a command name with spaces") {
+  // pid (comm) state ppid ... utime(14)=250 stime(15)=50 ... starttime(22)=1000 vsize(23) rss(24)
+  std::string stat =
+      "4242 (p2p sip (x)) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 3 0 1000 123456789 300 rest";
+  ProcessSample s;
+  REQUIRE(parse_proc_stat(stat, 100, 4096, 1'700'000'000, s));
+  CHECK(s.cpu_seconds == doctest::Approx(3.0));
+  CHECK(s.start_time_seconds == doctest::Approx(1'700'000'010.0));
+  CHECK(s.virtual_bytes == doctest::Approx(123456789.0));
+  CHECK(s.resident_bytes == doctest::Approx(300.0 * 4096));
+  CHECK_FALSE(parse_proc_stat("garbage", 100, 4096, 0, s));
+}
