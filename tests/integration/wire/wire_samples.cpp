@@ -36,6 +36,17 @@ int write_hex() {
 
 int write_message_corpus(const std::string& dir) {
   for (const Sample& s : all_samples()) write_file(dir + "/" + s.name + ".bin", s.bytes);
+  // Small unsigned messages exercising the rarer envelope fields.
+  Message m = all_samples().front().message;
+  m.security = SecurityBlock{};
+  m.security.signature.identity = SignerIdentity{};  // none(3)
+  m.header.via_list = {Destination::compressed(0x8001), Destination::opaque(Bytes(3))};
+  m.header.destination_list.push_back(Destination::resource(ResourceId{Bytes(16)}));
+  m.header.options = {ForwardingOption{1, kResponseCopy, Bytes(2)}};
+  m.contents.extensions = {MessageExtension{1, true, Bytes(4)}, MessageExtension{9, false, {}}};
+  auto small = encode_message(m);
+  if (!small) return 1;
+  write_file(dir + "/small_options_extensions.bin", *small);
   return 0;
 }
 
