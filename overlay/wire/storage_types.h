@@ -173,7 +173,9 @@ StoredMetaData decode_stored_meta_data(Reader& r, DataModel model);
 Expected<StoredData, WireError> decode_stored_data(ByteView in, DataModel model);
 
 // The bytes a stored-data signature covers (§7.1): resource_id || kind || storage_time ||
-// StoredDataValue || SignerIdentity. resource_id is the raw ID bytes (no length prefix).
+// StoredDataValue || SignerIdentity. §7.1 does not say whether resource_id keeps its
+// opaque<0..2^8-1> length byte; it is the raw ID bytes here (like overlay and transaction_id
+// in the message signature input). Revisit if an interop peer disagrees.
 Bytes stored_data_signature_input(const ResourceId& resource, KindId kind,
                                   const StoredData& data);
 
