@@ -1,0 +1,151 @@
+#include "overlay/link/link_manager.h"
+
+#include "overlay/link/uv_util.h"
+
+namespace p2psip::link {
+
+void on_new_connection(uv_stream_t* server, int status) {
+  auto* manager = static_cast<LinkManager*>(server->data);
+  if (manager == nullptr || status < 0) return;
+  manager->accept(server);
+}
+
+void on_tick(uv_timer_t* timer) {
+  if (auto* manager = static_cast<LinkManager*>(timer->data)) manager->tick();
+}
+
+LinkManager::LinkManager(uv_loop_t* loop, security::SslCtxPtr ctx, LinkConfig config,
+                         LinkObserver& observer)
+    : loop_(loop),
+      ctx_(std::move(ctx)),
+      config_(std::move(config)),
+      observer_(observer),
+      read_buffer_(std::make_unique<std::array<char, 64 * 1024>>()) {
+  timer_ = new uv_timer_t{};
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+  auto period = static_cast<std::uint64_t>(std::max<std::int64_t>(1, config_.tick_interval.count()));
+  uv_timer_start(timer_, on_tick, period, period);
+  uv_unref(as_handle(timer_));  // the timer alone does not keep the loop running
+}
+
+Expected<std::unique_ptr<LinkManager>, std::string> LinkManager::create(
+    uv_loop_t* loop, LinkConfig config, LinkObserver& observer,
+    const security::Certificate& cert, const security::PrivateKey& key,
+    std::span<const security::RootCertificate> roots) {
+  auto ctx = security::make_tls_context(cert, key, roots);
+  if (!ctx) return unexpected(ctx.error());
+  return std::make_unique<LinkManager>(loop, std::move(ctx).value(), std::move(config), observer);
+}
+
+LinkManager::~LinkManager() {
+  for (auto& [id, connection] : links_) connection->abandon();
+  links_.clear();
+  for (uv_tcp_t* listener : listeners_) close_and_delete(listener);
+  close_and_delete(timer_);
+}
+
+uv_buf_t LinkManager::read_buffer() {
+  return uv_buf_init(read_buffer_->data(), static_cast<unsigned>(read_buffer_->size()));
+}
+
+Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
+                                                         std::uint16_t port) {
+  auto addr = make_sockaddr(ip, port);
+  if (!addr) return unexpected("not an IP address: " + std::string(ip));
+  auto* tcp = new uv_tcp_t{};
+  uv_tcp_init(loop_, tcp);
+  tcp->data = this;
+  int rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*addr), 0);
+  if (rc == 0) rc = uv_listen(as_stream(tcp), 128, on_new_connection);
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  if (rc == 0) rc = uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+  if (rc < 0) {
+    close_and_delete(tcp);
+    return unexpected("cannot listen on " + std::string(ip) + ":" + std::to_string(port) +
+                      ": " + uv_message(rc));
+  }
+  listeners_.push_back(tcp);
+  return to_ip_address_port(bound).port;
+}
+
+void LinkManager::accept(uv_stream_t* server) {
+  auto* tcp = new uv_tcp_t{};
+  uv_tcp_init(loop_, tcp);
+  if (uv_accept(server, as_stream(tcp)) < 0) {
+    close_and_delete(tcp);
+    return;
+  }
+  if (links_.size() >= config_.max_links) {
+    counters_.count(LinkError::kTooManyLinks);
+    close_and_delete(tcp);
+    return;
+  }
+  uv_tcp_nodelay(tcp, 1);
+  LinkId id = next_id();
+  auto& connection = links_[id];
+  connection = std::make_unique<Connection>(host(), id, tcp, false, std::nullopt);
+  connection->start_accepted();  // may fail and schedule its own removal
+}
+
+Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uint16_t port,
+                                                   std::optional<wire::NodeId> expected) {
+  auto addr = make_sockaddr(ip, port);
+  if (!addr) return unexpected("not an IP address: " + std::string(ip));
+  auto* tcp = new uv_tcp_t{};
+  uv_tcp_init(loop_, tcp);
+  uv_tcp_nodelay(tcp, 1);
+  LinkId id = next_id();
+  auto connection = std::make_unique<Connection>(host(), id, tcp, true, expected);
+  int rc = connection->connect(*addr);
+  if (rc < 0) return unexpected("cannot connect: " + uv_message(rc));  // abandons the handle
+  links_.emplace(id, std::move(connection));
+  return id;
+}
+
+Connection* LinkManager::find(LinkId link) const {
+  auto it = links_.find(link);
+  return it == links_.end() ? nullptr : it->second.get();
+}
+
+Expected<void, SendError> LinkManager::send(LinkId link, ByteView message) {
+  Connection* connection = find(link);
+  if (connection == nullptr) return unexpected(SendError::kUnknownLink);
+  auto sent = connection->send(message);
+  if (!sent) ++counters_.send_refused;
+  return sent;
+}
+
+void LinkManager::close(LinkId link) {
+  if (Connection* connection = find(link)) connection->close();
+}
+
+std::optional<LinkInfo> LinkManager::info(LinkId link) const {
+  Connection* connection = find(link);
+  if (connection == nullptr) return std::nullopt;
+  return connection->info();
+}
+
+std::vector<LinkId> LinkManager::links() const {
+  std::vector<LinkId> out;
+  for (const auto& [id, connection] : links_) {
+    if (connection->state() != Connection::State::kClosed) out.push_back(id);
+  }
+  return out;
+}
+
+void LinkManager::connection_closed(LinkId id) { links_.erase(id); }
+
+void LinkManager::tick() {
+  // Callbacks may open or close links: walk a snapshot of the ids.
+  std::vector<LinkId> ids;
+  ids.reserve(links_.size());
+  for (const auto& [id, connection] : links_) ids.push_back(id);
+  Micros now = monotonic_now();
+  for (LinkId id : ids) {
+    if (Connection* connection = find(id)) connection->tick(now);
+  }
+}
+
+}  // namespace p2psip::link
