@@ -29,7 +29,7 @@ Expected<std::unique_ptr<AresChannel>, std::string> AresChannel::create(
   }
   self->library_ = true;
   ares_options opts{};
-  opts.flags = ARES_FLAG_NOSEARCH;
+  opts.flags = ARES_FLAG_NOSEARCH | (options.failover_on_servfail ? 0 : ARES_FLAG_NOCHECKRESP);
   opts.timeout = static_cast<int>(options.timeout.count());
   opts.tries = options.tries;
   opts.sock_state_cb = &AresChannel::on_sock_state;

@@ -22,6 +22,10 @@ struct ChannelOptions {
   std::vector<std::string> servers;              // "ADDR:PORT" ([v6]:port); empty: resolv.conf
   std::chrono::milliseconds timeout{1000};       // first try; c-ares backs off on later tries
   int tries = 2;
+  // false (default): a SERVFAIL/REFUSED answer is final and reported as such
+  // (ARES_FLAG_NOCHECKRESP). true: c-ares tries the next server, but when all fail it reports
+  // only "Could not contact DNS servers" (c-ares 1.18 behaviour).
+  bool failover_on_servfail = false;
 };
 
 class AresChannel {

@@ -27,6 +27,7 @@ struct Resolver::Resolution {
   Millis started;
   Millis deadline;
   std::string host;
+  std::string error_detail;  // c-ares text of the last query that failed with "error"
 };
 
 Resolver::Resolver(uv_loop_t* loop, ResolverConfig config, const Clock& clock,
@@ -45,7 +46,8 @@ Resolver::Resolver(uv_loop_t* loop, ResolverConfig config, const Clock& clock,
 Expected<std::unique_ptr<Resolver>, std::string> Resolver::create(
     uv_loop_t* loop, ResolverConfig config, const Clock& clock, ResolverObserver* observer) {
   std::unique_ptr<Resolver> self(new Resolver(loop, std::move(config), clock, observer));
-  ChannelOptions copts{self->config_.servers, self->config_.query_timeout, self->config_.tries};
+  ChannelOptions copts{self->config_.servers, self->config_.query_timeout, self->config_.tries,
+                       self->config_.failover_on_servfail};
   auto channel = AresChannel::create(loop, copts);
   if (!channel) return unexpected(channel.error());
   self->channel_ = std::move(*channel);
@@ -85,15 +87,17 @@ Resolver::Id Resolver::resolve(std::string_view uri, Callback callback) {
       now + config_.resolution_timeout, std::move(host)});
   deadlines_.emplace(r->deadline, id);
   active_.emplace(id, std::move(r));
-  arm_deadline();
   advance(id);
+  if (active_.count(id)) arm_deadline();  // answered from the cache: no timer needed
   return id;
 }
 
 void Resolver::cancel(Id id) {
   if (auto it = active_.find(id); it != active_.end()) {
+    bool earliest = deadlines_.begin()->second == id;
     deadlines_.erase({it->second->deadline, id});
     active_.erase(it);
+    if (earliest) arm_deadline();
   }
   std::erase_if(ready_, [id](const auto& r) { return r.first == id; });
 }
@@ -146,6 +150,9 @@ void Resolver::on_answer(const Query& q, int status, const unsigned char* abuf, 
   for (Id id : node.mapped()) {
     auto it = active_.find(id);
     if (it == active_.end()) continue;  // cancelled or timed out: the answer is only cached
+    if (answer.result == QueryResult::error) {
+      it->second->error_detail = "(" + ares_status_text(status) + ")";
+    }
     it->second->plan.on_answer(q, answer);
     advance(id);
   }
@@ -157,12 +164,16 @@ void Resolver::complete(Id id, ResolveResult result) {
   Resolution& r = *it->second;
   if (!result && result.error().kind == ResolveError::Kind::timeout) {
     result = unexpected(timeout_error(r.host));
+  } else if (!result && result.error().kind == ResolveError::Kind::error) {
+    result = unexpected(ResolveError{ResolveError::Kind::error, r.host, r.error_detail});
   }
   std::chrono::duration<double> took = clock_.monotonic() - r.started;
   observer_->on_resolution(took.count(), result.has_value());
   ready_.emplace_back(id, std::pair{std::move(r.callback), std::move(result)});
+  bool earliest = !deadlines_.empty() && deadlines_.begin()->second == id;
   deadlines_.erase({r.deadline, id});
   active_.erase(it);
+  if (earliest) arm_deadline();
   uv_timer_start(deliver_timer_, [](uv_timer_t* t) {
     static_cast<Resolver*>(t->data)->deliver_ready();
   }, 0, 0);

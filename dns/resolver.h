@@ -44,6 +44,7 @@ struct ResolverConfig {
   std::vector<std::string> servers;                // "ADDR:PORT"; empty: /etc/resolv.conf
   std::chrono::milliseconds query_timeout{1000};   // c-ares first-try timeout
   int tries = 2;                                    // c-ares tries per server
+  bool failover_on_servfail = false;                // see ChannelOptions
   std::chrono::milliseconds resolution_timeout{5000};  // hard bound for one resolve()
   CacheLimits cache;
   PlanOptions plan;

@@ -113,7 +113,10 @@ int run_resolve(const ResolveOptions& o) {
           std::this_thread::sleep_for(std::chrono::milliseconds(o.interval_ms));
         }
         rc = resolve_once(&loop, **resolver, o.uri);
-        if (o.repeat > 1) std::printf("--\n");
+        if (o.repeat > 1) {
+          std::printf("--\n");
+          std::fflush(stdout);
+        }
       }
       if (o.stats) {
         const auto& s = (*resolver)->stats();
