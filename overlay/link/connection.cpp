@@ -155,7 +155,7 @@ void Connection::on_handshake_done() {
   state_ = State::kUp;
   was_up_ = true;
   last_received_ = last_sent_ = monotonic_now();
-  ++host_.counters().links_up;
+  ++host_.link_counters().links_up;
   host_.observer().on_link_up(id_, peer_);
   if (state_ != State::kUp) return;
   for (const Bytes& message : before_up_) queue_data(message);
@@ -213,7 +213,7 @@ void Connection::receive_plaintext() {
 bool Connection::handle_frame(wire::Frame& frame) {
   if (auto* data = std::get_if<wire::DataFrame>(&frame)) {
     ++frames_received_;
-    ++host_.counters().messages_received;
+    ++host_.link_counters().messages_received;
     queue_frame(window_.on_data(data->sequence));
     host_.observer().on_message(id_, data->message);
     return state_ == State::kUp;
@@ -237,7 +237,7 @@ void Connection::queue_data(ByteView message) {
   if (!frame) return;  // cannot happen: send() caps the size far below 2^24
   plain_out_.insert(plain_out_.end(), frame->begin(), frame->end());
   ++frames_sent_;
-  ++host_.counters().messages_sent;
+  ++host_.link_counters().messages_sent;
 }
 
 Expected<void, SendError> Connection::send(ByteView message) {
@@ -356,7 +356,7 @@ void Connection::close() {
 void Connection::fail(LinkError reason, const std::string& detail) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   bool notify = notify_down();
-  host_.counters().count(reason);
+  host_.link_counters().count(reason);
   if (tls_) {  // best effort: a pending alert
     Bytes out = tls_->take_output();
     if (!out.empty()) (void)write_raw(std::move(out));

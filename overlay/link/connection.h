@@ -28,7 +28,7 @@ class ConnectionHost {
   virtual SSL_CTX* ssl_ctx() = 0;
   virtual const LinkConfig& config() const = 0;
   virtual LinkObserver& observer() = 0;
-  virtual LinkCounters& counters() = 0;
+  virtual LinkCounters& link_counters() = 0;
   virtual uv_buf_t read_buffer() = 0;
   // The handle is closed: the host destroys the Connection now.
   virtual void connection_closed(LinkId id) = 0;

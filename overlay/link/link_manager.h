@@ -71,11 +71,13 @@ class LinkManager final : private ConnectionHost {
   uv_loop_t* loop() override { return loop_; }
   SSL_CTX* ssl_ctx() override { return ctx_.get(); }
   LinkObserver& observer() override { return observer_; }
-  LinkCounters& counters() override { return counters_; }
+  LinkCounters& link_counters() override { return counters_; }
   uv_buf_t read_buffer() override;
   void connection_closed(LinkId id) override;
 
   friend void on_new_connection(uv_stream_t* server, int status);
+  friend void keylog_line(const SSL* ssl, const char* line);
+  void install_keylog();
   friend void on_tick(uv_timer_t* timer);
   void accept(uv_stream_t* server);
   void tick();
@@ -92,6 +94,7 @@ class LinkManager final : private ConnectionHost {
   uv_timer_t* timer_ = nullptr;
   std::unordered_map<LinkId, std::unique_ptr<Connection>, LinkIdHash> links_;
   std::uint64_t last_id_ = 0;
+  std::string keylog_path_;
   std::unique_ptr<std::array<char, 64 * 1024>> read_buffer_;
 };
 

@@ -72,6 +72,9 @@ struct LinkConfig {
   Millis min_rto{200};        // RFC 6298 clamps (RELOAD rounds to the millisecond)
   Millis max_rto{60'000};
   Millis close_linger{2'000};  // a closing link flushes at most this long
+  // NSS key log for Wireshark/tshark (DESIGN.md §7). Empty: $SSLKEYLOGFILE as it was when
+  // the LinkManager was made (so a later unsetenv does not silently stop the log).
+  std::string keylog_file;
 };
 
 struct PeerInfo {
