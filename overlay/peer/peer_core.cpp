@@ -1,0 +1,263 @@
+// PeerCore, driver-facing inputs and outputs: lifecycle, link events, timers, snapshots.
+#include "overlay/peer/peer_core.h"
+
+#include <algorithm>
+
+namespace p2psip::peer {
+
+const char* to_string(PeerState s) {
+  switch (s) {
+    case PeerState::kIdle: return "idle";
+    case PeerState::kJoining: return "joining";
+    case PeerState::kJoined: return "joined";
+    case PeerState::kLeaving: return "leaving";
+    case PeerState::kLeft: return "left";
+  }
+  return "?";
+}
+
+PeerCore::PeerCore(PeerConfig config, MessageSigner& signer, StorageHandler* storage)
+    : config_(std::move(config)),
+      signer_(signer),
+      storage_(storage),
+      table_(config_.node_id, std::max<std::size_t>(config_.neighbors, 1)),
+      rng_(config_.seed ^ chord::high64(config_.node_id)),
+      ping_response_id_(config_.seed * 0x9e3779b97f4a7c15ull + 1) {
+  params_.overlay = config_.overlay;
+  params_.max_message_size = config_.max_message_size;
+  params_.option_role = wire::ProcessingRole::kForwarding;
+}
+
+void PeerCore::start(Millis now) {
+  started_ = now;
+  if (config_.bootstrap.empty()) {
+    become_joined(now);  // first peer: a new overlay, alone on the ring
+    return;
+  }
+  join(now);
+}
+
+void PeerCore::join(Millis now) {
+  if (state_ == PeerState::kLeaving || state_ == PeerState::kLeft) return;
+  if (state_ == PeerState::kIdle) started_ = now;
+  state_ = PeerState::kJoining;
+  phase_ = JoinPhase::kConnecting;
+  join_deadline_ = now + config_.join_timeout;
+  join_waiting_.clear();
+  admitting_.reset();
+  // Already connected to some peer (a rejoin): go straight to the Attach to n+1.
+  if (!table_.peers().empty()) {
+    phase_ = JoinPhase::kAttachAp;
+    auto target = chord::add(config_.node_id, 1);
+    send_attach(now, {wire::Destination::resource(wire::ResourceId{
+                         Bytes(target.bytes().begin(), target.bytes().end())})},
+                TxPurposeInfo{TxPurpose::kJoinAttach, 0, {}}, true);
+    return;
+  }
+  for (const auto& addr : config_.bootstrap) push(OpenLink{addr, std::nullopt});
+}
+
+void PeerCore::leave(Millis now) {
+  if (state_ != PeerState::kJoined) {
+    finish_leave(now);
+    return;
+  }
+  state_ = PeerState::kLeaving;
+  wire::ChordLeaveData to_succ{wire::ChordLeaveType::kFromPred, table_.predecessors()};
+  wire::ChordLeaveData to_pred{wire::ChordLeaveType::kFromSucc, table_.successors()};
+  std::vector<std::pair<NodeId, const wire::ChordLeaveData*>> sends;
+  for (const auto& s : table_.successors()) sends.emplace_back(s, &to_succ);
+  for (const auto& p : table_.predecessors()) {
+    if (std::find(table_.successors().begin(), table_.successors().end(), p) ==
+        table_.successors().end()) {
+      sends.emplace_back(p, &to_pred);
+    }
+  }
+  for (const auto& [to, data] : sends) {
+    auto body = wire::encode_to_bytes(wire::make_chord_leave_req(config_.node_id, *data));
+    if (!body) continue;
+    std::uint64_t id = originate(now, {wire::Destination::node(to)}, wire::MessageCode::kLeaveReq,
+                                 std::move(*body), TxPurpose::kLeave);
+    if (auto* tx = txs_.find(id)) tx->info.peer = to;
+    ++leave_pending_;
+  }
+  if (leave_pending_ == 0) finish_leave(now);
+  on_timer(now);  // flush loopback
+}
+
+void PeerCore::finish_leave(Millis) {
+  state_ = PeerState::kLeft;
+  for (const auto& [link, node] : links_) push(CloseLink{link});
+  links_.clear();
+  conns_.clear();
+  connecting_.clear();
+  for (const auto& p : std::vector<NodeId>(table_.peers())) table_.remove_peer(p);
+}
+
+void PeerCore::close_link(LinkId link) {
+  links_.erase(link);
+  push(CloseLink{link});
+}
+
+void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outbound) {
+  if (state_ == PeerState::kLeft || peer == config_.node_id) {
+    push(CloseLink{link});
+    return;
+  }
+  links_[link] = peer;
+  auto pending = connecting_.find(peer);
+  std::optional<TxPurposeInfo> why;
+  if (pending != connecting_.end()) {
+    why = pending->second;
+    connecting_.erase(pending);
+  }
+  auto it = conns_.find(peer);
+  if (it != conns_.end()) {
+    // Two links to one peer (both sides opened): keep the one opened by the smaller Node-ID.
+    const NodeId& opener_old = it->second.outbound ? config_.node_id : peer;
+    const NodeId& opener_new = outbound ? config_.node_id : peer;
+    if (opener_new < opener_old) {
+      close_link(it->second.link);
+      it->second.link = link;
+      it->second.outbound = outbound;
+    } else if (it->second.link != link) {
+      close_link(link);
+    }
+  } else {
+    // Outbound links go to ring peers (bootstraps, Attach answerers); inbound ones become
+    // routable when the peer sends an Update or Join (§10.5: a joining node is not routed to).
+    conns_[peer] = Connection{link, outbound, outbound};
+  }
+  if (conns_[peer].routable) add_routable(now, peer);
+  if (why && why->purpose == TxPurpose::kFingerAttach) table_.set_finger(why->finger, peer);
+  std::erase(join_waiting_, peer);
+  if (auto f = std::find(full_update_on_link_.begin(), full_update_on_link_.end(), peer);
+      f != full_update_on_link_.end()) {
+    full_update_on_link_.erase(f);
+    send_update(now, peer, wire::ChordUpdateType::kFull);
+  }
+  if (state_ == PeerState::kJoining && phase_ == JoinPhase::kConnecting && outbound) {
+    phase_ = JoinPhase::kAttachAp;
+    auto target = chord::add(config_.node_id, 1);
+    send_attach(now, {wire::Destination::resource(wire::ResourceId{
+                         Bytes(target.bytes().begin(), target.bytes().end())})},
+                TxPurposeInfo{TxPurpose::kJoinAttach, 0, {}}, true);
+  }
+  maybe_send_join(now);
+  on_timer(now);
+}
+
+void PeerCore::on_link_failed(Millis now, const OpenLink& open) {
+  ++counters_.link_errors;
+  if (open.expected) {
+    connecting_.erase(*open.expected);
+    holddown_[*open.expected] = now + config_.failed_peer_holddown;
+    std::erase(join_waiting_, *open.expected);
+    maybe_send_join(now);
+  }
+  on_timer(now);
+}
+
+void PeerCore::on_link_down(Millis now, LinkId link) {
+  auto l = links_.find(link);
+  if (l == links_.end()) return;  // closed by us, or unknown
+  NodeId peer = l->second;
+  links_.erase(l);
+  auto it = conns_.find(peer);
+  if (it == conns_.end() || it->second.link != link) return;  // a duplicate link
+  ++counters_.link_errors;
+  remove_peer(now, peer, true);
+  on_timer(now);
+}
+
+void PeerCore::on_message(Millis now, LinkId link, ByteView bytes) {
+  auto l = links_.find(link);
+  if (l == links_.end()) {
+    ++counters_.dropped_malformed;
+    return;
+  }
+  NodeId prev = l->second;
+  receive(now, prev, bytes);
+  on_timer(now);
+}
+
+std::uint64_t PeerCore::send_request(Millis now, const wire::Destination& dest,
+                                     wire::MessageCode code, Bytes body, RequestCallback cb) {
+  std::uint64_t id = originate(now, {dest}, code, std::move(body), TxPurpose::kApp, std::move(cb));
+  on_timer(now);
+  return id;
+}
+
+void PeerCore::on_timer(Millis now) {
+  while (!loopback_.empty()) {
+    Bytes b = std::move(loopback_.front());
+    loopback_.pop_front();
+    receive(now, config_.node_id, b);
+  }
+  for (std::uint64_t id : txs_.due(now)) {
+    Transaction* tx = txs_.find(id);
+    if (!tx) continue;
+    if (tx->sends >= config_.max_transmissions) {
+      Transaction done = *txs_.take(id);
+      ++counters_.transaction_timeouts;
+      if (done.info.purpose == TxPurpose::kApp) {
+        if (done.callback) done.callback(RequestResult{});
+      } else {
+        on_topology_answer(now, done, nullptr, NodeId{});
+      }
+      continue;
+    }
+    ++tx->sends;
+    ++counters_.retransmissions;
+    tx->next_send = now + config_.reliability_timer;
+    send_bytes(now, tx->first, tx->bytes);
+  }
+  answers_.expire(now);
+  if (state_ == PeerState::kJoining && now >= join_deadline_) join(now);
+  if (state_ == PeerState::kJoined && now >= next_stabilize_) stabilize(now);
+  if (state_ == PeerState::kJoined && now >= next_finger_) {
+    next_finger_ = now + config_.finger_interval;
+    refresh_fingers(now, false);
+  }
+  if (!loopback_.empty()) on_timer(now);
+}
+
+std::vector<Action> PeerCore::take_actions() {
+  std::vector<Action> out;
+  out.swap(actions_);
+  return out;
+}
+
+std::optional<Millis> PeerCore::next_deadline() const {
+  std::optional<Millis> best = txs_.next_deadline();
+  auto consider = [&](std::optional<Millis> t) {
+    if (t && (!best || *t < *best)) best = t;
+  };
+  consider(answers_.next_deadline());
+  if (state_ == PeerState::kJoining) consider(join_deadline_);
+  if (state_ == PeerState::kJoined) {
+    consider(next_stabilize_);
+    consider(next_finger_);
+  }
+  return best;
+}
+
+PeerStatus PeerCore::status() const {
+  PeerStatus s;
+  s.node_id = config_.node_id;
+  s.state = state_;
+  s.predecessors = table_.predecessors();
+  s.successors = table_.successors();
+  s.finger_count = table_.finger_count();
+  s.routing_table_size = table_.size();
+  s.connections = conns_.size();
+  s.pending_transactions = txs_.size();
+  return s;
+}
+
+bool PeerCore::held_down(Millis now, const NodeId& id) const {
+  auto it = holddown_.find(id);
+  return it != holddown_.end() && it->second > now;
+}
+
+}  // namespace p2psip::peer

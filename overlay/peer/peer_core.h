@@ -1,0 +1,170 @@
+#pragma once
+// PeerCore: one node's RELOAD behaviour (RFC 6940 §6 forwarding and transactions, §10
+// CHORD-RELOAD), sans-IO in the style of ngtcp2: bytes and timestamps in, actions and the next
+// deadline out. No sockets, no clock, no threads, no globals. The real driver (libuv + TLS links)
+// and the simulator (overlay/sim) drive the very same code.
+//
+// ---- Ownership -----------------------------------------------------------------------------
+// The driver owns the PeerCore, the MessageSigner and the optional StorageHandler (both must
+// outlive the core). The core owns its routing table, connection table and transactions.
+// `now` is a monotonic time (Millis) that never goes backwards between calls.
+//
+// ---- Inputs (the driver calls) ---------------------------------------------------------------
+//   start(now)                      begin: a new overlay if config.bootstrap is empty, else join
+//   join(now)                       (re)join through the bootstrap addresses (start() does it)
+//   leave(now)                      clean Leave (§10.9); state goes kLeaving -> kLeft
+//   on_link_up(now, link, id, out)  a link is established; `id` is the Node-ID the peer proved
+//                                   (TLS certificate); out = we opened it (after OpenLink)
+//   on_link_failed(now, open)       an OpenLink we asked for could not be established
+//   on_link_down(now, link)         a live link closed or failed (also after our CloseLink)
+//   on_message(now, link, bytes)    one whole RELOAD message arrived on the link (deframed,
+//                                   reassembled); any bytes at all: malformed input is answered
+//                                   with Error_Invalid_Message or dropped and counted
+//   on_timer(now)                   call when now >= next_deadline() (calling early is harmless)
+//   send_request(now, dest, code, body, cb)  originate a request (storage/usage layers, tools);
+//                                   cb runs exactly once, from inside a later input call
+//
+// ---- Outputs (the driver drains after every input) -------------------------------------------
+//   take_actions()    SendOnLink / OpenLink / CloseLink, in order; perform them all
+//   next_deadline()   when to call on_timer next (nullopt: nothing scheduled)
+//   status(), counters()   plain snapshots for /status and Prometheus
+//
+// A real-network driver must: accept inbound TLS links and report them with on_link_up(..,
+// false) once the peer's certificate gives its Node-ID; perform OpenLink by connecting to addr
+// and checking the certificate's Node-ID against `expected` when set (mismatch: close and
+// report on_link_failed); deframe/reassemble and hand each message to on_message; report
+// every closed link with on_link_down; re-arm one timer to next_deadline() after each call.
+// Callbacks (RequestCallback, StorageHandler) run synchronously inside input calls; they may
+// call send_request() but must not destroy the core.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "overlay/chord/routing_table.h"
+#include "overlay/peer/peer_types.h"
+#include "overlay/peer/transactions.h"
+#include "overlay/wire/bodies.h"
+
+namespace p2psip::peer {
+
+class PeerCore {
+ public:
+  PeerCore(PeerConfig config, MessageSigner& signer, StorageHandler* storage = nullptr);
+
+  // ---- inputs ----
+  void start(Millis now);
+  void join(Millis now);
+  void leave(Millis now);
+  void on_link_up(Millis now, LinkId link, const NodeId& peer, bool outbound);
+  void on_link_failed(Millis now, const OpenLink& open);
+  void on_link_down(Millis now, LinkId link);
+  void on_message(Millis now, LinkId link, ByteView bytes);
+  void on_timer(Millis now);
+  // Returns the transaction id. The destination may be a Node-ID or a Resource-ID.
+  std::uint64_t send_request(Millis now, const wire::Destination& dest, wire::MessageCode code,
+                             Bytes body, RequestCallback cb);
+
+  // ---- outputs ----
+  std::vector<Action> take_actions();
+  bool has_actions() const { return !actions_.empty(); }
+  std::optional<Millis> next_deadline() const;
+  PeerStatus status() const;
+  const PeerCounters& counters() const { return counters_; }
+  const chord::RoutingTable& routing_table() const { return table_; }
+  const NodeId& node_id() const { return config_.node_id; }
+  PeerState state() const { return state_; }
+
+ private:
+  struct Connection {
+    LinkId link = 0;
+    bool routable = false;   // a ring peer we may route through
+    bool outbound = false;   // we opened it
+  };
+  enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
+                                        kAttachNeighbors, kJoinSent };
+
+  // forwarding (peer_forwarding.cpp)
+  void receive(Millis now, const NodeId& prev_hop, ByteView bytes);
+  void forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeader h, ByteView payload,
+               bool is_request);
+  void deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
+               const wire::ForwardingHeader& h);
+  void answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
+                    wire::ErrorCode code, std::string_view text);
+  void answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
+                  wire::MessageCode code, Bytes body, bool cache);
+  std::optional<LinkId> route_link(const wire::Destination& first) const;
+  void send_bytes(Millis now, const wire::Destination& first, Bytes bytes);
+  Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body);
+  std::uint64_t originate(Millis now, std::vector<wire::Destination> dests,
+                          wire::MessageCode code, Bytes body, TxPurpose purpose,
+                          RequestCallback cb = {});
+  void on_answer(Millis now, const wire::Message& m, const NodeId& sender);
+  void on_request(Millis now, const NodeId& prev_hop, const wire::Message& m,
+                  const NodeId& sender);
+
+  // topology (peer_topology.cpp)
+  void handle_attach(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
+  void handle_join(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
+  void handle_leave(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
+  void handle_update(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
+  void handle_route_query(Millis now, const NodeId& prev, const wire::Message& m,
+                          const NodeId& from);
+  void handle_probe(Millis now, const NodeId& prev, const wire::Message& m);
+  void on_attach_answer(Millis now, const Transaction& tx, const wire::Message& m,
+                        const NodeId& from);
+  void on_topology_answer(Millis now, const Transaction& tx, const wire::Message* m,
+                          const NodeId& from);
+  std::uint64_t send_attach(Millis now, std::vector<wire::Destination> dests,
+                            TxPurposeInfo info, bool send_update);
+  void send_update(Millis now, const NodeId& to, wire::ChordUpdateType type);
+  void consider_candidates(Millis now, const std::optional<NodeId>& via,
+                           const std::vector<NodeId>& ids);
+  bool add_routable(Millis now, const NodeId& id);
+  bool attach_pending(const NodeId& id, unsigned finger) const;
+  std::uint64_t next_random();
+  Millis jitter(Millis base);
+  void remove_peer(Millis now, const NodeId& id, bool failed);
+  void neighbors_changed(Millis now);
+  void maybe_send_join(Millis now);
+  void become_joined(Millis now);
+  void stabilize(Millis now);
+  void refresh_fingers(Millis now, bool all);
+  void prune_links(Millis now);
+  void finish_leave(Millis now);
+  bool held_down(Millis now, const NodeId& id) const;
+  void push(Action a) { actions_.push_back(std::move(a)); }
+  void close_link(LinkId link);
+
+  PeerConfig config_;
+  MessageSigner& signer_;
+  StorageHandler* storage_;
+  wire::DecodeParams params_;
+  chord::RoutingTable table_;
+  TransactionTable txs_;
+  AnswerCache answers_;
+  std::uint64_t rng_;
+  std::uint64_t ping_response_id_;
+  PeerState state_ = PeerState::kIdle;
+  JoinPhase phase_ = JoinPhase::kNone;
+  Millis started_{0};
+  Millis join_deadline_{0};
+  Millis next_stabilize_{0};
+  Millis next_finger_{0};
+  unsigned finger_cursor_ = 1;
+  std::optional<NodeId> admitting_;
+  std::map<NodeId, Connection> conns_;
+  std::unordered_map<LinkId, NodeId> links_;   // every live link, including duplicates
+  std::map<NodeId, TxPurposeInfo> connecting_;  // OpenLink issued, waiting for the result
+  std::vector<NodeId> join_waiting_;           // neighbour Attaches before our Join
+  std::vector<NodeId> full_update_on_link_;    // Attach with send_update, link not up yet
+  std::map<NodeId, Millis> holddown_;          // failed or left peers
+  std::size_t leave_pending_ = 0;
+  std::deque<Bytes> loopback_;                 // messages this node routes to itself
+  std::vector<Action> actions_;
+  PeerCounters counters_;
+};
+
+}  // namespace p2psip::peer

@@ -1,0 +1,302 @@
+// PeerCore, message path: receipt, forwarding with via lists and TTL (RFC 6940 §6.1, §6.2,
+// §6.3.2), local delivery, answers along the reversed via list, originated transactions.
+#include <algorithm>
+
+#include "overlay/peer/peer_core.h"
+#include "overlay/wire/bodies.h"
+
+namespace p2psip::peer {
+namespace {
+
+// The message code at the start of MessageContents, if present.
+std::optional<std::uint16_t> peek_code(ByteView payload) {
+  if (payload.size() < 2) return std::nullopt;
+  return static_cast<std::uint16_t>((std::to_integer<unsigned>(payload[0]) << 8) |
+                                    std::to_integer<unsigned>(payload[1]));
+}
+
+bool is_request_code(std::optional<std::uint16_t> c) {
+  return c && *c != 0xffff && (*c & 1) == 1;
+}
+
+}  // namespace
+
+void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
+  auto ph = wire::parse_forwarding_header(bytes, params_);
+  if (!ph) {
+    // Is the structure at least readable? Then a request gets its error answer.
+    wire::Reader r(bytes);
+    wire::ForwardingHeader h = wire::decode_forwarding_header(r);
+    ByteView payload = r.ok() ? bytes.subspan(bytes.size() - r.remaining()) : ByteView{};
+    if (r.ok() && is_request_code(peek_code(payload))) {
+      ++counters_.invalid_answered;
+      answer_error(now, prev_hop, h, static_cast<wire::ErrorCode>(ph.error().reload_code),
+                   ph.error().what);
+    } else {
+      ++counters_.dropped_malformed;
+    }
+    return;
+  }
+  wire::ForwardingHeader& h = ph->header;
+  bool is_req = is_request_code(peek_code(ph->payload));
+  auto& dl = h.destination_list;
+  auto is_self = [&](const wire::Destination& d) {
+    return d.node_id() && *d.node_id() == config_.node_id;
+  };
+  while (dl.size() > 1 && is_self(dl.front())) dl.erase(dl.begin());
+  if (dl.empty()) {
+    ++counters_.invalid_answered;
+    if (is_req) answer_error(now, prev_hop, h, wire::ErrorCode::kInvalidMessage, "no destination");
+    return;
+  }
+  auto point = chord::ring_point(dl.front());
+  if (!point) {
+    ++counters_.unroutable;
+    if (is_req) answer_error(now, prev_hop, h, wire::ErrorCode::kNotFound, "opaque destination");
+    return;
+  }
+  bool direct = dl.front().is_node() && conns_.count(*point) != 0;
+  bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
+  if (is_self(dl.front()) ||
+      (dl.size() == 1 && !direct && joined && table_.is_responsible(*point))) {
+    deliver(now, prev_hop, bytes, h);
+    return;
+  }
+  forward(now, prev_hop, std::move(h), ph->payload, is_req);
+}
+
+void PeerCore::forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeader h,
+                       ByteView payload, bool is_req) {
+  if (h.ttl == 0) {
+    ++counters_.ttl_exceeded;
+    if (is_req) answer_error(now, prev_hop, h, wire::ErrorCode::kTtlExceeded, "TTL exceeded");
+    return;
+  }
+  if (is_req) {
+    bool loop = std::any_of(h.via_list.begin(), h.via_list.end(), [&](const auto& d) {
+      return d.node_id() && *d.node_id() == config_.node_id;
+    });
+    if (loop) {
+      ++counters_.loops;
+      answer_error(now, prev_hop, h, wire::ErrorCode::kNotFound, "routing loop");
+      return;
+    }
+    if (prev_hop != config_.node_id) h.via_list.push_back(wire::Destination::node(prev_hop));
+  }
+  auto link = route_link(h.destination_list.front());
+  if (!link) {
+    ++counters_.unroutable;
+    if (is_req) answer_error(now, prev_hop, h, wire::ErrorCode::kNotFound, "no route");
+    return;
+  }
+  h.ttl = static_cast<std::uint8_t>(h.ttl - 1);
+  auto out = wire::encode_forwarded(h, payload);
+  if (!out || out->size() > config_.max_message_size) {
+    if (is_req) answer_error(now, prev_hop, h, wire::ErrorCode::kMessageTooLarge, "too large");
+    return;
+  }
+  ++counters_.forwarded;
+  push(SendOnLink{*link, std::move(*out)});
+}
+
+void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
+                       const wire::ForwardingHeader& h) {
+  wire::DecodeParams p = params_;
+  p.option_role = wire::ProcessingRole::kResponding;
+  auto m = wire::decode_message(bytes, p);
+  if (!m) {
+    wire::Reader r(bytes);
+    (void)wire::decode_forwarding_header(r);
+    bool is_req = r.ok() && is_request_code(peek_code(bytes.subspan(bytes.size() - r.remaining())));
+    if (is_req) {
+      ++counters_.invalid_answered;
+      answer_error(now, prev_hop, h, static_cast<wire::ErrorCode>(m.error().reload_code),
+                   m.error().what);
+    } else {
+      ++counters_.dropped_malformed;
+    }
+    return;
+  }
+  auto sender = signer_.verify(*m);
+  if (!sender) {
+    ++counters_.bad_signature;
+    if (m->contents.is_request()) {
+      answer_error(now, prev_hop, h, wire::ErrorCode::kForbidden, "bad signature");
+    }
+    return;
+  }
+  ++counters_.received[PeerCounters::slot(m->contents.message_code)];
+  if (m->contents.is_request()) {
+    on_request(now, prev_hop, *m, *sender);
+  } else {
+    on_answer(now, *m, *sender);
+  }
+}
+
+void PeerCore::answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
+                            wire::ErrorCode code, std::string_view text) {
+  auto body = wire::encode_to_bytes(wire::ErrorResponse::make(code, text));
+  if (!body) return;
+  answer_raw(now, prev_hop, req, wire::MessageCode::kError, std::move(*body), false);
+}
+
+void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
+                          wire::MessageCode code, Bytes body, bool cache) {
+  wire::ForwardingHeader h;
+  h.overlay = config_.overlay;
+  h.transaction_id = req.transaction_id;
+  h.destination_list.push_back(wire::Destination::node(prev_hop));
+  for (auto it = req.via_list.rbegin(); it != req.via_list.rend(); ++it) {
+    h.destination_list.push_back(*it);
+  }
+  Bytes out = build(h, code, std::move(body));
+  if (out.empty()) return;
+  if (cache) answers_.put(now + config_.request_lifetime, req.transaction_id, out,
+                          h.destination_list.front());
+  send_bytes(now, h.destination_list.front(), std::move(out));
+}
+
+Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body) {
+  wire::Message m;
+  m.header = h;
+  m.contents.message_code = wire::to_u16(code);
+  m.contents.message_body = std::move(body);
+  wire::SignerIdentity id = signer_.identity();
+  m.security = signer_.sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
+  auto out = wire::encode_message(m, config_.max_message_size);
+  if (!out) return {};
+  ++counters_.sent[PeerCounters::slot(m.contents.message_code)];
+  return std::move(*out);
+}
+
+std::optional<LinkId> PeerCore::route_link(const wire::Destination& first) const {
+  auto point = chord::ring_point(first);
+  if (!point) return std::nullopt;
+  if (first.is_node()) {
+    auto it = conns_.find(*point);
+    if (it != conns_.end()) return it->second.link;
+  }
+  chord::NextHop nh = table_.next_hop(*point);
+  if (nh.local) {
+    // A node outside the ring is responsible for nothing: hand it to any peer it knows.
+    bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
+    if (joined || table_.peers().empty()) return std::nullopt;
+    nh.node = table_.peers().front();
+  }
+  auto it = conns_.find(nh.node);
+  if (it == conns_.end()) return std::nullopt;
+  return it->second.link;
+}
+
+void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes) {
+  auto point = chord::ring_point(first);
+  bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
+  if (point && ((first.is_node() && *point == config_.node_id) ||
+                (joined && !conns_.count(*point) && table_.is_responsible(*point)))) {
+    loopback_.push_back(std::move(bytes));
+    return;
+  }
+  auto link = route_link(first);
+  if (!link) {
+    ++counters_.unroutable;
+    return;
+  }
+  push(SendOnLink{*link, std::move(bytes)});
+}
+
+std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> dests,
+                                  wire::MessageCode code, Bytes body, TxPurpose purpose,
+                                  RequestCallback cb) {
+  std::uint64_t id = 0;
+  do {  // splitmix64: deterministic from the injected seed, never 0, never in use
+    rng_ += 0x9e3779b97f4a7c15ull;
+    std::uint64_t z = rng_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    id = z ^ (z >> 31);
+  } while (id == 0 || txs_.contains(id));
+  wire::ForwardingHeader h;
+  h.overlay = config_.overlay;
+  h.transaction_id = id;
+  h.destination_list = std::move(dests);
+  Transaction tx;
+  tx.id = id;
+  tx.info.purpose = purpose;
+  tx.first = h.destination_list.front();
+  tx.bytes = build(h, code, std::move(body));
+  tx.next_send = now + config_.reliability_timer;
+  tx.sends = 1;
+  tx.callback = std::move(cb);
+  send_bytes(now, tx.first, tx.bytes);
+  txs_.add(std::move(tx));
+  return id;
+}
+
+void PeerCore::on_answer(Millis now, const wire::Message& m, const NodeId& sender) {
+  auto tx = txs_.take(m.header.transaction_id);
+  if (!tx) {
+    ++counters_.unmatched_answers;
+    return;
+  }
+  if (tx->info.purpose != TxPurpose::kApp) {
+    if (m.contents.code() == wire::MessageCode::kAttachAns) {
+      on_attach_answer(now, *tx, m, sender);
+    } else {
+      on_topology_answer(now, *tx, &m, sender);
+    }
+    return;
+  }
+  if (!tx->callback) return;
+  RequestResult r;
+  r.outcome = m.contents.is_error() ? RequestResult::Outcome::kError
+                                    : RequestResult::Outcome::kAnswer;
+  r.code = m.contents.code();
+  r.body = m.contents.message_body;
+  r.sender = sender;
+  r.hops = static_cast<unsigned>(params_.initial_ttl - std::min(m.header.ttl, params_.initial_ttl)) + 1;
+  tx->callback(r);
+}
+
+void PeerCore::on_request(Millis now, const NodeId& prev, const wire::Message& m,
+                          const NodeId& sender) {
+  if (const auto* cached = answers_.find(m.header.transaction_id)) {
+    ++counters_.duplicate_requests;
+    send_bytes(now, cached->first, cached->bytes);
+    return;
+  }
+  using wire::MessageCode;
+  switch (m.contents.code()) {
+    case MessageCode::kPingReq: {
+      wire::PingAns ans{ping_response_id_,
+                        static_cast<std::uint64_t>(now.count()) + config_.wall_clock_offset_ms};
+      answer_raw(now, prev, m.header, MessageCode::kPingAns, *wire::encode_to_bytes(ans), false);
+      return;
+    }
+    case MessageCode::kProbeReq: return handle_probe(now, prev, m);
+    case MessageCode::kAttachReq: return handle_attach(now, prev, m, sender);
+    case MessageCode::kJoinReq: return handle_join(now, prev, m, sender);
+    case MessageCode::kLeaveReq: return handle_leave(now, prev, m, sender);
+    case MessageCode::kUpdateReq: return handle_update(now, prev, m, sender);
+    case MessageCode::kRouteQueryReq: return handle_route_query(now, prev, m, sender);
+    case MessageCode::kStoreReq:
+    case MessageCode::kFetchReq:
+    case MessageCode::kStatReq:
+    case MessageCode::kFindReq: {
+      if (!storage_) {
+        return answer_error(now, prev, m.header, wire::ErrorCode::kForbidden, "no storage");
+      }
+      auto point = chord::ring_point(m.header.destination_list.back());
+      StorageRequest req{m, sender, point && table_.is_responsible(*point)};
+      StorageAnswer a = storage_->on_request(now, req);
+      return answer_raw(now, prev, m.header, a.code, std::move(a.body), true);
+    }
+    default:
+      ++counters_.invalid_answered;
+      answer_error(now, prev, m.header,
+                   wire::is_request(m.contents.code()) ? wire::ErrorCode::kForbidden
+                                                       : wire::ErrorCode::kInvalidMessage,
+                   "method not supported");
+  }
+}
+
+}  // namespace p2psip::peer

@@ -1,0 +1,387 @@
+// PeerCore, CHORD-RELOAD topology plug-in (RFC 6940 §10): Attach, Join, Update, Leave,
+// RouteQuery, Probe, stabilization and finger maintenance.
+#include <algorithm>
+
+#include "overlay/peer/peer_core.h"
+#include "overlay/wire/bodies.h"
+
+namespace p2psip::peer {
+namespace {
+
+wire::AttachReqAns attach_body(const wire::IpAddressPort& listen, const char* role, bool update) {
+  wire::AttachReqAns a;
+  a.role = role;
+  wire::IceCandidate c;
+  c.addr_port = listen;
+  c.overlay_link = wire::OverlayLinkType::kTlsTcpFhNoIce;
+  c.foundation = "1";
+  c.priority = 1;
+  c.type = wire::CandType::kHost;
+  a.candidates.push_back(std::move(c));
+  a.send_update = update;
+  return a;
+}
+
+
+}  // namespace
+
+std::uint64_t PeerCore::next_random() {
+  rng_ += 0x9e3779b97f4a7c15ull;
+  std::uint64_t z = rng_;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+Millis PeerCore::jitter(Millis base) {  // base * [0.5, 1.5)
+  auto b = static_cast<std::uint64_t>(std::max<std::int64_t>(base.count(), 1));
+  return Millis{static_cast<std::int64_t>(b / 2 + next_random() % b)};
+}
+
+std::uint64_t PeerCore::send_attach(Millis now, std::vector<wire::Destination> dests,
+                                    TxPurposeInfo info, bool send_update) {
+  auto body = wire::encode_to_bytes(attach_body(config_.listen, "active", send_update));
+  std::uint64_t id = originate(now, std::move(dests), wire::MessageCode::kAttachReq,
+                               std::move(*body), info.purpose);
+  if (auto* tx = txs_.find(id)) tx->info = info;
+  return id;
+}
+
+void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType type) {
+  if (!conns_.count(to)) return;
+  wire::ChordUpdate u;
+  u.uptime = static_cast<std::uint32_t>((now - started_).count() / 1000);
+  u.type = type;
+  if (type != wire::ChordUpdateType::kPeerReady) {
+    u.predecessors = table_.predecessors();
+    u.successors = table_.successors();
+  }
+  if (type == wire::ChordUpdateType::kFull) u.fingers = table_.finger_ids();
+  std::sort(u.fingers.begin(), u.fingers.end());
+  auto body = wire::encode_to_bytes(u);
+  if (!body) return;
+  std::uint64_t id = originate(now, {wire::Destination::node(to)}, wire::MessageCode::kUpdateReq,
+                               std::move(*body), TxPurpose::kUpdate);
+  if (auto* tx = txs_.find(id)) tx->info.peer = to;
+}
+
+void PeerCore::handle_attach(Millis now, const NodeId& prev, const wire::Message& m,
+                             const NodeId& from) {
+  auto req = wire::decode_attach_req_ans(ByteView(m.contents.message_body));
+  if (!req) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, req.error().what);
+  }
+  auto body = wire::encode_to_bytes(attach_body(config_.listen, "passive", false));
+  answer_raw(now, prev, m.header, wire::MessageCode::kAttachAns, std::move(*body), true);
+  if (!req->send_update || from == config_.node_id) return;
+  if (conns_.count(from)) {
+    send_update(now, from, wire::ChordUpdateType::kFull);
+  } else if (std::find(full_update_on_link_.begin(), full_update_on_link_.end(), from) ==
+             full_update_on_link_.end()) {
+    full_update_on_link_.push_back(from);
+  }
+}
+
+void PeerCore::on_attach_answer(Millis now, const Transaction& tx, const wire::Message& m,
+                                const NodeId& from) {
+  auto ans = wire::decode_attach_req_ans(ByteView(m.contents.message_body));
+  const wire::IceCandidate* cand = nullptr;
+  if (ans) {
+    for (const auto& c : ans->candidates) {
+      if (c.overlay_link == wire::OverlayLinkType::kTlsTcpFhNoIce) {
+        cand = &c;
+        break;
+      }
+    }
+  }
+  if (!cand || from == config_.node_id) return on_topology_answer(now, tx, nullptr, from);
+  bool joining = state_ == PeerState::kJoining;
+  if (tx.info.purpose == TxPurpose::kJoinAttach) {
+    if (!joining || phase_ != JoinPhase::kAttachAp) return;
+    admitting_ = from;
+    phase_ = JoinPhase::kAwaitApUpdate;
+  }
+  std::erase(join_waiting_, tx.info.peer);
+  if (auto c = conns_.find(from); c != conns_.end()) {
+    add_routable(now, from);  // it answered from inside the ring: a peer
+    if (tx.info.purpose == TxPurpose::kFingerAttach) table_.set_finger(tx.info.finger, from);
+  } else if (!held_down(now, from) && !connecting_.count(from)) {
+    connecting_[from] = tx.info;
+    if (joining && tx.info.purpose == TxPurpose::kNeighborAttach) join_waiting_.push_back(from);
+    push(OpenLink{cand->addr_port, from});
+  }
+  maybe_send_join(now);
+}
+
+void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire::Message* m,
+                                  const NodeId&) {
+  bool ok = m && !m->contents.is_error();
+  switch (tx.info.purpose) {
+    case TxPurpose::kJoinAttach:
+      if (state_ == PeerState::kJoining) join_deadline_ = now + config_.reliability_timer;
+      break;
+    case TxPurpose::kNeighborAttach:
+    case TxPurpose::kFingerAttach:
+      std::erase(join_waiting_, tx.info.peer);
+      maybe_send_join(now);
+      break;
+    case TxPurpose::kJoin:
+      if (ok && state_ == PeerState::kJoining) {
+        become_joined(now);
+      } else if (state_ == PeerState::kJoining) {
+        join_deadline_ = now + config_.reliability_timer;
+      }
+      break;
+    case TxPurpose::kUpdate:
+      if (!m) {  // a neighbour that does not answer has failed (§10.7.1)
+        auto c = conns_.find(tx.info.peer);
+        if (c != conns_.end()) {
+          close_link(c->second.link);
+          remove_peer(now, tx.info.peer, true);
+        }
+      }
+      break;
+    case TxPurpose::kLeave:
+      if (leave_pending_ > 0 && --leave_pending_ == 0) finish_leave(now);
+      break;
+    case TxPurpose::kApp:
+      break;
+  }
+}
+
+void PeerCore::handle_join(Millis now, const NodeId& prev, const wire::Message& m,
+                           const NodeId& from) {
+  auto req = wire::decode_join_req(ByteView(m.contents.message_body));
+  if (!req) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, req.error().what);
+  }
+  if (req->joining_peer_id != from || state_ != PeerState::kJoined) {
+    return answer_error(now, prev, m.header, wire::ErrorCode::kForbidden, "join refused");
+  }
+  answer_raw(now, prev, m.header, wire::MessageCode::kJoinAns, *wire::encode_to_bytes(wire::JoinAns{}),
+             true);
+  holddown_.erase(from);
+  // §10.5 steps 7-8: the joining node becomes our neighbour; Updates go to all neighbours.
+  if (conns_.count(from) && !add_routable(now, from)) {
+    send_update(now, from, wire::ChordUpdateType::kNeighbors);
+  }
+}
+
+void PeerCore::handle_leave(Millis now, const NodeId& prev, const wire::Message& m,
+                            const NodeId& from) {
+  auto req = wire::decode_leave_req(ByteView(m.contents.message_body));
+  std::optional<wire::ChordLeaveData> data;
+  if (req) {
+    auto d = wire::decode_chord_leave_data(ByteView(req->overlay_specific_data));
+    if (d) data = std::move(*d);
+  }
+  if (!req || !data) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, "bad LeaveReq");
+  }
+  if (req->leaving_peer_id != from) {
+    return answer_error(now, prev, m.header, wire::ErrorCode::kForbidden, "not the leaver");
+  }
+  answer_raw(now, prev, m.header, wire::MessageCode::kLeaveAns, {}, true);
+  holddown_[from] = now + config_.failed_peer_holddown;
+  remove_peer(now, from, false);
+  consider_candidates(now, std::nullopt, data->nodes);
+}
+
+void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message& m,
+                             const NodeId& from) {
+  auto u = wire::decode_chord_update(ByteView(m.contents.message_body));
+  if (!u) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, u.error().what);
+  }
+  answer_raw(now, prev, m.header, wire::MessageCode::kUpdateAns, {}, false);
+  bool connected = conns_.count(from) != 0;
+  if (connected && !held_down(now, from)) add_routable(now, from);
+  if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitApUpdate &&
+      admitting_ && *admitting_ == from) {
+    phase_ = JoinPhase::kAttachNeighbors;
+  }
+  std::vector<NodeId> ids = u->predecessors;
+  ids.insert(ids.end(), u->successors.begin(), u->successors.end());
+  consider_candidates(now, connected ? std::optional<NodeId>(from) : std::nullopt, ids);
+  maybe_send_join(now);
+}
+
+void PeerCore::consider_candidates(Millis now, const std::optional<NodeId>& via,
+                                   const std::vector<NodeId>& ids) {
+  for (const NodeId& id : ids) {
+    if (id == config_.node_id || held_down(now, id) || connecting_.count(id)) continue;
+    if (auto c = conns_.find(id); c != conns_.end()) {
+      // Listed as a neighbour by a ring peer: it is a peer now.
+      if (!c->second.routable && state_ != PeerState::kJoining) add_routable(now, id);
+      continue;
+    }
+    if (!table_.would_be_neighbor(id) || attach_pending(id, 0)) continue;
+    std::vector<wire::Destination> dests;
+    if (via) dests.push_back(wire::Destination::node(*via));  // §10.6: source-routed
+    dests.push_back(wire::Destination::node(id));
+    send_attach(now, std::move(dests), TxPurposeInfo{TxPurpose::kNeighborAttach, 0, id}, false);
+    if (state_ == PeerState::kJoining) join_waiting_.push_back(id);
+  }
+}
+
+bool PeerCore::attach_pending(const NodeId& id, unsigned finger) const {
+  for (const auto& [tid, tx] : txs_.all()) {
+    if (finger != 0 && tx.info.purpose == TxPurpose::kFingerAttach && tx.info.finger == finger)
+      return true;
+    if (finger == 0 && tx.info.purpose == TxPurpose::kNeighborAttach && tx.info.peer == id)
+      return true;
+  }
+  return false;
+}
+
+bool PeerCore::add_routable(Millis now, const NodeId& id) {
+  auto c = conns_.find(id);
+  if (c == conns_.end()) return false;
+  c->second.routable = true;
+  if (!table_.add_peer(id)) return false;
+  neighbors_changed(now);
+  return true;
+}
+
+void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
+  bool changed = table_.remove_peer(id);
+  if (failed) {
+    conns_.erase(id);
+    holddown_[id] = now + config_.failed_peer_holddown;
+  } else if (auto c = conns_.find(id); c != conns_.end()) {
+    c->second.routable = false;
+  }
+  std::erase(join_waiting_, id);
+  if (changed) neighbors_changed(now);
+  if (state_ == PeerState::kJoining && admitting_ && *admitting_ == id) join_deadline_ = now;
+  if (state_ == PeerState::kJoined && table_.peers().empty() && !config_.bootstrap.empty()) {
+    join(now);  // §10.7.1: cut off from everyone - join again
+  }
+  maybe_send_join(now);
+}
+
+void PeerCore::neighbors_changed(Millis now) {
+  if (storage_) storage_->on_ring_changed(now, table_);
+  if (state_ != PeerState::kJoined) return;
+  // Reactive recovery (§10.7.1, §10.7.3): tell every neighbour our new neighbour set.
+  std::vector<NodeId> to = table_.successors();
+  for (const auto& p : table_.predecessors()) {
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
+  }
+  for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
+}
+
+void PeerCore::maybe_send_join(Millis now) {
+  if (state_ != PeerState::kJoining || phase_ != JoinPhase::kAttachNeighbors) return;
+  if (!join_waiting_.empty() || !admitting_) return;
+  phase_ = JoinPhase::kJoinSent;
+  auto body = wire::encode_to_bytes(wire::JoinReq{config_.node_id, {}});
+  std::uint64_t id = originate(now, {wire::Destination::node(*admitting_)},
+                               wire::MessageCode::kJoinReq, std::move(*body), TxPurpose::kJoin);
+  if (auto* tx = txs_.find(id)) tx->info.peer = *admitting_;
+}
+
+void PeerCore::become_joined(Millis now) {
+  state_ = PeerState::kJoined;
+  phase_ = JoinPhase::kNone;
+  next_stabilize_ = now + jitter(config_.update_interval);
+  next_finger_ = now + jitter(config_.finger_interval);
+  neighbors_changed(now);  // §10.5 step 9: Updates to all our neighbours
+  refresh_fingers(now, true);
+}
+
+void PeerCore::stabilize(Millis now) {
+  next_stabilize_ = now + jitter(config_.update_interval);
+  std::erase_if(holddown_, [&](const auto& e) { return e.second <= now; });
+  std::vector<NodeId> to = table_.successors();
+  for (const auto& p : table_.predecessors()) {
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
+  }
+  for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
+  prune_links(now);
+}
+
+void PeerCore::refresh_fingers(Millis now, bool all) {
+  unsigned limit = table_.finger_limit();
+  for (unsigned i = limit + 1; i <= chord::kMaxFingers; ++i) table_.clear_finger(i);
+  if (limit == 0) return;
+  if (finger_cursor_ < 1 || finger_cursor_ > limit) finger_cursor_ = 1;
+  unsigned refresh = all ? 0 : finger_cursor_++;
+  for (unsigned i = 1; i <= limit; ++i) {
+    if (table_.finger(i) && i != refresh) continue;
+    NodeId target = chord::finger_target(config_.node_id, i);
+    if (table_.is_responsible(target) || attach_pending(target, i)) continue;
+    send_attach(now, {wire::Destination::node(target)},
+                TxPurposeInfo{TxPurpose::kFingerAttach, i, target}, false);
+  }
+}
+
+void PeerCore::prune_links(Millis) {
+  // Close links we opened that no longer serve as neighbour or finger (and are far from being
+  // a neighbour, so the other side is unlikely to need them either).
+  const auto& peers = table_.peers();
+  std::size_t near = 2 * table_.neighbor_count_target();
+  std::vector<NodeId> drop;
+  for (std::size_t i = near; i + near < peers.size(); ++i) {
+    auto c = conns_.find(peers[i]);
+    if (c != conns_.end() && c->second.outbound && !table_.is_finger(peers[i])) {
+      drop.push_back(peers[i]);
+    }
+  }
+  for (const auto& id : drop) {
+    close_link(conns_[id].link);
+    table_.remove_peer(id);
+    conns_.erase(id);
+  }
+}
+
+void PeerCore::handle_route_query(Millis now, const NodeId& prev, const wire::Message& m,
+                                  const NodeId& from) {
+  auto req = wire::decode_route_query_req(ByteView(m.contents.message_body));
+  auto point = req ? chord::ring_point(req->destination) : std::nullopt;
+  if (!point) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, "bad RouteQuery");
+  }
+  chord::NextHop nh = table_.next_hop(*point);
+  wire::ChordRouteQueryAns ans{nh.local ? config_.node_id : nh.node};
+  answer_raw(now, prev, m.header, wire::MessageCode::kRouteQueryAns, *wire::encode_to_bytes(ans),
+             false);
+  if (req->send_update) send_update(now, from, wire::ChordUpdateType::kFull);
+}
+
+void PeerCore::handle_probe(Millis now, const NodeId& prev, const wire::Message& m) {
+  auto req = wire::decode_probe_req(ByteView(m.contents.message_body));
+  if (!req) {
+    ++counters_.invalid_answered;
+    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, req.error().what);
+  }
+  wire::ProbeAns ans;
+  for (auto type : req->requested_info) {
+    wire::ProbeInformation info;
+    info.type = type;
+    if (type == wire::ProbeInformationType::kResponsibleSet) {
+      long double share = 1.0L;
+      if (!table_.predecessors().empty()) {
+        auto d = chord::distance(table_.predecessors().front(), config_.node_id);
+        share = static_cast<long double>(static_cast<std::uint64_t>(d >> 64)) / 18446744073709551616.0L;
+      }
+      info.value = static_cast<std::uint32_t>(share * 1e9L);
+    } else if (type == wire::ProbeInformationType::kNumResources) {
+      info.value = 0;  // storage is issue 5
+    } else if (type == wire::ProbeInformationType::kUptime) {
+      info.value = static_cast<std::uint32_t>((now - started_).count() / 1000);
+    } else {
+      continue;  // only the types we recognise (§6.4.2.5.2)
+    }
+    ans.probe_info.push_back(info);
+  }
+  answer_raw(now, prev, m.header, wire::MessageCode::kProbeAns, *wire::encode_to_bytes(ans),
+             false);
+}
+
+}  // namespace p2psip::peer

@@ -1,0 +1,139 @@
+#pragma once
+// Vocabulary of the sans-IO RELOAD peer (see peer_core.h for the API contract): the actions a
+// driver performs, configuration, status and counters, and the two injected interfaces
+// (message signatures, storage requests).
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "overlay/chord/routing_table.h"
+#include "overlay/wire/ids.h"
+#include "overlay/wire/message.h"
+#include "overlay/wire/message_codes.h"
+
+namespace p2psip::peer {
+
+using wire::NodeId;
+// A link handle chosen by the driver (unique among its live links; never reused while live).
+using LinkId = std::uint64_t;
+
+// ---- actions the driver performs (PeerCore::take_actions) ----
+struct SendOnLink {   // write one whole RELOAD message on the link (framing is the link's job)
+  LinkId link = 0;
+  Bytes bytes;
+};
+struct OpenLink {     // connect (TLS-TCP-FH-NO-ICE) to addr; then on_link_up or on_link_failed
+  wire::IpAddressPort addr;
+  std::optional<NodeId> expected;  // the peer must present this Node-ID (unset for bootstraps)
+};
+struct CloseLink {    // close the link; the driver still reports on_link_down for it (ignored)
+  LinkId link = 0;
+};
+using Action = std::variant<SendOnLink, OpenLink, CloseLink>;
+
+struct PeerConfig {
+  NodeId node_id;
+  std::uint32_t overlay = 0;            // wire::overlay_hash(overlay name)
+  wire::IpAddressPort listen;           // our Attach candidate (the link listener)
+  std::vector<wire::IpAddressPort> bootstrap;  // empty: start a new overlay
+  std::size_t neighbors = chord::kDefaultNeighbors;  // per side, >= 3 (§10.7)
+  Millis reliability_timer{3000};       // overlay-reliability-timer (§6.2.1)
+  int max_transmissions = 5;            // 1 + 4 retransmissions; 5 x 3 s = the 15 s lifetime
+  Millis request_lifetime{15000};       // duplicate answers are replayed this long (§6.2.1)
+  Millis update_interval{400000};       // chord-update-interval (§10.7.4.1)
+  Millis finger_interval{60000};        // finger refresh tick (chord-ping-interval spirit)
+  Millis join_timeout{60000};           // restart the join if not done by then
+  Millis failed_peer_holddown{60000};   // do not re-Attach a failed/left peer this long
+  std::size_t max_message_size = wire::kDefaultMaxMessageSize;
+  std::uint64_t wall_clock_offset_ms = 0;  // now + offset = Unix ms (PingAns.time)
+  std::uint64_t seed = 1;               // transaction ids and jitter (inject real entropy)
+};
+
+enum class PeerState : std::uint8_t { kIdle, kJoining, kJoined, kLeaving, kLeft };
+const char* to_string(PeerState s);
+
+struct PeerStatus {
+  NodeId node_id;
+  PeerState state = PeerState::kIdle;
+  std::vector<NodeId> predecessors;  // closest first
+  std::vector<NodeId> successors;    // closest first
+  std::size_t finger_count = 0;
+  std::size_t routing_table_size = 0;  // routable peers
+  std::size_t connections = 0;         // links with a known Node-ID
+  std::size_t pending_transactions = 0;
+};
+
+// Messages by code and direction, plus error events. Plain numbers for Prometheus.
+struct PeerCounters {
+  static constexpr std::size_t kCodeSlots = 0x28;  // codes 0..0x26; slot 0x27 = error answer
+  static std::size_t slot(std::uint16_t code) {
+    return code == 0xffff ? 0x27 : (code < 0x27 ? code : 0);  // 0 = invalid/unassigned
+  }
+  std::array<std::uint64_t, kCodeSlots> received{};   // delivered to this node
+  std::array<std::uint64_t, kCodeSlots> sent{};       // originated or answered by this node
+  std::uint64_t forwarded = 0;
+  std::uint64_t dropped_malformed = 0;   // not even a forwarding header: dropped
+  std::uint64_t invalid_answered = 0;    // answered with an error for a bad message
+  std::uint64_t ttl_exceeded = 0;
+  std::uint64_t loops = 0;
+  std::uint64_t unroutable = 0;          // no next hop / answer path gone
+  std::uint64_t bad_signature = 0;
+  std::uint64_t retransmissions = 0;
+  std::uint64_t transaction_timeouts = 0;
+  std::uint64_t duplicate_requests = 0;
+  std::uint64_t link_errors = 0;         // links lost or failed that we did not close
+  std::uint64_t unmatched_answers = 0;
+};
+
+// The outcome of a request this node originated.
+struct RequestResult {
+  enum class Outcome : std::uint8_t { kAnswer, kError, kTimeout };
+  Outcome outcome = Outcome::kTimeout;
+  wire::MessageCode code = wire::MessageCode::kInvalid;
+  Bytes body;          // the answer body (ErrorResponse for kError)
+  NodeId sender;       // who answered (verified signer)
+  unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
+};
+using RequestCallback = std::function<void(const RequestResult&)>;
+
+// Signatures over messages (§6.3.4), injected: the real node signs with its certificate key
+// (overlay/security), the simulator uses SimSigner (simulation only, no security).
+class MessageSigner {
+ public:
+  virtual ~MessageSigner() = default;
+  // Sign the §6.3.4 signature input (overlay || transaction_id || contents || signer identity);
+  // `identity` is what this signer will put in the block (the input already covers it).
+  virtual wire::SignerIdentity identity() const = 0;
+  virtual wire::SecurityBlock sign(ByteView signature_input) = 0;
+  // Verify a received message; the signer's Node-ID, or nullopt when it does not verify.
+  virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
+};
+
+// A storage-method request (Store/Fetch/Stat/Find) delivered to this node.
+struct StorageRequest {
+  const wire::Message& message;  // decoded, signature verified
+  NodeId sender;
+  bool responsible = false;      // this node is the responsible peer for the destination
+};
+struct StorageAnswer {
+  wire::MessageCode code = wire::MessageCode::kError;  // the answer code or kError
+  Bytes body;                                           // body (ErrorResponse for kError)
+};
+
+// Hooks for the storage module (issue 5); PeerCore works without one.
+class StorageHandler {
+ public:
+  virtual ~StorageHandler() = default;
+  virtual StorageAnswer on_request(Millis now, const StorageRequest& request) = 0;
+  // The neighbour table changed (responsibility and replica sets may have moved).
+  virtual void on_ring_changed(Millis now, const chord::RoutingTable& table) = 0;
+};
+
+}  // namespace p2psip::peer
