@@ -24,3 +24,56 @@ TEST_CASE("30 peers join one by one and the ring is correct") {
   CHECK(net.ring().size() == 30);
   CHECK(net.ring_errors() == 0);
 }
+
+namespace {
+
+struct LookupStats {
+  std::size_t done = 0, ok = 0;
+  std::uint64_t hops = 0;
+};
+
+// Pings random Resource-IDs from random live peers; ok when the answer came from the
+// responsible peer of the true ring.
+LookupStats lookups(SimNetwork& net, std::size_t count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  LookupStats s;
+  auto stats = std::make_shared<LookupStats>();
+  for (std::size_t k = 0; k < count; ++k) {
+    PeerIndex from;
+    do { from = static_cast<PeerIndex>(rng() % net.size()); } while (!net.joined(from));
+    NodeId key = random_id(rng);
+    NodeId want = net.responsible(key);
+    net.request(from, wire::Destination::resource(wire::ResourceId{
+                          Bytes(key.bytes().begin(), key.bytes().end())}),
+                wire::MessageCode::kPingReq, *wire::encode_to_bytes(wire::PingReq{}),
+                [stats, want](const peer::RequestResult& r) {
+                  ++stats->done;
+                  if (r.outcome == peer::RequestResult::Outcome::kAnswer && r.sender == want) {
+                    ++stats->ok;
+                    stats->hops += r.hops;
+                  }
+                });
+  }
+  net.run_until([&] { return stats->done == count; }, net.now() + Millis{20000});
+  return *stats;
+}
+
+}  // namespace
+
+TEST_CASE("1000 peers join one by one; ring correct; lookups reach the responsible peer") {
+  auto t0 = std::chrono::steady_clock::now();
+  SimNetwork net(fast_config(3));
+  REQUIRE(build_ring(net, 1000, 33));
+  net.run_for(Millis{5000});
+  CHECK(net.ring().size() == 1000);
+  CHECK(net.ring_errors() == 0);
+  auto s = lookups(net, 500, 34);
+  CHECK(s.done == 500);
+  CHECK(s.ok == 500);
+  double mean = s.ok ? static_cast<double>(s.hops) / static_cast<double>(s.ok) : 0;
+  CHECK(mean < 10.0);
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("1000-peer ring: virtual %.0f s, %llu messages, mean hops %.2f, wall %.1f s\n",
+              static_cast<double>(net.now().count()) / 1000.0,
+              static_cast<unsigned long long>(net.messages()), mean, secs);
+}

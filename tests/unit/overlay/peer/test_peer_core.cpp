@@ -1,0 +1,256 @@
+#include <doctest/doctest.h>
+
+#include "overlay/chord/ring.h"
+#include "overlay/peer/peer_core.h"
+#include "overlay/peer/sim_signer.h"
+
+using namespace p2psip;
+using namespace p2psip::peer;
+
+namespace {
+
+constexpr std::uint32_t kOverlay = 0xabcdef01;
+NodeId id(std::uint64_t hi) { return chord::from_u128(static_cast<chord::U128>(hi) << 64); }
+
+// Node A (id 100) alone on the ring, with outbound links 1 -> X (50) and 2 -> Y (200).
+struct Fixture {
+  SimSigner signer{id(100)};
+  PeerCore core{make_config(), signer};
+  NodeId x = id(50), y = id(200);
+  Millis now{1000};
+
+  static PeerConfig make_config() {
+    PeerConfig c;
+    c.node_id = id(100);
+    c.overlay = kOverlay;
+    return c;
+  }
+  Fixture() {
+    core.start(now);
+    core.on_link_up(now, 1, x, true);
+    core.on_link_up(now, 2, y, true);
+    (void)core.take_actions();
+  }
+  // A message signed by `from`.
+  Bytes make(const NodeId& from, std::vector<wire::Destination> dests, wire::MessageCode code,
+             Bytes body, std::uint8_t ttl = 100, std::vector<wire::Destination> via = {},
+             std::uint64_t txid = 42) {
+    SimSigner s(from);
+    wire::Message m;
+    m.header.overlay = kOverlay;
+    m.header.ttl = ttl;
+    m.header.transaction_id = txid;
+    m.header.destination_list = std::move(dests);
+    m.header.via_list = std::move(via);
+    m.contents.message_code = wire::to_u16(code);
+    m.contents.message_body = std::move(body);
+    m.security = s.sign(wire::signature_input(kOverlay, txid, m.contents, s.identity()));
+    return *wire::encode_message(m);
+  }
+  std::vector<std::pair<LinkId, wire::Message>> sent() {
+    std::vector<std::pair<LinkId, wire::Message>> out;
+    wire::DecodeParams p;
+    p.overlay = kOverlay;
+    for (auto& a : core.take_actions()) {
+      if (auto* s = std::get_if<SendOnLink>(&a)) {
+        auto m = wire::decode_message(ByteView(s->bytes), p);
+        REQUIRE(m.has_value());
+        out.emplace_back(s->link, *m);
+      }
+    }
+    return out;
+  }
+  static std::uint16_t error_code(const wire::Message& m) {
+    return wire::decode_error_response(ByteView(m.contents.message_body))->error_code;
+  }
+};
+
+Bytes ping_body() { return *wire::encode_to_bytes(wire::PingReq{}); }
+
+}  // namespace
+
+TEST_CASE("a Ping for this node is answered along the reversed via list") {
+  Fixture f;
+  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::node(id(100))},
+                                     wire::MessageCode::kPingReq, ping_body()));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 1);
+  CHECK(out[0].second.contents.code() == wire::MessageCode::kPingAns);
+  CHECK(out[0].second.header.transaction_id == 42);
+  CHECK(out[0].second.header.destination_list == std::vector{wire::Destination::node(f.x)});
+  CHECK(f.signer.verify(out[0].second) == id(100));
+}
+
+TEST_CASE("a request for a directly connected node is forwarded: via grows, TTL drops") {
+  Fixture f;
+  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::node(f.y)},
+                                     wire::MessageCode::kPingReq, ping_body(), 100));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 2);
+  CHECK(out[0].second.header.ttl == 99);
+  CHECK(out[0].second.header.via_list == std::vector{wire::Destination::node(f.x)});
+  CHECK(f.core.counters().forwarded == 1);
+}
+
+TEST_CASE("an answer is source-routed: own id popped, next entry is the link") {
+  Fixture f;
+  f.core.on_message(f.now, 2, f.make(f.y, {wire::Destination::node(id(100)),
+                                           wire::Destination::node(f.x)},
+                                     wire::MessageCode::kPingAns,
+                                     *wire::encode_to_bytes(wire::PingAns{1, 2})));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 1);
+  CHECK(out[0].second.header.destination_list == std::vector{wire::Destination::node(f.x)});
+  CHECK(out[0].second.header.via_list.empty());
+}
+
+TEST_CASE("TTL 0 on a message to forward: Error_TTL_Exceeded to the sender") {
+  Fixture f;
+  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::node(f.y)},
+                                     wire::MessageCode::kPingReq, ping_body(), 0));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 1);
+  CHECK(out[0].second.contents.is_error());
+  CHECK(Fixture::error_code(out[0].second) == wire::to_u16(wire::ErrorCode::kTtlExceeded));
+  CHECK(f.core.counters().ttl_exceeded == 1);
+}
+
+TEST_CASE("a request whose via list holds this node is a loop") {
+  Fixture f;
+  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::node(f.y)},
+                                     wire::MessageCode::kPingReq, ping_body(), 50,
+                                     {wire::Destination::node(id(100))}));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.is_error());
+  CHECK(f.core.counters().loops == 1);
+}
+
+TEST_CASE("malformed bytes: Error_Invalid_Message when a request is readable, else a drop") {
+  Fixture f;
+  Bytes good = f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kPingReq,
+                      ping_body());
+  Bytes bad(good.begin(), good.end() - 3);  // truncated security block, length patched
+  auto n = static_cast<std::uint32_t>(bad.size());
+  for (int i = 0; i < 4; ++i) bad[16 + static_cast<std::size_t>(i)] = static_cast<std::byte>(n >> (24 - 8 * i));
+  f.core.on_message(f.now, 1, bad);
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.is_error());
+  CHECK(Fixture::error_code(out[0].second) == wire::to_u16(wire::ErrorCode::kInvalidMessage));
+
+  f.core.on_message(f.now, 1, Bytes(7, std::byte{0x55}));  // not even a header
+  CHECK(f.sent().empty());
+  CHECK(f.core.counters().dropped_malformed == 1);
+  f.core.on_message(f.now, 99, good);  // unknown link
+  CHECK(f.sent().empty());
+}
+
+TEST_CASE("a bad signature is Error_Forbidden") {
+  Fixture f;
+  Bytes m = f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kPingReq,
+                   ping_body());
+  m[m.size() - 1] ^= std::byte{1};
+  f.core.on_message(f.now, 1, m);
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(Fixture::error_code(out[0].second) == wire::to_u16(wire::ErrorCode::kForbidden));
+}
+
+TEST_CASE("unknown method and storage without a handler get error answers") {
+  Fixture f;
+  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::node(id(100))},
+                                     wire::MessageCode::kAppAttachReq, {}));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.is_error());
+}
+
+TEST_CASE("originated request: 5 transmissions 3 s apart, then a timeout after 15 s") {
+  Fixture f;
+  int calls = 0;
+  RequestResult result;
+  auto pings = [&] {
+    int n = 0;
+    for (auto& [link, m] : f.sent()) n += m.contents.code() == wire::MessageCode::kPingReq;
+    return n;
+  };
+  f.core.send_request(f.now, wire::Destination::node(f.y), wire::MessageCode::kPingReq,
+                      ping_body(), [&](const RequestResult& r) { ++calls; result = r; });
+  int sends = pings();
+  CHECK(sends == 1);
+  while (calls == 0) {
+    auto d = f.core.next_deadline();
+    REQUIRE(d.has_value());
+    f.now = *d;
+    f.core.on_timer(f.now);
+    sends += pings();
+  }
+  CHECK(sends == 5);
+  CHECK(f.now == Millis{1000 + 15000});
+  CHECK(result.outcome == RequestResult::Outcome::kTimeout);
+  CHECK(f.core.counters().transaction_timeouts >= 1);
+}
+
+TEST_CASE("the answer completes the transaction with sender and hop count") {
+  Fixture f;
+  RequestResult result;
+  f.core.send_request(f.now, wire::Destination::node(f.y), wire::MessageCode::kPingReq,
+                      ping_body(), [&](const RequestResult& r) { result = r; });
+  auto out = f.sent();
+  std::erase_if(out, [](const auto& e) {
+    return e.second.contents.code() != wire::MessageCode::kPingReq;
+  });
+  REQUIRE(out.size() == 1);
+  std::uint64_t txid = out[0].second.header.transaction_id;
+  f.core.on_message(f.now, 2, f.make(f.y, {wire::Destination::node(id(100))},
+                                     wire::MessageCode::kPingAns,
+                                     *wire::encode_to_bytes(wire::PingAns{7, 8}), 98, {}, txid));
+  CHECK(result.outcome == RequestResult::Outcome::kAnswer);
+  CHECK(result.sender == f.y);
+  CHECK(result.hops == 3);
+}
+
+TEST_CASE("a retransmitted Attach gets the same cached answer") {
+  Fixture f;
+  wire::AttachReqAns req;
+  req.role = "active";
+  Bytes m = f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kAttachReq,
+                   *wire::encode_to_bytes(req));
+  f.core.on_message(f.now, 1, m);
+  auto attach_answers = [&] {
+    auto v = f.sent();
+    std::erase_if(v, [](const auto& e) {
+      return e.second.contents.code() != wire::MessageCode::kAttachAns;
+    });
+    return v;
+  };
+  auto first = attach_answers();
+  f.core.on_message(f.now + Millis{1000}, 1, m);
+  auto second = attach_answers();
+  REQUIRE(first.size() == 1);
+  REQUIRE(second.size() == 1);
+  CHECK(first[0].second == second[0].second);
+  CHECK(f.core.counters().duplicate_requests == 1);
+  auto ans = wire::decode_attach_req_ans(ByteView(first[0].second.contents.message_body));
+  REQUIRE(ans.has_value());
+  REQUIRE(ans->candidates.size() == 1);
+  CHECK(ans->candidates[0].overlay_link == wire::OverlayLinkType::kTlsTcpFhNoIce);
+}
+
+TEST_CASE("status snapshot and a lost neighbour") {
+  Fixture f;
+  auto s = f.core.status();
+  CHECK(s.state == PeerState::kJoined);
+  CHECK(s.routing_table_size == 2);
+  CHECK(s.successors.front() == f.y);
+  f.core.on_link_down(f.now, 2);
+  s = f.core.status();
+  CHECK(s.routing_table_size == 1);
+  CHECK(s.successors.front() == f.x);
+  CHECK(f.core.counters().link_errors == 1);
+}
