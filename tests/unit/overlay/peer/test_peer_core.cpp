@@ -254,3 +254,32 @@ TEST_CASE("status snapshot and a lost neighbour") {
   CHECK(s.successors.front() == f.x);
   CHECK(f.core.counters().link_errors == 1);
 }
+
+TEST_CASE("mutated messages never crash the core (bytes flipped, cut, extended)") {
+  Fixture f;
+  std::vector<Bytes> seeds = {
+      f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kPingReq, ping_body()),
+      f.make(f.x, {wire::Destination::node(f.y)}, wire::MessageCode::kPingReq, ping_body()),
+      f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kUpdateReq,
+             *wire::encode_to_bytes(wire::ChordUpdate{})),
+      f.make(f.x, {wire::Destination::node(id(100))}, wire::MessageCode::kAttachReq,
+             *wire::encode_to_bytes(wire::AttachReqAns{})),
+  };
+  std::uint64_t r = 12345;
+  auto next = [&] { r = r * 6364136223846793005ull + 1442695040888963407ull; return r >> 33; };
+  for (int k = 0; k < 4000; ++k) {
+    Bytes b = seeds[static_cast<std::size_t>(k) % seeds.size()];
+    int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      std::size_t at = next() % b.size();
+      switch (next() % 3) {
+        case 0: b[at] = static_cast<std::byte>(next()); break;
+        case 1: b.resize(at + 1); break;
+        default: b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::byte>(next()));
+      }
+    }
+    f.core.on_message(f.now, 1 + next() % 2, b);
+    (void)f.core.take_actions();
+  }
+  CHECK(f.core.counters().dropped_malformed + f.core.counters().invalid_answered > 0);
+}
