@@ -32,6 +32,18 @@ std::vector<ForwardingOption> decode_options(Reader& body) {
   return out;
 }
 
+// §6.3.2.2: a resource Destination only as the last destination entry, never in the via list.
+void check_resource_placement(Reader& r, const ForwardingHeader& h) {
+  for (const Destination& d : h.via_list) {
+    if (d.is_resource()) r.fail(DecodeFailure::kBadValue, "ForwardingHeader.via_list: resource");
+  }
+  for (std::size_t i = 0; i + 1 < h.destination_list.size(); ++i) {
+    if (h.destination_list[i].is_resource()) {
+      r.fail(DecodeFailure::kBadValue, "ForwardingHeader.destination_list: resource not last");
+    }
+  }
+}
+
 bool is_known(std::span<const std::uint8_t> known, std::uint8_t type) {
   return std::find(known.begin(), known.end(), type) != known.end();
 }
@@ -115,6 +127,7 @@ ForwardingHeader decode_forwarding_header(Reader& r) {
   r.absorb(via);
   r.absorb(dest);
   r.absorb(opts);
+  if (r.ok()) check_resource_placement(r, h);
   return h;
 }
 

@@ -218,3 +218,27 @@ TEST_CASE("encode_forwarded patches the length after a TTL change") {
   CHECK(decoded->header.via_list.size() == 1);
   CHECK(decoded->contents == m.contents);
 }
+
+TEST_CASE("a resource destination only last in the destination list, never in the via list") {
+  ForwardingHeader h = sample_header();
+  Destination res = Destination::resource(ResourceId{B({1, 2})});
+  h.destination_list = {Destination::node(node_of(1)), res};
+  Bytes last = encode_header(h);
+  Reader ok_reader(last);
+  (void)decode_forwarding_header(ok_reader);
+  CHECK(ok_reader.ok());
+
+  h.destination_list = {res, Destination::node(node_of(1))};
+  Bytes first = encode_header(h);
+  Reader not_last(first);
+  (void)decode_forwarding_header(not_last);
+  REQUIRE_FALSE(not_last.ok());
+  CHECK(not_last.error()->failure == DecodeFailure::kBadValue);
+
+  h.destination_list = {};
+  h.via_list = {res};
+  Bytes via = encode_header(h);
+  Reader in_via(via);
+  (void)decode_forwarding_header(in_via);
+  CHECK_FALSE(in_via.ok());
+}
