@@ -29,8 +29,9 @@ void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 }
 
 void on_write_cb(uv_write_t* req, int status) {
-  delete static_cast<WriteReq*>(req->data);
-  if (Connection* c = owner_of(as_handle(req->handle))) c->on_write_done(status);
+  Connection* c = owner_of(as_handle(req->handle));
+  delete static_cast<WriteReq*>(req->data);  // `req` is part of it
+  if (c != nullptr) c->on_write_done(status);
 }
 
 void on_connect_cb(uv_connect_t* req, int status) {
@@ -66,7 +67,7 @@ Connection::Connection(ConnectionHost& host, LinkId id, uv_tcp_t* tcp, bool outg
       expected_(expected),
       state_(outgoing ? State::kConnecting : State::kHandshaking),
       deframer_(host.config().max_message_size),
-      rtt_(Micros{Millis{500}}, host.config().min_rto, host.config().max_rto) {
+      rtt_(host.config().initial_rto, host.config().min_rto, host.config().max_rto) {
   tcp_->data = this;
   deadline_ = monotonic_now() + host_.config().handshake_timeout;
   peer_.outgoing = outgoing;

@@ -69,6 +69,7 @@ struct LinkConfig {
   Millis keepalive_interval{10'000};
   Millis idle_timeout{35'000};
   Millis tick_interval{100};  // granularity of all the timeouts above
+  Millis initial_rto{500};    // before the first RTT sample (RFC 6940 §6.6.3.1 default)
   Millis min_rto{200};        // RFC 6298 clamps (RELOAD rounds to the millisecond)
   Millis max_rto{60'000};
   Millis close_linger{2'000};  // a closing link flushes at most this long
