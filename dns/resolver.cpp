@@ -213,7 +213,10 @@ void Resolver::expire_deadlines() {
 
 void Resolver::deliver_ready() {
   std::weak_ptr<bool> alive = alive_;
-  while (!alive.expired() && !ready_.empty()) {
+  // Only what was ready on entry: callbacks that resolve cached names again are delivered on
+  // the next loop iteration (complete() re-armed the timer), so I/O is never starved.
+  std::size_t budget = ready_.size();
+  while (budget-- > 0 && !alive.expired() && !ready_.empty()) {
     auto [id, item] = std::move(ready_.front());
     ready_.pop_front();
     (void)id;

@@ -86,6 +86,7 @@ class Nsd:
   database: ""
   logfile: "{self.dir}/nsd-{self.generation}.log"
   server-count: 1
+  rrl-ratelimit: 0
   verbosity: 1
 remote-control:
   control-enable: no
