@@ -84,7 +84,7 @@ Resolver::Id Resolver::resolve(std::string_view uri, Callback callback) {
   std::string host = target->host;
   auto r = std::make_unique<Resolution>(Resolution{
       ResolutionPlan(std::move(*target), config_.plan, rng_), std::move(callback), now,
-      now + config_.resolution_timeout, std::move(host)});
+      now + config_.resolution_timeout, std::move(host), {}});
   deadlines_.emplace(r->deadline, id);
   active_.emplace(id, std::move(r));
   advance(id);

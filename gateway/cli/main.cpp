@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string>
 
 #include "gateway/cli/command.h"
 #include "gateway/version.h"
@@ -11,6 +12,10 @@ int main(int argc, char** argv) {
   CLI::App app{"p2psip " P2PSIP_VERSION " - RELOAD (RFC 6940) P2PSIP overlay peer and SIP gateway"};
   app.set_version_flag("--version", "p2psip " P2PSIP_VERSION);
   app.require_subcommand(1);
+  // One line per error, as for config errors: "p2psip: <what is wrong>".
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("p2psip: ") + e.what() + " (see --help)\n";
+  });
 
   p2psip::cli::Action selected;
   p2psip::cli::add_gateway_command(app, selected);

@@ -60,6 +60,8 @@ const Schema& gateway_schema() {
        {"0.0.0.0:9464"}, false, check_listen_address},
       {"bootstrap", "bootstrap peer ADDR:PORT (repeatable); none starts a new overlay", {}, true,
        check_peer_address},
+      {"dns_server", "DNS server ADDR:PORT for RFC 3263 (repeatable); none: /etc/resolv.conf",
+       {}, true, check_listen_address},
       {"overlay", "overlay name (also the default SIP domain)", {"p2p.example.com"}, false,
        check_overlay_name},
       {"data_dir", "directory for certificates and state", {"p2psip-data"}, false, not_empty},
@@ -75,6 +77,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.overlay_listen = must_parse(s.get("overlay_listen"), HostKind::kIpLiteral);
   c.metrics_listen = must_parse(s.get("metrics_listen"), HostKind::kIpLiteral);
   for (const auto& b : s.list("bootstrap")) c.bootstrap.push_back(must_parse(b, HostKind::kIpOrName));
+  for (const auto& d : s.list("dns_server")) c.dns_servers.push_back(must_parse(d, HostKind::kIpLiteral));
   c.overlay = s.get("overlay");
   c.data_dir = s.get("data_dir");
   c.log_level = s.get("log_level");

@@ -15,6 +15,7 @@ struct GatewayConfig {
   HostPort overlay_listen;
   HostPort metrics_listen;
   std::vector<HostPort> bootstrap;
+  std::vector<HostPort> dns_servers;  // empty: /etc/resolv.conf
   std::string overlay;
   std::string data_dir;
   std::string log_level;

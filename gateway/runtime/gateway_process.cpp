@@ -5,6 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/clock.h"
+#include "dns/resolver.h"
+#include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/sip/sip_agent.h"
@@ -30,6 +36,23 @@ bool ensure_data_dir(const std::string& dir, std::string& problem) {
     return false;
   }
   return true;
+}
+
+// The RFC 3263 resolver for the DNS fallback, its metrics bound.
+std::unique_ptr<dns::Resolver> make_resolver(const config::GatewayConfig& config, uv_loop_t* loop,
+                                             const Clock& clock, dns::ResolverObserver& observer,
+                                             spdlog::logger& log) {
+  dns::ResolverConfig rc;
+  for (const auto& s : config.dns_servers) rc.servers.push_back(s.to_string());
+  auto resolver = dns::Resolver::create(loop, rc, clock, &observer);
+  if (!resolver) {
+    log.error("DNS resolver: {}", resolver.error());
+    return nullptr;
+  }
+  log.info("DNS resolver ready ({})",
+           rc.servers.empty() ? std::string("servers from /etc/resolv.conf")
+                              : "servers " + fmt::format("{}", fmt::join(rc.servers, ", ")));
+  return std::move(resolver).value();
 }
 
 }  // namespace
@@ -67,6 +90,10 @@ int run_gateway(const config::GatewayConfig& config) {
     log->error("{}", sip.error());
     return kExitRuntimeError;
   }
+  SystemClock clock;
+  DnsMetricsObserver dns_observer(metrics.dns);
+  auto resolver = make_resolver(config, (*loop)->uv(), clock, dns_observer, *log);
+  if (!resolver) return kExitRuntimeError;
   health.sip_listening = true;
   auto now = std::chrono::system_clock::now().time_since_epoch();
   status.publish(status_json(config, std::chrono::duration_cast<std::chrono::seconds>(now).count()));
@@ -77,7 +104,8 @@ int run_gateway(const config::GatewayConfig& config) {
   });
   (*loop)->run();
 
-  sip->reset();  // stop SIP before the loop it lives on
+  sip->reset();  // stop SIP and DNS before the loop they live on
+  resolver.reset();
   loop->reset();
   log->debug("SIP and event loop stopped; closing the metrics port");
   http->reset();
