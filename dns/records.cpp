@@ -21,14 +21,15 @@ std::uint16_t u16_at(ByteView m, std::size_t i) {
 
 // The labels of the possibly compressed name at `pos`, unescaped, in a fixed buffer.
 struct WireName {
-  std::array<std::uint8_t, kMaxName + 1> octets{};  // length-prefixed labels, no root
+  std::array<std::uint8_t, kMaxName + 1> octets;  // length-prefixed labels, no root
   std::size_t size = 0;
 };
 
-// Reads the name at `pos` (RFC 1035 §4.1.4) into `name`; `pos` moves past it in the message
-// (past the first pointer if compressed). False if malformed, looping or too long.
-bool read_name(ByteView m, std::size_t& pos, WireName& name) {
-  name.size = 0;
+// Reads the name at `pos` (RFC 1035 §4.1.4) into `name` (or only checks it when null); `pos`
+// moves past it in the message (past the first pointer if compressed). False if malformed,
+// looping or too long.
+bool read_name(ByteView m, std::size_t& pos, WireName* name) {
+  std::size_t size = 0;
   std::size_t p = pos;
   bool jumped = false;
   for (int i = 0; i < kMaxLabels; ++i) {
@@ -36,6 +37,7 @@ bool read_name(ByteView m, std::size_t& pos, WireName& name) {
     std::uint8_t len = at(m, p);
     if (len == 0) {
       if (!jumped) pos = p + 1;
+      if (name) name->size = size;
       return true;
     }
     if ((len & 0xC0) == 0xC0) {
@@ -46,9 +48,12 @@ bool read_name(ByteView m, std::size_t& pos, WireName& name) {
       continue;
     }
     if ((len & 0xC0) != 0 || m.size() - p - 1 < len) return false;
-    if (name.size + 1 + len > kMaxName) return false;
-    for (std::size_t k = 0; k <= len; ++k) name.octets[name.size + k] = at(m, p + k);
-    name.size += 1 + len;
+    if (size + 1 + len > kMaxName) return false;
+    if (name) {
+      for (std::size_t k = 0; k <= len; ++k) name->octets[size + k] = at(m, p + k);
+      name->size = size + 1 + len;
+    }
+    size += 1 + len;
     p += 1 + len;
   }
   return false;
@@ -134,12 +139,13 @@ Expected<std::size_t, std::string> read_answer_records(ByteView m, RecordType ty
   if (qdcount != 1) return bad("not one question");
   std::size_t pos = kHeaderSize;
   WireName owner;  // the name A/AAAA records must have: the question, then CNAME targets
-  if (!read_name(m, pos, owner) || m.size() - pos < 4) return bad("bad question");
+  if (!read_name(m, pos, &owner) || m.size() - pos < 4) return bad("bad question");
   pos += 4;
   WireName name;
   std::size_t count = 0;
+  bool address = type == RecordType::a || type == RecordType::aaaa;
   for (std::uint16_t i = 0; i < ancount; ++i) {
-    if (!read_name(m, pos, name)) return bad("bad RR owner name");
+    if (!read_name(m, pos, address ? &name : nullptr)) return bad("bad RR owner name");
     if (m.size() - pos < 10) return bad("truncated RR header");
     std::uint16_t rtype = u16_at(m, pos);
     std::uint16_t rclass = u16_at(m, pos + 2);
@@ -148,10 +154,9 @@ Expected<std::size_t, std::string> read_answer_records(ByteView m, RecordType ty
     if (m.size() - pos < rdlen) return bad("truncated RDATA");
     std::size_t end = pos + rdlen;
     if (rclass == kClassIn) {
-      bool address = type == RecordType::a || type == RecordType::aaaa;
       if (address && rtype == kTypeCname && same_name(name, owner)) {
         std::size_t p = pos;
-        if (!read_name(m, p, owner)) return bad("bad CNAME");
+        if (!read_name(m, p, &owner)) return bad("bad CNAME");
       } else if (rtype == static_cast<std::uint16_t>(type)) {
         switch (type) {
           case RecordType::a:
@@ -167,7 +172,7 @@ Expected<std::size_t, std::string> read_answer_records(ByteView m, RecordType ty
             if (rdlen < 6) return bad("short SRV");
             SrvRecord r{u16_at(m, pos), u16_at(m, pos + 2), u16_at(m, pos + 4), {}};
             std::size_t p = pos + 6;
-            if (!read_name(m, p, name)) return bad("bad SRV target");
+            if (!read_name(m, p, &name)) return bad("bad SRV target");
             r.target = to_text(name);
             out.srv.push_back(std::move(r));
             ++count;
@@ -178,7 +183,7 @@ Expected<std::size_t, std::string> read_answer_records(ByteView m, RecordType ty
             NaptrRecord r{u16_at(m, pos), u16_at(m, pos + 2), {}, {}, {}, {}};
             std::size_t p = pos + 4;
             if (!read_string(m, p, end, r.flags) || !read_string(m, p, end, r.service) ||
-                !read_string(m, p, end, r.regexp) || !read_name(m, p, name)) {
+                !read_string(m, p, end, r.regexp) || !read_name(m, p, &name)) {
               return bad("bad NAPTR");
             }
             r.replacement = to_text(name);
