@@ -57,12 +57,18 @@ EventLoop::~EventLoop() {
 }
 
 int EventLoop::run() {
+  stopping_ = false;
   pump();
-  su_root_run(root_);
+  // pump() may already have asked to stop (a signal, a finished Leave); su_root_break() before
+  // su_root_run() would be forgotten and the loop would run forever.
+  if (!stopping_) su_root_run(root_);
   return stop_signal_;
 }
 
-void EventLoop::stop() { su_root_break(root_); }
+void EventLoop::stop() {
+  stopping_ = true;
+  su_root_break(root_);
+}
 
 void EventLoop::pump() {
   uv_run(&uv_, UV_RUN_NOWAIT);

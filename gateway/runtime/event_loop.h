@@ -58,6 +58,7 @@ class EventLoop {
   uv_signal_t sigterm_{};
   uv_signal_t sigint_{};
   int stop_signal_ = 0;
+  bool stopping_ = false;  // stop() was called during the current run()
   std::function<void(int)> on_signal_;
 };
 

@@ -112,7 +112,7 @@ def stop_checked(node):
     elapsed = time.monotonic() - t0
     if rc is None:
         node.proc.stop(1)
-        fail(f"{node.name} did not exit within 10 s of SIGTERM")
+        fail(f"{node.name} did not exit within 10 s of SIGTERM: {node.proc.output()[-4000:]}")
     check(rc == 0 and elapsed < 5, f"{node.name}: SIGTERM -> exit {rc} in {elapsed:.2f} s")
     return elapsed
 
