@@ -1,6 +1,7 @@
 #pragma once
 // Turns a c-ares query outcome (status + raw answer) into a DnsAnswer: records through
-// c-ares's own parsers, TTLs through message.h (c-ares 1.18 gives none for SRV and NAPTR).
+// records.h (same acceptance rules as c-ares 1.18's parsers, one pass, no hostent/reply lists),
+// TTLs through message.h (c-ares 1.18 gives none for SRV and NAPTR).
 
 #include <string>
 

@@ -29,7 +29,8 @@ Expected<std::unique_ptr<AresChannel>, std::string> AresChannel::create(
   }
   self->library_ = true;
   ares_options opts{};
-  opts.flags = ARES_FLAG_NOSEARCH | (options.failover_on_servfail ? 0 : ARES_FLAG_NOCHECKRESP);
+  opts.flags = ARES_FLAG_NOSEARCH | (options.failover_on_servfail ? 0 : ARES_FLAG_NOCHECKRESP) |
+               (options.keep_sockets_open ? ARES_FLAG_STAYOPEN : 0);
   opts.timeout = static_cast<int>(options.timeout.count());
   opts.tries = options.tries;
   opts.sock_state_cb = &AresChannel::on_sock_state;
@@ -45,6 +46,7 @@ Expected<std::unique_ptr<AresChannel>, std::string> AresChannel::create(
       return unexpected("bad DNS server list '" + csv + "': " + ares_strerror(rc));
     }
   }
+  self->first_timeout_ms_ = static_cast<std::uint64_t>(options.timeout.count());
   self->timer_ = new uv_timer_t;
   uv_timer_init(loop, self->timer_);
   self->timer_->data = self.get();
@@ -55,21 +57,44 @@ AresChannel::~AresChannel() {
   // ares_destroy runs pending query callbacks (ARES_EDESTRUCTION) and the socket-state
   // callback for every open socket, which closes the polls; close what is left after it.
   if (channel_) ares_destroy(channel_);
-  for (auto& [fd, poll] : polls_) close_and_free(poll);
+  for (auto& [fd, poll] : polls_) close_and_free(poll.handle);
   polls_.clear();
   if (timer_) close_and_free(timer_);
   if (library_) ares_library_cleanup();
 }
 
+namespace {
+struct Pending {
+  AresChannel* channel;
+  AresChannel::QueryCallback cb;
+};
+}  // namespace
+
 void AresChannel::query(const std::string& name, int type, QueryCallback cb) {
-  auto* arg = new QueryCallback(std::move(cb));
+  if (pending_++ == 0) set_referenced(true);
+  auto* arg = new Pending{this, std::move(cb)};
   ares_query(channel_, name.c_str(), ns_c_in, type, &AresChannel::on_answer, arg);
+  // A new query times out at now + first_timeout_ms_ (c-ares 1.18: first try, no jitter). Inside
+  // ares_process_fd the caller re-arms afterwards; otherwise only an earlier deadline matters.
+  if (processing_ || pending_ == 0) return;  // pending_ == 0: answered (failed) synchronously
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(timer_)) &&
+      uv_timer_get_due_in(timer_) <= first_timeout_ms_) {
+    return;
+  }
   rearm_timer();
 }
 
 void AresChannel::on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
-  std::unique_ptr<QueryCallback> cb(static_cast<QueryCallback*>(arg));
-  (*cb)(status, abuf, alen);
+  std::unique_ptr<Pending> p(static_cast<Pending*>(arg));
+  if (--p->channel->pending_ == 0) p->channel->set_referenced(false);
+  p->cb(status, abuf, alen);
+}
+
+void AresChannel::set_referenced(bool ref) {
+  for (auto& [fd, poll] : polls_) {
+    auto* h = reinterpret_cast<uv_handle_t*>(poll.handle);
+    ref ? uv_ref(h) : uv_unref(h);
+  }
 }
 
 void AresChannel::on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
@@ -80,7 +105,7 @@ void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
   auto it = polls_.find(fd);
   if (!readable && !writable) {
     if (it != polls_.end()) {
-      close_and_free(it->second);  // before c-ares closes the fd (it calls us first)
+      close_and_free(it->second.handle);  // before c-ares closes the fd (it calls us first)
       polls_.erase(it);
     }
     return;
@@ -92,10 +117,13 @@ void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
       return;  // c-ares will time the query out
     }
     poll->data = this;
-    it = polls_.emplace(fd, poll).first;
+    if (pending_ == 0) uv_unref(reinterpret_cast<uv_handle_t*>(poll));
+    it = polls_.emplace(fd, Poll{poll, 0}).first;
   }
   int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
-  uv_poll_start(it->second, events, &AresChannel::on_poll);
+  if (events == it->second.events) return;  // unchanged: no epoll_ctl
+  it->second.events = events;
+  uv_poll_start(it->second.handle, events, &AresChannel::on_poll);
 }
 
 void AresChannel::on_poll(uv_poll_t* handle, int status, int events) {
@@ -105,13 +133,17 @@ void AresChannel::on_poll(uv_poll_t* handle, int status, int events) {
   bool err = status < 0;  // let c-ares read the error off the socket
   ares_socket_t r = (err || (events & UV_READABLE)) ? fd : ARES_SOCKET_BAD;
   ares_socket_t w = (err || (events & UV_WRITABLE)) ? fd : ARES_SOCKET_BAD;
+  self->processing_ = true;
   ares_process_fd(self->channel_, r, w);
+  self->processing_ = false;
   self->rearm_timer();
 }
 
 void AresChannel::on_timer(uv_timer_t* handle) {
   auto* self = static_cast<AresChannel*>(handle->data);
+  self->processing_ = true;
   ares_process_fd(self->channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  self->processing_ = false;
   self->rearm_timer();
 }
 

@@ -9,6 +9,7 @@ std::string DnsCache::key(const Query& q) {
 }
 
 std::optional<DnsAnswer> DnsCache::get(const Query& q, Millis now) {
+  if (map_.empty()) return std::nullopt;  // e.g. caching disabled: no key to build
   auto it = map_.find(key(q));
   if (it == map_.end()) return std::nullopt;
   if (now >= it->second.expires) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
 
 #include "dns/naptr.h"
 #include "dns/srv.h"
@@ -16,14 +17,16 @@ std::string normal_name(std::string s) {
   return s;
 }
 
-std::vector<RecordType> address_types(AddressFamilies f) {
+std::span<const RecordType> address_types(AddressFamilies f) {
+  static constexpr RecordType v4_first[] = {RecordType::a, RecordType::aaaa};
+  static constexpr RecordType v6_first[] = {RecordType::aaaa, RecordType::a};
   switch (f) {
-    case AddressFamilies::ipv4_first: return {RecordType::a, RecordType::aaaa};
-    case AddressFamilies::ipv6_first: return {RecordType::aaaa, RecordType::a};
-    case AddressFamilies::ipv4_only: return {RecordType::a};
-    case AddressFamilies::ipv6_only: return {RecordType::aaaa};
+    case AddressFamilies::ipv4_first: return v4_first;
+    case AddressFamilies::ipv6_first: return v6_first;
+    case AddressFamilies::ipv4_only: return {v4_first, 1};
+    case AddressFamilies::ipv6_only: return {v6_first, 1};
   }
-  return {RecordType::a, RecordType::aaaa};
+  return v4_first;
 }
 
 }  // namespace

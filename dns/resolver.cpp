@@ -15,10 +15,6 @@ void close_and_free(Handle* h) {
            [](uv_handle_t* x) { delete reinterpret_cast<Handle*>(x); });
 }
 
-std::string query_key(const Query& q) {
-  return std::string(to_string(q.type)) + " " + q.name;
-}
-
 }  // namespace
 
 struct Resolver::Resolution {
@@ -47,7 +43,7 @@ Expected<std::unique_ptr<Resolver>, std::string> Resolver::create(
     uv_loop_t* loop, ResolverConfig config, const Clock& clock, ResolverObserver* observer) {
   std::unique_ptr<Resolver> self(new Resolver(loop, std::move(config), clock, observer));
   ChannelOptions copts{self->config_.servers, self->config_.query_timeout, self->config_.tries,
-                       self->config_.failover_on_servfail};
+                       self->config_.failover_on_servfail, self->config_.keep_sockets_open};
   auto channel = AresChannel::create(loop, copts);
   if (!channel) return unexpected(channel.error());
   self->channel_ = std::move(*channel);
@@ -127,26 +123,28 @@ void Resolver::advance(Id id) {
 }
 
 void Resolver::send(const Query& q, Id id) {
-  auto [it, fresh] = in_flight_queries_.try_emplace(query_key(q));
+  auto [it, fresh] = in_flight_queries_.try_emplace(q);
   it->second.push_back(id);
   if (!fresh) {
     ++stats_.coalesced;
     return;
   }
   ++stats_.queries_sent;
+  const Query* key = &it->first;
   channel_->query(q.name, static_cast<int>(q.type),
-                  [this, q](int status, const unsigned char* abuf, int alen) {
-                    on_answer(q, status, abuf, alen);
+                  [this, key](int status, const unsigned char* abuf, int alen) {
+                    on_answer(key, status, abuf, alen);
                   });
 }
 
-void Resolver::on_answer(const Query& q, int status, const unsigned char* abuf, int alen) {
+void Resolver::on_answer(const Query* key, int status, const unsigned char* abuf, int alen) {
   if (destroying_ || status == ARES_EDESTRUCTION) return;
+  auto node = in_flight_queries_.extract(*key);  // the node (and *key) lives on in `node`
+  if (node.empty()) return;
+  const Query& q = node.key();
   DnsAnswer answer = parse_ares_answer(q.type, status, abuf, alen);
   observer_->on_query(q.type, answer.result);
   cache_.put(q, answer, clock_.monotonic());
-  auto node = in_flight_queries_.extract(query_key(q));
-  if (node.empty()) return;
   for (Id id : node.mapped()) {
     auto it = active_.find(id);
     if (it == active_.end()) continue;  // cancelled or timed out: the answer is only cached

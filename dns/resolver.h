@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -45,6 +44,7 @@ struct ResolverConfig {
   std::chrono::milliseconds query_timeout{1000};   // c-ares first-try timeout
   int tries = 2;                                    // c-ares tries per server
   bool failover_on_servfail = false;                // see ChannelOptions
+  bool keep_sockets_open = true;                    // see ChannelOptions
   std::chrono::milliseconds resolution_timeout{5000};  // hard bound for one resolve()
   CacheLimits cache;
   PlanOptions plan;
@@ -83,8 +83,14 @@ class Resolver {
   Resolver(uv_loop_t* loop, ResolverConfig config, const Clock& clock, ResolverObserver* obs);
 
   void advance(Id id);
+  struct QueryHash {
+    std::size_t operator()(const Query& q) const noexcept {
+      return std::hash<std::string>{}(q.name) ^ static_cast<std::size_t>(q.type);
+    }
+  };
   void send(const Query& q, Id id);
-  void on_answer(const Query& q, int status, const unsigned char* abuf, int alen);
+  // `q` is the key inside in_flight_queries_ (node keys are stable until extracted).
+  void on_answer(const Query* q, int status, const unsigned char* abuf, int alen);
   void complete(Id id, ResolveResult result);
   void arm_deadline();
   void expire_deadlines();
@@ -102,7 +108,7 @@ class Resolver {
   ResolverStats stats_;
   std::unique_ptr<AresChannel> channel_;
   std::unordered_map<Id, std::unique_ptr<Resolution>> active_;
-  std::map<std::string, std::vector<Id>> in_flight_queries_;
+  std::unordered_map<Query, std::vector<Id>, QueryHash> in_flight_queries_;
   std::set<std::pair<Millis, Id>> deadlines_;
   std::deque<std::pair<Id, std::pair<Callback, ResolveResult>>> ready_;
   uv_timer_t* deadline_timer_ = nullptr;

@@ -18,11 +18,13 @@ class Metrics;
 
 // What /health reports. 200 only when every required part is up.
 struct HealthState {
+  std::atomic<bool> sip_required{true};  // false for `p2psip peer` (no SIP side)
   std::atomic<bool> sip_listening{false};
   std::atomic<bool> overlay_required{false};  // set once the node has an overlay part
   std::atomic<bool> overlay_joined{false};
   bool healthy() const {
-    return sip_listening.load() && (!overlay_required.load() || overlay_joined.load());
+    return (!sip_required.load() || sip_listening.load()) &&
+           (!overlay_required.load() || overlay_joined.load());
   }
 };
 

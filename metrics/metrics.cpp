@@ -97,10 +97,59 @@ void DnsMetrics::resolution(double seconds, bool ok) {
   (ok ? resolution_ok_ : resolution_failed_)->Observe(seconds);
 }
 
+OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
+  routing_table_peers_ = &prometheus::BuildGauge()
+                              .Name("p2psip_overlay_routing_table_peers")
+                              .Help("Peers in the overlay routing table (neighbours and fingers)")
+                              .Register(registry)
+                              .Add({});
+  messages_ = &prometheus::BuildCounter()
+                   .Name("p2psip_overlay_messages_total")
+                   .Help("RELOAD messages received by (in) or sent from (out) this node, by "
+                         "message code name")
+                   .Register(registry);
+  link_errors_ = &prometheus::BuildCounter()
+                      .Name("p2psip_overlay_link_errors_total")
+                      .Help("Overlay links that failed or were refused, by reason")
+                      .Register(registry);
+}
+
+void OverlayMetrics::routing_table_peers(std::size_t peers) {
+  routing_table_peers_->Set(static_cast<double>(peers));
+}
+
+void OverlayMetrics::advance(Series& s, std::uint64_t total) {
+  if (total > s.last) s.counter->Increment(static_cast<double>(total - s.last));
+  s.last = total;
+}
+
+OverlayMetrics::Series& OverlayMetrics::series(std::map<std::string, Series, std::less<>>& map,
+                                               prometheus::Family<prometheus::Counter>& family,
+                                               std::string_view key,
+                                               const prometheus::Labels& labels) {
+  auto it = map.find(key);
+  if (it != map.end()) return it->second;
+  return map.emplace(std::string(key), Series{&family.Add(labels), 0}).first->second;
+}
+
+void OverlayMetrics::messages_total(std::string_view code, OverlayDirection direction,
+                                    std::uint64_t total) {
+  auto& map = direction == OverlayDirection::kIn ? messages_in_ : messages_out_;
+  if (map.size() >= kMaxLabelValues && map.find(code) == map.end()) code = "unknown";
+  const char* dir = direction == OverlayDirection::kIn ? "in" : "out";
+  advance(series(map, *messages_, code, {{"code", std::string(code)}, {"direction", dir}}), total);
+}
+
+void OverlayMetrics::link_errors_total(std::string_view reason, std::uint64_t total) {
+  if (errors_.size() >= kMaxLabelValues && errors_.find(reason) == errors_.end()) reason = "unknown";
+  advance(series(errors_, *link_errors_, reason, {{"reason", std::string(reason)}}), total);
+}
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
       dns(*registry_),
+      overlay(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   prometheus::BuildGauge()
       .Name("p2psip_build_info")

@@ -10,6 +10,8 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +54,36 @@ class DnsMetrics {
   prometheus::Histogram* resolution_failed_ = nullptr;
 };
 
+// The overlay node. The node keeps plain totals (PeerCounters, LinkCounters); the runtime
+// hands them over once a second and the struct adds the increase to each counter. Label
+// values come from bounded sets (RELOAD message code names, link error reasons); past
+// kMaxLabelValues distinct values everything is counted as "unknown".
+enum class OverlayDirection { kIn, kOut };
+
+class OverlayMetrics {
+ public:
+  static constexpr std::size_t kMaxLabelValues = 64;
+  explicit OverlayMetrics(prometheus::Registry& registry);
+  void routing_table_peers(std::size_t peers);
+  void messages_total(std::string_view code, OverlayDirection direction, std::uint64_t total);
+  void link_errors_total(std::string_view reason, std::uint64_t total);
+
+ private:
+  struct Series {
+    prometheus::Counter* counter = nullptr;
+    std::uint64_t last = 0;
+  };
+  static void advance(Series& s, std::uint64_t total);
+  Series& series(std::map<std::string, Series, std::less<>>& map,
+                 prometheus::Family<prometheus::Counter>& family, std::string_view key,
+                 const prometheus::Labels& labels);
+
+  prometheus::Gauge* routing_table_peers_ = nullptr;
+  prometheus::Family<prometheus::Counter>* messages_ = nullptr;
+  prometheus::Family<prometheus::Counter>* link_errors_ = nullptr;
+  std::map<std::string, Series, std::less<>> messages_in_, messages_out_, errors_;
+};
+
 // The registry plus every module's struct. One per process, owned by main and handed down.
 class Metrics {
   // Declared first: constructed before the module structs that register into it.
@@ -69,6 +101,7 @@ class Metrics {
 
   SipMetrics sip;
   DnsMetrics dns;
+  OverlayMetrics overlay;
 
  private:
   std::shared_ptr<prometheus::Collectable> process_;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts nsd on a free loopback port with DOMAINS bench domains, runs bench_dns, stops nsd
-# (by its PID). Usage: bench/dns/run.sh BUILD_DIR [DOMAINS] [SEQ_N] [PAR_N]
+# (by its PID). Usage: [BENCH_WRAP=...] [BENCH_ONLY=...] bench/dns/run.sh BUILD_DIR [DOMAINS] [SEQ_N] [PAR_N]
 set -euo pipefail
 build="${1:?build dir}"; domains="${2:-256}"; seq="${3:-2000}"; par="${4:-20000}"
 dir=$(mktemp -d)
@@ -40,4 +40,5 @@ zone:
 CONF
 nsd -d -c "$dir/nsd.conf" & nsd_pid=$!
 for _ in $(seq 100); do grep -q "nsd started" "$dir/nsd.log" 2>/dev/null && break; sleep 0.1; done
-"$build/bench/dns/bench_dns" "127.0.0.1:$port" "$domains" "$seq" "$par"
+# BENCH_WRAP (e.g. "valgrind --tool=callgrind") prefixes bench_dns; BENCH_ONLY picks scenarios.
+${BENCH_WRAP:-} "$build/bench/dns/bench_dns" "127.0.0.1:$port" "$domains" "$seq" "$par" "${BENCH_ONLY:-}"

@@ -14,6 +14,7 @@ namespace p2psip::cli {
 using Action = std::function<int()>;
 
 void add_gateway_command(CLI::App& root, Action& selected);
+void add_peer_command(CLI::App& root, Action& selected);
 void add_ca_command(CLI::App& root, Action& selected);
 void add_resolve_command(CLI::App& root, Action& selected);
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
 
   p2psip::cli::Action selected;
   p2psip::cli::add_gateway_command(app, selected);
+  p2psip::cli::add_peer_command(app, selected);
   p2psip::cli::add_ca_command(app, selected);
   p2psip::cli::add_resolve_command(app, selected);
 

@@ -13,6 +13,7 @@
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
+#include "gateway/runtime/overlay_runtime.h"
 #include "gateway/sip/sip_agent.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
@@ -22,10 +23,11 @@ namespace p2psip::runtime {
 
 namespace {
 
-std::string status_json(const config::GatewayConfig& c, long long started_at) {
-  return std::string("{\"version\":\"") + P2PSIP_VERSION + "\",\"role\":\"gateway\"" +
+// The gateway's own /status members; the overlay runtime appends the node's.
+std::string status_members(const config::GatewayConfig& c, long long started_at) {
+  return std::string("\"version\":\"") + P2PSIP_VERSION + "\",\"role\":\"gateway\"" +
          ",\"overlay\":\"" + c.overlay + "\",\"sip_listen\":\"" + c.sip_listen.to_string() +
-         "\",\"started_at\":" + std::to_string(started_at) + "}";
+         "\",\"started_at\":" + std::to_string(started_at);
 }
 
 bool ensure_data_dir(const std::string& dir, std::string& problem) {
@@ -64,6 +66,11 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "config error: data_dir: %s\n", problem.c_str());
     return kExitConfigError;
   }
+  auto plan = prepare_overlay(config, *log);
+  if (!plan) {
+    std::fprintf(stderr, "%s\n", plan.error().message.c_str());
+    return plan.error().exit_code;
+  }
   log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
             config.data_dir);
 
@@ -96,18 +103,28 @@ int run_gateway(const config::GatewayConfig& config) {
   if (!resolver) return kExitRuntimeError;
   health.sip_listening = true;
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  status.publish(status_json(config, std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  status.publish("{" + status_members(config, started) + "}");
+  // The overlay after SIP: the gateway joins (or starts) the overlay once it can serve.
+  auto overlay = OverlayRuntime::start((*loop)->uv(), std::move(*plan), metrics.overlay, health,
+                                       status, status_members(config, started));
+  if (!overlay) {
+    log->error("{}", overlay.error().message);
+    return overlay.error().exit_code;
+  }
 
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     health.sip_listening = false;
   });
   (*loop)->run();
+  leave_overlay(**loop, **overlay, Millis{3000});  // within the 5 s shutdown budget
 
+  overlay->reset();
   sip->reset();  // stop SIP and DNS before the loop they live on
   resolver.reset();
   loop->reset();
-  log->debug("SIP and event loop stopped; closing the metrics port");
+  log->debug("overlay, SIP and event loop stopped; closing the metrics port");
   http->reset();
   log->info("stopped cleanly");
   return kExitOk;

@@ -77,6 +77,15 @@ def check_running_gateway(work):
         check(f"\n{family}" in text, f"{family} exported")
     st = json.loads(http_get(base + "/status")[1])
     check(st["sip_listen"] == f"127.0.0.1:{sip}", "/status reports the SIP listen address")
+    check(len(st.get("node_id", "")) == 32 and st.get("state") == "joined",
+          f"/status reports the overlay node, joined to its own new overlay: {st.get('state')}")
+    check(json.loads(http_get(base + "/health")[1])["overlay_joined"], "/health: overlay_joined")
+    check("DEVELOPMENT CA" in gw.output(), "the log says it uses a development CA")
+    data = os.path.join(work, "data")
+    check(os.path.exists(os.path.join(data, "dev-ca", "ca.crt")) and
+          os.path.exists(os.path.join(data, "node.crt")), "dev CA and node certificate in the data dir")
+    check(metric_value(text, "p2psip_overlay_routing_table_peers", "") == 0,
+          "p2psip_overlay_routing_table_peers is 0 for a single node")
 
     t0 = time.monotonic()
     gw.signal(signal.SIGTERM)
@@ -108,6 +117,12 @@ def check_bad_config(work):
     expect_config_error(work, [], "P2PSIP_SIP_LISTN", env={"P2PSIP_SIP_LISTN": "1.2.3.4:5"},
                         what="unknown env variable")
     expect_config_error(work, ["--log-level", "loud"], "log_level", what="bad log level")
+    missing = os.path.join(work, "missing.pem")
+    expect_config_error(work, ["--cert", missing, "--key", missing, "--ca", missing,
+                               "--data-dir", os.path.join(work, "d2")], "cert",
+                        what="missing certificate file")
+    expect_config_error(work, ["--cert", missing, "--data-dir", os.path.join(work, "d2")], "key",
+                        what="cert without key and ca")
 
 
 def check_precedence(work):

@@ -49,3 +49,28 @@ TEST_CASE("parse_proc_stat reads the fields after a command name with spaces") {
   CHECK(s.resident_bytes == doctest::Approx(300.0 * 4096));
   CHECK_FALSE(parse_proc_stat("garbage", 100, 4096, 0, s));
 }
+
+TEST_CASE("overlay metrics: totals become counter increments, labels stay bounded") {
+  Metrics m("x");
+  m.overlay.routing_table_peers(7);
+  m.overlay.messages_total("join_req", OverlayDirection::kIn, 3);
+  m.overlay.messages_total("join_req", OverlayDirection::kIn, 5);  // +2
+  m.overlay.messages_total("join_req", OverlayDirection::kOut, 1);
+  m.overlay.link_errors_total("bad_certificate", 2);
+  m.overlay.link_errors_total("bad_certificate", 2);  // unchanged
+  std::string text = m.serialize();
+  CHECK(text.find("p2psip_overlay_routing_table_peers 7") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_messages_total{code=\"join_req\",direction=\"in\"} 5") !=
+        std::string::npos);
+  CHECK(text.find("p2psip_overlay_messages_total{code=\"join_req\",direction=\"out\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("p2psip_overlay_link_errors_total{reason=\"bad_certificate\"} 2") !=
+        std::string::npos);
+  for (int i = 0; i < 100; ++i) {
+    m.overlay.messages_total("code" + std::to_string(i), OverlayDirection::kIn, 1);
+  }
+  text = m.serialize();
+  CHECK(text.find("code99") == std::string::npos);
+  CHECK(text.find("p2psip_overlay_messages_total{code=\"unknown\",direction=\"in\"}") !=
+        std::string::npos);
+}

@@ -1,0 +1,277 @@
+#include "overlay/peer/node.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <random>
+
+#include "overlay/link/uv_util.h"
+#include "overlay/security/tls_context.h"
+#include "overlay/wire/overlay_hash.h"
+
+namespace p2psip::peer {
+
+std::optional<wire::IpAddressPort> make_address(std::string_view ip, std::uint16_t port) {
+  std::string text(ip);
+  wire::IpAddressPort a;
+  a.port = port;
+  if (inet_pton(AF_INET, text.c_str(), a.addr.data()) == 1) {
+    a.type = wire::AddressType::kIpv4;
+    return a;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), a.addr.data()) == 1) {
+    a.type = wire::AddressType::kIpv6;
+    return a;
+  }
+  return std::nullopt;
+}
+
+std::string address_ip(const wire::IpAddressPort& a) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  int family = a.type == wire::AddressType::kIpv6 ? AF_INET6 : AF_INET;
+  if (inet_ntop(family, a.addr.data(), buf, sizeof buf) == nullptr) return {};
+  return buf;
+}
+
+void node_on_timer(uv_timer_t* timer) {
+  auto* self = static_cast<Node*>(timer->data);
+  if (self == nullptr || !self->core_) return;
+  self->core_->on_timer(self->now());
+  self->after_input();
+}
+
+void node_on_leave_timer(uv_timer_t* timer) {
+  auto* self = static_cast<Node*>(timer->data);
+  if (self != nullptr) self->finish_leave(false);
+}
+
+Expected<std::unique_ptr<Node>, std::string> Node::create(uv_loop_t* loop, NodeConfig config,
+                                                          NodeCredentials credentials,
+                                                          const Clock& clock, Logger log) {
+  const security::Certificate& cert = credentials.cert;
+  if (cert.node_ids().empty()) return unexpected(std::string("the certificate has no Node-ID"));
+  if (!security::iequals(cert.overlay(), config.overlay)) {
+    return unexpected("the certificate is for overlay '" + cert.overlay() + "', not '" +
+                      config.overlay + "'");
+  }
+  if (credentials.roots.empty()) return unexpected(std::string("no overlay root certificate"));
+  auto chain = cert.verify_chain(credentials.roots, std::chrono::floor<std::chrono::seconds>(
+                                                        std::chrono::system_clock::now()));
+  if (!chain) return unexpected("the node certificate does not chain to the root: " + chain.error());
+  auto ctx = security::make_tls_context(cert, credentials.key, credentials.roots);
+  if (!ctx) return unexpected(ctx.error());
+  std::unique_ptr<Node> node(
+      new Node(loop, std::move(config), std::move(credentials), clock, std::move(log)));
+  node->init_links(std::move(ctx).value());
+  return node;
+}
+
+Node::Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, const Clock& clock,
+           Logger log)
+    : loop_(loop),
+      config_(std::move(config)),
+      clock_(clock),
+      log_(std::move(log)),
+      signer_(std::move(credentials.cert), std::move(credentials.key),
+              std::move(credentials.roots), clock) {
+  node_id_ = signer_.node_id();
+}
+
+void Node::init_links(security::SslCtxPtr ctx) {
+  config_.link.overlay = config_.overlay;
+  link::LinkObserver& observer = *this;
+  links_ = std::make_unique<link::LinkManager>(loop_, std::move(ctx), config_.link, observer);
+}
+
+Node::~Node() {
+  link::close_and_delete(timer_);
+  link::close_and_delete(leave_timer_);
+  links_.reset();  // closes every link without callbacks
+}
+
+Expected<void, std::string> Node::start() {
+  if (core_) return unexpected(std::string("already started"));
+  auto port = links_->listen(config_.listen_ip, config_.listen_port);
+  if (!port) return unexpected("overlay listen on " + config_.listen_ip + ": " + port.error());
+  listen_port_ = *port;
+  std::string ip = config_.advertise_ip.empty() ? config_.listen_ip : config_.advertise_ip;
+  if (ip == "0.0.0.0") ip = "127.0.0.1";
+  if (ip == "::") ip = "::1";
+  auto listen = make_address(ip, listen_port_);
+  if (!listen) return unexpected("not an IP address: " + ip);
+
+  PeerConfig pc = config_.peer;
+  pc.node_id = node_id_;
+  pc.overlay = wire::overlay_hash(config_.overlay);
+  pc.listen = *listen;
+  pc.bootstrap = config_.bootstrap;
+  pc.wall_clock_offset_ms = clock_.wall_ms() - static_cast<std::uint64_t>(now().count());
+  std::random_device rd;
+  pc.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  core_ = std::make_unique<PeerCore>(std::move(pc), signer_);
+
+  timer_ = new uv_timer_t{};
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+  log(kInfo, "overlay node " + node_id_.hex() + " listening on " + ip + ":" +
+                 std::to_string(listen_port_) +
+                 (config_.bootstrap.empty() ? ", starting a new overlay"
+                                            : ", joining through " +
+                                                  std::to_string(config_.bootstrap.size()) +
+                                                  " bootstrap peer(s)"));
+  core_->start(now());
+  after_input();
+  return {};
+}
+
+void Node::leave(Millis max_wait, std::function<void(bool)> done) {
+  PeerState s = state();
+  if (!core_ || s == PeerState::kIdle || s == PeerState::kLeft || leave_done_) {
+    if (done) done(s == PeerState::kLeft || !core_);
+    return;
+  }
+  leave_done_ = std::move(done);
+  leave_timer_ = new uv_timer_t{};
+  uv_timer_init(loop_, leave_timer_);
+  leave_timer_->data = this;
+  uv_timer_start(leave_timer_, node_on_leave_timer,
+                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_wait.count())), 0);
+  core_->leave(now());
+  after_input();
+}
+
+void Node::finish_leave(bool clean) {
+  link::close_and_delete(leave_timer_);
+  leave_timer_ = nullptr;
+  if (!leave_done_) return;
+  auto done = std::move(leave_done_);
+  leave_done_ = nullptr;
+  log(clean ? kInfo : kWarn, clean ? "left the overlay cleanly"
+                                   : "leave did not complete in time; closing the links");
+  done(clean);
+}
+
+std::uint64_t Node::send_request(const wire::Destination& dest, wire::MessageCode code,
+                                 Bytes body, RequestCallback cb) {
+  if (!core_) return 0;
+  auto id = core_->send_request(now(), dest, code, std::move(body), std::move(cb));
+  after_input();
+  return id;
+}
+
+NodeSnapshot Node::snapshot() const {
+  NodeSnapshot s;
+  if (core_) {
+    s.status = core_->status();
+    s.peer = core_->counters();
+  } else {
+    s.status.node_id = node_id_;
+  }
+  s.link = links_->counters();
+  s.listen_port = listen_port_;
+  s.links = links_->links().size();
+  return s;
+}
+
+void Node::on_link_up(link::LinkId link, const link::PeerInfo& peer) {
+  if (!core_ || peer.node_ids.empty()) return;
+  auto it = opening_.find(link.value);
+  bool outbound = it != opening_.end();
+  NodeId id = peer.node_ids.front();
+  if (outbound) {
+    if (it->second.expected) id = *it->second.expected;
+    opening_.erase(it);
+  }
+  log(kDebug, std::string("link ") + std::to_string(link.value) + (outbound ? " to " : " from ") +
+                  id.hex() + " up");
+  core_->on_link_up(now(), link.value, id, outbound);
+  after_input();
+}
+
+void Node::on_message(link::LinkId link, ByteView message) {
+  if (!core_) return;
+  core_->on_message(now(), link.value, message);
+  after_input();
+}
+
+void Node::on_link_down(link::LinkId link, link::LinkError reason, std::string_view detail) {
+  bool refused = reason == link::LinkError::kBadCertificate ||
+                 reason == link::LinkError::kHandshakeFailed ||
+                 reason == link::LinkError::kNodeIdMismatch;
+  log(refused ? kWarn : kDebug, "link " + std::to_string(link.value) + " down (" +
+                                    std::string(link::to_string(reason)) + "): " +
+                                    std::string(detail));
+  if (!core_) return;
+  auto it = opening_.find(link.value);
+  if (it != opening_.end()) {
+    OpenLink open = std::move(it->second);
+    opening_.erase(it);
+    core_->on_link_failed(now(), open);
+  } else {
+    core_->on_link_down(now(), link.value);
+  }
+  after_input();
+}
+
+void Node::open_link(const OpenLink& open) {
+  auto r = links_->connect(address_ip(open.addr), open.addr.port, open.expected);
+  if (!r) {
+    log(kDebug, "connect to " + address_ip(open.addr) + ":" + std::to_string(open.addr.port) +
+                    " failed: " + r.error());
+    core_->on_link_failed(now(), open);
+    return;
+  }
+  opening_[r->value] = open;
+}
+
+void Node::perform(const Action& a) {
+  if (const auto* s = std::get_if<SendOnLink>(&a)) {
+    auto r = links_->send(link::LinkId{s->link}, s->bytes);
+    if (!r) log(kDebug, "send on link " + std::to_string(s->link) + ": " +
+                            std::string(link::to_string(r.error())));
+  } else if (const auto* o = std::get_if<OpenLink>(&a)) {
+    open_link(*o);
+  } else if (const auto* c = std::get_if<CloseLink>(&a)) {
+    opening_.erase(c->link);
+    links_->close(link::LinkId{c->link});
+    core_->on_link_down(now(), c->link);
+  }
+}
+
+void Node::drain() {
+  if (draining_) return;  // a nested input: the outer loop picks up the new actions
+  draining_ = true;
+  while (core_->has_actions()) {
+    for (const Action& a : core_->take_actions()) perform(a);
+  }
+  draining_ = false;
+}
+
+void Node::rearm() {
+  if (timer_ == nullptr) return;
+  auto d = core_->next_deadline();
+  if (!d) {
+    uv_timer_stop(timer_);
+    return;
+  }
+  auto delay = std::max<std::int64_t>(0, (*d - now()).count());
+  uv_timer_start(timer_, node_on_timer, static_cast<std::uint64_t>(delay), 0);
+}
+
+void Node::after_input() {
+  if (draining_) return;
+  drain();
+  rearm();
+  PeerState s = core_->state();
+  const chord::RoutingTable& t = core_->routing_table();
+  std::vector<NodeId> neighbors = t.predecessors();
+  neighbors.insert(neighbors.end(), t.successors().begin(), t.successors().end());
+  bool changed = s != last_state_ || neighbors != last_neighbors_;
+  if (s != last_state_) log(kInfo, std::string("overlay state: ") + to_string(s));
+  last_state_ = s;
+  last_neighbors_ = std::move(neighbors);
+  if (changed && on_change_) on_change_();
+  if (s == PeerState::kLeft && leave_done_) finish_leave(true);
+}
+
+}  // namespace p2psip::peer

@@ -1,0 +1,129 @@
+#pragma once
+// Node: one real RELOAD overlay peer on a libuv loop. It owns a LinkManager (TLS-TCP-FH-NO-ICE
+// links), a NodeSigner (message signatures with the node's certificate) and a PeerCore (the
+// sans-IO protocol engine), and drives the core as peer_core.h asks: link events become core
+// inputs, the core's actions become link operations, and one uv_timer follows
+// next_deadline(). The Node-ID is the (first) Node-ID of the node's certificate.
+//
+// Everything runs on the loop thread; callbacks given here run there too. Destroying the Node
+// closes every link at once (no Leave): call leave() first for a clean exit. As with any
+// libuv owner, run the loop a little after destruction so the close callbacks free memory.
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/expected.h"
+#include "overlay/link/link_manager.h"
+#include "overlay/peer/node_signer.h"
+#include "overlay/peer/peer_core.h"
+
+namespace p2psip::peer {
+
+struct NodeCredentials {
+  security::Certificate cert;
+  security::PrivateKey key;
+  std::vector<security::RootCertificate> roots;
+};
+
+struct NodeConfig {
+  std::string overlay;                       // overlay name (certificates must name it)
+  std::string listen_ip = "127.0.0.1";       // an IP literal
+  std::uint16_t listen_port = 0;             // 0: any free port
+  // The address announced in Attach; empty: listen_ip (0.0.0.0/:: become loopback).
+  std::string advertise_ip;
+  std::vector<wire::IpAddressPort> bootstrap;  // empty: start a new overlay
+  link::LinkConfig link;                     // link.overlay is set from `overlay`
+  PeerConfig peer;                           // node_id, overlay, listen, bootstrap filled in
+};
+
+// A plain copy of everything /status and the metrics need.
+struct NodeSnapshot {
+  PeerStatus status;
+  PeerCounters peer;
+  link::LinkCounters link;
+  std::uint16_t listen_port = 0;
+  std::size_t links = 0;
+};
+
+// IP literal + port <-> the wire's IpAddressPort.
+std::optional<wire::IpAddressPort> make_address(std::string_view ip, std::uint16_t port);
+std::string address_ip(const wire::IpAddressPort& a);
+
+class Node final : private link::LinkObserver {
+ public:
+  using Logger = std::function<void(int level, const std::string& line)>;  // 0 debug .. 3 error
+  static constexpr int kDebug = 0, kInfo = 1, kWarn = 2, kError = 3;
+
+  // Checks the credentials (a certificate with a Node-ID of `overlay`) and builds the links.
+  static Expected<std::unique_ptr<Node>, std::string> create(uv_loop_t* loop, NodeConfig config,
+                                                             NodeCredentials credentials,
+                                                             const Clock& clock, Logger log = {});
+  ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Listens and starts the core: a new overlay without bootstrap peers, else a join.
+  Expected<void, std::string> start();
+  // Clean Leave (§10.9); `done` runs once the core has left or `max_wait` passed (true when
+  // the Leave completed). Safe to call in any state; `done` always runs, from the loop.
+  void leave(Millis max_wait, std::function<void(bool clean)> done);
+  // Originates a request; `cb` runs exactly once on the loop thread. 0 before start().
+  std::uint64_t send_request(const wire::Destination& dest, wire::MessageCode code, Bytes body,
+                             RequestCallback cb);
+
+  // Called (on the loop) after any input that changed the state or the neighbour set.
+  void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
+
+  const NodeId& node_id() const { return node_id_; }
+  PeerState state() const { return core_ ? core_->state() : PeerState::kIdle; }
+  NodeSnapshot snapshot() const;
+
+ private:
+  Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, const Clock& clock,
+       Logger log);
+  void init_links(security::SslCtxPtr ctx);
+
+  // link::LinkObserver
+  void on_link_up(link::LinkId link, const link::PeerInfo& peer) override;
+  void on_message(link::LinkId link, ByteView message) override;
+  void on_link_down(link::LinkId link, link::LinkError reason, std::string_view detail) override;
+
+  friend void node_on_timer(uv_timer_t* timer);
+  friend void node_on_leave_timer(uv_timer_t* timer);
+  Millis now() const { return clock_.monotonic(); }
+  void after_input();  // drains the actions, re-arms the timer, reports changes
+  void drain();
+  void perform(const Action& a);
+  void open_link(const OpenLink& open);
+  void rearm();
+  void finish_leave(bool clean);
+  void log(int level, const std::string& line) const {
+    if (log_) log_(level, line);
+  }
+
+  uv_loop_t* loop_;
+  NodeConfig config_;
+  const Clock& clock_;
+  Logger log_;
+  NodeId node_id_;
+  NodeSigner signer_;
+  std::unique_ptr<link::LinkManager> links_;
+  std::unique_ptr<PeerCore> core_;
+  std::unordered_map<std::uint64_t, OpenLink> opening_;  // outgoing links not yet up
+  uv_timer_t* timer_ = nullptr;        // freed in its close callback
+  uv_timer_t* leave_timer_ = nullptr;  // freed in its close callback
+  std::function<void(bool)> leave_done_;
+  std::function<void()> on_change_;
+  bool draining_ = false;
+  PeerState last_state_ = PeerState::kIdle;
+  std::vector<NodeId> last_neighbors_;
+  std::uint16_t listen_port_ = 0;
+};
+
+}  // namespace p2psip::peer

@@ -1,0 +1,150 @@
+#include "overlay/peer/node_signer.h"
+
+#include <algorithm>
+
+#include "overlay/security/signature.h"
+
+namespace p2psip::peer {
+
+namespace sec = p2psip::security;
+
+NodeId to_wire(const sec::NodeId& id) { return NodeId(id); }
+sec::NodeId to_security(const NodeId& id) { return id.bytes(); }
+
+namespace {
+
+std::optional<sec::SignatureAndHash> to_security(const wire::SignatureAndHashAlgorithm& a) {
+  sec::SignatureAndHash alg{static_cast<sec::HashAlgorithm>(a.hash),
+                            static_cast<sec::SignatureAlgorithm>(a.signature)};
+  if (alg == sec::kRsaSha256 || alg == sec::kEcdsaSha256) return alg;
+  return std::nullopt;
+}
+
+bool hash_supported(std::uint8_t alg) {
+  auto h = static_cast<sec::HashAlgorithm>(alg);
+  return h == sec::HashAlgorithm::sha1 || h == sec::HashAlgorithm::sha224 ||
+         h == sec::HashAlgorithm::sha256 || h == sec::HashAlgorithm::sha384 ||
+         h == sec::HashAlgorithm::sha512;
+}
+
+}  // namespace
+
+NodeSigner::NodeSigner(sec::Certificate cert, sec::PrivateKey key,
+                       std::vector<sec::RootCertificate> roots, const Clock& clock)
+    : cert_(std::move(cert)), key_(std::move(key)), roots_(std::move(roots)), clock_(clock) {
+  if (!cert_.node_ids().empty()) node_id_ = to_wire(cert_.node_ids().front());
+  identity_.type = wire::SignerIdentityType::kCertHash;
+  identity_.hash_alg = wire::kHashSha256;
+  auto h = sec::cert_hash(sec::HashAlgorithm::sha256, cert_.der());
+  if (h) identity_.hash = std::move(*h);
+  auto alg = sec::default_algorithm(key_.type());
+  algorithm_.hash = static_cast<std::uint8_t>(alg.hash);
+  algorithm_.signature = static_cast<std::uint8_t>(alg.signature);
+}
+
+std::chrono::sys_seconds NodeSigner::now() const {
+  return std::chrono::sys_seconds(
+      std::chrono::seconds(static_cast<std::int64_t>(clock_.wall_ms() / 1000)));
+}
+
+wire::SecurityBlock NodeSigner::sign(ByteView signature_input) {
+  wire::SecurityBlock block;
+  block.certificates.push_back(
+      wire::GenericCertificate{wire::CertificateType::kX509, Bytes(cert_.der().begin(),
+                                                                   cert_.der().end())});
+  block.signature.algorithm = algorithm_;
+  block.signature.identity = identity_;
+  auto alg = sec::default_algorithm(key_.type());
+  auto value = sec::sign(key_, alg, signature_input);
+  // Signing with our own well-formed key only fails on an OpenSSL fault; an empty signature
+  // is then refused by every receiver, which is the safe outcome.
+  if (value) block.signature.value = std::move(*value);
+  return block;
+}
+
+std::optional<NodeId> NodeSigner::fail(std::string why) {
+  last_error_ = std::move(why);
+  return std::nullopt;
+}
+
+std::optional<sec::Certificate> NodeSigner::check_candidate(const wire::SignerIdentity& id,
+                                                            ByteView der) {
+  auto hash_alg = static_cast<sec::HashAlgorithm>(id.hash_alg);
+  if (id.type == wire::SignerIdentityType::kCertHash) {
+    auto h = sec::cert_hash(hash_alg, der);
+    if (!h || *h != id.hash) return std::nullopt;
+  }
+  ++parsed_;
+  auto cert = sec::Certificate::from_der(der, cert_.overlay());
+  if (!cert) {
+    last_error_ = "signer certificate: " + cert.error();
+    return std::nullopt;
+  }
+  if (id.type == wire::SignerIdentityType::kCertHashNodeId) {
+    bool match = std::any_of(cert->node_ids().begin(), cert->node_ids().end(), [&](auto& n) {
+      auto h = sec::cert_hash_node_id(hash_alg, n, der);
+      return h && *h == id.hash;
+    });
+    if (!match) return std::nullopt;
+  }
+  auto chain = cert->verify_chain(roots_, now());
+  if (!chain) {
+    last_error_ = "signer certificate does not chain to the overlay root: " + chain.error();
+    return std::nullopt;
+  }
+  return std::move(*cert);
+}
+
+const sec::Certificate* NodeSigner::find_certificate(const wire::Message& m) {
+  const wire::SignerIdentity& id = m.security.signature.identity;
+  CacheKey key{static_cast<std::uint8_t>(id.type), id.hash};
+  auto it = cache_.find(key);
+  if (it != cache_.end() && now() - it->second.checked_at < kRecheckInterval) {
+    return &it->second.cert;
+  }
+  if (it != cache_.end()) cache_.erase(it);
+  last_error_ = "no certificate in the security block matches the signer identity";
+  for (const wire::GenericCertificate& g : m.security.certificates) {
+    if (g.type != wire::CertificateType::kX509) continue;
+    auto cert = check_candidate(id, g.certificate);
+    if (!cert) continue;
+    if (cache_.size() >= kMaxCachedCertificates) cache_.clear();
+    auto [pos, _] = cache_.insert_or_assign(std::move(key), Cached{std::move(*cert), now()});
+    return &pos->second.cert;
+  }
+  return nullptr;
+}
+
+std::optional<NodeId> NodeSigner::signer_node_id(const sec::Certificate& cert,
+                                                 const wire::Message& m) const {
+  if (cert.node_ids().empty()) return std::nullopt;
+  // The originator is the first via-list entry once the message has been forwarded.
+  if (!m.header.via_list.empty() && m.header.via_list.front().is_node()) {
+    auto via = m.header.via_list.front().node_id();
+    if (via && cert.has_node_id(to_security(*via))) return *via;
+  }
+  return to_wire(cert.node_ids().front());
+}
+
+std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
+  const wire::Signature& s = m.security.signature;
+  if (s.identity.type != wire::SignerIdentityType::kCertHash &&
+      s.identity.type != wire::SignerIdentityType::kCertHashNodeId) {
+    return fail("unsupported signer identity type");
+  }
+  if (!hash_supported(s.identity.hash_alg)) return fail("unsupported signer identity hash");
+  auto alg = to_security(s.algorithm);
+  if (!alg) return fail("unsupported signature algorithm");
+  const sec::Certificate* cert = find_certificate(m);
+  if (!cert) return std::nullopt;
+  Bytes input = wire::signature_input(m.header.overlay, m.header.transaction_id, m.contents,
+                                      s.identity);
+  auto ok = sec::verify(*cert, *alg, input, s.value);
+  if (!ok) return fail("bad signature: " + ok.error());
+  auto id = signer_node_id(*cert, m);
+  if (!id) return fail("signer certificate has no Node-ID");
+  last_error_.clear();
+  return id;
+}
+
+}  // namespace p2psip::peer

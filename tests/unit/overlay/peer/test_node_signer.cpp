@@ -1,0 +1,136 @@
+// NodeSigner: real message signatures with RELOAD certificates (RFC 6940 §6.3.4).
+#include <doctest/doctest.h>
+
+#include "overlay/peer/node_signer.h"
+#include "overlay/security/ca.h"
+#include "overlay/wire/overlay_hash.h"
+
+using namespace p2psip;
+using namespace p2psip::peer;
+namespace sec = p2psip::security;
+
+namespace {
+
+constexpr const char* kOverlayName = "ring.example.org";
+const sec::SysSeconds kNow{std::chrono::seconds{1'700'000'000}};
+
+struct Pki {
+  sec::CertificateAuthority ca;
+  static Pki make(sec::KeyType type) {
+    auto ca = sec::CertificateAuthority::create(kOverlayName, type, 30, kNow);
+    REQUIRE(ca);
+    return Pki{std::move(*ca)};
+  }
+  NodeSigner signer(const ManualClock& clock, sec::KeyType type, const std::vector<sec::RootCertificate>& roots) const {
+    auto id = sec::random_node_id();
+    REQUIRE(id);
+    auto issued = ca.issue(sec::IssueRequest{"node@ring.example.org", {*id}, type, 30}, kNow);
+    REQUIRE(issued);
+    return NodeSigner(std::move(issued->certificate), std::move(issued->key), roots, clock);
+  }
+};
+
+ManualClock clock_at_now() {
+  return ManualClock(Millis{0}, static_cast<std::uint64_t>(kNow.time_since_epoch().count()) * 1000 + 60'000);
+}
+
+// A signed PingReq, through the real encoder and decoder.
+wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
+  wire::Message m;
+  m.header.overlay = wire::overlay_hash(kOverlayName);
+  m.header.transaction_id = tid;
+  m.header.destination_list.push_back(wire::Destination::node(wire::NodeId{}));
+  m.contents.message_code = wire::to_u16(wire::MessageCode::kPingReq);
+  m.contents.message_body = Bytes{std::byte{1}, std::byte{2}, std::byte{3}};
+  m.security = signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  auto bytes = wire::encode_message(m);
+  REQUIRE(bytes);
+  wire::DecodeParams p;
+  p.overlay = m.header.overlay;
+  auto back = wire::decode_message(*bytes, p);
+  REQUIRE(back);
+  return std::move(*back);
+}
+
+}  // namespace
+
+TEST_CASE("NodeSigner: EC round trip, certificate in the block, cache by hash") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+
+  wire::Message m = signed_message(a, 7);
+  CHECK(m.security.certificates.size() == 1);
+  CHECK(m.security.signature.identity.type == wire::SignerIdentityType::kCertHash);
+  CHECK(m.security.signature.algorithm.signature == 3);  // ecdsa
+  auto who = b.verify(m);
+  REQUIRE_MESSAGE(who, b.last_error());
+  CHECK(*who == a.node_id());
+  CHECK(b.verify(signed_message(a, 8)) == a.node_id());
+  CHECK(b.certificates_parsed() == 1);  // the second message hit the cache
+  CHECK(b.cached_certificates() == 1);
+}
+
+TEST_CASE("NodeSigner: RSA (mandatory algorithm) round trip") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::rsa2048, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  wire::Message m = signed_message(a, 9);
+  CHECK(m.security.signature.algorithm.signature == 1);
+  CHECK(m.security.signature.algorithm.hash == 4);
+  CHECK(b.verify(m) == a.node_id());
+}
+
+TEST_CASE("NodeSigner: tampered messages are refused") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+
+  wire::Message body = signed_message(a, 10);
+  body.contents.message_body[0] = std::byte{9};
+  CHECK_FALSE(b.verify(body));
+  CHECK(b.last_error().find("bad signature") != std::string::npos);
+
+  wire::Message tid = signed_message(a, 11);
+  tid.header.transaction_id = 12;
+  CHECK_FALSE(b.verify(tid));
+
+  wire::Message no_cert = signed_message(a, 13);
+  no_cert.security.certificates.clear();
+  NodeSigner fresh = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  CHECK_FALSE(fresh.verify(no_cert));
+
+  wire::Message swapped = signed_message(a, 14);  // b's certificate under a's identity hash
+  swapped.security.certificates = signed_message(b, 15).security.certificates;
+  CHECK_FALSE(fresh.verify(swapped));
+}
+
+TEST_CASE("NodeSigner: a certificate from another CA is refused") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  Pki other = Pki::make(sec::KeyType::ec_p256);  // same overlay name, different root
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  std::vector<sec::RootCertificate> other_roots{other.ca.root()};
+  NodeSigner stranger = other.signer(clock, sec::KeyType::ec_p256, other_roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  CHECK_FALSE(b.verify(signed_message(stranger, 16)));
+  CHECK(b.last_error().find("root") != std::string::npos);
+  CHECK(b.cached_certificates() == 0);
+}
+
+TEST_CASE("NodeSigner: an expired signer certificate is refused") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  wire::Message m = signed_message(a, 17);
+  clock.advance(std::chrono::hours(24 * 40));  // past the 30-day validity
+  CHECK_FALSE(b.verify(m));
+}
