@@ -1,0 +1,97 @@
+#include "overlay/storage/cert_verifier.h"
+
+#include <algorithm>
+
+#include "overlay/security/signature.h"
+
+namespace p2psip::storage {
+
+namespace sec = p2psip::security;
+
+namespace {
+
+std::optional<sec::SignatureAndHash> to_security(const wire::SignatureAndHashAlgorithm& a) {
+  sec::SignatureAndHash alg{static_cast<sec::HashAlgorithm>(a.hash),
+                            static_cast<sec::SignatureAlgorithm>(a.signature)};
+  if (alg == sec::kRsaSha256 || alg == sec::kEcdsaSha256) return alg;
+  return std::nullopt;
+}
+
+bool identity_matches(const wire::SignerIdentity& id, const sec::Certificate& cert) {
+  auto hash_alg = static_cast<sec::HashAlgorithm>(id.hash_alg);
+  if (id.type == wire::SignerIdentityType::kCertHash) {
+    auto h = sec::cert_hash(hash_alg, cert.der());
+    return h && *h == id.hash;
+  }
+  if (id.type == wire::SignerIdentityType::kCertHashNodeId) {
+    return std::any_of(cert.node_ids().begin(), cert.node_ids().end(), [&](const auto& n) {
+      auto h = sec::cert_hash_node_id(hash_alg, n, cert.der());
+      return h && *h == id.hash;
+    });
+  }
+  return false;
+}
+
+}  // namespace
+
+SignerInfo signer_info(const sec::Certificate& cert) {
+  SignerInfo info;
+  info.user = cert.user();
+  for (const sec::NodeId& n : cert.node_ids()) info.node_ids.emplace_back(n);
+  return info;
+}
+
+CertificateVerifier::CertificateVerifier(std::vector<sec::Certificate> trusted)
+    : trusted_(std::move(trusted)) {}
+
+CertificateVerifier CertificateVerifier::from_block(
+    std::span<const wire::GenericCertificate> certs, std::span<const sec::RootCertificate> roots,
+    sec::SysSeconds now, std::string_view overlay) {
+  std::vector<sec::Certificate> ok;
+  for (const wire::GenericCertificate& g : certs) {
+    if (g.type != wire::CertificateType::kX509) continue;
+    auto cert = sec::Certificate::from_der(g.certificate, overlay);
+    if (!cert || !cert->verify_chain(roots, now)) continue;
+    ok.push_back(std::move(*cert));
+  }
+  return CertificateVerifier(std::move(ok));
+}
+
+const sec::Certificate* CertificateVerifier::find(const wire::SignerIdentity& id) const {
+  for (const sec::Certificate& c : trusted_) {
+    if (identity_matches(id, c)) return &c;
+  }
+  return nullptr;
+}
+
+std::optional<SignerInfo> CertificateVerifier::verify(const wire::Signature& signature,
+                                                      ByteView input) {
+  auto alg = to_security(signature.algorithm);
+  if (!alg) return std::nullopt;
+  const sec::Certificate* cert = find(signature.identity);
+  if (!cert) return std::nullopt;
+  if (!sec::verify(*cert, *alg, input, signature.value)) return std::nullopt;
+  return signer_info(*cert);
+}
+
+CertificateSigner::CertificateSigner(sec::Certificate cert, sec::PrivateKey key)
+    : cert_(std::move(cert)), key_(std::move(key)) {
+  identity_.type = wire::SignerIdentityType::kCertHash;
+  identity_.hash_alg = wire::kHashSha256;
+  auto h = sec::cert_hash(sec::HashAlgorithm::sha256, cert_.der());
+  if (h) identity_.hash = std::move(*h);
+}
+
+wire::Signature CertificateSigner::sign(ByteView input) {
+  wire::Signature s;
+  auto alg = sec::default_algorithm(key_.type());
+  s.algorithm.hash = static_cast<std::uint8_t>(alg.hash);
+  s.algorithm.signature = static_cast<std::uint8_t>(alg.signature);
+  s.identity = identity_;
+  // Only an OpenSSL fault fails here; an empty signature is then refused by every verifier.
+  auto value = sec::sign(key_, alg, input);
+  if (value) s.value = std::move(*value);
+  return s;
+}
+
+}  // namespace p2psip::storage

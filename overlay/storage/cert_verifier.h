@@ -1,0 +1,52 @@
+#pragma once
+// DataVerifier and DataSigner on overlay/security certificates and keys.
+//
+// CertificateVerifier finds the signer's certificate by its SignerIdentity (cert_hash or
+// cert_hash_node_id) among certificates the caller trusts, and checks the signature with its
+// key (RSA/SHA-256 or ECDSA P-256/SHA-256). from_block() builds one from the certificates a
+// message carried, keeping only those that parse as RELOAD certificates of the overlay and
+// chain to one of its roots.
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "overlay/security/certificate.h"
+#include "overlay/security/keys.h"
+#include "overlay/storage/signing.h"
+#include "overlay/wire/message.h"
+
+namespace p2psip::storage {
+
+class CertificateVerifier final : public DataVerifier {
+ public:
+  explicit CertificateVerifier(std::vector<security::Certificate> trusted);
+  static CertificateVerifier from_block(std::span<const wire::GenericCertificate> certs,
+                                        std::span<const security::RootCertificate> roots,
+                                        security::SysSeconds now, std::string_view overlay);
+
+  std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
+  std::size_t size() const { return trusted_.size(); }
+
+ private:
+  const security::Certificate* find(const wire::SignerIdentity& id) const;
+  std::vector<security::Certificate> trusted_;
+};
+
+// Signs with a certificate's key; SignerIdentity cert_hash(SHA-256 over the DER certificate).
+class CertificateSigner final : public DataSigner {
+ public:
+  CertificateSigner(security::Certificate cert, security::PrivateKey key);
+  wire::SignerIdentity identity() const override { return identity_; }
+  wire::Signature sign(ByteView input) override;
+  const security::Certificate& certificate() const { return cert_; }
+
+ private:
+  security::Certificate cert_;
+  security::PrivateKey key_;
+  wire::SignerIdentity identity_;
+};
+
+SignerInfo signer_info(const security::Certificate& cert);
+
+}  // namespace p2psip::storage

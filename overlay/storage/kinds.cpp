@@ -1,0 +1,45 @@
+#include "overlay/storage/kinds.h"
+
+#include "overlay/wire/sip_registration.h"
+
+namespace p2psip::storage {
+
+const char* to_string(AccessPolicy p) {
+  switch (p) {
+    case AccessPolicy::kUserMatch: return "USER-MATCH";
+    case AccessPolicy::kNodeMatch: return "NODE-MATCH";
+    case AccessPolicy::kUserNodeMatch: return "USER-NODE-MATCH";
+    case AccessPolicy::kNodeMultiple: return "NODE-MULTIPLE";
+  }
+  return "?";
+}
+
+KindDef sip_registration_kind(std::uint32_t max_count, std::uint32_t max_size) {
+  return KindDef{wire::kSipRegistrationKindId, DataModel::kDictionary,
+                 AccessPolicy::kUserNodeMatch, max_count, max_size, 0};
+}
+
+bool KindRegistry::add(const KindDef& def) {
+  if (def.policy == AccessPolicy::kUserNodeMatch && def.model != DataModel::kDictionary) {
+    return false;
+  }
+  if (def.policy == AccessPolicy::kNodeMultiple && def.max_node_multiple == 0) return false;
+  return kinds_.emplace(def.id, def).second;
+}
+
+const KindDef* KindRegistry::find(KindId id) const {
+  auto it = kinds_.find(id);
+  return it == kinds_.end() ? nullptr : &it->second;
+}
+
+std::optional<DataModel> KindRegistry::model(KindId id) const {
+  const KindDef* def = find(id);
+  if (!def) return std::nullopt;
+  return def->model;
+}
+
+wire::KindModelLookup KindRegistry::model_lookup() const {
+  return [this](KindId id) { return model(id); };
+}
+
+}  // namespace p2psip::storage

@@ -1,0 +1,57 @@
+#pragma once
+// The kinds an overlay knows (RFC 6940 §7.4.5, §11.1 <kind> elements): id, data model, access
+// policy and limits. A registry, not a switch: usages add their kinds, the configuration
+// document will later add its own.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "overlay/wire/storage_types.h"
+
+namespace p2psip::storage {
+
+using wire::DataModel;
+using wire::KindId;
+
+// §7.3. The Resource-ID (and for USER-NODE-MATCH the dictionary key) a signer may write.
+enum class AccessPolicy : std::uint8_t {
+  kUserMatch,      // Resource-ID = H(user name)
+  kNodeMatch,      // Resource-ID = H(Node-ID)
+  kUserNodeMatch,  // Resource-ID = H(user name), dictionary key = Node-ID
+  kNodeMultiple,   // Resource-ID = H(Node-ID || uint32 i), 1 <= i <= max_node_multiple
+};
+const char* to_string(AccessPolicy p);
+
+struct KindDef {
+  KindId id = 0;
+  DataModel model = DataModel::kSingle;
+  AccessPolicy policy = AccessPolicy::kUserMatch;
+  std::uint32_t max_count = 1;         // values of this kind at one Resource-ID
+  std::uint32_t max_size = 1024;       // bytes of one DataValue.value
+  std::uint32_t max_node_multiple = 0; // NODE-MULTIPLE only
+};
+
+// SIP-REGISTRATION (RFC 7904 §3, IANA): Kind 1, DICTIONARY, USER-NODE-MATCH. The RFC 6940
+// §11.1 example declaring it SINGLE/USER-MATCH is wrong (DESIGN.md §6).
+inline constexpr std::uint32_t kDefaultSipMaxCount = 16;
+inline constexpr std::uint32_t kDefaultSipMaxSize = 4096;
+KindDef sip_registration_kind(std::uint32_t max_count = kDefaultSipMaxCount,
+                              std::uint32_t max_size = kDefaultSipMaxSize);
+
+class KindRegistry {
+ public:
+  // False (and nothing changes) when the id is taken or the definition is inconsistent
+  // (USER-NODE-MATCH needs DICTIONARY; NODE-MULTIPLE needs max_node_multiple >= 1).
+  bool add(const KindDef& def);
+  const KindDef* find(KindId id) const;
+  std::optional<DataModel> model(KindId id) const;
+  // For the wire decoders. The lookup refers to this registry: keep it alive.
+  wire::KindModelLookup model_lookup() const;
+  std::size_t size() const { return kinds_.size(); }
+
+ private:
+  std::map<KindId, KindDef> kinds_;
+};
+
+}  // namespace p2psip::storage

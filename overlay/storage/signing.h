@@ -1,0 +1,51 @@
+#pragma once
+// Stored-data signatures (RFC 6940 §7.1) behind two small interfaces, so the storage core
+// stays free of certificate handling: a DataSigner signs what a storer writes, a DataVerifier
+// checks a signature and says who made it. cert_verifier.h implements both on
+// overlay/security; tests may use it with real keys or write their own.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "overlay/wire/ids.h"
+#include "overlay/wire/message.h"
+#include "overlay/wire/storage_types.h"
+
+namespace p2psip::storage {
+
+// The identity a verified signature belongs to (from the signer's certificate).
+struct SignerInfo {
+  std::string user;                   // rfc822Name
+  std::vector<wire::NodeId> node_ids; // every Node-ID of the certificate
+  friend bool operator==(const SignerInfo&, const SignerInfo&) = default;
+};
+
+class DataVerifier {
+ public:
+  virtual ~DataVerifier() = default;
+  // The signer of `signature` over `input`, or nullopt when it does not verify (unknown
+  // certificate, unsupported algorithm, wrong value).
+  virtual std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) = 0;
+};
+
+class DataSigner {
+ public:
+  virtual ~DataSigner() = default;
+  virtual wire::SignerIdentity identity() const = 0;
+  // A complete Signature (algorithm, identity(), value) over `input`.
+  virtual wire::Signature sign(ByteView input) = 0;
+};
+
+// Sets data.signature to the signer's signature over the §7.1 input and returns the data.
+wire::StoredData sign_stored_data(DataSigner& signer, const wire::ResourceId& resource,
+                                  wire::KindId kind, wire::StoredData data);
+
+// Verifies the signature of one StoredData as stored at (resource, kind): on store, and again
+// by a fetcher (the signature does not cover the lifetime, which peers adjust).
+std::optional<SignerInfo> verify_stored_data(DataVerifier& verifier,
+                                             const wire::ResourceId& resource,
+                                             wire::KindId kind, const wire::StoredData& data);
+
+}  // namespace p2psip::storage

@@ -1,0 +1,128 @@
+// SIP usage (RFC 7904): AoRs, Resource-IDs, signed registrations stored through a DataStore,
+// and uri-form indirection.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "overlay/usage/sip_usage.h"
+#include "storage_fixture.h"
+
+namespace p2psip::usage {
+
+using namespace p2psip::storage::test;
+
+TEST_CASE("normalize_aor") {
+  CHECK(*normalize_aor("alice@p2p.example.com") == "alice@p2p.example.com");
+  CHECK(*normalize_aor("sip:alice@p2p.example.com") == "alice@p2p.example.com");
+  CHECK(*normalize_aor("SIPS:Alice@P2P.Example.COM;transport=tcp?x=y") ==
+        "Alice@p2p.example.com");
+  CHECK_FALSE(normalize_aor("sip:p2p.example.com"));
+  CHECK_FALSE(normalize_aor("@p2p.example.com"));
+  CHECK_FALSE(normalize_aor("alice@"));
+  CHECK_FALSE(normalize_aor("al ice@p2p.example.com"));
+  CHECK_FALSE(normalize_aor("<sip:alice@p2p.example.com>"));
+  CHECK_FALSE(normalize_aor(std::string(2000, 'a') + "@x"));
+}
+
+TEST_CASE("AoR -> Resource-ID: SHA-1 of the AoR without scheme, first 128 bits") {
+  // SHA-1("alice@p2p.example.com") computed independently (python hashlib).
+  auto id = aor_resource_id("sip:alice@p2p.example.com");
+  REQUIRE(id);
+  CHECK(id->bytes.size() == 16);
+  CHECK(*id == storage::resource_id_of(std::string_view("alice@p2p.example.com")));
+  CHECK(to_hex(id->bytes) == "fd9f0a1f5759aeb1cec388f1dd004737");
+  CHECK(*aor_resource_id("alice@P2P.example.com") == *id);
+}
+
+namespace {
+
+struct Overlay {
+  storage::DataStore store{registry()};
+  storage::CertificateVerifier v = verifier();
+
+  bool put(const Party& p, std::string_view aor, const wire::SipRegistration& reg,
+           std::uint64_t t = kNow) {
+    auto res = aor_resource_id(aor).value();
+    auto kd = build_registration(res, p.node, reg, t, 3600,
+                                 const_cast<storage::CertificateSigner&>(p.signer));
+    REQUIRE(kd);
+    wire::StoreReq req{res, 0, {*kd}};
+    return store.store(req, kNow, v).has_value();
+  }
+  std::vector<wire::StoredData> lookup(const std::string& aor) {
+    wire::StoredDataSpecifier spec{wire::kSipRegistrationKindId, 0, wire::DictionarySpecifier{}};
+    auto r = store.fetch(wire::FetchReq{aor_resource_id(aor).value(), {spec}}, kNow);
+    return r ? r->kind_responses.at(0).values : std::vector<wire::StoredData>{};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("signed registrations: uri and route form store under USER-NODE-MATCH") {
+  Overlay o;
+  CHECK(o.put(alice(), "sip:alice@p2p.example.com",
+              wire::SipRegistration::make_uri("sip:alice@192.0.2.1:5060")));
+  auto values = o.lookup("alice@p2p.example.com");
+  REQUIRE(values.size() == 1);
+  auto signer = storage::verify_stored_data(o.v, aor_resource_id("alice@p2p.example.com").value(),
+                                            1, values[0]);
+  REQUIRE(signer);
+  CHECK(signer->user == alice().user);
+  auto regs = registrations_of(values);
+  REQUIRE(regs.size() == 1);
+  CHECK(regs[0].uri == "sip:alice@192.0.2.1:5060");
+
+  std::vector<wire::Destination> path{wire::Destination::node(alice().node),
+                                      wire::Destination::node(bob().node),
+                                      wire::Destination::node(alice().node)};
+  CHECK(o.put(alice(), "alice@p2p.example.com",
+              wire::SipRegistration::make_route("", path), kNow + 1));
+  regs = registrations_of(o.lookup("alice@p2p.example.com"));
+  REQUIRE(regs.size() == 1);  // the same dictionary key: replaced
+  CHECK(regs[0].type == wire::SipRegistrationType::kRoute);
+
+  // bob may not register alice's AoR.
+  CHECK_FALSE(o.put(bob(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:x@y")));
+}
+
+TEST_CASE("unregistration: exists=false hides the registration") {
+  Overlay o;
+  REQUIRE(o.put(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
+  auto res = aor_resource_id("alice@p2p.example.com").value();
+  auto kd = build_unregistration(res, alice().node, kNow + 5, 3600,
+                                 const_cast<storage::CertificateSigner&>(alice().signer));
+  REQUIRE(o.store.store(wire::StoreReq{res, 0, {kd}}, kNow, o.v));
+  CHECK(registrations_of(o.lookup("alice@p2p.example.com")).empty());
+}
+
+TEST_CASE("resolve_aor follows uri-form indirection inside the overlay") {
+  std::map<std::string, std::vector<wire::SipRegistration>> regs;
+  auto fetch = [&](const std::string& aor) {
+    std::vector<wire::StoredData> out;
+    for (auto& r : regs[aor]) {
+      wire::StoredData d;
+      d.value = wire::DictionaryEntry{to_bytes("k"), {true, *wire::encode_sip_registration(r)}};
+      out.push_back(d);
+    }
+    return out;
+  };
+  regs["sales@p2p.example.com"] = {wire::SipRegistration::make_uri("sip:alice@P2P.example.com"),
+                                   wire::SipRegistration::make_uri("sip:desk@pstn.example.net")};
+  regs["alice@p2p.example.com"] = {
+      wire::SipRegistration::make_route("", {wire::Destination::node(alice().node),
+                                             wire::Destination::node(alice().node),
+                                             wire::Destination::node(alice().node)}),
+      wire::SipRegistration::make_uri("sip:sales@p2p.example.com")};  // a loop
+  auto r = resolve_aor("sip:sales@p2p.example.com", "p2p.example.com", fetch);
+  CHECK(r.visited == std::vector<std::string>{"sales@p2p.example.com", "alice@p2p.example.com"});
+  CHECK(r.uris == std::vector<std::string>{"sip:desk@pstn.example.net"});
+  CHECK(r.routes.size() == 1);
+  CHECK_FALSE(r.depth_exceeded);
+
+  auto shallow = resolve_aor("sales@p2p.example.com", "p2p.example.com", fetch, 0);
+  CHECK(shallow.depth_exceeded);
+  CHECK(shallow.visited.size() == 1);
+  CHECK(resolve_aor("not an aor", "p2p.example.com", fetch).visited.empty());
+}
+
+}  // namespace p2psip::usage
