@@ -80,17 +80,20 @@ def alert_exprs():
 
 def start_targets(work):
     """A gateway and a peer, each on free ports; returns their metrics ports."""
-    gw_metrics, peer_metrics = free_port(), free_port()
-    gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{free_port()}",
+    ports = set()
+    while len(ports) < 5:  # five distinct ports (two free_port() calls may return the same one)
+        ports.add(free_port())
+    gw_metrics, peer_metrics, sip, gw_overlay, peer_overlay = ports
+    gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{sip}",
                 "--metrics-listen", f"127.0.0.1:{gw_metrics}", "--overlay-listen",
-                f"127.0.0.1:{free_port()}", "--data-dir", os.path.join(work, "gw")], "gateway", work)
+                f"127.0.0.1:{gw_overlay}", "--data-dir", os.path.join(work, "gw")], "gateway", work)
     peer = start([P2P_BIN, "peer", "--metrics-listen", f"127.0.0.1:{peer_metrics}",
-                  "--overlay-listen", f"127.0.0.1:{free_port()}", "--data-dir",
+                  "--overlay-listen", f"127.0.0.1:{peer_overlay}", "--data-dir",
                   os.path.join(work, "peer")], "peer", work)
     for proc, port in ((gw, gw_metrics), (peer, peer_metrics)):
         wait_until(lambda: http_get(f"http://127.0.0.1:{port}/metrics")[0] == 200 or not proc.alive(),
                    20, f"{proc.args[1]} /metrics")
-        check(proc.alive(), f"p2psip {proc.args[1]} is running")
+        check(proc.alive(), f"p2psip {proc.args[1]} is running\n{'' if proc.alive() else proc.output()}")
     return gw_metrics, peer_metrics
 
 
