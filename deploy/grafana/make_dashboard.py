@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Writes dashboards/p2psip.json, the Grafana dashboard for p2psip gateways and peers.
+Edit the panels here and rerun; the monitoring_rules test fails when the JSON is out of date and
+runs every expression against a real Prometheus. Metrics marked (future) are not exported yet."""
+
+import json
+import os
+import sys
+
+DS = {"type": "prometheus", "uid": "prometheus"}  # provisioning/datasources/prometheus.yaml
+SEL = 'job=~"p2psip-.*", instance=~"$instance"'
+RI = "$__rate_interval"
+
+
+def rate(metric, by, extra=""):
+    sel = SEL + (", " + extra if extra else "")
+    return f"sum by ({by}) (rate({metric}{{{sel}}}[{RI}]))"
+
+
+def quantiles(hist, by=""):
+    grp = f"le{', ' + by if by else ''}"
+    return [(f"histogram_quantile({q}, sum by ({grp}) (rate({hist}_bucket{{{SEL}}}[{RI}])))",
+             f"p{int(q * 100)}{' {{' + by + '}}' if by else ''}") for q in (0.5, 0.95, 0.99)]
+
+
+# Rows of (title, [(panel type, title, unit, [(expr, legend)])]).
+ROWS = [
+    ("Status", [
+        ("stat", "Gateways up", "none", [('sum(up{job="p2psip-gateway"})', "gateways")]),
+        ("stat", "Peers up", "none", [('sum(up{job="p2psip-peer"})', "peers")]),
+        ("stat", "Firing alerts", "none",
+         [('count(ALERTS{alertstate="firing", alertname=~"P2psip.*"}) or vector(0)', "alerts")]),
+        ("table", "Versions", "none", [(f"count by (version) (p2psip_build_info{{{SEL}}})", "")]),
+        ("timeseries", "Uptime", "s", [(f"time() - process_start_time_seconds{{{SEL}}}", "{{instance}}")]),
+    ]),
+    ("SIP traffic", [
+        ("timeseries", "Requests received by method", "reqps",
+         [(rate("p2psip_sip_requests_received_total", "method"), "{{method}}")]),
+        ("timeseries", "Responses sent by class", "reqps",
+         [(rate("p2psip_sip_responses_sent_total", "code_class"), "{{code_class}}")]),
+        ("timeseries", "Responses received by class", "reqps",
+         [(rate("p2psip_sip_responses_received_total", "code_class"), "{{code_class}}")]),
+        ("timeseries", "5xx share of responses sent", "percentunit",
+         [(rate("p2psip_sip_responses_sent_total", "instance", 'code_class="5xx"') + " / "
+           + rate("p2psip_sip_responses_sent_total", "instance"), "{{instance}}")]),
+    ]),
+    ("Routes", [  # (future) p2psip_gateway_routes_total{route=overlay|static|dns|reject}
+        ("timeseries", "Routes taken", "reqps",
+         [(rate("p2psip_gateway_routes_total", "route"), "{{route}}")]),
+        ("timeseries", "Route share", "percentunit",
+         [(f"{rate('p2psip_gateway_routes_total', 'route')} / scalar(sum(rate("
+           f"p2psip_gateway_routes_total{{{SEL}}}[{RI}])))", "{{route}}")]),
+    ]),
+    ("Overlay ring and storage", [
+        ("timeseries", "Routing table peers", "none",
+         [(f"p2psip_overlay_routing_table_peers{{{SEL}}}", "{{instance}}")]),
+        ("timeseries", "Overlay messages", "pps",
+         [(rate("p2psip_overlay_messages_total", "code, direction"), "{{code}} {{direction}}")]),
+        ("timeseries", "Link errors", "eps",
+         [(rate("p2psip_overlay_link_errors_total", "reason"), "{{reason}}")]),
+        ("timeseries", "Stored resources (future)", "none",
+         [(f"sum by (kind) (p2psip_overlay_stored_resources{{{SEL}}})", "{{kind}}")]),
+        ("timeseries", "Store and fetch results (future)", "ops",
+         [(rate("p2psip_overlay_store_total", "result"), "store {{result}}"),
+          (rate("p2psip_overlay_fetch_total", "result"), "fetch {{result}}")]),
+    ]),
+    ("Lookup latency", [  # (future) p2psip_overlay_lookup_duration_seconds
+        ("timeseries", "Overlay lookup latency (future)", "s",
+         quantiles("p2psip_overlay_lookup_duration_seconds")),
+    ]),
+    ("DNS", [
+        ("timeseries", "Queries by type and result", "qps",
+         [(rate("p2psip_dns_queries_total", "type, result"), "{{type}} {{result}}")]),
+        ("timeseries", "Cache hits", "ops", [(rate("p2psip_dns_cache_hits_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Resolution latency", "s",
+         quantiles("p2psip_dns_resolution_duration_seconds", "result")),
+        ("timeseries", "DNS fallback failures (future)", "ops",
+         [(rate("p2psip_dns_fallback_failures_total", "instance"), "{{instance}}")]),
+    ]),
+    ("Process", [
+        ("timeseries", "CPU", "percentunit",
+         [(f"rate(process_cpu_seconds_total{{{SEL}}}[{RI}])", "{{instance}}")]),
+        ("timeseries", "Resident memory", "bytes",
+         [(f"process_resident_memory_bytes{{{SEL}}}", "{{instance}}")]),
+        ("timeseries", "Open file descriptors (share of limit)", "percentunit",
+         [(f"process_open_fds{{{SEL}}} / process_max_fds{{{SEL}}}", "{{instance}}")]),
+        ("timeseries", "Restarts in the last hour", "none",
+         [(f"changes(process_start_time_seconds{{{SEL}}}[1h])", "{{instance}}")]),
+    ]),
+]
+
+
+def build():
+    panels, pid, y = [], 1, 0
+    for title, row in ROWS:
+        panels.append({"type": "row", "title": title, "id": pid, "collapsed": False,
+                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []})
+        pid, y = pid + 1, y + 1
+        width = 24 // len(row) if len(row) <= 4 else 6
+        for i, (kind, ptitle, unit, targets) in enumerate(row):
+            x = (i * width) % 24
+            if i and x == 0:
+                y += 8
+            panels.append({
+                "type": kind, "title": ptitle, "id": pid, "datasource": DS,
+                "gridPos": {"h": 8, "w": width, "x": x, "y": y},
+                "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+                "options": {} if kind != "stat" else {"reduceOptions": {"calcs": ["lastNotNull"]}},
+                "targets": [{"refId": chr(65 + j), "datasource": DS, "expr": e, "legendFormat": leg,
+                             **({"instant": True, "format": "table"} if kind == "table" else {})}
+                            for j, (e, leg) in enumerate(targets)],
+            })
+            pid += 1
+        y += 8
+    return {
+        "uid": "p2psip", "title": "p2psip gateways and overlay", "schemaVersion": 37,
+        "version": 1, "editable": True, "time": {"from": "now-1h", "to": "now"}, "refresh": "30s",
+        "tags": ["p2psip"], "panels": panels,
+        "templating": {"list": [{
+            "name": "instance", "type": "query", "datasource": DS, "label": "instance",
+            "query": {"query": 'label_values(p2psip_build_info, instance)', "refId": "instance"},
+            "definition": 'label_values(p2psip_build_info, instance)',
+            "includeAll": True, "multi": True, "allValue": ".*", "refresh": 2,
+            "current": {"text": "All", "value": "$__all"}}]},
+    }
+
+
+def render():
+    return json.dumps(build(), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "dashboards", "p2psip.json")
+    with open(out, "w") as f:
+        f.write(render())
