@@ -14,7 +14,11 @@ step "build (warnings on)"
 BUILD_DIR=build ./scripts/build.sh
 
 step "ctest: unit and integration tests"
-ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
+# The container smoke test (label `container`: debootstrap + podman, ~2 min, needs root and the
+# Debian mirror) runs only with RUN_CONTAINER_TESTS=1 until the deployment issue is done.
+label_filter=(-LE container)
+if [ "${RUN_CONTAINER_TESTS:-0}" = "1" ]; then label_filter=(); fi
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600 "${label_filter[@]}"
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PSIP_SANITIZE=ON >/dev/null

@@ -30,13 +30,19 @@ def check(cond, msg):
     print(f"ok: {msg}", flush=True)
 
 
+_handed_out = set()  # ports free_port() already returned: never hand one out twice
+
+
 def free_port(kind=socket.SOCK_STREAM, also_udp=True):
-    """A loopback port free for TCP (and UDP when also_udp) right now."""
+    """A loopback port free for TCP (and UDP when also_udp) right now, distinct from every port
+    this test got before (the kernel may offer a just-closed port again)."""
     for _ in range(200):
         s = socket.socket(socket.AF_INET, kind)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
+        if port in _handed_out:
+            continue
         if also_udp:
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
@@ -45,6 +51,7 @@ def free_port(kind=socket.SOCK_STREAM, also_udp=True):
                 continue
             finally:
                 u.close()
+        _handed_out.add(port)
         return port
     fail("no free port")
 
