@@ -37,4 +37,22 @@ inline std::string to_hex(ByteView b) {
   return out;
 }
 
+// Decodes exactly out.size()*2 hex digits (either case) into out; false on any other input.
+inline bool from_hex(std::string_view hex, std::span<std::byte> out) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() != out.size() * 2) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = digit(hex[2 * i]);
+    int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::byte>(hi * 16 + lo);
+  }
+  return true;
+}
+
 }  // namespace p2psip

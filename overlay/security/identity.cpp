@@ -6,13 +6,6 @@ namespace p2psip::security {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_label_char(char c) {
@@ -31,14 +24,8 @@ constexpr std::string_view kNodeDestinationPrefix = "0110";  // type node(1), le
 }  // namespace
 
 std::optional<NodeId> parse_node_id_hex(std::string_view hex) {
-  if (hex.size() != kNodeIdSize * 2) return std::nullopt;
   NodeId id{};
-  for (std::size_t i = 0; i < kNodeIdSize; ++i) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id[i] = static_cast<std::byte>(hi * 16 + lo);
-  }
+  if (!from_hex(hex, id)) return std::nullopt;
   return id;
 }
 

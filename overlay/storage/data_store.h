@@ -97,12 +97,13 @@ class DataStore {
     std::map<Bytes, Entry, BytesLess> entries;
   };
   using Resource = std::map<KindId, KindState>;
+  // What is stored for (resource, kind), or nullptr.
+  const KindState* kind_state(const wire::ResourceId& resource, KindId kind) const;
 
  private:
   StorageResult<KindState> apply_kind(const wire::StoreReq& req,
                                       const wire::StoreKindData& kd, KindState state,
                                       WallMs now, DataVerifier& verifier) const;
-  const KindState* kind_state(const wire::ResourceId& resource, KindId kind) const;
   StorageError generation_error(const wire::StoreReq& req) const;
 
   const KindRegistry& kinds_;

@@ -85,8 +85,7 @@ template <class Emit>
 static StorageResult<bool> for_each_specifier(const KindRegistry& kinds,
                                               const std::vector<wire::StoredDataSpecifier>& specs,
                                               const DataStore& store,
-                                              const wire::ResourceId& resource, Emit&& emit,
-                                              const std::function<const Entries*(KindId)>& get) {
+                                              const wire::ResourceId& resource, Emit&& emit) {
   std::vector<KindId> unknown;
   for (const wire::StoredDataSpecifier& s : specs) {
     const KindDef* def = kinds.find(s.kind);
@@ -100,7 +99,8 @@ static StorageResult<bool> for_each_specifier(const KindRegistry& kinds,
   if (!unknown.empty()) return unexpected(detail::unknown_kinds_error(std::move(unknown)));
   for (const wire::StoredDataSpecifier& s : specs) {
     wire::GenerationCounter gen = store.generation(resource, s.kind);
-    const Entries* entries = get(s.kind);
+    const DataStore::KindState* state = store.kind_state(resource, s.kind);
+    const Entries* entries = state ? &state->entries : nullptr;
     // A fetcher that already holds the current generation gets no values again.
     bool unchanged = s.generation != 0 && s.generation == gen;
     emit(s.kind, gen, (entries && !unchanged) ? select(*entries, s) : Selected{});
@@ -116,11 +116,7 @@ StorageResult<wire::FetchAns> DataStore::fetch(const wire::FetchReq& req, WallMs
     for (const Entry* e : sel) r.values.push_back(detail::with_remaining_lifetime(*e, now));
     ans.kind_responses.push_back(std::move(r));
   };
-  auto get = [&](KindId kind) -> const Entries* {
-    const KindState* s = kind_state(req.resource, kind);
-    return s ? &s->entries : nullptr;
-  };
-  auto ok = for_each_specifier(kinds_, req.specifiers, *this, req.resource, emit, get);
+  auto ok = for_each_specifier(kinds_, req.specifiers, *this, req.resource, emit);
   if (!ok) return unexpected(std::move(ok).error());
   return ans;
 }
@@ -135,11 +131,7 @@ StorageResult<wire::StatAns> DataStore::stat(const wire::StatReq& req, WallMs no
     }
     ans.kind_responses.push_back(std::move(r));
   };
-  auto get = [&](KindId kind) -> const Entries* {
-    const KindState* s = kind_state(req.resource, kind);
-    return s ? &s->entries : nullptr;
-  };
-  auto ok = for_each_specifier(kinds_, req.specifiers, *this, req.resource, emit, get);
+  auto ok = for_each_specifier(kinds_, req.specifiers, *this, req.resource, emit);
   if (!ok) return unexpected(std::move(ok).error());
   return ans;
 }

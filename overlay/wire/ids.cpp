@@ -6,13 +6,6 @@ namespace p2psip::wire {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 constexpr std::uint8_t kCompressedBit = 0x80;
 constexpr std::size_t kIpv4AddrPortLength = 6;
 constexpr std::size_t kIpv6AddrPortLength = 18;
@@ -46,14 +39,8 @@ std::optional<NodeId> NodeId::from_bytes(ByteView bytes) {
 }
 
 std::optional<NodeId> NodeId::from_hex(std::string_view hex) {
-  if (hex.size() != 2 * kNodeIdLength) return std::nullopt;
   Array a{};
-  for (std::size_t i = 0; i < kNodeIdLength; ++i) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    a[i] = static_cast<std::byte>(hi * 16 + lo);
-  }
+  if (!p2psip::from_hex(hex, a)) return std::nullopt;
   return NodeId(a);
 }
 
