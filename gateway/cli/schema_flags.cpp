@@ -16,6 +16,7 @@ void SchemaFlags::add_to(CLI::App& app, const config::Schema& schema) {
                  "YAML config file (also P2PSIP_CONFIG); env and flags override it");
   app.add_flag("--print-config", print_config_, "print the effective configuration and exit");
   for (const auto& key : schema) {
+    if (key.structured()) continue;  // lists of maps live only in the YAML file
     std::string help = key.help;
     if (!key.defaults.empty()) help += " [default: " + key.defaults.front() + "]";
     help += " (env " + config::env_name(key.name) + ")";

@@ -1,6 +1,11 @@
 #include "gateway/config/gateway_config.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+
+#include "dns/sip_uri.h"
+#include "gateway/config/phones.h"
 
 namespace p2psip::config {
 
@@ -46,6 +51,92 @@ std::optional<std::string> check_log_level(const std::string& value) {
   return "'" + value + "' is not one of trace, debug, info, warn, error, critical, off";
 }
 
+std::optional<std::string> check_cidr(const std::string& value) {
+  auto c = Cidr::parse(value);
+  if (!c) return c.error();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_domain(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  auto problem = check_overlay_name(value);
+  if (problem) return "'" + value + "' is not a domain name (letters, digits, '.', '-')";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_bool(const std::string& value) {
+  if (value == "true" || value == "false") return std::nullopt;
+  return "'" + value + "' is not true or false";
+}
+
+std::optional<std::string> check_forking(const std::string& value) {
+  if (value == "parallel" || value == "sequential") return std::nullopt;
+  return "'" + value + "' is not parallel or sequential";
+}
+
+std::optional<std::string> check_aor(const std::string& value) {
+  auto at = value.find('@');
+  if (value.rfind("sip:", 0) == 0 || value.rfind("sips:", 0) == 0) {
+    return "'" + value + "' must be user@domain without the scheme";
+  }
+  if (at == std::string::npos || at == 0 || value.find('@', at + 1) != std::string::npos ||
+      value.find_first_of(" \t\r\n<>\":;") != std::string::npos ||
+      check_overlay_name(value.substr(at + 1))) {
+    return "'" + value + "' is not an AoR of the form user@domain";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_sip_uri(const std::string& value) {
+  if (value.find_first_of(" \t\r\n<>\"") != std::string::npos) {
+    return "'" + value + "' is not a SIP URI (no blanks, quotes or angle brackets)";
+  }
+  auto target = dns::parse_sip_uri(value);
+  if (!target) return "'" + value + "' is not a usable SIP URI: " + target.error();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_realm(const std::string& value) {
+  for (char c : value) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return "realm must not contain quotes, backslashes or control characters";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_phones_file(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  auto book = read_phones_file(value);
+  if (!book) return book.error();
+  return std::nullopt;
+}
+
+const char* to_string(Forking f) { return f == Forking::kSequential ? "sequential" : "parallel"; }
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+bool GatewayConfig::serves_domain(std::string_view host) const {
+  if (iequals(host, domain)) return true;
+  return std::any_of(aliases.begin(), aliases.end(),
+                     [&](const std::string& a) { return iequals(host, a); });
+}
+
+bool GatewayConfig::is_trusted(std::string_view ip) const {
+  return std::any_of(trusted_networks.begin(), trusted_networks.end(),
+                     [&](const Cidr& c) { return c.contains(ip); });
+}
+
 namespace {
 
 std::optional<std::string> not_empty(const std::string& v) {
@@ -75,6 +166,32 @@ Schema overlay_keys() {
   };
 }
 
+// The SIP side of the gateway, after dns_server.
+Schema sip_keys() {
+  return {
+      {"trusted_network", "network (CIDR, IPv4 or IPv6) whose senders may use the gateway "
+                          "without digest auth (repeatable); none: only overlay peers and "
+                          "authenticated phones", {}, true, check_cidr},
+      {"domain", "the overlay's SIP domain; empty: the overlay name", {""}, false, check_domain},
+      {"alias", "another domain the gateway answers for (repeatable)", {}, true, check_domain},
+      {"record_route", "true: stay in the path of dialogs (Record-Route)", {"true"}, false,
+       check_bool},
+      {"forking", "parallel or sequential forking to several contacts", {"parallel"}, false,
+       check_forking},
+      {"service_aor", "the gateway's own AoR, user@domain; empty: gateway@<domain>", {""},
+       false, [](const std::string& v) { return v.empty() ? std::nullopt : check_aor(v); }},
+      {"realm", "digest realm for plain phones; empty: the domain", {""}, false, check_realm},
+      {"phones_file", "plain phones' credentials, one 'USER PASSWORD' per line ('#' comments); "
+                      "empty: no plain phones", {""}, false, check_phones_file},
+      {"static_registrations", "SIP-REGISTRATIONs stored for external targets (YAML only): "
+                               "a list of {aor, contact, cert, key}", {}, true, nullptr,
+       {{"aor", true, check_aor},
+        {"contact", true, check_sip_uri},
+        {"cert", true, not_empty},
+        {"key", true, not_empty}}},
+  };
+}
+
 }  // namespace
 
 const Schema& gateway_schema() {
@@ -85,6 +202,7 @@ const Schema& gateway_schema() {
     s.push_back({"dns_server",
                  "DNS server ADDR:PORT for RFC 3263 (repeatable); none: /etc/resolv.conf", {},
                  true, check_listen_address});
+    for (auto& k : sip_keys()) s.push_back(std::move(k));
     return s;
   }();
   return schema;
@@ -114,6 +232,19 @@ GatewayConfig to_gateway_config(const Settings& s) {
   static_cast<OverlayConfig&>(c) = to_overlay_config(s);
   c.sip_listen = must_parse(s.get("sip_listen"), HostKind::kIpLiteral);
   for (const auto& d : s.list("dns_server")) c.dns_servers.push_back(must_parse(d, HostKind::kIpLiteral));
+  for (const auto& n : s.list("trusted_network")) {
+    if (auto cidr = Cidr::parse(n)) c.trusted_networks.push_back(*cidr);  // checked already
+  }
+  c.domain = s.get("domain").empty() ? c.overlay : s.get("domain");
+  c.aliases = s.list("alias");
+  c.record_route = s.get("record_route") != "false";
+  c.forking = s.get("forking") == "sequential" ? Forking::kSequential : Forking::kParallel;
+  c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");
+  c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
+  c.phones_file = s.get("phones_file");
+  for (const Record& r : s.records("static_registrations")) {
+    c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});
+  }
   return c;
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 // The gateway's typed configuration and the schema its keys come from.
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/expected.h"
+#include "gateway/config/cidr.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/settings.h"
 
@@ -23,9 +26,39 @@ struct OverlayConfig {
   std::string log_level;
 };
 
+// How a request is proxied to several registered contacts (RFC 3261 §16.6).
+enum class Forking { kParallel, kSequential };
+const char* to_string(Forking f);
+
+// One `static_registrations` entry (YAML file only): a SIP-REGISTRATION the gateway stores in
+// the overlay for an external target, signed with cert/key (whose rfc822Name must be the AoR).
+struct StaticRegistrationConfig {
+  std::string aor;      // "pstn@p2p.example.com" (no scheme)
+  std::string contact;  // "sip:carrier-gw.example.net;transport=tls"
+  std::string cert;     // PEM paths
+  std::string key;
+  bool operator==(const StaticRegistrationConfig&) const = default;
+};
+
 struct GatewayConfig : OverlayConfig {
   HostPort sip_listen;
   std::vector<HostPort> dns_servers;  // empty: /etc/resolv.conf
+  // Senders that may use the RFC 3263 fallback without authenticating.
+  std::vector<Cidr> trusted_networks;
+  std::string domain;                 // the overlay's SIP domain; never empty (default: overlay)
+  std::vector<std::string> aliases;   // other domains the gateway answers for
+  bool record_route = true;
+  Forking forking = Forking::kParallel;
+  std::string service_aor;            // never empty (default: gateway@<domain>)
+  std::string realm;                  // digest realm; never empty (default: the domain)
+  // Empty: no plain phones. Validated at load; the runtime reads it with read_phones_file().
+  std::string phones_file;
+  std::vector<StaticRegistrationConfig> static_registrations;
+
+  // The domain or one of the aliases, compared case-insensitively.
+  bool serves_domain(std::string_view host) const;
+  // Whether a sender's IP literal is inside one of trusted_networks.
+  bool is_trusted(std::string_view ip) const;
 };
 
 // Every key `p2psip gateway` understands, with defaults, help and validation.
@@ -43,5 +76,13 @@ std::optional<std::string> check_listen_address(const std::string& value);
 std::optional<std::string> check_peer_address(const std::string& value);
 std::optional<std::string> check_overlay_name(const std::string& value);
 std::optional<std::string> check_log_level(const std::string& value);
+std::optional<std::string> check_cidr(const std::string& value);
+std::optional<std::string> check_domain(const std::string& value);  // empty is fine
+std::optional<std::string> check_bool(const std::string& value);    // true or false
+std::optional<std::string> check_forking(const std::string& value);
+std::optional<std::string> check_aor(const std::string& value);     // user@domain, no scheme
+std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips: URI
+std::optional<std::string> check_realm(const std::string& value);   // empty is fine
+std::optional<std::string> check_phones_file(const std::string& value);  // reads the file
 
 }  // namespace p2psip::config

@@ -50,6 +50,52 @@ Expected<std::vector<std::string>, std::string> yaml_values(const YAML::Node& no
                                            : "must be a single value, not a list or map"));
 }
 
+// A structured key: a list of maps of plain values (null or absent list: no entries).
+Expected<std::vector<Record>, std::string> yaml_records(const YAML::Node& node) {
+  std::vector<Record> records;
+  if (node.IsNull()) return records;
+  if (!node.IsSequence()) return unexpected(std::string("must be a list of maps"));
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& entry = node[i];
+    std::string where = "[" + std::to_string(i) + "]";
+    if (!entry.IsMap()) return unexpected(where + " must be a map of fields");
+    Record record;
+    for (const auto& field : entry) {
+      std::string name = field.first.IsScalar() ? field.first.Scalar() : "?";
+      if (field.second.IsNull()) {
+        record[name] = "";
+      } else if (field.second.IsScalar()) {
+        record[name] = field.second.Scalar();
+      } else {
+        return unexpected(where + "." + name + " must be a plain value");
+      }
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+// Checks one structured entry: unknown fields, missing required ones, each field's check.
+std::optional<ConfigError> check_record(const KeySpec& spec, std::size_t index,
+                                        const Record& record) {
+  std::string where = spec.name + "[" + std::to_string(index) + "]";
+  for (const auto& [name, value] : record) {
+    auto field = std::find_if(spec.fields.begin(), spec.fields.end(),
+                              [&](const FieldSpec& f) { return f.name == name; });
+    if (field == spec.fields.end()) {
+      return ConfigError{where + "." + name, "unknown field (in config file)"};
+    }
+    auto problem = field->check ? field->check(value) : std::nullopt;
+    if (problem) return ConfigError{where + "." + name, *problem + " (from config file)"};
+  }
+  for (const FieldSpec& field : spec.fields) {
+    if (field.required && record.count(field.name) == 0) {
+      return ConfigError{where + "." + field.name, "missing (required field, in config file)"};
+    }
+  }
+  return std::nullopt;
+}
+
 std::string yaml_quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -57,6 +103,20 @@ std::string yaml_quote(const std::string& s) {
     out.push_back(c);
   }
   return out + "\"";
+}
+
+void render_records(std::ostream& out, const KeySpec& spec, const std::vector<Record>& records,
+                    const char* origin) {
+  out << spec.name << ":" << (records.empty() ? " []" : "") << "  # " << origin << "\n";
+  for (const Record& record : records) {
+    const char* lead = "  - ";
+    for (const FieldSpec& field : spec.fields) {  // schema order, not map order
+      auto it = record.find(field.name);
+      if (it == record.end()) continue;
+      out << lead << field.name << ": " << yaml_quote(it->second) << "\n";
+      lead = "    ";
+    }
+  }
 }
 
 }  // namespace
@@ -100,6 +160,12 @@ Expected<Layer, ConfigError> layer_from_yaml(const std::string& yaml_text,
     std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
     const KeySpec* spec = find_key(schema, key);
     if (!spec) return unexpected(ConfigError{key, "unknown key in " + origin});
+    if (spec->structured()) {
+      auto records = yaml_records(entry.second);
+      if (!records) return unexpected(ConfigError{key, records.error() + " (in " + origin + ")"});
+      layer.records[key] = std::move(records).value();
+      continue;
+    }
     auto values = yaml_values(entry.second, spec->repeatable);
     if (!values) return unexpected(ConfigError{key, values.error() + " (in " + origin + ")"});
     layer[key] = std::move(values).value();
@@ -116,6 +182,9 @@ Expected<Layer, ConfigError> layer_from_env(const std::map<std::string, std::str
                              [&](const KeySpec& k) { return env_name(k.name) == name; });
     if (spec == schema.end()) {
       return unexpected(ConfigError{name, "unknown environment variable (no such key)"});
+    }
+    if (spec->structured()) {
+      return unexpected(ConfigError{name, spec->name + " can only be set in the config file"});
     }
     layer[spec->name] = spec->repeatable ? split_list(value) : std::vector<std::string>{value};
   }
@@ -134,6 +203,12 @@ const std::vector<std::string>& Settings::list(const std::string& key) const {
   return it == values_.end() ? kNone : it->second.items;
 }
 
+const std::vector<Record>& Settings::records(const std::string& key) const {
+  static const std::vector<Record> kNone;
+  auto it = values_.find(key);
+  return it == values_.end() ? kNone : it->second.records;
+}
+
 Source Settings::source(const std::string& key) const {
   auto it = values_.find(key);
   return it == values_.end() ? Source::kDefault : it->second.source;
@@ -143,6 +218,15 @@ Expected<Settings, ConfigError> resolve_settings(const Schema& schema, const Lay
                                                  const Layer& env, const Layer& flags) {
   Settings settings;
   for (const KeySpec& spec : schema) {
+    if (spec.structured()) {
+      auto it = file.records.find(spec.name);
+      if (it == file.records.end()) continue;
+      for (std::size_t i = 0; i < it->second.size(); ++i) {
+        if (auto error = check_record(spec, i, it->second[i])) return unexpected(*error);
+      }
+      settings.set(spec.name, {{}, Source::kFile, it->second});
+      continue;
+    }
     Settings::Value value{spec.defaults, Source::kDefault};
     for (auto [layer, source] : {std::pair{&file, Source::kFile}, std::pair{&env, Source::kEnv},
                                  std::pair{&flags, Source::kFlag}}) {
@@ -174,7 +258,9 @@ std::string render_yaml(const Settings& settings, const Schema& schema) {
   out << "# p2psip effective configuration; each line says where its value came from\n";
   for (const KeySpec& spec : schema) {
     const char* origin = to_string(settings.source(spec.name));
-    if (spec.repeatable) {
+    if (spec.structured()) {
+      render_records(out, spec, settings.records(spec.name), origin);
+    } else if (spec.repeatable) {
       const auto& items = settings.list(spec.name);
       out << spec.name << ":" << (items.empty() ? " []" : "") << "  # " << origin << "\n";
       for (const auto& item : items) out << "  - " << yaml_quote(item) << "\n";

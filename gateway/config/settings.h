@@ -3,6 +3,11 @@
 // A schema names every key once; the YAML key, the environment variable and the flag are
 // derived from it (sip_listen, P2PSIP_SIP_LISTEN, --sip-listen). Pure: text and maps in,
 // validated settings or one ConfigError out.
+//
+// Most keys are strings or lists of strings. A structured key (KeySpec::fields non-empty, e.g.
+// static_registrations) is a list of maps that lives only in the YAML file: it has no
+// environment variable and no flag, and its errors name the entry index and the field
+// ("static_registrations[1].contact: ...").
 
 #include <functional>
 #include <map>
@@ -17,6 +22,16 @@ namespace p2psip::config {
 enum class Source { kDefault, kFile, kEnv, kFlag };
 const char* to_string(Source s);
 
+// One field of a structured key's entries.
+struct FieldSpec {
+  std::string name;
+  bool required = false;
+  std::function<std::optional<std::string>(const std::string&)> check;
+};
+
+// One entry of a structured key: field -> value.
+using Record = std::map<std::string, std::string>;
+
 struct KeySpec {
   std::string name;  // YAML spelling, snake_case
   std::string help;
@@ -24,6 +39,10 @@ struct KeySpec {
   bool repeatable = false;
   // Returns what is wrong with one value, or nothing when it is fine.
   std::function<std::optional<std::string>(const std::string&)> check;
+  // Non-empty: a structured key, a list of maps with these fields (YAML file only).
+  std::vector<FieldSpec> fields = {};
+
+  bool structured() const { return !fields.empty(); }
 };
 
 using Schema = std::vector<KeySpec>;
@@ -40,8 +59,12 @@ struct ConfigError {
   std::string to_string() const { return "config error: " + key + ": " + message; }
 };
 
-// Raw values from one source, before validation.
-using Layer = std::map<std::string, std::vector<std::string>>;
+// Raw values from one source, before validation: key -> items, plus the entries of structured
+// keys (only a YAML layer has those).
+struct Layer : std::map<std::string, std::vector<std::string>> {
+  using map::map;
+  std::map<std::string, std::vector<Record>> records;
+};
 
 // origin names the file in messages. Unknown keys and wrong shapes are errors.
 Expected<Layer, ConfigError> layer_from_yaml(const std::string& yaml_text,
@@ -55,10 +78,12 @@ class Settings {
   struct Value {
     std::vector<std::string> items;
     Source source = Source::kDefault;
+    std::vector<Record> records;  // structured keys only
   };
 
   const std::string& get(const std::string& key) const;  // first item, "" when unset
   const std::vector<std::string>& list(const std::string& key) const;
+  const std::vector<Record>& records(const std::string& key) const;  // structured keys
   Source source(const std::string& key) const;
   void set(const std::string& key, Value v) { values_[key] = std::move(v); }
 

@@ -1,0 +1,154 @@
+#include "gateway/registrar/registrar.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "gateway/registrar/authorization.h"
+
+namespace p2psip::registrar {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool has_sip_scheme(std::string_view uri) {
+  std::string head = lower(uri.substr(0, 5));
+  return (head.rfind("sip:", 0) == 0 && uri.size() > 4) || (head == "sips:" && uri.size() > 5);
+}
+
+bool has_bad_chars(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"';
+  });
+}
+
+struct Aor {
+  std::string user;
+  std::string domain;  // lower-case
+};
+
+std::optional<Aor> split_aor(std::string_view aor) {
+  auto at = aor.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == aor.size() ||
+      aor.find('@', at + 1) != std::string_view::npos || has_bad_chars(aor) ||
+      aor.find(':') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return Aor{std::string(aor.substr(0, at)), lower(aor.substr(at + 1))};
+}
+
+// The first credentials for our realm; an error when some were sent but none usable.
+struct Found {
+  std::optional<DigestCredentials> creds;
+  bool malformed = false;
+};
+
+Found find_credentials(const std::vector<std::string>& values, const std::string& realm) {
+  Found found;
+  for (const std::string& v : values) {
+    auto parsed = parse_authorization(v);
+    if (!parsed) {
+      found.malformed = true;
+      continue;
+    }
+    if (parsed->realm == realm) {
+      found.creds = std::move(parsed).value();
+      return found;
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+Registrar::Registrar(RegistrarPolicy policy, config::PhoneBook phones, NonceIssuer nonces)
+    : policy_(std::move(policy)), phones_(std::move(phones)), nonces_(std::move(nonces)) {}
+
+Challenge Registrar::challenge(Millis now, bool stale) const {
+  Challenge c;
+  c.stale = stale;
+  std::string nonce = nonces_.issue(now);
+  for (DigestAlgorithm a : {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}) {
+    std::string v = "Digest realm=" + quote(policy_.realm) + ", nonce=" + quote(nonce) +
+                    ", algorithm=" + to_string(a) + ", qop=\"auth\"";
+    if (stale) v += ", stale=true";
+    c.www_authenticate.push_back(std::move(v));
+  }
+  return c;
+}
+
+std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
+                                                const std::string& user, Millis now) const {
+  Found found = find_credentials(facts.authorizations, policy_.realm);
+  if (!found.creds) {
+    if (found.malformed) return BadRequest{"malformed Authorization header"};
+    return challenge(now, false);
+  }
+  const DigestCredentials& c = *found.creds;
+  auto algorithm = parse_algorithm(c.algorithm);
+  if (!algorithm || c.userhash) return challenge(now, false);  // not one we offered
+  if (lower(c.qop) != "auth" || c.nc.empty() || c.cnonce.empty()) {
+    return BadRequest{"digest without qop=auth, nc and cnonce"};
+  }
+  if (c.uri != facts.request_uri) return BadRequest{"digest uri does not match the Request-URI"};
+  NonceState nonce = nonces_.check(c.nonce, now);
+  if (nonce == NonceState::kInvalid) return challenge(now, false);
+  auto password = phones_.find(c.username);
+  bool right = password != phones_.end() &&
+               responses_equal(digest_response(*algorithm, {c.username, c.realm, password->second,
+                                                            "REGISTER", c.uri, c.nonce, c.nc,
+                                                            c.cnonce, "auth"}),
+                               c.response);
+  if (!right) {
+    Challenge again = challenge(now, false);
+    again.failed_attempt = true;
+    return again;
+  }
+  if (nonce == NonceState::kStale) return challenge(now, true);
+  if (c.username != user) {
+    return Forbidden{"user '" + c.username + "' may not register '" + facts.aor + "'"};
+  }
+  return std::nullopt;
+}
+
+Decision Registrar::decide(const RegisterFacts& facts, Millis now) const {
+  auto aor = split_aor(facts.aor);
+  if (!aor) return BadRequest{"To is not a SIP AoR user@domain"};
+  bool ours = std::any_of(policy_.domains.begin(), policy_.domains.end(),
+                          [&](const std::string& d) { return lower(d) == aor->domain; });
+  if (!ours) return Forbidden{"domain '" + aor->domain + "' is not served here"};
+  if (auto answer = authenticate(facts, aor->user, now)) return *answer;
+  return bindings(facts, aor->user + "@" + aor->domain);
+}
+
+Decision Registrar::bindings(const RegisterFacts& facts, const std::string& aor) const {
+  Accepted accepted{aor, {}, {}};
+  if (facts.wildcard) {
+    if (!facts.contacts.empty() || facts.expires != std::optional<std::uint32_t>{0}) {
+      return BadRequest{"Contact: * needs Expires: 0 and no other Contact"};
+    }
+    accepted.removes.push_back({aor, "*"});
+    return accepted;
+  }
+  if (facts.contacts.size() > policy_.max_contacts) return BadRequest{"too many Contacts"};
+  for (const ContactFact& contact : facts.contacts) {
+    if (!has_sip_scheme(contact.uri) || has_bad_chars(contact.uri) || contact.uri.size() > 1024) {
+      return BadRequest{"Contact is not a sip: or sips: URI"};
+    }
+    std::uint32_t expires = contact.expires.value_or(facts.expires.value_or(policy_.default_expires));
+    if (expires == 0) {
+      accepted.removes.push_back({aor, contact.uri});
+    } else if (expires < policy_.min_expires) {
+      return IntervalTooBrief{policy_.min_expires};
+    } else {
+      accepted.stores.push_back({aor, contact.uri, std::min(expires, policy_.max_expires)});
+    }
+  }
+  return accepted;
+}
+
+}  // namespace p2psip::registrar

@@ -1,0 +1,219 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "gateway/registrar/authorization.h"
+#include "gateway/registrar/registrar.h"
+
+using namespace p2psip::registrar;
+using p2psip::Millis;
+
+namespace {
+
+constexpr Millis kNow{10'000'000};
+const char* kRealm = "p2p.example.com";
+const char* kRuri = "sip:p2p.example.com";
+
+Registrar make_registrar() {
+  RegistrarPolicy policy;
+  policy.realm = kRealm;
+  policy.domains = {"p2p.example.com", "alias.example"};
+  return Registrar(policy, {{"alice", "alice-pw"}, {"bob", "bob-pw"}},
+                   NonceIssuer("test-secret", kRealm, Millis{300'000}));
+}
+
+// The nonce of a challenge's first WWW-Authenticate value.
+std::string nonce_of(const Challenge& c) {
+  REQUIRE_FALSE(c.www_authenticate.empty());
+  const std::string& v = c.www_authenticate[0];
+  auto start = v.find("nonce=\"") + 7;
+  return v.substr(start, v.find('"', start) - start);
+}
+
+std::string authorization(const std::string& user, const std::string& password,
+                          const std::string& nonce, DigestAlgorithm a = DigestAlgorithm::kSha256,
+                          const std::string& uri = kRuri) {
+  std::string response = digest_response(
+      a, {user, kRealm, password, "REGISTER", uri, nonce, "00000001", "c0ffee", "auth"});
+  return "Digest username=" + quote(user) + ", realm=" + quote(kRealm) + ", nonce=" +
+         quote(nonce) + ", uri=" + quote(uri) + ", response=" + quote(response) +
+         ", algorithm=" + to_string(a) + ", qop=auth, nc=00000001, cnonce=\"c0ffee\"";
+}
+
+RegisterFacts facts(const std::string& aor, std::vector<std::string> auth,
+                    std::vector<ContactFact> contacts = {{"sip:alice@192.0.2.7:5062", {}}}) {
+  RegisterFacts f;
+  f.aor = aor;
+  f.request_uri = kRuri;
+  f.contacts = std::move(contacts);
+  f.authorizations = std::move(auth);
+  return f;
+}
+
+template <class T>
+const T& as(const Decision& d) {
+  REQUIRE_MESSAGE(std::holds_alternative<T>(d), "decision index " << d.index());
+  return std::get<T>(d);
+}
+
+}  // namespace
+
+TEST_CASE("no credentials: 401 offering SHA-256 then MD5, nothing stored") {
+  Registrar r = make_registrar();
+  const auto& c = as<Challenge>(r.decide(facts("alice@p2p.example.com", {}), kNow));
+  REQUIRE(c.www_authenticate.size() == 2);
+  CHECK(c.www_authenticate[0].find("algorithm=SHA-256") != std::string::npos);
+  CHECK(c.www_authenticate[1].find("algorithm=MD5") != std::string::npos);
+  CHECK(c.www_authenticate[0].find("realm=\"p2p.example.com\"") != std::string::npos);
+  CHECK(c.www_authenticate[0].find("qop=\"auth\"") != std::string::npos);
+  CHECK_FALSE(c.stale);
+  CHECK_FALSE(c.failed_attempt);
+}
+
+TEST_CASE("right credentials store the contact, for SHA-256 and MD5") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  for (DigestAlgorithm a : {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}) {
+    CAPTURE(to_string(a));
+    auto f = facts("alice@P2P.Example.COM", {authorization("alice", "alice-pw", nonce, a)});
+    f.expires = 600;
+    const auto& ok = as<Accepted>(r.decide(f, kNow + Millis{1000}));
+    CHECK(ok.aor == "alice@p2p.example.com");
+    REQUIRE(ok.stores.size() == 1);
+    CHECK(ok.stores[0].contact == "sip:alice@192.0.2.7:5062");
+    CHECK(ok.stores[0].expires == 600);
+    CHECK(ok.removes.empty());
+  }
+}
+
+TEST_CASE("wrong password or unknown user: 401 again, counted as a failed attempt") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  for (auto [user, pw] : {std::pair{"alice", "wrong"}, std::pair{"mallory", "x"}}) {
+    const auto& c =
+        as<Challenge>(r.decide(facts(std::string(user) + "@p2p.example.com",
+                                     {authorization(user, pw, nonce)}), kNow));
+    CHECK(c.failed_attempt);
+    CHECK_FALSE(c.stale);
+  }
+}
+
+TEST_CASE("a stale nonce with the right password: 401 stale=true; with a wrong one: not stale") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  Millis later = kNow + Millis{300'001};
+  const auto& stale = as<Challenge>(
+      r.decide(facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce)}), later));
+  CHECK(stale.stale);
+  CHECK(stale.www_authenticate[0].find("stale=true") != std::string::npos);
+  CHECK_FALSE(stale.failed_attempt);
+  const auto& wrong = as<Challenge>(
+      r.decide(facts("alice@p2p.example.com", {authorization("alice", "bad", nonce)}), later));
+  CHECK_FALSE(wrong.stale);
+  CHECK(wrong.failed_attempt);
+}
+
+TEST_CASE("a forged nonce, another realm or an unknown algorithm: a fresh challenge") {
+  Registrar r = make_registrar();
+  std::string forged(48, 'a');
+  CHECK_FALSE(as<Challenge>(r.decide(
+      facts("alice@p2p.example.com", {authorization("alice", "alice-pw", forged)}), kNow))
+      .failed_attempt);
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  std::string other_realm = "Digest username=\"alice\", realm=\"elsewhere\", nonce=\"" + nonce +
+                            "\", uri=\"sip:p2p.example.com\", response=\"00\"";
+  as<Challenge>(r.decide(facts("alice@p2p.example.com", {other_realm}), kNow));
+  std::string sess = authorization("alice", "alice-pw", nonce);
+  sess.replace(sess.find("algorithm=SHA-256"), 17, "algorithm=MD5-sess");
+  as<Challenge>(r.decide(facts("alice@p2p.example.com", {sess}), kNow));
+}
+
+TEST_CASE("authenticated as one user, registering another AoR: 403") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  auto d = r.decide(facts("bob@p2p.example.com", {authorization("alice", "alice-pw", nonce)}), kNow);
+  CHECK(as<Forbidden>(d).reason.find("alice") != std::string::npos);
+}
+
+TEST_CASE("a domain that is not served: 403 before any challenge; aliases are served") {
+  Registrar r = make_registrar();
+  as<Forbidden>(r.decide(facts("alice@evil.example", {}), kNow));
+  as<Challenge>(r.decide(facts("alice@alias.example", {}), kNow));
+}
+
+TEST_CASE("malformed requests: 400") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  std::string good = authorization("alice", "alice-pw", nonce);
+  for (const char* aor : {"", "alice", "@p2p.example.com", "alice@", "a@b@p2p.example.com",
+                          "sip:alice@p2p.example.com", "al ice@p2p.example.com"}) {
+    CAPTURE(aor);
+    as<BadRequest>(r.decide(facts(aor, {good}), kNow));
+  }
+  as<BadRequest>(r.decide(facts("alice@p2p.example.com", {"Digest garbage"}), kNow));
+  // The digest uri must be the Request-URI.
+  auto moved = facts("alice@p2p.example.com",
+                     {authorization("alice", "alice-pw", nonce, DigestAlgorithm::kSha256,
+                                    "sip:other.example")});
+  CHECK(as<BadRequest>(r.decide(moved, kNow)).reason.find("uri") != std::string::npos);
+  // No qop.
+  std::string no_qop = "Digest username=\"alice\", realm=\"p2p.example.com\", nonce=\"" + nonce +
+                       "\", uri=\"sip:p2p.example.com\", response=\"00\"";
+  as<BadRequest>(r.decide(facts("alice@p2p.example.com", {no_qop}), kNow));
+  // Contacts that are not SIP URIs.
+  for (const char* contact : {"http://x", "sip:", "sip:a b@c", "<sip:a@b>"}) {
+    CAPTURE(contact);
+    as<BadRequest>(r.decide(facts("alice@p2p.example.com", {good}, {{contact, {}}}), kNow));
+  }
+}
+
+TEST_CASE("a malformed Authorization next to a good one for our realm is fine") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  as<Accepted>(r.decide(facts("alice@p2p.example.com",
+                              {"Digest nonsense", authorization("alice", "alice-pw", nonce)}),
+                        kNow));
+}
+
+TEST_CASE("expiry: per-contact parameter, Expires header, default, limits, removal") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  std::string auth = authorization("alice", "alice-pw", nonce);
+  auto f = facts("alice@p2p.example.com", {auth},
+                 {{"sip:a@192.0.2.1", {}}, {"sip:b@192.0.2.2", 120u}, {"sip:c@192.0.2.3", 0u},
+                  {"sips:d@192.0.2.4", 99999u}});
+  const auto& ok = as<Accepted>(r.decide(f, kNow));
+  REQUIRE(ok.stores.size() == 3);
+  CHECK(ok.stores[0].expires == 3600);  // default
+  CHECK(ok.stores[1].expires == 120);
+  CHECK(ok.stores[2].expires == 7200);  // shortened to max_expires
+  REQUIRE(ok.removes.size() == 1);
+  CHECK(ok.removes[0].contact == "sip:c@192.0.2.3");
+
+  f.contacts = {{"sip:a@192.0.2.1", {}}};
+  f.expires = 30;
+  CHECK(as<IntervalTooBrief>(r.decide(f, kNow)).min_expires == 60);
+  f.expires = 0;
+  CHECK(as<Accepted>(r.decide(f, kNow)).removes.size() == 1);
+
+  f.contacts.assign(11, ContactFact{"sip:x@192.0.2.9", {}});
+  as<BadRequest>(r.decide(f, kNow));
+}
+
+TEST_CASE("Contact: * with Expires: 0 removes everything; otherwise 400; no Contact is a query") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  auto f = facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce)}, {});
+  const auto& query = as<Accepted>(r.decide(f, kNow));
+  CHECK(query.stores.empty());
+  CHECK(query.removes.empty());
+
+  f.wildcard = true;
+  as<BadRequest>(r.decide(f, kNow));  // no Expires: 0
+  f.expires = 0;
+  const auto& all = as<Accepted>(r.decide(f, kNow));
+  REQUIRE(all.removes.size() == 1);
+  CHECK(all.removes[0].contact == "*");
+  f.contacts = {{"sip:a@192.0.2.1", {}}};
+  as<BadRequest>(r.decide(f, kNow));  // * with another Contact
+}
