@@ -78,7 +78,7 @@ class Settings {
   struct Value {
     std::vector<std::string> items;
     Source source = Source::kDefault;
-    std::vector<Record> records;  // structured keys only
+    std::vector<Record> records = {};  // structured keys only
   };
 
   const std::string& get(const std::string& key) const;  // first item, "" when unset

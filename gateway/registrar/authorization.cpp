@@ -28,8 +28,18 @@ class Reader {
   explicit Reader(std::string_view text) : text_(text) {}
   bool done() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
+  // Blanks, and line folding (CRLF followed by a blank) as an unparsed header may hold.
   void skip_ws() {
-    while (!done() && is_ws(peek())) ++pos_;
+    while (!done()) {
+      if (is_ws(peek())) {
+        ++pos_;
+      } else if (text_.substr(pos_, 2) == "\r\n" && pos_ + 2 < text_.size() &&
+                 is_ws(text_[pos_ + 2])) {
+        pos_ += 3;
+      } else {
+        break;
+      }
+    }
   }
   bool take(char c) {
     if (done() || peek() != c) return false;

@@ -12,6 +12,8 @@
 #include "gateway/config/settings.h"
 
 using namespace p2psip::config;
+using p2psip::Expected;
+using p2psip::unexpected;
 
 namespace {
 
@@ -227,7 +229,7 @@ TEST_CASE("--print-config output with every new key is accepted back") {
   std::string text = render_yaml(*first, gateway_schema());
   CHECK(text.find("static_registrations:  # config file") != std::string::npos);
   auto again = from_yaml(text);
-  REQUIRE_MESSAGE(again.has_value(), (again ? "" : again.error().to_string()) + "\n" + text);
+  REQUIRE_MESSAGE(again.has_value(), ((again ? std::string() : again.error().to_string()) + "\n" + text));
   GatewayConfig a = to_gateway_config(*first);
   GatewayConfig b = to_gateway_config(*again);
   CHECK(b.static_registrations == a.static_registrations);

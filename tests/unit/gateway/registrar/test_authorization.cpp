@@ -8,7 +8,7 @@ using namespace p2psip::registrar;
 
 TEST_CASE("parses the RFC 7616 §3.9.1 Authorization header") {
   auto c = parse_authorization(
-      "Digest username=\"Mufasa\",\r\n realm=\"http-auth@example.org\",\n"
+      "Digest username=\"Mufasa\",\r\n realm=\"http-auth@example.org\",\r\n"
       "  uri=\"/dir/index.html\", algorithm=SHA-256, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\","
       " nc=00000001, cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", qop=auth,"
       " response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\","

@@ -49,6 +49,9 @@ TEST_CASE("re-registering a contact refreshes it; removal of one or all") {
   REQUIRE(list.size() == 1);
   CHECK(list[0].expires_at == Millis{650'000});
   t.apply(store("alice@d", {}, {"sip:a@1"}), Millis{70'000});
+  CHECK(t.lookup("alice@d", Millis{70'000}).empty());
+  CHECK(t.size() == 1);  // sip:b@2 expired at 60 s, dropped only by expire()
+  CHECK(t.expire(Millis{70'000}).size() == 1);
   CHECK(t.size() == 0);
 
   t.apply(store("alice@d", {{"sip:a@1", 60}, {"sip:b@2", 60}}), Millis{0});

@@ -50,8 +50,9 @@ RegisterFacts facts(const std::string& aor, std::vector<std::string> auth,
   return f;
 }
 
+// By value: callers pass the temporary that decide() returns.
 template <class T>
-const T& as(const Decision& d) {
+T as(const Decision& d) {
   REQUIRE_MESSAGE(std::holds_alternative<T>(d), "decision index " << d.index());
   return std::get<T>(d);
 }
