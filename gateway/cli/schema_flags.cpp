@@ -18,7 +18,9 @@ void SchemaFlags::add_to(CLI::App& app, const config::Schema& schema) {
   for (const auto& key : schema) {
     if (key.structured()) continue;  // lists of maps live only in the YAML file
     std::string help = key.help;
-    if (!key.defaults.empty()) help += " [default: " + key.defaults.front() + "]";
+    if (!key.defaults.empty() && !key.defaults.front().empty()) {
+      help += " [default: " + key.defaults.front() + "]";
+    }
     help += " (env " + config::env_name(key.name) + ")";
     auto* opt = app.add_option("--" + config::flag_name(key.name), values_[key.name], help);
     // One value per occurrence; a repeatable key collects every occurrence.
