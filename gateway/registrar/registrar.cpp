@@ -65,6 +65,14 @@ Found find_credentials(const std::vector<std::string>& values, const std::string
 
 }  // namespace
 
+RegistrarPolicy policy_from(const config::GatewayConfig& config) {
+  RegistrarPolicy p;
+  p.realm = config.realm;
+  p.domains = {config.domain};
+  p.domains.insert(p.domains.end(), config.aliases.begin(), config.aliases.end());
+  return p;
+}
+
 Registrar::Registrar(RegistrarPolicy policy, config::PhoneBook phones, NonceIssuer nonces)
     : policy_(std::move(policy)), phones_(std::move(phones)), nonces_(std::move(nonces)) {}
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "gateway/config/gateway_config.h"
 #include "gateway/config/phones.h"
 #include "gateway/registrar/digest.h"
 
@@ -50,6 +51,9 @@ struct RegistrarPolicy {
   std::uint32_t max_expires = 7200;  // longer requests are shortened to this
   std::size_t max_contacts = 10;     // per REGISTER
 };
+
+// realm and domains (domain + aliases) from the gateway config; other limits at their defaults.
+RegistrarPolicy policy_from(const config::GatewayConfig& config);
 
 struct Challenge {
   std::vector<std::string> www_authenticate;  // header values

@@ -218,3 +218,14 @@ TEST_CASE("Contact: * with Expires: 0 removes everything; otherwise 400; no Cont
   f.contacts = {{"sip:a@192.0.2.1", {}}};
   as<BadRequest>(r.decide(f, kNow));  // * with another Contact
 }
+
+TEST_CASE("policy_from takes realm, domain and aliases from the gateway config") {
+  p2psip::config::GatewayConfig c;
+  c.realm = "Phones";
+  c.domain = "p2p.example.com";
+  c.aliases = {"a.example", "b.example"};
+  RegistrarPolicy p = policy_from(c);
+  CHECK(p.realm == "Phones");
+  CHECK(p.domains == std::vector<std::string>{"p2p.example.com", "a.example", "b.example"});
+  CHECK(p.default_expires == 3600);
+}
