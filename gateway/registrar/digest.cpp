@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace p2psip::registrar {
 
@@ -104,21 +105,27 @@ std::string NonceIssuer::issue(Millis now) const {
   return to_hex(stamp.data(), stamp.size()) + mac_hex(ms);
 }
 
-NonceState NonceIssuer::check(std::string_view nonce, Millis now) const {
-  if (nonce.size() != 48) return NonceState::kInvalid;
+std::optional<Millis> NonceIssuer::issued_at(std::string_view nonce) {
+  if (nonce.size() != 48) return std::nullopt;
   std::uint64_t ms = 0;
   for (char c : nonce.substr(0, 16)) {
     int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-    if (v < 0) return NonceState::kInvalid;
+    if (v < 0) return std::nullopt;
     ms = (ms << 4) | static_cast<std::uint64_t>(v);
   }
-  std::string mac = mac_hex(ms);
+  if (ms > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return Millis{static_cast<std::int64_t>(ms)};
+}
+
+NonceState NonceIssuer::check(std::string_view nonce, Millis now) const {
+  auto issued = issued_at(nonce);
+  if (!issued) return NonceState::kInvalid;
+  std::string mac = mac_hex(static_cast<std::uint64_t>(issued->count()));
   if (mac.size() != 32 || CRYPTO_memcmp(mac.data(), nonce.data() + 16, 32) != 0) {
     return NonceState::kInvalid;
   }
-  auto issued = static_cast<std::int64_t>(ms);
-  if (issued > now.count()) return NonceState::kInvalid;  // from the future: not ours
-  return now.count() - issued > lifetime_.count() ? NonceState::kStale : NonceState::kValid;
+  if (*issued > now) return NonceState::kInvalid;  // from the future: not ours
+  return now - *issued > lifetime_ ? NonceState::kStale : NonceState::kValid;
 }
 
 }  // namespace p2psip::registrar

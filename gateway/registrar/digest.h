@@ -52,6 +52,8 @@ class NonceIssuer {
   NonceIssuer(std::string secret, std::string realm, Millis lifetime = Millis{300'000});
   std::string issue(Millis now) const;
   NonceState check(std::string_view nonce, Millis now) const;
+  // The issue time written in a nonce's first 16 hex digits (not authenticated: check() first).
+  static std::optional<Millis> issued_at(std::string_view nonce);
   Millis lifetime() const { return lifetime_; }
 
  private:

@@ -90,7 +90,8 @@ Challenge Registrar::challenge(Millis now, bool stale) const {
 }
 
 std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
-                                                const std::string& user, Millis now) const {
+                                                const std::string& user, Millis now,
+                                                NonceCounter* counts) const {
   Found found = find_credentials(facts.authorizations, policy_.realm);
   if (!found.creds) {
     if (found.malformed) return BadRequest{"malformed Authorization header"};
@@ -120,16 +121,29 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
   if (c.username != user) {
     return Forbidden{"user '" + c.username + "' may not register '" + facts.aor + "'"};
   }
+  auto issued = NonceIssuer::issued_at(c.nonce);
+  if (counts && (!issued || !counts->accept(c.nonce, c.nc, *issued, now))) {
+    return challenge(now, false);  // a replayed (or non-increasing) nonce-count
+  }
   return std::nullopt;
 }
 
 Decision Registrar::decide(const RegisterFacts& facts, Millis now) const {
+  return decide_with(facts, now, nullptr);
+}
+
+Decision Registrar::decide(const RegisterFacts& facts, Millis now, NonceCounter& counts) const {
+  return decide_with(facts, now, &counts);
+}
+
+Decision Registrar::decide_with(const RegisterFacts& facts, Millis now,
+                                NonceCounter* counts) const {
   auto aor = split_aor(facts.aor);
   if (!aor) return BadRequest{"To is not a SIP AoR user@domain"};
   bool ours = std::any_of(policy_.domains.begin(), policy_.domains.end(),
                           [&](const std::string& d) { return lower(d) == aor->domain; });
   if (!ours) return Forbidden{"domain '" + aor->domain + "' is not served here"};
-  if (auto answer = authenticate(facts, aor->user, now)) return *answer;
+  if (auto answer = authenticate(facts, aor->user, now, counts)) return *answer;
   return bindings(facts, aor->user + "@" + aor->domain);
 }
 

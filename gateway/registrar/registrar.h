@@ -14,7 +14,8 @@
 //                       removes: a query.
 //
 // Nothing is stored unless the credentials are right: a wrong password is a Challenge again.
-// Nonces are stateless (NonceIssuer); nonce-count replay tracking is not done.
+// Nonces are stateless (NonceIssuer). Replay protection is optional: pass a NonceCounter to
+// decide() and a request whose nc does not grow for its nonce is challenged again.
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/config/phones.h"
 #include "gateway/registrar/digest.h"
+#include "gateway/registrar/nonce_counter.h"
 
 namespace p2psip::registrar {
 
@@ -85,6 +87,8 @@ class Registrar {
   Registrar(RegistrarPolicy policy, config::PhoneBook phones, NonceIssuer nonces);
 
   Decision decide(const RegisterFacts& facts, Millis now) const;
+  // The same, refusing replayed nonce-counts (the counter remembers what was accepted).
+  Decision decide(const RegisterFacts& facts, Millis now, NonceCounter& counts) const;
   // A fresh challenge (SHA-256 and MD5), e.g. for the first REGISTER of a phone.
   Challenge challenge(Millis now, bool stale) const;
 
@@ -92,8 +96,9 @@ class Registrar {
 
  private:
   // nullopt: authenticated as `user`; otherwise the decision to answer with.
+  Decision decide_with(const RegisterFacts& facts, Millis now, NonceCounter* counts) const;
   std::optional<Decision> authenticate(const RegisterFacts& facts, const std::string& user,
-                                       Millis now) const;
+                                       Millis now, NonceCounter* counts) const;
   Decision bindings(const RegisterFacts& facts, const std::string& aor) const;
 
   RegistrarPolicy policy_;

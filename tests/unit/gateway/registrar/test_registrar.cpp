@@ -32,12 +32,12 @@ std::string nonce_of(const Challenge& c) {
 
 std::string authorization(const std::string& user, const std::string& password,
                           const std::string& nonce, DigestAlgorithm a = DigestAlgorithm::kSha256,
-                          const std::string& uri = kRuri) {
+                          const std::string& uri = kRuri, const std::string& nc = "00000001") {
   std::string response = digest_response(
-      a, {user, kRealm, password, "REGISTER", uri, nonce, "00000001", "c0ffee", "auth"});
+      a, {user, kRealm, password, "REGISTER", uri, nonce, nc, "c0ffee", "auth"});
   return "Digest username=" + quote(user) + ", realm=" + quote(kRealm) + ", nonce=" +
          quote(nonce) + ", uri=" + quote(uri) + ", response=" + quote(response) +
-         ", algorithm=" + to_string(a) + ", qop=auth, nc=00000001, cnonce=\"c0ffee\"";
+         ", algorithm=" + to_string(a) + ", qop=auth, nc=" + nc + ", cnonce=\"c0ffee\"";
 }
 
 RegisterFacts facts(const std::string& aor, std::vector<std::string> auth,
@@ -228,4 +228,25 @@ TEST_CASE("policy_from takes realm, domain and aliases from the gateway config")
   CHECK(p.realm == "Phones");
   CHECK(p.domains == std::vector<std::string>{"p2p.example.com", "a.example", "b.example"});
   CHECK(p.default_expires == 3600);
+}
+
+TEST_CASE("with a NonceCounter, a replayed nonce-count is challenged again") {
+  Registrar r = make_registrar();
+  NonceCounter counts(Millis{300'000});
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  auto first = facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce)});
+  as<Accepted>(r.decide(first, kNow, counts));
+  const auto replay = as<Challenge>(r.decide(first, kNow, counts));
+  CHECK_FALSE(replay.failed_attempt);
+  as<Accepted>(r.decide(first, kNow));  // without the counter nothing is remembered
+  auto next = facts("alice@p2p.example.com",
+                    {authorization("alice", "alice-pw", nonce, DigestAlgorithm::kSha256, kRuri,
+                                   "00000002")});
+  as<Accepted>(r.decide(next, kNow, counts));
+  // A wrong password does not consume a nonce-count.
+  auto wrong = facts("alice@p2p.example.com",
+                     {authorization("alice", "bad", nonce, DigestAlgorithm::kSha256, kRuri,
+                                    "00000003")});
+  CHECK(as<Challenge>(r.decide(wrong, kNow, counts)).failed_attempt);
+  CHECK(counts.size() == 1);
 }
