@@ -129,32 +129,59 @@ StorageResult<wire::StoreAns> DataStore::store(const wire::StoreReq& req, WallMs
     ans.kind_responses.push_back({kd.kind, state->generation, {}});
     updated[kd.kind] = std::move(*state);
   }
+  schedule(req.resource, updated);
   resources_[req.resource] = std::move(updated);
   expire(now);  // lifetime 0 stores nothing
   return ans;
 }
 
+namespace {
+
+std::optional<WallMs> first_expiry(const DataStore::Resource& res) {
+  std::optional<WallMs> first;
+  for (const auto& [kind, state] : res) {
+    for (const auto& [key, e] : state.entries) {
+      if (!first || e.expires_at < *first) first = e.expires_at;
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+void DataStore::schedule(const wire::ResourceId& id, const Resource& res) {
+  if (auto first = first_expiry(res)) expiry_queue_.emplace(*first, id);
+}
+
+// Invariant: whenever a resource's earliest expiry changes, an entry for the new time is
+// queued (by store() or here). So a popped entry earlier than the resource's current earliest
+// expiry is stale and dropped, and the queue holds about one entry per store in flight.
 void DataStore::expire(WallMs now) {
-  for (auto res = resources_.begin(); res != resources_.end();) {
+  while (!expiry_queue_.empty() && expiry_queue_.begin()->first <= now) {
+    wire::ResourceId id = std::move(expiry_queue_.begin()->second);
+    expiry_queue_.erase(expiry_queue_.begin());
+    auto res = resources_.find(id);
+    if (res == resources_.end()) continue;
+    auto first = first_expiry(res->second);
+    if (first && *first > now) continue;  // stale: the resource changed since
     for (auto& [kind, state] : res->second) {
       std::erase_if(state.entries, [&](const auto& kv) { return kv.second.expires_at <= now; });
     }
     // A kind keeps its generation counter while any value of it is left.
     std::erase_if(res->second, [](const auto& kv) { return kv.second.entries.empty(); });
-    res = res->second.empty() ? resources_.erase(res) : std::next(res);
+    if (res->second.empty()) {
+      resources_.erase(res);
+    } else {
+      schedule(id, res->second);
+    }
   }
 }
 
+// The earliest queued time; it may be early (a stale entry), never late: an early expire()
+// finds nothing due and re-queues.
 std::optional<WallMs> DataStore::next_expiry() const {
-  std::optional<WallMs> next;
-  for (const auto& [id, res] : resources_) {
-    for (const auto& [kind, state] : res) {
-      for (const auto& [key, e] : state.entries) {
-        if (!next || e.expires_at < *next) next = e.expires_at;
-      }
-    }
-  }
-  return next;
+  if (expiry_queue_.empty()) return std::nullopt;
+  return expiry_queue_.begin()->first;
 }
 
 std::vector<wire::ResourceId> DataStore::resources() const {

@@ -105,9 +105,15 @@ class DataStore {
                                       const wire::StoreKindData& kd, KindState state,
                                       WallMs now, DataVerifier& verifier) const;
   StorageError generation_error(const wire::StoreReq& req) const;
+  // Queues the resource under its earliest expiry (see expiry_queue_).
+  void schedule(const wire::ResourceId& id, const Resource& res);
 
   const KindRegistry& kinds_;
   std::map<wire::ResourceId, Resource, BytesLess> resources_;
+  // (when a value of the resource ends, resource), possibly stale: an entry may name a
+  // resource since replaced, refreshed or erased. expire() pops what is due and re-queues
+  // resources that still hold values, so each call costs O(due), not O(stored).
+  std::multimap<WallMs, wire::ResourceId> expiry_queue_;
 };
 
 }  // namespace p2psip::storage

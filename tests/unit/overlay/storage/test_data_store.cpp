@@ -108,6 +108,30 @@ TEST_CASE("lifetime: values expire; fetch shows the remaining lifetime") {
   CHECK(e.put(kUserSingle, dv("w"), kNow - 5, 0, 10, kNow + 10'000));
 }
 
+TEST_CASE("lifetime: a refresh moves the expiry; shorter and erased values end on time") {
+  Env e;
+  REQUIRE(e.put(kUserSingle, dv("v"), kNow, 0, 10));
+  // Refreshed at +5 s for 10 s more: the old +10 s deadline must not remove it.
+  REQUIRE(e.put(kUserSingle, dv("v2"), kNow + 5'000, 0, 10, kNow + 5'000));
+  CHECK(e.store.next_expiry() <= kNow + 10'000);  // early wake-ups are allowed, late are not
+  e.store.expire(kNow + 12'000);
+  REQUIRE(e.get(kUserSingle, kNow + 12'000).size() == 1);
+  CHECK(e.get(kUserSingle, kNow + 12'000).at(0).lifetime == 3);
+  CHECK(e.store.next_expiry() == kNow + 15'000);
+  CHECK(e.get(kUserSingle, kNow + 15'000).empty());
+  CHECK_FALSE(e.store.next_expiry());
+  // A replacement with a shorter lifetime ends at its own, earlier time.
+  REQUIRE(e.put(kUserSingle, dv("w"), kNow + 20'000, 0, 60, kNow + 20'000));
+  REQUIRE(e.put(kUserSingle, dv("x"), kNow + 21'000, 0, 2, kNow + 21'000));
+  CHECK(e.get(kUserSingle, kNow + 23'000).empty());
+  // An erased resource stored again keeps only its new deadline.
+  REQUIRE(e.put(kUserSingle, dv("y"), kNow + 30'000, 0, 5, kNow + 30'000));
+  CHECK(e.store.erase_resource(e.res));
+  REQUIRE(e.put(kUserSingle, dv("z"), kNow + 31'000, 0, 60, kNow + 31'000));
+  CHECK(e.get(kUserSingle, kNow + 36'000).size() == 1);
+  CHECK(e.get(kUserSingle, kNow + 91'000).empty());
+}
+
 TEST_CASE("array: sparse stores, append at 0xffffffff, ranges") {
   Env e;
   REQUIRE(e.put(kUserArray, wire::ArrayEntry{5, dv("five")}));
