@@ -48,4 +48,10 @@ bool is_loop(std::span<const ViaFacts> vias, std::string_view own_host, unsigned
   return false;
 }
 
+std::string nta_route_url(const dns::Target& t) {
+  bool v6 = t.ip.find(':') != std::string::npos;
+  return "sip:" + (v6 ? "[" + t.ip + "]" : t.ip) + ":" + std::to_string(t.port) +
+         ";transport=" + std::string(dns::to_string(t.transport));
+}
+
 }  // namespace p2psip::sip

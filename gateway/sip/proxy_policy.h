@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/types.h"
+
 namespace p2psip::sip {
 
 // RFC 3261 §16.7 step 6: a 6xx wins; otherwise the lowest class (2xx, then 3xx, 4xx, 5xx);
@@ -45,5 +47,9 @@ struct ActiveBranch {
 // Request-URI. The same Via with another Request-URI is a spiral, which is fine.
 bool is_loop(std::span<const ViaFacts> vias, std::string_view own_host, unsigned own_port,
              std::span<const ActiveBranch> active, std::string_view request_uri);
+
+// nta's route URL for a resolved target: an IP literal with its transport
+// ("sip:[2001:db8::1]:5070;transport=tcp"), so that Sofia never resolves (DESIGN.md §4).
+std::string nta_route_url(const dns::Target& target);
 
 }  // namespace p2psip::sip

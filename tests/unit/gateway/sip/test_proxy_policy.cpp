@@ -50,3 +50,10 @@ TEST_CASE("loop: our Via with a pending branch for the same Request-URI; spiral 
   std::vector<ActiveBranch> a2 = {{"b1", "sip:x@y"}};
   CHECK(is_loop(default_port, "192.0.2.1", 5060, a2, "sip:x@y"));
 }
+
+TEST_CASE("nta route URLs are IP literals with the transport") {
+  p2psip::dns::Target v4{p2psip::dns::Transport::tcp, "192.0.2.1", 5070, "a.example"};
+  CHECK(nta_route_url(v4) == "sip:192.0.2.1:5070;transport=tcp");
+  p2psip::dns::Target v6{p2psip::dns::Transport::udp, "2001:db8::1", 5060, "b.example"};
+  CHECK(nta_route_url(v6) == "sip:[2001:db8::1]:5060;transport=udp");
+}
