@@ -45,7 +45,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     own_.host = via->v_host ? via->v_host : "";
     own_.port = port_of(via->v_port);
   }
-  reaper_ = su_timer_create(su_root_task(root), 0);
+  reaper_ = su_timer_create(su_root_task(root), 1);  // Sofia asserts on 0 ms timers
   env_.agent = agent_;
   env_.resolver = deps_.resolver;
   env_.sip_metrics = deps_.sip_metrics;
