@@ -1,0 +1,223 @@
+"""The gateway as a stateful proxy, with real SIPp UAs, a real nsd and the real `p2psip gateway`
+on loopback:
+- outbound: a trusted caller (127.0.0.1) calls bob@ext.test.example; nsd's NAPTR/SRV give two
+  targets, the first answers 503, the call completes on the second (RFC 3263 failover); the same
+  call from an untrusted address (127.0.0.2) gets 403;
+- inbound: a static registration (temporary P2PTEST_STATIC_REGISTRATIONS) routes
+  carol@p2p.example.com to a SIPp UAS: INVITE/200/ACK/BYE with ACK and BYE routed by our
+  Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
+  answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
+- Max-Forwards 0 gives 483, a static entry pointing back at the gateway gives 482, malformed
+  requests get 400 or are dropped and the gateway still answers OPTIONS;
+- the proxy's metric families count what happened and promtool accepts the exposition."""
+
+import os
+import socket
+import sys
+import time
+
+HERE = os.path.dirname(__file__)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "dns"))
+from harness import (P2P_BIN, check, fail, free_port, http_get, run, start,  # noqa: E402
+                     temp_dir, wait_until)
+from nsd_zone import Nsd  # noqa: E402
+
+SCEN = os.path.join(HERE, "scenarios")
+DOMAIN = "p2p.example.com"
+
+if not P2P_BIN:
+    fail("P2P_BIN not set")
+work = temp_dir("p2p-proxy-")
+
+
+def scenario(name, **subst):
+    """A scenario file; with substitutions, a copy in the work dir."""
+    path = os.path.join(SCEN, name)
+    if not subst:
+        return path
+    text = open(path).read()
+    for k, v in subst.items():
+        text = text.replace(k, str(v))
+    out = os.path.join(work, f"{name}.{'-'.join(str(v) for v in subst.values())}.xml")
+    with open(out, "w") as f:
+        f.write(text)
+    return out
+
+
+def uas(name, scen, port, calls=1):
+    return start(["sipp", "-sf", scen, "-i", "127.0.0.1", "-p", port, "-m", calls, "-nostdin",
+                  "-timeout", "30", "-timeout_error", "-trace_err",
+                  "-error_file", os.path.join(work, f"{name}-err.log")], name, work)
+
+
+def uac(scen, gw_port, service, source="127.0.0.1", domain=DOMAIN, transport="u1"):
+    local = free_port()
+    return run(["sipp", "-sf", scen, "-i", source, "-p", local, "-t", transport, "-m", 1,
+                "-s", service, "-set", "domain", domain, "-nostdin", "-timeout", "30",
+                "-timeout_error", "-trace_err", "-error_file", os.path.join(work, f"uac-{local}-err.log"),
+                f"127.0.0.1:{gw_port}"], timeout=60)
+
+
+def raw(port, text, wait=3.0):
+    """Sends one datagram; returns the first final status line (or None on no answer)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(wait)
+    lport = s.getsockname()[1]
+    s.sendto(text.replace("LPORT", str(lport)).encode(), ("127.0.0.1", port))
+    try:
+        while True:
+            line = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+            if not line.startswith("SIP/2.0 1"):
+                return line
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+
+
+def request(method, ruri, headers="Max-Forwards: 70\r\n", body=""):
+    n = time.time_ns()
+    return (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:LPORT;branch=z9hG4bK-{n}\r\n"
+            f"From: <sip:t@127.0.0.1>;tag=1\r\nTo: <{ruri}>\r\nCall-ID: {n}@127.0.0.1\r\n"
+            f"CSeq: 1 {method}\r\n{headers}Contact: <sip:t@127.0.0.1:LPORT>\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}")
+
+
+def metric(text, name, labels=""):
+    for line in text.splitlines():
+        if line.startswith(name + labels + " "):
+            return float(line.split()[-1])
+    return None
+
+
+# --- processes -------------------------------------------------------------------------------
+gw_port, metrics_port, overlay_port, nsd_port = free_port(), free_port(), free_port(), free_port()
+uas503_port, uas_out_port, uas_in_port, uas_ring_port, uas_busy_port, uas_fork_port = (
+    free_port() for _ in range(6))
+
+nsd = Nsd(work, nsd_port)
+nsd.start("\n".join([
+    "$ORIGIN test.example.", "$TTL 300",
+    "@ IN SOA ns.test.example. admin.test.example. 1 3600 600 86400 5", "@ IN NS ns",
+    "ns IN A 127.0.0.1",
+    'ext IN NAPTR 10 0 "s" "SIP+D2U" "" _sip._udp.ext',
+    f"_sip._udp.ext IN SRV 10 0 {uas503_port} first.ext",
+    f"_sip._udp.ext IN SRV 20 0 {uas_out_port} second.ext",
+    "first.ext IN A 127.0.0.1", "second.ext IN A 127.0.0.1", ""]))
+
+static = ",".join([
+    f"carol@{DOMAIN}=sip:carol@127.0.0.1:{uas_in_port}",
+    f"ring@{DOMAIN}=sip:ring@127.0.0.1:{uas_ring_port}",
+    f"fork@{DOMAIN}=sip:fork@127.0.0.1:{uas_busy_port}|sip:fork@127.0.0.1:{uas_fork_port}",
+    f"loop@{DOMAIN}=sip:loop@127.0.0.1:{gw_port}",
+])
+gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
+             "--metrics-listen", f"127.0.0.1:{metrics_port}",
+             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
+             "--dns-server", f"127.0.0.1:{nsd_port}", "--data-dir", os.path.join(work, "data"),
+             "--log-level", "debug"], "gateway", work,
+            env={"P2PTEST_STATIC_REGISTRATIONS": static,
+                                                  "P2PTEST_TRUSTED_NETWORKS": "127.0.0.1/32"})
+base = f"http://127.0.0.1:{metrics_port}"
+wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
+check(gw.alive(), "gateway is running and joined")
+
+
+def gw_alive(what):
+    if not gw.alive():
+        fail(f"gateway died during {what}:\n{gw.output()[-3000:]}")
+
+
+# --- outbound: RFC 3263 failover ---------------------------------------------------------------
+u503 = uas("uas503", scenario("uas_final.xml", STATUS=503), uas503_port)
+uout = uas("uas-out", scenario("uas_call.xml"), uas_out_port)
+r = uac(scenario("uac_call.xml"), gw_port, "bob", domain="ext.test.example")
+gw_alive("the outbound call")
+check(r.returncode == 0, f"outbound call to bob@ext.test.example completes (sipp {r.returncode} {r.stderr[-300:]})")
+check(u503.wait(20) == 0, "the first SRV target got the INVITE and answered 503")
+check(uout.wait(20) == 0, "the second SRV target took the call, its ACK and BYE")
+
+r = uac(scenario("uac_expect.xml", EXPECTED=403), gw_port, "bob", source="127.0.0.2",
+        domain="ext.test.example")
+check(r.returncode == 0, f"the same call from untrusted 127.0.0.2 is refused 403 (sipp {r.returncode})")
+
+# --- inbound: static registrations -------------------------------------------------------------
+uin = uas("uas-in", scenario("uas_call.xml"), uas_in_port)
+r = uac(scenario("uac_call.xml"), gw_port, "carol", source="127.0.0.2")
+gw_alive("the inbound call")
+check(r.returncode == 0, f"inbound call to carol@{DOMAIN}: INVITE/200/ACK/BYE via Record-Route (sipp {r.returncode})")
+check(uin.wait(20) == 0, "the callee saw INVITE, ACK and BYE")
+
+uin_tcp = uas("uas-in-tcp", scenario("uas_call.xml"), uas_in_port)
+r = uac(scenario("uac_call.xml"), gw_port, "carol", source="127.0.0.2", transport="t1")
+check(r.returncode == 0, f"the same call with the caller on TCP (sipp {r.returncode})")
+check(uin_tcp.wait(20) == 0, "the callee (UDP) completed the TCP caller's call")
+
+uring = uas("uas-ring", scenario("uas_ring.xml"), uas_ring_port)
+r = uac(scenario("uac_cancel.xml"), gw_port, "ring", source="127.0.0.2")
+gw_alive("the cancelled call")
+check(r.returncode == 0, f"CANCEL during ringing: 200 for the CANCEL, 487 for the INVITE (sipp {r.returncode})")
+check(uring.wait(20) == 0, "the callee got the CANCEL forwarded and was ACKed")
+
+ubusy = uas("uas-busy", scenario("uas_final.xml", STATUS=486), uas_busy_port)
+ufork = uas("uas-fork", scenario("uas_call.xml"), uas_fork_port)
+r = uac(scenario("uac_call.xml"), gw_port, "fork", source="127.0.0.2")
+check(r.returncode == 0, f"two contacts fork in parallel and the answering one wins (sipp {r.returncode})")
+check(ubusy.wait(20) == 0, "the busy contact got the INVITE too (forked) and answered 486")
+check(ufork.wait(20) == 0, "the answering contact completed the call")
+
+r = uac(scenario("uac_expect.xml", EXPECTED=404), gw_port, "nobody", source="127.0.0.2")
+check(r.returncode == 0, f"an AoR neither static nor in the overlay: 404 (sipp {r.returncode})")
+
+# --- 483, 482, malformed -----------------------------------------------------------------------
+check(raw(gw_port, request("INVITE", f"sip:carol@{DOMAIN}", "Max-Forwards: 0\r\n")) ==
+      "SIP/2.0 483 Too Many Hops", "Max-Forwards 0 is answered 483")
+check(raw(gw_port, request("MESSAGE", f"sip:loop@{DOMAIN}", "Max-Forwards: 70\r\n", "hi"), wait=10) ==
+      "SIP/2.0 482 Loop Detected", "a static contact pointing back at the gateway is a loop: 482")
+bad = [
+    ("no Via", "OPTIONS sip:x@p2p.example.com SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@p2p.example.com>\r\n"
+               "Call-ID: 1@x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"),
+    ("bad CSeq", request("INVITE", f"sip:carol@{DOMAIN}").replace("CSeq: 1 INVITE", "CSeq: x INVITE")),
+    ("CSeq method mismatch", request("INVITE", f"sip:carol@{DOMAIN}").replace("CSeq: 1 INVITE", "CSeq: 1 BYE")),
+    ("absurd Content-Length", request("MESSAGE", f"sip:carol@{DOMAIN}").replace("Content-Length: 0", "Content-Length: 99999999")),
+    ("no From", "\r\n".join(l for l in request("OPTIONS", f"sip:carol@{DOMAIN}").split("\r\n") if not l.startswith("From"))),
+    ("garbage", "\x00\x01 not sip at all\r\n\r\n"),
+    ("bad request line", "INVITE\r\n\r\n"),
+]
+for what, text in bad:
+    got = raw(gw_port, text, wait=1.0)
+    check(got is None or got.startswith("SIP/2.0 400"), f"malformed ({what}): 400 or dropped (got {got})")
+    gw_alive(f"malformed {what}")
+check(raw(gw_port, request("OPTIONS", f"sip:{DOMAIN}")) == "SIP/2.0 200 OK",
+      "after all that the gateway still answers OPTIONS 200")
+
+# --- metrics -----------------------------------------------------------------------------------
+status, text = http_get(base + "/metrics")
+promtool = run(["promtool", "check", "metrics"], input=text)
+check(promtool.returncode == 0, f"promtool accepts /metrics {promtool.stdout}{promtool.stderr}")
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="dns"}') or 0) == 2,
+      "INVITE forwarded by route dns twice (503 target, then the second)")
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') or 0) >= 5,
+      "INVITEs forwarded by route static")
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="BYE",route="dialog"}') or 0) == 4,
+      "BYEs forwarded along the route set (dialog)")
+check(metric(text, "p2psip_dns_fallbacks_total") == 1, "one DNS fallback")
+check(metric(text, "p2psip_dns_fallback_failures_total") == 0, "no DNS fallback failure")
+check((metric(text, "p2psip_call_setup_duration_seconds_count") or 0) == 4, "call setup observed for 4 answered calls")
+check((metric(text, "p2psip_sip_malformed_requests_total") or 0) >= 1, "malformed requests counted")
+check(metric(text, "p2psip_gateway_routes_total", '{route="rejected"}') >= 3, "rejections counted (403, 483, 482)")
+check(metric(text, "p2psip_sip_responses_received_total", '{code_class="5xx"}') >= 1, "the 503 counted as received")
+
+def settled():
+    t = http_get(base + "/metrics")[1]
+    return (metric(t, "p2psip_sip_transactions", '{side="server"}') == 0 and
+            metric(t, "p2psip_sip_transactions", '{side="client"}') == 0)
+wait_until(settled, 20, "every proxy transaction to end (gauge back to 0)")
+check(True, "p2psip_sip_transactions back to 0 on both sides")
+
+rc = gw.stop(10)
+check(rc == 0, f"gateway exits 0 on SIGTERM (got {rc})")
+nsd.stop()
+print("PASS")
