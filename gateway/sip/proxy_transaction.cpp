@@ -293,6 +293,8 @@ void ProxyTransaction::relay(nta_outgoing_s* orq, int status) {
 
 int ProxyTransaction::cancel_trampoline(void* magic, nta_incoming_s*, const sip_s* sip) {
   auto* self = static_cast<ProxyTransaction*>(magic);
+  self->env_.log->debug("{} transaction {}: {} received", self->method_, self->id_,
+                        sip && sip->sip_request ? sip->sip_request->rq_method_name : "?");
   if (sip && sip->sip_request && sip->sip_request->rq_method == sip_method_cancel) {
     self->cancelled_ = true;
     self->cancel_pending();
@@ -331,6 +333,7 @@ void ProxyTransaction::check_finished() {
                                [](const auto& b) { return b->final != 0 || !b->started; });
   if (!all_final) return;
   finished_ = true;
+  env_.log->debug("{} transaction {} finished ({} branches)", method_, id_, branches_.size());
   env_.finished(id_);
 }
 
