@@ -95,6 +95,9 @@ bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
   bool ok = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to &&
             !sip->sip_error && sip->sip_request->rq_url->url_host &&
             sip->sip_cseq->cs_method == sip->sip_request->rq_method;
+  // A Content-Length beyond the body received (a datagram cut short, or an absurd value).
+  usize_t body = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+  if (ok && sip->sip_content_length && sip->sip_content_length->l_length > body) ok = false;
   if (ok) return true;
   deps_.metrics->malformed();
   log_->info("malformed {} request from {}", sip->sip_request->rq_method_name, source_ip(msg));

@@ -183,7 +183,8 @@ bad = [
     ("CSeq method mismatch", request("INVITE", f"sip:carol@{DOMAIN}").replace("CSeq: 1 INVITE", "CSeq: 1 BYE")),
     ("absurd Content-Length", request("MESSAGE", f"sip:carol@{DOMAIN}").replace("Content-Length: 0", "Content-Length: 99999999")),
     ("no From", "\r\n".join(l for l in request("OPTIONS", f"sip:carol@{DOMAIN}").split("\r\n") if not l.startswith("From"))),
-    ("garbage", "\x00\x01 not sip at all\r\n\r\n"),
+    ("garbage", "hello, not sip at all\r\n\r\n"),
+    ("binary", "\xff\xfe\x00\x13\x37 junk\r\n\r\n"),
     ("bad request line", "INVITE\r\n\r\n"),
 ]
 for what, text in bad:
