@@ -63,7 +63,7 @@ kam = start(["kamailio", "-f", cfg_path, "-DD", "-E", "-Y", work, "-w", work,
 static = ",".join([
     f"carol@{DOMAIN}=sip:carol@127.0.0.1:{uas_call_port}",
     f"ring@{DOMAIN}=sip:ring@127.0.0.1:{uas_ring_port}",
-    f"fork@{DOMAIN}=sip:fork@127.0.0.1:{uas_busy_port}|sip:fork@127.0.0.1:{uas_fork_port}",
+    f"fork@{DOMAIN}=sip:fork@127.0.0.1:{uas_fork_port}|sip:fork@127.0.0.1:{uas_busy_port}",
 ])
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
@@ -92,7 +92,7 @@ busy = uas("uas-busy", scenario("uas_final.xml", STATUS=486), uas_busy_port)
 answer = uas("uas-fork", scenario("uas_call.xml"), uas_fork_port)
 r = uac(scenario("uac_call.xml"), kam_port, "fork", source="127.0.0.2")
 check(r.returncode == 0, f"an AoR with two contacts forks; the answering one wins (sipp {r.returncode})")
-check(busy.wait(20) == 0, "the busy contact got the forked INVITE")
+check(busy.wait(20) == 0, "the busy contact, listed second, got the INVITE too: parallel forking")
 check(answer.wait(20) == 0, "the answering contact completed the call")
 
 r = uac(scenario("uac_expect.xml", EXPECTED=404), kam_port, "nobody", source="127.0.0.2")
