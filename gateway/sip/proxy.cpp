@@ -11,6 +11,7 @@
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/su_wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "gateway/sip/local_answer.h"
@@ -88,7 +89,12 @@ void Proxy::reap() {
 }
 
 bool Proxy::is_own(const char* host, const char* port) const {
-  return host && strcasecmp(host, own_.host.c_str()) == 0 && port_of(port) == own_.port;
+  if (!host || port_of(port) != own_.port) return false;
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (strcasecmp(h.c_str(), own_.host.c_str()) == 0) return true;
+  return std::any_of(deps_.own_hosts.begin(), deps_.own_hosts.end(),
+                     [&](const std::string& o) { return strcasecmp(o.c_str(), h.c_str()) == 0; });
 }
 
 bool Proxy::well_formed(msg_s* msg, sip_s* sip) {

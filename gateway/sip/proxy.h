@@ -43,6 +43,9 @@ struct ProxyDeps {
   metrics::SipMetrics* sip_metrics = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
+  // Addresses a Request-URI may use for the gateway itself (besides nta's own Via host); the
+  // SipAgent fills it: the listen address, or every local address when listening on any.
+  std::vector<std::string> own_hosts;
   // Integrator's hook: is this source address a phone registered here or an overlay peer?
   std::function<bool(std::string_view ip)> known_sender;
 };
