@@ -2,7 +2,8 @@
 on loopback:
 - outbound: a trusted caller (127.0.0.1) calls bob@ext.test.example; nsd's NAPTR/SRV give two
   targets, the first answers 503, the call completes on the second (RFC 3263 failover); the same
-  call from an untrusted address (127.0.0.2) gets 403;
+  with a first target that refuses (transport error); the call from an untrusted address
+  (127.0.0.2) gets 403 over UDP and TCP;
 - inbound: a static registration (temporary P2PTEST_STATIC_REGISTRATIONS) routes
   carol@p2p.example.com to a SIPp UAS: INVITE/200/ACK/BYE with ACK and BYE routed by our
   Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
@@ -34,6 +35,7 @@ sip_tools.set_workdir(work)
 gw_port, metrics_port, overlay_port, nsd_port = free_port(), free_port(), free_port(), free_port()
 uas503_port, uas_out_port, uas_in_port, uas_ring_port, uas_busy_port, uas_fork_port = (
     free_port() for _ in range(6))
+closed_port, uas_out2_port = free_port(), free_port()  # nothing ever listens on closed_port
 
 nsd = Nsd(work, nsd_port)
 nsd.start("\n".join([
@@ -43,7 +45,10 @@ nsd.start("\n".join([
     'ext IN NAPTR 10 0 "s" "SIP+D2U" "" _sip._udp.ext',
     f"_sip._udp.ext IN SRV 10 0 {uas503_port} first.ext",
     f"_sip._udp.ext IN SRV 20 0 {uas_out_port} second.ext",
-    "first.ext IN A 127.0.0.1", "second.ext IN A 127.0.0.1", ""]))
+    "first.ext IN A 127.0.0.1", "second.ext IN A 127.0.0.1",
+    # SRV only (no NAPTR): the first target refuses (ICMP port unreachable), the second answers.
+    f"_sip._udp.dead IN SRV 10 0 {closed_port} first.ext",
+    f"_sip._udp.dead IN SRV 20 0 {uas_out2_port} second.ext", ""]))
 
 static = ",".join([
     f"carol@{DOMAIN}=sip:carol@127.0.0.1:{uas_in_port}",
@@ -77,9 +82,17 @@ check(r.returncode == 0, f"outbound call to bob@ext.test.example completes (sipp
 check(u503.wait(20) == 0, "the first SRV target got the INVITE and answered 503")
 check(uout.wait(20) == 0, "the second SRV target took the call, its ACK and BYE")
 
+uout2 = uas("uas-out2", scenario("uas_call.xml"), uas_out2_port)
+r = uac(scenario("uac_call.xml"), gw_port, "dave", domain="dead.test.example")
+check(r.returncode == 0, f"outbound call fails over past a target that refuses (transport error) (sipp {r.returncode})")
+check(uout2.wait(20) == 0, "the second target of dead.test.example took the call")
+
 r = uac(scenario("uac_expect.xml", EXPECTED=403), gw_port, "bob", source="127.0.0.2",
         domain="ext.test.example")
 check(r.returncode == 0, f"the same call from untrusted 127.0.0.2 is refused 403 (sipp {r.returncode})")
+r = uac(scenario("uac_expect.xml", EXPECTED=403), gw_port, "bob", source="127.0.0.2",
+        domain="ext.test.example", transport="t1")
+check(r.returncode == 0, f"... and over TCP too (sipp {r.returncode})")
 
 # --- inbound: static registrations -------------------------------------------------------------
 uin = uas("uas-in", scenario("uas_call.xml"), uas_in_port)
@@ -136,15 +149,15 @@ check(raw(gw_port, request("OPTIONS", f"sip:{DOMAIN}")) == "SIP/2.0 200 OK",
 status, text = http_get(base + "/metrics")
 promtool = run(["promtool", "check", "metrics"], input=text)
 check(promtool.returncode == 0, f"promtool accepts /metrics {promtool.stdout}{promtool.stderr}")
-check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="dns"}') or 0) == 2,
-      "INVITE forwarded by route dns twice (503 target, then the second)")
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="dns"}') or 0) == 4,
+      "INVITE forwarded by route dns 4 times (503 target + second, refusing target + second)")
 check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') or 0) >= 5,
       "INVITEs forwarded by route static")
-check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="BYE",route="dialog"}') or 0) == 4,
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="BYE",route="dialog"}') or 0) == 5,
       "BYEs forwarded along the route set (dialog)")
-check(metric(text, "p2psip_dns_fallbacks_total") == 1, "one DNS fallback")
+check(metric(text, "p2psip_dns_fallbacks_total") == 2, "two DNS fallbacks")
 check(metric(text, "p2psip_dns_fallback_failures_total") == 0, "no DNS fallback failure")
-check((metric(text, "p2psip_call_setup_duration_seconds_count") or 0) == 4, "call setup observed for 4 answered calls")
+check((metric(text, "p2psip_call_setup_duration_seconds_count") or 0) == 5, "call setup observed for 5 answered calls")
 check((metric(text, "p2psip_sip_malformed_requests_total") or 0) >= 1, "malformed requests counted")
 check(metric(text, "p2psip_gateway_routes_total", '{route="rejected"}') >= 3, "rejections counted (403, 483, 482)")
 check(metric(text, "p2psip_sip_responses_received_total", '{code_class="5xx"}') >= 1, "the 503 counted as received")
