@@ -175,6 +175,12 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
     return forward_ack(msg, sip, f.popped_own_route);
   }
   if (d.kind == router::Decision::Kind::local) return answer_locally(msg, sip);
+  if (rq->rq_method == sip_method_cancel) {
+    // nta matches a CANCEL to its INVITE before this callback: this one cancels nothing here.
+    nta_msg_treply(agent_, msg, 481, "Call/Transaction Does Not Exist", TAG_END());
+    deps_.sip_metrics->response_sent(481);
+    return;
+  }
 
   auto mf = next_max_forwards(sip->sip_max_forwards
                                   ? std::optional<unsigned>(static_cast<unsigned>(

@@ -125,6 +125,8 @@ check(r.returncode == 0, f"an AoR neither static nor in the overlay: 404 (sipp {
 # --- 483, 482, malformed -----------------------------------------------------------------------
 check(raw(gw_port, request("INVITE", f"sip:carol@{DOMAIN}", "Max-Forwards: 0\r\n")) ==
       "SIP/2.0 483 Too Many Hops", "Max-Forwards 0 is answered 483")
+check(raw(gw_port, request("CANCEL", f"sip:carol@{DOMAIN}")) == "SIP/2.0 481 Call/Transaction Does Not Exist",
+      "a CANCEL matching no transaction is answered 481, not forwarded")
 check(raw(gw_port, request("MESSAGE", f"sip:loop@{DOMAIN}", "Max-Forwards: 70\r\n", "hi"), wait=10) ==
       "SIP/2.0 482 Loop Detected", "a static contact pointing back at the gateway is a loop: 482")
 bad = [
