@@ -48,8 +48,9 @@ def uac(scen, gw_port, service, source="127.0.0.1", domain=DOMAIN, transport="u1
                 f"127.0.0.1:{gw_port}"], timeout=60)
 
 
-def raw(port, text, wait=3.0):
-    """Sends one datagram; returns the first final status line (or None on no answer)."""
+def raw(port, text, wait=3.0, whole=False):
+    """Sends one datagram; returns the first final status line, or the whole final response
+    when `whole` (None on no answer)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     s.settimeout(wait)
@@ -57,9 +58,10 @@ def raw(port, text, wait=3.0):
     s.sendto(text.replace("LPORT", str(lport)).encode(), ("127.0.0.1", port))
     try:
         while True:
-            line = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+            data = s.recv(65535).decode(errors="replace")
+            line = data.split("\r\n", 1)[0]
             if not line.startswith("SIP/2.0 1"):
-                return line
+                return data if whole else line
     except socket.timeout:
         return None
     finally:

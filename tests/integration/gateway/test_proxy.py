@@ -8,6 +8,8 @@ on loopback:
   carol@p2p.example.com to a SIPp UAS: INVITE/200/ACK/BYE with ACK and BYE routed by our
   Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
   answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
+- a gateway that cannot join (dead bootstrap) answers inbound lookups 503 with Retry-After and
+  still routes outbound calls by DNS;
 - Max-Forwards 0 gives 483, a static entry pointing back at the gateway gives 482, malformed
   requests get 400 or are dropped and the gateway still answers OPTIONS;
 - the proxy's metric families count what happened and promtool accepts the exposition."""
@@ -173,5 +175,32 @@ check(True, "p2psip_sip_transactions back to 0 on both sides")
 
 rc = gw.stop(10)
 check(rc == 0, f"gateway exits 0 on SIGTERM (got {rc})")
+
+# --- overlay unreachable: a gateway whose bootstrap peer does not exist never joins ------------
+gw2_port, gw2_metrics, gw2_overlay, dead_peer = free_port(), free_port(), free_port(), free_port()
+ca_dir = os.path.join(work, "ca")
+r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", ca_dir])
+r2 = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", f"gw2@{DOMAIN}", "--key-type", "ec",
+          "--out", os.path.join(work, "gw2")])
+if r.returncode != 0 or r2.returncode != 0:
+    fail(f"ca: {r.stderr} {r2.stderr}")
+gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
+             "--cert", os.path.join(work, "gw2.crt"), "--key", os.path.join(work, "gw2.key"),
+             "--ca", os.path.join(ca_dir, "ca.crt"),
+             "--metrics-listen", f"127.0.0.1:{gw2_metrics}",
+             "--overlay-listen", f"127.0.0.1:{gw2_overlay}", "--overlay", DOMAIN,
+             "--bootstrap", f"127.0.0.1:{dead_peer}", "--dns-server", f"127.0.0.1:{nsd_port}",
+             "--data-dir", os.path.join(work, "data2"), "--log-level", "debug"], "gateway2", work)
+wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 200 OK"
+           or not gw2.alive(), 30, "the unjoined gateway to answer OPTIONS")
+check(http_get(f"http://127.0.0.1:{gw2_metrics}/health")[0] != 200, "the second gateway is not joined")
+answer = raw(gw2_port, request("INVITE", f"sip:nobody@{DOMAIN}"), whole=True) or ""
+check(answer.startswith("SIP/2.0 503") and "\r\nRetry-After: 30" in answer,
+      f"inbound lookup while the overlay is unreachable: 503 with Retry-After ({answer[:60]!r})")
+uout3 = uas("uas-out3", scenario("uas_call.xml"), uas_out2_port)
+r = uac(scenario("uac_call.xml"), gw2_port, "dave", domain="dead.test.example")
+check(r.returncode == 0, f"outbound still works by DNS while the overlay is unreachable (sipp {r.returncode})")
+check(uout3.wait(20) == 0, "the DNS target took the call")
+check(gw2.stop(10) == 0, "the second gateway exits 0")
 nsd.stop()
 print("PASS")
