@@ -77,6 +77,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 // which the config loader owns) fill in the rest:
 //   P2PTEST_TRUSTED_NETWORKS="127.0.0.1/32,10.0.0.0/8"
 //   P2PTEST_STATIC_REGISTRATIONS="aor=contact|contact,aor2=contact"
+//   P2PTEST_FORKING=sequential (default parallel), P2PTEST_RECORD_ROUTE=0 (default on)
 router::RouterConfig router_config(const config::GatewayConfig& config, spdlog::logger& log) {
   router::RouterConfig rc;
   rc.domains = {config.overlay};
@@ -92,6 +93,10 @@ router::RouterConfig router_config(const config::GatewayConfig& config, spdlog::
       rc.static_registrations[entry.substr(0, eq)] = split(entry.substr(eq + 1), '|');
     }
   }
+  const char* forking = std::getenv("P2PTEST_FORKING");
+  rc.parallel_forking = !(forking && std::string(forking) == "sequential");
+  const char* rr = std::getenv("P2PTEST_RECORD_ROUTE");
+  rc.record_route = !(rr && std::string(rr) == "0");
   return rc;
 }
 

@@ -9,7 +9,8 @@ on loopback:
   Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
   answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
 - a gateway that cannot join (dead bootstrap) answers inbound lookups 503 with Retry-After and
-  still routes outbound calls by DNS;
+  still routes outbound calls by DNS; configured for sequential forking, it tries contacts one
+  after another;
 - Max-Forwards 0 gives 483, a static entry pointing back at the gateway gives 482, malformed
   requests get 400 or are dropped and the gateway still answers OPTIONS;
 - the proxy's metric families count what happened and promtool accepts the exposition."""
@@ -190,7 +191,10 @@ gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
              "--metrics-listen", f"127.0.0.1:{gw2_metrics}",
              "--overlay-listen", f"127.0.0.1:{gw2_overlay}", "--overlay", DOMAIN,
              "--bootstrap", f"127.0.0.1:{dead_peer}", "--dns-server", f"127.0.0.1:{nsd_port}",
-             "--data-dir", os.path.join(work, "data2"), "--log-level", "debug"], "gateway2", work)
+             "--data-dir", os.path.join(work, "data2"), "--log-level", "debug"], "gateway2", work,
+            env={"P2PTEST_FORKING": "sequential", "P2PTEST_STATIC_REGISTRATIONS": ",".join([
+                f"seq@{DOMAIN}=sip:seq@127.0.0.1:{uas_fork_port}|sip:seq@127.0.0.1:{uas_busy_port}",
+                f"seq2@{DOMAIN}=sip:seq@127.0.0.1:{uas_busy_port}|sip:seq@127.0.0.1:{uas_fork_port}"])})
 wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 200 OK"
            or not gw2.alive(), 30, "the unjoined gateway to answer OPTIONS")
 check(http_get(f"http://127.0.0.1:{gw2_metrics}/health")[0] != 200, "the second gateway is not joined")
@@ -201,6 +205,22 @@ uout3 = uas("uas-out3", scenario("uas_call.xml"), uas_out2_port)
 r = uac(scenario("uac_call.xml"), gw2_port, "dave", domain="dead.test.example")
 check(r.returncode == 0, f"outbound still works by DNS while the overlay is unreachable (sipp {r.returncode})")
 check(uout3.wait(20) == 0, "the DNS target took the call")
+# Sequential forking (configured): the first contact answers, the second is never tried; then
+# a busy first contact, and the call completes on the second.
+seq_first = uas("uas-seq-first", scenario("uas_call.xml"), uas_fork_port)
+r = uac(scenario("uac_call.xml"), gw2_port, "seq", source="127.0.0.2")
+check(r.returncode == 0 and seq_first.wait(20) == 0, f"sequential forking: the first contact answers (sipp {r.returncode})")
+text = http_get(f"http://127.0.0.1:{gw2_metrics}/metrics")[1]
+check(metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') == 1,
+      "sequential forking: one INVITE branch only (the second contact was not tried)")
+seq_busy = uas("uas-seq-busy", scenario("uas_final.xml", STATUS=486), uas_busy_port)
+seq_answer = uas("uas-seq-answer", scenario("uas_call.xml"), uas_fork_port)
+r = uac(scenario("uac_call.xml"), gw2_port, "seq2", source="127.0.0.2")
+check(r.returncode == 0, f"sequential forking: busy first contact, the call completes on the second (sipp {r.returncode})")
+check(seq_busy.wait(20) == 0 and seq_answer.wait(20) == 0, "both contacts were tried, in order")
+text = http_get(f"http://127.0.0.1:{gw2_metrics}/metrics")[1]
+check(metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') == 3,
+      "three INVITE branches in all")
 check(gw2.stop(10) == 0, "the second gateway exits 0")
 nsd.stop()
 print("PASS")
