@@ -15,6 +15,16 @@ constexpr std::array<const char*, 4> kDnsTypes = {"NAPTR", "SRV", "A", "AAAA"};
 constexpr std::array<const char*, 6> kDnsResults = {"ok",       "nxdomain", "nodata",
                                                     "servfail", "timeout",  "error"};
 
+constexpr std::array<const char*, 6> kRoutes = {"overlay", "static", "dns",
+                                               "dialog",  "local",  "rejected"};
+
+std::size_t method_index(std::string_view method) {
+  for (std::size_t i = 0; i < kSipMethods.size(); ++i) {
+    if (kSipMethods[i] == method) return i;
+  }
+  return kSipMethods.size();
+}
+
 std::size_t code_class_index(int status) {
   int cls = status / 100;
   return cls >= 1 && cls <= 6 ? static_cast<std::size_t>(cls - 1) : 5;
@@ -49,10 +59,7 @@ SipMetrics::SipMetrics(prometheus::Registry& registry) {
 }
 
 void SipMetrics::request_received(std::string_view method) {
-  for (std::size_t i = 0; i < kSipMethods.size(); ++i) {
-    if (kSipMethods[i] == method) return requests_[i]->Increment();
-  }
-  requests_.back()->Increment();
+  requests_[method_index(method)]->Increment();
 }
 
 void SipMetrics::response_sent(int status) { responses_sent_[code_class_index(status)]->Increment(); }
@@ -60,6 +67,74 @@ void SipMetrics::response_sent(int status) { responses_sent_[code_class_index(st
 void SipMetrics::response_received(int status) {
   responses_received_[code_class_index(status)]->Increment();
 }
+
+GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
+  auto& forwarded = prometheus::BuildCounter()
+                        .Name("p2psip_sip_requests_forwarded_total")
+                        .Help("SIP requests forwarded by the proxy, by method and route")
+                        .Register(registry);
+  for (std::size_t m = 0; m < forwarded_.size(); ++m) {
+    std::string method = m < kSipMethods.size() ? std::string(kSipMethods[m]) : "other";
+    for (std::size_t r = 0; r < 4; ++r) {
+      forwarded_[m][r] = &forwarded.Add({{"method", method}, {"route", kRoutes[r]}});
+    }
+  }
+  auto& routes = prometheus::BuildCounter()
+                     .Name("p2psip_gateway_routes_total")
+                     .Help("Routing decisions for requests outside a transaction, by route")
+                     .Register(registry);
+  for (std::size_t r = 0; r < routes_.size(); ++r) routes_[r] = &routes.Add({{"route", kRoutes[r]}});
+  auto& txns = prometheus::BuildGauge()
+                   .Name("p2psip_sip_transactions")
+                   .Help("SIP transactions the proxy holds open, by side")
+                   .Register(registry);
+  transactions_[0] = &txns.Add({{"side", "server"}});
+  transactions_[1] = &txns.Add({{"side", "client"}});
+  dns_fallbacks_ = &prometheus::BuildCounter()
+                        .Name("p2psip_dns_fallbacks_total")
+                        .Help("Outbound requests routed by RFC 3263 after the overlay had no route")
+                        .Register(registry)
+                        .Add({});
+  dns_fallback_failures_ = &prometheus::BuildCounter()
+                                .Name("p2psip_dns_fallback_failures_total")
+                                .Help("DNS fallbacks that reached no target (resolution failed or "
+                                      "every target failed)")
+                                .Register(registry)
+                                .Add({});
+  call_setup_ = &prometheus::BuildHistogram()
+                     .Name("p2psip_call_setup_duration_seconds")
+                     .Help("Time from an INVITE received to its first 2xx relayed")
+                     .Register(registry)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{
+                                  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+  malformed_ = &prometheus::BuildCounter()
+                    .Name("p2psip_sip_malformed_requests_total")
+                    .Help("SIP requests answered 400 or dropped because they could not be used")
+                    .Register(registry)
+                    .Add({});
+}
+
+void GatewayMetrics::request_forwarded(std::string_view method, GatewayRoute route) {
+  auto r = static_cast<std::size_t>(route);
+  if (r < 4) forwarded_[method_index(method)][r]->Increment();
+}
+
+void GatewayMetrics::routed(GatewayRoute route) {
+  routes_[static_cast<std::size_t>(route)]->Increment();
+}
+
+void GatewayMetrics::transaction_started(TransactionSide side) {
+  transactions_[static_cast<std::size_t>(side)]->Increment();
+}
+
+void GatewayMetrics::transaction_ended(TransactionSide side) {
+  transactions_[static_cast<std::size_t>(side)]->Decrement();
+}
+
+void GatewayMetrics::dns_fallback() { dns_fallbacks_->Increment(); }
+void GatewayMetrics::dns_fallback_failure() { dns_fallback_failures_->Increment(); }
+void GatewayMetrics::call_setup(double seconds) { call_setup_->Observe(seconds); }
+void GatewayMetrics::malformed() { malformed_->Increment(); }
 
 DnsMetrics::DnsMetrics(prometheus::Registry& registry) {
   auto& queries = prometheus::BuildCounter()
@@ -148,6 +223,7 @@ void OverlayMetrics::link_errors_total(std::string_view reason, std::uint64_t to
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
+      gateway(*registry_),
       dns(*registry_),
       overlay(*registry_),
       process_(std::make_shared<ProcessCollector>()) {

@@ -36,6 +36,33 @@ class SipMetrics {
   std::array<prometheus::Counter*, 6> responses_received_{};
 };
 
+// The proxy and router (gateway/sip, gateway/router). Route labels: overlay, static, dns,
+// dialog; p2psip_gateway_routes_total adds local (answered by the gateway) and rejected.
+enum class GatewayRoute { kOverlay, kStatic, kDns, kDialog, kLocal, kRejected };
+enum class TransactionSide { kServer, kClient };
+
+class GatewayMetrics {
+ public:
+  explicit GatewayMetrics(prometheus::Registry& registry);
+  void request_forwarded(std::string_view method, GatewayRoute route);
+  void routed(GatewayRoute route);
+  void transaction_started(TransactionSide side);
+  void transaction_ended(TransactionSide side);
+  void dns_fallback();
+  void dns_fallback_failure();
+  void call_setup(double seconds);  // INVITE received to first 2xx relayed
+  void malformed();                  // requests answered 400 or dropped as unparsable
+
+ private:
+  std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
+  std::array<prometheus::Counter*, 6> routes_{};
+  std::array<prometheus::Gauge*, 2> transactions_{};
+  prometheus::Counter* dns_fallbacks_ = nullptr;
+  prometheus::Counter* dns_fallback_failures_ = nullptr;
+  prometheus::Histogram* call_setup_ = nullptr;
+  prometheus::Counter* malformed_ = nullptr;
+};
+
 // Label values for p2psip_dns_queries_total.
 enum class DnsQueryType { kNaptr, kSrv, kA, kAaaa };
 enum class DnsQueryResult { kOk, kNxdomain, kNodata, kServfail, kTimeout, kError };
@@ -100,6 +127,7 @@ class Metrics {
   std::string serialize() const;
 
   SipMetrics sip;
+  GatewayMetrics gateway;
   DnsMetrics dns;
   OverlayMetrics overlay;
 

@@ -1,6 +1,7 @@
 #include "gateway/runtime/gateway_process.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
+#include "gateway/router/overlay_lookup.h"
 #include "gateway/runtime/overlay_runtime.h"
 #include "gateway/sip/sip_agent.h"
 #include "gateway/version.h"
@@ -57,6 +59,47 @@ std::unique_ptr<dns::Resolver> make_resolver(const config::GatewayConfig& config
   return std::move(resolver).value();
 }
 
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto end = s.find(sep, start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// TEMPORARY glue until the gateway config has trusted_network, alias, static_registrations,
+// record_route and forking (branch gwcfg): the overlay name is the one domain, the trusted set
+// is 127.0.0.1/32, and two test-only environment variables (outside the P2PSIP_ namespace,
+// which the config loader owns) fill in the rest:
+//   P2PTEST_TRUSTED_NETWORKS="127.0.0.1/32,10.0.0.0/8"
+//   P2PTEST_STATIC_REGISTRATIONS="aor=contact|contact,aor2=contact"
+//   P2PTEST_FORKING=sequential (default parallel), P2PTEST_RECORD_ROUTE=0 (default on)
+router::RouterConfig router_config(const config::GatewayConfig& config, spdlog::logger& log) {
+  router::RouterConfig rc;
+  rc.domains = {config.overlay};
+  const char* trusted = std::getenv("P2PTEST_TRUSTED_NETWORKS");
+  for (const auto& net : split(trusted ? trusted : "127.0.0.1/32", ',')) {
+    if (auto cidr = router::Cidr::parse(net)) rc.trusted_networks.push_back(*cidr);
+    else log.warn("ignoring trusted network '{}'", net);
+  }
+  if (const char* stat = std::getenv("P2PTEST_STATIC_REGISTRATIONS")) {
+    for (const auto& entry : split(stat, ',')) {
+      auto eq = entry.find('=');
+      if (eq == std::string::npos) continue;
+      rc.static_registrations[entry.substr(0, eq)] = split(entry.substr(eq + 1), '|');
+    }
+  }
+  const char* forking = std::getenv("P2PTEST_FORKING");
+  rc.parallel_forking = !(forking && std::string(forking) == "sequential");
+  const char* rr = std::getenv("P2PTEST_RECORD_ROUTE");
+  rc.record_route = !(rr && std::string(rr) == "0");
+  return rc;
+}
+
 }  // namespace
 
 int run_gateway(const config::GatewayConfig& config) {
@@ -91,16 +134,25 @@ int run_gateway(const config::GatewayConfig& config) {
     log->error("event loop: {}", loop.error());
     return kExitRuntimeError;
   }
-  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, metrics.sip,
+  SystemClock clock;
+  DnsMetricsObserver dns_observer(metrics.dns);
+  auto resolver = make_resolver(config, (*loop)->uv(), clock, dns_observer, *log);
+  if (!resolver) return kExitRuntimeError;
+  // Until the overlay client is wired: "unreachable" until joined, then "not found".
+  router::JoinStateLookup lookup([&health] { return health.overlay_joined.load(); });
+  sip::ProxyDeps deps;
+  deps.router = router_config(config, *log);
+  deps.lookup = &lookup;
+  deps.resolver = resolver.get();
+  deps.sip_metrics = &metrics.sip;
+  deps.metrics = &metrics.gateway;
+  deps.clock = &clock;
+  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, std::move(deps),
                                   make_logger("sip", config.log_level));
   if (!sip) {
     log->error("{}", sip.error());
     return kExitRuntimeError;
   }
-  SystemClock clock;
-  DnsMetricsObserver dns_observer(metrics.dns);
-  auto resolver = make_resolver(config, (*loop)->uv(), clock, dns_observer, *log);
-  if (!resolver) return kExitRuntimeError;
   health.sip_listening = true;
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
@@ -121,7 +173,7 @@ int run_gateway(const config::GatewayConfig& config) {
   leave_overlay(**loop, **overlay, Millis{3000});  // within the 5 s shutdown budget
 
   overlay->reset();
-  sip->reset();  // stop SIP and DNS before the loop they live on
+  sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();
   loop->reset();
   log->debug("overlay, SIP and event loop stopped; closing the metrics port");

@@ -1,12 +1,13 @@
 #include "gateway/sip/sip_agent.h"
 
+#include <ifaddrs.h>
+#include <netdb.h>
+
 #include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
-#include "gateway/sip/local_answer.h"
-#include "metrics/metrics.h"
 
 namespace p2psip::sip {
 
@@ -21,12 +22,34 @@ std::string listen_url(const config::HostPort& hp) {
   return "sip:" + host + ":" + std::to_string(hp.port);
 }
 
+// The addresses a Request-URI may name the gateway by: the listen address, or every local
+// interface address when listening on the any-address.
+std::vector<std::string> own_hosts(const config::HostPort& hp) {
+  if (hp.host != "0.0.0.0" && hp.host != "::") return {hp.host};
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    int family = i->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    char host[NI_MAXHOST];
+    socklen_t len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    if (getnameinfo(i->ifa_addr, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
+      std::string h = host;
+      out.push_back(h.substr(0, h.find('%')));  // no IPv6 zone
+    }
+  }
+  freeifaddrs(list);
+  return out;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
-    su_root_s* root, const config::HostPort& listen, metrics::SipMetrics& metrics,
+    su_root_s* root, const config::HostPort& listen, ProxyDeps deps,
     std::shared_ptr<spdlog::logger> log) {
-  std::unique_ptr<SipAgent> self(new SipAgent(metrics, std::move(log)));
+  std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
   std::string url = listen_url(listen);
   self->agent_ = nta_agent_create(
       root, URL_STRING_MAKE(url.c_str()),
@@ -38,51 +61,27 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
                       " (udp+tcp): address in use or not available");
   }
   self->log_->info("SIP listening on {} (udp, tcp)", listen.to_string());
+  deps.own_hosts = own_hosts(listen);
+  self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
   return self;
 }
 
 SipAgent::~SipAgent() {
+  proxy_.reset();  // its transactions before the agent they belong to
   if (agent_) nta_agent_destroy(agent_);
 }
 
 int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* msg, sip_s* sip) {
   auto* self = static_cast<SipAgent*>(magic);
-  if (sip && sip->sip_request) {
-    self->handle_request(msg, sip);
+  if (sip && sip->sip_request && self->proxy_) {
+    self->proxy_->handle_request(msg, sip);
   } else {
-    // A response matching no client transaction: nothing to relay it to.
-    self->log_->debug("dropping stray SIP response {}", sip && sip->sip_status ? sip->sip_status->st_status : 0);
+    // A response matching no client transaction (e.g. a retransmitted 2xx after the
+    // transaction ended), or an unparsable message: nothing to relay it to.
+    self->log_->debug("dropping stray SIP message {}", sip && sip->sip_status ? sip->sip_status->st_status : 0);
     msg_destroy(msg);
   }
   return 0;
-}
-
-void SipAgent::handle_request(msg_s* msg, sip_s* sip) {
-  const sip_request_t* rq = sip->sip_request;
-  std::string_view method = rq->rq_method_name ? rq->rq_method_name : "";
-  metrics_.request_received(method);
-  bool to_gateway = !rq->rq_url->url_user || !*rq->rq_url->url_user;
-  LocalAnswer answer = local_answer(method, to_gateway);
-  if (answer.status == 0) {
-    msg_destroy(msg);  // ACK: no response, ever
-    return;
-  }
-  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
-  if (!irq) {
-    log_->warn("cannot create a server transaction for {}", method);
-    msg_destroy(msg);
-    return;
-  }
-  if (answer.status == 200) {
-    nta_incoming_treply(irq, answer.status, answer.phrase,
-                        SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"),
-                        SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
-  } else {
-    nta_incoming_treply(irq, answer.status, answer.phrase, TAG_END());
-  }
-  metrics_.response_sent(answer.status);
-  log_->debug("{} {} -> {}", method, url_as_string(msg_home(msg), rq->rq_url), answer.status);
-  nta_incoming_destroy(irq);
 }
 
 }  // namespace p2psip::sip

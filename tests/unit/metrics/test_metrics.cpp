@@ -26,6 +26,37 @@ TEST_CASE("SIP counters land in their labelled series") {
   CHECK(text.find("process_resident_memory_bytes") != std::string::npos);
 }
 
+TEST_CASE("gateway proxy metrics: forwarded by method and route, transactions, fallbacks") {
+  Metrics m("x");
+  m.gateway.request_forwarded("INVITE", GatewayRoute::kDns);
+  m.gateway.request_forwarded("INVITE", GatewayRoute::kDns);
+  m.gateway.request_forwarded("FOOBAR", GatewayRoute::kStatic);
+  m.gateway.request_forwarded("BYE", GatewayRoute::kLocal);  // not a forwarding route: ignored
+  m.gateway.routed(GatewayRoute::kRejected);
+  m.gateway.transaction_started(TransactionSide::kServer);
+  m.gateway.transaction_started(TransactionSide::kClient);
+  m.gateway.transaction_started(TransactionSide::kClient);
+  m.gateway.transaction_ended(TransactionSide::kClient);
+  m.gateway.dns_fallback();
+  m.gateway.dns_fallback_failure();
+  m.gateway.call_setup(0.2);
+  m.gateway.malformed();
+  std::string text = m.serialize();
+  auto has = [&](const std::string& s) { return text.find(s) != std::string::npos; };
+  CHECK(has("p2psip_sip_requests_forwarded_total{method=\"INVITE\",route=\"dns\"} 2"));
+  CHECK(has("p2psip_sip_requests_forwarded_total{method=\"other\",route=\"static\"} 1"));
+  CHECK(has("p2psip_sip_requests_forwarded_total{method=\"BYE\",route=\"dialog\"} 0"));
+  CHECK_FALSE(has("p2psip_sip_requests_forwarded_total{method=\"BYE\",route=\"local\"}"));
+  CHECK(has("p2psip_gateway_routes_total{route=\"rejected\"} 1"));
+  CHECK(has("p2psip_sip_transactions{side=\"server\"} 1"));
+  CHECK(has("p2psip_sip_transactions{side=\"client\"} 1"));
+  CHECK(has("p2psip_dns_fallbacks_total 1"));
+  CHECK(has("p2psip_dns_fallback_failures_total 1"));
+  CHECK(has("p2psip_call_setup_duration_seconds_count 1"));
+  CHECK(has("p2psip_call_setup_duration_seconds_bucket{le=\"0.25\"} 1"));
+  CHECK(has("p2psip_sip_malformed_requests_total 1"));
+}
+
 TEST_CASE("DNS metrics") {
   Metrics m("x");
   m.dns.query(DnsQueryType::kSrv, DnsQueryResult::kNxdomain);

@@ -1,0 +1,121 @@
+#include "gateway/router/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace p2psip::router {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Decision reply(int status, std::string phrase, std::uint32_t retry_after = 0) {
+  Decision d;
+  d.kind = Decision::Kind::reply;
+  d.status = status;
+  d.phrase = std::move(phrase);
+  d.retry_after = retry_after;
+  return d;
+}
+
+Decision forward(Route route, std::vector<std::string> targets) {
+  Decision d;
+  d.kind = Decision::Kind::forward;
+  d.route = route;
+  d.targets = std::move(targets);
+  return d;
+}
+
+Decision resolve_dns() {
+  Decision d;
+  d.kind = Decision::Kind::resolve_dns;
+  d.route = Route::dns;
+  return d;
+}
+
+Decision lookup(std::string aor, bool dns_fallback) {
+  Decision d;
+  d.kind = Decision::Kind::lookup_overlay;
+  d.route = Route::overlay;
+  d.aor = std::move(aor);
+  d.dns_fallback = dns_fallback;
+  return d;
+}
+
+Decision forbidden() { return reply(403, "Forbidden"); }
+
+}  // namespace
+
+std::string_view to_string(Route r) {
+  switch (r) {
+    case Route::overlay: return "overlay";
+    case Route::static_table: return "static";
+    case Route::dns: return "dns";
+    case Route::dialog: return "dialog";
+  }
+  return "dns";
+}
+
+std::string make_aor(std::string_view user, std::string_view host) {
+  return std::string(user) + "@" + lower(host);
+}
+
+bool is_our_domain(const RouterConfig& config, std::string_view host) {
+  std::string h = lower(host);
+  return std::any_of(config.domains.begin(), config.domains.end(),
+                     [&](const std::string& d) { return lower(d) == h; });
+}
+
+bool trusted(const RouterConfig& config, const RequestFacts& facts) {
+  if (facts.source_known) return true;
+  return std::any_of(config.trusted_networks.begin(), config.trusted_networks.end(),
+                     [&](const Cidr& c) { return c.contains(facts.source_ip); });
+}
+
+Decision route(const RouterConfig& config, const RequestFacts& f) {
+  // The route set decides for requests that carry one (RFC 3261 §16.4, §16.6 step 7).
+  if (f.has_route) {
+    if (!f.popped_own_route && !trusted(config, f)) return forbidden();
+    return forward(Route::dialog, {});
+  }
+  if (f.popped_own_route && f.in_dialog) return forward(Route::dialog, {});
+
+  bool ours = f.ruri_is_gateway || is_our_domain(config, f.ruri_host);
+  if (ours && f.ruri_user.empty()) {
+    Decision d;
+    d.kind = Decision::Kind::local;
+    return d;
+  }
+  if (ours) {
+    std::string aor = make_aor(f.ruri_user, f.ruri_is_gateway && !config.domains.empty()
+                                                 ? config.domains.front()
+                                                 : f.ruri_host);
+    if (auto it = config.static_registrations.find(aor); it != config.static_registrations.end()) {
+      return forward(Route::static_table, it->second);
+    }
+    return lookup(std::move(aor), false);
+  }
+  // Outbound: never an open relay.
+  if (!trusted(config, f)) return forbidden();
+  if (f.in_dialog || f.ruri_user.empty()) return resolve_dns();
+  return lookup(make_aor(f.ruri_user, f.ruri_host), true);
+}
+
+Decision after_lookup(const RouterConfig& config, const Decision& pending,
+                      const LookupResult& result) {
+  if (result.status == LookupStatus::found && !result.contacts.empty()) {
+    return forward(Route::overlay, result.contacts);
+  }
+  if (pending.dns_fallback) return resolve_dns();
+  if (result.status == LookupStatus::unreachable) {
+    return reply(503, "Service Unavailable", config.retry_after_seconds);
+  }
+  return reply(404, "Not Found");
+}
+
+}  // namespace p2psip::router

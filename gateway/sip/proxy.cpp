@@ -1,0 +1,280 @@
+#include "gateway/sip/proxy.h"
+
+#include <netdb.h>
+#include <strings.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_stateless.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
+#include <sofia-sip/su_wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "gateway/sip/local_answer.h"
+#include "gateway/sip/proxy_policy.h"
+#include "metrics/metrics.h"
+
+namespace p2psip::sip {
+
+namespace {
+
+std::string source_ip(msg_t* msg) {
+  su_addrinfo_t* ai = msg_addrinfo(msg);
+  if (!ai || !ai->ai_addr) return "";
+  char host[NI_MAXHOST] = "";
+  if (getnameinfo(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen), host, sizeof host, nullptr, 0,
+                  NI_NUMERICHOST) != 0) {
+    return "";
+  }
+  std::string ip = host;
+  if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);  // IPv4-mapped
+  return ip;
+}
+
+unsigned port_of(const char* port) { return port && *port ? static_cast<unsigned>(std::atoi(port)) : 5060; }
+
+}  // namespace
+
+Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
+             std::shared_ptr<spdlog::logger> log)
+    : agent_(agent), deps_(std::move(deps)), log_(std::move(log)) {
+  if (const sip_via_t* via = nta_agent_via(agent_)) {
+    own_.host = via->v_host ? via->v_host : "";
+    own_.port = port_of(via->v_port);
+  }
+  reaper_ = su_timer_create(su_root_task(root), 1);  // Sofia asserts on 0 ms timers
+  env_.agent = agent_;
+  env_.resolver = deps_.resolver;
+  env_.sip_metrics = deps_.sip_metrics;
+  env_.metrics = deps_.metrics;
+  env_.clock = deps_.clock;
+  env_.log = log_;
+  env_.parallel = deps_.router.parallel_forking;
+  if (deps_.router.record_route) {
+    env_.record_route = "<sip:" + own_.host + ":" + std::to_string(own_.port) + ";lr>";
+  }
+  env_.branch_started = [this](const std::string& b, const std::string& ruri) {
+    active_branches_[b] = ruri;
+  };
+  env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
+  env_.finished = [this](std::uint64_t id) {
+    to_reap_.push_back(id);
+    su_timer_set(reaper_, reinterpret_cast<su_timer_f>(&Proxy::reap_timer),
+                 reinterpret_cast<su_timer_arg_t*>(this));
+  };
+  log_->info("proxy on {}:{} (record-route {}, {} forking)", own_.host, own_.port,
+             deps_.router.record_route ? "on" : "off",
+             deps_.router.parallel_forking ? "parallel" : "sequential");
+}
+
+Proxy::~Proxy() {
+  for (auto& [key, pending] : acks_) {
+    deps_.resolver->cancel(pending.second);
+    msg_destroy(pending.first);
+  }
+  transactions_.clear();
+  if (reaper_) su_timer_destroy(reaper_);
+}
+
+void Proxy::reap_timer(void*, su_timer_s*, void* arg) { static_cast<Proxy*>(arg)->reap(); }
+
+void Proxy::reap() {
+  auto ids = std::move(to_reap_);
+  to_reap_.clear();
+  for (auto id : ids) transactions_.erase(id);
+}
+
+bool Proxy::is_own(const char* host, const char* port) const {
+  if (!host || port_of(port) != own_.port) return false;
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (strcasecmp(h.c_str(), own_.host.c_str()) == 0) return true;
+  return std::any_of(deps_.own_hosts.begin(), deps_.own_hosts.end(),
+                     [&](const std::string& o) { return strcasecmp(o.c_str(), h.c_str()) == 0; });
+}
+
+bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
+  bool ok = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to &&
+            !sip->sip_error && sip->sip_request->rq_url->url_host &&
+            sip->sip_cseq->cs_method == sip->sip_request->rq_method;
+  // A Content-Length beyond the body received (a datagram cut short, or an absurd value).
+  usize_t body = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+  if (ok && sip->sip_content_length && sip->sip_content_length->l_length > body) ok = false;
+  if (ok) return true;
+  deps_.metrics->malformed();
+  log_->info("malformed {} request from {}", sip->sip_request->rq_method_name, source_ip(msg));
+  if (sip->sip_via && sip->sip_request->rq_method != sip_method_ack) {
+    nta_msg_treply(agent_, msg, 400, "Bad Request", TAG_END());
+    deps_.sip_metrics->response_sent(400);
+  } else {
+    msg_destroy(msg);
+  }
+  return false;
+}
+
+void Proxy::answer_locally(msg_s* msg, sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  LocalAnswer answer = local_answer(rq->rq_method_name, true);
+  if (answer.status == 0) return msg_destroy(msg);
+  deps_.metrics->routed(metrics::GatewayRoute::kLocal);
+  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
+  if (!irq) return msg_destroy(msg);
+  if (answer.status == 200) {
+    nta_incoming_treply(irq, answer.status, answer.phrase,
+                        SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"),
+                        SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+  } else {
+    nta_incoming_treply(irq, answer.status, answer.phrase, TAG_END());
+  }
+  deps_.sip_metrics->response_sent(answer.status);
+  nta_incoming_destroy(irq);
+}
+
+bool Proxy::looping(sip_s* sip) const {
+  std::vector<ViaFacts> vias;
+  for (const sip_via_t* v = sip->sip_via; v; v = v->v_next) {
+    vias.push_back({v->v_host ? v->v_host : "", port_of(v->v_port), v->v_branch ? v->v_branch : ""});
+  }
+  std::vector<ActiveBranch> active;
+  for (const auto& [b, ruri] : active_branches_) active.push_back({b, ruri});
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  char* ruri = url_as_string(home, sip->sip_request->rq_url);
+  bool loop = is_loop(vias, own_.host, own_.port, active, ruri ? ruri : "");
+  su_home_deinit(home);
+  return loop;
+}
+
+void Proxy::handle_request(msg_s* msg, sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
+  if (!well_formed(msg, sip)) return;
+
+  router::RequestFacts f;
+  f.method = rq->rq_method_name;
+  f.ruri_user = rq->rq_url->url_user ? rq->rq_url->url_user : "";
+  f.ruri_host = rq->rq_url->url_host;
+  f.ruri_is_gateway = is_own(rq->rq_url->url_host, rq->rq_url->url_port);
+  f.popped_own_route = sip->sip_route && is_own(sip->sip_route->r_url->url_host,
+                                                sip->sip_route->r_url->url_port);
+  const sip_route_t* next_route = f.popped_own_route ? sip->sip_route->r_next : sip->sip_route;
+  f.has_route = next_route != nullptr;
+  f.in_dialog = sip->sip_to->a_tag != nullptr;
+  f.source_ip = source_ip(msg);
+  f.source_known = deps_.known_sender && deps_.known_sender(f.source_ip);
+  std::string next_hop = url_as_string(msg_home(msg), next_route ? next_route->r_url : rq->rq_url);
+
+  auto d = router::route(deps_.router, f);
+  if (rq->rq_method == sip_method_ack) {
+    bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
+                   (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
+    if (!forward) return msg_destroy(msg);  // ACK for a response of ours, or nowhere to go
+    return forward_ack(msg, sip, f.popped_own_route);
+  }
+  if (d.kind == router::Decision::Kind::local) return answer_locally(msg, sip);
+  if (rq->rq_method == sip_method_cancel) {
+    // nta matches a CANCEL to its INVITE before this callback: this one cancels nothing here.
+    nta_msg_treply(agent_, msg, 481, "Call/Transaction Does Not Exist", TAG_END());
+    deps_.sip_metrics->response_sent(481);
+    return;
+  }
+
+  auto mf = next_max_forwards(sip->sip_max_forwards
+                                  ? std::optional<unsigned>(static_cast<unsigned>(
+                                        std::min<unsigned long>(sip->sip_max_forwards->mf_count, 255)))
+                                  : std::nullopt);
+  if (!mf || looping(sip)) {
+    int status = mf ? 482 : 483;
+    nta_msg_treply(agent_, msg, status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
+    deps_.sip_metrics->response_sent(status);
+    deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+    return;
+  }
+  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
+  if (!irq) {
+    log_->warn("cannot create a server transaction for {}", f.method);
+    return msg_destroy(msg);
+  }
+  if (rq->rq_method == sip_method_invite) nta_incoming_treply(irq, 100, "Trying", TAG_END());
+  std::uint64_t id = next_id_++;
+  auto& t = *transactions_.emplace(id, std::make_unique<ProxyTransaction>(
+                                           env_, id, irq, msg, f.popped_own_route, *mf))
+                 .first->second;
+  act(t, d, next_hop);
+}
+
+void Proxy::act(ProxyTransaction& t, const router::Decision& d, const std::string& next_hop) {
+  using Kind = router::Decision::Kind;
+  switch (d.kind) {
+    case Kind::reply:
+    case Kind::local:
+      deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+      return t.reply(d.status ? d.status : 500, d.phrase.empty() ? "Server Internal Error" : d.phrase.c_str(),
+                     d.retry_after);
+    case Kind::forward:
+      if (d.route == router::Route::dialog) {
+        deps_.metrics->routed(metrics::GatewayRoute::kDialog);
+        return t.forward_to_next_hop(next_hop, d.route);
+      }
+      deps_.metrics->routed(d.route == router::Route::static_table ? metrics::GatewayRoute::kStatic
+                                                                   : metrics::GatewayRoute::kOverlay);
+      return t.forward_to_contacts(d.targets, d.route);
+    case Kind::resolve_dns:
+      deps_.metrics->routed(metrics::GatewayRoute::kDns);
+      deps_.metrics->dns_fallback();
+      return t.forward_to_next_hop(next_hop, router::Route::dns);
+    case Kind::lookup_overlay: {
+      std::uint64_t id = t.id();
+      deps_.lookup->lookup(d.aor, [this, id, d, next_hop](router::LookupResult r) {
+        auto it = transactions_.find(id);
+        if (it == transactions_.end() || it->second->answered()) return;
+        act(*it->second, router::after_lookup(deps_.router, d, r), next_hop);
+      });
+      return;
+    }
+  }
+}
+
+void Proxy::forward_ack(msg_s* msg, sip_s* sip, bool pop_route) {
+  if (pop_route) sip_route_remove(msg, sip);
+  const url_t* hop = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
+  unsigned long mf = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+  if (mf == 0) return msg_destroy(msg);
+  if (sip->sip_max_forwards) msg_header_remove(msg, nullptr, reinterpret_cast<msg_header_t*>(sip->sip_max_forwards));
+  sip_add_tl(msg, sip, SIPTAG_MAX_FORWARDS_STR(std::to_string(mf - 1).c_str()), TAG_END());
+  std::string uri = url_as_string(msg_home(msg), hop);
+  std::uint64_t key = next_id_++;
+  auto& pending = acks_[key];
+  pending.first = msg;
+  // The callback never runs inside resolve(), so the entry is complete when it does.
+  pending.second = deps_.resolver->resolve(uri, [this, key, uri](dns::ResolveResult r) {
+    auto it = acks_.find(key);
+    if (it == acks_.end()) return;
+    msg_t* ack = it->second.first;
+    acks_.erase(it);
+    const dns::Target* target = nullptr;
+    if (r) {
+      for (const auto& t : *r) {
+        if (t.transport != dns::Transport::tls) {
+          target = &t;
+          break;
+        }
+      }
+    }
+    if (!target) {
+      log_->info("ACK to {}: no usable target", uri);
+      return msg_destroy(ack);
+    }
+    std::string url = nta_route_url(*target);
+    if (nta_msg_tsend(agent_, ack, URL_STRING_MAKE(url.c_str()), TAG_END()) < 0) {
+      log_->info("ACK to {}: cannot send", url);
+    } else {
+      deps_.metrics->request_forwarded("ACK", metrics::GatewayRoute::kDialog);
+    }
+  });
+}
+
+}  // namespace p2psip::sip

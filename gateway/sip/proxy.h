@@ -1,0 +1,91 @@
+#pragma once
+// The transaction-stateful proxy (RFC 3261 §16) on Sofia nta (DESIGN.md §4). For each request
+// outside a transaction it extracts the facts, asks the pure router (gateway/router) where it
+// goes, and acts: a local answer, a reply (403/404/482/483/503...), an overlay lookup through
+// the OverlayLookup seam, RFC 3263 resolution through dns::Resolver, then a ProxyTransaction
+// that forwards and relays. ACK for 2xx is forwarded statelessly along the route set.
+// Everything runs on the loop thread.
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "dns/resolver.h"
+#include "gateway/router/overlay_lookup.h"
+#include "gateway/router/router.h"
+#include "gateway/sip/proxy_transaction.h"
+
+struct nta_agent_s;
+struct msg_s;
+struct sip_s;
+struct su_root_s;
+struct su_timer_s;
+
+namespace p2psip::metrics {
+class SipMetrics;
+class GatewayMetrics;
+}  // namespace p2psip::metrics
+
+namespace p2psip::sip {
+
+// Everything the proxy needs from the process; all of it outlives the proxy.
+struct ProxyDeps {
+  router::RouterConfig router;
+  router::OverlayLookup* lookup = nullptr;
+  dns::Resolver* resolver = nullptr;
+  metrics::SipMetrics* sip_metrics = nullptr;
+  metrics::GatewayMetrics* metrics = nullptr;
+  const Clock* clock = nullptr;
+  // Addresses a Request-URI may use for the gateway itself (besides nta's own Via host); the
+  // SipAgent fills it: the listen address, or every local address when listening on any.
+  std::vector<std::string> own_hosts;
+  // Integrator's hook: is this source address a phone registered here or an overlay peer?
+  std::function<bool(std::string_view ip)> known_sender;
+};
+
+class Proxy {
+ public:
+  Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps, std::shared_ptr<spdlog::logger> log);
+  ~Proxy();
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  // A request from nta's message callback (no transaction matched it). Takes `msg`.
+  void handle_request(msg_s* msg, sip_s* sip);
+  std::size_t transactions() const { return transactions_.size(); }
+
+ private:
+  struct Own {
+    std::string host;
+    unsigned port = 5060;
+  };
+  bool is_own(const char* host, const char* port) const;
+  bool well_formed(msg_s* msg, sip_s* sip);
+  void answer_locally(msg_s* msg, sip_s* sip);
+  void forward_ack(msg_s* msg, sip_s* sip, bool pop_route);
+  bool looping(sip_s* sip) const;
+  void act(ProxyTransaction& t, const router::Decision& d, const std::string& next_hop);
+  void reap();
+  static void reap_timer(void* magic, su_timer_s* timer, void* arg);
+
+  nta_agent_s* agent_;
+  ProxyDeps deps_;
+  std::shared_ptr<spdlog::logger> log_;
+  Own own_;
+  ProxyEnv env_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
+  std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
+  std::vector<std::uint64_t> to_reap_;
+  su_timer_s* reaper_ = nullptr;
+  std::map<std::uint64_t, std::pair<msg_s*, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving
+};
+
+}  // namespace p2psip::sip
