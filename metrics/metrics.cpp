@@ -112,6 +112,16 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
                     .Help("SIP requests answered 400 or dropped because they could not be used")
                     .Register(registry)
                     .Add({});
+  registered_phones_ = &prometheus::BuildGauge()
+                            .Name("p2psip_registered_phones")
+                            .Help("Contacts of plain SIP phones currently registered at the gateway")
+                            .Register(registry)
+                            .Add({});
+  static_registrations_ = &prometheus::BuildGauge()
+                               .Name("p2psip_static_registrations")
+                               .Help("Static registrations configured at the gateway (AoR, contact)")
+                               .Register(registry)
+                               .Add({});
 }
 
 void GatewayMetrics::request_forwarded(std::string_view method, GatewayRoute route) {
@@ -135,6 +145,12 @@ void GatewayMetrics::dns_fallback() { dns_fallbacks_->Increment(); }
 void GatewayMetrics::dns_fallback_failure() { dns_fallback_failures_->Increment(); }
 void GatewayMetrics::call_setup(double seconds) { call_setup_->Observe(seconds); }
 void GatewayMetrics::malformed() { malformed_->Increment(); }
+void GatewayMetrics::registered_phones(std::size_t bindings) {
+  registered_phones_->Set(static_cast<double>(bindings));
+}
+void GatewayMetrics::static_registrations(std::size_t entries) {
+  static_registrations_->Set(static_cast<double>(entries));
+}
 
 DnsMetrics::DnsMetrics(prometheus::Registry& registry) {
   auto& queries = prometheus::BuildCounter()

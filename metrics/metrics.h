@@ -52,6 +52,8 @@ class GatewayMetrics {
   void dns_fallback_failure();
   void call_setup(double seconds);  // INVITE received to first 2xx relayed
   void malformed();                  // requests answered 400 or dropped as unparsable
+  void registered_phones(std::size_t bindings);     // plain phones' current bindings
+  void static_registrations(std::size_t entries);   // configured static registrations
 
  private:
   std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
@@ -61,6 +63,8 @@ class GatewayMetrics {
   prometheus::Counter* dns_fallback_failures_ = nullptr;
   prometheus::Histogram* call_setup_ = nullptr;
   prometheus::Counter* malformed_ = nullptr;
+  prometheus::Gauge* registered_phones_ = nullptr;
+  prometheus::Gauge* static_registrations_ = nullptr;
 };
 
 // Label values for p2psip_dns_queries_total.

@@ -74,10 +74,10 @@ bool is_our_domain(const RouterConfig& config, std::string_view host) {
 bool trusted(const RouterConfig& config, const RequestFacts& facts) {
   if (facts.source_known) return true;
   return std::any_of(config.trusted_networks.begin(), config.trusted_networks.end(),
-                     [&](const Cidr& c) { return c.contains(facts.source_ip); });
+                     [&](const config::Cidr& c) { return c.contains(facts.source_ip); });
 }
 
-Decision route(const RouterConfig& config, const RequestFacts& f) {
+Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneContacts& phones) {
   // The route set decides for requests that carry one (RFC 3261 §16.4, §16.6 step 7).
   if (f.has_route) {
     if (!f.popped_own_route && !trusted(config, f)) return forbidden();
@@ -97,6 +97,11 @@ Decision route(const RouterConfig& config, const RequestFacts& f) {
                                                  : f.ruri_host);
     if (auto it = config.static_registrations.find(aor); it != config.static_registrations.end()) {
       return forward(Route::static_table, it->second);
+    }
+    if (phones) {
+      if (auto contacts = phones(aor); !contacts.empty()) {
+        return forward(Route::static_table, std::move(contacts));
+      }
     }
     return lookup(std::move(aor), false);
   }

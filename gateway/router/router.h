@@ -9,7 +9,8 @@
 //  - Addressed to the gateway itself (no user part, one of our domains or addresses): answered
 //    locally (local_answer.h).
 //  - Inbound (Request-URI domain is the overlay domain or an alias): the static registrations
-//    table first (route `static`), else an overlay lookup (route `overlay`); not found 404,
+//    table first, then the plain phones registered here (both route `static`: answered from the
+//    gateway's own tables without a lookup), else an overlay lookup (route `overlay`); not found 404,
 //    overlay unreachable 503 with Retry-After.
 //  - Outbound (any other domain): trusted senders only (else 403, never an open relay); the
 //    overlay first, then RFC 3263 on the Request-URI (route `dns`).
@@ -21,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/router/cidr.h"
+#include "gateway/config/cidr.h"
 
 namespace p2psip::router {
 
@@ -31,7 +32,7 @@ using StaticTable = std::map<std::string, std::vector<std::string>, std::less<>>
 
 struct RouterConfig {
   std::vector<std::string> domains;      // overlay domain first, then aliases (case-insensitive)
-  std::vector<Cidr> trusted_networks;    // senders allowed to use the outbound fallback
+  std::vector<config::Cidr> trusted_networks;  // senders allowed to use the outbound fallback
   StaticTable static_registrations;
   bool record_route = true;
   bool parallel_forking = true;          // false: contacts are tried one after another
@@ -83,7 +84,12 @@ bool trusted(const RouterConfig& config, const RequestFacts& facts);
 // True when `host` is one of the configured domains (case-insensitive).
 bool is_our_domain(const RouterConfig& config, std::string_view host);
 
-Decision route(const RouterConfig& config, const RequestFacts& facts);
+// The current contacts of a plain phone registered at this gateway (empty: none), by AoR
+// ("user@domain"). The registrar front-end answers it from its binding table.
+using PhoneContacts = std::function<std::vector<std::string>(std::string_view aor)>;
+
+Decision route(const RouterConfig& config, const RequestFacts& facts,
+               const PhoneContacts& phones = {});
 // The continuation of a lookup_overlay decision once the overlay answered.
 Decision after_lookup(const RouterConfig& config, const Decision& lookup,
                       const LookupResult& result);

@@ -1,16 +1,18 @@
 #include "gateway/runtime/gateway_process.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/clock.h"
 #include "dns/resolver.h"
+#include "gateway/config/phones.h"
+#include "gateway/registrar/phone_registry.h"
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
@@ -59,45 +61,39 @@ std::unique_ptr<dns::Resolver> make_resolver(const config::GatewayConfig& config
   return std::move(resolver).value();
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto end = s.find(sep, start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
+// The router's view of the config: the domain first, then the aliases; the static table with
+// one AoR per key (several entries with the same AoR fork to all their contacts).
+router::RouterConfig router_config(const config::GatewayConfig& config) {
+  router::RouterConfig rc;
+  rc.domains.push_back(config.domain);
+  rc.domains.insert(rc.domains.end(), config.aliases.begin(), config.aliases.end());
+  rc.trusted_networks = config.trusted_networks;
+  for (const auto& entry : config.static_registrations) {
+    auto at = entry.aor.find('@');
+    std::string aor = at == std::string::npos
+                          ? entry.aor
+                          : router::make_aor(entry.aor.substr(0, at), entry.aor.substr(at + 1));
+    rc.static_registrations[aor].push_back(entry.contact);
   }
-  return out;
+  rc.record_route = config.record_route;
+  rc.parallel_forking = config.forking == config::Forking::kParallel;
+  return rc;
 }
 
-// TEMPORARY glue until the gateway config has trusted_network, alias, static_registrations,
-// record_route and forking (branch gwcfg): the overlay name is the one domain, the trusted set
-// is 127.0.0.1/32, and two test-only environment variables (outside the P2PSIP_ namespace,
-// which the config loader owns) fill in the rest:
-//   P2PTEST_TRUSTED_NETWORKS="127.0.0.1/32,10.0.0.0/8"
-//   P2PTEST_STATIC_REGISTRATIONS="aor=contact|contact,aor2=contact"
-//   P2PTEST_FORKING=sequential (default parallel), P2PTEST_RECORD_ROUTE=0 (default on)
-router::RouterConfig router_config(const config::GatewayConfig& config, spdlog::logger& log) {
-  router::RouterConfig rc;
-  rc.domains = {config.overlay};
-  const char* trusted = std::getenv("P2PTEST_TRUSTED_NETWORKS");
-  for (const auto& net : split(trusted ? trusted : "127.0.0.1/32", ',')) {
-    if (auto cidr = router::Cidr::parse(net)) rc.trusted_networks.push_back(*cidr);
-    else log.warn("ignoring trusted network '{}'", net);
-  }
-  if (const char* stat = std::getenv("P2PTEST_STATIC_REGISTRATIONS")) {
-    for (const auto& entry : split(stat, ',')) {
-      auto eq = entry.find('=');
-      if (eq == std::string::npos) continue;
-      rc.static_registrations[entry.substr(0, eq)] = split(entry.substr(eq + 1), '|');
-    }
-  }
-  const char* forking = std::getenv("P2PTEST_FORKING");
-  rc.parallel_forking = !(forking && std::string(forking) == "sequential");
-  const char* rr = std::getenv("P2PTEST_RECORD_ROUTE");
-  rc.record_route = !(rr && std::string(rr) == "0");
-  return rc;
+// The plain phones' registrar when a phones_file is configured; a random nonce secret per
+// process (nonces from before a restart are simply challenged again).
+Expected<std::unique_ptr<registrar::PhoneRegistry>, std::string> make_phone_registry(
+    const config::GatewayConfig& config) {
+  if (config.phones_file.empty()) return std::unique_ptr<registrar::PhoneRegistry>{};
+  auto phones = config::read_phones_file(config.phones_file);
+  if (!phones) return unexpected("phones_file: " + phones.error());
+  std::random_device rd;
+  std::string secret;
+  for (int i = 0; i < 8; ++i) secret += fmt::format("{:08x}", rd());
+  registrar::RegistrarPolicy policy = registrar::policy_from(config);
+  registrar::Registrar r(policy, std::move(phones).value(),
+                         registrar::NonceIssuer(secret, policy.realm));
+  return std::make_unique<registrar::PhoneRegistry>(std::move(r));
 }
 
 }  // namespace
@@ -107,6 +103,11 @@ int run_gateway(const config::GatewayConfig& config) {
   std::string problem;
   if (!ensure_data_dir(config.data_dir, problem)) {
     std::fprintf(stderr, "config error: data_dir: %s\n", problem.c_str());
+    return kExitConfigError;
+  }
+  auto phones = make_phone_registry(config);
+  if (!phones) {
+    std::fprintf(stderr, "config error: %s\n", phones.error().c_str());
     return kExitConfigError;
   }
   auto plan = prepare_overlay(config, *log);
@@ -141,8 +142,11 @@ int run_gateway(const config::GatewayConfig& config) {
   // Until the overlay client is wired: "unreachable" until joined, then "not found".
   router::JoinStateLookup lookup([&health] { return health.overlay_joined.load(); });
   sip::ProxyDeps deps;
-  deps.router = router_config(config, *log);
+  deps.router = router_config(config);
+  metrics.gateway.static_registrations(config.static_registrations.size());
   deps.lookup = &lookup;
+  if (*phones) log->info("plain phones: registrar for realm '{}'", config.realm);
+  deps.phones = std::move(phones).value();
   deps.resolver = resolver.get();
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;

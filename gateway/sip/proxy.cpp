@@ -47,6 +47,11 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     own_.port = port_of(via->v_port);
   }
   reaper_ = su_timer_create(su_root_task(root), 1);  // Sofia asserts on 0 ms timers
+  if (deps_.phones) {
+    phones_ = std::make_unique<PhoneFrontEnd>(root, agent_, std::move(deps_.phones), *deps_.clock,
+                                              *deps_.sip_metrics, *deps_.metrics, log_);
+    phone_contacts_ = [this](std::string_view aor) { return phones_->contacts(aor); };
+  }
   env_.agent = agent_;
   env_.resolver = deps_.resolver;
   env_.sip_metrics = deps_.sip_metrics;
@@ -72,6 +77,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
 }
 
 Proxy::~Proxy() {
+  phones_.reset();
   for (auto& [key, pending] : acks_) {
     deps_.resolver->cancel(pending.second);
     msg_destroy(pending.first);
@@ -164,10 +170,16 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   f.has_route = next_route != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
-  f.source_known = deps_.known_sender && deps_.known_sender(f.source_ip);
+  f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
+                   (phones_ && phones_->known_source(f.source_ip));
+  if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
+      (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
+    deps_.metrics->routed(metrics::GatewayRoute::kLocal);
+    return phones_->handle(msg, sip, f.source_ip);
+  }
   std::string next_hop = url_as_string(msg_home(msg), next_route ? next_route->r_url : rq->rq_url);
 
-  auto d = router::route(deps_.router, f);
+  auto d = router::route(deps_.router, f, phone_contacts_);
   if (rq->rq_method == sip_method_ack) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);

@@ -19,7 +19,9 @@
 #include "common/clock.h"
 #include "dns/resolver.h"
 #include "gateway/router/overlay_lookup.h"
+#include "gateway/registrar/phone_registry.h"
 #include "gateway/router/router.h"
+#include "gateway/sip/phone_front_end.h"
 #include "gateway/sip/proxy_transaction.h"
 
 struct nta_agent_s;
@@ -48,6 +50,9 @@ struct ProxyDeps {
   std::vector<std::string> own_hosts;
   // Integrator's hook: is this source address a phone registered here or an overlay peer?
   std::function<bool(std::string_view ip)> known_sender;
+  // The plain phones' registrar (null: no phones_file, REGISTER for our domains is not served).
+  // Its registered phones are routed like static entries and trusted as senders.
+  std::unique_ptr<registrar::PhoneRegistry> phones;
 };
 
 class Proxy {
@@ -85,6 +90,8 @@ class Proxy {
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
   std::vector<std::uint64_t> to_reap_;
   su_timer_s* reaper_ = nullptr;
+  std::unique_ptr<PhoneFrontEnd> phones_;
+  router::PhoneContacts phone_contacts_;
   std::map<std::uint64_t, std::pair<msg_s*, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving
 };
 

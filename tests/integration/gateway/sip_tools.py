@@ -1,7 +1,9 @@
 """SIPp and raw-UDP helpers shared by the gateway proxy tests. Every process goes through
 harness.start (ended by PID only)."""
 
+import hashlib
 import os
+import re
 import socket
 import sys
 import time
@@ -32,6 +34,60 @@ def scenario(name, **subst):
     with open(out, "w") as f:
         f.write(text)
     return out
+
+
+def static_config(name, entries):
+    """A gateway YAML file with static_registrations: entries are (aor, contact) pairs; an AoR
+    listed several times forks to all its contacts. cert/key are not read (no overlay storing
+    of static registrations yet)."""
+    path = os.path.join(work, f"{name}.yaml")
+    with open(path, "w") as f:
+        f.write("static_registrations:\n")
+        for aor, contact in entries:
+            f.write(f"  - aor: {aor}\n    contact: \"{contact}\"\n"
+                    f"    cert: {name}-unused.crt\n    key: {name}-unused.key\n")
+    return path
+
+
+def start_kamailio(kam_port, gw_port):
+    """Kamailio 5.6 with a static route for the overlay domain to the gateway (record_route,
+    UDP), 404 for other domains. Started through harness.start (ended by PID)."""
+    cfg = f"""#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+listen=udp:127.0.0.1:{kam_port}
+listen=tcp:127.0.0.1:{kam_port}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "textops.so"
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK") && t_check_trans()) {{ t_relay(); }}
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    if ($rd == "{DOMAIN}") {{
+        record_route();
+        $du = "sip:127.0.0.1:{gw_port};transport=udp";
+        if (!t_relay()) {{ sl_reply_error(); }}
+        exit;
+    }}
+    sl_send_reply("404", "Not Here");
+}}
+"""
+    cfg_path = os.path.join(work, "kamailio.cfg")
+    with open(cfg_path, "w") as f:
+        f.write(cfg)
+    return start(["kamailio", "-f", cfg_path, "-DD", "-E", "-Y", work, "-w", work,
+                 "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
 
 
 def uas(name, scen, port, calls=1):
@@ -83,3 +139,58 @@ def metric(text, name, labels=""):
     return None
 
 
+
+
+def _challenges(response):
+    """{algorithm: (realm, nonce)} of a 401's WWW-Authenticate headers."""
+    out = {}
+    for line in response.split("\r\n"):
+        if not line.lower().startswith("www-authenticate:"):
+            continue
+        params = dict(re.findall(r'(\w+)="?([^",]*)"?', line.split(":", 1)[1]))
+        out[params.get("algorithm", "MD5").upper()] = (params.get("realm"), params.get("nonce"))
+    return out
+
+
+def register(gw_port, user, password, contact, expires=600, algorithm="SHA-256", domain=DOMAIN,
+             attempts=1):
+    """A plain phone's REGISTER with RFC 7616 digest (qop=auth), over UDP from 127.0.0.1 (SIPp
+    3.6 cannot answer a challenge that lists SHA-256 first). Sends the REGISTER without
+    credentials, then up to `attempts` answers to the latest challenge. Returns the status
+    lines received, in order, and the last response."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(5)
+    lport = s.getsockname()[1]
+    call_id = f"{time.time_ns()}@127.0.0.1"
+    ruri = f"sip:{domain}"
+    statuses, last, auth = [], "", ""
+    h = hashlib.sha256 if algorithm == "SHA-256" else hashlib.md5
+    try:
+        for cseq in range(1, attempts + 2):
+            msg = (f"REGISTER {ruri} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK-{time.time_ns()}\r\n"
+                   f"From: <sip:{user}@{domain}>;tag=reg{lport}\r\nTo: <sip:{user}@{domain}>\r\n"
+                   f"Call-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\nContact: <{contact}>\r\n"
+                   f"Expires: {expires}\r\nMax-Forwards: 70\r\n{auth}Content-Length: 0\r\n\r\n")
+            s.sendto(msg.encode(), ("127.0.0.1", gw_port))
+            while True:
+                last = s.recv(65535).decode(errors="replace")
+                if not last.startswith("SIP/2.0 1"):
+                    break
+            statuses.append(last.split("\r\n", 1)[0])
+            if not last.startswith("SIP/2.0 401") or cseq > attempts:
+                break
+            realm, nonce = _challenges(last)[algorithm]
+            ha1 = h(f"{user}:{realm}:{password}".encode()).hexdigest()
+            ha2 = h(f"REGISTER:{ruri}".encode()).hexdigest()
+            cnonce = f"{time.time_ns():x}"
+            response = h(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}".encode()).hexdigest()
+            auth = (f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", '
+                    f'uri="{ruri}", response="{response}", algorithm={algorithm}, qop=auth, '
+                    f'nc=00000001, cnonce="{cnonce}"\r\n')
+    except socket.timeout:
+        statuses.append(None)
+    finally:
+        s.close()
+    return statuses, last

@@ -1,6 +1,6 @@
 """Inbound through a real Kamailio: SIPp caller -> Kamailio (static route for the overlay domain,
-record_route) -> the gateway -> SIPp callees from the gateway's static registrations (temporary
-P2PTEST_STATIC_REGISTRATIONS). INVITE/200/ACK/BYE completes with ACK and BYE following both
+record_route) -> the gateway -> SIPp callees from the gateway's static registrations (its YAML
+config file). INVITE/200/ACK/BYE completes with ACK and BYE following both
 Record-Routes, CANCEL during ringing gives 487, an AoR with two contacts forks, an unknown AoR
 gives 404 (the gateway's overlay is joined and holds nothing), and the gateway answers
 Kamailio's OPTIONS probe path (OPTIONS to the domain) with 200."""
@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, raw, request, scenario, uac, uas  # noqa: E402
+from sip_tools import DOMAIN, metric, raw, request, scenario, start_kamailio, static_config, uac, uas  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -23,53 +23,19 @@ sip_tools.set_workdir(work)
 kam_port, gw_port, metrics_port, overlay_port = free_port(), free_port(), free_port(), free_port()
 uas_call_port, uas_ring_port, uas_busy_port, uas_fork_port = (free_port() for _ in range(4))
 
-cfg = f"""#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-listen=udp:127.0.0.1:{kam_port}
-listen=tcp:127.0.0.1:{kam_port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-request_route {{
-    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-    if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
-        if (is_method("ACK") && t_check_trans()) {{ t_relay(); }}
-        exit;
-    }}
-    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-    if ($rd == "{DOMAIN}") {{
-        record_route();
-        $du = "sip:127.0.0.1:{gw_port};transport=udp";
-        if (!t_relay()) {{ sl_reply_error(); }}
-        exit;
-    }}
-    sl_send_reply("404", "Not Here");
-}}
-"""
-cfg_path = os.path.join(work, "kamailio.cfg")
-with open(cfg_path, "w") as f:
-    f.write(cfg)
-kam = start(["kamailio", "-f", cfg_path, "-DD", "-E", "-Y", work, "-w", work,
-             "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
+kam = start_kamailio(kam_port, gw_port)
 
-static = ",".join([
-    f"carol@{DOMAIN}=sip:carol@127.0.0.1:{uas_call_port}",
-    f"ring@{DOMAIN}=sip:ring@127.0.0.1:{uas_ring_port}",
-    f"fork@{DOMAIN}=sip:fork@127.0.0.1:{uas_fork_port}|sip:fork@127.0.0.1:{uas_busy_port}",
+static = static_config("gateway", [
+    (f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_call_port}"),
+    (f"ring@{DOMAIN}", f"sip:ring@127.0.0.1:{uas_ring_port}"),
+    (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_fork_port}"),
+    (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_busy_port}"),
 ])
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
-            "--data-dir", os.path.join(work, "data"), "--log-level", "debug"], "gateway", work,
-           env={"P2PTEST_STATIC_REGISTRATIONS": static})
+            "--data-dir", os.path.join(work, "data"), "--log-level", "debug",
+            "--config", static], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "gateway /health")
 check(gw.alive(), "gateway is running and joined")

@@ -4,7 +4,7 @@ on loopback:
   targets, the first answers 503, the call completes on the second (RFC 3263 failover); the same
   with a first target that refuses (transport error); the call from an untrusted address
   (127.0.0.2) gets 403 over UDP and TCP;
-- inbound: a static registration (temporary P2PTEST_STATIC_REGISTRATIONS) routes
+- inbound: a static registration (the YAML config file) routes
   carol@p2p.example.com to a SIPp UAS: INVITE/200/ACK/BYE with ACK and BYE routed by our
   Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
   answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
@@ -26,7 +26,7 @@ from harness import (P2P_BIN, check, fail, free_port, http_get, run, start,  # n
 from nsd_zone import Nsd  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, raw, request, scenario, uac, uas  # noqa: E402
+from sip_tools import DOMAIN, metric, raw, request, scenario, static_config, uac, uas  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -53,19 +53,19 @@ nsd.start("\n".join([
     f"_sip._udp.dead IN SRV 10 0 {closed_port} first.ext",
     f"_sip._udp.dead IN SRV 20 0 {uas_out2_port} second.ext", ""]))
 
-static = ",".join([
-    f"carol@{DOMAIN}=sip:carol@127.0.0.1:{uas_in_port}",
-    f"ring@{DOMAIN}=sip:ring@127.0.0.1:{uas_ring_port}",
-    f"fork@{DOMAIN}=sip:fork@127.0.0.1:{uas_fork_port}|sip:fork@127.0.0.1:{uas_busy_port}",
-    f"loop@{DOMAIN}=sip:loop@127.0.0.1:{gw_port}",
+static = static_config("gateway", [
+    (f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_in_port}"),
+    (f"ring@{DOMAIN}", f"sip:ring@127.0.0.1:{uas_ring_port}"),
+    (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_fork_port}"),
+    (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_busy_port}"),
+    (f"loop@{DOMAIN}", f"sip:loop@127.0.0.1:{gw_port}"),
 ])
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
              "--metrics-listen", f"127.0.0.1:{metrics_port}",
              "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
              "--dns-server", f"127.0.0.1:{nsd_port}", "--data-dir", os.path.join(work, "data"),
-             "--log-level", "debug"], "gateway", work,
-            env={"P2PTEST_STATIC_REGISTRATIONS": static,
-                                                  "P2PTEST_TRUSTED_NETWORKS": "127.0.0.1/32"})
+             "--log-level", "debug", "--config", static,
+             "--trusted-network", "127.0.0.1/32"], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
 check(gw.alive(), "gateway is running and joined")
@@ -191,10 +191,14 @@ gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
              "--metrics-listen", f"127.0.0.1:{gw2_metrics}",
              "--overlay-listen", f"127.0.0.1:{gw2_overlay}", "--overlay", DOMAIN,
              "--bootstrap", f"127.0.0.1:{dead_peer}", "--dns-server", f"127.0.0.1:{nsd_port}",
-             "--data-dir", os.path.join(work, "data2"), "--log-level", "debug"], "gateway2", work,
-            env={"P2PTEST_FORKING": "sequential", "P2PTEST_STATIC_REGISTRATIONS": ",".join([
-                f"seq@{DOMAIN}=sip:seq@127.0.0.1:{uas_fork_port}|sip:seq@127.0.0.1:{uas_busy_port}",
-                f"seq2@{DOMAIN}=sip:seq@127.0.0.1:{uas_busy_port}|sip:seq@127.0.0.1:{uas_fork_port}"])})
+             "--data-dir", os.path.join(work, "data2"), "--log-level", "debug",
+             "--trusted-network", "127.0.0.1/32", "--forking", "sequential",
+             "--config", static_config("gateway2", [
+                 (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}"),
+                 (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
+                 (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
+                 (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}")])],
+            "gateway2", work)
 wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 200 OK"
            or not gw2.alive(), 30, "the unjoined gateway to answer OPTIONS")
 check(http_get(f"http://127.0.0.1:{gw2_metrics}/health")[0] != 200, "the second gateway is not joined")

@@ -56,6 +56,7 @@ TEST_CASE("an IPv4 network contains the IPv4-mapped IPv6 form of its addresses")
   CHECK(net.contains("::ffff:10.9.8.7"));
   CHECK_FALSE(net.contains("::ffff:11.0.0.1"));
   CHECK_FALSE(cidr("::/0").contains("10.0.0.1"));  // an IPv6 network holds no IPv4 bytes
+  CHECK_FALSE(net.contains("::1"));                 // nor an IPv4 network an IPv6 address
 }
 
 TEST_CASE("contains() on raw bytes") {

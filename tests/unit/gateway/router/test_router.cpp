@@ -10,7 +10,8 @@ namespace {
 RouterConfig config() {
   RouterConfig c;
   c.domains = {"p2p.example.com", "alias.example.org"};
-  c.trusted_networks = {*Cidr::parse("10.0.0.0/8"), *Cidr::parse("127.0.0.1")};
+  c.trusted_networks = {*p2psip::config::Cidr::parse("10.0.0.0/8"),
+                        *p2psip::config::Cidr::parse("127.0.0.1")};
   c.static_registrations["pstn@p2p.example.com"] = {"sip:carrier.example.net;transport=tcp"};
   c.retry_after_seconds = 17;
   return c;
@@ -32,6 +33,25 @@ TEST_CASE("inbound: a static registration is answered from the table, no lookup"
   CHECK(d.kind == Kind::forward);
   CHECK(d.route == Route::static_table);
   CHECK(d.targets == std::vector<std::string>{"sip:carrier.example.net;transport=tcp"});
+}
+
+TEST_CASE("inbound: a phone registered here is answered from its bindings, after the static table") {
+  std::vector<std::string> asked;
+  PhoneContacts phones = [&](std::string_view aor) {
+    asked.emplace_back(aor);
+    if (aor == "carol@p2p.example.com") return std::vector<std::string>{"sip:carol@192.0.2.7:5062"};
+    return std::vector<std::string>{};
+  };
+  auto d = route(config(), request("carol", "P2P.example.com", "192.0.2.9"), phones);
+  CHECK(d.kind == Kind::forward);
+  CHECK(d.route == Route::static_table);
+  CHECK(d.targets == std::vector<std::string>{"sip:carol@192.0.2.7:5062"});
+  CHECK(asked == std::vector<std::string>{"carol@p2p.example.com"});
+  // Not registered: the overlay as before. A static entry wins without asking the phones.
+  CHECK(route(config(), request("dave", "p2p.example.com"), phones).kind == Kind::lookup_overlay);
+  asked.clear();
+  CHECK(route(config(), request("pstn", "p2p.example.com"), phones).route == Route::static_table);
+  CHECK(asked.empty());
 }
 
 TEST_CASE("inbound: other users of the overlay domain or an alias are looked up, no DNS after") {

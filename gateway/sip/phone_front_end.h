@@ -1,0 +1,64 @@
+#pragma once
+// The registrar front-end on Sofia nta: a REGISTER for one of the gateway's domains becomes
+// RegisterFacts, the pure PhoneRegistry decides (gateway/registrar/phone_registry.h), and the
+// answer goes back as 401 (WWW-Authenticate), 403, 400, 423 (Min-Expires) or 200 (the AoR's
+// Contacts with their expires). Bindings expire on one su_timer armed from next_expiry().
+// The proxy asks contacts() (a registered phone's AoR routes like a static entry) and
+// known_source() (a registered phone's address is a trusted sender). Loop thread only.
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "gateway/registrar/phone_registry.h"
+
+struct nta_agent_s;
+struct msg_s;
+struct sip_s;
+struct su_root_s;
+struct su_timer_s;
+
+namespace p2psip::metrics {
+class SipMetrics;
+class GatewayMetrics;
+}  // namespace p2psip::metrics
+
+namespace p2psip::sip {
+
+// What a REGISTER says, read with Sofia's parser (To, Request-URI, Contact, Expires,
+// Authorization). Missing or odd headers become facts the registrar refuses (400), never a crash.
+registrar::RegisterFacts register_facts(const sip_s* sip);
+
+class PhoneFrontEnd {
+ public:
+  PhoneFrontEnd(su_root_s* root, nta_agent_s* agent, std::unique_ptr<registrar::PhoneRegistry> registry,
+                const Clock& clock, metrics::SipMetrics& sip_metrics,
+                metrics::GatewayMetrics& metrics, std::shared_ptr<spdlog::logger> log);
+  ~PhoneFrontEnd();
+  PhoneFrontEnd(const PhoneFrontEnd&) = delete;
+  PhoneFrontEnd& operator=(const PhoneFrontEnd&) = delete;
+
+  // Answers the REGISTER (takes `msg`).
+  void handle(msg_s* msg, sip_s* sip, const std::string& source_ip);
+  std::vector<std::string> contacts(std::string_view aor) const;
+  bool known_source(std::string_view ip) const;
+
+ private:
+  void arm();
+  void expire();
+  static void on_timer(void* magic, su_timer_s* timer, void* arg);
+
+  nta_agent_s* agent_;
+  std::unique_ptr<registrar::PhoneRegistry> registry_;
+  const Clock& clock_;
+  metrics::SipMetrics& sip_metrics_;
+  metrics::GatewayMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  su_timer_s* timer_ = nullptr;
+};
+
+}  // namespace p2psip::sip
