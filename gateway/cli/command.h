@@ -17,5 +17,7 @@ void add_gateway_command(CLI::App& root, Action& selected);
 void add_peer_command(CLI::App& root, Action& selected);
 void add_ca_command(CLI::App& root, Action& selected);
 void add_resolve_command(CLI::App& root, Action& selected);
+void add_register_command(CLI::App& root, Action& selected);
+void add_lookup_command(CLI::App& root, Action& selected);
 
 }  // namespace p2psip::cli

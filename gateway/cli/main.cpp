@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   p2psip::cli::add_peer_command(app, selected);
   p2psip::cli::add_ca_command(app, selected);
   p2psip::cli::add_resolve_command(app, selected);
+  p2psip::cli::add_register_command(app, selected);
+  p2psip::cli::add_lookup_command(app, selected);
 
   try {
     app.parse(argc, argv);
