@@ -144,8 +144,7 @@ void ReplicatedStore::reconcile(Millis now, const wire::ResourceId& res) {
     done = {*p.responsible};
     push(now, res, wire::Destination::node(*p.responsible), *p.responsible, 1, false);
   } else if (p.role == Role::kNone) {
-    if (!done.empty()) return;  // a handover is under way
-    done.insert(point_of(res));
+    if (!handing_off_.insert(res).second) return;  // a handover is under way
     push(now, res, wire::Destination::resource(res), point_of(res), 1, true);
   }
 }
@@ -170,9 +169,13 @@ void ReplicatedStore::push(Millis now, const wire::ResourceId& res, const wire::
     bool ok = r.outcome == peer::RequestResult::Outcome::kAnswer;
     auto it = pushed_.find(res);
     if (!ok && it != pushed_.end()) it->second.erase(target);  // retried by a later sweep
-    if (ok && erase_after) {
-      store_.erase_resource(res);
-      pushed_.erase(res);
+    if (erase_after) {
+      handing_off_.erase(res);
+      // Erase only if we still have no role for it (the ring may have moved meanwhile).
+      if (ok && active() && place(res).role == Role::kNone) {
+        store_.erase_resource(res);
+        pushed_.erase(res);
+      }
     }
     push_done();
   };

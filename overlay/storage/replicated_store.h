@@ -95,6 +95,7 @@ class ReplicatedStore final : public peer::StorageHandler {
   DataStore store_;
   peer::PeerCore* core_ = nullptr;
   std::map<wire::ResourceId, std::set<wire::NodeId>, BytesLess> pushed_;  // hold our copy
+  std::set<wire::ResourceId, BytesLess> handing_off_;  // role none: handover under way
   std::map<Bytes, wire::GenericCertificate, BytesLess> certs_;  // encoded identity -> cert
   std::map<std::string, std::uint64_t> store_results_;
   std::map<std::string, std::uint64_t> fetch_results_;

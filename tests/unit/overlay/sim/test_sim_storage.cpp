@@ -69,7 +69,16 @@ std::vector<Registration> store_many(SimNetwork& net, std::size_t n, std::mt1993
 std::size_t wrong_placements(SimNetwork& net, const std::vector<Registration>& regs) {
   std::size_t wrong = 0;
   for (const auto& r : regs) {
-    if (holder_ids(net, r.resource) != expected_holders(net, r.resource)) ++wrong;
+    auto h = holder_ids(net, r.resource);
+    auto e = expected_holders(net, r.resource);
+    if (h != e) {
+      ++wrong;
+      if (std::getenv("SIM_DEBUG")) {
+        std::size_t common = 0;
+        for (auto& x : h) common += e.count(x);
+        std::printf("wrong: holders %zu expected %zu common %zu\n", h.size(), e.size(), common);
+      }
+    }
   }
   return wrong;
 }
