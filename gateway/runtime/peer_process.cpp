@@ -65,6 +65,14 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
     std::fprintf(stderr, "%s\n", plan.error().message.c_str());
     return plan.error().exit_code;
   }
+  std::string user = plan->credentials.cert.user();
+  for (const PeerRegistration& r : registrations) {
+    if (r.aor != user) {
+      std::fprintf(stderr, "config error: register: AoR '%s' is not the certificate's user '%s' "
+                   "(USER-NODE-MATCH: the overlay would refuse it)\n", r.aor.c_str(), user.c_str());
+      return kExitConfigError;
+    }
+  }
   log->info("p2psip {} peer starting: overlay '{}', data dir '{}'", P2PSIP_VERSION,
             config.overlay, config.data_dir);
   metrics::Metrics metrics(P2PSIP_VERSION);
@@ -88,14 +96,6 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   std::string base = std::string("\"version\":\"") + P2PSIP_VERSION + "\",\"role\":\"peer\"" +
                      ",\"overlay\":\"" + config.overlay + "\",\"started_at\":" +
                      std::to_string(started);
-  std::string user = plan->credentials.cert.user();
-  for (const PeerRegistration& r : registrations) {
-    if (r.aor != user) {
-      std::fprintf(stderr, "config error: register: AoR '%s' is not the certificate's user '%s' "
-                   "(USER-NODE-MATCH: the overlay would refuse it)\n", r.aor.c_str(), user.c_str());
-      return kExitConfigError;
-    }
-  }
   auto overlay = OverlayRuntime::start((*loop)->uv(), std::move(*plan), metrics.overlay, health,
                                        status, base);
   if (!overlay) {

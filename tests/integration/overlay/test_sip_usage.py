@@ -110,7 +110,12 @@ def check_peer_register(work, ca_dir, nodes, creds, ca):
         time.sleep(0.5)
     check(r.returncode == 0 and r.stdout.split() == ["sip:registered@192.0.2.200:5070"],
           f"peer --register: its registration is found: {r.stdout.strip()} {r.stderr.strip()}")
-    st = extra.status()
+    st = {}
+    for _ in range(20):  # /status is published once a second
+        st = extra.status()
+        if st.get("registrations_stored") == 1:
+            break
+        time.sleep(0.5)
     check(st.get("registrations") == 1 and st.get("registrations_stored") == 1,
           f"/status counts the kept registration: {st.get('registrations')}/{st.get('registrations_stored')}")
     extra.proc.signal(signal.SIGTERM)
@@ -120,8 +125,9 @@ def check_peer_register(work, ca_dir, nodes, creds, ca):
     check(r.returncode == 1 and not r.stdout.strip(),
           f"its registration is removed on clean shutdown: {r.stdout.strip()} {r.stderr.strip()}")
     r = run([P2P_BIN, "peer", "--overlay", OVERLAY, "--cert", extra.cert, "--key", extra.key, "--ca", extra.ca,
-             "--register", f"{aor(3)}=sip:x@192.0.2.1"], timeout=20)
-    check(r.returncode == 2 and "USER-NODE-MATCH" in r.stderr,
+             "--data-dir", os.path.join(work, "refused-data"), "--register", f"{aor(3)}=sip:x@192.0.2.1"],
+            timeout=20)
+    check(r.returncode == 2 and "USER-NODE-MATCH" in r.stderr and len(r.stderr.strip().splitlines()) == 1,
           f"peer --register for another user's AoR is a config error: {r.stderr.strip()}")
 
 
@@ -152,6 +158,7 @@ def main():
         time.sleep(0.3)
     wait_ring(nodes, 90, "8 peers")
     t_ring = time.monotonic()
+    print(f"ring of {N} formed {t_ring - t_start:.1f} s into the test", flush=True)
 
     # A few stores and fetches inside the capture window, the rest after it.
     first = list(range(8))
@@ -180,8 +187,13 @@ def main():
         check(p.returncode == 0, f"promtool accepts the metrics {p.stdout}{p.stderr}")
 
     check_cli_errors(work, nodes, creds, ca)
-    check(metric_sum(nodes, "p2psip_overlay_store_total", '{result="forbidden"}') >= 1,
-          "store_total{result=forbidden} counts the refused store")
+    forbidden = 0
+    for _ in range(20):  # metrics are published once a second
+        forbidden = metric_sum(nodes, "p2psip_overlay_store_total", '{result="forbidden"}')
+        if forbidden >= 1:
+            break
+        time.sleep(0.5)
+    check(forbidden >= 1, "store_total{result=forbidden} counts the refused store")
     check_peer_register(work, ca_dir, nodes, creds, ca)
 
     a, b = adjacent_pair(nodes)
