@@ -264,6 +264,7 @@ void PeerCore::on_answer(Millis now, const wire::Message& m, const NodeId& sende
   r.code = m.contents.code();
   r.body = m.contents.message_body;
   r.sender = sender;
+  r.certificates = m.security.certificates;
   r.hops = static_cast<unsigned>(params_.initial_ttl - std::min(m.header.ttl, params_.initial_ttl)) + 1;
   tx->callback(r);
 }

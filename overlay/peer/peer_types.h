@@ -105,6 +105,8 @@ struct RequestResult {
   Bytes body;          // the answer body (ErrorResponse for kError)
   NodeId sender;       // who answered (verified signer)
   unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
+  // The answer's security block certificates (e.g. those verifying fetched values).
+  std::vector<wire::GenericCertificate> certificates;
 };
 using RequestCallback = std::function<void(const RequestResult&)>;
 
