@@ -159,6 +159,8 @@ class StorageHandler {
     (void)now;
     done();
   }
+  // Resources stored here (ProbeAns num-resources, §6.4.2.5.2).
+  virtual std::size_t resource_count() const { return 0; }
 };
 
 }  // namespace p2psip::peer
