@@ -5,6 +5,12 @@
 // inputs, the core's actions become link operations, and one uv_timer follows
 // next_deadline(). The Node-ID is the (first) Node-ID of the node's certificate.
 //
+// Storage: unless config.peer.client, the Node owns a storage::ReplicatedStore (the kinds in
+// config.kinds) as the core's StorageHandler; stored-data signatures are checked with the
+// certificates each Store carries (CertificateVerifier::from_block against the credentials'
+// roots). snapshot().storage reports it. A client (config.peer.client) only connects to a
+// bootstrap peer and sends requests (register/lookup tools).
+//
 // Everything runs on the loop thread; callbacks given here run there too. Destroying the Node
 // closes every link at once (no Leave): call leave() first for a clean exit. As with any
 // libuv owner, run the loop a little after destruction so the close callbacks free memory.

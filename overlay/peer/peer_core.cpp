@@ -249,7 +249,7 @@ void PeerCore::on_timer(Millis now) {
     ++tx->sends;
     ++counters_.retransmissions;
     tx->next_send = now + config_.reliability_timer;
-    send_bytes(now, tx->first, tx->bytes);
+    if (!tx->bytes.empty()) send_bytes(now, tx->first, tx->bytes);
   }
   answers_.expire(now);
   if (storage_) {

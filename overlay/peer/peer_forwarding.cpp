@@ -238,7 +238,8 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   tx.next_send = now + config_.reliability_timer;
   tx.sends = 1;
   tx.callback = std::move(cb);
-  send_bytes(now, tx.first, tx.bytes);
+  // A message that cannot be built (too large) is never sent; the transaction times out.
+  if (!tx.bytes.empty()) send_bytes(now, tx.first, tx.bytes);
   txs_.add(std::move(tx));
   return id;
 }

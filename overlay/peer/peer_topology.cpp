@@ -378,7 +378,7 @@ void PeerCore::handle_probe(Millis now, const NodeId& prev, const wire::Message&
       }
       info.value = static_cast<std::uint32_t>(share * 1e9L);
     } else if (type == wire::ProbeInformationType::kNumResources) {
-      info.value = 0;  // storage is issue 5
+      info.value = static_cast<std::uint32_t>(storage_ ? storage_->resource_count() : 0);
     } else if (type == wire::ProbeInformationType::kUptime) {
       info.value = static_cast<std::uint32_t>((now - started_).count() / 1000);
     } else {

@@ -105,8 +105,7 @@ struct RequestResult {
   Bytes body;          // the answer body (ErrorResponse for kError)
   NodeId sender;       // who answered (verified signer)
   unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
-  // The answer's security block certificates (a FetchAns carries those of the stored values'
-  // signers, which the usage layer verifies itself).
+  // The answer's security block certificates (e.g. those verifying fetched values).
   std::vector<wire::GenericCertificate> certificates;
 };
 using RequestCallback = std::function<void(const RequestResult&)>;
@@ -160,6 +159,8 @@ class StorageHandler {
     (void)now;
     done();
   }
+  // Resources stored here (ProbeAns num-resources, §6.4.2.5.2).
+  virtual std::size_t resource_count() const { return 0; }
 };
 
 }  // namespace p2psip::peer

@@ -64,6 +64,7 @@ class ReplicatedStore final : public peer::StorageHandler {
   std::optional<Millis> next_deadline() const override;
   void on_timer(Millis now) override;
   void on_leave(Millis now, std::function<void()> done) override;
+  std::size_t resource_count() const override { return store_.resource_count(); }
 
   StorageStats stats() const;
   const DataStore& data() const { return store_; }

@@ -46,6 +46,7 @@ struct RecordingHandler final : StorageHandler {
     ++timers;
     deadline.reset();
   }
+  std::size_t resource_count() const override { return 7; }
   void on_leave(Millis, std::function<void()> done) override {
     ++leaves;
     if (finish_leave_at_once) return done();
@@ -154,6 +155,19 @@ TEST_CASE("send_request appends extra certificates; the signature still verifies
   m.security.certificates.push_back(cert("user"));
   f.core.on_message(f.now, 1, *wire::encode_message(m));
   CHECK(f.handler.request_certs == 1);
+}
+
+TEST_CASE("ProbeAns num-resources comes from the handler") {
+  Fixture f;
+  wire::ProbeReq probe{{wire::ProbeInformationType::kNumResources}};
+  f.core.on_message(f.now, 1, make(f.x, {wire::Destination::node(id(100))},
+                                   wire::MessageCode::kProbeReq, *wire::encode_to_bytes(probe)));
+  auto out = sent(f.core);
+  REQUIRE(out.size() == 1);
+  auto ans = wire::decode_probe_ans(ByteView(out[0].second.contents.message_body));
+  REQUIRE(ans);
+  REQUIRE(ans->probe_info.size() == 1);
+  CHECK(ans->probe_info[0].value == 7);
 }
 
 TEST_CASE("the handler's timer is folded into next_deadline and on_timer") {

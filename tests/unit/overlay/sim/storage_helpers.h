@@ -1,6 +1,8 @@
 #pragma once
 // Simulator storage helpers: SIP-REGISTRATION stores signed with SimDataSigner, fetches that
 // wait for their answer, and an oracle counting the live copies of a resource.
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -58,7 +60,15 @@ inline std::optional<peer::RequestResult> request_sync(SimNetwork& net, PeerInde
 inline int fetch_values(SimNetwork& net, PeerIndex from, const wire::ResourceId& res) {
   auto r = request_sync(net, from, wire::Destination::resource(res), wire::MessageCode::kFetchReq,
                         fetch_body(res));
-  if (!r || r->outcome != peer::RequestResult::Outcome::kAnswer) return -1;
+  if (!r || r->outcome != peer::RequestResult::Outcome::kAnswer) {
+    if (std::getenv("SIM_DEBUG")) {
+      std::string why = !r ? "no answer" : r->outcome == peer::RequestResult::Outcome::kTimeout
+                                               ? "timeout"
+                                               : "error " + to_string(ByteView(r->body));
+      std::printf("fetch from %u failed: %s\n", from, why.c_str());
+    }
+    return -1;
+  }
   auto ans = wire::decode_fetch_ans(ByteView(r->body), net.kinds().model_lookup());
   if (!ans || ans->kind_responses.empty()) return -1;
   return static_cast<int>(ans->kind_responses.front().values.size());
