@@ -57,6 +57,7 @@ peer::StorageAnswer ReplicatedStore::on_request(Millis now, const peer::StorageR
   if (!verifier) verifier = std::make_unique<NoVerifier>();
   RequestContext ctx{wall(now), r.responsible};
   ServiceAnswer a = handle_storage_request(store_, kinds_, code, body, ctx, *verifier);
+  if (code == MessageCode::kStoreReq) expiry_.reset();  // store() may also expire values
   peer::StorageAnswer out{a.code, std::move(a.body), {}};
   std::string result = result_name(out.code, ByteView(out.body));
   if (code == MessageCode::kStoreReq) {
@@ -86,6 +87,10 @@ void ReplicatedStore::after_store(Millis now, const peer::StorageRequest& r,
   auto& done = pushed_[req->resource];
   done.clear();
   if (req->replica_number > 0) done.insert(r.sender);
+  if (core_ && core_->state() == peer::PeerState::kLeaving) {
+    hand_to_successors(now, req->resource);  // arrived during our handover: pass it on
+    return;
+  }
   reconcile(now, req->resource);
 }
 
@@ -174,6 +179,7 @@ void ReplicatedStore::push(Millis now, const wire::ResourceId& res, const wire::
       // Erase only if we still have no role for it (the ring may have moved meanwhile).
       if (ok && active() && place(res).role == Role::kNone) {
         store_.erase_resource(res);
+        expiry_.reset();
         pushed_.erase(res);
       }
     }
@@ -200,7 +206,8 @@ std::optional<Millis> ReplicatedStore::next_deadline() const {
   if (!core_) return std::nullopt;
   std::optional<Millis> best;
   if (active()) best = next_sweep_;
-  if (auto e = store_.next_expiry()) {
+  if (!expiry_) expiry_ = store_.next_expiry();  // O(values): cached between changes
+  if (auto e = *expiry_) {
     std::uint64_t offset = core_->config().wall_clock_offset_ms;
     Millis at{static_cast<std::int64_t>(*e > offset ? *e - offset : 0)};
     if (!best || at < *best) best = at;
@@ -210,8 +217,10 @@ std::optional<Millis> ReplicatedStore::next_deadline() const {
 
 void ReplicatedStore::on_timer(Millis now) {
   WallMs w = wall(now);
-  if (auto e = store_.next_expiry(); e && *e <= w) {
+  if (!expiry_) expiry_ = store_.next_expiry();
+  if (auto e = *expiry_; e && *e <= w) {
     store_.expire(w);
+    expiry_.reset();
     std::erase_if(pushed_, [&](const auto& kv) { return !store_.export_resource(kv.first, w, 1); });
     prune_certificates();
   }
@@ -233,17 +242,19 @@ void ReplicatedStore::prune_certificates() {
   std::erase_if(certs_, [&](const auto& kv) { return !used.count(kv.first); });
 }
 
+void ReplicatedStore::hand_to_successors(Millis now, const wire::ResourceId& res) {
+  const auto& succs = core_->routing_table().successors();
+  std::size_t n = std::min(config_.replicas, succs.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    push(now, res, wire::Destination::node(succs[i]), succs[i], static_cast<std::uint8_t>(i + 1),
+         false);
+  }
+}
+
 void ReplicatedStore::on_leave(Millis now, std::function<void()> done) {
   if (!core_) return done();
-  const chord::RoutingTable& t = core_->routing_table();
-  const auto& succs = t.successors();
-  std::size_t n = std::min(config_.replicas, succs.size());
   for (const auto& res : store_.resources()) {
-    if (!t.is_responsible(point_of(res))) continue;
-    for (std::size_t i = 0; i < n; ++i) {
-      push(now, res, wire::Destination::node(succs[i]), succs[i],
-           static_cast<std::uint8_t>(i + 1), false);
-    }
+    if (core_->routing_table().is_responsible(point_of(res))) hand_to_successors(now, res);
   }
   if (inflight_ == 0) return done();
   leave_done_ = std::move(done);

@@ -14,7 +14,8 @@
 //     peer (routed to the Resource-ID) and erase it once that peer accepted it.
 // Copies travel as export_resource() StoreReqs with replica_number >= 1: the receiver skips
 // the generation check and merges (data_store.h). leave: every resource we are responsible
-// for goes to the first successors, and PeerCore sends its Leave when all are answered.
+// for goes to the first successors (and so does any Store applied while we are leaving), and
+// PeerCore sends its Leave when all are answered.
 // Expired values are dropped by the timer.
 //
 // Each request's stored-data signatures are checked by a DataVerifier that `verifiers` makes
@@ -87,6 +88,7 @@ class ReplicatedStore final : public peer::StorageHandler {
   std::vector<wire::GenericCertificate> fetch_certificates(const wire::Message& m) const;
   void prune_certificates();
   void push_done();
+  void hand_to_successors(Millis now, const wire::ResourceId& res);
   bool active() const;
   WallMs wall(Millis now) const { return core_ ? core_->wall_ms(now) : 0; }
 
@@ -101,6 +103,7 @@ class ReplicatedStore final : public peer::StorageHandler {
   std::map<std::string, std::uint64_t> store_results_;
   std::map<std::string, std::uint64_t> fetch_results_;
   Millis next_sweep_{0};
+  mutable std::optional<std::optional<WallMs>> expiry_;  // store_.next_expiry(), cached
   std::size_t inflight_ = 0;
   std::function<void()> leave_done_;
 };
