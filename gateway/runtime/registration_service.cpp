@@ -40,6 +40,14 @@ bool RegistrationService::add(std::string_view aor, wire::SipRegistration value,
   return true;
 }
 
+void RegistrationService::remove(std::string_view aor) {
+  auto task = keeper_.remove(aor);
+  if (!task) return;
+  if (ready_()) send(*task);
+  registrants_.erase(task->aor);
+  rearm();
+}
+
 void RegistrationService::node_changed(bool ring_changed) {
   if (shutdown_done_) return;
   if (ring_changed) keeper_.ring_changed(clock_.monotonic());

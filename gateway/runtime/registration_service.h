@@ -32,6 +32,8 @@ class RegistrationService {
   // Keeps `value` registered at `aor`, signed by `who`; false for an unusable AoR/lifetime.
   bool add(std::string_view aor, wire::SipRegistration value, std::uint32_t lifetime_s,
            usage::Registrant who);
+  // Stops keeping `aor` and removes it from the overlay (a phone that unregistered).
+  void remove(std::string_view aor);
   // Call when the node's state or neighbours changed (join, ring change).
   void node_changed(bool ring_changed);
   // Removes every registration from the overlay; `done` runs when all removals are answered

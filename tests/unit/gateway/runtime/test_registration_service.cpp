@@ -82,6 +82,19 @@ TEST_CASE("registrations go out once the node is ready and are removed on shutdo
   CHECK(f.service->counts().registrations == 0);
 }
 
+TEST_CASE("remove() sends the removal and forgets the AoR") {
+  Fixture f;
+  f.ready = true;
+  REQUIRE(f.service->add("alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h"), 600,
+                         f.who));
+  f.service->remove("sip:alice@p2p.example.com");
+  REQUIRE(f.sender.stores.size() == 2);
+  CHECK_FALSE(exists(f.sender.stores[1]));
+  CHECK(f.service->counts().registrations == 0);
+  f.service->remove("alice@p2p.example.com");  // unknown now: nothing sent
+  CHECK(f.sender.stores.size() == 2);
+}
+
 TEST_CASE("shutdown ends after its budget when removals are not answered") {
   Fixture f;
   f.ready = true;
