@@ -131,6 +131,14 @@ def check_peer_register(work, ca_dir, nodes, creds, ca):
           f"peer --register for another user's AoR is a config error: {r.stderr.strip()}")
 
 
+def wait_joined(node, timeout=30):
+    deadline = time.monotonic() + timeout
+    while node.status().get("state") != "joined":
+        if time.monotonic() > deadline or not node.proc.alive():
+            fail(f"{node.name} did not join: {node.proc.output()[-3000:]}")
+        time.sleep(0.1)
+
+
 def adjacent_pair(nodes):
     ring = sorted(nodes, key=lambda n: n.node_id)
     return ring[2], ring[3]
@@ -153,9 +161,10 @@ def main():
         cap = reload_capture.Capture(work, [n.port for n in nodes])
         cap = cap if cap.start() else None
     nodes[0].launch(work)
-    for i, n in enumerate(nodes[1:]):
+    wait_joined(nodes[0])
+    for i, n in enumerate(nodes[1:]):  # one after another, as in overlay_ring
         n.launch(work, bootstrap=nodes[i // 2])
-        time.sleep(0.3)
+        wait_joined(n)
     wait_ring(nodes, 90, "8 peers")
     t_ring = time.monotonic()
     print(f"ring of {N} formed {t_ring - t_start:.1f} s into the test", flush=True)
