@@ -150,6 +150,7 @@ void SimNetwork::do_send(PeerIndex from, const peer::SendOnLink& s) {
   Millis& last = l.a == from ? l.last_ab : l.last_ba;
   last = std::max(last, now_ + latency());  // ordered, like TCP
   ++messages_;
+  bytes_ += s.bytes.size();
   push(Event{last, 0, Kind::kDeliver, to, s.link, false,
              std::make_shared<const Bytes>(s.bytes), nullptr});
 }

@@ -77,6 +77,7 @@ class SimNetwork {
   wire::IpAddressPort address(PeerIndex i) const;
   std::uint64_t events() const { return events_; }
   std::uint64_t messages() const { return messages_; }
+  std::uint64_t bytes() const { return bytes_; }  // RELOAD message bytes sent on links
 
   // Ring oracle over live joined peers: sorted ids, responsible peer, wrong neighbour entries.
   std::vector<NodeId> ring() const;
@@ -126,6 +127,7 @@ class SimNetwork {
   std::uint64_t rng_;
   std::uint64_t events_ = 0;
   std::uint64_t messages_ = 0;
+  std::uint64_t bytes_ = 0;
   peer::LinkId next_link_ = 1;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unordered_map<peer::LinkId, Link> links_;
