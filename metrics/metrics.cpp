@@ -203,7 +203,59 @@ OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
                       .Name("p2psip_overlay_link_errors_total")
                       .Help("Overlay links that failed or were refused, by reason")
                       .Register(registry);
+  stored_resources_ = &prometheus::BuildGauge()
+                           .Name("p2psip_overlay_stored_resources")
+                           .Help("Resources this node stores (responsible and replica), by kind")
+                           .Register(registry);
+  stores_ = &prometheus::BuildCounter()
+                 .Name("p2psip_overlay_store_total")
+                 .Help("Store requests this node answered, by result (ok or the RELOAD error)")
+                 .Register(registry);
+  fetches_ = &prometheus::BuildCounter()
+                  .Name("p2psip_overlay_fetch_total")
+                  .Help("Fetch requests this node answered, by result (ok or the RELOAD error)")
+                  .Register(registry);
+  stored_by_kind_["sip_registration"] = &stored_resources_->Add({{"kind", "sip_registration"}});
+  series(store_results_, *stores_, "ok", {{"result", "ok"}});
+  series(fetch_results_, *fetches_, "ok", {{"result", "ok"}});
+  lookup_duration_ = &prometheus::BuildHistogram()
+                          .Name("p2psip_overlay_lookup_duration_seconds")
+                          .Help("Time of one AoR lookup in the overlay (fetches and indirections)")
+                          .Register(registry)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{
+                                       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                       0.5, 1, 2.5, 5, 10, 30});
 }
+
+void OverlayMetrics::stored_resources(
+    const std::map<std::string, std::size_t, std::less<>>& by_kind) {
+  for (const auto& [kind, count] : by_kind) {
+    if (stored_by_kind_.find(kind) == stored_by_kind_.end() &&
+        stored_by_kind_.size() < kMaxLabelValues) {
+      stored_by_kind_[kind] = &stored_resources_->Add({{"kind", kind}});
+    }
+  }
+  for (auto& [kind, gauge] : stored_by_kind_) {
+    auto it = by_kind.find(kind);
+    gauge->Set(it == by_kind.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void OverlayMetrics::store_total(std::string_view result, std::uint64_t total) {
+  if (store_results_.size() >= kMaxLabelValues && store_results_.find(result) == store_results_.end()) {
+    result = "unknown";
+  }
+  advance(series(store_results_, *stores_, result, {{"result", std::string(result)}}), total);
+}
+
+void OverlayMetrics::fetch_total(std::string_view result, std::uint64_t total) {
+  if (fetch_results_.size() >= kMaxLabelValues && fetch_results_.find(result) == fetch_results_.end()) {
+    result = "unknown";
+  }
+  advance(series(fetch_results_, *fetches_, result, {{"result", std::string(result)}}), total);
+}
+
+void OverlayMetrics::lookup_duration(double seconds) { lookup_duration_->Observe(seconds); }
 
 void OverlayMetrics::routing_table_peers(std::size_t peers) {
   routing_table_peers_->Set(static_cast<double>(peers));

@@ -98,6 +98,13 @@ class OverlayMetrics {
   void routing_table_peers(std::size_t peers);
   void messages_total(std::string_view code, OverlayDirection direction, std::uint64_t total);
   void link_errors_total(std::string_view reason, std::uint64_t total);
+  // Storage (the node's own store): resources held per kind label (kinds missing from the
+  // map drop to 0), and Store/Fetch requests it answered by result ("ok", "forbidden", ...).
+  void stored_resources(const std::map<std::string, std::size_t, std::less<>>& by_kind);
+  void store_total(std::string_view result, std::uint64_t total);
+  void fetch_total(std::string_view result, std::uint64_t total);
+  // One AoR lookup this process made (SIP usage client), answered or not.
+  void lookup_duration(double seconds);
 
  private:
   struct Series {
@@ -113,6 +120,12 @@ class OverlayMetrics {
   prometheus::Family<prometheus::Counter>* messages_ = nullptr;
   prometheus::Family<prometheus::Counter>* link_errors_ = nullptr;
   std::map<std::string, Series, std::less<>> messages_in_, messages_out_, errors_;
+  prometheus::Family<prometheus::Gauge>* stored_resources_ = nullptr;
+  prometheus::Family<prometheus::Counter>* stores_ = nullptr;
+  prometheus::Family<prometheus::Counter>* fetches_ = nullptr;
+  std::map<std::string, prometheus::Gauge*, std::less<>> stored_by_kind_;
+  std::map<std::string, Series, std::less<>> store_results_, fetch_results_;
+  prometheus::Histogram* lookup_duration_ = nullptr;
 };
 
 // The registry plus every module's struct. One per process, owned by main and handed down.

@@ -18,5 +18,7 @@ void add_peer_command(CLI::App& root, Action& selected);
 void add_ca_command(CLI::App& root, Action& selected);
 void add_resolve_command(CLI::App& root, Action& selected);
 void add_dns_records_command(CLI::App& root, Action& selected);
+void add_register_command(CLI::App& root, Action& selected);
+void add_lookup_command(CLI::App& root, Action& selected);
 
 }  // namespace p2psip::cli

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   p2psip::cli::add_ca_command(app, selected);
   p2psip::cli::add_resolve_command(app, selected);
   p2psip::cli::add_dns_records_command(app, selected);
+  p2psip::cli::add_register_command(app, selected);
+  p2psip::cli::add_lookup_command(app, selected);
 
   try {
     app.parse(argc, argv);

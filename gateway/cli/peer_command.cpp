@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "gateway/cli/command.h"
 #include "gateway/cli/schema_flags.h"
@@ -20,18 +22,37 @@ void add_peer_command(CLI::App& root, Action& selected) {
       "Without --bootstrap it starts a new overlay; with it, it joins through those peers.\n"
       "--cert/--key/--ca come from 'p2psip ca'; with none of them a development CA is made\n"
       "in --data-dir (single-node overlays only). Each option can also be set in the YAML\n"
-      "file (key with '_') or as P2PSIP_<KEY>; flags override env, env overrides the file.");
+      "file (key with '_') or as P2PSIP_<KEY>; flags override env, env overrides the file.\n"
+      "--register AOR=CONTACT stores SIP registrations and removes them on SIGTERM.");
   auto flags = std::make_shared<SchemaFlags>();
   flags->add_to(*cmd, config::peer_schema());
-  cmd->callback([&selected, flags] {
-    selected = [flags]() -> int {
+  auto regs = std::make_shared<std::vector<std::string>>();
+  auto lifetime = std::make_shared<std::uint32_t>(3600);
+  cmd->add_option("--register", *regs,
+                  "AOR=CONTACT (repeatable): keep a SIP registration (RFC 7904) alive while\n"
+                  "running; CONTACT is a sip: URI or 'route' (this peer's Node-ID). The AoR\n"
+                  "must be the certificate's user (p2psip ca issue --user AOR)");
+  cmd->add_option("--register-lifetime", *lifetime,
+                  "Lifetime of those registrations in seconds, refreshed at 2/3 (default 3600)")
+      ->check(CLI::Range(10u, 0x7fffffffu));
+  cmd->callback([&selected, flags, regs, lifetime] {
+    selected = [flags, regs, lifetime]() -> int {
+      std::vector<runtime::PeerRegistration> parsed;
+      for (const std::string& r : *regs) {
+        auto p = runtime::parse_peer_registration(r);
+        if (!p) {
+          std::fprintf(stderr, "config error: register: %s\n", p.error().c_str());
+          return runtime::kExitConfigError;
+        }
+        parsed.push_back(std::move(*p));
+      }
       auto settings = load_or_report(config::peer_schema(), *flags);
       if (!settings) return runtime::kExitConfigError;
       if (flags->print_config()) {
         std::fputs(config::render_yaml(*settings, config::peer_schema()).c_str(), stdout);
         return runtime::kExitOk;
       }
-      return runtime::run_peer(config::to_overlay_config(*settings));
+      return runtime::run_peer(config::to_overlay_config(*settings), parsed, *lifetime);
     };
   });
 }

@@ -7,6 +7,7 @@
 
 #include "overlay/link/uv_util.h"
 #include "overlay/security/tls_context.h"
+#include "overlay/storage/cert_verifier.h"
 #include "overlay/wire/overlay_hash.h"
 
 namespace p2psip::peer {
@@ -72,6 +73,7 @@ Node::Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, cons
       config_(std::move(config)),
       clock_(clock),
       log_(std::move(log)),
+      roots_(credentials.roots),
       signer_(std::move(credentials.cert), std::move(credentials.key),
               std::move(credentials.roots), clock) {
   node_id_ = signer_.node_id();
@@ -108,7 +110,8 @@ Expected<void, std::string> Node::start() {
   pc.wall_clock_offset_ms = clock_.wall_ms() - static_cast<std::uint64_t>(now().count());
   std::random_device rd;
   pc.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-  core_ = std::make_unique<PeerCore>(std::move(pc), signer_);
+  if (!pc.client) make_store();
+  core_ = std::make_unique<PeerCore>(std::move(pc), signer_, store_.get());
 
   timer_ = new uv_timer_t{};
   uv_timer_init(loop_, timer_);
@@ -151,10 +154,24 @@ void Node::finish_leave(bool clean) {
   done(clean);
 }
 
+void Node::make_store() {
+  for (const auto& k : config_.kinds) {
+    if (!kinds_.add(k)) log(kWarn, "kind " + std::to_string(k.id) + " ignored (duplicate or inconsistent)");
+  }
+  auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {
+    auto wall = std::chrono::sys_seconds{std::chrono::seconds{clock_.wall_ms() / 1000}};
+    return std::make_unique<storage::CertificateVerifier>(storage::CertificateVerifier::from_block(
+        m.security.certificates, roots_, wall, config_.overlay));
+  };
+  store_ = std::make_unique<storage::ReplicatedStore>(kinds_, verifiers, config_.storage);
+}
+
 std::uint64_t Node::send_request(const wire::Destination& dest, wire::MessageCode code,
-                                 Bytes body, RequestCallback cb) {
+                                 Bytes body, RequestCallback cb,
+                                 std::vector<wire::GenericCertificate> certificates) {
   if (!core_) return 0;
-  auto id = core_->send_request(now(), dest, code, std::move(body), std::move(cb));
+  auto id = core_->send_request(now(), dest, code, std::move(body), std::move(cb),
+                                std::move(certificates));
   after_input();
   return id;
 }
@@ -170,6 +187,7 @@ NodeSnapshot Node::snapshot() const {
   s.link = links_->counters();
   s.listen_port = listen_port_;
   s.links = links_->links().size();
+  if (store_) s.storage = store_->stats();
   return s;
 }
 

@@ -5,6 +5,12 @@
 // inputs, the core's actions become link operations, and one uv_timer follows
 // next_deadline(). The Node-ID is the (first) Node-ID of the node's certificate.
 //
+// Storage: unless config.peer.client, the Node owns a storage::ReplicatedStore (the kinds in
+// config.kinds) as the core's StorageHandler; stored-data signatures are checked with the
+// certificates each Store carries (CertificateVerifier::from_block against the credentials'
+// roots). snapshot().storage reports it. A client (config.peer.client) only connects to a
+// bootstrap peer and sends requests (register/lookup tools).
+//
 // Everything runs on the loop thread; callbacks given here run there too. Destroying the Node
 // closes every link at once (no Leave): call leave() first for a clean exit. As with any
 // libuv owner, run the loop a little after destruction so the close callbacks free memory.
@@ -22,6 +28,7 @@
 #include "overlay/link/link_manager.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
+#include "overlay/storage/replicated_store.h"
 
 namespace p2psip::peer {
 
@@ -40,6 +47,10 @@ struct NodeConfig {
   std::vector<wire::IpAddressPort> bootstrap;  // empty: start a new overlay
   link::LinkConfig link;                     // link.overlay is set from `overlay`
   PeerConfig peer;                           // node_id, overlay, listen, bootstrap filled in
+  // Kinds this peer stores (unless peer.client); stored-data signatures are checked with the
+  // certificates each Store carries, chained to the credentials' roots.
+  std::vector<storage::KindDef> kinds{storage::sip_registration_kind()};
+  storage::ReplicatedStoreConfig storage{};
 };
 
 // A plain copy of everything /status and the metrics need.
@@ -49,6 +60,7 @@ struct NodeSnapshot {
   link::LinkCounters link;
   std::uint16_t listen_port = 0;
   std::size_t links = 0;
+  storage::StorageStats storage;     // empty in client mode
 };
 
 // IP literal + port <-> the wire's IpAddressPort.
@@ -74,8 +86,11 @@ class Node final : private link::LinkObserver {
   // the Leave completed). Safe to call in any state; `done` always runs, from the loop.
   void leave(Millis max_wait, std::function<void(bool clean)> done);
   // Originates a request; `cb` runs exactly once on the loop thread. 0 before start().
+  // `certificates` go into the security block next to the node's own (e.g. the user
+  // certificate that verifies a StoreReq's stored-data signatures).
   std::uint64_t send_request(const wire::Destination& dest, wire::MessageCode code, Bytes body,
-                             RequestCallback cb);
+                             RequestCallback cb,
+                             std::vector<wire::GenericCertificate> certificates = {});
 
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
@@ -88,6 +103,7 @@ class Node final : private link::LinkObserver {
   Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, const Clock& clock,
        Logger log);
   void init_links(security::SslCtxPtr ctx);
+  void make_store();
 
   // link::LinkObserver
   void on_link_up(link::LinkId link, const link::PeerInfo& peer) override;
@@ -112,7 +128,10 @@ class Node final : private link::LinkObserver {
   const Clock& clock_;
   Logger log_;
   NodeId node_id_;
+  std::vector<security::RootCertificate> roots_;  // for stored-data certificate chains
   NodeSigner signer_;
+  storage::KindRegistry kinds_;
+  std::unique_ptr<storage::ReplicatedStore> store_;  // before core_: it must outlive it
   std::unique_ptr<link::LinkManager> links_;
   std::unique_ptr<PeerCore> core_;
   std::unordered_map<std::uint64_t, OpenLink> opening_;  // outgoing links not yet up

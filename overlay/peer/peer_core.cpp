@@ -26,6 +26,7 @@ PeerCore::PeerCore(PeerConfig config, MessageSigner& signer, StorageHandler* sto
   params_.overlay = config_.overlay;
   params_.max_message_size = config_.max_message_size;
   params_.option_role = wire::ProcessingRole::kForwarding;
+  if (storage_) storage_->attach(*this);
 }
 
 void PeerCore::start(Millis now) {
@@ -45,6 +46,14 @@ void PeerCore::join(Millis now) {
   join_deadline_ = now + config_.join_timeout;
   join_waiting_.clear();
   admitting_.reset();
+  if (config_.client) {  // a client only needs a link to some peer
+    if (!conns_.empty()) {
+      state_ = PeerState::kJoined;
+      return;
+    }
+    for (const auto& addr : config_.bootstrap) push(OpenLink{addr, std::nullopt});
+    return;
+  }
   // Already connected to some peer (a rejoin): go straight to the Attach to n+1.
   if (!table_.peers().empty()) {
     phase_ = JoinPhase::kAttachAp;
@@ -58,11 +67,24 @@ void PeerCore::join(Millis now) {
 }
 
 void PeerCore::leave(Millis now) {
-  if (state_ != PeerState::kJoined) {
+  if (state_ != PeerState::kJoined || config_.client) {
     finish_leave(now);
     return;
   }
   state_ = PeerState::kLeaving;
+  if (storage_) {
+    handover_pending_ = true;
+    handover_deadline_ = now + config_.leave_handover_timeout;
+    handover_done_ = std::make_shared<bool>(false);
+    storage_->on_leave(now, [flag = handover_done_] { *flag = true; });
+    on_timer(now);  // sends the Leaves at once if the handover is already done
+    return;
+  }
+  send_leaves(now);
+}
+
+void PeerCore::send_leaves(Millis now) {
+  handover_pending_ = false;
   wire::ChordLeaveData to_succ{wire::ChordLeaveType::kFromPred, table_.predecessors()};
   wire::ChordLeaveData to_pred{wire::ChordLeaveType::kFromSucc, table_.successors()};
   std::vector<std::pair<NodeId, const wire::ChordLeaveData*>> sends;
@@ -104,6 +126,7 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
     push(CloseLink{link});
     return;
   }
+  if (config_.client) return client_link_up(now, link, peer, outbound);
   links_[link] = peer;
   auto pending = connecting_.find(peer);
   std::optional<TxPurposeInfo> why;
@@ -181,9 +204,25 @@ void PeerCore::on_message(Millis now, LinkId link, ByteView bytes) {
   on_timer(now);
 }
 
+void PeerCore::client_link_up(Millis now, LinkId link, const NodeId& peer, bool outbound) {
+  links_[link] = peer;
+  if (conns_.count(peer)) {
+    close_link(link);  // one link per peer is enough
+    return;
+  }
+  conns_[peer] = Connection{link, false, outbound};  // never routable: we are not in the ring
+  if (state_ == PeerState::kJoining) {
+    state_ = PeerState::kJoined;
+    phase_ = JoinPhase::kNone;
+  }
+  on_timer(now);
+}
+
 std::uint64_t PeerCore::send_request(Millis now, const wire::Destination& dest,
-                                     wire::MessageCode code, Bytes body, RequestCallback cb) {
-  std::uint64_t id = originate(now, {dest}, code, std::move(body), TxPurpose::kApp, std::move(cb));
+                                     wire::MessageCode code, Bytes body, RequestCallback cb,
+                                     std::vector<wire::GenericCertificate> certificates) {
+  std::uint64_t id = originate(now, {dest}, code, std::move(body), TxPurpose::kApp, std::move(cb),
+                               std::move(certificates));
   on_timer(now);
   return id;
 }
@@ -210,12 +249,18 @@ void PeerCore::on_timer(Millis now) {
     ++tx->sends;
     ++counters_.retransmissions;
     tx->next_send = now + config_.reliability_timer;
-    send_bytes(now, tx->first, tx->bytes);
+    if (!tx->bytes.empty()) send_bytes(now, tx->first, tx->bytes);
   }
   answers_.expire(now);
+  if (storage_) {
+    auto d = storage_->next_deadline();
+    if (d && now >= *d) storage_->on_timer(now);
+  }
+  if (handover_pending_ && (*handover_done_ || now >= handover_deadline_)) send_leaves(now);
   if (state_ == PeerState::kJoining && now >= join_deadline_) join(now);
-  if (state_ == PeerState::kJoined && now >= next_stabilize_) stabilize(now);
-  if (state_ == PeerState::kJoined && now >= next_finger_) {
+  bool member = state_ == PeerState::kJoined && !config_.client;
+  if (member && now >= next_stabilize_) stabilize(now);
+  if (member && now >= next_finger_) {
     next_finger_ = now + config_.finger_interval;
     refresh_fingers(now, false);
   }
@@ -235,7 +280,9 @@ std::optional<Millis> PeerCore::next_deadline() const {
   };
   consider(answers_.next_deadline());
   if (state_ == PeerState::kJoining) consider(join_deadline_);
-  if (state_ == PeerState::kJoined) {
+  if (handover_pending_) consider(handover_deadline_);
+  if (storage_) consider(storage_->next_deadline());
+  if (state_ == PeerState::kJoined && !config_.client) {
     consider(next_stabilize_);
     consider(next_finger_);
   }

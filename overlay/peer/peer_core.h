@@ -12,7 +12,10 @@
 // ---- Inputs (the driver calls) ---------------------------------------------------------------
 //   start(now)                      begin: a new overlay if config.bootstrap is empty, else join
 //   join(now)                       (re)join through the bootstrap addresses (start() does it)
-//   leave(now)                      clean Leave (§10.9); state goes kLeaving -> kLeft
+//   leave(now)                      clean Leave (§10.9); state goes kLeaving -> kLeft. With a
+//                                   StorageHandler, its on_leave() hands data to the
+//                                   neighbours first (bounded by leave_handover_timeout),
+//                                   then the Leave messages go out
 //   on_link_up(now, link, id, out)  a link is established; `id` is the Node-ID the peer proved
 //                                   (TLS certificate); out = we opened it (after OpenLink)
 //   on_link_failed(now, open)       an OpenLink we asked for could not be established
@@ -21,8 +24,23 @@
 //                                   reassembled); any bytes at all: malformed input is answered
 //                                   with Error_Invalid_Message or dropped and counted
 //   on_timer(now)                   call when now >= next_deadline() (calling early is harmless)
-//   send_request(now, dest, code, body, cb)  originate a request (storage/usage layers, tools);
-//                                   cb runs exactly once, from inside a later input call
+//   send_request(now, dest, code, body, cb, certs)  originate a request (storage/usage
+//                                   layers, tools); cb runs exactly once, from inside a later
+//                                   input call; `certs` are appended to the security block
+//                                   (not covered by the §6.3.4 signature)
+//
+// ---- Storage ---------------------------------------------------------------------------------
+// An optional StorageHandler (peer_types.h) answers Store/Fetch/Stat/Find, is attached to the
+// core at construction (it may originate requests through send_request), gets every ring
+// change, has its timer folded into next_deadline()/on_timer(), and a leave hook. Wall-clock
+// ms for it: wall_ms(now) = now + PeerConfig::wall_clock_offset_ms.
+//
+// ---- Client mode (PeerConfig::client, RFC 6940 §3.2) ------------------------------------------
+// start() opens links to the bootstrap addresses; the first link up makes the state kJoined.
+// A client never sends Attach/Join/Update, is responsible for nothing, never enters anyone's
+// routing table, and sends every request over a link to a bootstrap peer; answers come back
+// along the via list. Losing every link starts the connect again (state kJoining). Peers
+// accept requests from such a non-routable previous hop and answer over its link.
 //
 // ---- Outputs (the driver drains after every input) -------------------------------------------
 //   take_actions()    SendOnLink / OpenLink / CloseLink, in order; perform them all
@@ -64,7 +82,8 @@ class PeerCore {
   void on_timer(Millis now);
   // Returns the transaction id. The destination may be a Node-ID or a Resource-ID.
   std::uint64_t send_request(Millis now, const wire::Destination& dest, wire::MessageCode code,
-                             Bytes body, RequestCallback cb);
+                             Bytes body, RequestCallback cb,
+                             std::vector<wire::GenericCertificate> certificates = {});
 
   // ---- outputs ----
   std::vector<Action> take_actions();
@@ -75,6 +94,10 @@ class PeerCore {
   const chord::RoutingTable& routing_table() const { return table_; }
   const NodeId& node_id() const { return config_.node_id; }
   PeerState state() const { return state_; }
+  const PeerConfig& config() const { return config_; }
+  std::uint64_t wall_ms(Millis now) const {
+    return static_cast<std::uint64_t>(now.count()) + config_.wall_clock_offset_ms;
+  }
 
  private:
   struct Connection {
@@ -94,13 +117,20 @@ class PeerCore {
   void answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
                     wire::ErrorCode code, std::string_view text);
   void answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
-                  wire::MessageCode code, Bytes body, bool cache);
+                  wire::MessageCode code, Bytes body, bool cache,
+                  std::vector<wire::GenericCertificate> certs = {});
   std::optional<LinkId> route_link(const wire::Destination& first) const;
   void send_bytes(Millis now, const wire::Destination& first, Bytes bytes);
-  Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body);
+  Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
+              std::vector<wire::GenericCertificate> certs = {});
   std::uint64_t originate(Millis now, std::vector<wire::Destination> dests,
                           wire::MessageCode code, Bytes body, TxPurpose purpose,
-                          RequestCallback cb = {});
+                          RequestCallback cb = {},
+                          std::vector<wire::GenericCertificate> certs = {});
+  // A ring member: routes, is responsible for its range (joined or leaving, not a client).
+  bool in_ring() const {
+    return !config_.client && (state_ == PeerState::kJoined || state_ == PeerState::kLeaving);
+  }
   void on_answer(Millis now, const wire::Message& m, const NodeId& sender);
   void on_request(Millis now, const NodeId& prev_hop, const wire::Message& m,
                   const NodeId& sender);
@@ -134,6 +164,8 @@ class PeerCore {
   void refresh_fingers(Millis now, bool all);
   void prune_links(Millis now);
   void finish_leave(Millis now);
+  void send_leaves(Millis now);
+  void client_link_up(Millis now, LinkId link, const NodeId& peer, bool outbound);
   bool held_down(Millis now, const NodeId& id) const;
   void push(Action a) { actions_.push_back(std::move(a)); }
   void close_link(LinkId link);
@@ -162,6 +194,9 @@ class PeerCore {
   std::vector<NodeId> full_update_on_link_;    // Attach with send_update, link not up yet
   std::map<NodeId, Millis> holddown_;          // failed or left peers
   std::size_t leave_pending_ = 0;
+  bool handover_pending_ = false;              // leave() waits for the storage handover
+  std::shared_ptr<bool> handover_done_;        // set by the handler's done callback
+  Millis handover_deadline_{0};
   std::deque<Bytes> loopback_;                 // messages this node routes to itself
   std::vector<Action> actions_;
   PeerCounters counters_;

@@ -56,9 +56,8 @@ void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
     return;
   }
   bool direct = dl.front().is_node() && conns_.count(*point) != 0;
-  bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
   if (is_self(dl.front()) ||
-      (dl.size() == 1 && !direct && joined && table_.is_responsible(*point))) {
+      (dl.size() == 1 && !direct && in_ring() && table_.is_responsible(*point))) {
     deliver(now, prev_hop, bytes, h);
     return;
   }
@@ -141,7 +140,8 @@ void PeerCore::answer_error(Millis now, const NodeId& prev_hop, const wire::Forw
 }
 
 void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
-                          wire::MessageCode code, Bytes body, bool cache) {
+                          wire::MessageCode code, Bytes body, bool cache,
+                          std::vector<wire::GenericCertificate> certs) {
   wire::ForwardingHeader h;
   h.overlay = config_.overlay;
   h.transaction_id = req.transaction_id;
@@ -149,20 +149,28 @@ void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::Forwar
   for (auto it = req.via_list.rbegin(); it != req.via_list.rend(); ++it) {
     h.destination_list.push_back(*it);
   }
-  Bytes out = build(h, code, std::move(body));
+  Bytes out = build(h, code, std::move(body), std::move(certs));
   if (out.empty()) return;
   if (cache) answers_.put(now + config_.request_lifetime, req.transaction_id, out,
                           h.destination_list.front());
   send_bytes(now, h.destination_list.front(), std::move(out));
 }
 
-Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body) {
+Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
+                      std::vector<wire::GenericCertificate> certs) {
   wire::Message m;
   m.header = h;
   m.contents.message_code = wire::to_u16(code);
   m.contents.message_body = std::move(body);
   wire::SignerIdentity id = signer_.identity();
   m.security = signer_.sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
+  for (auto& c : certs) {  // certificates are not covered by the signature (§6.3.4)
+    bool dup = std::find(m.security.certificates.begin(), m.security.certificates.end(), c) !=
+               m.security.certificates.end();
+    if (!dup && m.security.certificates.size() < wire::kMaxCertificates) {
+      m.security.certificates.push_back(std::move(c));
+    }
+  }
   auto out = wire::encode_message(m, config_.max_message_size);
   if (!out) return {};
   ++counters_.sent[PeerCounters::slot(m.contents.message_code)];
@@ -176,11 +184,14 @@ std::optional<LinkId> PeerCore::route_link(const wire::Destination& first) const
     auto it = conns_.find(*point);
     if (it != conns_.end()) return it->second.link;
   }
+  if (config_.client) {  // everything goes over a link to a bootstrap peer
+    if (conns_.empty()) return std::nullopt;
+    return conns_.begin()->second.link;
+  }
   chord::NextHop nh = table_.next_hop(*point);
   if (nh.local) {
     // A node outside the ring is responsible for nothing: hand it to any peer it knows.
-    bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
-    if (joined || table_.peers().empty()) return std::nullopt;
+    if (in_ring() || table_.peers().empty()) return std::nullopt;
     nh.node = table_.peers().front();
   }
   auto it = conns_.find(nh.node);
@@ -190,9 +201,8 @@ std::optional<LinkId> PeerCore::route_link(const wire::Destination& first) const
 
 void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes) {
   auto point = chord::ring_point(first);
-  bool joined = state_ == PeerState::kJoined || state_ == PeerState::kLeaving;
   if (point && ((first.is_node() && *point == config_.node_id) ||
-                (joined && !conns_.count(*point) && table_.is_responsible(*point)))) {
+                (in_ring() && !conns_.count(*point) && table_.is_responsible(*point)))) {
     loopback_.push_back(std::move(bytes));
     return;
   }
@@ -206,7 +216,8 @@ void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes) {
 
 std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> dests,
                                   wire::MessageCode code, Bytes body, TxPurpose purpose,
-                                  RequestCallback cb) {
+                                  RequestCallback cb,
+                                  std::vector<wire::GenericCertificate> certs) {
   std::uint64_t id = 0;
   do {  // splitmix64: deterministic from the injected seed, never 0, never in use
     rng_ += 0x9e3779b97f4a7c15ull;
@@ -223,11 +234,12 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   tx.id = id;
   tx.info.purpose = purpose;
   tx.first = h.destination_list.front();
-  tx.bytes = build(h, code, std::move(body));
+  tx.bytes = build(h, code, std::move(body), std::move(certs));
   tx.next_send = now + config_.reliability_timer;
   tx.sends = 1;
   tx.callback = std::move(cb);
-  send_bytes(now, tx.first, tx.bytes);
+  // A message that cannot be built (too large) is never sent; the transaction times out.
+  if (!tx.bytes.empty()) send_bytes(now, tx.first, tx.bytes);
   txs_.add(std::move(tx));
   return id;
 }
@@ -253,6 +265,7 @@ void PeerCore::on_answer(Millis now, const wire::Message& m, const NodeId& sende
   r.code = m.contents.code();
   r.body = m.contents.message_body;
   r.sender = sender;
+  r.certificates = m.security.certificates;
   r.hops = static_cast<unsigned>(params_.initial_ttl - std::min(m.header.ttl, params_.initial_ttl)) + 1;
   tx->callback(r);
 }
@@ -286,9 +299,10 @@ void PeerCore::on_request(Millis now, const NodeId& prev, const wire::Message& m
         return answer_error(now, prev, m.header, wire::ErrorCode::kForbidden, "no storage");
       }
       auto point = chord::ring_point(m.header.destination_list.back());
-      StorageRequest req{m, sender, point && table_.is_responsible(*point)};
+      StorageRequest req{m, sender, point && in_ring() && table_.is_responsible(*point)};
       StorageAnswer a = storage_->on_request(now, req);
-      return answer_raw(now, prev, m.header, a.code, std::move(a.body), true);
+      return answer_raw(now, prev, m.header, a.code, std::move(a.body), true,
+                        std::move(a.certificates));
     }
     default:
       ++counters_.invalid_answered;

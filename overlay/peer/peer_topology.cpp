@@ -212,6 +212,7 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
 
 void PeerCore::consider_candidates(Millis now, const std::optional<NodeId>& via,
                                    const std::vector<NodeId>& ids) {
+  if (config_.client) return;  // a client attaches to nobody but its bootstrap peers
   for (const NodeId& id : ids) {
     if (id == config_.node_id || held_down(now, id) || connecting_.count(id)) continue;
     if (auto c = conns_.find(id); c != conns_.end()) {
@@ -248,6 +249,11 @@ bool PeerCore::add_routable(Millis now, const NodeId& id) {
 }
 
 void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
+  if (config_.client) {  // no ring state: reconnect when the last link is gone
+    if (failed) conns_.erase(id);
+    if (conns_.empty() && state_ == PeerState::kJoined) join(now);
+    return;
+  }
   bool changed = table_.remove_peer(id);
   if (failed) {
     conns_.erase(id);
@@ -372,7 +378,7 @@ void PeerCore::handle_probe(Millis now, const NodeId& prev, const wire::Message&
       }
       info.value = static_cast<std::uint32_t>(share * 1e9L);
     } else if (type == wire::ProbeInformationType::kNumResources) {
-      info.value = 0;  // storage is issue 5
+      info.value = static_cast<std::uint32_t>(storage_ ? storage_->resource_count() : 0);
     } else if (type == wire::ProbeInformationType::kUptime) {
       info.value = static_cast<std::uint32_t>((now - started_).count() / 1000);
     } else {

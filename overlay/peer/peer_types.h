@@ -52,10 +52,15 @@ struct PeerConfig {
   Millis join_timeout{60000};           // restart the join if not done by then
   Millis failed_peer_holddown{60000};   // do not re-Attach a failed/left peer this long
   std::size_t max_message_size = wire::kDefaultMaxMessageSize;
-  std::uint64_t wall_clock_offset_ms = 0;  // now + offset = Unix ms (PingAns.time)
+  std::uint64_t wall_clock_offset_ms = 0;  // now + offset = Unix ms (PingAns.time, storage)
   std::uint64_t seed = 1;               // transaction ids and jitter (inject real entropy)
+  Millis leave_handover_timeout{5000};  // leave(): longest wait for the storage handover
+  // Client mode (RFC 6940 §3.2): connect to a bootstrap peer, never Join/Update/store, route
+  // every request over that link. State kJoined means "the link to the overlay is up".
+  bool client = false;
 };
 
+// kJoined: a ring member (or, in client mode, connected to a bootstrap peer).
 enum class PeerState : std::uint8_t { kIdle, kJoining, kJoined, kLeaving, kLeft };
 const char* to_string(PeerState s);
 
@@ -100,6 +105,8 @@ struct RequestResult {
   Bytes body;          // the answer body (ErrorResponse for kError)
   NodeId sender;       // who answered (verified signer)
   unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
+  // The answer's security block certificates (e.g. those verifying fetched values).
+  std::vector<wire::GenericCertificate> certificates;
 };
 using RequestCallback = std::function<void(const RequestResult&)>;
 
@@ -125,15 +132,35 @@ struct StorageRequest {
 struct StorageAnswer {
   wire::MessageCode code = wire::MessageCode::kError;  // the answer code or kError
   Bytes body;                                           // body (ErrorResponse for kError)
+  // Appended to the answer's security block (e.g. the certificates of fetched values'
+  // signers); not covered by the §6.3.4 message signature.
+  std::vector<wire::GenericCertificate> certificates;
 };
 
-// Hooks for the storage module (issue 5); PeerCore works without one.
+class PeerCore;
+
+// Hooks for the storage module; PeerCore works without one. Every hook runs synchronously
+// inside a PeerCore input call; from any of them the handler may call the attached core's
+// send_request() (and read routing_table(), node_id(), wall_ms()).
 class StorageHandler {
  public:
   virtual ~StorageHandler() = default;
+  // Called once by the PeerCore constructor with the core this handler serves.
+  virtual void attach(PeerCore& core) { (void)core; }
   virtual StorageAnswer on_request(Millis now, const StorageRequest& request) = 0;
   // The neighbour table changed (responsibility and replica sets may have moved).
   virtual void on_ring_changed(Millis now, const chord::RoutingTable& table) = 0;
+  // The handler's own timer, folded into PeerCore::next_deadline() / on_timer().
+  virtual std::optional<Millis> next_deadline() const { return std::nullopt; }
+  virtual void on_timer(Millis now) { (void)now; }
+  // PeerCore::leave() calls this first and sends its Leave messages once `done` has run (it
+  // may run synchronously) or PeerConfig::leave_handover_timeout has passed.
+  virtual void on_leave(Millis now, std::function<void()> done) {
+    (void)now;
+    done();
+  }
+  // Resources stored here (ProbeAns num-resources, §6.4.2.5.2).
+  virtual std::size_t resource_count() const { return 0; }
 };
 
 }  // namespace p2psip::peer

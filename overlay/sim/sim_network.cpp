@@ -2,11 +2,28 @@
 
 #include <algorithm>
 
+#include "overlay/storage/sim_data_signer.h"
+
 namespace p2psip::sim {
 
+namespace {
+
+std::unique_ptr<storage::ReplicatedStore> make_store(const SimConfig& c,
+                                                     const storage::KindRegistry& kinds,
+                                                     bool client) {
+  if (!c.storage || client) return nullptr;
+  return std::make_unique<storage::ReplicatedStore>(
+      kinds, [](const wire::Message&) { return std::make_unique<storage::SimDataVerifier>(); },
+      c.storage_config);
+}
+
+}  // namespace
+
 struct SimNetwork::Peer {
-  Peer(peer::PeerConfig cfg) : signer(cfg.node_id), core(std::move(cfg), signer) {}
+  Peer(peer::PeerConfig cfg, std::unique_ptr<storage::ReplicatedStore> s)
+      : signer(cfg.node_id), store(std::move(s)), core(std::move(cfg), signer, store.get()) {}
   peer::SimSigner signer;
+  std::unique_ptr<storage::ReplicatedStore> store;
   peer::PeerCore core;
   bool alive = true;
   bool started = false;
@@ -14,7 +31,9 @@ struct SimNetwork::Peer {
   std::vector<peer::LinkId> links;
 };
 
-SimNetwork::SimNetwork(SimConfig config) : config_(std::move(config)), rng_(config_.seed) {}
+SimNetwork::SimNetwork(SimConfig config) : config_(std::move(config)), rng_(config_.seed) {
+  for (const auto& k : config_.kinds) kinds_.add(k);
+}
 SimNetwork::~SimNetwork() = default;
 
 std::uint64_t SimNetwork::rand() {  // splitmix64
@@ -41,7 +60,8 @@ wire::IpAddressPort SimNetwork::address(PeerIndex i) const {
   return a;
 }
 
-PeerIndex SimNetwork::add_peer(const NodeId& id, const std::vector<PeerIndex>& bootstrap) {
+PeerIndex SimNetwork::add_peer(const NodeId& id, const std::vector<PeerIndex>& bootstrap,
+                               bool client) {
   auto index = static_cast<PeerIndex>(peers_.size());
   peer::PeerConfig cfg = config_.peer_defaults;
   cfg.node_id = id;
@@ -49,11 +69,13 @@ PeerIndex SimNetwork::add_peer(const NodeId& id, const std::vector<PeerIndex>& b
   cfg.seed = rand();
   cfg.bootstrap.clear();
   for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
-  peers_.push_back(std::make_unique<Peer>(std::move(cfg)));
+  cfg.client = client;
+  peers_.push_back(std::make_unique<Peer>(std::move(cfg), make_store(config_, kinds_, client)));
   return index;
 }
 
 peer::PeerCore& SimNetwork::core(PeerIndex i) { return peers_.at(i)->core; }
+storage::ReplicatedStore* SimNetwork::storage(PeerIndex i) { return peers_.at(i)->store.get(); }
 bool SimNetwork::alive(PeerIndex i) const { return peers_.at(i)->alive; }
 bool SimNetwork::joined(PeerIndex i) const {
   return peers_.at(i)->alive && peers_.at(i)->core.state() == peer::PeerState::kJoined;
@@ -128,6 +150,7 @@ void SimNetwork::do_send(PeerIndex from, const peer::SendOnLink& s) {
   Millis& last = l.a == from ? l.last_ab : l.last_ba;
   last = std::max(last, now_ + latency());  // ordered, like TCP
   ++messages_;
+  bytes_ += s.bytes.size();
   push(Event{last, 0, Kind::kDeliver, to, s.link, false,
              std::make_shared<const Bytes>(s.bytes), nullptr});
 }
@@ -211,7 +234,7 @@ bool SimNetwork::run_until(const std::function<bool()>& done, Millis limit) {
 std::vector<NodeId> SimNetwork::ring() const {
   std::vector<NodeId> ids;
   for (PeerIndex i = 0; i < peers_.size(); ++i) {
-    if (joined(i)) ids.push_back(peers_[i]->core.node_id());
+    if (joined(i) && !peers_[i]->core.config().client) ids.push_back(peers_[i]->core.node_id());
   }
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -229,7 +252,7 @@ std::size_t SimNetwork::ring_errors(std::size_t depth) const {
   std::size_t n = ids.size();
   std::size_t errors = 0;
   for (PeerIndex i = 0; i < peers_.size(); ++i) {
-    if (!joined(i)) continue;
+    if (!joined(i) || peers_[i]->core.config().client) continue;
     const auto& t = peers_[i]->core.routing_table();
     auto pos = static_cast<std::size_t>(
         std::lower_bound(ids.begin(), ids.end(), t.self()) - ids.begin());

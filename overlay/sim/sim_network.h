@@ -22,6 +22,7 @@
 
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
+#include "overlay/storage/replicated_store.h"
 
 namespace p2psip::sim {
 
@@ -37,6 +38,11 @@ struct SimConfig {
   Millis failure_detection{500};     // a killed peer's links go down this late at the far end
   // Applied to every peer: protocol timers scaled for simulation runs.
   peer::PeerConfig peer_defaults{};
+  // Every (non-client) peer stores and replicates through a ReplicatedStore that checks
+  // stored-data signatures with SimDataVerifier (sign with storage::SimDataSigner).
+  bool storage = true;
+  std::vector<storage::KindDef> kinds{storage::sip_registration_kind()};
+  storage::ReplicatedStoreConfig storage_config{};
 };
 
 class SimNetwork {
@@ -45,7 +51,9 @@ class SimNetwork {
   ~SimNetwork();
 
   // Adds a peer listening at a simulated address; `bootstrap` peers are its bootstrap nodes.
-  PeerIndex add_peer(const NodeId& id, const std::vector<PeerIndex>& bootstrap = {});
+  // `client`: a RELOAD client (PeerConfig::client) without storage.
+  PeerIndex add_peer(const NodeId& id, const std::vector<PeerIndex>& bootstrap = {},
+                     bool client = false);
   void start(PeerIndex i);
   void leave(PeerIndex i);     // clean Leave; the peer is gone once it reaches kLeft
   void kill(PeerIndex i);      // crash: its links go down at the far ends
@@ -61,11 +69,15 @@ class SimNetwork {
   Millis now() const { return now_; }
   std::size_t size() const { return peers_.size(); }
   peer::PeerCore& core(PeerIndex i);
+  // The peer's store; nullptr for clients and with SimConfig::storage off.
+  storage::ReplicatedStore* storage(PeerIndex i);
+  const storage::KindRegistry& kinds() const { return kinds_; }
   bool alive(PeerIndex i) const;
   bool joined(PeerIndex i) const;
   wire::IpAddressPort address(PeerIndex i) const;
   std::uint64_t events() const { return events_; }
   std::uint64_t messages() const { return messages_; }
+  std::uint64_t bytes() const { return bytes_; }  // RELOAD message bytes sent on links
 
   // Ring oracle over live joined peers: sorted ids, responsible peer, wrong neighbour entries.
   std::vector<NodeId> ring() const;
@@ -109,11 +121,13 @@ class SimNetwork {
   std::uint64_t rand();
 
   SimConfig config_;
+  storage::KindRegistry kinds_;
   Millis now_{0};
   std::uint64_t seq_ = 0;
   std::uint64_t rng_;
   std::uint64_t events_ = 0;
   std::uint64_t messages_ = 0;
+  std::uint64_t bytes_ = 0;
   peer::LinkId next_link_ = 1;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unordered_map<peer::LinkId, Link> links_;

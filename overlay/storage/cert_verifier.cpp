@@ -74,6 +74,14 @@ std::optional<SignerInfo> CertificateVerifier::verify(const wire::Signature& sig
   return signer_info(*cert);
 }
 
+std::optional<wire::GenericCertificate> CertificateVerifier::certificate_for(
+    const wire::SignerIdentity& id) const {
+  const sec::Certificate* cert = find(id);
+  if (!cert) return std::nullopt;
+  return wire::GenericCertificate{wire::CertificateType::kX509,
+                                  Bytes(cert->der().begin(), cert->der().end())};
+}
+
 CertificateSigner::CertificateSigner(sec::Certificate cert, sec::PrivateKey key)
     : cert_(std::move(cert)), key_(std::move(key)) {
   identity_.type = wire::SignerIdentityType::kCertHash;

@@ -26,6 +26,8 @@ class CertificateVerifier final : public DataVerifier {
                                         security::SysSeconds now, std::string_view overlay);
 
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
+  std::optional<wire::GenericCertificate> certificate_for(
+      const wire::SignerIdentity& id) const override;
   std::size_t size() const { return trusted_.size(); }
 
  private:

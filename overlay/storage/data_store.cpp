@@ -70,7 +70,8 @@ StorageResult<DataStore::KindState> DataStore::apply_kind(const wire::StoreReq& 
     Entry entry{placed(data, *key), now + std::uint64_t{data.lifetime} * 1000};
     auto it = state.entries.find(*key);
     if (it != state.entries.end()) {
-      if (req.replica_number > 0 && it->second.data == entry.data) continue;
+      // A replica copy never replaces a value at least as new: replication merges.
+      if (req.replica_number > 0 && data.storage_time <= it->second.data.storage_time) continue;
       if (data.storage_time <= it->second.data.storage_time) {
         return unexpected(storage_error(ErrorCode::kDataTooOld, kind_text("value", kd.kind)));
       }

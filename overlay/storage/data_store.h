@@ -16,7 +16,8 @@
 // value; fetched and exported values carry the remaining lifetime.
 //
 // Replica stores (replica_number > 0) skip the generation check, take the sender's counter,
-// and accept a value identical to the stored one as a no-op.
+// and skip (as a no-op, not an error) every value not newer than the one stored, so a
+// replica or handover copy merges into what a peer already holds.
 
 #include <cstdint>
 #include <map>

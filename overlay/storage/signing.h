@@ -28,6 +28,13 @@ class DataVerifier {
   // The signer of `signature` over `input`, or nullopt when it does not verify (unknown
   // certificate, unsupported algorithm, wrong value).
   virtual std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) = 0;
+  // The certificate that verifies signatures of `id`, to ship with replicas and Fetch
+  // answers; nullopt when the verifier has none (e.g. the simulator's).
+  virtual std::optional<wire::GenericCertificate> certificate_for(
+      const wire::SignerIdentity& id) const {
+    (void)id;
+    return std::nullopt;
+  }
 };
 
 class DataSigner {

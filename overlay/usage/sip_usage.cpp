@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include "overlay/storage/resource_id.h"
 
@@ -24,8 +23,6 @@ bool bad_char(char c) {
   return std::isspace(static_cast<unsigned char>(c)) || c == '<' || c == '>' ||
          std::iscntrl(static_cast<unsigned char>(c));
 }
-
-std::string_view domain_of(std::string_view aor) { return aor.substr(aor.rfind('@') + 1); }
 
 }  // namespace
 
@@ -102,47 +99,11 @@ std::vector<wire::SipRegistration> registrations_of(const std::vector<wire::Stor
   return out;
 }
 
-namespace {
-
-struct Walker {
-  std::string_view domain;
-  const RegistrationFetch& fetch;
-  std::size_t max_depth;
-  Resolution out;
-  std::set<std::string> seen;
-
-  void visit(const std::string& aor, std::size_t depth) {
-    if (!seen.insert(aor).second) return;
-    out.visited.push_back(aor);
-    for (wire::SipRegistration& reg : registrations_of(fetch(aor))) {
-      if (reg.type == wire::SipRegistrationType::kRoute) {
-        out.routes.push_back(std::move(reg));
-        continue;
-      }
-      auto next = normalize_aor(reg.uri);
-      bool in_overlay = next && domain_of(*next) == domain;
-      if (!in_overlay) {
-        out.uris.push_back(reg.uri);
-      } else if (depth >= max_depth) {
-        out.depth_exceeded = true;
-      } else {
-        visit(*next, depth + 1);
-      }
-    }
-  }
-};
-
-}  // namespace
-
 Resolution resolve_aor(std::string_view aor, std::string_view overlay_domain,
                        const RegistrationFetch& fetch, std::size_t max_depth) {
-  auto start = normalize_aor(aor);
-  if (!start) return {};
-  std::string domain;
-  for (char c : overlay_domain) domain.push_back(lower(c));
-  Walker w{domain, fetch, max_depth, {}, {}};
-  w.visit(*start, 0);
-  return std::move(w.out);
+  AorWalk walk(aor, overlay_domain, max_depth);
+  while (auto next = walk.next()) walk.on_registrations(registrations_of(fetch(*next)));
+  return walk.take();
 }
 
 }  // namespace p2psip::usage

@@ -12,6 +12,7 @@
 
 #include "common/expected.h"
 #include "overlay/storage/signing.h"
+#include "overlay/usage/aor_walk.h"
 #include "overlay/wire/bodies_storage.h"
 #include "overlay/wire/sip_registration.h"
 
@@ -44,18 +45,12 @@ wire::StoreKindData build_unregistration(const wire::ResourceId& resource,
 // type (exists=false, undecodable and unknown-type entries are skipped).
 std::vector<wire::SipRegistration> registrations_of(const std::vector<wire::StoredData>& values);
 
-struct Resolution {
-  std::vector<std::string> uris;                   // uri-form targets outside the overlay
-  std::vector<wire::SipRegistration> routes;       // route-form registrations
-  std::vector<std::string> visited;                // normalised AoRs looked up, in order
-  bool depth_exceeded = false;                     // some indirection went past max_depth
-};
-
 // The Kind 1 values stored for a normalised AoR (empty when none or the fetch failed).
 using RegistrationFetch = std::function<std::vector<wire::StoredData>(const std::string& aor)>;
 
 // Looks `aor` up and follows uri-form registrations whose URI is an AoR of `overlay_domain`
-// (another overlay lookup) up to `max_depth` levels; loops are cut by the visited set.
+// (another overlay lookup) up to `max_depth` levels; loops are cut by the visited set. The
+// synchronous twin of SipUsageClient::lookup (both run an AorWalk).
 Resolution resolve_aor(std::string_view aor, std::string_view overlay_domain,
                        const RegistrationFetch& fetch,
                        std::size_t max_depth = kDefaultMaxIndirection);

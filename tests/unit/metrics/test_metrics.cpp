@@ -105,3 +105,28 @@ TEST_CASE("overlay metrics: totals become counter increments, labels stay bounde
   CHECK(text.find("p2psip_overlay_messages_total{code=\"unknown\",direction=\"in\"}") !=
         std::string::npos);
 }
+
+namespace p2psip::metrics {
+
+TEST_CASE("overlay storage metrics: resources by kind, store/fetch results, lookup latency") {
+  Metrics m("test");
+  m.overlay.stored_resources({{"sip_registration", 4}, {"7", 1}});
+  m.overlay.store_total("ok", 3);
+  m.overlay.store_total("forbidden", 1);
+  m.overlay.fetch_total("ok", 2);
+  m.overlay.fetch_total("ok", 5);
+  m.overlay.lookup_duration(0.004);
+  auto text = m.serialize();
+  CHECK(text.find("p2psip_overlay_stored_resources{kind=\"sip_registration\"} 4") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_stored_resources{kind=\"7\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_store_total{result=\"ok\"} 3") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_store_total{result=\"forbidden\"} 1") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_fetch_total{result=\"ok\"} 5") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_lookup_duration_seconds_count 1") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_lookup_duration_seconds_bucket{le=\"0.005\"} 1") != std::string::npos);
+  m.overlay.stored_resources({});  // a kind that is gone drops to 0
+  text = m.serialize();
+  CHECK(text.find("p2psip_overlay_stored_resources{kind=\"7\"} 0") != std::string::npos);
+}
+
+}  // namespace p2psip::metrics

@@ -1,0 +1,86 @@
+// `p2psip lookup`: fetches every SIP-REGISTRATION (RFC 7904) of an AoR from the overlay as a
+// RELOAD client, follows uri-form indirection inside the overlay, and prints one contact per
+// line: a SIP URI, or "route NODE-ID..." for a route-form registration. Exit 1 when none.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include "gateway/cli/client_flags.h"
+#include "gateway/cli/command.h"
+#include "gateway/runtime/gateway_process.h"
+#include "overlay/usage/sip_usage.h"
+
+namespace p2psip::cli {
+
+namespace {
+
+struct LookupOptions {
+  ClientFlags client;
+  std::string aor;
+};
+
+std::string route_line(const wire::SipRegistration& r) {
+  std::string out = "route";
+  for (const wire::Destination& d : r.destination_list) {
+    if (const wire::NodeId* n = d.node_id()) out += " " + n->hex();
+  }
+  return out;
+}
+
+int print(const std::string& tool, const std::string& aor, const usage::Resolution& r) {
+  for (const std::string& uri : r.uris) std::printf("%s\n", uri.c_str());
+  for (const wire::SipRegistration& route : r.routes) std::printf("%s\n", route_line(route).c_str());
+  if (r.rejected_values != 0) {
+    std::fprintf(stderr, "%s: %zu value(s) dropped: bad signature or not the AoR's owner\n",
+                 tool.c_str(), r.rejected_values);
+  }
+  if (r.depth_exceeded) {
+    std::fprintf(stderr, "%s: indirection deeper than %zu levels not followed\n", tool.c_str(),
+                 usage::kDefaultMaxIndirection);
+  }
+  if (!r.empty()) return runtime::kExitOk;
+  std::fprintf(stderr, "%s: %s: no registration\n", tool.c_str(), aor.c_str());
+  return runtime::kExitRuntimeError;
+}
+
+int run_lookup(const LookupOptions& o) {
+  const std::string tool = "p2psip lookup";
+  auto aor = usage::normalize_aor(o.aor);
+  if (!aor) {
+    std::fprintf(stderr, "%s: AOR '%s': %s\n", tool.c_str(), o.aor.c_str(), aor.error().c_str());
+    return runtime::kExitConfigError;
+  }
+  auto options = o.client.options(tool);
+  if (!options) return runtime::kExitConfigError;
+  return runtime::run_overlay_client(tool, *options, [&](runtime::ClientSession& s, auto finish) {
+    s.usage.lookup(*aor, [&, finish](Expected<usage::Resolution, usage::UsageError> r) {
+      if (!r) {
+        std::fprintf(stderr, "%s: %s: %s\n", tool.c_str(), aor->c_str(),
+                     r.error().message().c_str());
+        return finish(runtime::kExitRuntimeError);
+      }
+      finish(print(tool, *aor, *r));
+    });
+  });
+}
+
+}  // namespace
+
+void add_lookup_command(CLI::App& root, Action& selected) {
+  auto* cmd = root.add_subcommand(
+      "lookup",
+      "Look an AoR up in the overlay (RFC 7904), as a RELOAD client through --bootstrap, and\n"
+      "print its contacts, one per line (a SIP URI, or 'route NODE-ID...'). Registrations\n"
+      "pointing at another AoR of the overlay are followed. Every value's signature is checked\n"
+      "against the overlay's CA (--ca). Exit 0 with contacts, 1 with none or on failure\n"
+      "(the RELOAD error name is printed), 2 for bad usage.");
+  auto o = std::make_shared<LookupOptions>();
+  cmd->add_option("AOR", o->aor, "Address of record, with or without sip: "
+                                 "(alice@p2p.example.com)")->required();
+  o->client.add_to(*cmd);
+  cmd->callback([&selected, o] { selected = [o] { return run_lookup(*o); }; });
+}
+
+}  // namespace p2psip::cli

@@ -1,0 +1,127 @@
+#include "gateway/runtime/registration_service.h"
+
+#include "overlay/link/uv_util.h"
+
+namespace p2psip::runtime {
+
+void registration_service_tick(uv_timer_t* timer) {
+  auto* self = static_cast<RegistrationService*>(timer->data);
+  if (self == nullptr) return;
+  if (self->shutdown_done_) {  // the shutdown budget ran out
+    self->log_->warn("{} registration removal(s) unanswered at shutdown", self->removals_pending_);
+    self->removals_pending_ = 0;
+    return self->finish_shutdown();
+  }
+  self->run_due();
+}
+
+RegistrationService::RegistrationService(uv_loop_t* loop, usage::SipUsageClient& client,
+                                         const Clock& clock, std::function<bool()> ready,
+                                         std::shared_ptr<spdlog::logger> log,
+                                         usage::KeeperConfig config)
+    : client_(client), clock_(clock), ready_(std::move(ready)), log_(std::move(log)),
+      keeper_(config) {
+  timer_ = new uv_timer_t{};
+  uv_timer_init(loop, timer_);
+  timer_->data = this;
+}
+
+RegistrationService::~RegistrationService() {
+  *alive_ = false;
+  link::close_and_delete(timer_);
+}
+
+bool RegistrationService::add(std::string_view aor, wire::SipRegistration value,
+                              std::uint32_t lifetime_s, usage::Registrant who) {
+  auto n = usage::normalize_aor(aor);
+  if (!n || !keeper_.add(*n, std::move(value), lifetime_s, clock_.monotonic())) return false;
+  registrants_[*n] = std::move(who);
+  run_due();
+  return true;
+}
+
+void RegistrationService::remove(std::string_view aor) {
+  auto task = keeper_.remove(aor);
+  if (!task) return;
+  if (ready_()) send(*task);
+  registrants_.erase(task->aor);
+  rearm();
+}
+
+void RegistrationService::node_changed(bool ring_changed) {
+  if (shutdown_done_) return;
+  if (ring_changed) keeper_.ring_changed(clock_.monotonic());
+  run_due();
+}
+
+void RegistrationService::run_due() {
+  if (shutdown_done_) return;
+  if (ready_()) {
+    for (const usage::KeeperTask& t : keeper_.due(clock_.monotonic())) send(t);
+  }
+  rearm();
+}
+
+void RegistrationService::rearm() {
+  if (shutdown_done_) return;
+  auto next = keeper_.next_deadline();
+  if (!next || !ready_()) {
+    uv_timer_stop(timer_);
+    return;
+  }
+  auto wait = std::max<std::int64_t>(0, (*next - clock_.monotonic()).count());
+  uv_timer_start(timer_, registration_service_tick, static_cast<std::uint64_t>(wait) + 1, 0);
+}
+
+void RegistrationService::send(const usage::KeeperTask& task) {
+  auto it = registrants_.find(task.aor);
+  if (it == registrants_.end()) return;
+  std::weak_ptr<bool> alive = alive_;
+  auto done = [this, alive, task](Expected<void, usage::UsageError> r) {
+    if (alive.expired()) return;
+    bool remove = task.op == usage::KeeperTask::Op::kRemove;
+    if (r) {
+      log_->debug("{} {}: ok", remove ? "unregistered" : "registered", task.aor);
+    } else {
+      log_->warn("{} {} failed: {}", remove ? "unregistering" : "registering", task.aor,
+                 r.error().message());
+    }
+    if (!remove) {
+      keeper_.on_result(task.token, r.has_value(), clock_.monotonic());
+      return rearm();
+    }
+    if (removals_pending_ > 0 && --removals_pending_ == 0 && shutdown_done_) finish_shutdown();
+  };
+  std::uint64_t wall = clock_.wall_ms();
+  if (task.op == usage::KeeperTask::Op::kStore) {
+    client_.store(it->second, task.aor, task.value, task.lifetime_s, wall, std::move(done));
+  } else {
+    client_.remove(it->second, task.aor, task.lifetime_s, wall, std::move(done));
+  }
+}
+
+void RegistrationService::shutdown(Millis budget, std::function<void()> done) {
+  auto tasks = keeper_.shutdown();
+  if (tasks.empty() || !ready_()) {
+    registrants_.clear();
+    return done();
+  }
+  shutdown_done_ = std::move(done);
+  removals_pending_ = tasks.size();
+  uv_timer_start(timer_, registration_service_tick, static_cast<std::uint64_t>(budget.count()), 0);
+  log_->info("removing {} registration(s) from the overlay", tasks.size());
+  for (const auto& t : tasks) {
+    if (!shutdown_done_) break;  // finished synchronously
+    send(t);
+  }
+}
+
+void RegistrationService::finish_shutdown() {
+  uv_timer_stop(timer_);
+  registrants_.clear();
+  auto done = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  if (done) done();
+}
+
+}  // namespace p2psip::runtime

@@ -1,0 +1,286 @@
+#include "overlay/storage/replicated_store.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "overlay/chord/ring.h"
+#include "overlay/storage/service.h"
+#include "overlay/wire/bodies_misc.h"
+
+namespace p2psip::storage {
+
+using wire::MessageCode;
+
+namespace {
+
+Bytes identity_key(const wire::SignerIdentity& id) {
+  auto b = wire::encode_to_bytes(id);
+  return b ? std::move(*b) : Bytes{};
+}
+
+wire::NodeId point_of(const wire::ResourceId& res) { return chord::ring_point(res); }
+
+// Fetch, Stat and Find check no signatures: no need to parse the message's certificates.
+class NoVerifier final : public DataVerifier {
+ public:
+  std::optional<SignerInfo> verify(const wire::Signature&, ByteView) override {
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+std::string result_name(MessageCode code, ByteView body) {
+  if (code != MessageCode::kError) return "ok";
+  auto e = wire::decode_error_response(body);
+  if (!e) return "invalid_message";
+  const char* n = wire::error_code_name(e->error_code);
+  if (!n) return "error_" + std::to_string(e->error_code);
+  std::string s(n);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+ReplicatedStore::ReplicatedStore(const KindRegistry& kinds, VerifierFactory verifiers,
+                                 ReplicatedStoreConfig config)
+    : kinds_(kinds), verifiers_(std::move(verifiers)), config_(config), store_(kinds) {}
+
+bool ReplicatedStore::active() const {
+  return core_ && core_->state() == peer::PeerState::kJoined && !core_->config().client;
+}
+
+peer::StorageAnswer ReplicatedStore::on_request(Millis now, const peer::StorageRequest& r) {
+  MessageCode code = r.message.contents.code();
+  ByteView body(r.message.contents.message_body);
+  std::unique_ptr<DataVerifier> verifier;
+  if (code == MessageCode::kStoreReq) verifier = verifiers_(r.message);
+  if (!verifier) verifier = std::make_unique<NoVerifier>();
+  RequestContext ctx{wall(now), r.responsible};
+  ServiceAnswer a = handle_storage_request(store_, kinds_, code, body, ctx, *verifier);
+  if (code == MessageCode::kStoreReq) expiry_.reset();  // store() may also expire values
+  peer::StorageAnswer out{a.code, std::move(a.body), {}};
+  std::string result = result_name(out.code, ByteView(out.body));
+  if (code == MessageCode::kStoreReq) {
+    ++store_results_[result];
+    if (out.code == MessageCode::kStoreAns) after_store(now, r, *verifier);
+  } else if (code == MessageCode::kFetchReq) {
+    ++fetch_results_[result];
+    if (out.code == MessageCode::kFetchAns) out.certificates = fetch_certificates(r.message);
+  }
+  return out;
+}
+
+void ReplicatedStore::after_store(Millis now, const peer::StorageRequest& r,
+                                  DataVerifier& verifier) {
+  const wire::Message& m = r.message;
+  auto req = wire::decode_store_req(ByteView(m.contents.message_body), kinds_.model_lookup());
+  if (!req) return;
+  for (const auto& kd : req->kind_data) {
+    for (const auto& v : kd.values) {
+      Bytes key = identity_key(v.signature.identity);
+      if (certs_.count(key)) continue;
+      if (auto c = verifier.certificate_for(v.signature.identity)) certs_[key] = std::move(*c);
+    }
+  }
+  // A new value: every other holder needs the copy again. A copy from a peer: that peer
+  // holds it (and no copy goes back to it, which would ping-pong).
+  auto& done = pushed_[req->resource];
+  done.clear();
+  if (req->replica_number > 0) done.insert(r.sender);
+  if (core_ && core_->state() == peer::PeerState::kLeaving) {
+    hand_to_successors(now, req->resource);  // arrived during our handover: pass it on
+    return;
+  }
+  reconcile(now, req->resource);
+}
+
+std::vector<wire::GenericCertificate> ReplicatedStore::certificates_for(
+    const wire::StoreReq& data) const {
+  std::vector<wire::GenericCertificate> out;
+  for (const auto& kd : data.kind_data) {
+    for (const auto& v : kd.values) {
+      auto it = certs_.find(identity_key(v.signature.identity));
+      if (it != certs_.end() && std::find(out.begin(), out.end(), it->second) == out.end()) {
+        out.push_back(it->second);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<wire::GenericCertificate> ReplicatedStore::fetch_certificates(
+    const wire::Message& m) const {
+  if (certs_.empty()) return {};
+  auto req = wire::decode_fetch_req(ByteView(m.contents.message_body), kinds_.model_lookup());
+  if (!req) return {};
+  auto all = store_.export_resource(req->resource, 0, 0);
+  return all ? certificates_for(*all) : std::vector<wire::GenericCertificate>{};
+}
+
+ReplicatedStore::Placement ReplicatedStore::place(const wire::ResourceId& res) const {
+  const chord::RoutingTable& t = core_->routing_table();
+  wire::NodeId k = point_of(res);
+  if (t.is_responsible(k)) return {Role::kResponsible, std::nullopt};
+  const auto& preds = t.predecessors();
+  for (std::size_t i = 0; i + 1 < preds.size() && i < config_.replicas; ++i) {
+    if (chord::between_left_open(preds[i + 1], k, preds[i])) return {Role::kReplica, preds[i]};
+  }
+  if (preds.size() > config_.replicas) return {Role::kNone, std::nullopt};
+  return {Role::kUnknown, std::nullopt};  // too few peers to tell: keep it
+}
+
+void ReplicatedStore::reconcile(Millis now, const wire::ResourceId& res) {
+  if (!active()) return;
+  Placement p = place(res);
+  std::set<wire::NodeId>& done = pushed_[res];
+  if (p.role == Role::kResponsible) {
+    const auto& succs = core_->routing_table().successors();
+    std::size_t n = std::min(config_.replicas, succs.size());
+    std::set<wire::NodeId> targets(succs.begin(), succs.begin() + static_cast<long>(n));
+    std::erase_if(done, [&](const wire::NodeId& id) { return !targets.count(id); });
+    for (std::size_t i = 0; i < n; ++i) {
+      if (done.count(succs[i])) continue;
+      done.insert(succs[i]);
+      push(now, res, wire::Destination::node(succs[i]), succs[i],
+           static_cast<std::uint8_t>(i + 1), false);
+    }
+  } else if (p.role == Role::kReplica) {
+    if (done.size() == 1 && done.count(*p.responsible)) return;
+    done = {*p.responsible};
+    push(now, res, wire::Destination::node(*p.responsible), *p.responsible, 1, false);
+  } else if (p.role == Role::kNone) {
+    if (!handing_off_.insert(res).second) return;  // a handover is under way
+    push(now, res, wire::Destination::resource(res), point_of(res), 1, true);
+  }
+}
+
+void ReplicatedStore::reconcile_all(Millis now) {
+  if (!active()) return;
+  auto stored = store_.resources();
+  std::set<wire::ResourceId, BytesLess> live(stored.begin(), stored.end());
+  std::erase_if(pushed_, [&](const auto& kv) { return !live.count(kv.first); });
+  for (const auto& res : stored) reconcile(now, res);
+}
+
+void ReplicatedStore::push(Millis now, const wire::ResourceId& res, const wire::Destination& to,
+                           const wire::NodeId& target, std::uint8_t replica_number,
+                           bool erase_after) {
+  auto req = store_.export_resource(res, wall(now), replica_number);
+  if (!req) return;
+  auto body = wire::encode_to_bytes(*req);
+  if (!body) return;
+  ++inflight_;
+  auto cb = [this, res, target, erase_after](const peer::RequestResult& r) {
+    bool ok = r.outcome == peer::RequestResult::Outcome::kAnswer;
+    auto it = pushed_.find(res);
+    if (!ok && it != pushed_.end()) it->second.erase(target);  // retried by a later sweep
+    if (erase_after) {
+      handing_off_.erase(res);
+      // Erase only if we still have no role for it (the ring may have moved meanwhile).
+      if (ok && active() && place(res).role == Role::kNone) {
+        store_.erase_resource(res);
+        expiry_.reset();
+        pushed_.erase(res);
+      }
+    }
+    push_done();
+  };
+  core_->send_request(now, to, MessageCode::kStoreReq, std::move(*body), std::move(cb),
+                      certificates_for(*req));
+}
+
+void ReplicatedStore::push_done() {
+  if (inflight_ > 0) --inflight_;
+  if (inflight_ == 0 && leave_done_) {
+    auto done = std::move(leave_done_);
+    leave_done_ = nullptr;
+    done();
+  }
+}
+
+void ReplicatedStore::on_ring_changed(Millis now, const chord::RoutingTable&) {
+  reconcile_all(now);
+}
+
+std::optional<Millis> ReplicatedStore::next_deadline() const {
+  if (!core_) return std::nullopt;
+  std::optional<Millis> best;
+  if (active()) best = next_sweep_;
+  if (!expiry_) expiry_ = store_.next_expiry();  // O(values): cached between changes
+  if (auto e = *expiry_) {
+    std::uint64_t offset = core_->config().wall_clock_offset_ms;
+    Millis at{static_cast<std::int64_t>(*e > offset ? *e - offset : 0)};
+    if (!best || at < *best) best = at;
+  }
+  return best;
+}
+
+void ReplicatedStore::on_timer(Millis now) {
+  WallMs w = wall(now);
+  if (!expiry_) expiry_ = store_.next_expiry();
+  if (auto e = *expiry_; e && *e <= w) {
+    store_.expire(w);
+    expiry_.reset();
+    std::erase_if(pushed_, [&](const auto& kv) { return !store_.export_resource(kv.first, w, 1); });
+    prune_certificates();
+  }
+  if (active() && now >= next_sweep_) {
+    next_sweep_ = now + config_.sweep_interval;
+    reconcile_all(now);
+  }
+}
+
+void ReplicatedStore::prune_certificates() {
+  std::set<Bytes, BytesLess> used;
+  for (const auto& res : store_.resources()) {
+    auto all = store_.export_resource(res, 0, 1);
+    if (!all) continue;
+    for (const auto& kd : all->kind_data) {
+      for (const auto& v : kd.values) used.insert(identity_key(v.signature.identity));
+    }
+  }
+  std::erase_if(certs_, [&](const auto& kv) { return !used.count(kv.first); });
+}
+
+void ReplicatedStore::hand_to_successors(Millis now, const wire::ResourceId& res) {
+  const auto& succs = core_->routing_table().successors();
+  std::size_t n = std::min(config_.replicas, succs.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    push(now, res, wire::Destination::node(succs[i]), succs[i], static_cast<std::uint8_t>(i + 1),
+         false);
+  }
+}
+
+void ReplicatedStore::on_leave(Millis now, std::function<void()> done) {
+  if (!core_) return done();
+  for (const auto& res : store_.resources()) {
+    if (core_->routing_table().is_responsible(point_of(res))) hand_to_successors(now, res);
+  }
+  if (inflight_ == 0) return done();
+  leave_done_ = std::move(done);
+}
+
+StorageStats ReplicatedStore::stats() const {
+  StorageStats s;
+  s.store_results = store_results_;
+  s.fetch_results = fetch_results_;
+  bool ring = core_ && !core_->config().client &&
+              (core_->state() == peer::PeerState::kJoined ||
+               core_->state() == peer::PeerState::kLeaving);
+  for (const auto& res : store_.resources()) {
+    auto all = store_.export_resource(res, 0, 1);
+    if (!all) continue;
+    for (const auto& kd : all->kind_data) {
+      ++s.resources_by_kind[kd.kind];
+      s.values += kd.values.size();
+    }
+    if (ring && core_->routing_table().is_responsible(point_of(res))) {
+      ++s.responsible_resources;
+    } else {
+      ++s.replica_resources;
+    }
+  }
+  return s;
+}
+
+}  // namespace p2psip::storage

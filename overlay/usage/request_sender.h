@@ -1,0 +1,61 @@
+#pragma once
+// The one thing the SIP usage needs from an overlay: send a request towards a Resource-ID and
+// get the answer back. The real Node, the simulator and unit tests implement it; the usage
+// client and the registration keeper never see a socket.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "overlay/wire/ids.h"
+#include "overlay/wire/message.h"
+#include "overlay/wire/message_codes.h"
+
+namespace p2psip::usage {
+
+struct OverlayAnswer {
+  enum class Outcome : std::uint8_t { kAnswer, kError, kTimeout };
+  Outcome outcome = Outcome::kTimeout;
+  wire::MessageCode code = wire::MessageCode::kInvalid;
+  Bytes body;  // the answer body; an ErrorResponse for kError
+  // The certificates the answer's security block carried (a FetchAns carries those of the
+  // stored values' signers, RFC 6940 §6.3.4).
+  std::vector<wire::GenericCertificate> certificates;
+};
+using AnswerCallback = std::function<void(OverlayAnswer)>;
+
+class RequestSender {
+ public:
+  virtual ~RequestSender() = default;
+  // Routes a request to the peer responsible for `resource`. `certificates` go into the
+  // request's security block next to the node's own (the certificates of the stored values'
+  // signers). `done` runs exactly once, possibly before send() returns.
+  virtual void send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
+                    std::vector<wire::GenericCertificate> certificates, AnswerCallback done) = 0;
+};
+
+// Why a usage operation failed.
+struct UsageError {
+  enum class Kind : std::uint8_t {
+    kReload,     // the overlay answered with a RELOAD error (`code`)
+    kTimeout,    // no answer within the transaction lifetime
+    kBadAnswer,  // an answer that does not decode or is not the expected one
+    kBadInput,   // the caller's AoR or value was unusable
+  };
+  Kind kind = Kind::kBadInput;
+  std::uint16_t code = 0;  // RFC 6940 §14.9 ErrorCode for kReload
+  std::string text;        // error_info text or a description
+
+  // "Forbidden", "Not_Found", ..., "Timeout", "Bad_Answer", "Bad_Input", "Error_0x1f".
+  std::string name() const;
+  // A metrics label: name() in lower case ("forbidden", "timeout", ...).
+  std::string label() const;
+  // One line: "Forbidden (signer may not write this AoR)".
+  std::string message() const;
+};
+
+UsageError error_from_answer(const OverlayAnswer& answer);
+
+}  // namespace p2psip::usage
