@@ -122,6 +122,13 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
                                .Help("Static registrations configured at the gateway (AoR, contact)")
                                .Register(registry)
                                .Add({});
+  auto& lookups = prometheus::BuildCounter()
+                      .Name("p2psip_overlay_lookups_total")
+                      .Help("AoR lookups in the overlay for SIP requests, by result")
+                      .Register(registry);
+  overlay_lookups_[0] = &lookups.Add({{"result", "found"}});
+  overlay_lookups_[1] = &lookups.Add({{"result", "not_found"}});
+  overlay_lookups_[2] = &lookups.Add({{"result", "unreachable"}});
 }
 
 void GatewayMetrics::request_forwarded(std::string_view method, GatewayRoute route) {
@@ -147,6 +154,9 @@ void GatewayMetrics::call_setup(double seconds) { call_setup_->Observe(seconds);
 void GatewayMetrics::malformed() { malformed_->Increment(); }
 void GatewayMetrics::registered_phones(std::size_t bindings) {
   registered_phones_->Set(static_cast<double>(bindings));
+}
+void GatewayMetrics::overlay_lookup(OverlayLookupResult result) {
+  overlay_lookups_[static_cast<std::size_t>(result)]->Increment();
 }
 void GatewayMetrics::static_registrations(std::size_t entries) {
   static_registrations_->Set(static_cast<double>(entries));

@@ -40,6 +40,8 @@ class SipMetrics {
 // dialog; p2psip_gateway_routes_total adds local (answered by the gateway) and rejected.
 enum class GatewayRoute { kOverlay, kStatic, kDns, kDialog, kLocal, kRejected };
 enum class TransactionSide { kServer, kClient };
+// Label values of p2psip_overlay_lookups_total.
+enum class OverlayLookupResult { kFound, kNotFound, kUnreachable };
 
 class GatewayMetrics {
  public:
@@ -54,6 +56,7 @@ class GatewayMetrics {
   void malformed();                  // requests answered 400 or dropped as unparsable
   void registered_phones(std::size_t bindings);     // plain phones' current bindings
   void static_registrations(std::size_t entries);   // configured static registrations
+  void overlay_lookup(OverlayLookupResult result);   // one AoR lookup for a SIP request
 
  private:
   std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
@@ -65,6 +68,7 @@ class GatewayMetrics {
   prometheus::Counter* malformed_ = nullptr;
   prometheus::Gauge* registered_phones_ = nullptr;
   prometheus::Gauge* static_registrations_ = nullptr;
+  std::array<prometheus::Counter*, 3> overlay_lookups_{};
 };
 
 // Label values for p2psip_dns_queries_total.

@@ -18,6 +18,7 @@
 #include "gateway/runtime/logging.h"
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/runtime/overlay_runtime.h"
+#include "gateway/runtime/usage_lookup.h"
 #include "gateway/sip/sip_agent.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
@@ -139,8 +140,9 @@ int run_gateway(const config::GatewayConfig& config) {
   DnsMetricsObserver dns_observer(metrics.dns);
   auto resolver = make_resolver(config, (*loop)->uv(), clock, dns_observer, *log);
   if (!resolver) return kExitRuntimeError;
-  // Until the overlay client is wired: "unreachable" until joined, then "not found".
-  router::JoinStateLookup lookup([&health] { return health.overlay_joined.load(); });
+  // AoR lookups through the overlay's SIP usage client once the overlay runs and has joined.
+  UsageLookup lookup([&health] { return health.overlay_joined.load(); }, metrics.gateway,
+                     make_logger("lookup", config.log_level));
   sip::ProxyDeps deps;
   deps.router = router_config(config);
   metrics.gateway.static_registrations(config.static_registrations.size());
@@ -168,6 +170,7 @@ int run_gateway(const config::GatewayConfig& config) {
     log->error("{}", overlay.error().message);
     return overlay.error().exit_code;
   }
+  lookup.attach(overlay->get());
 
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -176,6 +179,7 @@ int run_gateway(const config::GatewayConfig& config) {
   (*loop)->run();
   leave_overlay(**loop, **overlay, Millis{3000});  // within the 5 s shutdown budget
 
+  lookup.attach(nullptr);
   overlay->reset();
   sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();

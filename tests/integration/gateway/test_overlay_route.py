@@ -1,0 +1,93 @@
+"""Inbound through the overlay: SIPp caller -> Kamailio (static route for the overlay domain) ->
+the gateway -> an AoR looked up in the overlay (RELOAD Fetch of SIP-REGISTRATION by the
+gateway's SIP usage client) -> the SIPp UAS registered there by `p2psip register` through
+another peer. The ring is the gateway and two `p2psip peer` processes. INVITE/200/ACK/BYE
+completes with route `overlay`; an AoR nobody registered gets 404; both lookups are counted in
+p2psip_overlay_lookups_total."""
+
+import os
+import sys
+
+HERE = os.path.dirname(__file__)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_dir, wait_until  # noqa: E402
+sys.path.insert(0, HERE)
+import sip_tools  # noqa: E402
+from sip_tools import DOMAIN, metric, raw, request, scenario, start_kamailio, uac, uas  # noqa: E402
+
+if not P2P_BIN:
+    fail("P2P_BIN not set")
+work = temp_dir("p2p-ovroute-")
+sip_tools.set_workdir(work)
+ca_dir = os.path.join(work, "ca")
+ca = os.path.join(ca_dir, "ca.crt")
+
+
+def issue(user, name):
+    r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", user, "--key-type", "ec",
+             "--out", os.path.join(work, name)])
+    if r.returncode != 0:
+        fail(f"ca issue {user}: {r.stderr}")
+    return os.path.join(work, f"{name}.crt"), os.path.join(work, f"{name}.key")
+
+
+r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", ca_dir])
+if r.returncode != 0:
+    fail(f"ca init: {r.stderr}")
+gw_cert, gw_key = issue(f"gateway@{DOMAIN}", "gateway")
+dave_cert, dave_key = issue(f"dave@{DOMAIN}", "dave")
+
+kam_port, gw_port, metrics_port, overlay_port = free_port(), free_port(), free_port(), free_port()
+uas_port = free_port()
+kam = start_kamailio(kam_port, gw_port)
+gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
+            "--metrics-listen", f"127.0.0.1:{metrics_port}",
+            "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
+            "--cert", gw_cert, "--key", gw_key, "--ca", ca,
+            "--data-dir", os.path.join(work, "gw-data"), "--log-level", "debug"], "gateway", work)
+base = f"http://127.0.0.1:{metrics_port}"
+wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 30, "gateway /health")
+check(gw.alive(), "the gateway started the overlay")
+
+peers = []
+for i in range(2):
+    cert, key = issue(f"peer{i}@{DOMAIN}", f"peer{i}")
+    port, mport = free_port(), free_port()
+    p = start([P2P_BIN, "peer", "--overlay", DOMAIN, "--overlay-listen", f"127.0.0.1:{port}",
+               "--metrics-listen", f"127.0.0.1:{mport}", "--cert", cert, "--key", key, "--ca", ca,
+               "--bootstrap", f"127.0.0.1:{overlay_port}",
+               "--data-dir", os.path.join(work, f"peer{i}-data"), "--log-level", "debug"],
+              f"peer{i}", work)
+    wait_until(lambda: http_get(f"http://127.0.0.1:{mport}/health")[0] == 200 or not p.alive(), 30,
+               f"peer{i} joined")
+    check(p.alive(), f"peer{i} joined the ring")
+    peers.append((p, port))
+
+contact = f"sip:dave@127.0.0.1:{uas_port}"
+r = run([P2P_BIN, "register", "--bootstrap", f"127.0.0.1:{peers[1][1]}", "--cert", dave_cert,
+         "--key", dave_key, "--ca", ca, "--timeout", "20", "--lifetime", "600",
+         f"dave@{DOMAIN}", contact], timeout=40)
+check(r.returncode == 0, f"p2psip register dave through a peer ({r.stderr.strip()[-300:]})")
+wait_until(lambda: raw(kam_port, request("OPTIONS", "sip:nobody@elsewhere.example"), wait=0.5) is not None
+           or not kam.alive(), 20, "Kamailio to answer")
+
+callee = uas("uas-dave", scenario("uas_call.xml"), uas_port)
+r = uac(scenario("uac_call.xml"), kam_port, "dave", source="127.0.0.2")
+check(r.returncode == 0, f"a call to dave@{DOMAIN} through Kamailio and the overlay completes "
+                         f"(sipp {r.returncode})")
+check(callee.wait(20) == 0, "dave's UAS saw INVITE, ACK and BYE")
+r = uac(scenario("uac_expect.xml", EXPECTED=404), kam_port, "nobody", source="127.0.0.2")
+check(r.returncode == 0, f"an AoR nobody registered: 404 (sipp {r.returncode})")
+
+text = http_get(base + "/metrics")[1]
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="overlay"}') or 0) == 1,
+      "the INVITE was forwarded by route overlay")
+check((metric(text, "p2psip_overlay_lookups_total", '{result="found"}') or 0) >= 1, "lookup found counted")
+check((metric(text, "p2psip_overlay_lookups_total", '{result="not_found"}') or 0) >= 1,
+      "lookup not_found counted")
+
+for p, _ in reversed(peers):
+    p.stop(10)
+check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
+kam.stop()
+print("PASS")
