@@ -17,6 +17,7 @@
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/router/overlay_lookup.h"
+#include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/overlay_runtime.h"
 #include "gateway/runtime/usage_lookup.h"
 #include "gateway/sip/sip_agent.h"
@@ -27,6 +28,8 @@
 namespace p2psip::runtime {
 
 namespace {
+
+constexpr std::uint32_t kKeptLifetimeSeconds = 3600;  // refreshed at 2/3 of it
 
 // The gateway's own /status members; the overlay runtime appends the node's.
 std::string status_members(const config::GatewayConfig& c, long long started_at) {
@@ -116,6 +119,14 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "%s\n", plan.error().message.c_str());
     return plan.error().exit_code;
   }
+  auto kept = plan_static_registrations(config, plan->credentials, *log);
+  if (!kept) {
+    std::fprintf(stderr, "%s\n", kept.error().message.c_str());
+    return kept.error().exit_code;
+  }
+  for (auto& service : plan_service_registration(config, plan->credentials, *log)) {
+    kept->push_back(std::move(service));
+  }
   log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
             config.data_dir);
 
@@ -171,6 +182,14 @@ int run_gateway(const config::GatewayConfig& config) {
     return overlay.error().exit_code;
   }
   lookup.attach(overlay->get());
+  // Stored once joined, refreshed, re-stored on ring changes, removed before the Leave.
+  for (auto& k : *kept) {
+    if (!(*overlay)->registrations().add(k.aor, k.value, kKeptLifetimeSeconds, std::move(k.who))) {
+      log->warn("cannot keep {} registered in the overlay", k.aor);
+    } else {
+      log->info("keeping {} registered in the overlay", k.aor);
+    }
+  }
 
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");

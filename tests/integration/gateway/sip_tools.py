@@ -10,7 +10,7 @@ import time
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import free_port, run, start  # noqa: E402
+from harness import P2P_BIN, free_port, run, start  # noqa: E402
 
 SCEN = os.path.join(HERE, "scenarios")
 DOMAIN = "p2p.example.com"
@@ -36,18 +36,52 @@ def scenario(name, **subst):
     return out
 
 
-def static_config(name, entries):
+def ca_dir():
+    """The test's CA (made once per work dir) and its root certificate."""
+    d = os.path.join(work, "ca")
+    if not os.path.exists(os.path.join(d, "ca.crt")):
+        r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", d])
+        if r.returncode != 0:
+            raise RuntimeError(f"ca init: {r.stderr}")
+    return d, os.path.join(d, "ca.crt")
+
+
+def issue(user, prefix, node_id=None):
+    """A certificate for `user` (optionally for a given Node-ID): (node_id, cert, key)."""
+    d, _ = ca_dir()
+    args = [P2P_BIN, "ca", "issue", "--dir", d, "--user", user, "--key-type", "ec",
+            "--out", os.path.join(work, prefix)]
+    if node_id:
+        args += ["--node-id", node_id]
+    r = run(args)
+    if r.returncode != 0:
+        raise RuntimeError(f"ca issue {user}: {r.stderr}")
+    nid = re.search(r"node-id: ([0-9a-f]{32})", r.stdout).group(1)
+    return nid, os.path.join(work, prefix + ".crt"), os.path.join(work, prefix + ".key")
+
+
+def gateway_identity(name, user=None):
+    """Flags giving a gateway its own certificate (user gateway@<domain> unless told), and its
+    Node-ID, which the static registrations' certificates must hold."""
+    node_id, cert, key = issue(user or f"gateway@{DOMAIN}", name)
+    return node_id, ["--cert", cert, "--key", key, "--ca", ca_dir()[1]]
+
+
+def static_config(name, entries, node_id):
     """A gateway YAML file with static_registrations: entries are (aor, contact) pairs; an AoR
-    listed several times forks to all its contacts. cert/key are not read (no overlay storing
-    of static registrations yet)."""
+    listed several times forks to all its contacts. Each AoR gets a certificate for the
+    gateway's Node-ID, as `p2psip ca issue --user AOR --node-id` makes it."""
     path = os.path.join(work, f"{name}.yaml")
+    certs = {}
     with open(path, "w") as f:
         f.write("static_registrations:\n")
         for aor, contact in entries:
-            f.write(f"  - aor: {aor}\n    contact: \"{contact}\"\n"
-                    f"    cert: {name}-unused.crt\n    key: {name}-unused.key\n")
+            if aor not in certs:
+                _, cert, key = issue(aor, f"{name}-{aor.split('@')[0]}", node_id)
+                certs[aor] = (cert, key)
+            cert, key = certs[aor]
+            f.write(f"  - aor: {aor}\n    contact: \"{contact}\"\n    cert: {cert}\n    key: {key}\n")
     return path
-
 
 def start_kamailio(kam_port, gw_port):
     """Kamailio 5.6 with a static route for the overlay domain to the gateway (record_route,

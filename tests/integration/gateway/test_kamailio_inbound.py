@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, raw, request, scenario, start_kamailio, static_config, uac, uas  # noqa: E402
+from sip_tools import (DOMAIN, gateway_identity, metric, raw, request, scenario, start_kamailio,  # noqa: E402
+                       static_config, uac, uas)  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -25,17 +26,18 @@ uas_call_port, uas_ring_port, uas_busy_port, uas_fork_port = (free_port() for _ 
 
 kam = start_kamailio(kam_port, gw_port)
 
+gw_node, gw_identity = gateway_identity("gateway")
 static = static_config("gateway", [
     (f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_call_port}"),
     (f"ring@{DOMAIN}", f"sip:ring@127.0.0.1:{uas_ring_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_fork_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_busy_port}"),
-])
+], gw_node)
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
             "--data-dir", os.path.join(work, "data"), "--log-level", "debug",
-            "--config", static], "gateway", work)
+            "--config", static, *gw_identity], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "gateway /health")
 check(gw.alive(), "gateway is running and joined")

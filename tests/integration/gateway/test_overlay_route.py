@@ -3,7 +3,9 @@ the gateway -> an AoR looked up in the overlay (RELOAD Fetch of SIP-REGISTRATION
 gateway's SIP usage client) -> the SIPp UAS registered there by `p2psip register` through
 another peer. The ring is the gateway and two `p2psip peer` processes. INVITE/200/ACK/BYE
 completes with route `overlay`; an AoR nobody registered gets 404; both lookups are counted in
-p2psip_overlay_lookups_total."""
+p2psip_overlay_lookups_total. The gateway's static registration (its own certificate for the
+gateway's Node-ID) and its service AoR gateway@<domain> are found by `p2psip lookup` from a
+peer, and are gone after the gateway's SIGTERM."""
 
 import os
 import sys
@@ -13,7 +15,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, raw, request, scenario, start_kamailio, uac, uas  # noqa: E402
+from sip_tools import (DOMAIN, gateway_identity, metric, raw, request, scenario, start_kamailio,  # noqa: E402
+                       static_config, uac, uas)  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -34,16 +37,18 @@ def issue(user, name):
 r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", ca_dir])
 if r.returncode != 0:
     fail(f"ca init: {r.stderr}")
-gw_cert, gw_key = issue(f"gateway@{DOMAIN}", "gateway")
+gw_node, gw_identity = gateway_identity("gateway")
 dave_cert, dave_key = issue(f"dave@{DOMAIN}", "dave")
 
 kam_port, gw_port, metrics_port, overlay_port = free_port(), free_port(), free_port(), free_port()
 uas_port = free_port()
+pstn_contact = "sip:pstn@192.0.2.50:5070;transport=tcp"
+static = static_config("gateway", [(f"pstn@{DOMAIN}", pstn_contact)], gw_node)
 kam = start_kamailio(kam_port, gw_port)
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
-            "--cert", gw_cert, "--key", gw_key, "--ca", ca,
+            *gw_identity, "--config", static,
             "--data-dir", os.path.join(work, "gw-data"), "--log-level", "debug"], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 30, "gateway /health")
@@ -86,8 +91,24 @@ check((metric(text, "p2psip_overlay_lookups_total", '{result="found"}') or 0) >=
 check((metric(text, "p2psip_overlay_lookups_total", '{result="not_found"}') or 0) >= 1,
       "lookup not_found counted")
 
+
+
+def lookup(aor):
+    r = run([P2P_BIN, "lookup", "--bootstrap", f"127.0.0.1:{peers[0][1]}", "--cert", dave_cert,
+             "--key", dave_key, "--ca", ca, "--timeout", "20", aor], timeout=40)
+    return r.stdout.split()
+
+
+wait_until(lambda: lookup(f"pstn@{DOMAIN}") == [pstn_contact], 30,
+           "the static registration to be stored in the overlay")
+check(lookup(f"pstn@{DOMAIN}") == [pstn_contact],
+      "p2psip lookup from a peer finds the gateway's static registration")
+check(lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"],
+      "the gateway's service AoR is registered with its own SIP URI")
+check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
+check(lookup(f"pstn@{DOMAIN}") == [], "after the gateway's SIGTERM the static registration is gone")
+check(lookup(f"gateway@{DOMAIN}") == [], "and so is its service AoR")
 for p, _ in reversed(peers):
     p.stop(10)
-check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 kam.stop()
 print("PASS")

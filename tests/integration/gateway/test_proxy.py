@@ -26,7 +26,7 @@ from harness import (P2P_BIN, check, fail, free_port, http_get, run, start,  # n
 from nsd_zone import Nsd  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, raw, request, scenario, static_config, uac, uas  # noqa: E402
+from sip_tools import DOMAIN, gateway_identity, metric, raw, request, scenario, static_config, uac, uas  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -53,19 +53,20 @@ nsd.start("\n".join([
     f"_sip._udp.dead IN SRV 10 0 {closed_port} first.ext",
     f"_sip._udp.dead IN SRV 20 0 {uas_out2_port} second.ext", ""]))
 
+gw_node, gw_identity = gateway_identity("gateway")
 static = static_config("gateway", [
     (f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_in_port}"),
     (f"ring@{DOMAIN}", f"sip:ring@127.0.0.1:{uas_ring_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_fork_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_busy_port}"),
     (f"loop@{DOMAIN}", f"sip:loop@127.0.0.1:{gw_port}"),
-])
+], gw_node)
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
              "--metrics-listen", f"127.0.0.1:{metrics_port}",
              "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
              "--dns-server", f"127.0.0.1:{nsd_port}", "--data-dir", os.path.join(work, "data"),
              "--log-level", "debug", "--config", static,
-             "--trusted-network", "127.0.0.1/32"], "gateway", work)
+             "--trusted-network", "127.0.0.1/32", *gw_identity], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
 check(gw.alive(), "gateway is running and joined")
@@ -179,15 +180,9 @@ check(rc == 0, f"gateway exits 0 on SIGTERM (got {rc})")
 
 # --- overlay unreachable: a gateway whose bootstrap peer does not exist never joins ------------
 gw2_port, gw2_metrics, gw2_overlay, dead_peer = free_port(), free_port(), free_port(), free_port()
-ca_dir = os.path.join(work, "ca")
-r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", ca_dir])
-r2 = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", f"gw2@{DOMAIN}", "--key-type", "ec",
-          "--out", os.path.join(work, "gw2")])
-if r.returncode != 0 or r2.returncode != 0:
-    fail(f"ca: {r.stderr} {r2.stderr}")
+gw2_node, gw2_identity = gateway_identity("gw2", user=f"gw2@{DOMAIN}")
 gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
-             "--cert", os.path.join(work, "gw2.crt"), "--key", os.path.join(work, "gw2.key"),
-             "--ca", os.path.join(ca_dir, "ca.crt"),
+             *gw2_identity,
              "--metrics-listen", f"127.0.0.1:{gw2_metrics}",
              "--overlay-listen", f"127.0.0.1:{gw2_overlay}", "--overlay", DOMAIN,
              "--bootstrap", f"127.0.0.1:{dead_peer}", "--dns-server", f"127.0.0.1:{nsd_port}",
@@ -197,7 +192,7 @@ gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
                  (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}"),
                  (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
                  (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
-                 (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}")])],
+                 (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}")], gw2_node)],
             "gateway2", work)
 wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 200 OK"
            or not gw2.alive(), 30, "the unjoined gateway to answer OPTIONS")

@@ -1,0 +1,45 @@
+#pragma once
+// The registrations a gateway keeps in the overlay (issue 7): each static registration,
+// signed with its own certificate and key from the config, and the gateway's service AoR
+// (default gateway@<domain>) with the gateway's own credentials. Checked before anything
+// starts, so that a wrong certificate is one clear startup error naming the entry. The
+// RegistrationService stores, refreshes, re-stores on ring change and removes them on a
+// clean shutdown (before the Leave).
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "gateway/config/gateway_config.h"
+#include "gateway/runtime/overlay_credentials.h"
+#include "overlay/peer/node.h"
+#include "overlay/usage/sip_usage_client.h"
+#include "overlay/wire/sip_registration.h"
+
+namespace p2psip::runtime {
+
+struct KeptRegistration {
+  std::string aor;  // normalised
+  wire::SipRegistration value;
+  usage::Registrant who;
+};
+
+// The static registrations: each entry's cert must name the AoR as its user and hold the
+// gateway's Node-ID (`p2psip ca issue --user AOR --node-id <gateway node-id>`), its key must
+// match. Several entries with the same AoR become one registration per distinct contact is not
+// possible (one dictionary entry per Node-ID): the first contact is stored, the rest are served
+// from the static table only (a warning says so).
+Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
+    const config::GatewayConfig& config, const peer::NodeCredentials& gateway,
+    spdlog::logger& log);
+
+// The service AoR with the gateway's credentials when its certificate's user is that AoR
+// (else a warning and nothing). The value is the gateway's own SIP URI.
+std::vector<KeptRegistration> plan_service_registration(const config::GatewayConfig& config,
+                                                        const peer::NodeCredentials& gateway,
+                                                        spdlog::logger& log);
+
+}  // namespace p2psip::runtime
