@@ -129,6 +129,11 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
   overlay_lookups_[0] = &lookups.Add({{"result", "found"}});
   overlay_lookups_[1] = &lookups.Add({{"result", "not_found"}});
   overlay_lookups_[2] = &lookups.Add({{"result", "unreachable"}});
+  refresh_family_ = &prometheus::BuildGauge()
+                         .Name("p2psip_gateway_static_registrations_refresh_timestamp_seconds")
+                         .Help("When the gateway last stored or refreshed one of its static "
+                               "registrations in the overlay (Unix time)")
+                         .Register(registry);
 }
 
 void GatewayMetrics::request_forwarded(std::string_view method, GatewayRoute route) {
@@ -154,6 +159,10 @@ void GatewayMetrics::call_setup(double seconds) { call_setup_->Observe(seconds);
 void GatewayMetrics::malformed() { malformed_->Increment(); }
 void GatewayMetrics::registered_phones(std::size_t bindings) {
   registered_phones_->Set(static_cast<double>(bindings));
+}
+void GatewayMetrics::static_registrations_refreshed(double unix_seconds) {
+  if (!refreshed_) refreshed_ = &refresh_family_->Add({});
+  refreshed_->Set(unix_seconds);
 }
 void GatewayMetrics::overlay_lookup(OverlayLookupResult result) {
   overlay_lookups_[static_cast<std::size_t>(result)]->Increment();

@@ -57,6 +57,9 @@ class GatewayMetrics {
   void registered_phones(std::size_t bindings);     // plain phones' current bindings
   void static_registrations(std::size_t entries);   // configured static registrations
   void overlay_lookup(OverlayLookupResult result);   // one AoR lookup for a SIP request
+  // A static registration was stored or refreshed in the overlay at `unix_seconds`. The
+  // series exists from the first refresh on (no static registrations: no series, no alert).
+  void static_registrations_refreshed(double unix_seconds);
 
  private:
   std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
@@ -69,6 +72,8 @@ class GatewayMetrics {
   prometheus::Gauge* registered_phones_ = nullptr;
   prometheus::Gauge* static_registrations_ = nullptr;
   std::array<prometheus::Counter*, 3> overlay_lookups_{};
+  prometheus::Family<prometheus::Gauge>* refresh_family_ = nullptr;
+  prometheus::Gauge* refreshed_ = nullptr;
 };
 
 // Label values for p2psip_dns_queries_total.

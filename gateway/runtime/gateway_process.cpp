@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -124,6 +125,8 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "%s\n", kept.error().message.c_str());
     return kept.error().exit_code;
   }
+  std::set<std::string> static_aors;  // for the refresh timestamp (not the service AoR)
+  for (const auto& k : *kept) static_aors.insert(k.aor);
   for (auto& service : plan_service_registration(config, plan->credentials, *log)) {
     kept->push_back(std::move(service));
   }
@@ -183,6 +186,11 @@ int run_gateway(const config::GatewayConfig& config) {
   }
   lookup.attach(overlay->get());
   // Stored once joined, refreshed, re-stored on ring changes, removed before the Leave.
+  (*overlay)->registrations().on_stored([&metrics, &clock, static_aors](const std::string& aor) {
+    if (static_aors.count(aor)) {
+      metrics.gateway.static_registrations_refreshed(static_cast<double>(clock.wall_ms()) / 1000.0);
+    }
+  });
   for (auto& k : *kept) {
     if (!(*overlay)->registrations().add(k.aor, k.value, kKeptLifetimeSeconds, std::move(k.who))) {
       log->warn("cannot keep {} registered in the overlay", k.aor);

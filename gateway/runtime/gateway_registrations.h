@@ -29,9 +29,9 @@ struct KeptRegistration {
 
 // The static registrations: each entry's cert must name the AoR as its user and hold the
 // gateway's Node-ID (`p2psip ca issue --user AOR --node-id <gateway node-id>`), its key must
-// match. Several entries with the same AoR become one registration per distinct contact is not
-// possible (one dictionary entry per Node-ID): the first contact is stored, the rest are served
-// from the static table only (a warning says so).
+// match. The overlay holds one entry per AoR and Node-ID, so of several entries with the same
+// AoR only the first contact is stored; the others are served from the static table only (a
+// warning says so).
 Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
     const config::GatewayConfig& config, const peer::NodeCredentials& gateway,
     spdlog::logger& log);

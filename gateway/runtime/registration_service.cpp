@@ -88,6 +88,7 @@ void RegistrationService::send(const usage::KeeperTask& task) {
     }
     if (!remove) {
       keeper_.on_result(task.token, r.has_value(), clock_.monotonic());
+      if (r && on_stored_) on_stored_(task.aor);
       return rearm();
     }
     if (removals_pending_ > 0 && --removals_pending_ == 0 && shutdown_done_) finish_shutdown();

@@ -40,6 +40,8 @@ class RegistrationService {
   // or `budget` passed (at once when there is nothing to remove or the node is not ready).
   void shutdown(Millis budget, std::function<void()> done);
   usage::KeeperCounts counts() const { return keeper_.counts(); }
+  // Called with the normalised AoR after each successful store (first store or refresh).
+  void on_stored(std::function<void(const std::string& aor)> cb) { on_stored_ = std::move(cb); }
 
  private:
   friend void registration_service_tick(uv_timer_t* timer);
@@ -57,6 +59,7 @@ class RegistrationService {
   uv_timer_t* timer_ = nullptr;  // freed in its close callback
   std::size_t removals_pending_ = 0;
   std::function<void()> shutdown_done_;
+  std::function<void(const std::string&)> on_stored_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

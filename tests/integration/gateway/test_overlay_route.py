@@ -105,6 +105,10 @@ check(lookup(f"pstn@{DOMAIN}") == [pstn_contact],
       "p2psip lookup from a peer finds the gateway's static registration")
 check(lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"],
       "the gateway's service AoR is registered with its own SIP URI")
+text = http_get(base + "/metrics")[1]
+check((metric(text, "p2psip_gateway_static_registrations_refresh_timestamp_seconds") or 0) > 1.7e9,
+      "the refresh timestamp of the static registrations is set")
+check(metric(text, "p2psip_static_registrations") == 1, "p2psip_static_registrations is 1")
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 check(lookup(f"pstn@{DOMAIN}") == [], "after the gateway's SIGTERM the static registration is gone")
 check(lookup(f"gateway@{DOMAIN}") == [], "and so is its service AoR")
