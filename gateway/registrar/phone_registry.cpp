@@ -68,6 +68,7 @@ RegisterAnswer PhoneRegistry::accept(const Accepted& accepted, const std::string
   if (!accepted.stores.empty()) sources_[accepted.aor] = source_ip;
   forget_if_empty(accepted.aor, now);
   RegisterAnswer a = answer(200, "OK");
+  a.aor = accepted.aor;
   for (const Binding& b : table_.lookup(accepted.aor, now)) {
     a.contacts.push_back("<" + b.contact + ">;expires=" + std::to_string(b.seconds_left(now)));
   }

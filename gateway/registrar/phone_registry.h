@@ -26,6 +26,7 @@ struct RegisterAnswer {
   std::vector<std::string> contacts;          // 200: "<uri>;expires=N", the AoR's bindings
   std::uint32_t min_expires = 0;              // 423: Min-Expires
   std::string reason;                         // 400/403: why (for the log)
+  std::string aor;                            // 200: the normalised AoR
 };
 
 class PhoneRegistry {

@@ -125,6 +125,10 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "%s\n", kept.error().message.c_str());
     return kept.error().exit_code;
   }
+  PhoneOverlayKeeper phone_keeper(config, plan->credentials.cert.node_ids().empty()
+                                              ? security::NodeId{}
+                                              : plan->credentials.cert.node_ids().front(),
+                                  *log);
   std::set<std::string> static_aors;  // for the refresh timestamp (not the service AoR)
   for (const auto& k : *kept) static_aors.insert(k.aor);
   for (auto& service : plan_service_registration(config, plan->credentials, *log)) {
@@ -163,6 +167,9 @@ int run_gateway(const config::GatewayConfig& config) {
   deps.lookup = &lookup;
   if (*phones) log->info("plain phones: registrar for realm '{}'", config.realm);
   deps.phones = std::move(phones).value();
+  deps.phone_changed = [&phone_keeper](const std::string& aor, bool registered) {
+    phone_keeper.changed(aor, registered);
+  };
   deps.resolver = resolver.get();
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;
@@ -185,6 +192,7 @@ int run_gateway(const config::GatewayConfig& config) {
     return overlay.error().exit_code;
   }
   lookup.attach(overlay->get());
+  phone_keeper.attach(&(*overlay)->registrations());
   // Stored once joined, refreshed, re-stored on ring changes, removed before the Leave.
   (*overlay)->registrations().on_stored([&metrics, &clock, static_aors](const std::string& aor) {
     if (static_aors.count(aor)) {
@@ -207,6 +215,7 @@ int run_gateway(const config::GatewayConfig& config) {
   leave_overlay(**loop, **overlay, Millis{3000});  // within the 5 s shutdown budget
 
   lookup.attach(nullptr);
+  phone_keeper.attach(nullptr);
   overlay->reset();
   sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();

@@ -1,8 +1,10 @@
 #include "gateway/runtime/gateway_registrations.h"
 
+#include <filesystem>
 #include <set>
 
 #include "gateway/runtime/overlay_usage.h"
+#include "gateway/runtime/registration_service.h"
 #include "overlay/security/signature.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/usage/sip_usage.h"
@@ -33,6 +35,33 @@ bool key_matches(const sec::Certificate& cert, const sec::PrivateKey& key) {
 
 }  // namespace
 
+Expected<usage::Registrant, std::string> load_registrant(const std::string& cert_path,
+                                                         const std::string& key_path,
+                                                         const std::string& aor,
+                                                         const std::string& overlay,
+                                                         const sec::NodeId& node) {
+  auto cert = sec::Certificate::load(cert_path, overlay);
+  if (!cert) return unexpected("cert '" + cert_path + "': " + cert.error());
+  auto key = sec::PrivateKey::load(key_path);
+  if (!key) return unexpected("key '" + key_path + "': " + key.error());
+  if (user_aor(*cert) != aor) {
+    return unexpected("cert '" + cert_path + "' is for user '" + cert->user() + "', not this AoR");
+  }
+  if (!cert->has_node_id(node)) {
+    return unexpected("cert '" + cert_path + "' does not hold the gateway's Node-ID (issue it with "
+                      "p2psip ca issue --user " + aor + " --node-id <the gateway's Node-ID>)");
+  }
+  if (!key_matches(*cert, *key)) {
+    return unexpected("key '" + key_path + "' is not the key of '" + cert_path + "'");
+  }
+  usage::Registrant who;
+  who.node = wire::NodeId(node);
+  who.certificates.push_back(wire::GenericCertificate{
+      wire::CertificateType::kX509, Bytes(cert->der().begin(), cert->der().end())});
+  who.signer = std::make_shared<storage::CertificateSigner>(std::move(*cert), std::move(*key));
+  return who;
+}
+
 Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
     const config::GatewayConfig& config, const peer::NodeCredentials& gateway,
     spdlog::logger& log) {
@@ -49,28 +78,9 @@ Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
                "this one is served from the gateway's static table only", *aor, e.contact);
       continue;
     }
-    auto cert = sec::Certificate::load(e.cert, config.overlay);
-    if (!cert) return unexpected(entry_error(i, e.aor, "cert '" + e.cert + "': " + cert.error()));
-    auto key = sec::PrivateKey::load(e.key);
-    if (!key) return unexpected(entry_error(i, e.aor, "key '" + e.key + "': " + key.error()));
-    if (user_aor(*cert) != *aor) {
-      return unexpected(entry_error(i, e.aor, "cert '" + e.cert + "' is for user '" + cert->user() +
-                                                  "', not this AoR"));
-    }
-    if (!cert->has_node_id(node)) {
-      return unexpected(entry_error(
-          i, e.aor, "cert '" + e.cert + "' does not hold the gateway's Node-ID (issue it with "
-                    "p2psip ca issue --user " + *aor + " --node-id <the gateway's Node-ID>)"));
-    }
-    if (!key_matches(*cert, *key)) {
-      return unexpected(entry_error(i, e.aor, "key '" + e.key + "' is not the key of '" + e.cert + "'"));
-    }
-    usage::Registrant who;
-    who.node = wire::NodeId(node);
-    who.certificates.push_back(wire::GenericCertificate{
-        wire::CertificateType::kX509, Bytes(cert->der().begin(), cert->der().end())});
-    who.signer = std::make_shared<storage::CertificateSigner>(std::move(*cert), std::move(*key));
-    out.push_back({*aor, wire::SipRegistration::make_uri(e.contact), std::move(who)});
+    auto who = load_registrant(e.cert, e.key, *aor, config.overlay, node);
+    if (!who) return unexpected(entry_error(i, e.aor, who.error()));
+    out.push_back({*aor, wire::SipRegistration::make_uri(e.contact), std::move(*who)});
     planned.insert(*aor);
   }
   return out;
@@ -99,6 +109,46 @@ std::vector<KeptRegistration> plan_service_registration(const config::GatewayCon
   std::vector<KeptRegistration> out;
   out.push_back({*aor, wire::SipRegistration::make_uri(contact), std::move(*who)});
   return out;
+}
+
+}  // namespace p2psip::runtime
+
+namespace p2psip::runtime {
+
+PhoneOverlayKeeper::PhoneOverlayKeeper(const config::GatewayConfig& config,
+                                       const security::NodeId& gateway_node, spdlog::logger& log)
+    : phones_dir_((std::filesystem::path(config.data_dir) / "phones").string()),
+      overlay_(config.overlay),
+      node_(gateway_node),
+      sip_host_port_(config.sip_listen.to_string()),
+      log_(log) {}
+
+void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {
+  if (!service_) return;
+  if (!registered) {
+    if (kept_.erase(aor)) {
+      service_->remove(aor);
+      log_.info("phone {} unregistered: removing it from the overlay", aor);
+    }
+    return;
+  }
+  if (kept_.count(aor)) return;
+  std::string base = (std::filesystem::path(phones_dir_) / aor).string();
+  std::error_code ec;
+  if (!std::filesystem::exists(base + ".crt", ec)) {
+    log_.debug("phone {}: no certificate at {}.crt, registered at the gateway only", aor, base);
+    return;
+  }
+  auto who = load_registrant(base + ".crt", base + ".key", aor, overlay_, node_);
+  if (!who) {
+    log_.warn("phone {}: not stored in the overlay: {}", aor, who.error());
+    return;
+  }
+  std::string contact = "sip:" + aor.substr(0, aor.find('@')) + "@" + sip_host_port_;
+  if (service_->add(aor, wire::SipRegistration::make_uri(contact), 3600, std::move(*who))) {
+    kept_.insert(aor);
+    log_.info("phone {}: stored in the overlay as {}", aor, contact);
+  }
 }
 
 }  // namespace p2psip::runtime

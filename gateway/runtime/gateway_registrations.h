@@ -9,6 +9,7 @@
 #include <spdlog/logger.h>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct KeptRegistration {
   usage::Registrant who;
 };
 
+// A registrant for `aor` (normalised) signed with the certificate and key at these paths; the
+// certificate must be of `overlay`, name the AoR as its user and hold `node` (the gateway's
+// Node-ID), and the key must be its key. The error says which of these failed.
+Expected<usage::Registrant, std::string> load_registrant(const std::string& cert_path,
+                                                         const std::string& key_path,
+                                                         const std::string& aor,
+                                                         const std::string& overlay,
+                                                         const security::NodeId& node);
+
 // The static registrations: each entry's cert must name the AoR as its user and hold the
 // gateway's Node-ID (`p2psip ca issue --user AOR --node-id <gateway node-id>`), its key must
 // match. The overlay holds one entry per AoR and Node-ID, so of several entries with the same
@@ -41,5 +51,35 @@ Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
 std::vector<KeptRegistration> plan_service_registration(const config::GatewayConfig& config,
                                                         const peer::NodeCredentials& gateway,
                                                         spdlog::logger& log);
+
+}  // namespace p2psip::runtime
+
+namespace p2psip::runtime {
+
+class RegistrationService;
+
+// Plain phones registered at the gateway, stored into the overlay on their behalf when a
+// certificate for the phone's AoR exists at <data_dir>/phones/<user@domain>.crt and .key
+// (`p2psip ca issue --user AOR --node-id <gateway node-id>`). The stored contact is the
+// gateway's own SIP URI for that user, so overlay callers reach the phone through the gateway.
+// An un-REGISTER or the last binding expiring removes it. Loop thread.
+class PhoneOverlayKeeper {
+ public:
+  PhoneOverlayKeeper(const config::GatewayConfig& config, const security::NodeId& gateway_node,
+                     spdlog::logger& log);
+  // The overlay's service once it runs; nullptr when it is gone.
+  void attach(RegistrationService* service) { service_ = service; }
+  // From the registrar front-end: `aor` (normalised) has bindings (registered) or not.
+  void changed(const std::string& aor, bool registered);
+
+ private:
+  std::string phones_dir_;
+  std::string overlay_;
+  security::NodeId node_;
+  std::string sip_host_port_;
+  spdlog::logger& log_;
+  RegistrationService* service_ = nullptr;
+  std::set<std::string> kept_;
+};
 
 }  // namespace p2psip::runtime

@@ -117,6 +117,7 @@ void PhoneFrontEnd::handle(msg_s* msg, sip_s* sip, const std::string& source_ip)
   }
   metrics_.registered_phones(registry_->bindings());
   arm();
+  if (a.status == 200 && changed_) changed_(a.aor, !a.contacts.empty());
 }
 
 std::vector<std::string> PhoneFrontEnd::contacts(std::string_view aor) const {
@@ -142,11 +143,14 @@ void PhoneFrontEnd::arm() {
 void PhoneFrontEnd::on_timer(void*, su_timer_s*, void* arg) { static_cast<PhoneFrontEnd*>(arg)->expire(); }
 
 void PhoneFrontEnd::expire() {
-  for (const auto& gone : registry_->expire(clock_.monotonic())) {
-    log_->info("registration of {} at {} expired", gone.aor, gone.contact);
-  }
+  auto gone = registry_->expire(clock_.monotonic());
+  for (const auto& g : gone) log_->info("registration of {} at {} expired", g.aor, g.contact);
   metrics_.registered_phones(registry_->bindings());
   arm();
+  if (!changed_) return;
+  for (const auto& g : gone) {
+    if (registry_->contacts(g.aor, clock_.monotonic()).empty()) changed_(g.aor, false);
+  }
 }
 
 }  // namespace p2psip::sip

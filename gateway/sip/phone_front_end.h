@@ -8,6 +8,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ class PhoneFrontEnd {
   void handle(msg_s* msg, sip_s* sip, const std::string& source_ip);
   std::vector<std::string> contacts(std::string_view aor) const;
   bool known_source(std::string_view ip) const;
+  // Called after an AoR's bindings changed: registered (some left) or not.
+  using Changed = std::function<void(const std::string& aor, bool registered)>;
+  void on_changed(Changed cb) { changed_ = std::move(cb); }
 
  private:
   void arm();
@@ -59,6 +63,7 @@ class PhoneFrontEnd {
   metrics::GatewayMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
   su_timer_s* timer_ = nullptr;
+  Changed changed_;
 };
 
 }  // namespace p2psip::sip

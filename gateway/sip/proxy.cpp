@@ -51,6 +51,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     phones_ = std::make_unique<PhoneFrontEnd>(root, agent_, std::move(deps_.phones), *deps_.clock,
                                               *deps_.sip_metrics, *deps_.metrics, log_);
     phone_contacts_ = [this](std::string_view aor) { return phones_->contacts(aor); };
+    if (deps_.phone_changed) phones_->on_changed(deps_.phone_changed);
   }
   env_.agent = agent_;
   env_.resolver = deps_.resolver;

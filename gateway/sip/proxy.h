@@ -53,6 +53,8 @@ struct ProxyDeps {
   // The plain phones' registrar (null: no phones_file, REGISTER for our domains is not served).
   // Its registered phones are routed like static entries and trusted as senders.
   std::unique_ptr<registrar::PhoneRegistry> phones;
+  // Told when a phone's AoR becomes registered or unregistered (to store it in the overlay).
+  PhoneFrontEnd::Changed phone_changed;
 };
 
 class Proxy {

@@ -5,7 +5,9 @@ another peer. The ring is the gateway and two `p2psip peer` processes. INVITE/20
 completes with route `overlay`; an AoR nobody registered gets 404; both lookups are counted in
 p2psip_overlay_lookups_total. The gateway's static registration (its own certificate for the
 gateway's Node-ID) and its service AoR gateway@<domain> are found by `p2psip lookup` from a
-peer, and are gone after the gateway's SIGTERM."""
+peer, and are gone after the gateway's SIGTERM. A plain phone (alice, with a certificate in
+<data_dir>/phones/) registered at the gateway is stored in the overlay with the gateway's SIP
+URI for it, and its un-REGISTER removes it."""
 
 import os
 import sys
@@ -16,7 +18,7 @@ from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
 from sip_tools import (DOMAIN, gateway_identity, metric, raw, request, scenario, start_kamailio,  # noqa: E402
-                       static_config, uac, uas)  # noqa: E402
+                       register, static_config, uac, uas)  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -44,11 +46,17 @@ kam_port, gw_port, metrics_port, overlay_port = free_port(), free_port(), free_p
 uas_port = free_port()
 pstn_contact = "sip:pstn@192.0.2.50:5070;transport=tcp"
 static = static_config("gateway", [(f"pstn@{DOMAIN}", pstn_contact)], gw_node)
+# A plain phone whose AoR has a certificate in <data_dir>/phones/: stored in the overlay too.
+phones = os.path.join(work, "phones")
+with open(phones, "w") as f:
+    f.write("alice alice-secret\n")
+os.makedirs(os.path.join(work, "gw-data", "phones"))
+sip_tools.issue(f"alice@{DOMAIN}", os.path.join("gw-data", "phones", f"alice@{DOMAIN}"), gw_node)
 kam = start_kamailio(kam_port, gw_port)
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
-            *gw_identity, "--config", static,
+            *gw_identity, "--config", static, "--phones-file", phones,
             "--data-dir", os.path.join(work, "gw-data"), "--log-level", "debug"], "gateway", work)
 base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 30, "gateway /health")
@@ -109,6 +117,18 @@ text = http_get(base + "/metrics")[1]
 check((metric(text, "p2psip_gateway_static_registrations_refresh_timestamp_seconds") or 0) > 1.7e9,
       "the refresh timestamp of the static registrations is set")
 check(metric(text, "p2psip_static_registrations") == 1, "p2psip_static_registrations is 1")
+
+statuses, _ = register(gw_port, "alice", "alice-secret", "sip:alice@127.0.0.1:5999")
+check(statuses[-1] == "SIP/2.0 200 OK", f"alice registers at the gateway ({statuses})")
+gw_contact = [f"sip:alice@127.0.0.1:{gw_port}"]
+wait_until(lambda: lookup(f"alice@{DOMAIN}") == gw_contact, 30, "alice to be stored in the overlay")
+check(lookup(f"alice@{DOMAIN}") == gw_contact,
+      "the registered phone is in the overlay with the gateway's SIP URI for it")
+statuses, _ = register(gw_port, "alice", "alice-secret", "sip:alice@127.0.0.1:5999", expires=0)
+check(statuses[-1] == "SIP/2.0 200 OK", f"alice un-REGISTERs ({statuses})")
+wait_until(lambda: lookup(f"alice@{DOMAIN}") == [], 30, "alice to be removed from the overlay")
+check(lookup(f"alice@{DOMAIN}") == [], "the un-REGISTER removed alice from the overlay")
+
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 check(lookup(f"pstn@{DOMAIN}") == [], "after the gateway's SIGTERM the static registration is gone")
 check(lookup(f"gateway@{DOMAIN}") == [], "and so is its service AoR")

@@ -57,6 +57,7 @@ TEST_CASE("right password: 200 with the binding; the phone is routable and a kno
   auto ok = r.handle(facts({authorization("alice-pw", nonce_of(first))}, 600), "192.0.2.7", kNow);
   CHECK(ok.status == 200);
   CHECK(ok.contacts == std::vector<std::string>{"<sip:alice@192.0.2.7:5062>;expires=600"});
+  CHECK(ok.aor == "alice@p2p.example.com");
   CHECK(r.contacts("alice@p2p.example.com", kNow) == std::vector<std::string>{"sip:alice@192.0.2.7:5062"});
   CHECK(r.known_source("192.0.2.7", kNow));
   CHECK_FALSE(r.known_source("192.0.2.8", kNow));
