@@ -23,10 +23,12 @@ Sections below are appended by `--append-results`, newest last.
 
 
 class Context:
-    def __init__(self, argv, started, load_before, load_after, args, skipped, found, latency):
+    def __init__(self, argv, started, load_before, load_after, args, skipped, found, latency,
+                 notes=()):
         self.argv, self.started = argv, started
         self.load_before, self.load_after = load_before, load_after
         self.args, self.skipped, self.found, self.latency = args, skipped, found, latency
+        self.notes = list(notes)
 
 
 def step_line(st, ok, label="step"):
@@ -36,7 +38,8 @@ def step_line(st, ok, label="step"):
         lat = (f" setup p50 {sipplib.percentile(st.latencies, 50):.2f} ms p99 "
                f"{sipplib.percentile(st.latencies, 99):.2f} ms (n={len(st.latencies)})")
     return (f"{label:7} {st.sut:9} {st.rate:6g}/s: {st.attempted:6d} calls, {st.failed:4d} failed "
-            f"({st.fail_ratio * 100:.3f}%), {st.retrans:5d} retrans, achieved "
+            f"({st.fail_ratio * 100:.3f}%), {st.retrans:5d} retrans, {st.udp_drops:4d} UDP drops, "
+            f"achieved "
             f"{st.achieved:7.1f}/s, SUT CPU {per:5.0f} us/call -> "
             f"{'pass' if ok else 'FAIL'}{lat}")
 
@@ -98,6 +101,8 @@ def summary_table(ctx):
     text = _markdown(summary_rows(ctx)) if ctx.found else "(no SUT ran)"
     for name, why in ctx.skipped:
         text += f"\nskipped {name}: {why}"
+    for note in ctx.notes:
+        text += f"\nnote: {note}"
     return text
 
 
@@ -138,6 +143,8 @@ def append_results(path, ctx):
     ]
     for name, why in ctx.skipped:
         lines.append(f"\nSkipped {name}: {why.splitlines()[0]}")
+    for note in ctx.notes:
+        lines.append(f"\nNote: {note}")
     lines.append("\nSteps:\n")
     lines.append("```")
     for name, (_, steps) in ctx.found.items():

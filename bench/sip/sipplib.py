@@ -84,6 +84,14 @@ def group_cpu_seconds(pgid):
     return total / CLK_TCK
 
 
+def udp_rcvbuf_errors():
+    """System-wide count of UDP datagrams dropped because a socket's receive buffer was full
+    (/proc/net/snmp Udp RcvbufErrors): the sign of a process that fell behind."""
+    with open("/proc/net/snmp") as f:
+        rows = [l.split() for l in f if l.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def children_cpu_seconds():
     """CPU of every child this process has reaped so far (the UACs of a step, once it ends)."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -103,7 +111,9 @@ def read_final_stats(path):
     wanted = ("OutgoingCall(C)", "SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
               "FailedTimeoutOnRecv(C)", "FailedUnexpectedMessage(C)", "FailedMaxUDPRetrans(C)",
               "DeadCallMsgs(C)", "WatchdogMajor(C)", "WatchdogMinor(C)")
-    return {n: int(values[names.index(n)]) for n in wanted}
+    out = {n: int(values[names.index(n)]) for n in wanted}
+    out["CallRate(C)"] = float(values[names.index("CallRate(C)")])
+    return out
 
 
 _BLOCK = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$", re.M)
@@ -163,15 +173,18 @@ class Step:
     def __init__(self, sut, rate, seconds):
         self.sut, self.rate, self.seconds = sut, rate, seconds
         self.attempted = self.succeeded = self.failed = self.retrans = 0
-        self.wall = 0.0
+        self.wall = 0.0  # s, first UAC started -> last UAC exited (includes SIPp start-up)
+        self.sipp_rate = 0.0  # calls/s, sum over the UACs of SIPp's own CallRate(C)
         self.sut_cpu = self.uac_cpu = self.uas_cpu = 0.0
+        self.udp_drops = 0  # system-wide UDP receive-buffer drops during the step
         self.latencies = []  # ms, from -trace_msg when traced
         self.rtd = []  # ms, SIPp response-time 1
         self.detail = {}
 
     @property
     def achieved(self):
-        return self.attempted / self.wall if self.wall > 0 else 0.0
+        """Calls/s the UACs actually placed, by SIPp's own clock (start-up excluded)."""
+        return self.sipp_rate
 
     @property
     def fail_ratio(self):
@@ -194,6 +207,7 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
     calls = max(1, round(per_uac * seconds))
     cpu_sut0, cpu_uas0, cpu_uac0 = (group_cpu_seconds(sut.pgid) if sut.pgid else 0.0,
                                     group_cpu_seconds(sut.uas_pgid), children_cpu_seconds())
+    drops0 = udp_rcvbuf_errors()
     procs = []
     t0 = time.monotonic()
     for i in range(uacs):
@@ -218,6 +232,7 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
     step.sut_cpu = (group_cpu_seconds(sut.pgid) - cpu_sut0) if sut.pgid else 0.0
     step.uas_cpu = group_cpu_seconds(sut.uas_pgid) - cpu_uas0
     step.uac_cpu = children_cpu_seconds() - cpu_uac0
+    step.udp_drops = udp_rcvbuf_errors() - drops0
     for i, p in enumerate(procs):
         try:
             st = read_final_stats(os.path.join(stepdir, f"stat{i}.csv"))
@@ -227,8 +242,10 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
         step.succeeded += st.get("SuccessfulCall(C)", 0)
         step.failed += st.get("FailedCall(C)", 0)
         step.retrans += st.get("Retransmissions(C)", 0)
+        step.sipp_rate += st.get("CallRate(C)", 0.0)
         for k, v in st.items():
-            step.detail[k] = step.detail.get(k, 0) + v
+            if k != "CallRate(C)":
+                step.detail[k] = step.detail.get(k, 0) + v
     # calls SIPp never finished (killed by -timeout) count as failed
     step.failed += max(0, step.attempted - step.succeeded - step.failed)
     if trace:
