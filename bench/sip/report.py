@@ -110,7 +110,7 @@ def _first_line(cmd):
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
         lines = [l.strip() for l in (out.stdout + out.stderr).splitlines() if l.strip()]
-        return lines[0] if lines else "?"
+        return lines[0].removeprefix("version: ").rstrip(".") if lines else "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
 
