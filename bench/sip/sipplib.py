@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 UAC_XML = os.path.join(HERE, "uac.xml")
 UAS_XML = os.path.join(HERE, "uas.xml")
 REGISTER_XML = os.path.join(HERE, "register.xml")
-OPTIONS_XML = os.path.join(harness.SOURCE_DIR, "tests/integration/scenarios/options.xml")
+OPTIONS_XML = os.path.join(HERE, "options.xml")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -46,9 +46,9 @@ def _one_shot(scenario, target, workdir, name, keys, timeout_s=5):
     return r.returncode == 0
 
 
-def options_ok(target, workdir, timeout_s=3):
-    """True when target (HOST:PORT) answers OPTIONS (no user part) with 200."""
-    return _one_shot(OPTIONS_XML, target, workdir, "options", {}, timeout_s)
+def options_ok(target, domain, workdir, timeout_s=3):
+    """True when target (HOST:PORT) answers OPTIONS sip:domain with 200."""
+    return _one_shot(OPTIONS_XML, target, workdir, "options", {"domain": domain}, timeout_s)
 
 
 def register(target, workdir, callee, domain, contact_hostport):
@@ -221,7 +221,7 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
             "-trace_err", "-error_file", os.path.join(stepdir, f"errors{i}.log")]
         if trace:
             args += ["-trace_msg", "-message_file", os.path.join(stepdir, f"msg{i}.log"),
-                     "-trace_rtt", "-rtt_freq", "50"]
+                     "-trace_rtt", "-rtt_freq", "1"]
         args.append(sut.target)
         procs.append(harness.Proc(args, os.path.join(stepdir, f"uac{i}.log"), cwd=stepdir))
     for p in procs:
