@@ -1,0 +1,160 @@
+"""Tables and the bench/RESULTS-sip.md section for bench/sip/sip_throughput."""
+
+import os
+import platform
+import shlex
+import subprocess
+
+import sipplib
+
+HEADER = """# bench/sip: SIP call throughput, gateway next to Kamailio (issue 7)
+
+Harness: `bench/sip/sip_throughput` (`--help` for everything). One SIPp UAS is the callee; each
+system under test (SUT) routes INVITE/ACK/BYE for a registered AoR to it with Record-Route, so
+the whole dialog goes through the SUT. Several SIPp UACs share the load so that the generator is
+not the limit. A step passes with under 0.1% failed calls (timeouts, unexpected replies, calls
+left unfinished) and >= 95% of the asked rate sustained; the rate doubles, then bisects to 10%.
+Call-setup latency (first INVITE sent -> 200 received, per call, from SIPp's microsecond
+`-trace_msg` stamps) is taken in a separate step at half the maximum rate. CPU per call is the
+user+system time of the SUT's processes (all Kamailio workers) over the step divided by its
+completed calls; it is less sensitive to other load on the machine than calls/s.
+Sections below are appended by `--append-results`, newest last.
+"""
+
+
+class Context:
+    def __init__(self, argv, started, load_before, load_after, args, skipped, found, latency,
+                 notes=()):
+        self.argv, self.started = argv, started
+        self.load_before, self.load_after = load_before, load_after
+        self.args, self.skipped, self.found, self.latency = args, skipped, found, latency
+        self.notes = list(notes)
+
+
+def step_line(st, ok, label="step"):
+    per = st.sut_cpu / st.succeeded * 1e6 if st.succeeded and st.sut_cpu else 0
+    lat = ""
+    if st.latencies:
+        lat = (f" setup p50 {sipplib.percentile(st.latencies, 50):.2f} ms p99 "
+               f"{sipplib.percentile(st.latencies, 99):.2f} ms (n={len(st.latencies)})")
+    return (f"{label:7} {st.sut:9} {st.rate:6g}/s: {st.attempted:6d} calls, {st.failed:4d} failed "
+            f"({st.fail_ratio * 100:.3f}%), {st.retrans:5d} retrans, {st.udp_drops:4d} UDP drops, "
+            f"achieved "
+            f"{st.achieved:7.1f}/s, SUT CPU {per:5.0f} us/call -> "
+            f"{'pass' if ok else 'FAIL'}{lat}")
+
+
+def _at_max(steps, top):
+    for st in steps:
+        if st.rate == top and st.passed(0.001, 0.95):
+            return st
+    return None
+
+
+def _us(cpu, calls):
+    return f"{cpu / calls * 1e6:.0f}" if calls and cpu else "-"
+
+
+def _ms(values, p):
+    return f"{sipplib.percentile(values, p):.2f}" if values else "-"
+
+
+def summary_rows(ctx):
+    """One row per SUT that ran, with the ratio to Kamailio where both ran."""
+    rows = []
+    kam = ctx.found.get("kamailio", (0, []))
+    kam_step = _at_max(kam[1], kam[0])
+    for name, (top, steps) in ctx.found.items():
+        st = _at_max(steps, top)
+        lat = ctx.latency.get(name)
+        ratio = "-"
+        if name != "kamailio" and kam[0]:
+            ratio = f"{top / kam[0]:.2f}"
+            if st and kam_step and st.sut_cpu and kam_step.sut_cpu:
+                ratio += (f" (CPU/call {(st.sut_cpu / st.succeeded) / (kam_step.sut_cpu / kam_step.succeeded):.2f})")
+        rows.append([
+            name, f"{top}", " ".join(f"{s.rate:g}{'' if s.passed(0.001, 0.95) else 'x'}"
+                                      for s in steps),
+            _us(st.sut_cpu, st.succeeded) if st else "-",
+            _us(st.uas_cpu, st.succeeded) if st else "-",
+            _us(st.uac_cpu, st.succeeded) if st else "-",
+            f"{lat.rate:g}" if lat else "-",
+            _ms(lat.latencies, 50) if lat else "-", _ms(lat.latencies, 99) if lat else "-",
+            f"{_ms(lat.rtd, 50)} / {_ms(lat.rtd, 99)}" if lat else "-",
+            f"{lat.failed}/{lat.attempted}" if lat else "-",
+            ratio])
+    return rows
+
+
+COLUMNS = ["SUT", "max calls/s (<0.1% failed)", "steps (x = failed)", "SUT CPU us/call",
+           "UAS CPU us/call", "UACs CPU us/call", "latency step calls/s", "setup p50 ms",
+           "setup p99 ms", "rtd p50 / p99 ms", "latency step failed", "ratio to Kamailio"]
+
+
+def _markdown(rows):
+    out = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def summary_table(ctx):
+    text = _markdown(summary_rows(ctx)) if ctx.found else "(no SUT ran)"
+    for name, why in ctx.skipped:
+        text += f"\nskipped {name}: {why}"
+    for note in ctx.notes:
+        text += f"\nnote: {note}"
+    return text
+
+
+def _first_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        lines = [l.strip() for l in (out.stdout + out.stderr).splitlines() if l.strip()]
+        return lines[0].removeprefix("version: ").rstrip(".") if lines else "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine():
+    model = "?"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"{model}, `nproc` = {os.cpu_count()}, {platform.system()} {platform.release()}"
+
+
+def append_results(path, ctx):
+    a = ctx.args
+    lb, la = ctx.load_before, ctx.load_after
+    cmd = "bench/sip/sip_throughput " + " ".join(shlex.quote(x) for x in ctx.argv)
+    lines = [
+        f"\n## {ctx.started:%Y-%m-%d %H:%M} UTC\n",
+        f"Command: `{cmd}`  ",
+        f"Machine: {machine()}; load average (1/5/15 min) {lb[0]:.2f}/{lb[1]:.2f}/{lb[2]:.2f} at "
+        f"the start, {la[0]:.2f}/{la[1]:.2f}/{la[2]:.2f} at the end.  ",
+        f"Versions: {_first_line([a.kamailio, '-v'])}; {_first_line(['sipp', '-v'])}.  ",
+        f"Load: {a.uacs} UACs, {a.step_seconds} s steps, hold {a.hold_ms} ms, Kamailio "
+        f"{a.kamailio_children} UDP workers, -m {a.kamailio_shm} -M {a.kamailio_pkg}.\n",
+        _markdown(summary_rows(ctx)) if ctx.found else "No SUT ran.",
+    ]
+    for name, why in ctx.skipped:
+        lines.append(f"\nSkipped {name}: {why.splitlines()[0]}")
+    for note in ctx.notes:
+        lines.append(f"\nNote: {note}")
+    lines.append("\nSteps:\n")
+    lines.append("```")
+    for name, (_, steps) in ctx.found.items():
+        for st in steps:
+            lines.append(step_line(st, st.passed(0.001, 0.95)))
+    for st in ctx.latency.values():
+        lines.append(step_line(st, st.passed(0.001, 0.95), "latency"))
+    lines.append("```")
+    new = not os.path.exists(path)
+    with open(path, "a") as f:
+        if new:
+            f.write(HEADER)
+        f.write("\n".join(lines) + "\n")
