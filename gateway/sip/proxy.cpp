@@ -59,6 +59,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.clock = deps_.clock;
   env_.log = log_;
   env_.parallel = deps_.router.parallel_forking;
+  env_.tls = deps_.tls;
   if (deps_.router.record_route) {
     env_.record_route = "<sip:" + own_.host + ":" + std::to_string(own_.port) + ";lr>";
   }
@@ -95,7 +96,9 @@ void Proxy::reap() {
 }
 
 bool Proxy::is_own(const char* host, const char* port) const {
-  if (!host || port_of(port) != own_.port) return false;
+  if (!host) return false;
+  auto p = port_of(port);
+  if (p != own_.port && !(deps_.tls && p == deps_.tls_port)) return false;
   std::string h = host;
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   if (strcasecmp(h.c_str(), own_.host.c_str()) == 0) return true;
@@ -270,7 +273,7 @@ void Proxy::forward_ack(msg_s* msg, sip_s* sip, bool pop_route) {
     const dns::Target* target = nullptr;
     if (r) {
       for (const auto& t : *r) {
-        if (t.transport != dns::Transport::tls) {
+        if (t.transport != dns::Transport::tls || deps_.tls) {
           target = &t;
           break;
         }

@@ -53,6 +53,9 @@ struct ProxyDeps {
   // The plain phones' registrar (null: no phones_file, REGISTER for our domains is not served).
   // Its registered phones are routed like static entries and trusted as senders.
   std::unique_ptr<registrar::PhoneRegistry> phones;
+  // SIP over TLS is configured (the SipAgent sets these): TLS targets are used, not skipped.
+  bool tls = false;
+  std::uint16_t tls_port = 0;
 };
 
 class Proxy {

@@ -134,12 +134,12 @@ void ProxyTransaction::start_branch(Branch& b) {
 void ProxyTransaction::on_resolved(Branch& b, const dns::ResolveResult& result) {
   if (result) {
     for (const auto& t : *result) {
-      if (t.transport != dns::Transport::tls) b.targets.push_back(t);  // no SIP over TLS yet
+      if (t.transport != dns::Transport::tls || env_.tls) b.targets.push_back(t);
     }
   }
   if (b.targets.empty()) {
     env_.log->info("{} {}: no usable target ({})", method_, b.resolve_uri,
-                   result ? "only TLS targets" : result.error().message());
+                   result ? "only TLS targets and no sip_tls_listen" : result.error().message());
     bool unknown = !result && (result.error().kind == dns::ResolveError::Kind::nxdomain ||
                                result.error().kind == dns::ResolveError::Kind::no_records);
     b.last_failure = unknown ? 404 : 503;
