@@ -62,6 +62,10 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.tls = deps_.tls;
   if (deps_.router.record_route) {
     env_.record_route = "<sip:" + own_.host + ":" + std::to_string(own_.port) + ";lr>";
+    if (deps_.tls) {
+      env_.record_route_tls =
+          "<sip:" + own_.host + ":" + std::to_string(deps_.tls_port) + ";transport=tls;lr>";
+    }
   }
   env_.branch_started = [this](const std::string& b, const std::string& ruri) {
     active_branches_[b] = ruri;
@@ -161,6 +165,13 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
+  // Double Record-Route (RFC 5658) where a dialog crosses between TLS and a plain transport:
+  // the in-dialog request carries two Routes of ours; drop the first, the second is popped below.
+  if (sip->sip_route && sip->sip_route->r_next &&
+      is_own(sip->sip_route->r_url->url_host, sip->sip_route->r_url->url_port) &&
+      is_own(sip->sip_route->r_next->r_url->url_host, sip->sip_route->r_next->r_url->url_port)) {
+    sip_route_remove(msg, sip);
+  }
 
   router::RequestFacts f;
   f.method = rq->rq_method_name;

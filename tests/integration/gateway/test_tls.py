@@ -3,8 +3,9 @@ has no TLS, so the TLS ends are openssl s_client and a second gateway):
 - inbound: `openssl s_client` sends OPTIONS over TLS to the gateway's sip_tls_listen and reads
   200; a client that does not trust the gateway's certificate fails the handshake;
 - outbound: SIPp UAC (UDP) -> gateway A -> TLS -> gateway B (another domain) -> UDP -> SIPp UAS:
-  A's static registration has a contact with ;transport=tls at B's TLS listener, B's routes the
-  AoR to the UAS; the call completes (INVITE/200/ACK/BYE);
+  A's static registration has a contact with ;transport=tls at B's TLS listener, B routes the
+  AoR to the UAS; the call completes (INVITE/200/ACK/BYE), the BYE routed over TLS by the double
+  Record-Route (RFC 5658) with transport=tls;
 - certificates are really checked: gateway C, the same as A but whose sip_tls_ca does not hold
   B's certificate (sip_tls_verify=true), fails that call (408 or 5xx: the TLS handshake fails).
 Test certificates are self-signed ones from `openssl req -x509` in the test's temp dir."""
@@ -105,6 +106,9 @@ check(r.returncode == 0, f"UDP -> A -> TLS -> B -> UDP call completes (sipp {r.r
 check(callee.wait(20) == 0, "the callee behind B saw INVITE, ACK and BYE")
 check("tls" in gw_a.output().lower() and f"127.0.0.1:{b_tls};transport=tls" in gw_a.output(),
       "gateway A forwarded to B's TLS listener with transport=tls")
+bye_hops = [l for l in gw_a.output().splitlines() if " BYE " in l and " -> " in l]
+check(any(f"127.0.0.1:{b_tls};transport=tls" in l for l in bye_hops),
+      f"the BYE follows B's Record-Route with transport=tls over TLS ({bye_hops[-1:]})")
 
 # --- certificates are checked: C trusts only a stranger's certificate ---------------------------
 c_node, c_identity = gateway_identity("gw-c-node")
