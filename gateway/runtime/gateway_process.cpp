@@ -118,6 +118,7 @@ Expected<std::optional<sip::SipTlsOptions>, std::string> tls_options(const confi
                 : !c.key.empty()       ? c.key
                                        : c.data_dir + "/node.key";
   o.files.ca = c.sip_tls_ca;
+  o.work_dir = c.data_dir;
   if (auto problem = config::check_readable_file(o.files.ca)) {
     return unexpected("config error: sip_tls_ca: " + *problem);
   }

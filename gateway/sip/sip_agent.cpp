@@ -63,7 +63,7 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
   }
   self->log_->info("SIP listening on {} (udp, tcp)", listen.to_string());
   if (tls) {
-    auto material = TlsMaterial::create(tls->files);
+    auto material = TlsMaterial::create(tls->files, tls->work_dir);
     if (!material) return unexpected(material.error());
     self->tls_ = std::move(material).value();
     std::string tls_url = listen_url(tls->listen, "sips");

@@ -25,6 +25,7 @@ namespace p2psip::sip {
 struct SipTlsOptions {
   config::HostPort listen;
   TlsFiles files;
+  std::string work_dir;  // where the private credentials directory is made (the data_dir)
   bool verify = true;  // outgoing connections need a server certificate chaining to files.ca
 };
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
+#include <cstdlib>  // mkdtemp
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -45,15 +45,15 @@ bool write_private(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-Expected<std::unique_ptr<TlsMaterial>, std::string> TlsMaterial::create(const TlsFiles& files) {
+Expected<std::unique_ptr<TlsMaterial>, std::string> TlsMaterial::create(const TlsFiles& files,
+                                                                    const std::string& parent) {
   auto cert = slurp(files.cert, "sip_tls_cert");
   if (!cert) return unexpected(cert.error());
   auto key = slurp(files.key, "sip_tls_key");
   if (!key) return unexpected(key.error());
   auto ca = slurp(files.ca, "sip_tls_ca");
   if (!ca) return unexpected(ca.error());
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/p2psip-tls-XXXXXX";
+  std::string templ = parent + "/sip-tls-XXXXXX";
   if (!::mkdtemp(templ.data())) {
     return unexpected("cannot create a private directory for TLS credentials: " +
                       std::string(std::strerror(errno)));

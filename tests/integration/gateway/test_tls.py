@@ -123,4 +123,9 @@ check(line and (line.startswith("SIP/2.0 408") or line.startswith("SIP/2.0 5")),
       f"with sip_tls_verify=true and a CA not matching B's certificate the call fails ({line})")
 check("Error with certificate" in gw_c.output(), "gateway C rejected B's certificate")
 check(gw_c.alive(), "gateway C still runs")
+for name, gw in (("A", gw_a), ("B", gw_b), ("C", gw_c)):
+    data = os.path.join(work, f"data-gw-{name.lower()}")
+    check(gw.stop(10) == 0, f"gateway {name} stops cleanly on SIGTERM")
+    left = [e for e in os.listdir(data) if e.startswith("sip-tls-")]
+    check(not left, f"gateway {name} removed its private TLS credentials directory ({left})")
 print("PASS")
