@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "dns/sip_uri.h"
 #include "gateway/config/phones.h"
@@ -112,6 +115,14 @@ std::optional<std::string> check_phones_file(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_readable_file(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  std::FILE* f = std::fopen(value.c_str(), "r");
+  if (!f) return "cannot read '" + value + "': " + std::strerror(errno);
+  std::fclose(f);
+  return std::nullopt;
+}
+
 const char* to_string(Forking f) { return f == Forking::kSequential ? "sequential" : "parallel"; }
 
 namespace {
@@ -189,6 +200,17 @@ Schema sip_keys() {
         {"contact", true, check_sip_uri},
         {"cert", true, not_empty},
         {"key", true, not_empty}}},
+      {"sip_tls_listen", "SIP over TLS listen address, ADDR:PORT; empty: no TLS listener and "
+                         "no TLS targets", {""}, false,
+       [](const std::string& v) { return v.empty() ? std::nullopt : check_listen_address(v); }},
+      {"sip_tls_cert", "SIP TLS server certificate (PEM, chain allowed); empty: the node's "
+                       "overlay certificate", {""}, false, check_readable_file},
+      {"sip_tls_key", "private key (PEM) for sip_tls_cert; empty: the node's overlay key", {""},
+       false, check_readable_file},
+      {"sip_tls_ca", "CA bundle (PEM) verifying TLS servers the gateway connects to",
+       {"/etc/ssl/certs/ca-certificates.crt"}, false, nullptr},  // read when TLS is on
+      {"sip_tls_verify", "true: outgoing TLS needs a server certificate chaining to sip_tls_ca",
+       {"true"}, false, check_bool},
   };
 }
 
@@ -245,6 +267,13 @@ GatewayConfig to_gateway_config(const Settings& s) {
   for (const Record& r : s.records("static_registrations")) {
     c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});
   }
+  if (!s.get("sip_tls_listen").empty()) {
+    c.sip_tls_listen = must_parse(s.get("sip_tls_listen"), HostKind::kIpLiteral);
+  }
+  c.sip_tls_cert = s.get("sip_tls_cert");
+  c.sip_tls_key = s.get("sip_tls_key");
+  c.sip_tls_ca = s.get("sip_tls_ca");
+  c.sip_tls_verify = s.get("sip_tls_verify") != "false";
   return c;
 }
 

@@ -54,6 +54,13 @@ struct GatewayConfig : OverlayConfig {
   // Empty: no plain phones. Validated at load; the runtime reads it with read_phones_file().
   std::string phones_file;
   std::vector<StaticRegistrationConfig> static_registrations;
+  // SIP over TLS: a listener when sip_tls_listen is set (empty: no TLS at all, TLS targets
+  // are skipped). Empty cert/key: the node's overlay certificate and key.
+  std::optional<HostPort> sip_tls_listen;
+  std::string sip_tls_cert;
+  std::string sip_tls_key;
+  std::string sip_tls_ca;  // verifies servers the gateway connects to over TLS
+  bool sip_tls_verify = true;
 
   // The domain or one of the aliases, compared case-insensitively.
   bool serves_domain(std::string_view host) const;
@@ -84,5 +91,6 @@ std::optional<std::string> check_aor(const std::string& value);     // user@doma
 std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips: URI
 std::optional<std::string> check_realm(const std::string& value);   // empty is fine
 std::optional<std::string> check_phones_file(const std::string& value);  // reads the file
+std::optional<std::string> check_readable_file(const std::string& value);  // empty is fine
 
 }  // namespace p2psip::config

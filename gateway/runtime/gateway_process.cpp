@@ -101,6 +101,30 @@ Expected<std::unique_ptr<registrar::PhoneRegistry>, std::string> make_phone_regi
   return std::make_unique<registrar::PhoneRegistry>(std::move(r));
 }
 
+// SIP over TLS when sip_tls_listen is set; without sip_tls_cert/key the node's overlay
+// certificate and key (the dev CA's node.{crt,key} under data_dir when those are not set).
+Expected<std::optional<sip::SipTlsOptions>, std::string> tls_options(const config::GatewayConfig& c) {
+  if (!c.sip_tls_listen) return std::optional<sip::SipTlsOptions>{};
+  if (c.sip_tls_cert.empty() != c.sip_tls_key.empty()) {
+    return unexpected(std::string("config error: sip_tls_cert and sip_tls_key go together"));
+  }
+  sip::SipTlsOptions o;
+  o.listen = *c.sip_tls_listen;
+  o.verify = c.sip_tls_verify;
+  o.files.cert = !c.sip_tls_cert.empty() ? c.sip_tls_cert
+                 : !c.cert.empty()       ? c.cert
+                                         : c.data_dir + "/node.crt";
+  o.files.key = !c.sip_tls_key.empty() ? c.sip_tls_key
+                : !c.key.empty()       ? c.key
+                                       : c.data_dir + "/node.key";
+  o.files.ca = c.sip_tls_ca;
+  o.work_dir = c.data_dir;
+  if (auto problem = config::check_readable_file(o.files.ca)) {
+    return unexpected("config error: sip_tls_ca: " + *problem);
+  }
+  return std::optional<sip::SipTlsOptions>(std::move(o));
+}
+
 }  // namespace
 
 int run_gateway(const config::GatewayConfig& config) {
@@ -119,6 +143,11 @@ int run_gateway(const config::GatewayConfig& config) {
   if (!plan) {
     std::fprintf(stderr, "%s\n", plan.error().message.c_str());
     return plan.error().exit_code;
+  }
+  auto tls = tls_options(config);
+  if (!tls) {
+    std::fprintf(stderr, "%s\n", tls.error().c_str());
+    return kExitConfigError;
   }
   auto kept = plan_static_registrations(config, plan->credentials, *log);
   if (!kept) {
@@ -174,7 +203,7 @@ int run_gateway(const config::GatewayConfig& config) {
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;
   deps.clock = &clock;
-  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, std::move(deps),
+  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, *tls, std::move(deps),
                                   make_logger("sip", config.log_level));
   if (!sip) {
     log->error("{}", sip.error());

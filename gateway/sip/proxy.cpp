@@ -60,8 +60,13 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.clock = deps_.clock;
   env_.log = log_;
   env_.parallel = deps_.router.parallel_forking;
+  env_.tls = deps_.tls;
   if (deps_.router.record_route) {
     env_.record_route = "<sip:" + own_.host + ":" + std::to_string(own_.port) + ";lr>";
+    if (deps_.tls) {
+      env_.record_route_tls =
+          "<sip:" + own_.host + ":" + std::to_string(deps_.tls_port) + ";transport=tls;lr>";
+    }
   }
   env_.branch_started = [this](const std::string& b, const std::string& ruri) {
     active_branches_[b] = ruri;
@@ -96,7 +101,9 @@ void Proxy::reap() {
 }
 
 bool Proxy::is_own(const char* host, const char* port) const {
-  if (!host || port_of(port) != own_.port) return false;
+  if (!host) return false;
+  auto p = port_of(port);
+  if (p != own_.port && !(deps_.tls && p == deps_.tls_port)) return false;
   std::string h = host;
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   if (strcasecmp(h.c_str(), own_.host.c_str()) == 0) return true;
@@ -159,6 +166,13 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
+  // Double Record-Route (RFC 5658) where a dialog crosses between TLS and a plain transport:
+  // the in-dialog request carries two Routes of ours; drop the first, the second is popped below.
+  if (sip->sip_route && sip->sip_route->r_next &&
+      is_own(sip->sip_route->r_url->url_host, sip->sip_route->r_url->url_port) &&
+      is_own(sip->sip_route->r_next->r_url->url_host, sip->sip_route->r_next->r_url->url_port)) {
+    sip_route_remove(msg, sip);
+  }
 
   router::RequestFacts f;
   f.method = rq->rq_method_name;
@@ -271,7 +285,7 @@ void Proxy::forward_ack(msg_s* msg, sip_s* sip, bool pop_route) {
     const dns::Target* target = nullptr;
     if (r) {
       for (const auto& t : *r) {
-        if (t.transport != dns::Transport::tls) {
+        if (t.transport != dns::Transport::tls || deps_.tls) {
           target = &t;
           break;
         }

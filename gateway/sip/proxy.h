@@ -55,6 +55,9 @@ struct ProxyDeps {
   std::unique_ptr<registrar::PhoneRegistry> phones;
   // Told when a phone's AoR becomes registered or unregistered (to store it in the overlay).
   PhoneFrontEnd::Changed phone_changed;
+  // SIP over TLS is configured (the SipAgent sets these): TLS targets are used, not skipped.
+  bool tls = false;
+  std::uint16_t tls_port = 0;
 };
 
 class Proxy {

@@ -1,5 +1,7 @@
 #include "gateway/sip/proxy_transaction.h"
 
+#include <strings.h>
+
 #include <sofia-sip/msg.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta.h>
@@ -134,12 +136,12 @@ void ProxyTransaction::start_branch(Branch& b) {
 void ProxyTransaction::on_resolved(Branch& b, const dns::ResolveResult& result) {
   if (result) {
     for (const auto& t : *result) {
-      if (t.transport != dns::Transport::tls) b.targets.push_back(t);  // no SIP over TLS yet
+      if (t.transport != dns::Transport::tls || env_.tls) b.targets.push_back(t);
     }
   }
   if (b.targets.empty()) {
     env_.log->info("{} {}: no usable target ({})", method_, b.resolve_uri,
-                   result ? "only TLS targets" : result.error().message());
+                   result ? "only TLS targets and no sip_tls_listen" : result.error().message());
     bool unknown = !result && (result.error().kind == dns::ResolveError::Kind::nxdomain ||
                                result.error().kind == dns::ResolveError::Kind::no_records);
     b.last_failure = unknown ? 404 : 503;
@@ -190,8 +192,22 @@ msg_s* ProxyTransaction::build_request(const Branch& b) {
   if (sip->sip_max_forwards) msg_header_remove(msg, nullptr, reinterpret_cast<msg_header_t*>(sip->sip_max_forwards));
   sip_add_tl(msg, sip, SIPTAG_MAX_FORWARDS_STR(std::to_string(max_forwards_).c_str()), TAG_END());
   if (!env_.record_route.empty() && creates_dialog(method_) && !(sip->sip_to && sip->sip_to->a_tag)) {
-    auto* rr = sip_record_route_make(home, env_.record_route.c_str());
-    if (rr) msg_header_insert(msg, nullptr, reinterpret_cast<msg_header_t*>(rr));
+    // A TLS leg gets our TLS address with transport=tls; a dialog between a TLS leg and a
+    // plain one gets both (RFC 5658 double Record-Route): the inbound side's first, then the
+    // outbound side's on top, so that each side's route set reaches us over its own transport.
+    bool in_tls = sip->sip_via && sip->sip_via->v_protocol &&
+                  strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS") == 0;
+    bool out_tls = b.next > 0 && b.next <= b.targets.size() &&
+                   b.targets[b.next - 1].transport == dns::Transport::tls;
+    auto rr_for = [&](bool tls) {
+      return tls && !env_.record_route_tls.empty() ? env_.record_route_tls : env_.record_route;
+    };
+    std::vector<std::string> rrs = {rr_for(in_tls)};
+    if (rr_for(out_tls) != rrs.front()) rrs.push_back(rr_for(out_tls));
+    for (const auto& text : rrs) {
+      auto* rr = sip_record_route_make(home, text.c_str());
+      if (rr) msg_header_insert(msg, nullptr, reinterpret_cast<msg_header_t*>(rr));
+    }
   }
   return msg;
 }

@@ -41,6 +41,8 @@ struct ProxyEnv {
   std::shared_ptr<spdlog::logger> log;
   std::string record_route;  // "<sip:host:port;lr>", empty: do not record-route
   bool parallel = true;
+  bool tls = false;  // SIP over TLS configured: TLS targets are usable
+  std::string record_route_tls;  // "<sip:host:tlsport;transport=tls;lr>" for TLS legs
   // Client transactions in flight, for loop detection: branch -> Request-URI.
   std::function<void(const std::string& branch, const std::string& ruri)> branch_started;
   std::function<void(const std::string& branch)> branch_ended;

@@ -7,6 +7,7 @@
 #include <sofia-sip/nta.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/tport_tag.h>
 
 
 namespace p2psip::sip {
@@ -15,11 +16,11 @@ namespace {
 
 // nta's URL for a listen address: "sip:127.0.0.1:5060" binds UDP and TCP on it;
 // the any-address is "*" in Sofia's syntax.
-std::string listen_url(const config::HostPort& hp) {
+std::string listen_url(const config::HostPort& hp, const char* scheme = "sip") {
   std::string host = hp.host;
   if (host == "0.0.0.0" || host == "::") host = "*";
   else if (hp.is_ipv6) host = "[" + host + "]";
-  return "sip:" + host + ":" + std::to_string(hp.port);
+  return std::string(scheme) + ":" + host + ":" + std::to_string(hp.port);
 }
 
 // The addresses a Request-URI may name the gateway by: the listen address, or every local
@@ -47,8 +48,8 @@ std::vector<std::string> own_hosts(const config::HostPort& hp) {
 }  // namespace
 
 Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
-    su_root_s* root, const config::HostPort& listen, ProxyDeps deps,
-    std::shared_ptr<spdlog::logger> log) {
+    su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
+    ProxyDeps deps, std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
   std::string url = listen_url(listen);
   self->agent_ = nta_agent_create(
@@ -61,6 +62,23 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
                       " (udp+tcp): address in use or not available");
   }
   self->log_->info("SIP listening on {} (udp, tcp)", listen.to_string());
+  if (tls) {
+    auto material = TlsMaterial::create(tls->files, tls->work_dir);
+    if (!material) return unexpected(material.error());
+    self->tls_ = std::move(material).value();
+    std::string tls_url = listen_url(tls->listen, "sips");
+    unsigned policy = tls->verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE;
+    if (nta_agent_add_tport(self->agent_, URL_STRING_MAKE(tls_url.c_str()),
+                            TPTAG_CERTIFICATE(self->tls_->dir().c_str()),
+                            TPTAG_TLS_VERIFY_POLICY(policy), TAG_END()) < 0) {
+      return unexpected("cannot listen for SIP over TLS on " + tls->listen.to_string() +
+                        ": address in use or not available, or the certificate/key are unusable");
+    }
+    self->log_->info("SIP listening on {} (tls; outgoing TLS {})", tls->listen.to_string(),
+                     tls->verify ? "verifies servers against " + tls->files.ca : "unverified");
+    deps.tls = true;
+    deps.tls_port = tls->listen.port;
+  }
   deps.own_hosts = own_hosts(listen);
   self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
   return self;

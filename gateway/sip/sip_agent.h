@@ -6,11 +6,13 @@
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/expected.h"
 #include "gateway/config/host_port.h"
 #include "gateway/sip/proxy.h"
+#include "gateway/sip/tls_material.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -19,11 +21,19 @@ struct su_root_s;
 
 namespace p2psip::sip {
 
+// SIP over TLS (a `sips:` listener; TLS targets are used only when this is set).
+struct SipTlsOptions {
+  config::HostPort listen;
+  TlsFiles files;
+  std::string work_dir;  // where the private credentials directory is made (the data_dir)
+  bool verify = true;  // outgoing connections need a server certificate chaining to files.ca
+};
+
 class SipAgent {
  public:
   static Expected<std::unique_ptr<SipAgent>, std::string> start(
-      su_root_s* root, const config::HostPort& listen, ProxyDeps deps,
-      std::shared_ptr<spdlog::logger> log);
+      su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
+      ProxyDeps deps, std::shared_ptr<spdlog::logger> log);
   ~SipAgent();
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
@@ -33,6 +43,7 @@ class SipAgent {
   // nta's message callback for requests (and stray responses) outside any transaction.
   static int on_message(void* magic, nta_agent_s* agent, msg_s* msg, sip_s* sip);
 
+  std::unique_ptr<TlsMaterial> tls_;  // outlives the agent's TLS transport
   nta_agent_s* agent_ = nullptr;
   std::unique_ptr<Proxy> proxy_;
   std::shared_ptr<spdlog::logger> log_;
