@@ -106,6 +106,8 @@ void PhoneFrontEnd::handle(msg_s* msg, sip_s* sip, const std::string& source_ip)
   if (a.min_expires) {
     sip_add_tl(reply, rs, SIPTAG_MIN_EXPIRES_STR(std::to_string(a.min_expires).c_str()), TAG_END());
   }
+  // The gauge moves before the answer leaves, so whoever saw the 200 sees the binding counted.
+  metrics_.registered_phones(registry_->bindings());
   if (nta_incoming_mreply(irq, reply) < 0) log_->warn("cannot send the REGISTER answer");
   sip_metrics_.response_sent(a.status);
   nta_incoming_destroy(irq);
@@ -115,7 +117,6 @@ void PhoneFrontEnd::handle(msg_s* msg, sip_s* sip, const std::string& source_ip)
     log_->info("REGISTER {} from {}: {} {}{}", facts.aor, source_ip, a.status, a.phrase,
                a.reason.empty() ? "" : " (" + a.reason + ")");
   }
-  metrics_.registered_phones(registry_->bindings());
   arm();
   if (a.status == 200 && changed_) changed_(a.aor, !a.contacts.empty());
 }

@@ -111,6 +111,8 @@ wait_until(lambda: lookup(f"pstn@{DOMAIN}") == [pstn_contact], 30,
            "the static registration to be stored in the overlay")
 check(lookup(f"pstn@{DOMAIN}") == [pstn_contact],
       "p2psip lookup from a peer finds the gateway's static registration")
+wait_until(lambda: lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"], 30,
+           "the service AoR to be stored in the overlay")
 check(lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"],
       "the gateway's service AoR is registered with its own SIP URI")
 text = http_get(base + "/metrics")[1]
