@@ -44,11 +44,12 @@ std::vector<security::RootCertificate> copy_roots(
 usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
                                       std::string overlay, const Clock& clock) {
   auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
-  return [shared, overlay = std::move(overlay), &clock](
+  auto cache = std::make_shared<storage::VerifiedCertificateCache>();
+  return [shared, cache, overlay = std::move(overlay), &clock](
              std::span<const wire::GenericCertificate> certs) {
     security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
     return std::make_unique<storage::CertificateVerifier>(
-        storage::CertificateVerifier::from_block(certs, *shared, now, overlay));
+        storage::CertificateVerifier::from_block(certs, *shared, now, overlay, cache.get()));
   };
 }
 

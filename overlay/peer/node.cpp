@@ -161,7 +161,7 @@ void Node::make_store() {
   auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {
     auto wall = std::chrono::sys_seconds{std::chrono::seconds{clock_.wall_ms() / 1000}};
     return std::make_unique<storage::CertificateVerifier>(storage::CertificateVerifier::from_block(
-        m.security.certificates, roots_, wall, config_.overlay));
+        m.security.certificates, roots_, wall, config_.overlay, &verified_certs_));
   };
   store_ = std::make_unique<storage::ReplicatedStore>(kinds_, verifiers, config_.storage);
 }

@@ -28,6 +28,7 @@
 #include "overlay/link/link_manager.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
+#include "overlay/storage/cert_cache.h"
 #include "overlay/storage/replicated_store.h"
 
 namespace p2psip::peer {
@@ -129,6 +130,7 @@ class Node final : private link::LinkObserver {
   Logger log_;
   NodeId node_id_;
   std::vector<security::RootCertificate> roots_;  // for stored-data certificate chains
+  storage::VerifiedCertificateCache verified_certs_;  // chains checked recently (Store, Fetch)
   NodeSigner signer_;
   storage::KindRegistry kinds_;
   std::unique_ptr<storage::ReplicatedStore> store_;  // before core_: it must outlive it

@@ -46,12 +46,19 @@ CertificateVerifier::CertificateVerifier(std::vector<sec::Certificate> trusted)
 
 CertificateVerifier CertificateVerifier::from_block(
     std::span<const wire::GenericCertificate> certs, std::span<const sec::RootCertificate> roots,
-    sec::SysSeconds now, std::string_view overlay) {
+    sec::SysSeconds now, std::string_view overlay, VerifiedCertificateCache* cache) {
   std::vector<sec::Certificate> ok;
   for (const wire::GenericCertificate& g : certs) {
     if (g.type != wire::CertificateType::kX509) continue;
+    if (cache) {
+      if (auto known = cache->find(g.certificate, now)) {
+        ok.push_back(std::move(*known));
+        continue;
+      }
+    }
     auto cert = sec::Certificate::from_der(g.certificate, overlay);
     if (!cert || !cert->verify_chain(roots, now)) continue;
+    if (cache) cache->remember(*cert, now);
     ok.push_back(std::move(*cert));
   }
   return CertificateVerifier(std::move(ok));

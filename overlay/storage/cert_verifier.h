@@ -5,13 +5,14 @@
 // cert_hash_node_id) among certificates the caller trusts, and checks the signature with its
 // key (RSA/SHA-256 or ECDSA P-256/SHA-256). from_block() builds one from the certificates a
 // message carried, keeping only those that parse as RELOAD certificates of the overlay and
-// chain to one of its roots.
+// chain to one of its roots; with a cache, certificates verified recently are not parsed again.
 
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "overlay/security/certificate.h"
+#include "overlay/storage/cert_cache.h"
 #include "overlay/security/keys.h"
 #include "overlay/storage/signing.h"
 #include "overlay/wire/message.h"
@@ -23,7 +24,8 @@ class CertificateVerifier final : public DataVerifier {
   explicit CertificateVerifier(std::vector<security::Certificate> trusted);
   static CertificateVerifier from_block(std::span<const wire::GenericCertificate> certs,
                                         std::span<const security::RootCertificate> roots,
-                                        security::SysSeconds now, std::string_view overlay);
+                                        security::SysSeconds now, std::string_view overlay,
+                                        VerifiedCertificateCache* cache = nullptr);
 
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
   std::optional<wire::GenericCertificate> certificate_for(

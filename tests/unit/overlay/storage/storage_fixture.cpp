@@ -50,6 +50,8 @@ const Party& mallory() {
   return p;
 }
 
+const sec::RootCertificate& overlay_root() { return ca().root(); }
+
 CertificateVerifier verifier() { return CertificateVerifier({alice().cert, bob().cert}); }
 
 const KindRegistry& registry() {

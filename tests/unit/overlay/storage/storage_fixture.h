@@ -30,6 +30,7 @@ const Party& bob();      // bob@p2p.example.com, Node-ID 0x22..
 const Party& mallory();  // a certificate the verifier does not know
 CertificateVerifier verifier();  // knows alice and bob
 const KindRegistry& registry();
+const security::RootCertificate& overlay_root();  // the CA every party's certificate chains to
 
 wire::StoredData signed_data(const Party& p, const wire::ResourceId& res, KindId kind,
                              wire::StoredDataValue value, std::uint64_t storage_time = kNow,
