@@ -1,6 +1,7 @@
 #include "gateway/runtime/overlay_usage.h"
 
 #include "overlay/storage/cert_verifier.h"
+#include "overlay/storage/signature_memo.h"
 
 namespace p2psip::runtime {
 
@@ -44,12 +45,16 @@ std::vector<security::RootCertificate> copy_roots(
 usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
                                       std::string overlay, const Clock& clock) {
   auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
+  // Both caches outlive single lookups: the same certificates and the same stored values come
+  // back on every lookup of an AoR.
   auto cache = std::make_shared<storage::VerifiedCertificateCache>();
-  return [shared, cache, overlay = std::move(overlay), &clock](
-             std::span<const wire::GenericCertificate> certs) {
+  auto memo = std::make_shared<storage::SignatureMemo>();
+  return [shared, cache, memo, overlay = std::move(overlay), &clock](
+             std::span<const wire::GenericCertificate> certs) -> std::unique_ptr<storage::DataVerifier> {
     security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
-    return std::make_unique<storage::CertificateVerifier>(
+    auto chained = std::make_unique<storage::CertificateVerifier>(
         storage::CertificateVerifier::from_block(certs, *shared, now, overlay, cache.get()));
+    return std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
   };
 }
 
