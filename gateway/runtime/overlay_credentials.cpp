@@ -6,6 +6,8 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include "gateway/config/advertise.h"
+#include "gateway/runtime/interface_addresses.h"
 #include "overlay/security/ca_dir.h"
 #include "overlay/security/signature.h"
 
@@ -120,6 +122,15 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   nc.overlay = c.overlay;
   nc.listen_ip = c.overlay_listen.host;
   nc.listen_port = c.overlay_listen.port;
+  std::optional<config::HostPort> advertise;
+  if (!c.overlay_advertise.empty()) {
+    advertise = config::HostPort{c.overlay_advertise, c.overlay_listen.port,
+                                 c.overlay_advertise.find(':') != std::string::npos};
+  }
+  auto announced = config::resolve_advertise(c.overlay_listen, advertise, interface_addresses(),
+                                             "overlay_advertise");
+  if (!announced.warning.empty()) log.warn("overlay: {}", announced.warning);
+  nc.advertise_ip = announced.address.host;
   for (const auto& b : c.bootstrap) {
     auto a = bootstrap_address(b);
     if (!a) return unexpected(config_error("bootstrap", a.error()));
