@@ -40,15 +40,6 @@ std::string status_members(const config::GatewayConfig& c, const config::HostPor
          "\",\"started_at\":" + std::to_string(started_at);
 }
 
-// The address others use for the SIP side (sip_advertise, or derived: advertise.h).
-config::HostPort sip_advertise(const config::GatewayConfig& c,
-                               const std::vector<config::InterfaceAddress>& interfaces,
-                               spdlog::logger& log) {
-  auto adv = config::resolve_advertise(c.sip_listen, c.sip_advertise, interfaces, "sip_advertise");
-  if (!adv.warning.empty()) log.warn("SIP: {}", adv.warning);
-  return adv.address;
-}
-
 // The hosts a Request-URI may name the gateway by: the listen address (every interface address
 // when it is the any-address) and the advertised host.
 std::vector<std::string> own_hosts(const config::HostPort& listen, const config::HostPort& advertise,
@@ -169,13 +160,17 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "%s\n", tls.error().c_str());
     return kExitConfigError;
   }
+  // The address others use for the SIP side (sip_advertise, or derived: advertise.h).
   auto interfaces = interface_addresses();
-  config::HostPort advertise = sip_advertise(config, interfaces, *log);
+  auto announced = config::resolve_advertise(config.sip_listen, config.sip_advertise, interfaces,
+                                             "sip_advertise");
+  const config::HostPort& advertise = announced.address;
   auto kept = plan_static_registrations(config, advertise, plan->credentials, *log);
   if (!kept) {
     std::fprintf(stderr, "%s\n", kept.error().message.c_str());
     return kept.error().exit_code;
   }
+  if (!announced.warning.empty()) log->warn("SIP: {}", announced.warning);
   PhoneOverlayKeeper phone_keeper(config, advertise, plan->credentials.cert.node_ids().empty()
                                               ? security::NodeId{}
                                               : plan->credentials.cert.node_ids().front(),

@@ -122,15 +122,6 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   nc.overlay = c.overlay;
   nc.listen_ip = c.overlay_listen.host;
   nc.listen_port = c.overlay_listen.port;
-  std::optional<config::HostPort> advertise;
-  if (!c.overlay_advertise.empty()) {
-    advertise = config::HostPort{c.overlay_advertise, c.overlay_listen.port,
-                                 c.overlay_advertise.find(':') != std::string::npos};
-  }
-  auto announced = config::resolve_advertise(c.overlay_listen, advertise, interface_addresses(),
-                                             "overlay_advertise");
-  if (!announced.warning.empty()) log.warn("overlay: {}", announced.warning);
-  nc.advertise_ip = announced.address.host;
   for (const auto& b : c.bootstrap) {
     auto a = bootstrap_address(b);
     if (!a) return unexpected(config_error("bootstrap", a.error()));
@@ -138,7 +129,15 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   }
   auto credentials = load_credentials(c, log);
   if (!credentials) return unexpected(credentials.error());
-  return OverlayPlan{std::move(nc), std::move(*credentials), c.log_level};
+  std::optional<config::HostPort> advertise;
+  if (!c.overlay_advertise.empty()) {
+    advertise = config::HostPort{c.overlay_advertise, c.overlay_listen.port,
+                                 c.overlay_advertise.find(':') != std::string::npos};
+  }
+  auto announced = config::resolve_advertise(c.overlay_listen, advertise, interface_addresses(),
+                                             "overlay_advertise");
+  nc.advertise_ip = announced.address.host;
+  return OverlayPlan{std::move(nc), std::move(*credentials), c.log_level, announced.warning};
 }
 
 Expected<peer::NodeCredentials, StartError> load_credentials(const config::OverlayConfig& c,
