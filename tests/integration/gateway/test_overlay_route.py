@@ -158,6 +158,7 @@ check(lookup(f"alice@{DOMAIN}") == [], "the un-REGISTER removed alice from the o
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 check(lookup(f"pstn@{DOMAIN}") == [], "after the gateway's SIGTERM the static registration is gone")
 check(lookup(f"gateway@{DOMAIN}") == [], "and so is its service AoR")
+check(lookup(f"desk@{DOMAIN}") == [], "and the two-contact AoR")
 for p, _ in reversed(peers):
     p.stop(10)
 kam.stop()
