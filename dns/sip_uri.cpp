@@ -5,15 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.h"
+
 namespace p2psip::dns {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_ipv4(const std::string& s) {
   in_addr a{};
@@ -36,11 +31,11 @@ bool valid_hostname(std::string_view h) {
 Expected<std::pair<std::string, HostKind>, std::string> parse_host(std::string_view raw) {
   if (!raw.empty() && raw.front() == '[') {
     if (raw.size() < 3 || raw.back() != ']') return unexpected(std::string("bad IPv6 reference"));
-    std::string inner = lower(raw.substr(1, raw.size() - 2));
+    std::string inner = ascii_lower(raw.substr(1, raw.size() - 2));
     if (!is_ipv6(inner)) return unexpected("bad IPv6 address '" + inner + "'");
     return std::pair{inner, HostKind::ipv6};
   }
-  std::string h = lower(raw);
+  std::string h = ascii_lower(raw);
   if (is_ipv4(h)) return std::pair{h, HostKind::ipv4};
   if (is_ipv6(h)) return std::pair{h, HostKind::ipv6};  // maddr may carry a bare IPv6
   if (h.size() > 1 && h.back() == '.') h.pop_back();
@@ -60,7 +55,7 @@ Expected<std::uint16_t, std::string> parse_port(std::string_view s) {
 }
 
 Expected<Transport, std::string> parse_transport(std::string_view v, bool secure) {
-  std::string t = lower(v);
+  std::string t = ascii_lower(v);
   if (t == "udp") {
     if (secure) return unexpected(std::string("sips: URI with transport=udp (TLS needs TCP)"));
     return Transport::udp;
@@ -84,7 +79,7 @@ Params parse_params(std::string_view s) {
     std::string_view item = s.substr(0, end);
     s = end == std::string_view::npos ? std::string_view{} : s.substr(end);
     std::size_t eq = item.find('=');
-    std::string name = lower(item.substr(0, eq));
+    std::string name = ascii_lower(item.substr(0, eq));
     std::string value = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
     if (name == "transport") p.transport = value;
     if (name == "maddr") p.maddr = value;
@@ -98,7 +93,7 @@ Expected<SipTarget, std::string> parse_sip_uri(std::string_view uri) {
   SipTarget t;
   std::size_t colon = uri.find(':');
   if (colon == std::string_view::npos) return unexpected(std::string("missing sip: or sips: scheme"));
-  std::string scheme = lower(uri.substr(0, colon));
+  std::string scheme = ascii_lower(uri.substr(0, colon));
   if (scheme != "sip" && scheme != "sips") return unexpected("unsupported scheme '" + scheme + "'");
   t.secure = scheme == "sips";
   std::string_view rest = uri.substr(colon + 1);

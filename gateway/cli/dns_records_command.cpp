@@ -1,7 +1,7 @@
 // `p2psip dns-records`: prints the NAPTR, SRV and A/AAAA records to publish for the overlay
 // domain so that conventional SIP servers reach the gateway(s) by RFC 3263. Without --domain or
 // --gateway the values come from the gateway configuration (--config FILE, P2PSIP_* env): the
-// domain key (or the overlay name) and sip_listen. Exit 0 with records, 2 on bad options.
+// domain key (or the overlay name) and sip_advertise (else sip_listen). Exit 0 with records, 2 on bad options.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/cli/command.h"
+#include "gateway/config/advertise.h"
 #include "gateway/config/dns_records.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/config/load.h"
@@ -34,8 +35,6 @@ int fail(const std::string& message) {
   return 2;
 }
 
-bool is_wildcard(const config::HostPort& hp) { return hp.host == "0.0.0.0" || hp.host == "::"; }
-
 int run_dns_records(const DnsRecordsOptions& o) {
   config::DnsRecordsRequest request;
   request.domain = o.domain;
@@ -56,11 +55,14 @@ int run_dns_records(const DnsRecordsOptions& o) {
     config::GatewayConfig c = config::to_gateway_config(*settings);
     if (request.domain.empty()) request.domain = c.domain;
     if (request.gateways.empty()) {
-      if (is_wildcard(c.sip_listen)) {
+      if (c.sip_advertise) {
+        request.gateways.push_back(*c.sip_advertise);
+      } else if (config::is_any_address(c.sip_listen.host)) {
         return fail("sip_listen " + c.sip_listen.to_string() +
-                    " is a wildcard address; give --gateway HOST:PORT");
+                    " is a wildcard address; set sip_advertise or give --gateway HOST:PORT");
+      } else {
+        request.gateways.push_back(c.sip_listen);
       }
-      request.gateways.push_back(c.sip_listen);
     }
   }
   auto transports = config::parse_transports(o.transports);
@@ -84,7 +86,7 @@ void add_dns_records_command(CLI::App& root, Action& selected) {
   cmd->add_option("--domain", o->domain, "the SIP domain [default: the config's domain]");
   cmd->add_option("--gateway", o->gateways,
                   "a gateway's SIP address HOST:PORT (repeatable; equal-priority SRV) "
-                  "[default: the config's sip_listen]")
+                  "[default: the config's sip_advertise, else its sip_listen]")
       ->allow_extra_args(false);
   cmd->add_option("--transport", o->transports, "transports in order of preference: udp,tcp,tls")
       ->capture_default_str();

@@ -4,15 +4,20 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
 #include "dns/sip_uri.h"
+#include "gateway/config/advertise.h"
 #include "gateway/config/phones.h"
 
 namespace p2psip::config {
 
 namespace {
+
+constexpr unsigned kMinLifetimeSeconds = 10;
+constexpr unsigned kMaxLifetimeSeconds = 7 * 24 * 3600;
 
 constexpr std::array<const char*, 7> kLogLevels = {"trace", "debug", "info", "warn",
                                                     "error", "critical", "off"};
@@ -123,6 +128,29 @@ std::optional<std::string> check_readable_file(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_advertise(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  auto hp = parse_advertise(value, 5060);
+  if (!hp) return hp.error();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_ip(const std::string& value) {
+  if (value.empty() || (is_ip_literal(value) && !is_any_address(value))) return std::nullopt;
+  return "'" + value + "' is not an IP address others can reach (no port, not 0.0.0.0 or ::)";
+}
+
+std::optional<std::string> check_lifetime(const std::string& value) {
+  unsigned long long n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc{} || end != value.data() + value.size() ||
+      n < kMinLifetimeSeconds || n > kMaxLifetimeSeconds) {
+    return "'" + value + "' is not a number of seconds from " +
+           std::to_string(kMinLifetimeSeconds) + " to " + std::to_string(kMaxLifetimeSeconds);
+  }
+  return std::nullopt;
+}
+
 const char* to_string(Forking f) { return f == Forking::kSequential ? "sequential" : "parallel"; }
 
 namespace {
@@ -160,6 +188,9 @@ Schema overlay_keys() {
   return {
       {"overlay_listen", "RELOAD listen address (TLS over TCP), ADDR:PORT", {"0.0.0.0:6084"},
        false, check_listen_address},
+      {"overlay_advertise", "IP address announced to peers in Attach; empty: overlay_listen, "
+                            "or when that is 0.0.0.0/:: the first non-loopback interface "
+                            "address (a warning names it)", {""}, false, check_ip},
       {"metrics_listen", "HTTP address for /metrics, /health and /status, ADDR:PORT",
        {"0.0.0.0:9464"}, false, check_listen_address},
       {"bootstrap", "bootstrap peer ADDR:PORT (repeatable); none starts a new overlay", {}, true,
@@ -200,6 +231,9 @@ Schema sip_keys() {
         {"contact", true, check_sip_uri},
         {"cert", true, not_empty},
         {"key", true, not_empty}}},
+      {"registration_lifetime", "seconds the static registrations and the service AoR last "
+                                "in the overlay (refreshed at 2/3 of it)", {"3600"}, false,
+       check_lifetime},
       {"sip_tls_listen", "SIP over TLS listen address, ADDR:PORT; empty: no TLS listener and "
                          "no TLS targets", {""}, false,
        [](const std::string& v) { return v.empty() ? std::nullopt : check_listen_address(v); }},
@@ -219,7 +253,12 @@ Schema sip_keys() {
 const Schema& gateway_schema() {
   static const Schema schema = [] {
     Schema s = {{"sip_listen", "SIP listen address (UDP and TCP), ADDR:PORT", {"0.0.0.0:5060"},
-                 false, check_listen_address}};
+                 false, check_listen_address},
+                {"sip_advertise", "address others use for the gateway's SIP side (contacts "
+                                  "stored in the overlay, Record-Route), HOST[:PORT]; empty: "
+                                  "sip_listen, or when that is 0.0.0.0/:: the first non-loopback "
+                                  "interface address (a warning names it)", {""}, false,
+                 check_advertise}};
     for (auto& k : overlay_keys()) s.push_back(std::move(k));
     s.push_back({"dns_server",
                  "DNS server ADDR:PORT for RFC 3263 (repeatable); none: /etc/resolv.conf", {},
@@ -238,6 +277,7 @@ const Schema& peer_schema() {
 OverlayConfig to_overlay_config(const Settings& s) {
   OverlayConfig c;
   c.overlay_listen = must_parse(s.get("overlay_listen"), HostKind::kIpLiteral);
+  c.overlay_advertise = s.get("overlay_advertise");
   c.metrics_listen = must_parse(s.get("metrics_listen"), HostKind::kIpLiteral);
   for (const auto& b : s.list("bootstrap")) c.bootstrap.push_back(must_parse(b, HostKind::kIpOrName));
   c.overlay = s.get("overlay");
@@ -253,6 +293,12 @@ GatewayConfig to_gateway_config(const Settings& s) {
   GatewayConfig c;
   static_cast<OverlayConfig&>(c) = to_overlay_config(s);
   c.sip_listen = must_parse(s.get("sip_listen"), HostKind::kIpLiteral);
+  if (!s.get("sip_advertise").empty()) {
+    auto hp = parse_advertise(s.get("sip_advertise"), c.sip_listen.port);  // checked already
+    if (hp) c.sip_advertise = *hp;
+  }
+  const std::string& lifetime = s.get("registration_lifetime");
+  std::from_chars(lifetime.data(), lifetime.data() + lifetime.size(), c.registration_lifetime);
   for (const auto& d : s.list("dns_server")) c.dns_servers.push_back(must_parse(d, HostKind::kIpLiteral));
   for (const auto& n : s.list("trusted_network")) {
     if (auto cidr = Cidr::parse(n)) c.trusted_networks.push_back(*cidr);  // checked already

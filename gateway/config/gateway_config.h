@@ -16,6 +16,7 @@ namespace p2psip::config {
 // The overlay node part, shared by `p2psip peer` and `p2psip gateway` (same keys, same flags).
 struct OverlayConfig {
   HostPort overlay_listen;
+  std::string overlay_advertise;  // IP announced in Attach; empty: see advertise.h
   HostPort metrics_listen;
   std::vector<HostPort> bootstrap;
   std::string overlay;
@@ -42,6 +43,10 @@ struct StaticRegistrationConfig {
 
 struct GatewayConfig : OverlayConfig {
   HostPort sip_listen;
+  // The address others use for the gateway's SIP side (contacts stored in the overlay,
+  // Record-Route); none: derived from sip_listen (advertise.h). The port defaults to sip_listen's.
+  std::optional<HostPort> sip_advertise;
+  std::uint32_t registration_lifetime = 3600;  // seconds; refreshed at 2/3 of it
   std::vector<HostPort> dns_servers;  // empty: /etc/resolv.conf
   // Senders that may use the RFC 3263 fallback without authenticating.
   std::vector<Cidr> trusted_networks;
@@ -92,5 +97,8 @@ std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips
 std::optional<std::string> check_realm(const std::string& value);   // empty is fine
 std::optional<std::string> check_phones_file(const std::string& value);  // reads the file
 std::optional<std::string> check_readable_file(const std::string& value);  // empty is fine
+std::optional<std::string> check_advertise(const std::string& value);  // HOST[:PORT]; empty is fine
+std::optional<std::string> check_ip(const std::string& value);  // an IP literal; empty is fine
+std::optional<std::string> check_lifetime(const std::string& value);  // seconds, 60..86400
 
 }  // namespace p2psip::config

@@ -1,18 +1,12 @@
 #include "gateway/router/router.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/text.h"
 
 namespace p2psip::router {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Decision reply(int status, std::string phrase, std::uint32_t retry_after = 0) {
   Decision d;
@@ -62,13 +56,13 @@ std::string_view to_string(Route r) {
 }
 
 std::string make_aor(std::string_view user, std::string_view host) {
-  return std::string(user) + "@" + lower(host);
+  return std::string(user) + "@" + ascii_lower(host);
 }
 
 bool is_our_domain(const RouterConfig& config, std::string_view host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   return std::any_of(config.domains.begin(), config.domains.end(),
-                     [&](const std::string& d) { return lower(d) == h; });
+                     [&](const std::string& d) { return ascii_lower(d) == h; });
 }
 
 bool trusted(const RouterConfig& config, const RequestFacts& facts) {

@@ -19,6 +19,7 @@
 #include "gateway/runtime/logging.h"
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/runtime/gateway_registrations.h"
+#include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/overlay_runtime.h"
 #include "gateway/runtime/usage_lookup.h"
 #include "gateway/sip/sip_agent.h"
@@ -30,13 +31,23 @@ namespace p2psip::runtime {
 
 namespace {
 
-constexpr std::uint32_t kKeptLifetimeSeconds = 3600;  // refreshed at 2/3 of it
-
 // The gateway's own /status members; the overlay runtime appends the node's.
-std::string status_members(const config::GatewayConfig& c, long long started_at) {
+std::string status_members(const config::GatewayConfig& c, const config::HostPort& advertise,
+                           long long started_at) {
   return std::string("\"version\":\"") + P2PSIP_VERSION + "\",\"role\":\"gateway\"" +
          ",\"overlay\":\"" + c.overlay + "\",\"sip_listen\":\"" + c.sip_listen.to_string() +
+         "\",\"sip_advertise\":\"" + advertise.to_string() +
          "\",\"started_at\":" + std::to_string(started_at);
+}
+
+// The hosts a Request-URI may name the gateway by: the listen address (every interface address
+// when it is the any-address) and the advertised host.
+std::vector<std::string> own_hosts(const config::HostPort& listen, const config::HostPort& advertise,
+                                   const std::vector<config::InterfaceAddress>& interfaces) {
+  std::vector<std::string> out{advertise.host};
+  if (!config::is_any_address(listen.host)) out.push_back(listen.host);
+  else for (const auto& a : interfaces) out.push_back(a.ip);
+  return out;
 }
 
 bool ensure_data_dir(const std::string& dir, std::string& problem) {
@@ -149,18 +160,24 @@ int run_gateway(const config::GatewayConfig& config) {
     std::fprintf(stderr, "%s\n", tls.error().c_str());
     return kExitConfigError;
   }
-  auto kept = plan_static_registrations(config, plan->credentials, *log);
+  // The address others use for the SIP side (sip_advertise, or derived: advertise.h).
+  auto interfaces = interface_addresses();
+  auto announced = config::resolve_advertise(config.sip_listen, config.sip_advertise, interfaces,
+                                             "sip_advertise");
+  const config::HostPort& advertise = announced.address;
+  auto kept = plan_static_registrations(config, advertise, plan->credentials, *log);
   if (!kept) {
     std::fprintf(stderr, "%s\n", kept.error().message.c_str());
     return kept.error().exit_code;
   }
-  PhoneOverlayKeeper phone_keeper(config, plan->credentials.cert.node_ids().empty()
+  if (!announced.warning.empty()) log->warn("SIP: {}", announced.warning);
+  PhoneOverlayKeeper phone_keeper(config, advertise, plan->credentials.cert.node_ids().empty()
                                               ? security::NodeId{}
                                               : plan->credentials.cert.node_ids().front(),
                                   *log);
   std::set<std::string> static_aors;  // for the refresh timestamp (not the service AoR)
   for (const auto& k : *kept) static_aors.insert(k.aor);
-  for (auto& service : plan_service_registration(config, plan->credentials, *log)) {
+  for (auto& service : plan_service_registration(config, advertise, plan->credentials, *log)) {
     kept->push_back(std::move(service));
   }
   log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
@@ -192,6 +209,8 @@ int run_gateway(const config::GatewayConfig& config) {
                      make_logger("lookup", config.log_level));
   sip::ProxyDeps deps;
   deps.router = router_config(config);
+  deps.advertise = advertise;
+  deps.own_hosts = own_hosts(config.sip_listen, advertise, interfaces);
   metrics.gateway.static_registrations(config.static_registrations.size());
   deps.lookup = &lookup;
   if (*phones) log->info("plain phones: registrar for realm '{}'", config.realm);
@@ -212,10 +231,10 @@ int run_gateway(const config::GatewayConfig& config) {
   health.sip_listening = true;
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
-  status.publish("{" + status_members(config, started) + "}");
+  status.publish("{" + status_members(config, advertise, started) + "}");
   // The overlay after SIP: the gateway joins (or starts) the overlay once it can serve.
   auto overlay = OverlayRuntime::start((*loop)->uv(), std::move(*plan), metrics.overlay, health,
-                                       status, status_members(config, started));
+                                       status, status_members(config, advertise, started));
   if (!overlay) {
     log->error("{}", overlay.error().message);
     return overlay.error().exit_code;
@@ -229,7 +248,7 @@ int run_gateway(const config::GatewayConfig& config) {
     }
   });
   for (auto& k : *kept) {
-    if (!(*overlay)->registrations().add(k.aor, k.value, kKeptLifetimeSeconds, std::move(k.who))) {
+    if (!(*overlay)->registrations().add(k.aor, k.value, config.registration_lifetime, std::move(k.who))) {
       log->warn("cannot keep {} registered in the overlay", k.aor);
     } else {
       log->info("keeping {} registered in the overlay", k.aor);

@@ -1,6 +1,7 @@
 #include "gateway/runtime/gateway_registrations.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "gateway/runtime/overlay_usage.h"
@@ -63,30 +64,37 @@ Expected<usage::Registrant, std::string> load_registrant(const std::string& cert
 }
 
 Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
-    const config::GatewayConfig& config, const peer::NodeCredentials& gateway,
-    spdlog::logger& log) {
+    const config::GatewayConfig& config, const config::HostPort& advertise,
+    const peer::NodeCredentials& gateway, spdlog::logger& log) {
   std::vector<KeptRegistration> out;
-  std::set<std::string> planned;
+  std::map<std::string, std::size_t> index;  // AoR -> its entry in `out`
   if (gateway.cert.node_ids().empty()) return out;
   const auto& node = gateway.cert.node_ids().front();
   for (std::size_t i = 0; i < config.static_registrations.size(); ++i) {
     const auto& e = config.static_registrations[i];
     auto aor = usage::normalize_aor(e.aor);
     if (!aor) return unexpected(entry_error(i, e.aor, aor.error()));
-    if (planned.count(*aor)) {
-      log.warn("static registration {} -> {}: the overlay holds one contact per AoR and gateway; "
-               "this one is served from the gateway's static table only", *aor, e.contact);
-      continue;
-    }
     auto who = load_registrant(e.cert, e.key, *aor, config.overlay, node);
     if (!who) return unexpected(entry_error(i, e.aor, who.error()));
-    out.push_back({*aor, wire::SipRegistration::make_uri(e.contact), std::move(*who)});
-    planned.insert(*aor);
+    auto seen = index.find(*aor);
+    if (seen == index.end()) {
+      index[*aor] = out.size();
+      out.push_back({*aor, wire::SipRegistration::make_uri(e.contact), std::move(*who)});
+      continue;
+    }
+    // RFC 7904: one value per Node-ID, so the gateway's own URI; it forks to every contact.
+    std::string own = "sip:" + aor->substr(0, aor->find('@')) + "@" + advertise.to_string();
+    if (out[seen->second].value != wire::SipRegistration::make_uri(own)) {
+      out[seen->second].value = wire::SipRegistration::make_uri(own);
+      log.info("static registration {} has several contacts: the overlay holds {} (the gateway), "
+               "which forks to all of them", *aor, own);
+    }
   }
   return out;
 }
 
 std::vector<KeptRegistration> plan_service_registration(const config::GatewayConfig& config,
+                                                        const config::HostPort& advertise,
                                                         const peer::NodeCredentials& gateway,
                                                         spdlog::logger& log) {
   auto aor = usage::normalize_aor(config.service_aor);
@@ -105,7 +113,7 @@ std::vector<KeptRegistration> plan_service_registration(const config::GatewayCon
     return {};
   }
   auto at = aor->find('@');
-  std::string contact = "sip:" + aor->substr(0, at) + "@" + config.sip_listen.to_string();
+  std::string contact = "sip:" + aor->substr(0, at) + "@" + advertise.to_string();
   std::vector<KeptRegistration> out;
   out.push_back({*aor, wire::SipRegistration::make_uri(contact), std::move(*who)});
   return out;
@@ -116,11 +124,12 @@ std::vector<KeptRegistration> plan_service_registration(const config::GatewayCon
 namespace p2psip::runtime {
 
 PhoneOverlayKeeper::PhoneOverlayKeeper(const config::GatewayConfig& config,
+                                       const config::HostPort& advertise,
                                        const security::NodeId& gateway_node, spdlog::logger& log)
     : phones_dir_((std::filesystem::path(config.data_dir) / "phones").string()),
       overlay_(config.overlay),
       node_(gateway_node),
-      sip_host_port_(config.sip_listen.to_string()),
+      sip_host_port_(advertise.to_string()),
       log_(log) {}
 
 void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {

@@ -39,16 +39,18 @@ Expected<usage::Registrant, std::string> load_registrant(const std::string& cert
 
 // The static registrations: each entry's cert must name the AoR as its user and hold the
 // gateway's Node-ID (`p2psip ca issue --user AOR --node-id <gateway node-id>`), its key must
-// match. The overlay holds one entry per AoR and Node-ID, so of several entries with the same
-// AoR only the first contact is stored; the others are served from the static table only (a
-// warning says so).
+// match. SIP-REGISTRATION is a dictionary keyed by the storer's Node-ID (RFC 7904 §3.2-3.3), so
+// the gateway holds one value per AoR: an AoR with one contact is stored with that contact; an
+// AoR listed with several contacts is stored with the gateway's own URI for it
+// (sip:<user>@<advertise>), and the gateway forks a call to it to all the contacts.
 Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
-    const config::GatewayConfig& config, const peer::NodeCredentials& gateway,
-    spdlog::logger& log);
+    const config::GatewayConfig& config, const config::HostPort& advertise,
+    const peer::NodeCredentials& gateway, spdlog::logger& log);
 
 // The service AoR with the gateway's credentials when its certificate's user is that AoR
-// (else a warning and nothing). The value is the gateway's own SIP URI.
+// (else a warning and nothing). The value is the gateway's own SIP URI at `advertise`.
 std::vector<KeptRegistration> plan_service_registration(const config::GatewayConfig& config,
+                                                        const config::HostPort& advertise,
                                                         const peer::NodeCredentials& gateway,
                                                         spdlog::logger& log);
 
@@ -61,12 +63,13 @@ class RegistrationService;
 // Plain phones registered at the gateway, stored into the overlay on their behalf when a
 // certificate for the phone's AoR exists at <data_dir>/phones/<user@domain>.crt and .key
 // (`p2psip ca issue --user AOR --node-id <gateway node-id>`). The stored contact is the
-// gateway's own SIP URI for that user, so overlay callers reach the phone through the gateway.
+// gateway's own SIP URI for that user (at the advertised address), so overlay callers reach the phone through the gateway.
 // An un-REGISTER or the last binding expiring removes it. Loop thread.
 class PhoneOverlayKeeper {
  public:
-  PhoneOverlayKeeper(const config::GatewayConfig& config, const security::NodeId& gateway_node,
-                     spdlog::logger& log);
+  // `advertise`: the gateway's SIP address as others reach it (sip_advertise, resolved).
+  PhoneOverlayKeeper(const config::GatewayConfig& config, const config::HostPort& advertise,
+                     const security::NodeId& gateway_node, spdlog::logger& log);
   // The overlay's service once it runs; nullptr when it is gone.
   void attach(RegistrationService* service) { service_ = service; }
   // From the registrar front-end: `aor` (normalised) has bindings (registered) or not.

@@ -6,6 +6,8 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include "gateway/config/advertise.h"
+#include "gateway/runtime/interface_addresses.h"
 #include "overlay/security/ca_dir.h"
 #include "overlay/security/signature.h"
 
@@ -127,7 +129,15 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   }
   auto credentials = load_credentials(c, log);
   if (!credentials) return unexpected(credentials.error());
-  return OverlayPlan{std::move(nc), std::move(*credentials), c.log_level};
+  std::optional<config::HostPort> advertise;
+  if (!c.overlay_advertise.empty()) {
+    advertise = config::HostPort{c.overlay_advertise, c.overlay_listen.port,
+                                 c.overlay_advertise.find(':') != std::string::npos};
+  }
+  auto announced = config::resolve_advertise(c.overlay_listen, advertise, interface_addresses(),
+                                             "overlay_advertise");
+  nc.advertise_ip = announced.address.host;
+  return OverlayPlan{std::move(nc), std::move(*credentials), c.log_level, announced.warning};
 }
 
 Expected<peer::NodeCredentials, StartError> load_credentials(const config::OverlayConfig& c,

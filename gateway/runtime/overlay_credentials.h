@@ -30,6 +30,7 @@ struct OverlayPlan {
   peer::NodeConfig node;
   peer::NodeCredentials credentials;
   std::string log_level;
+  std::string advertise_warning;  // logged when the node starts (advertise.h); empty: none
 };
 Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& config,
                                                   spdlog::logger& log);

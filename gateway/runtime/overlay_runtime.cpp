@@ -99,6 +99,7 @@ Expected<std::unique_ptr<OverlayRuntime>, StartError> OverlayRuntime::start(
   std::unique_ptr<OverlayRuntime> self(
       new OverlayRuntime(metrics, health, status, std::move(base_status), log));
   health.overlay_required = true;
+  if (!plan.advertise_warning.empty()) log->warn("{}", plan.advertise_warning);
   auto registrant = make_registrant(plan.credentials);
   if (!registrant) return unexpected(StartError{1, "overlay credentials: " + registrant.error()});
   self->registrant_ = std::move(*registrant);

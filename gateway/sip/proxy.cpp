@@ -62,10 +62,14 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.parallel = deps_.router.parallel_forking;
   env_.tls = deps_.tls;
   if (deps_.router.record_route) {
-    env_.record_route = "<sip:" + own_.host + ":" + std::to_string(own_.port) + ";lr>";
+    std::string host = deps_.advertise.host.empty() ? own_.host
+                       : deps_.advertise.is_ipv6    ? "[" + deps_.advertise.host + "]"
+                                                    : deps_.advertise.host;
+    unsigned port = deps_.advertise.host.empty() ? own_.port : deps_.advertise.port;
+    env_.record_route = "<sip:" + host + ":" + std::to_string(port) + ";lr>";
     if (deps_.tls) {
       env_.record_route_tls =
-          "<sip:" + own_.host + ":" + std::to_string(deps_.tls_port) + ";transport=tls;lr>";
+          "<sip:" + host + ":" + std::to_string(deps_.tls_port) + ";transport=tls;lr>";
     }
   }
   env_.branch_started = [this](const std::string& b, const std::string& ruri) {
@@ -103,7 +107,9 @@ void Proxy::reap() {
 bool Proxy::is_own(const char* host, const char* port) const {
   if (!host) return false;
   auto p = port_of(port);
-  if (p != own_.port && !(deps_.tls && p == deps_.tls_port)) return false;
+  if (p != own_.port && !(deps_.tls && p == deps_.tls_port) && p != deps_.advertise.port) {
+    return false;
+  }
   std::string h = host;
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   if (strcasecmp(h.c_str(), own_.host.c_str()) == 0) return true;

@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "dns/resolver.h"
+#include "gateway/config/host_port.h"
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/registrar/phone_registry.h"
 #include "gateway/router/router.h"
@@ -45,9 +46,12 @@ struct ProxyDeps {
   metrics::SipMetrics* sip_metrics = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  // Addresses a Request-URI may use for the gateway itself (besides nta's own Via host); the
-  // SipAgent fills it: the listen address, or every local address when listening on any.
+  // Addresses a Request-URI may use for the gateway itself (besides nta's own Via host): the
+  // listen address, or every local address when listening on any, and the advertised host.
   std::vector<std::string> own_hosts;
+  // The address others use for the gateway (sip_advertise, resolved): Record-Route names it
+  // and a Request-URI or Route on its port is ours. Empty host: nta's Via host and port.
+  config::HostPort advertise;
   // Integrator's hook: is this source address a phone registered here or an overlay peer?
   std::function<bool(std::string_view ip)> known_sender;
   // The plain phones' registrar (null: no phones_file, REGISTER for our domains is not served).

@@ -1,8 +1,5 @@
 #include "gateway/sip/sip_agent.h"
 
-#include <ifaddrs.h>
-#include <netdb.h>
-
 #include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/sip_header.h>
@@ -21,28 +18,6 @@ std::string listen_url(const config::HostPort& hp, const char* scheme = "sip") {
   if (host == "0.0.0.0" || host == "::") host = "*";
   else if (hp.is_ipv6) host = "[" + host + "]";
   return std::string(scheme) + ":" + host + ":" + std::to_string(hp.port);
-}
-
-// The addresses a Request-URI may name the gateway by: the listen address, or every local
-// interface address when listening on the any-address.
-std::vector<std::string> own_hosts(const config::HostPort& hp) {
-  if (hp.host != "0.0.0.0" && hp.host != "::") return {hp.host};
-  std::vector<std::string> out;
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return out;
-  for (ifaddrs* i = list; i; i = i->ifa_next) {
-    if (!i->ifa_addr) continue;
-    int family = i->ifa_addr->sa_family;
-    if (family != AF_INET && family != AF_INET6) continue;
-    char host[NI_MAXHOST];
-    socklen_t len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-    if (getnameinfo(i->ifa_addr, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
-      std::string h = host;
-      out.push_back(h.substr(0, h.find('%')));  // no IPv6 zone
-    }
-  }
-  freeifaddrs(list);
-  return out;
 }
 
 }  // namespace
@@ -79,7 +54,6 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     deps.tls = true;
     deps.tls_port = tls->listen.port;
   }
-  deps.own_hosts = own_hosts(listen);
   self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
   return self;
 }

@@ -36,19 +36,20 @@ def scenario(name, **subst):
     return out
 
 
-def ca_dir():
-    """The test's CA (made once per work dir) and its root certificate."""
-    d = os.path.join(work, "ca")
+def ca_dir(overlay=DOMAIN):
+    """The test's CA for `overlay` (made once per work dir) and its root certificate."""
+    d = os.path.join(work, "ca" if overlay == DOMAIN else f"ca-{overlay}")
     if not os.path.exists(os.path.join(d, "ca.crt")):
-        r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", d])
+        r = run([P2P_BIN, "ca", "init", "--overlay", overlay, "--dir", d])
         if r.returncode != 0:
             raise RuntimeError(f"ca init: {r.stderr}")
     return d, os.path.join(d, "ca.crt")
 
 
-def issue(user, prefix, node_id=None):
-    """A certificate for `user` (optionally for a given Node-ID): (node_id, cert, key)."""
-    d, _ = ca_dir()
+def issue(user, prefix, node_id=None, overlay=DOMAIN):
+    """A certificate for `user` from the CA of `overlay` (optionally for a given Node-ID):
+    (node_id, cert, key)."""
+    d, _ = ca_dir(overlay)
     args = [P2P_BIN, "ca", "issue", "--dir", d, "--user", user, "--key-type", "ec",
             "--out", os.path.join(work, prefix)]
     if node_id:

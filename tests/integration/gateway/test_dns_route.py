@@ -24,16 +24,6 @@ if not P2P_BIN:
 OVERLAY = f"ovl.{ZONE}"  # inside the zone nsd serves
 work = temp_dir("p2p-dnsroute-")
 sip_tools.set_workdir(work)
-ca_dir = os.path.join(work, "ca")
-ca = os.path.join(ca_dir, "ca.crt")
-
-
-def issue(user, name):
-    r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", user, "--key-type", "ec",
-             "--out", os.path.join(work, name)])
-    if r.returncode != 0:
-        fail(f"ca issue {user}: {r.stderr}")
-    return os.path.join(work, f"{name}.crt"), os.path.join(work, f"{name}.key")
 
 
 def start_gateway(name, sip, metrics, overlay_port, *flags):
@@ -48,11 +38,9 @@ def start_gateway(name, sip, metrics, overlay_port, *flags):
     return gw
 
 
-r = run([P2P_BIN, "ca", "init", "--overlay", OVERLAY, "--dir", ca_dir])
-if r.returncode != 0:
-    fail(f"ca init: {r.stderr}")
-gw_cert, gw_key = issue(f"gateway@{OVERLAY}", "gateway-a")
-dave_cert, dave_key = issue(f"dave@{OVERLAY}", "dave")
+_, ca = sip_tools.ca_dir(OVERLAY)
+_, gw_cert, gw_key = sip_tools.issue(f"gateway@{OVERLAY}", "gateway-a", overlay=OVERLAY)
+_, dave_cert, dave_key = sip_tools.issue(f"dave@{OVERLAY}", "dave", overlay=OVERLAY)
 
 a_sip, a_metrics, a_overlay = free_port(), free_port(), free_port()
 b_sip, b_metrics, b_overlay = free_port(), free_port(), free_port()

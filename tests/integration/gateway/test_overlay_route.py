@@ -5,7 +5,11 @@ another peer. The ring is the gateway and two `p2psip peer` processes. INVITE/20
 completes with route `overlay`; an AoR nobody registered gets 404; both lookups are counted in
 p2psip_overlay_lookups_total. The gateway's static registration (its own certificate for the
 gateway's Node-ID) and its service AoR gateway@<domain> are found by `p2psip lookup` from a
-peer, and are gone after the gateway's SIGTERM. A plain phone (alice, with a certificate in
+peer (an AoR with two contacts as the gateway's own URI for it), and are gone after the
+gateway's SIGTERM. The gateway listens on 0.0.0.0 with --sip-advertise 127.0.0.1:PORT: the
+contacts it stores name the advertised address. A caller calls pstn@<domain> through the
+gateway (static route to an external SIPp UAS), then calls the contact `p2psip lookup` returned
+directly; both complete. A plain phone (alice, with a certificate in
 <data_dir>/phones/) registered at the gateway is stored in the overlay with the gateway's SIP
 URI for it, and its un-REGISTER removes it."""
 
@@ -24,28 +28,23 @@ if not P2P_BIN:
     fail("P2P_BIN not set")
 work = temp_dir("p2p-ovroute-")
 sip_tools.set_workdir(work)
-ca_dir = os.path.join(work, "ca")
-ca = os.path.join(ca_dir, "ca.crt")
+ca = sip_tools.ca_dir()[1]
 
 
 def issue(user, name):
-    r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", user, "--key-type", "ec",
-             "--out", os.path.join(work, name)])
-    if r.returncode != 0:
-        fail(f"ca issue {user}: {r.stderr}")
-    return os.path.join(work, f"{name}.crt"), os.path.join(work, f"{name}.key")
+    return sip_tools.issue(user, name)[1:]
 
 
-r = run([P2P_BIN, "ca", "init", "--overlay", DOMAIN, "--dir", ca_dir])
-if r.returncode != 0:
-    fail(f"ca init: {r.stderr}")
 gw_node, gw_identity = gateway_identity("gateway")
 dave_cert, dave_key = issue(f"dave@{DOMAIN}", "dave")
 
 kam_port, gw_port, metrics_port, overlay_port = free_port(), free_port(), free_port(), free_port()
-uas_port = free_port()
-pstn_contact = "sip:pstn@192.0.2.50:5070;transport=tcp"
-static = static_config("gateway", [(f"pstn@{DOMAIN}", pstn_contact)], gw_node)
+uas_port, pstn_port = free_port(), free_port()
+# pstn: one contact, an external SIPp UAS; desk: two contacts, so the overlay holds the gateway.
+pstn_contact = f"sip:pstn@127.0.0.1:{pstn_port}"
+static = static_config("gateway", [(f"pstn@{DOMAIN}", pstn_contact),
+                                   (f"desk@{DOMAIN}", "sip:desk@192.0.2.50:5070;transport=tcp"),
+                                   (f"desk@{DOMAIN}", "sip:desk@192.0.2.51:5070")], gw_node)
 # A plain phone whose AoR has a certificate in <data_dir>/phones/: stored in the overlay too.
 phones = os.path.join(work, "phones")
 with open(phones, "w") as f:
@@ -53,7 +52,10 @@ with open(phones, "w") as f:
 os.makedirs(os.path.join(work, "gw-data", "phones"))
 sip_tools.issue(f"alice@{DOMAIN}", os.path.join("gw-data", "phones", f"alice@{DOMAIN}"), gw_node)
 kam = start_kamailio(kam_port, gw_port)
-gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
+# Listening on the any-address, advertising loopback: the contacts stored in the overlay and the
+# Record-Route name 127.0.0.1, not 0.0.0.0 nor the first interface address.
+gw = start([P2P_BIN, "gateway", "--sip-listen", f"0.0.0.0:{gw_port}",
+            "--sip-advertise", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
             *gw_identity, "--config", static, "--phones-file", phones,
@@ -114,11 +116,33 @@ check(lookup(f"pstn@{DOMAIN}") == [pstn_contact],
 wait_until(lambda: lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"], 30,
            "the service AoR to be stored in the overlay")
 check(lookup(f"gateway@{DOMAIN}") == [f"sip:gateway@127.0.0.1:{gw_port}"],
-      "the gateway's service AoR is registered with its own SIP URI")
+      "the gateway's service AoR is registered with its advertised SIP URI")
+wait_until(lambda: lookup(f"desk@{DOMAIN}") == [f"sip:desk@127.0.0.1:{gw_port}"], 30,
+           "the two-contact AoR to be stored in the overlay")
+check(lookup(f"desk@{DOMAIN}") == [f"sip:desk@127.0.0.1:{gw_port}"],
+      "an AoR with two static contacts is stored with the gateway's own URI for it")
+status = http_get(base + "/status")[1]
+check(f'"sip_advertise":"127.0.0.1:{gw_port}"' in status, "/status shows the advertised address")
+
+# A caller on the overlay side calls pstn through the gateway (static route to the external UAS),
+# then calls the contact `p2psip lookup` returned directly.
+pstn = uas("uas-pstn", scenario("uas_call.xml"), pstn_port, calls=2)
+r = uac(scenario("uac_call.xml"), gw_port, "pstn", source="127.0.0.3")
+check(r.returncode == 0, f"a call to pstn@{DOMAIN} through the gateway reaches the external UAS "
+                         f"(sipp {r.returncode})")
+found = lookup(f"pstn@{DOMAIN}")
+check(len(found) == 1 and found[0].startswith("sip:pstn@"), f"pstn looked up from a peer: {found}")
+host_port = found[0].split("@", 1)[1].split(";")[0]
+r = uac(scenario("uac_call.xml"), int(host_port.rsplit(":", 1)[1]), "pstn", source="127.0.0.3",
+        domain=host_port)
+check(r.returncode == 0, f"a call to the looked-up contact {found[0]} completes (sipp {r.returncode})")
+check(pstn.wait(20) == 0, "the external UAS saw both calls (INVITE, ACK, BYE each)")
 text = http_get(base + "/metrics")[1]
 check((metric(text, "p2psip_gateway_static_registrations_refresh_timestamp_seconds") or 0) > 1.7e9,
       "the refresh timestamp of the static registrations is set")
-check(metric(text, "p2psip_static_registrations") == 1, "p2psip_static_registrations is 1")
+check(metric(text, "p2psip_static_registrations") == 3, "p2psip_static_registrations counts 3 entries")
+check((metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') or 0) == 1,
+      "the gateway forwarded the first call by route static, the direct one bypassed it")
 
 statuses, _ = register(gw_port, "alice", "alice-secret", "sip:alice@127.0.0.1:5999")
 check(statuses[-1] == "SIP/2.0 200 OK", f"alice registers at the gateway ({statuses})")
@@ -134,6 +158,7 @@ check(lookup(f"alice@{DOMAIN}") == [], "the un-REGISTER removed alice from the o
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 check(lookup(f"pstn@{DOMAIN}") == [], "after the gateway's SIGTERM the static registration is gone")
 check(lookup(f"gateway@{DOMAIN}") == [], "and so is its service AoR")
+check(lookup(f"desk@{DOMAIN}") == [], "and the two-contact AoR")
 for p, _ in reversed(peers):
     p.stop(10)
 kam.stop()

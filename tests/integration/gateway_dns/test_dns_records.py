@@ -87,6 +87,10 @@ def main():
     nsd.stop()
     env_records = dns_records(env={"P2PSIP_CONFIG": cfg, "P2PSIP_SIP_LISTEN": f"127.0.0.1:{sip_a}"})
     check(f"SRV 10 100 {sip_a} gw1.{ZONE}." in env_records, "P2PSIP_* environment overrides the file")
+    adv_records = dns_records(env={"P2PSIP_CONFIG": cfg, "P2PSIP_SIP_LISTEN": f"0.0.0.0:{sip_a}",
+                                   "P2PSIP_SIP_ADVERTISE": "sip-gw.example.net"})
+    check(f"SRV 10 100 {sip_a} sip-gw.example.net." in adv_records,
+          "sip_advertise (port from sip_listen) is the default gateway")
 
     # Usage errors exit 2 with one line.
     for args, what in ((["--domain", ZONE, "--gateway", "nope"], "bad --gateway"),

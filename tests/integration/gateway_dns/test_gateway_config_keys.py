@@ -86,3 +86,19 @@ bad_static = write("bad-static.yaml", CONFIG.replace("    cert: /etc/p2psip/pstn
 expect_error(["--config", bad_static], "static_registrations[0].cert", "missing static field")
 expect_error([], "P2PSIP_STATIC_REGISTRATIONS", "static registrations from env",
              env={"P2PSIP_STATIC_REGISTRATIONS": "x"})
+
+# The advertised addresses and the registration lifetime, one from each source.
+adv = write("adv.yaml", "overlay_advertise: 192.0.2.9\n")
+r = gateway("--config", adv, "--print-config", "--sip-advertise", "gw.example.net:15060",
+            env={"P2PSIP_REGISTRATION_LIFETIME": "600"})
+check(r.returncode == 0, f"--print-config with the advertise keys exits 0 ({r.stderr.strip()})")
+for line in ('sip_advertise: "gw.example.net:15060"  # command line',
+             'overlay_advertise: "192.0.2.9"  # config file',
+             'registration_lifetime: "600"  # environment'):
+    check(line in r.stdout.splitlines(), f"printed: {line}")
+r = gateway("--help")
+check(all(f in r.stdout for f in ("--sip-advertise", "--overlay-advertise", "--registration-lifetime")),
+      "--help lists --sip-advertise, --overlay-advertise and --registration-lifetime")
+expect_error(["--sip-advertise", "0.0.0.0:5060"], "sip_advertise", "the any-address advertised")
+expect_error(["--overlay-advertise", "gw.example.net"], "overlay_advertise", "a name as overlay_advertise")
+expect_error(["--registration-lifetime", "5"], "registration_lifetime", "a lifetime below 10 s")

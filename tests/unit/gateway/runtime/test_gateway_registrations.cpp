@@ -66,38 +66,47 @@ TEST_CASE("static registrations and the service AoR kept by the gateway") {
   c.sip_listen = config::HostPort{"127.0.0.1", 5070};
   c.static_registrations = {{"pstn@P2P.example.com", "sip:carrier.example.net", pstn.cert_path, pstn.key_path},
                             {"pstn@p2p.example.com", "sip:backup.example.net", pstn.cert_path, pstn.key_path}};
-  auto kept = plan_static_registrations(c, gateway.creds, *log);
+  config::HostPort advertise{"192.0.2.7", 5080};
+  auto kept = plan_static_registrations(c, advertise, gateway.creds, *log);
   REQUIRE(kept);
   REQUIRE(kept->size() == 1);  // one dictionary entry per AoR and gateway
   CHECK((*kept)[0].aor == "pstn@p2p.example.com");
   CHECK((*kept)[0].who.node == wire::NodeId(gateway.creds.cert.node_ids().front()));
+  // Two contacts: the gateway's own URI at its advertised address (it forks to both).
+  CHECK((*kept)[0].value == wire::SipRegistration::make_uri("sip:pstn@192.0.2.7:5080"));
+  c.static_registrations.pop_back();
+  kept = plan_static_registrations(c, advertise, gateway.creds, *log);
+  REQUIRE(kept);
+  REQUIRE(kept->size() == 1);
+  CHECK((*kept)[0].value == wire::SipRegistration::make_uri("sip:carrier.example.net"));
 
   c.static_registrations = {{"pstn@p2p.example.com", "sip:x@h", foreign.cert_path, foreign.key_path}};
-  auto wrong_node = plan_static_registrations(c, gateway.creds, *log);
+  auto wrong_node = plan_static_registrations(c, advertise, gateway.creds, *log);
   REQUIRE_FALSE(wrong_node);
   CHECK(wrong_node.error().exit_code == 2);
   CHECK(wrong_node.error().message.find("static_registrations[0] (pstn@p2p.example.com)") != std::string::npos);
   CHECK(wrong_node.error().message.find("Node-ID") != std::string::npos);
 
   c.static_registrations = {{"pstn@p2p.example.com", "sip:x@h", other_user.cert_path, other_user.key_path}};
-  auto wrong_user = plan_static_registrations(c, gateway.creds, *log);
+  auto wrong_user = plan_static_registrations(c, advertise, gateway.creds, *log);
   REQUIRE_FALSE(wrong_user);
   CHECK(wrong_user.error().message.find("carol@p2p.example.com") != std::string::npos);
 
   c.static_registrations = {{"pstn@p2p.example.com", "sip:x@h", pstn.cert_path, gateway.key_path}};
-  auto wrong_key = plan_static_registrations(c, gateway.creds, *log);
+  auto wrong_key = plan_static_registrations(c, advertise, gateway.creds, *log);
   REQUIRE_FALSE(wrong_key);
   CHECK(wrong_key.error().message.find("is not the key") != std::string::npos);
 
   c.static_registrations = {{"pstn@p2p.example.com", "sip:x@h", (dir / "missing.crt").string(), pstn.key_path}};
-  CHECK_FALSE(plan_static_registrations(c, gateway.creds, *log));
+  CHECK_FALSE(plan_static_registrations(c, advertise, gateway.creds, *log));
 
-  auto service = plan_service_registration(c, gateway.creds, *log);
+  // The service AoR's contact is the advertised address, not sip_listen.
+  auto service = plan_service_registration(c, advertise, gateway.creds, *log);
   REQUIRE(service.size() == 1);
   CHECK(service[0].aor == "gateway@p2p.example.com");
-  CHECK(service[0].value == wire::SipRegistration::make_uri("sip:gateway@127.0.0.1:5070"));
+  CHECK(service[0].value == wire::SipRegistration::make_uri("sip:gateway@192.0.2.7:5080"));
   c.service_aor = "other@p2p.example.com";
-  CHECK(plan_service_registration(c, gateway.creds, *log).empty());  // not its certificate's user
+  CHECK(plan_service_registration(c, advertise, gateway.creds, *log).empty());  // not its certificate's user
   fs::remove_all(dir);
 }
 
