@@ -2,6 +2,8 @@
 would trip over, then the site is run on loopback from the same files, processes instead of
 containers:
 - every build context and Dockerfile, bind-mounted path, named volume and depends_on exists;
+  each gateway listens for SIP on its fixed address on the site network (its service AoR's
+  contact is sip:gateway@<sip_listen>, so not 0.0.0.0);
   prometheus.yml scrapes exactly the compose services on their metrics ports (gateways in job
   p2psip-gateway, peers in p2psip-peer, Kamailio on the port its config listens on); the Grafana
   provisioning points at the prometheus service and the mounted dashboards directory;
@@ -17,10 +19,9 @@ containers:
   domain to them (nobody registered: the gateway's overlay lookup answers 404), and after gw1
   is stopped still gets every call answered by gw2 (failover); its xhttp_prom /metrics answers."""
 
+import ipaddress
 import os
 import re
-import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -124,7 +125,17 @@ def check_wiring(compose, nodes):
     uris = sorted(e[1] for e in entries)
     check(uris == sorted(f"sip:{g}:{SIP_PORT}" for g in gateways),
           f"dispatcher.list probes the gateway services: {uris}")
+    subnets = [ipaddress.ip_network(c["subnet"]) for c in
+               (((compose.get("networks") or {}).get("default") or {}).get("ipam") or {}).get("config", [])]
     for g in gateways:
+        # The service AoR's contact is sip:gateway@<sip_listen>: it must be an address the
+        # peers reach, i.e. the gateway's fixed address on the site network, not 0.0.0.0.
+        listen = nodes[g][1].get("P2PSIP_SIP_LISTEN", "0.0.0.0:5060")
+        fixed = ((services[g].get("networks") or {}).get("default") or {}).get("ipv4_address")
+        host, port = listen.rsplit(":", 1)
+        check(fixed and host == fixed and int(port) == SIP_PORT
+              and any(ipaddress.ip_address(fixed) in n for n in subnets),
+              f"{g} listens for SIP on its fixed site address {listen} (network address {fixed})")
         aliases = nodes[g][1].get("P2PSIP_ALIAS", "").split(",")
         check(g in aliases, f"{g} knows its compose name as its own (P2PSIP_ALIAS), so it answers "
                             f"the dispatcher's OPTIONS sip:{g}:{SIP_PORT} itself")
