@@ -3,8 +3,10 @@
 # imported into podman; the image built from deploy/docker/Dockerfile with
 # `podman build --isolation=chroot --format docker`; the image's own ENTRYPOINT+CMD started with
 # `buildah run --isolation chroot` (podman run cannot set rlimits in this sandbox), which shares the
-# host's network. From the host: SIP OPTIONS gets 200, /health 200, the process is not uid 0, the
-# image's HEALTHCHECK script passes, SIGTERM ends it with 0.
+# host's network. The image: non-root USER, HEALTHCHECK, EXPOSE of SIP udp+tcp, RELOAD and
+# metrics, the data VOLUME, the runtime libraries and no build tools or -dev packages. From the
+# host: SIP OPTIONS gets 200, /health 200, the process is not uid 0, the image's HEALTHCHECK
+# script passes, SIGTERM ends it with 0 and its log went to stderr.
 #
 # Usage: smoke_test.sh [path/to/p2psip]   (default $P2P_BIN, else build/gateway/p2psip).
 # The image gets the host-built binary (BINARY=prebuilt): compiling inside the build takes much
@@ -113,13 +115,25 @@ user="$(field "$config" "c.get('User') or ''")"
 [ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || die "image USER is '$user'"
 log "image USER $user"
 [ -n "$(podman image inspect --format '{{.HealthCheck}}' "$tag" | grep -v '<nil>')" ] || die "no HEALTHCHECK"
+ports="$(field "$config" "' '.join(sorted(c.get('ExposedPorts') or {}))")"
+[ "$ports" = "5060/tcp 5060/udp 6084/tcp 9464/tcp" ] || die "EXPOSE is '$ports'"
+volumes="$(field "$config" "' '.join(sorted(c.get('Volumes') or {}))")"
+[ "$volumes" = "/var/lib/p2psip" ] || die "VOLUME is '$volumes'"
+log "ports $ports, volume $volumes"
 mapfile -t argv < <(field "$config" "'\n'.join((c.get('Entrypoint') or []) + (c.get('Cmd') or []))")
 log "entrypoint+cmd: ${argv[*]}"
 
 # --- run ----------------------------------------------------------------------------------------
+ctr="$(buildah from "$tag")"
+# Runtime stage: shared libraries only, no build tools or headers.
+pkgs="$(buildah run --isolation chroot "$ctr" -- dpkg-query -W -f '${Package}\n')" ||
+  die "dpkg-query in the image"
+grep -qx libsofia-sip-ua0 <<<"$pkgs" || die "the image lacks libsofia-sip-ua0 (package list: $pkgs)"
+dev="$(grep -E -- '-dev$|^(build-essential|cmake|g\+\+|gcc|ninja-build)$' <<<"$pkgs" || true)"
+[ -z "$dev" ] || die "build packages in the runtime image: $dev"
+log "ok: no build tools or -dev packages in the image"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sip=$(port); metrics=$(port); overlay=$(port)
-ctr="$(buildah from "$tag")"
 buildah run --isolation chroot -e P2PSIP_SIP_LISTEN="127.0.0.1:$sip" \
   -e P2PSIP_METRICS_LISTEN="127.0.0.1:$metrics" -e P2PSIP_OVERLAY_LISTEN="127.0.0.1:$overlay" \
   "$ctr" -- "${argv[@]}" >"$work/gateway.log" 2>&1 &
