@@ -53,9 +53,40 @@ podman info >/dev/null 2>&1 || skip "podman cannot run here: $(podman info 2>&1 
 mkdir -p "$cache"
 work="$(mktemp -d /tmp/p2psip-smoke.XXXXXX)"
 ctr="" ; runner="" ; ctx=""
+# The gateway is a descendant of the buildah run process: its PID, found by walking /proc.
+gateway_under() {
+  python3 - "$1" <<'PY'
+import os, sys
+kids = {}
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        ppid = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(p))
+    except OSError:
+        pass
+todo = [int(sys.argv[1])]
+while todo:
+    p = todo.pop()
+    try:
+        if open(f"/proc/{p}/comm").read().strip() == "p2psip":
+            print(p); break
+    except OSError:
+        pass
+    todo += kids.get(p, [])
+PY
+}
 cleanup() {
-  # Only what this script started: the buildah run process (by PID) and its working container.
-  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then kill -KILL "$runner" 2>/dev/null || true; fi
+  # Only what this script started, by PID: the gateway under buildah run (SIGTERM, so that it
+  # does not outlive a killed runner), then the buildah run process; and its working container.
+  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
+    local g; g="$(gateway_under "$runner" || true)"
+    if [ -n "$g" ]; then
+      kill -TERM "$g" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$g" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$g" 2>/dev/null || true
+    fi
+    kill -KILL "$runner" 2>/dev/null || true
+  fi
   [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true
   [ -z "$ctx" ] || rm -rf "$ctx"
   rm -rf "$work"
@@ -160,29 +191,9 @@ sys.exit(0 if status.startswith("SIP/2.0 200") else 1)
 PY
 log "ok: SIP OPTIONS 200 over UDP from the host"
 
-# The gateway is a descendant of the buildah run process; find it by walking /proc from $runner.
 gw=""
 for _ in $(seq 20); do
-  gw="$(python3 - "$runner" <<'PY'
-import os, sys
-kids = {}
-for p in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        ppid = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
-        kids.setdefault(ppid, []).append(int(p))
-    except OSError:
-        pass
-todo = [int(sys.argv[1])]
-while todo:
-    p = todo.pop()
-    try:
-        if open(f"/proc/{p}/comm").read().strip() == "p2psip":
-            print(p); break
-    except OSError:
-        pass
-    todo += kids.get(p, [])
-PY
-)"
+  gw="$(gateway_under "$runner")"
   [ -n "$gw" ] && break; sleep 0.2
 done
 [ -n "$gw" ] || die "gateway process not found under buildah run ($runner)"

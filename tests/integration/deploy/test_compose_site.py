@@ -19,6 +19,7 @@ containers:
   domain to them (nobody registered: the gateway's overlay lookup answers 404), and after gw1
   is stopped still gets every call answered by gw2 (failover); its xhttp_prom /metrics answers."""
 
+import atexit
 import ipaddress
 import os
 import re
@@ -287,6 +288,8 @@ def main():
     check(r.returncode == 0, f"kamailio -c accepts the site's kamailio.cfg{'' if r.returncode == 0 else chr(10) + r.stderr[-1500:]}")
     kam = start(["kamailio", "-f", cfg, "-DD", "-E", "-Y", work, "-w", work,
                  "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
+    # SIGTERM, not the harness's final SIGKILL: Kamailio's main process ends its children then.
+    atexit.register(kam.stop, 10)
     wait_until(lambda: http_get(f"http://127.0.0.1:{http_port}/metrics")[0] == 200 or not kam.alive(),
                20, "Kamailio's /metrics")
     check(kam.alive(), "Kamailio runs the site configuration")
@@ -337,6 +340,19 @@ def main():
     check(metric(other, "p2psip_overlay_lookups_total", '{result="not_found"}') - before == 3,
           f"all three were looked up by {gateways[1]}")
     check(kam.alive() and all(procs[n].alive() for n in nodes if n != first), "everything else still runs")
+    kam.stop(10)
+    def kamailio_children():
+        out = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if cfg.encode() in f.read():
+                        out.append(pid)
+            except OSError:
+                pass
+        return out
+    wait_until(lambda: not kamailio_children(), 10, "Kamailio's children to exit after its SIGTERM")
+    check(True, "Kamailio and all its children ended")
     print("PASS", flush=True)
 
 
