@@ -9,8 +9,9 @@ BUILD_PKGS=(
   prometheus-cpp-dev doctest-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
 )
 TEST_PKGS=(
-  sip-tester prometheus kamailio nsd tshark curl python3 iproute2
+  sip-tester prometheus kamailio nsd tshark curl python3 python3-yaml iproute2
   clang-14 libclang-rt-14-dev llvm-14
+  podman buildah debootstrap
 )
 
 SUDO=""

@@ -14,10 +14,12 @@ step "build (warnings on)"
 BUILD_DIR=build ./scripts/build.sh
 
 step "ctest: unit and integration tests"
-# The container smoke test (label `container`: debootstrap + podman, ~2 min, needs root and the
-# Debian mirror) runs only with RUN_CONTAINER_TESTS=1 until the deployment issue is done.
-label_filter=(-LE container)
-if [ "${RUN_CONTAINER_TESTS:-0}" = "1" ]; then label_filter=(); fi
+# The container smoke test (label `container`: podman image from a debootstrapped bookworm, run
+# with buildah; needs root, and the Debian mirror until its base is cached in
+# /var/cache/p2psip-ci) runs by default; RUN_CONTAINER_TESTS=0 leaves it out. Without its
+# prerequisites it reports itself skipped rather than failed.
+label_filter=()
+if [ "${RUN_CONTAINER_TESTS:-1}" = "0" ]; then label_filter=(-LE container); fi
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600 "${label_filter[@]}"
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -3,114 +3,59 @@
 # imported into podman; the image built from deploy/docker/Dockerfile with
 # `podman build --isolation=chroot --format docker`; the image's own ENTRYPOINT+CMD started with
 # `buildah run --isolation chroot` (podman run cannot set rlimits in this sandbox), which shares the
-# host's network. From the host: SIP OPTIONS gets 200, /health 200, the process is not uid 0, the
-# image's HEALTHCHECK script passes, SIGTERM ends it with 0.
+# host's network. The image: non-root USER, HEALTHCHECK, EXPOSE of SIP udp+tcp, RELOAD and
+# metrics, the data VOLUME, the runtime libraries and no build tools or -dev packages. From the
+# host: SIP OPTIONS gets 200, /health 200, the process is not uid 0, the image's HEALTHCHECK
+# script passes, SIGTERM ends it with 0 and its log went to stderr.
 #
-# Usage: smoke_test.sh [path/to/p2psip]   (default $P2P_BIN, else build/gateway/p2psip). Needs root.
+# Usage: smoke_test.sh [path/to/p2psip]   (default $P2P_BIN, else build/gateway/p2psip).
 # The image gets the host-built binary (BINARY=prebuilt): compiling inside the build takes much
 # longer than this test may run. SMOKE_BUILD_FROM_SOURCE=1 builds the source stage instead.
-# Cache: $P2PSIP_SMOKE_CACHE (default /var/tmp/p2psip-smoke) keeps the debootstrap tree.
+#
+# Exit 77 (ctest: skipped) with a SKIP line when a prerequisite is truly missing: not root,
+# podman/buildah/debootstrap neither installed nor installable, podman unusable here, or no
+# cached base and the Debian mirror unreachable. Everything else that goes wrong is a failure.
+#
+# Cache: $P2PSIP_CI_CACHE (default /var/cache/p2psip-ci) keeps the debootstrapped base as a
+# tarball named by a key over everything that shapes it (suite, variant, mirror, this script's
+# debootstrap line), and podman keeps the imported base under the same key as its tag, so only
+# the first run on a machine debootstraps; podman's layer cache keeps the runtime stage's apt
+# layer. Debian packages the host already downloaded are reused (debootstrap --cache-dir).
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${1:-${P2P_BIN:-$src/build/gateway/p2psip}}"
-cache="${P2PSIP_SMOKE_CACHE:-/var/tmp/p2psip-smoke}"
-base=localhost/p2psip-bookworm-minbase:latest
+cache="${P2PSIP_CI_CACHE:-/var/cache/p2psip-ci}"
+mirror="${P2PSIP_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+suite=bookworm
+bootstrap_args=(--variant=minbase "$suite")
+key="$(printf '%s\n' "${bootstrap_args[@]}" "$mirror" v1 | sha256sum | cut -c1-16)"
+base="localhost/p2psip-bookworm-minbase:$key"
 tag=localhost/p2psip-smoke:latest
 t0=$(date +%s)
 log() { echo "smoke [$(($(date +%s) - t0))s]: $*"; }
 die() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: container smoke test not run: $*"; exit 77; }
 
-# --- tools (apt packages only) ------------------------------------------------------------------
+# --- prerequisites (apt packages only) ----------------------------------------------------------
+[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, podman with chroot isolation)"
 missing=()
 for tool in podman buildah debootstrap curl python3; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}"; } >&2 ||
+    skip "${missing[*]} missing and apt-get could not install them"
 fi
 [ -x "$bin" ] || die "no p2psip binary at $bin (build first)"
-
-# --- base image ---------------------------------------------------------------------------------
-if ! podman image exists "$base"; then
-  if [ ! -f "$cache/rootfs/etc/debian_version" ]; then
-    log "debootstrap --variant=minbase bookworm into $cache/rootfs"
-    rm -rf "$cache/rootfs.tmp" && mkdir -p "$cache"
-    debootstrap --variant=minbase bookworm "$cache/rootfs.tmp" http://deb.debian.org/debian >"$cache/debootstrap.log"
-    mv "$cache/rootfs.tmp" "$cache/rootfs"
-  fi
-  log "podman import $base"
-  tar -C "$cache/rootfs" -c . | podman import - "$base" >/dev/null
-fi
-
-# --- image --------------------------------------------------------------------------------------
+podman info >/dev/null 2>&1 || skip "podman cannot run here: $(podman info 2>&1 | tail -1)"
+mkdir -p "$cache"
+work="$(mktemp -d /tmp/p2psip-smoke.XXXXXX)"
 ctr="" ; runner="" ; ctx=""
-cleanup() {
-  # Only what this script started: the buildah run process (by PID) and its working container.
-  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then kill -KILL "$runner" 2>/dev/null || true; fi
-  [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true
-  [ -z "$ctx" ] || rm -rf "$ctx"
-}
-trap cleanup EXIT
-if [ "${SMOKE_BUILD_FROM_SOURCE:-0}" = 1 ]; then
-  ctx="" ; context="$src" ; binary=source
-else
-  # A minimal context: the binary and the files the runtime stage copies.
-  ctx="$(mktemp -d /tmp/p2psip-smoke-ctx.XXXXXX)"
-  install -D -m 0755 "$bin" "$ctx/build/gateway/p2psip"
-  install -D -m 0755 "$src/deploy/docker/healthcheck.sh" "$ctx/deploy/docker/healthcheck.sh"
-  context="$ctx" ; binary=prebuilt
-fi
-log "podman build (BINARY=$binary)"
-podman build --isolation=chroot --format docker -f "$src/deploy/docker/Dockerfile" \
-  --build-arg BINARY="$binary" --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
-  -t "$tag" "$context" >"$cache/build.log" 2>&1 || { tail -30 "$cache/build.log"; die "podman build"; }
-log "built $tag"
-
-config="$(podman image inspect --format '{{json .Config}}' "$tag")"
-field() { python3 -c "import json,sys; c=json.loads(sys.argv[1]); print($2)" "$config"; }
-user="$(field "$config" "c.get('User') or ''")"
-[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || die "image USER is '$user'"
-log "image USER $user"
-[ -n "$(podman image inspect --format '{{.HealthCheck}}' "$tag" | grep -v '<nil>')" ] || die "no HEALTHCHECK"
-mapfile -t argv < <(field "$config" "'\n'.join((c.get('Entrypoint') or []) + (c.get('Cmd') or []))")
-log "entrypoint+cmd: ${argv[*]}"
-
-# --- run ----------------------------------------------------------------------------------------
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sip=$(port); metrics=$(port); overlay=$(port)
-ctr="$(buildah from "$tag")"
-buildah run --isolation chroot -e P2PSIP_SIP_LISTEN="127.0.0.1:$sip" \
-  -e P2PSIP_METRICS_LISTEN="127.0.0.1:$metrics" -e P2PSIP_OVERLAY_LISTEN="127.0.0.1:$overlay" \
-  "$ctr" -- "${argv[@]}" >"$cache/gateway.log" 2>&1 &
-runner=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$metrics/health" >/dev/null && break
-  kill -0 "$runner" 2>/dev/null || { cat "$cache/gateway.log"; die "gateway exited"; }
-  sleep 0.3
-done
-curl -sf "http://127.0.0.1:$metrics/health" >/dev/null || { cat "$cache/gateway.log"; die "/health is not 200"; }
-log "ok: /health 200 from the host"
-
-python3 - "$sip" <<'PY' || die "SIP OPTIONS"
-import socket, sys, time
-port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(5)
-lp = s.getsockname()[1]
-s.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bK-smoke{time.time_ns()}\r\n"
-          f"From: <sip:smoke@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1:{port}>\r\nCall-ID: smoke-{time.time_ns()}\r\n"
-          f"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
-status = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
-print("smoke: OPTIONS ->", status)
-sys.exit(0 if status.startswith("SIP/2.0 200") else 1)
-PY
-log "ok: SIP OPTIONS 200 over UDP from the host"
-
-# The gateway is a descendant of the buildah run process; find it by walking /proc from $runner.
-gw=""
-for _ in $(seq 20); do
-  gw="$(python3 - "$runner" <<'PY'
+# The gateway is a descendant of the buildah run process: its PID, found by walking /proc.
+gateway_under() {
+  python3 - "$1" <<'PY'
 import os, sys
 kids = {}
 for p in filter(str.isdigit, os.listdir("/proc")):
@@ -129,7 +74,126 @@ while todo:
         pass
     todo += kids.get(p, [])
 PY
-)"
+}
+cleanup() {
+  # Only what this script started, by PID: the gateway under buildah run (SIGTERM, so that it
+  # does not outlive a killed runner), then the buildah run process; and its working container.
+  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
+    local g; g="$(gateway_under "$runner" || true)"
+    if [ -n "$g" ]; then
+      kill -TERM "$g" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$g" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$g" 2>/dev/null || true
+    fi
+    kill -KILL "$runner" 2>/dev/null || true
+  fi
+  [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true
+  [ -z "$ctx" ] || rm -rf "$ctx"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- base image ---------------------------------------------------------------------------------
+exec 9>"$cache/.lock"
+flock 9  # one debootstrap/import at a time on this machine; released after the import
+if ! podman image exists "$base"; then
+  tarball="$cache/bookworm-minbase-$key.tar"
+  if [ ! -s "$tarball" ]; then
+    curl -sfI --max-time 20 "$mirror/dists/$suite/Release" >/dev/null ||
+      skip "no cached base ($tarball) and the Debian mirror $mirror is unreachable"
+    log "debootstrap ${bootstrap_args[*]} (cached as $tarball)"
+    rootfs="$cache/rootfs-$key.tmp"
+    rm -rf "$rootfs"
+    debs=()
+    if [ -d /var/cache/apt/archives ]; then debs=(--cache-dir=/var/cache/apt/archives); fi
+    debootstrap "${debs[@]}" "${bootstrap_args[@]}" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+      { tail -20 "$work/debootstrap.log"; rm -rf "$rootfs"; die "debootstrap"; }
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$rootfs"
+    # Older bases of this test (other keys) are no longer needed.
+    find "$cache" -maxdepth 1 -name 'bookworm-minbase-*.tar' ! -name "bookworm-minbase-$key.tar" -delete
+  fi
+  log "podman import $base"
+  podman import --quiet "$tarball" "$base" >/dev/null
+fi
+flock -u 9
+log "base $base"
+
+# --- image --------------------------------------------------------------------------------------
+if [ "${SMOKE_BUILD_FROM_SOURCE:-0}" = 1 ]; then
+  ctx="" ; context="$src" ; binary=source
+else
+  # A minimal context: the binary and the files the runtime stage copies.
+  ctx="$work/context"
+  install -D -m 0755 "$bin" "$ctx/build/gateway/p2psip"
+  install -D -m 0755 "$src/deploy/docker/healthcheck.sh" "$ctx/deploy/docker/healthcheck.sh"
+  context="$ctx" ; binary=prebuilt
+fi
+log "podman build (BINARY=$binary)"
+old_id="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
+podman build --isolation=chroot --format docker -f "$src/deploy/docker/Dockerfile" \
+  --build-arg BINARY="$binary" --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
+  -t "$tag" "$context" >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; die "podman build"; }
+new_id="$(podman image inspect --format '{{.Id}}' "$tag")"
+# The previous build of this tag is now untagged: remove it (only that image, by its ID).
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then podman rmi "$old_id" >/dev/null 2>&1 || true; fi
+log "built $tag"
+
+config="$(podman image inspect --format '{{json .Config}}' "$tag")"
+field() { python3 -c "import json,sys; c=json.loads(sys.argv[1]); print($2)" "$config"; }
+user="$(field "$config" "c.get('User') or ''")"
+[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || die "image USER is '$user'"
+log "image USER $user"
+[ -n "$(podman image inspect --format '{{.HealthCheck}}' "$tag" | grep -v '<nil>')" ] || die "no HEALTHCHECK"
+ports="$(field "$config" "' '.join(sorted(c.get('ExposedPorts') or {}))")"
+[ "$ports" = "5060/tcp 5060/udp 6084/tcp 9464/tcp" ] || die "EXPOSE is '$ports'"
+volumes="$(field "$config" "' '.join(sorted(c.get('Volumes') or {}))")"
+[ "$volumes" = "/var/lib/p2psip" ] || die "VOLUME is '$volumes'"
+log "ports $ports, volume $volumes"
+mapfile -t argv < <(field "$config" "'\n'.join((c.get('Entrypoint') or []) + (c.get('Cmd') or []))")
+log "entrypoint+cmd: ${argv[*]}"
+
+# --- run ----------------------------------------------------------------------------------------
+ctr="$(buildah from "$tag")"
+# Runtime stage: shared libraries only, no build tools or headers.
+pkgs="$(buildah run --isolation chroot "$ctr" -- dpkg-query -W -f '${Package}\n')" ||
+  die "dpkg-query in the image"
+grep -qx libsofia-sip-ua0 <<<"$pkgs" || die "the image lacks libsofia-sip-ua0 (package list: $pkgs)"
+dev="$(grep -E -- '-dev$|^(build-essential|cmake|g\+\+|gcc|ninja-build)$' <<<"$pkgs" || true)"
+[ -z "$dev" ] || die "build packages in the runtime image: $dev"
+log "ok: no build tools or -dev packages in the image"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sip=$(port); metrics=$(port); overlay=$(port)
+buildah run --isolation chroot -e P2PSIP_SIP_LISTEN="127.0.0.1:$sip" \
+  -e P2PSIP_METRICS_LISTEN="127.0.0.1:$metrics" -e P2PSIP_OVERLAY_LISTEN="127.0.0.1:$overlay" \
+  "$ctr" -- "${argv[@]}" >"$work/gateway.log" 2>&1 &
+runner=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$metrics/health" >/dev/null && break
+  kill -0 "$runner" 2>/dev/null || { cat "$work/gateway.log"; die "gateway exited"; }
+  sleep 0.3
+done
+curl -sf "http://127.0.0.1:$metrics/health" >/dev/null || { cat "$work/gateway.log"; die "/health is not 200"; }
+log "ok: /health 200 from the host"
+
+python3 - "$sip" <<'PY' || die "SIP OPTIONS"
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(5)
+lp = s.getsockname()[1]
+s.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bK-smoke{time.time_ns()}\r\n"
+          f"From: <sip:smoke@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1:{port}>\r\nCall-ID: smoke-{time.time_ns()}\r\n"
+          f"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
+status = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+print("smoke: OPTIONS ->", status)
+sys.exit(0 if status.startswith("SIP/2.0 200") else 1)
+PY
+log "ok: SIP OPTIONS 200 over UDP from the host"
+
+gw=""
+for _ in $(seq 20); do
+  gw="$(gateway_under "$runner")"
   [ -n "$gw" ] && break; sleep 0.2
 done
 [ -n "$gw" ] || die "gateway process not found under buildah run ($runner)"
@@ -144,7 +208,7 @@ log "ok: HEALTHCHECK command passes"
 kill -TERM "$gw"
 rc=0; wait "$runner" || rc=$?
 runner=""
-[ "$rc" = 0 ] || { tail -5 "$cache/gateway.log"; die "exit code $rc after SIGTERM"; }
-grep -q "SIP listening" "$cache/gateway.log" || die "no log on stderr"
+[ "$rc" = 0 ] || { tail -5 "$work/gateway.log"; die "exit code $rc after SIGTERM"; }
+grep -q "SIP listening" "$work/gateway.log" || die "no log on stderr"
 log "ok: SIGTERM -> exit 0, logs on stderr"
 log "PASS"

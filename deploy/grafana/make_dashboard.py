@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes dashboards/p2psip.json, the Grafana dashboard for p2psip gateways and peers.
-Edit the panels here and rerun; the monitoring_rules test fails when the JSON is out of date and
-runs every expression against a real Prometheus. Metrics marked (future) are not exported yet."""
+Edit the panels here and rerun (python3 deploy/grafana/make_dashboard.py); the monitoring_rules
+test fails when the JSON is out of date, checks its structure, and runs every expression against
+a real Prometheus scraping a real gateway and peer."""
 
 import json
 import os
@@ -23,19 +24,33 @@ def quantiles(hist, by=""):
              f"p{int(q * 100)}{' {{' + by + '}}' if by else ''}") for q in (0.5, 0.95, 0.99)]
 
 
-# Rows of (title, [(panel type, title, unit, [(expr, legend)])]).
+def gw(metric, extra=""):
+    return f"{metric}{{{SEL}{', ' + extra if extra else ''}}}"
+
+
+# Rows of (title, [(panel type, title, unit, [(expr, legend)])]). Every p2psip_* family the
+# binary exports appears in at least one panel (the monitoring_rules test checks that).
 ROWS = [
     ("Status", [
         ("stat", "Gateways up", "none", [('sum(up{job="p2psip-gateway"})', "gateways")]),
         ("stat", "Peers up", "none", [('sum(up{job="p2psip-peer"})', "peers")]),
         ("stat", "Firing alerts", "none",
          [('count(ALERTS{alertstate="firing", alertname=~"P2psip.*"}) or vector(0)', "alerts")]),
+        ("stat", "Registered phones", "none",
+         [(f"sum(p2psip_registered_phones{{{SEL}}})", "phones")]),
+        ("stat", "Static registrations", "none",
+         [(f"sum(p2psip_static_registrations{{{SEL}}})", "static")]),
+        ("stat", "Oldest static registration refresh", "s",
+         [(f"max(time() - p2psip_gateway_static_registrations_refresh_timestamp_seconds{{{SEL}}})",
+           "age")]),
         ("table", "Versions", "none", [(f"count by (version) (p2psip_build_info{{{SEL}}})", "")]),
         ("timeseries", "Uptime", "s", [(f"time() - process_start_time_seconds{{{SEL}}}", "{{instance}}")]),
     ]),
     ("SIP traffic", [
         ("timeseries", "Requests received by method", "reqps",
          [(rate("p2psip_sip_requests_received_total", "method"), "{{method}}")]),
+        ("timeseries", "Requests forwarded by method", "reqps",
+         [(rate("p2psip_sip_requests_forwarded_total", "method"), "{{method}}")]),
         ("timeseries", "Responses sent by class", "reqps",
          [(rate("p2psip_sip_responses_sent_total", "code_class"), "{{code_class}}")]),
         ("timeseries", "Responses received by class", "reqps",
@@ -43,29 +58,44 @@ ROWS = [
         ("timeseries", "5xx share of responses sent", "percentunit",
          [(rate("p2psip_sip_responses_sent_total", "instance", 'code_class="5xx"') + " / "
            + rate("p2psip_sip_responses_sent_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Open transactions", "none",
+         [(f"sum by (side) (p2psip_sip_transactions{{{SEL}}})", "{{side}}")]),
+        ("timeseries", "Malformed requests", "reqps",
+         [(rate("p2psip_sip_malformed_requests_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Call setup latency (INVITE to 2xx)", "s",
+         quantiles("p2psip_call_setup_duration_seconds")),
     ]),
-    ("Routes", [  # (future) p2psip_gateway_routes_total{route=overlay|static|dns|reject}
+    ("Routes", [
         ("timeseries", "Routes taken", "reqps",
          [(rate("p2psip_gateway_routes_total", "route"), "{{route}}")]),
         ("timeseries", "Route share", "percentunit",
          [(f"{rate('p2psip_gateway_routes_total', 'route')} / scalar(sum(rate("
            f"p2psip_gateway_routes_total{{{SEL}}}[{RI}])))", "{{route}}")]),
+        ("timeseries", "Requests forwarded by route", "reqps",
+         [(rate("p2psip_sip_requests_forwarded_total", "route"), "{{route}}")]),
     ]),
     ("Overlay ring and storage", [
         ("timeseries", "Routing table peers", "none",
-         [(f"p2psip_overlay_routing_table_peers{{{SEL}}}", "{{instance}}")]),
+         [(gw("p2psip_overlay_routing_table_peers"), "{{instance}}")]),
         ("timeseries", "Overlay messages", "pps",
          [(rate("p2psip_overlay_messages_total", "code, direction"), "{{code}} {{direction}}")]),
         ("timeseries", "Link errors", "eps",
          [(rate("p2psip_overlay_link_errors_total", "reason"), "{{reason}}")]),
-        ("timeseries", "Stored resources (future)", "none",
-         [(f"sum by (kind) (p2psip_overlay_stored_resources{{{SEL}}})", "{{kind}}")]),
-        ("timeseries", "Store and fetch results (future)", "ops",
-         [(rate("p2psip_overlay_store_total", "result"), "store {{result}}"),
-          (rate("p2psip_overlay_fetch_total", "result"), "fetch {{result}}")]),
+        ("timeseries", "Stored resources", "none",
+         [(f"sum by (instance, kind) (p2psip_overlay_stored_resources{{{SEL}}})",
+           "{{instance}} {{kind}}")]),
+        ("timeseries", "Store requests answered", "ops",
+         [(rate("p2psip_overlay_store_total", "result"), "{{result}}")]),
+        ("timeseries", "Fetch requests answered", "ops",
+         [(rate("p2psip_overlay_fetch_total", "result"), "{{result}}")]),
     ]),
-    ("Lookup latency", [  # (future) p2psip_overlay_lookup_duration_seconds
-        ("timeseries", "Overlay lookup latency (future)", "s",
+    ("Overlay lookups", [
+        ("timeseries", "AoR lookups by result", "ops",
+         [(rate("p2psip_overlay_lookups_total", "result"), "{{result}}")]),
+        ("timeseries", "Lookups unreachable (share)", "percentunit",
+         [(rate("p2psip_overlay_lookups_total", "instance", 'result="unreachable"') + " / "
+           + rate("p2psip_overlay_lookups_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Overlay lookup latency", "s",
          quantiles("p2psip_overlay_lookup_duration_seconds")),
     ]),
     ("DNS", [
@@ -74,8 +104,9 @@ ROWS = [
         ("timeseries", "Cache hits", "ops", [(rate("p2psip_dns_cache_hits_total", "instance"), "{{instance}}")]),
         ("timeseries", "Resolution latency", "s",
          quantiles("p2psip_dns_resolution_duration_seconds", "result")),
-        ("timeseries", "DNS fallback failures (future)", "ops",
-         [(rate("p2psip_dns_fallback_failures_total", "instance"), "{{instance}}")]),
+        ("timeseries", "DNS fallbacks and failures", "ops",
+         [(rate("p2psip_dns_fallbacks_total", "instance"), "fallbacks {{instance}}"),
+          (rate("p2psip_dns_fallback_failures_total", "instance"), "failed {{instance}}")]),
     ]),
     ("Process", [
         ("timeseries", "CPU", "percentunit",
