@@ -101,7 +101,17 @@ class Proc:
             if self.wait(timeout) is None:
                 os.kill(self.pid, signal.SIGKILL)
                 self.wait(5)
+        self.kill_group()
         return self.popen.returncode
+
+    def kill_group(self):
+        """SIGKILL whatever is left of the process group this process leads (it was started in
+        its own session, so the group holds only its descendants, e.g. Kamailio's workers after
+        their main process was killed)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def start(args, name, workdir, env=None):
@@ -116,6 +126,7 @@ def _cleanup():
                 p.wait(5)
         except ProcessLookupError:
             pass
+        p.kill_group()
 
 
 atexit.register(_cleanup)
