@@ -20,6 +20,20 @@ bool is_unspecified(const sockaddr_storage& a) {
   return std::memcmp(&in6, &in6addr_any, sizeof in6) == 0;
 }
 
+bool is_loopback(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr) >> 24) == 127;
+  }
+  const auto& in6 = reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr;
+  return std::memcmp(&in6, &in6addr_loopback, sizeof in6) == 0;
+}
+
+// Outgoing links leave from the listen address, except from loopback to another host (a
+// node listening on loopback could not reach it from there).
+bool bind_source(const std::optional<sockaddr_storage>& source, const sockaddr_storage& to) {
+  return source && source->ss_family == to.ss_family && (!is_loopback(*source) || is_loopback(to));
+}
+
 void set_port(sockaddr_storage& a, std::uint16_t port) {
   if (a.ss_family == AF_INET) {
     reinterpret_cast<sockaddr_in*>(&a)->sin_port = htons(port);
@@ -151,7 +165,7 @@ Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uin
   LinkId id = next_id();
   auto connection = std::make_unique<Connection>(host(), id, tcp, true, expected);
   int rc = 0;
-  if (source_ && source_->ss_family == addr->ss_family) {
+  if (bind_source(source_, *addr)) {
     rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*source_), 0);
   }
   if (rc == 0) rc = connection->connect(*addr);

@@ -51,7 +51,8 @@ class LinkManager final : private ConnectionHost {
 
   // Accepts links on ip:port (port 0: any free port). Returns the bound port. A specific
   // address (not 0.0.0.0 or ::) also becomes the source address of outgoing links, so that
-  // other peers see this peer's links come from the address it listens on.
+  // other peers see this peer's links come from the address it listens on (a loopback one
+  // only towards loopback destinations).
   Expected<std::uint16_t, std::string> listen(std::string_view ip, std::uint16_t port);
   // Opens a link. With `expected`, the peer's certificate must carry that Node-ID. Errors
   // here mean nothing was started; later failures arrive as on_link_down.
