@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "dns/sip_uri.h"
 #include "gateway/config/advertise.h"
@@ -80,6 +81,17 @@ std::optional<std::string> check_bool(const std::string& value) {
 std::optional<std::string> check_forking(const std::string& value) {
   if (value == "parallel" || value == "sequential") return std::nullopt;
   return "'" + value + "' is not parallel or sequential";
+}
+
+std::optional<std::string> check_t1_ms(const std::string& value) {
+  unsigned ms = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+  if (ec != std::errc{} || end != value.data() + value.size() || ms < kMinSipT1Ms ||
+      ms > kMaxSipT1Ms) {
+    return "'" + value + "' is not a number of milliseconds from " + std::to_string(kMinSipT1Ms) +
+           " to " + std::to_string(kMaxSipT1Ms);
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> check_aor(const std::string& value) {
@@ -220,9 +232,13 @@ Schema sip_keys() {
        check_bool},
       {"forking", "parallel or sequential forking to several contacts", {"parallel"}, false,
        check_forking},
+      {"sip_t1_ms", "SIP timer T1 in ms (RFC 3261 RTT estimate); a silent next hop fails "
+                    "over after 64*T1 (timer B/F)", {"500"}, false, check_t1_ms},
       {"service_aor", "the gateway's own AoR, user@domain; empty: gateway@<domain>", {""},
        false, [](const std::string& v) { return v.empty() ? std::nullopt : check_aor(v); }},
       {"realm", "digest realm for plain phones; empty: the domain", {""}, false, check_realm},
+      {"digest_md5_first", "true: offer MD5 before SHA-256 to plain phones (for phones that "
+                           "read only the first challenge)", {"false"}, false, check_bool},
       {"phones_file", "plain phones' credentials, one 'USER PASSWORD' per line ('#' comments); "
                       "empty: no plain phones", {""}, false, check_phones_file},
       {"static_registrations", "SIP-REGISTRATIONs stored for external targets (YAML only): "
@@ -307,8 +323,10 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.aliases = s.list("alias");
   c.record_route = s.get("record_route") != "false";
   c.forking = s.get("forking") == "sequential" ? Forking::kSequential : Forking::kParallel;
+  c.sip_t1_ms = static_cast<unsigned>(std::stoul(s.get("sip_t1_ms")));  // checked already
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");
   c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
+  c.digest_md5_first = s.get("digest_md5_first") == "true";
   c.phones_file = s.get("phones_file");
   for (const Record& r : s.records("static_registrations")) {
     c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});

@@ -54,8 +54,10 @@ struct GatewayConfig : OverlayConfig {
   std::vector<std::string> aliases;   // other domains the gateway answers for
   bool record_route = true;
   Forking forking = Forking::kParallel;
+  unsigned sip_t1_ms = 500;           // nta's T1; transactions time out after 64*T1
   std::string service_aor;            // never empty (default: gateway@<domain>)
   std::string realm;                  // digest realm; never empty (default: the domain)
+  bool digest_md5_first = false;      // offer MD5 before SHA-256 to plain phones
   // Empty: no plain phones. Validated at load; the runtime reads it with read_phones_file().
   std::string phones_file;
   std::vector<StaticRegistrationConfig> static_registrations;
@@ -92,6 +94,9 @@ std::optional<std::string> check_cidr(const std::string& value);
 std::optional<std::string> check_domain(const std::string& value);  // empty is fine
 std::optional<std::string> check_bool(const std::string& value);    // true or false
 std::optional<std::string> check_forking(const std::string& value);
+// sip_t1_ms: whole milliseconds in [kMinSipT1Ms, kMaxSipT1Ms].
+inline constexpr unsigned kMinSipT1Ms = 10, kMaxSipT1Ms = 10000;
+std::optional<std::string> check_t1_ms(const std::string& value);
 std::optional<std::string> check_aor(const std::string& value);     // user@domain, no scheme
 std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips: URI
 std::optional<std::string> check_realm(const std::string& value);   // empty is fine

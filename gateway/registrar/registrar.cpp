@@ -1,6 +1,7 @@
 #include "gateway/registrar/registrar.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "gateway/registrar/authorization.h"
@@ -70,6 +71,7 @@ RegistrarPolicy policy_from(const config::GatewayConfig& config) {
   p.realm = config.realm;
   p.domains = {config.domain};
   p.domains.insert(p.domains.end(), config.aliases.begin(), config.aliases.end());
+  p.md5_first = config.digest_md5_first;
   return p;
 }
 
@@ -80,7 +82,10 @@ Challenge Registrar::challenge(Millis now, bool stale) const {
   Challenge c;
   c.stale = stale;
   std::string nonce = nonces_.issue(now);
-  for (DigestAlgorithm a : {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}) {
+  auto order = policy_.md5_first
+                   ? std::array{DigestAlgorithm::kMd5, DigestAlgorithm::kSha256}
+                   : std::array{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
+  for (DigestAlgorithm a : order) {
     std::string v = "Digest realm=" + quote(policy_.realm) + ", nonce=" + quote(nonce) +
                     ", algorithm=" + to_string(a) + ", qop=\"auth\"";
     if (stale) v += ", stale=true";

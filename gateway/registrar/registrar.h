@@ -52,9 +52,12 @@ struct RegistrarPolicy {
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 7200;  // longer requests are shortened to this
   std::size_t max_contacts = 10;     // per REGISTER
+  // Offer MD5 before SHA-256 (for phones that read only the first WWW-Authenticate).
+  bool md5_first = false;
 };
 
-// realm and domains (domain + aliases) from the gateway config; other limits at their defaults.
+// realm, domains (domain + aliases) and md5_first (digest_md5_first) from the gateway config;
+// other limits at their defaults.
 RegistrarPolicy policy_from(const config::GatewayConfig& config);
 
 struct Challenge {
@@ -89,7 +92,8 @@ class Registrar {
   Decision decide(const RegisterFacts& facts, Millis now) const;
   // The same, refusing replayed nonce-counts (the counter remembers what was accepted).
   Decision decide(const RegisterFacts& facts, Millis now, NonceCounter& counts) const;
-  // A fresh challenge (SHA-256 and MD5), e.g. for the first REGISTER of a phone.
+  // A fresh challenge (SHA-256 and MD5, MD5 first with md5_first), e.g. for the first
+  // REGISTER of a phone.
   Challenge challenge(Millis now, bool stale) const;
 
   const RegistrarPolicy& policy() const { return policy_; }

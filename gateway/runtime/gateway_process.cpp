@@ -222,8 +222,14 @@ int run_gateway(const config::GatewayConfig& config) {
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;
   deps.clock = &clock;
-  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, *tls, std::move(deps),
-                                  make_logger("sip", config.log_level));
+  // Overlay peers are trusted senders: a source address with a verified overlay link to this
+  // node (the overlay starts after SIP; `peers` is set from then until it is destroyed).
+  OverlayRuntime* peers = nullptr;
+  deps.known_sender = [&peers](std::string_view ip) {
+    return peers != nullptr && peers->node().linked_to(ip);
+  };
+  auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, *tls, config.sip_t1_ms,
+                                  std::move(deps), make_logger("sip", config.log_level));
   if (!sip) {
     log->error("{}", sip.error());
     return kExitRuntimeError;
@@ -240,6 +246,7 @@ int run_gateway(const config::GatewayConfig& config) {
     return overlay.error().exit_code;
   }
   lookup.attach(overlay->get());
+  peers = overlay->get();
   phone_keeper.attach(&(*overlay)->registrations());
   // Stored once joined, refreshed, re-stored on ring changes, removed before the Leave.
   (*overlay)->registrations().on_stored([&metrics, &clock, static_aors](const std::string& aor) {
@@ -264,6 +271,7 @@ int run_gateway(const config::GatewayConfig& config) {
 
   lookup.attach(nullptr);
   phone_keeper.attach(nullptr);
+  peers = nullptr;
   overlay->reset();
   sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();

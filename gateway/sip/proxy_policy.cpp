@@ -50,8 +50,21 @@ bool is_loop(std::span<const ViaFacts> vias, std::string_view own_host, unsigned
 
 std::string nta_route_url(const dns::Target& t) {
   bool v6 = t.ip.find(':') != std::string::npos;
-  return "sip:" + (v6 ? "[" + t.ip + "]" : t.ip) + ":" + std::to_string(t.port) +
-         ";transport=" + std::string(dns::to_string(t.transport));
+  std::string ip = v6 ? "[" + t.ip + "]" : t.ip;
+  std::string transport = ";transport=" + std::string(dns::to_string(t.transport));
+  if (t.transport == dns::Transport::tls) {
+    // The URL host is the TLS connection's name that the server certificate must carry
+    // (tport_tls.c tls_post_connection_check); maddr is where nta connects, an IP literal,
+    // so nta still resolves nothing. A target known only by its address gets "*", which
+    // tport_subject_search() accepts: Sofia cannot check an IP name, as it looks for a
+    // subjectAltName labelled "IP" where OpenSSL (since 1.0) prints "IP Address"; the chain
+    // is still checked.
+    bool named = !t.hostname.empty() && t.hostname != t.ip &&
+                 t.hostname.find_first_of(":[]") == std::string::npos;
+    return "sip:" + (named ? t.hostname : std::string("*")) + ":" + std::to_string(t.port) +
+           transport + ";maddr=" + ip;
+  }
+  return "sip:" + ip + ":" + std::to_string(t.port) + transport;
 }
 
 }  // namespace p2psip::sip

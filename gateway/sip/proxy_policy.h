@@ -50,6 +50,9 @@ bool is_loop(std::span<const ViaFacts> vias, std::string_view own_host, unsigned
 
 // nta's route URL for a resolved target: an IP literal with its transport
 // ("sip:[2001:db8::1]:5070;transport=tcp"), so that Sofia never resolves (DESIGN.md §4).
+// A TLS target with a host name keeps the name as the URL host and the address in maddr
+// ("sip:sip.example.net:5061;transport=tls;maddr=192.0.2.1"): nta connects to maddr and the
+// server certificate is checked against the name; one without a name gets "sip:*:PORT;...".
 std::string nta_route_url(const dns::Target& target);
 
 }  // namespace p2psip::sip

@@ -24,33 +24,46 @@ std::string listen_url(const config::HostPort& hp, const char* scheme = "sip") {
 
 Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
-    ProxyDeps deps, std::shared_ptr<spdlog::logger> log) {
+    unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
   std::string url = listen_url(listen);
+  // nta keeps T1x64 (timers B, F, H, J) apart from T1 (nta.c agent_set_params): set both.
   self->agent_ = nta_agent_create(
       root, URL_STRING_MAKE(url.c_str()),
       reinterpret_cast<nta_message_f*>(&SipAgent::on_message),
       reinterpret_cast<nta_agent_magic_t*>(self.get()), NTATAG_UA(0), NTATAG_CANCEL_487(0),
-      NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), TAG_END());
+      NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), NTATAG_SIP_T1(t1_ms),
+      NTATAG_SIP_T1X64(64 * t1_ms), TAG_END());
   if (!self->agent_) {
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");
   }
-  self->log_->info("SIP listening on {} (udp, tcp)", listen.to_string());
+  self->log_->info("SIP listening on {} (udp, tcp), T1 {} ms", listen.to_string(), t1_ms);
   if (tls) {
     auto material = TlsMaterial::create(tls->files, tls->work_dir);
     if (!material) return unexpected(material.error());
     self->tls_ = std::move(material).value();
     std::string tls_url = listen_url(tls->listen, "sips");
-    unsigned policy = tls->verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE;
+    // Verified: the chain against the CA bundle and the server's name (tport_tls.c
+    // tls_post_connection_check: the connection's canonical name, the route URL's host, must
+    // be a subjectAltName DNS/URI or the CN; nta_route_url puts the target's host name there,
+    // or "*" for an address-only target, and the address in maddr). tport.c tport_by_name
+    // reuses an open connection to the same address for another name without a new check.
+    // A failed handshake or check makes tport_tls.c's tls_connect() call tport_close(), which
+    // reports an error to the pending requests only with TPTAG_SDWN_ERROR(1) (nta's master
+    // transport sets 0); nta then answers the branch 503 at once instead of waiting for
+    // timer B, and the proxy fails over.
+    unsigned policy = tls->verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE;
     if (nta_agent_add_tport(self->agent_, URL_STRING_MAKE(tls_url.c_str()),
                             TPTAG_CERTIFICATE(self->tls_->dir().c_str()),
-                            TPTAG_TLS_VERIFY_POLICY(policy), TAG_END()) < 0) {
+                            TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_SDWN_ERROR(1),
+                            TAG_END()) < 0) {
       return unexpected("cannot listen for SIP over TLS on " + tls->listen.to_string() +
                         ": address in use or not available, or the certificate/key are unusable");
     }
     self->log_->info("SIP listening on {} (tls; outgoing TLS {})", tls->listen.to_string(),
-                     tls->verify ? "verifies servers against " + tls->files.ca : "unverified");
+                     tls->verify ? "verifies server names and chains against " + tls->files.ca
+                                 : "unverified");
     deps.tls = true;
     deps.tls_port = tls->listen.port;
   }

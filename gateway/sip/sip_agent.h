@@ -31,9 +31,10 @@ struct SipTlsOptions {
 
 class SipAgent {
  public:
+  // `t1_ms` is nta's timer T1 (NTATAG_SIP_T1); client transactions time out after 64*T1.
   static Expected<std::unique_ptr<SipAgent>, std::string> start(
       su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
-      ProxyDeps deps, std::shared_ptr<spdlog::logger> log);
+      unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log);
   ~SipAgent();
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;

@@ -4,10 +4,45 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "overlay/link/uv_util.h"
 
 namespace p2psip::link {
+
+namespace {
+
+bool is_unspecified(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr == htonl(INADDR_ANY);
+  }
+  const auto& in6 = reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr;
+  return std::memcmp(&in6, &in6addr_any, sizeof in6) == 0;
+}
+
+bool is_loopback(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr) >> 24) == 127;
+  }
+  const auto& in6 = reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr;
+  return std::memcmp(&in6, &in6addr_loopback, sizeof in6) == 0;
+}
+
+// Outgoing links leave from the listen address, except from loopback to another host (a
+// node listening on loopback could not reach it from there).
+bool bind_source(const std::optional<sockaddr_storage>& source, const sockaddr_storage& to) {
+  return source && source->ss_family == to.ss_family && (!is_loopback(*source) || is_loopback(to));
+}
+
+void set_port(sockaddr_storage& a, std::uint16_t port) {
+  if (a.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&a)->sin_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in6*>(&a)->sin6_port = htons(port);
+  }
+}
+
+}  // namespace
 
 void on_new_connection(uv_stream_t* server, int status) {
   auto* manager = static_cast<LinkManager*>(server->data);
@@ -94,6 +129,10 @@ Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
                       ": " + uv_message(rc));
   }
   listeners_.push_back(tcp);
+  if (!source_ && !is_unspecified(*addr)) {
+    source_ = addr;
+    set_port(*source_, 0);
+  }
   return to_ip_address_port(bound).port;
 }
 
@@ -125,7 +164,11 @@ Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uin
   uv_tcp_nodelay(tcp, 1);
   LinkId id = next_id();
   auto connection = std::make_unique<Connection>(host(), id, tcp, true, expected);
-  int rc = connection->connect(*addr);
+  int rc = 0;
+  if (bind_source(source_, *addr)) {
+    rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*source_), 0);
+  }
+  if (rc == 0) rc = connection->connect(*addr);
   if (rc < 0) return unexpected("cannot connect: " + uv_message(rc));  // abandons the handle
   links_.emplace(id, std::move(connection));
   return id;

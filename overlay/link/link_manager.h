@@ -49,7 +49,10 @@ class LinkManager final : private ConnectionHost {
   LinkManager(const LinkManager&) = delete;
   LinkManager& operator=(const LinkManager&) = delete;
 
-  // Accepts links on ip:port (port 0: any free port). Returns the bound port.
+  // Accepts links on ip:port (port 0: any free port). Returns the bound port. A specific
+  // address (not 0.0.0.0 or ::) also becomes the source address of outgoing links, so that
+  // other peers see this peer's links come from the address it listens on (a loopback one
+  // only towards loopback destinations).
   Expected<std::uint16_t, std::string> listen(std::string_view ip, std::uint16_t port);
   // Opens a link. With `expected`, the peer's certificate must carry that Node-ID. Errors
   // here mean nothing was started; later failures arrive as on_link_down.
@@ -95,6 +98,7 @@ class LinkManager final : private ConnectionHost {
   std::unordered_map<LinkId, std::unique_ptr<Connection>, LinkIdHash> links_;
   std::uint64_t last_id_ = 0;
   std::string keylog_path_;
+  std::optional<sockaddr_storage> source_;  // bound before connecting (see listen())
   std::unique_ptr<std::array<char, 64 * 1024>> read_buffer_;
 };
 

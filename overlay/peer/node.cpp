@@ -191,6 +191,19 @@ NodeSnapshot Node::snapshot() const {
   return s;
 }
 
+bool Node::linked_to(std::string_view ip) const {
+  auto wanted = make_address(ip, 0);
+  if (!wanted) return false;
+  for (auto id : links_->links()) {
+    auto info = links_->info(id);
+    if (!info || !info->up) continue;
+    auto remote = info->peer.remote;
+    remote.port = 0;
+    if (remote == *wanted) return true;
+  }
+  return false;
+}
+
 void Node::on_link_up(link::LinkId link, const link::PeerInfo& peer) {
   if (!core_ || peer.node_ids.empty()) return;
   auto it = opening_.find(link.value);

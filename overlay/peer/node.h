@@ -99,6 +99,9 @@ class Node final : private link::LinkObserver {
   const NodeId& node_id() const { return node_id_; }
   PeerState state() const { return core_ ? core_->state() : PeerState::kIdle; }
   NodeSnapshot snapshot() const;
+  // Is some link of this node up (certificate verified) with a peer at this IP address (the
+  // remote address of the TCP connection, port ignored)? False for a text that is no IP.
+  bool linked_to(std::string_view ip) const;
 
  private:
   Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, const Clock& clock,

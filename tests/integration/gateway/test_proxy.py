@@ -10,12 +10,14 @@ on loopback:
   answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
 - a gateway that cannot join (dead bootstrap) answers inbound lookups 503 with Retry-After and
   still routes outbound calls by DNS; configured for sequential forking, it tries contacts one
-  after another;
+  after another; configured with T1 = 50 ms, it fails over past an SRV target that never
+  answers (timer B = 64*T1, 408) to the next one;
 - Max-Forwards 0 gives 483, a static entry pointing back at the gateway gives 482, malformed
   requests get 400 or are dropped and the gateway still answers OPTIONS;
 - the proxy's metric families count what happened and promtool accepts the exposition."""
 
 import os
+import socket
 import sys
 
 HERE = os.path.dirname(__file__)
@@ -39,6 +41,10 @@ gw_port, metrics_port, overlay_port, nsd_port = free_port(), free_port(), free_p
 uas503_port, uas_out_port, uas_in_port, uas_ring_port, uas_busy_port, uas_fork_port = (
     free_port() for _ in range(6))
 closed_port, uas_out2_port = free_port(), free_port()  # nothing ever listens on closed_port
+# A UDP socket that receives and never answers (no ICMP either): only a timeout ends a branch.
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 0))
+silent_port = silent.getsockname()[1]
 
 nsd = Nsd(work, nsd_port)
 nsd.start("\n".join([
@@ -51,7 +57,10 @@ nsd.start("\n".join([
     "first.ext IN A 127.0.0.1", "second.ext IN A 127.0.0.1",
     # SRV only (no NAPTR): the first target refuses (ICMP port unreachable), the second answers.
     f"_sip._udp.dead IN SRV 10 0 {closed_port} first.ext",
-    f"_sip._udp.dead IN SRV 20 0 {uas_out2_port} second.ext", ""]))
+    f"_sip._udp.dead IN SRV 20 0 {uas_out2_port} second.ext",
+    # SRV only: the first target is silent (timeout), the second answers.
+    f"_sip._udp.slow IN SRV 10 0 {silent_port} first.ext",
+    f"_sip._udp.slow IN SRV 20 0 {uas_out2_port} second.ext", ""]))
 
 gw_node, gw_identity = gateway_identity("gateway")
 static = static_config("gateway", [
@@ -187,7 +196,7 @@ gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
              "--overlay-listen", f"127.0.0.1:{gw2_overlay}", "--overlay", DOMAIN,
              "--bootstrap", f"127.0.0.1:{dead_peer}", "--dns-server", f"127.0.0.1:{nsd_port}",
              "--data-dir", os.path.join(work, "data2"), "--log-level", "debug",
-             "--trusted-network", "127.0.0.1/32", "--forking", "sequential",
+             "--trusted-network", "127.0.0.1/32", "--forking", "sequential", "--sip-t1-ms", "50",
              "--config", static_config("gateway2", [
                  (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}"),
                  (f"seq@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
@@ -204,6 +213,23 @@ uout3 = uas("uas-out3", scenario("uas_call.xml"), uas_out2_port)
 r = uac(scenario("uac_call.xml"), gw2_port, "dave", domain="dead.test.example")
 check(r.returncode == 0, f"outbound still works by DNS while the overlay is unreachable (sipp {r.returncode})")
 check(uout3.wait(20) == 0, "the DNS target took the call")
+# Timeout failover: with T1 = 50 ms the silent first target's branch ends after 64*T1 = 3.2 s
+# (408); SIPp's own 30 s call timeout would fail the call with the default T1 (32 s).
+uslow = uas("uas-slow", scenario("uas_call.xml"), uas_out2_port)
+r = uac(scenario("uac_call.xml"), gw2_port, "erin", domain="slow.test.example")
+if r.returncode != 0:
+    print(gw2.output()[-6000:], r.stderr[-1000:])
+check(r.returncode == 0, f"outbound call fails over past a silent target (timer B, 408) (sipp {r.returncode})")
+check(uslow.wait(20) == 0, "the second target of slow.test.example took the call")
+silent.setblocking(False)
+invites = []
+while True:
+    try:
+        invites.append(silent.recv(65535))
+    except BlockingIOError:
+        break
+check(len(invites) >= 2 and all(i.startswith(b"INVITE sip:erin@slow.test.example") for i in invites),
+      f"the silent target got the INVITE and its T1 retransmissions ({len(invites)} datagrams)")
 # Sequential forking (configured): the first contact answers, the second is never tried; then
 # a busy first contact, and the call completes on the second.
 seq_first = uas("uas-seq-first", scenario("uas_call.xml"), uas_fork_port)
@@ -221,5 +247,6 @@ text = http_get(f"http://127.0.0.1:{gw2_metrics}/metrics")[1]
 check(metric(text, "p2psip_sip_requests_forwarded_total", '{method="INVITE",route="static"}') == 3,
       "three INVITE branches in all")
 check(gw2.stop(10) == 0, "the second gateway exits 0")
+silent.close()
 nsd.stop()
 print("PASS")

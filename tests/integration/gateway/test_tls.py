@@ -6,8 +6,17 @@ has no TLS, so the TLS ends are openssl s_client and a second gateway):
   A's static registration has a contact with ;transport=tls at B's TLS listener, B routes the
   AoR to the UAS; the call completes (INVITE/200/ACK/BYE), the BYE routed over TLS by the double
   Record-Route (RFC 5658) with transport=tls;
-- certificates are really checked: gateway C, the same as A but whose sip_tls_ca does not hold
-  B's certificate (sip_tls_verify=true), fails that call (408 or 5xx: the TLS handshake fails).
+- certificates are really checked, and a refused one ends the branch at once (a transport
+  error, 503 from nta, so the caller gets 500, not the 408 of a timeout): gateway C, the same as
+  A but whose sip_tls_ca does not hold B's certificate (sip_tls_verify=true), fails that call;
+- host names are checked: C trusts D's certificate, whose only name is d.test.example; a
+  contact at d.test.example (nsd gives its address) completes a call through D, the same D
+  reached as wrong.test.example is refused for the subject mismatch. (A contact that is an IP
+  literal gets the chain check only: Sofia cannot match IP subjectAltNames, see
+  gateway/sip/proxy_policy.cpp);
+- failover past a refused TLS target: C forks sequentially; for fallback@ the first contact is
+  B over TLS (refused), the second a SIPp UAS over UDP, and the call completes there (SIPp's
+  30 s call timeout would end it first if the refusal took timer B's 32 s).
 Test certificates are self-signed ones from `openssl req -x509` in the test's temp dir."""
 
 import os
@@ -17,6 +26,8 @@ import sys
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_dir, wait_until  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "dns"))
+from nsd_zone import Nsd  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
 from sip_tools import DOMAIN, gateway_identity, raw, request, scenario, static_config, uac, uas  # noqa: E402
@@ -28,17 +39,17 @@ sip_tools.set_workdir(work)
 B_DOMAIN = "b.test.example"
 
 
-def self_signed(name):
+def self_signed(name, san="IP:127.0.0.1"):
     cert, key = os.path.join(work, f"{name}.crt"), os.path.join(work, f"{name}.key")
     r = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-days", "2", "-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-nodes", "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName={san}",
              "-keyout", key, "-out", cert])
     if r.returncode != 0:
         fail(f"openssl req: {r.stderr}")
     return cert, key
 
 
-def gateway(name, sip_port, tls_port, cert, key, ca, static, identity, domain=DOMAIN):
+def gateway(name, sip_port, tls_port, cert, key, ca, static, identity, domain=DOMAIN, extra=()):
     metrics_port, overlay_port = free_port(), free_port()
     p = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{sip_port}",
                "--sip-tls-listen", f"127.0.0.1:{tls_port}", "--sip-tls-cert", cert,
@@ -46,7 +57,7 @@ def gateway(name, sip_port, tls_port, cert, key, ca, static, identity, domain=DO
                "--metrics-listen", f"127.0.0.1:{metrics_port}",
                "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
                "--domain", domain, "--data-dir", os.path.join(work, f"data-{name}"),
-               "--log-level", "debug", "--config", static, *identity], name, work)
+               "--log-level", "debug", "--config", static, *identity, *extra], name, work)
     base = f"http://127.0.0.1:{metrics_port}"
     wait_until(lambda: http_get(base + "/health")[0] == 200 or not p.alive(), 20, f"{name} /health")
     if not p.alive():
@@ -78,7 +89,7 @@ def options_over_tls(port, cafile):
     return (0 if "SIP/2.0 " in out else rc or 1), out
 
 
-a_sip, a_tls, b_sip, b_tls, c_sip, c_tls, uas_port = (free_port() for _ in range(7))
+a_sip, a_tls, b_sip, b_tls, c_sip, c_tls, d_sip, d_tls, uas_port, nsd_port = (free_port() for _ in range(10))
 a_cert, a_key = self_signed("gw-a")
 b_cert, b_key = self_signed("gw-b")
 stranger_cert, _ = self_signed("stranger")
@@ -110,22 +121,56 @@ bye_hops = [l for l in gw_a.output().splitlines() if " BYE " in l and " -> " in 
 check(any(f"127.0.0.1:{b_tls};transport=tls" in l for l in bye_hops),
       f"the BYE follows B's Record-Route with transport=tls over TLS ({bye_hops[-1:]})")
 
-# --- certificates are checked: C trusts only a stranger's certificate ---------------------------
+# --- certificates are checked: C trusts a stranger's certificate and D's ------------------------
+d_cert, d_key = self_signed("d.test.example", san="DNS:d.test.example")
+D_DOMAIN = "d.test.example"
+d_node, d_identity = gateway_identity("gw-d-node", user=f"gateway@{D_DOMAIN}")
+d_static = static_config("gw-d", [(f"bob@{D_DOMAIN}", f"sip:bob@127.0.0.1:{uas_port}")], d_node)
+gw_d = gateway("gw-d", d_sip, d_tls, d_cert, d_key, a_cert, d_static, d_identity, domain=D_DOMAIN)
+nsd = Nsd(work, nsd_port)
+nsd.start("\n".join([
+    "$ORIGIN test.example.", "$TTL 300",
+    "@ IN SOA ns.test.example. admin.test.example. 1 3600 600 86400 5", "@ IN NS ns",
+    "ns IN A 127.0.0.1", "d IN A 127.0.0.1", "wrong IN A 127.0.0.1", ""]))
+c_ca = os.path.join(work, "c-ca.pem")
+with open(c_ca, "w") as f:
+    f.write(open(stranger_cert).read() + open(d_cert).read())
 c_node, c_identity = gateway_identity("gw-c-node")
-c_static = static_config("gw-c", [(f"bob@{DOMAIN}", f"sip:bob@127.0.0.1:{b_tls};transport=tls")], c_node)
-gw_c = gateway("gw-c", c_sip, c_tls, a_cert, a_key, stranger_cert, c_static, c_identity)
-# Sofia reports no transport error for a failed handshake: the branch ends at Timer B (64*T1),
-# so the wait is generous; what matters is the class of the answer.
+c_static = static_config("gw-c", [
+    (f"bob@{DOMAIN}", f"sip:bob@127.0.0.1:{b_tls};transport=tls"),
+    (f"dee@{DOMAIN}", f"sip:bob@{D_DOMAIN}:{d_tls};transport=tls"),
+    (f"wrong@{DOMAIN}", f"sip:bob@wrong.test.example:{d_tls};transport=tls"),
+    (f"fallback@{DOMAIN}", f"sip:bob@127.0.0.1:{b_tls};transport=tls"),
+    (f"fallback@{DOMAIN}", f"sip:bob@127.0.0.1:{uas_port}")], c_node)
+gw_c = gateway("gw-c", c_sip, c_tls, a_cert, a_key, c_ca, c_static, c_identity,
+               extra=("--forking", "sequential", "--dns-server", f"127.0.0.1:{nsd_port}"))
+# A refused handshake is a transport error at once: nta answers the branch 503, which the
+# proxy turns into 500 upstream (a timeout would be 408). The wait only bounds the test.
 line = raw(c_sip, request("INVITE", f"sip:bob@{DOMAIN}"), wait=60)
-if not line or not (line.startswith("SIP/2.0 408") or line.startswith("SIP/2.0 5")):
+if not (line or "").startswith("SIP/2.0 500"):
     print(gw_c.output()[-4000:])
-check(line and (line.startswith("SIP/2.0 408") or line.startswith("SIP/2.0 5")),
-      f"with sip_tls_verify=true and a CA not matching B's certificate the call fails ({line})")
+check((line or "").startswith("SIP/2.0 500"),
+      f"with sip_tls_verify=true and a CA not matching B's certificate the branch fails with a transport error ({line})")
 check("Error with certificate" in gw_c.output(), "gateway C rejected B's certificate")
-check(gw_c.alive(), "gateway C still runs")
-for name, gw in (("A", gw_a), ("B", gw_b), ("C", gw_c)):
+# First, while C has no connection to D: Sofia reuses an open TLS connection to the same
+# address for another name without checking it again (tport.c tport_by_name).
+line = raw(c_sip, request("INVITE", f"sip:wrong@{DOMAIN}"), wait=60)
+check((line or "").startswith("SIP/2.0 500"),
+      f"D reached as wrong.test.example: its certificate does not name it, refused ({line})")
+check("Peer Subject Mismatch (wrong.test.example)" in gw_c.output(), "gateway C refused D for its name")
+named = uas("uas-named", scenario("uas_call.xml"), uas_port)
+r = uac(scenario("uac_call.xml"), c_sip, "dee", source="127.0.0.1")
+check(r.returncode == 0, f"C -> TLS -> D by the name in D's certificate: the call completes (sipp {r.returncode})")
+check(named.wait(20) == 0, "the callee behind D took the call")
+fallback = uas("uas-fallback", scenario("uas_call.xml"), uas_port)
+r = uac(scenario("uac_call.xml"), c_sip, "fallback", source="127.0.0.1")
+check(r.returncode == 0, f"past the refused TLS contact the call completes on the next (sipp {r.returncode})")
+check(fallback.wait(20) == 0, "the second contact took the call")
+check(gw_c.alive() and gw_d.alive(), "gateways C and D still run")
+for name, gw in (("A", gw_a), ("B", gw_b), ("C", gw_c), ("D", gw_d)):
     data = os.path.join(work, f"data-gw-{name.lower()}")
     check(gw.stop(10) == 0, f"gateway {name} stops cleanly on SIGTERM")
     left = [e for e in os.listdir(data) if e.startswith("sip-tls-")]
     check(not left, f"gateway {name} removed its private TLS credentials directory ({left})")
+nsd.stop()
 print("PASS")

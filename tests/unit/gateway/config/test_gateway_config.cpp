@@ -247,3 +247,32 @@ TEST_CASE("--print-config output with every new key is accepted back") {
   CHECK(plain.find("static_registrations: []") != std::string::npos);
   CHECK(from_yaml(plain).has_value());
 }
+
+TEST_CASE("sip_t1_ms: 500 by default, from YAML, environment and flags, checked") {
+  CHECK(config_of({}, {}, {}).sip_t1_ms == 500);
+  auto s = from_yaml("sip_t1_ms: 250\n");
+  REQUIRE(s.has_value());
+  CHECK(to_gateway_config(*s).sip_t1_ms == 250);
+  auto env = layer_from_env({{"P2PSIP_SIP_T1_MS", "100"}}, gateway_schema());
+  REQUIRE(env.has_value());
+  CHECK(config_of({}, *env, {}).sip_t1_ms == 100);
+  CHECK(config_of({}, *env, {{"sip_t1_ms", {"50"}}}).sip_t1_ms == 50);
+  CHECK(config_of({}, {}, {{"sip_t1_ms", {"10"}}}).sip_t1_ms == 10);
+  CHECK(config_of({}, {}, {{"sip_t1_ms", {"10000"}}}).sip_t1_ms == 10000);
+  for (const char* bad : {"0", "9", "10001", "-5", "fast", "50ms", "", "99999999999"}) {
+    CAPTURE(bad);
+    CHECK(error_of({}, {}, {{"sip_t1_ms", {bad}}}).key == "sip_t1_ms");
+  }
+}
+
+TEST_CASE("digest_md5_first: false by default, true from YAML, environment or flag") {
+  CHECK_FALSE(config_of({}, {}, {}).digest_md5_first);
+  auto s = from_yaml("digest_md5_first: true\n");
+  REQUIRE(s.has_value());
+  CHECK(to_gateway_config(*s).digest_md5_first);
+  auto env = layer_from_env({{"P2PSIP_DIGEST_MD5_FIRST", "true"}}, gateway_schema());
+  REQUIRE(env.has_value());
+  CHECK(config_of({}, *env, {}).digest_md5_first);
+  CHECK_FALSE(config_of({}, *env, {{"digest_md5_first", {"false"}}}).digest_md5_first);
+  CHECK(error_of({}, {}, {{"digest_md5_first", {"yes"}}}).key == "digest_md5_first");
+}

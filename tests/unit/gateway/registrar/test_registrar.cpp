@@ -250,3 +250,25 @@ TEST_CASE("with a NonceCounter, a replayed nonce-count is challenged again") {
   CHECK(as<Challenge>(r.decide(wrong, kNow, counts)).failed_attempt);
   CHECK(counts.size() == 1);
 }
+
+TEST_CASE("md5_first: MD5 offered first, SHA-256 second, both still accepted") {
+  RegistrarPolicy policy;
+  policy.realm = kRealm;
+  policy.domains = {"p2p.example.com"};
+  policy.md5_first = true;
+  Registrar r(policy, {{"alice", "alice-pw"}}, NonceIssuer("test-secret", kRealm, Millis{300'000}));
+  const auto& c = as<Challenge>(r.decide(facts("alice@p2p.example.com", {}), kNow));
+  REQUIRE(c.www_authenticate.size() == 2);
+  CHECK(c.www_authenticate[0].find("algorithm=MD5") != std::string::npos);
+  CHECK(c.www_authenticate[1].find("algorithm=SHA-256") != std::string::npos);
+  std::string nonce = nonce_of(c);
+  for (DigestAlgorithm a : {DigestAlgorithm::kMd5, DigestAlgorithm::kSha256}) {
+    CAPTURE(to_string(a));
+    auto f = facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce, a)});
+    as<Accepted>(r.decide(f, kNow + Millis{1000}));
+  }
+  p2psip::config::GatewayConfig config;
+  CHECK_FALSE(policy_from(config).md5_first);
+  config.digest_md5_first = true;
+  CHECK(policy_from(config).md5_first);
+}

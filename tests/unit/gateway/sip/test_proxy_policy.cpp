@@ -57,3 +57,19 @@ TEST_CASE("nta route URLs are IP literals with the transport") {
   p2psip::dns::Target v6{p2psip::dns::Transport::udp, "2001:db8::1", 5060, "b.example"};
   CHECK(nta_route_url(v6) == "sip:[2001:db8::1]:5060;transport=udp");
 }
+
+TEST_CASE("nta route URLs for TLS keep the host name to verify, the address in maddr") {
+  using p2psip::dns::Target;
+  using p2psip::dns::Transport;
+  CHECK(nta_route_url(Target{Transport::tls, "192.0.2.1", 5061, "sip.example.net"}) ==
+        "sip:sip.example.net:5061;transport=tls;maddr=192.0.2.1");
+  CHECK(nta_route_url(Target{Transport::tls, "2001:db8::1", 5061, "sip.example.net"}) ==
+        "sip:sip.example.net:5061;transport=tls;maddr=[2001:db8::1]");
+  // No name, or the name is the address itself: "*" (Sofia checks no name, only the chain).
+  CHECK(nta_route_url(Target{Transport::tls, "192.0.2.1", 5061, ""}) ==
+        "sip:*:5061;transport=tls;maddr=192.0.2.1");
+  CHECK(nta_route_url(Target{Transport::tls, "192.0.2.1", 5061, "192.0.2.1"}) ==
+        "sip:*:5061;transport=tls;maddr=192.0.2.1");
+  CHECK(nta_route_url(Target{Transport::tls, "2001:db8::1", 5061, "[2001:db8::1]"}) ==
+        "sip:*:5061;transport=tls;maddr=[2001:db8::1]");
+}
