@@ -1,6 +1,8 @@
 #include "overlay/link/link_manager.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -160,12 +162,21 @@ Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uin
   auto addr = make_sockaddr(ip, port);
   if (!addr) return unexpected("not an IP address: " + std::string(ip));
   auto* tcp = new uv_tcp_t{};
-  uv_tcp_init(loop_, tcp);
+  bool from_source = bind_source(source_, *addr);
+  // With a source address the socket must exist before bind: the port is then left to
+  // connect() (IP_BIND_ADDRESS_NO_PORT). A bind(ip, 0) would take the port from the pool that
+  // bind(0) uses for listeners, and could take one a listener is about to use.
+  uv_tcp_init_ex(loop_, tcp, from_source ? source_->ss_family : AF_UNSPEC);
   uv_tcp_nodelay(tcp, 1);
   LinkId id = next_id();
   auto connection = std::make_unique<Connection>(host(), id, tcp, true, expected);
   int rc = 0;
-  if (bind_source(source_, *addr)) {
+  if (from_source) {
+    uv_os_fd_t fd;
+    int one = 1;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) == 0) {
+      setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    }
     rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*source_), 0);
   }
   if (rc == 0) rc = connection->connect(*addr);
