@@ -31,29 +31,6 @@ std::optional<std::string> memo_key(const wire::Signature& s, ByteView input) {
 
 }  // namespace
 
-std::optional<SignerInfo> SignatureMemo::find(const std::string& key, security::SysSeconds now) {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  if (now < it->second.verified_at || now - it->second.verified_at >= max_age_) {
-    entries_.erase(it);
-    return std::nullopt;
-  }
-  ++hits_;
-  return it->second.signer;
-}
-
-void SignatureMemo::remember(std::string key, SignerInfo signer, security::SysSeconds now) {
-  std::lock_guard lock(mutex_);
-  if (entries_.size() >= capacity_) entries_.clear();
-  entries_.insert_or_assign(std::move(key), Entry{std::move(signer), now});
-}
-
-std::size_t SignatureMemo::hits() const {
-  std::lock_guard lock(mutex_);
-  return hits_;
-}
-
 std::optional<SignerInfo> MemoizingVerifier::verify(const wire::Signature& signature,
                                                     ByteView input) {
   // The signer's certificate must be trusted by this verifier now, memo or not.

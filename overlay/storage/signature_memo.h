@@ -7,42 +7,23 @@
 // input, so only a byte-identical (input, signature, signer) can hit. A hit still requires the
 // signer's certificate among those the current verifier trusts (the answer carried it and it
 // chained to the overlay's roots just now), so a certificate that stopped verifying also stops
-// its memoized signatures. Entries live max_age; failures are never remembered. Bounded:
-// when full it starts over. Time comes in as a value. Thread-safe.
+// its memoized signatures. Entries live max_age; failures are never remembered.
 
-#include <chrono>
-#include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <string>
-#include <unordered_map>
 
 #include "overlay/security/certificate.h"
 #include "overlay/storage/signing.h"
+#include "overlay/storage/timed_memo.h"
 
 namespace p2psip::storage {
 
-class SignatureMemo {
+// Stored-data signatures that verified, by memo_key() (signature_memo.cpp).
+class SignatureMemo : public TimedMemo<SignerInfo> {
  public:
   explicit SignatureMemo(std::size_t capacity = 4096,
                          std::chrono::seconds max_age = std::chrono::seconds{60})
-      : capacity_(capacity), max_age_(max_age) {}
-
-  std::optional<SignerInfo> find(const std::string& key, security::SysSeconds now);
-  void remember(std::string key, SignerInfo signer, security::SysSeconds now);
-  std::size_t hits() const;
-
- private:
-  struct Entry {
-    SignerInfo signer;
-    security::SysSeconds verified_at;
-  };
-  std::size_t capacity_;
-  std::chrono::seconds max_age_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::size_t hits_ = 0;
+      : TimedMemo(capacity, max_age) {}
 };
 
 // A DataVerifier that consults a SignatureMemo before the verifier it wraps.

@@ -3,8 +3,7 @@
 // binds outgoing links to a specific listen address), so the other node sees 127.0.0.2.
 #include <doctest/doctest.h>
 
-#include "../link/link_test_support.h"
-#include "overlay/peer/node.h"
+#include "node_test_support.h"
 
 using namespace p2psip;
 using namespace p2psip::link::test;
@@ -14,19 +13,10 @@ namespace {
 std::unique_ptr<peer::Node> make_node(Loop& loop, const Clock& clock, unsigned char fill,
                                       std::string listen_ip,
                                       std::vector<wire::IpAddressPort> bootstrap) {
-  auto creds = issue(overlay_ca(), fill);
   peer::NodeConfig cfg;
-  cfg.overlay = kOverlay;
   cfg.listen_ip = std::move(listen_ip);
   cfg.bootstrap = std::move(bootstrap);
-  auto node = peer::Node::create(loop.get(), std::move(cfg),
-                                 peer::NodeCredentials{std::move(creds.certificate),
-                                                       std::move(creds.key),
-                                                       {overlay_ca().root()}},
-                                 clock);
-  REQUIRE(node);
-  REQUIRE((*node)->start());
-  return std::move(node).value();
+  return start_node(loop, clock, fill, std::move(cfg));
 }
 
 }  // namespace

@@ -4,8 +4,7 @@
 // certificate the value needs.
 #include <doctest/doctest.h>
 
-#include "../link/link_test_support.h"
-#include "overlay/peer/node.h"
+#include "node_test_support.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/storage/resource_id.h"
 #include "overlay/wire/bodies_storage.h"
@@ -26,19 +25,10 @@ security::IssuedCredentials user_credentials(const std::string& user, const wire
 std::unique_ptr<peer::Node> make_node(Loop& loop, const Clock& clock, unsigned char fill,
                                       std::vector<wire::IpAddressPort> bootstrap,
                                       bool client = false) {
-  auto creds = issue(overlay_ca(), fill);
   peer::NodeConfig cfg;
-  cfg.overlay = kOverlay;
   cfg.bootstrap = std::move(bootstrap);
   cfg.peer.client = client;
-  auto node = peer::Node::create(loop.get(), std::move(cfg),
-                                 peer::NodeCredentials{std::move(creds.certificate),
-                                                       std::move(creds.key),
-                                                       {overlay_ca().root()}},
-                                 clock);
-  REQUIRE(node);
-  REQUIRE((*node)->start());
-  return std::move(node).value();
+  return start_node(loop, clock, fill, std::move(cfg));
 }
 
 Bytes registration(storage::CertificateSigner& signer, const wire::ResourceId& res,
