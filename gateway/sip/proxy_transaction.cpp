@@ -289,17 +289,47 @@ void ProxyTransaction::send_best() {
     // Nothing to relay (no response, or the 503 that becomes 500): our own answer.
     return reply(status, sip_status_phrase(status) ? sip_status_phrase(status) : "Failed");
   }
-  relay(b.orq, status);
+  std::vector<nta_outgoing_s*> challenges;
+  if (status == 401 || status == 407) {
+    for (Branch* other : from) {
+      bool challenge = other->final == 401 || other->final == 407;
+      if (other != &b && challenge && other->orq && !other->internal_final) {
+        challenges.push_back(other->orq);
+      }
+    }
+  }
+  relay(b.orq, status, challenges);
   answered_ = true;
 }
 
-void ProxyTransaction::relay(nta_outgoing_s* orq, int status) {
+namespace {
+
+// Adds the challenges of another branch's 401/407 to the response going upstream.
+void add_challenges(msg_t* to, nta_outgoing_s* from) {
+  msg_t* rsp = nta_outgoing_getresponse(from);
+  if (!rsp) return;
+  if (const sip_t* sip = sip_object(rsp)) {
+    if (sip->sip_www_authenticate) {
+      msg_header_add_dup(to, nullptr, reinterpret_cast<const msg_header_t*>(sip->sip_www_authenticate));
+    }
+    if (sip->sip_proxy_authenticate) {
+      msg_header_add_dup(to, nullptr, reinterpret_cast<const msg_header_t*>(sip->sip_proxy_authenticate));
+    }
+  }
+  msg_destroy(rsp);
+}
+
+}  // namespace
+
+void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
+                             const std::vector<nta_outgoing_s*>& challenges) {
   msg_t* rsp = nta_outgoing_getresponse(orq);
   if (!rsp) return;
   msg_t* copy = msg_copy(rsp);
   msg_destroy(rsp);
   if (!copy) return;
   sip_via_remove(copy, sip_object(copy));  // ours: the response goes on along the rest
+  for (nta_outgoing_s* other : challenges) add_challenges(copy, other);
   if (nta_incoming_mreply(irq_, copy) < 0) {
     env_.log->info("{}: cannot relay {}", method_, status);
     return;

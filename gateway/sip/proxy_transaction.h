@@ -78,7 +78,9 @@ class ProxyTransaction {
   int on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip);
   void on_final(Branch& b, int status, nta_outgoing_s* orq, bool internal);
   void branch_done();
-  void relay(nta_outgoing_s* orq, int status);
+  // Relays orq's response upstream; challenges: other branches' 401/407 whose
+  // WWW-/Proxy-Authenticate headers are added to it (RFC 3261 §16.7 step 7).
+  void relay(nta_outgoing_s* orq, int status, const std::vector<nta_outgoing_s*>& challenges = {});
   void send_best();
   void cancel_pending();
   void retire(Branch& b);

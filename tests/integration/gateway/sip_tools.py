@@ -125,10 +125,22 @@ request_route {{
                  "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
 
 
+def udp_bound(port):
+    """Whether some socket is bound to UDP `port` on this host (from /proc/net/udp)."""
+    want = f":{int(port):04X}"
+    with open("/proc/net/udp") as f:
+        return any(line.split()[1].endswith(want) for line in list(f)[1:])
+
+
 def uas(name, scen, port, calls=1):
-    return start(["sipp", "-sf", scen, "-i", "127.0.0.1", "-p", port, "-m", calls, "-nostdin",
+    """A SIPp UAS, returned once it listens (a request sent earlier would be refused)."""
+    proc = start(["sipp", "-sf", scen, "-i", "127.0.0.1", "-p", port, "-m", calls, "-nostdin",
                   "-timeout", "30", "-timeout_error", "-trace_err",
                   "-error_file", os.path.join(work, f"{name}-err.log")], name, work)
+    deadline = time.monotonic() + 10
+    while not udp_bound(port) and proc.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return proc
 
 
 def uac(scen, gw_port, service, source="127.0.0.1", domain=DOMAIN, transport="u1"):

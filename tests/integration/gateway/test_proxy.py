@@ -7,7 +7,8 @@ on loopback:
 - inbound: a static registration (the YAML config file) routes
   carol@p2p.example.com to a SIPp UAS: INVITE/200/ACK/BYE with ACK and BYE routed by our
   Record-Route; CANCEL during ringing gives 487; an AoR with two contacts forks (one busy, one
-  answers); an unknown AoR gives 404 (the overlay is joined and holds nothing);
+  answers); an AoR whose two contacts both answer 401 gets one 401 with both challenges; an
+  unknown AoR gives 404 (the overlay is joined and holds nothing);
 - a gateway that cannot join (dead bootstrap) answers inbound lookups 503 with Retry-After and
   still routes outbound calls by DNS; configured for sequential forking, it tries contacts one
   after another; configured with T1 = 50 ms, it fails over past an SRV target that never
@@ -41,6 +42,7 @@ gw_port, metrics_port, overlay_port, nsd_port = free_port(), free_port(), free_p
 uas503_port, uas_out_port, uas_in_port, uas_ring_port, uas_busy_port, uas_fork_port = (
     free_port() for _ in range(6))
 closed_port, uas_out2_port = free_port(), free_port()  # nothing ever listens on closed_port
+uas_auth1_port, uas_auth2_port = free_port(), free_port()
 # A UDP socket that receives and never answers (no ICMP either): only a timeout ends a branch.
 silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 silent.bind(("127.0.0.1", 0))
@@ -68,6 +70,8 @@ static = static_config("gateway", [
     (f"ring@{DOMAIN}", f"sip:ring@127.0.0.1:{uas_ring_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_fork_port}"),
     (f"fork@{DOMAIN}", f"sip:fork@127.0.0.1:{uas_busy_port}"),
+    (f"auth@{DOMAIN}", f"sip:auth@127.0.0.1:{uas_auth1_port}"),
+    (f"auth@{DOMAIN}", f"sip:auth@127.0.0.1:{uas_auth2_port}"),
     (f"loop@{DOMAIN}", f"sip:loop@127.0.0.1:{gw_port}"),
 ], gw_node)
 gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
@@ -131,6 +135,15 @@ r = uac(scenario("uac_call.xml"), gw_port, "fork", source="127.0.0.2")
 check(r.returncode == 0, f"two contacts fork in parallel and the answering one wins (sipp {r.returncode})")
 check(ubusy.wait(20) == 0, "the busy contact, listed second, got the INVITE too: parallel, not sequential")
 check(ufork.wait(20) == 0, "the answering contact completed the call")
+
+# Both forks challenge: the 401 upstream carries both realms' challenges (RFC 3261 §16.7 step 7).
+auth1 = uas("uas-auth1", scenario("uas_challenge.xml", REALM="first.example"), uas_auth1_port)
+auth2 = uas("uas-auth2", scenario("uas_challenge.xml", REALM="second.example"), uas_auth2_port)
+resp = raw(gw_port, request("INVITE", f"sip:auth@{DOMAIN}"), wait=10, whole=True) or ""
+check(resp.startswith("SIP/2.0 401"), f"two challenging forks: 401 upstream ({resp[:40]!r})")
+check('realm="first.example"' in resp and 'realm="second.example"' in resp,
+      f"the 401 carries both forks' WWW-Authenticate: {resp!r}")
+check(auth1.wait(20) == 0 and auth2.wait(20) == 0, "both challenging contacts got the INVITE and the ACK")
 
 r = uac(scenario("uac_expect.xml", EXPECTED=404), gw_port, "nobody", source="127.0.0.2")
 check(r.returncode == 0, f"an AoR neither static nor in the overlay: 404 (sipp {r.returncode})")

@@ -58,7 +58,10 @@ def free_port(kind=socket.SOCK_STREAM, also_udp=True):
 
 def temp_dir(prefix="p2p-it-"):
     d = tempfile.mkdtemp(prefix=prefix)
-    atexit.register(shutil.rmtree, d, True)
+    if os.environ.get("P2P_KEEP_TEST_DIRS"):  # for debugging: logs stay behind
+        print(f"keeping {d}")
+    else:
+        atexit.register(shutil.rmtree, d, True)
     return d
 
 
