@@ -143,10 +143,10 @@ def uas(name, scen, port, calls=1):
     return proc
 
 
-def uac(scen, gw_port, service, source="127.0.0.1", domain=DOMAIN, transport="u1"):
+def uac(scen, gw_port, service, source="127.0.0.1", domain=DOMAIN, transport="u1", extra=()):
     local = free_port()
     return run(["sipp", "-sf", scen, "-i", source, "-p", local, "-t", transport, "-m", 1,
-                "-s", service, "-set", "domain", domain, "-nostdin", "-timeout", "30",
+                "-s", service, "-set", "domain", domain, *extra, "-nostdin", "-timeout", "30",
                 "-timeout_error", "-trace_err", "-error_file", os.path.join(work, f"uac-{local}-err.log"),
                 f"127.0.0.1:{gw_port}"], timeout=60)
 

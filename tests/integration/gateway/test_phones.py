@@ -7,7 +7,9 @@
 - bob with a wrong password gets 401, 401, 401, then 403; nothing is stored;
 - REGISTER for a domain the gateway does not serve, from an untrusted sender: 403;
 - alice's un-REGISTER (Expires: 0) removes the binding: the call then gets 404 (the overlay is
-  joined and holds nothing)."""
+  joined and holds nothing);
+- SIPp itself as a phone (dave): against this gateway (SHA-256 offered first) its digest fails;
+  against a second gateway with --digest-md5-first it registers (401, then 200)."""
 
 import os
 import sys
@@ -29,7 +31,8 @@ phone_port = free_port()
 
 phones = os.path.join(work, "phones")
 with open(phones, "w") as f:
-    f.write("# user password\nalice alice-secret\nbob bob-secret\ncarol carol-secret\n")
+    f.write("# user password\nalice alice-secret\nbob bob-secret\ncarol carol-secret\n"
+            "dave dave-secret\n")
 os.chmod(phones, 0o600)
 
 kam = start_kamailio(kam_port, gw_port)
@@ -85,6 +88,24 @@ check(phones_registered() == 0, "the binding is gone")
 r = uac(scenario("uac_expect.xml", EXPECTED=404), kam_port, "alice", source="127.0.0.2")
 check(r.returncode == 0, f"a call to alice after the un-REGISTER: 404 (sipp {r.returncode})")
 
+# SIPp 3.6 answers only the first WWW-Authenticate: with SHA-256 offered first it cannot register.
+dave = ("-au", "dave", "-ap", "dave-secret")
+r = uac(scenario("uac_register_digest.xml"), gw_port, "dave", extra=dave)
+check(r.returncode != 0, f"SIPp (reads the first challenge only) fails against SHA-256 first (sipp {r.returncode})")
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 kam.stop()
+
+md5_port, md5_metrics = free_port(), free_port()
+gw_md5 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{md5_port}",
+                "--metrics-listen", f"127.0.0.1:{md5_metrics}",
+                "--overlay-listen", f"127.0.0.1:{free_port()}", "--overlay", DOMAIN,
+                "--data-dir", os.path.join(work, "data-md5"), "--log-level", "debug",
+                "--phones-file", phones, "--digest-md5-first", "true"], "gateway-md5", work)
+wait_until(lambda: http_get(f"http://127.0.0.1:{md5_metrics}/health")[0] == 200 or not gw_md5.alive(),
+           20, "the MD5-first gateway /health")
+r = uac(scenario("uac_register_digest.xml"), md5_port, "dave", extra=dave)
+check(r.returncode == 0, f"with --digest-md5-first SIPp registers: 401 then 200 (sipp {r.returncode})")
+check(metric(http_get(f"http://127.0.0.1:{md5_metrics}/metrics")[1], "p2psip_registered_phones") == 1,
+      "the MD5-first gateway counts dave's binding")
+check(gw_md5.stop(10) == 0, "the MD5-first gateway exits 0 on SIGTERM")
 print("PASS")
