@@ -5,6 +5,8 @@
 #include <cctype>
 #include <utility>
 
+#include "common/text.h"
+
 namespace p2psip::registrar {
 
 namespace {
@@ -15,12 +17,6 @@ bool is_tchar(char c) {  // RFC 7230 token characters
 }
 
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A cursor over the header value; every read checks what is left.
 class Reader {
@@ -87,7 +83,7 @@ std::optional<std::string> read_param(Reader& r, std::pair<std::string, std::str
     value = std::string(r.token());
     if (value->empty()) return "parameter '" + std::string(name) + "' has no value";
   }
-  out = {lower(name), std::move(*value)};
+  out = {ascii_lower(name), std::move(*value)};
   return std::nullopt;
 }
 
@@ -116,7 +112,7 @@ Expected<DigestCredentials, std::string> parse_authorization(std::string_view va
   if (value.size() > kMaxHeader) return unexpected(std::string("Authorization header too long"));
   Reader r(value);
   r.skip_ws();
-  if (lower(r.token()) != "digest") return unexpected(std::string("scheme is not Digest"));
+  if (ascii_lower(r.token()) != "digest") return unexpected(std::string("scheme is not Digest"));
   if (r.done() || !is_ws(r.peek())) return unexpected(std::string("no parameters after Digest"));
   DigestCredentials creds;
   std::array<bool, kSlots.size()> seen{};
@@ -136,7 +132,7 @@ Expected<DigestCredentials, std::string> parse_authorization(std::string_view va
     if (flag && *flag) return unexpected("parameter '" + param.first + "' given twice");
     if (flag) *flag = true;
     if (slot != kSlots.end()) creds.*(slot->field) = std::move(param.second);
-    if (param.first == "userhash") creds.userhash = lower(param.second) == "true";
+    if (param.first == "userhash") creds.userhash = ascii_lower(param.second) == "true";
     r.skip_ws();
     if (!r.done() && !r.take(',')) return unexpected(std::string("expected ',' between parameters"));
   }

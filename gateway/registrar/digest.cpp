@@ -8,6 +8,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "common/text.h"
+
 namespace p2psip::registrar {
 
 namespace {
@@ -77,9 +79,7 @@ std::string digest_response(DigestAlgorithm a, const DigestInput& in) {
 
 bool responses_equal(std::string_view expected, std::string_view received) {
   if (expected.size() != received.size() || expected.empty()) return false;
-  std::string a(expected), b(received);
-  for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (char& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string a = ascii_lower(expected), b = ascii_lower(received);  // hex digits
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.h"
+
 namespace p2psip::registrar {
 
 namespace {
@@ -15,9 +17,7 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 std::string limit_key(std::string_view aor, std::string_view ip) {
-  std::string key(aor);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key + "|" + std::string(ip);
+  return ascii_lower(aor) + "|" + std::string(ip);
 }
 
 RegisterAnswer answer(int status, std::string phrase, std::string reason = {}) {

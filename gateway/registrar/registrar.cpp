@@ -4,20 +4,15 @@
 #include <array>
 #include <cctype>
 
+#include "common/text.h"
 #include "gateway/registrar/authorization.h"
 
 namespace p2psip::registrar {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool has_sip_scheme(std::string_view uri) {
-  std::string head = lower(uri.substr(0, 5));
+  std::string head = ascii_lower(uri.substr(0, 5));
   return (head.rfind("sip:", 0) == 0 && uri.size() > 4) || (head == "sips:" && uri.size() > 5);
 }
 
@@ -39,7 +34,7 @@ std::optional<Aor> split_aor(std::string_view aor) {
       aor.find(':') != std::string_view::npos) {
     return std::nullopt;
   }
-  return Aor{std::string(aor.substr(0, at)), lower(aor.substr(at + 1))};
+  return Aor{std::string(aor.substr(0, at)), ascii_lower(aor.substr(at + 1))};
 }
 
 // The first credentials for our realm; an error when some were sent but none usable.
@@ -105,7 +100,7 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
   const DigestCredentials& c = *found.creds;
   auto algorithm = parse_algorithm(c.algorithm);
   if (!algorithm || c.userhash) return challenge(now, false);  // not one we offered
-  if (lower(c.qop) != "auth" || c.nc.empty() || c.cnonce.empty()) {
+  if (ascii_lower(c.qop) != "auth" || c.nc.empty() || c.cnonce.empty()) {
     return BadRequest{"digest without qop=auth, nc and cnonce"};
   }
   if (c.uri != facts.request_uri) return BadRequest{"digest uri does not match the Request-URI"};
@@ -146,7 +141,7 @@ Decision Registrar::decide_with(const RegisterFacts& facts, Millis now,
   auto aor = split_aor(facts.aor);
   if (!aor) return BadRequest{"To is not a SIP AoR user@domain"};
   bool ours = std::any_of(policy_.domains.begin(), policy_.domains.end(),
-                          [&](const std::string& d) { return lower(d) == aor->domain; });
+                          [&](const std::string& d) { return ascii_lower(d) == aor->domain; });
   if (!ours) return Forbidden{"domain '" + aor->domain + "' is not served here"};
   if (auto answer = authenticate(facts, aor->user, now, counts)) return *answer;
   return bindings(facts, aor->user + "@" + aor->domain);
