@@ -45,6 +45,7 @@ void PeerCore::join(Millis now) {
   phase_ = JoinPhase::kConnecting;
   join_deadline_ = now + config_.join_timeout;
   join_waiting_.clear();
+  updated_while_joining_.clear();
   admitting_.reset();
   if (config_.client) {  // a client only needs a link to some peer
     if (!conns_.empty()) {

@@ -191,6 +191,10 @@ class PeerCore {
   std::unordered_map<LinkId, NodeId> links_;   // every live link, including duplicates
   std::map<NodeId, TxPurposeInfo> connecting_;  // OpenLink issued, waiting for the result
   std::vector<NodeId> join_waiting_;           // neighbour Attaches before our Join
+  // Peers whose Update reached us during this join attempt: the admitting peer's Update can
+  // overtake its AttachAns (the Update comes over a direct link, the answer along the Attach's
+  // reverse path), and must not be waited for again.
+  std::vector<NodeId> updated_while_joining_;
   std::vector<NodeId> full_update_on_link_;    // Attach with send_update, link not up yet
   std::map<NodeId, Millis> holddown_;          // failed or left peers
   std::size_t leave_pending_ = 0;

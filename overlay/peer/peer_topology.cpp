@@ -100,7 +100,9 @@ void PeerCore::on_attach_answer(Millis now, const Transaction& tx, const wire::M
   if (tx.info.purpose == TxPurpose::kJoinAttach) {
     if (!joining || phase_ != JoinPhase::kAttachAp) return;
     admitting_ = from;
-    phase_ = JoinPhase::kAwaitApUpdate;
+    bool updated = std::find(updated_while_joining_.begin(), updated_while_joining_.end(),
+                             from) != updated_while_joining_.end();
+    phase_ = updated ? JoinPhase::kAttachNeighbors : JoinPhase::kAwaitApUpdate;
   }
   std::erase(join_waiting_, tx.info.peer);
   if (auto c = conns_.find(from); c != conns_.end()) {
@@ -203,6 +205,11 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitApUpdate &&
       admitting_ && *admitting_ == from) {
     phase_ = JoinPhase::kAttachNeighbors;
+  }
+  if (state_ == PeerState::kJoining &&
+      std::find(updated_while_joining_.begin(), updated_while_joining_.end(), from) ==
+          updated_while_joining_.end()) {
+    updated_while_joining_.push_back(from);
   }
   std::vector<NodeId> ids = u->predecessors;
   ids.insert(ids.end(), u->successors.begin(), u->successors.end());

@@ -77,3 +77,32 @@ TEST_CASE("1000 peers join one by one; ring correct; lookups reach the responsib
               static_cast<double>(net.now().count()) / 1000.0,
               static_cast<unsigned long long>(net.messages()), mean, secs);
 }
+
+TEST_CASE("joining through several bootstrap peers completes in one attempt") {
+  // The admitting peer's Update comes over the direct link to it while its AttachAns travels
+  // back along the Attach's path through another bootstrap peer; whichever arrives first, the
+  // join goes on (it used to wait for the Update again and only retried after join_timeout).
+  int slow = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    SimConfig config = fast_config(seed);
+    config.min_latency = Millis{1};
+    config.max_latency = Millis{60};
+    SimNetwork net(config);
+    std::mt19937_64 rng(seed * 7919);
+    std::vector<PeerIndex> all{net.add_peer(random_id(rng))};
+    net.start(all[0]);
+    for (int k = 1; k < 4; ++k) {
+      PeerIndex p = net.add_peer(random_id(rng), all);  // every peer so far bootstraps it
+      net.start(p);
+      Millis limit = net.now() + config.peer_defaults.join_timeout / 2;
+      if (!net.run_until([&] { return net.joined(p); }, limit)) {
+        ++slow;
+        net.run_until([&] { return net.joined(p); }, net.now() + config.peer_defaults.join_timeout * 2);
+      }
+      all.push_back(p);
+    }
+    net.run_for(Millis{5000});
+    CHECK(net.ring_errors() == 0);
+  }
+  CHECK(slow == 0);
+}
