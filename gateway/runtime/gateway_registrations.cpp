@@ -34,6 +34,12 @@ bool key_matches(const sec::Certificate& cert, const sec::PrivateKey& key) {
   return sig && sec::verify(cert, alg, probe, *sig).has_value();
 }
 
+// The gateway's own SIP URI for an AoR it stands in for: the AoR's user at the advertised
+// address (the service AoR, a static AoR with several contacts, a registered phone).
+std::string gateway_uri(const std::string& aor, const std::string& advertised) {
+  return "sip:" + aor.substr(0, aor.find('@')) + "@" + advertised;
+}
+
 }  // namespace
 
 Expected<usage::Registrant, std::string> load_registrant(const std::string& cert_path,
@@ -83,7 +89,7 @@ Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
       continue;
     }
     // RFC 7904: one value per Node-ID, so the gateway's own URI; it forks to every contact.
-    std::string own = "sip:" + aor->substr(0, aor->find('@')) + "@" + advertise.to_string();
+    std::string own = gateway_uri(*aor, advertise.to_string());
     if (out[seen->second].value != wire::SipRegistration::make_uri(own)) {
       out[seen->second].value = wire::SipRegistration::make_uri(own);
       log.info("static registration {} has several contacts: the overlay holds {} (the gateway), "
@@ -112,16 +118,11 @@ std::vector<KeptRegistration> plan_service_registration(const config::GatewayCon
     log.warn("service AoR '{}': {}", *aor, who.error());
     return {};
   }
-  auto at = aor->find('@');
-  std::string contact = "sip:" + aor->substr(0, at) + "@" + advertise.to_string();
+  std::string contact = gateway_uri(*aor, advertise.to_string());
   std::vector<KeptRegistration> out;
   out.push_back({*aor, wire::SipRegistration::make_uri(contact), std::move(*who)});
   return out;
 }
-
-}  // namespace p2psip::runtime
-
-namespace p2psip::runtime {
 
 PhoneOverlayKeeper::PhoneOverlayKeeper(const config::GatewayConfig& config,
                                        const config::HostPort& advertise,
@@ -153,7 +154,7 @@ void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {
     log_.warn("phone {}: not stored in the overlay: {}", aor, who.error());
     return;
   }
-  std::string contact = "sip:" + aor.substr(0, aor.find('@')) + "@" + sip_host_port_;
+  std::string contact = gateway_uri(aor, sip_host_port_);
   if (service_->add(aor, wire::SipRegistration::make_uri(contact), 3600, std::move(*who))) {
     kept_.insert(aor);
     log_.info("phone {}: stored in the overlay as {}", aor, contact);
