@@ -115,9 +115,9 @@ if not gw_a.alive() or not gw_b.alive():
     fail(f"a gateway died during the TLS call:\n{gw_a.output()[-2000:]}\n{gw_b.output()[-2000:]}")
 check(r.returncode == 0, f"UDP -> A -> TLS -> B -> UDP call completes (sipp {r.returncode} {r.stderr[-300:]})")
 check(callee.wait(20) == 0, "the callee behind B saw INVITE, ACK and BYE")
-check("tls" in gw_a.output().lower() and f"127.0.0.1:{b_tls};transport=tls" in gw_a.output(),
+check("tls" in gw_a.stderr().lower() and f"127.0.0.1:{b_tls};transport=tls" in gw_a.stderr(),
       "gateway A forwarded to B's TLS listener with transport=tls")
-bye_hops = [l for l in gw_a.output().splitlines() if " BYE " in l and " -> " in l]
+bye_hops = [l for l in gw_a.stderr().splitlines() if " BYE " in l and " -> " in l]
 check(any(f"127.0.0.1:{b_tls};transport=tls" in l for l in bye_hops),
       f"the BYE follows B's Record-Route with transport=tls over TLS ({bye_hops[-1:]})")
 
@@ -151,13 +151,13 @@ if not (line or "").startswith("SIP/2.0 500"):
     print(gw_c.output()[-4000:])
 check((line or "").startswith("SIP/2.0 500"),
       f"with sip_tls_verify=true and a CA not matching B's certificate the branch fails with a transport error ({line})")
-check("Error with certificate" in gw_c.output(), "gateway C rejected B's certificate")
+check("Error with certificate" in gw_c.stderr(), "gateway C rejected B's certificate")
 # First, while C has no connection to D: Sofia reuses an open TLS connection to the same
 # address for another name without checking it again (tport.c tport_by_name).
 line = raw(c_sip, request("INVITE", f"sip:wrong@{DOMAIN}"), wait=60)
 check((line or "").startswith("SIP/2.0 500"),
       f"D reached as wrong.test.example: its certificate does not name it, refused ({line})")
-check("Peer Subject Mismatch (wrong.test.example)" in gw_c.output(), "gateway C refused D for its name")
+check("Peer Subject Mismatch (wrong.test.example)" in gw_c.stderr(), "gateway C refused D for its name")
 named = uas("uas-named", scenario("uas_call.xml"), uas_port)
 r = uac(scenario("uac_call.xml"), c_sip, "dee", source="127.0.0.1")
 check(r.returncode == 0, f"C -> TLS -> D by the name in D's certificate: the call completes (sipp {r.returncode})")
