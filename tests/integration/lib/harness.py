@@ -40,6 +40,14 @@ def skip(msg):
     sys.exit(SKIP_EXIT)
 
 
+def _require_program(args):
+    """skip() when a test tool (a bare program name such as sipp, nsd, openssl) is not
+    installed: the test cannot run here. A path (the p2psip binary) must exist: not a skip."""
+    prog = str(args[0])
+    if "/" not in prog and not shutil.which(prog):
+        skip(f"{prog} is not installed (scripts/install-deps.sh installs it)")
+
+
 def require_tools(*names):
     """skip() unless every named program is on PATH."""
     missing = [n for n in names if not shutil.which(n)]
@@ -104,6 +112,7 @@ class Proc:
 
     def __init__(self, args, log_path, env=None, cwd=None):
         self.args = [str(a) for a in args]
+        _require_program(self.args)
         self.log_path = log_path
         self.err_path = log_path + ".stderr"
         self.log = open(log_path, "wb")
@@ -211,6 +220,7 @@ def http_get(url, timeout=5):
 
 
 def run(args, timeout=60, env=None, input=None):
+    _require_program(args)
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([str(a) for a in args], capture_output=True, text=True,
