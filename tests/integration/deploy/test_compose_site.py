@@ -29,11 +29,14 @@ import sys
 import time
 import urllib.parse
 
-import yaml
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (P2P_BIN, SOURCE_DIR, check, fail, free_port, http_get, run, start,  # noqa: E402
+from harness import (P2P_BIN, SOURCE_DIR, check, fail, free_port, http_get, run, skip, start,  # noqa: E402
                      temp_dir, wait_until)
+
+try:
+    import yaml  # python3-yaml (scripts/install-deps.sh)
+except ImportError:
+    skip("python3-yaml is not installed (scripts/install-deps.sh installs it)")
 
 DOCKER = os.path.join(SOURCE_DIR, "deploy", "docker")
 COMPOSE = os.path.join(DOCKER, "compose.yaml")
