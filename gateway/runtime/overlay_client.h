@@ -30,8 +30,7 @@ struct ClientSession {
 
 // `op` runs once the client is connected and calls `finish(exit_code)` exactly once. Returns
 // that code; options.failure_exit when the connection or the session times out, 2 for bad
-// credentials. `tool`
-// prefixes the one-line errors ("p2psip register: ...").
+// credentials. `tool` prefixes the one-line errors ("p2psip register: ...").
 int run_overlay_client(const std::string& tool, const ClientOptions& options,
                        std::function<void(ClientSession&, std::function<void(int)>)> op);
 
