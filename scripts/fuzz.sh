@@ -16,8 +16,9 @@ mapfile -t targets < <(find "$build/tests/fuzz" -type f -executable -name 'fuzz_
 mapfile -t declared < <({ grep -rhoE 'p2psip_fuzz_target\(fuzz_[a-z0-9_]+' tests/fuzz |
                           sed 's/.*(//'; ls tests/fuzz/corpus; } | sort -u)
 missing=()
+built=" $(for exe in "${targets[@]}"; do basename "$exe"; done | tr '\n' ' ') "
 for name in "${declared[@]}"; do
-  printf '%s\n' "${targets[@]}" | grep -qE "/$name\$" || missing+=("$name")
+  case "$built" in *" $name "*) ;; *) missing+=("$name") ;; esac
 done
 if [ "${#targets[@]}" -eq 0 ]; then echo "fuzz: FAILED: no fuzz target was built"; exit 1; fi
 if [ "${#missing[@]}" -ne 0 ]; then echo "fuzz: FAILED: not built: ${missing[*]}"; exit 1; fi
