@@ -37,7 +37,9 @@ function(p2psip_unit_test name)
 endfunction()
 
 # p2psip_integration_test(NAME SCRIPT [TIMEOUT s] [LABELS ...]) : a Python script under
-# tests/integration that starts real processes. It gets the binary as $P2P_BIN.
+# tests/integration that starts real processes. It gets the binary as $P2P_BIN. Exit 77
+# (harness.skip(): a tool missing, not root, a capture that did not start) shows as skipped,
+# never as passed; scripts/test.sh fails a run with any skipped test.
 function(p2psip_integration_test name script)
   cmake_parse_arguments(ARG "" "TIMEOUT" "LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
@@ -45,7 +47,7 @@ function(p2psip_integration_test name script)
   endif()
   add_test(NAME ${name} COMMAND python3 -u ${CMAKE_CURRENT_SOURCE_DIR}/${script})
   set_tests_properties(${name} PROPERTIES
-    LABELS "integration;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    LABELS "integration;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} SKIP_RETURN_CODE 77
     ENVIRONMENT "P2P_BIN=$<TARGET_FILE:p2psip>;P2P_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2P_BUILD_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1")
 endfunction()
 

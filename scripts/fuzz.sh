@@ -11,7 +11,17 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DP2PSIP_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 mapfile -t targets < <(find "$build/tests/fuzz" -type f -executable -name 'fuzz_*' | sort)
-if [ "${#targets[@]}" -eq 0 ]; then echo "fuzz: no targets built"; exit 0; fi
+# Every target the sources declare and every committed corpus must have been built and run:
+# a fuzz run that fuzzed nothing (or less than it should) is a failure, not a pass.
+mapfile -t declared < <({ grep -rhoE 'p2psip_fuzz_target\(fuzz_[a-z0-9_]+' tests/fuzz |
+                          sed 's/.*(//'; ls tests/fuzz/corpus; } | sort -u)
+missing=()
+built=" $(for exe in "${targets[@]}"; do basename "$exe"; done | tr '\n' ' ') "
+for name in "${declared[@]}"; do
+  case "$built" in *" $name "*) ;; *) missing+=("$name") ;; esac
+done
+if [ "${#targets[@]}" -eq 0 ]; then echo "fuzz: FAILED: no fuzz target was built"; exit 1; fi
+if [ "${#missing[@]}" -ne 0 ]; then echo "fuzz: FAILED: not built: ${missing[*]}"; exit 1; fi
 status=0
 for exe in "${targets[@]}"; do
   name=$(basename "$exe")

@@ -55,7 +55,10 @@ int run_overlay_client(const std::string& tool, const ClientOptions& o,
   c.log_level = o.log_level;
   auto log = make_logger("client", o.log_level);
   auto plan = prepare_overlay(c, *log);
-  if (!plan) return fail(tool, plan.error().message, plan.error().exit_code);
+  if (!plan) {
+    int code = plan.error().exit_code == kExitConfigError ? kExitConfigError : o.failure_exit;
+    return fail(tool, plan.error().message, code);
+  }
   plan->node.peer.client = true;
   auto registrant = make_registrant(plan->credentials);
   if (!registrant) return fail(tool, registrant.error(), kExitConfigError);
@@ -64,7 +67,7 @@ int run_overlay_client(const std::string& tool, const ClientOptions& o,
 
   Session s;
   uv_loop_init(&s.loop);
-  int rc = kExitRuntimeError;
+  int rc = o.failure_exit;
   {
     auto node = peer::Node::create(&s.loop, std::move(plan->node), std::move(plan->credentials),
                                    clock, [log](int level, const std::string& line) {
@@ -84,7 +87,7 @@ int run_overlay_client(const std::string& tool, const ClientOptions& o,
     (*node)->on_change(start_op);
     if (auto started = (*node)->start(); !started) {
       drain(&s.loop);
-      return fail(tool, started.error(), kExitRuntimeError);
+      return fail(tool, started.error(), o.failure_exit);
     }
     s.timer = new uv_timer_t{};
     uv_timer_init(&s.loop, s.timer);
@@ -99,7 +102,7 @@ int run_overlay_client(const std::string& tool, const ClientOptions& o,
       rc = fail(tool, std::string(s.op_started ? "no answer" : "could not connect to ") +
                           (s.op_started ? "" : o.bootstrap.to_string()) + " within " +
                           std::to_string(o.timeout.count() / 1000) + " s",
-                kExitRuntimeError);
+                o.failure_exit);
     } else {
       rc = s.exit_code;
     }

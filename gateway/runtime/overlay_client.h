@@ -18,6 +18,7 @@ struct ClientOptions {
   std::string cert, key, ca;
   std::string log_level = "warn";
   Millis timeout{30000};  // the whole session: connect and operation
+  int failure_exit = 1;   // exit code when the client cannot connect or the session times out
 };
 
 struct ClientSession {
@@ -28,8 +29,8 @@ struct ClientSession {
 };
 
 // `op` runs once the client is connected and calls `finish(exit_code)` exactly once. Returns
-// that code; 1 when the connection or the session times out, 2 for bad credentials. `tool`
-// prefixes the one-line errors ("p2psip register: ...").
+// that code; options.failure_exit when the connection or the session times out, 2 for bad
+// credentials. `tool` prefixes the one-line errors ("p2psip register: ...").
 int run_overlay_client(const std::string& tool, const ClientOptions& options,
                        std::function<void(ClientSession&, std::function<void(int)>)> op);
 

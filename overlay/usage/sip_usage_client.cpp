@@ -19,6 +19,17 @@ std::optional<wire::DataModel> kind1_model(wire::KindId k) {
   return std::nullopt;
 }
 
+// Without a verifier no value can be trusted: each live value (not a tombstone) counts as
+// rejected, so that a caller does not mistake them for "nothing registered".
+void verifier_missing_counts(const wire::FetchAns& answer, std::size_t& rejected) {
+  for (const wire::FetchKindResponse& kr : answer.kind_responses) {
+    for (const wire::StoredData& d : kr.values) {
+      const auto* e = std::get_if<wire::DictionaryEntry>(&d.value);
+      if (!e || e->value.exists) ++rejected;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<wire::SipRegistration> verified_registrations(const wire::FetchAns& answer,
@@ -143,7 +154,8 @@ void SipUsageClient::step(std::shared_ptr<Lookup> l) {
                    if (verifier) {
                      l->walk.on_registrations(
                          verified_registrations(*ans, aor, *verifier, rejected));
-                   } else {
+                   } else {  // the certificates do not chain to the overlay's root
+                     verifier_missing_counts(*ans, rejected);
                      l->walk.on_registrations({});
                    }
                    l->walk.add_rejected(rejected);

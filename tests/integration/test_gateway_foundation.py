@@ -80,7 +80,7 @@ def check_running_gateway(work):
     check(len(st.get("node_id", "")) == 32 and st.get("state") == "joined",
           f"/status reports the overlay node, joined to its own new overlay: {st.get('state')}")
     check(json.loads(http_get(base + "/health")[1])["overlay_joined"], "/health: overlay_joined")
-    check("DEVELOPMENT CA" in gw.output(), "the log says it uses a development CA")
+    check("DEVELOPMENT CA" in gw.stderr(), "the log says it uses a development CA")
     data = os.path.join(work, "data")
     check(os.path.exists(os.path.join(data, "dev-ca", "ca.crt")) and
           os.path.exists(os.path.join(data, "node.crt")), "dev CA and node certificate in the data dir")
@@ -93,7 +93,7 @@ def check_running_gateway(work):
     elapsed = time.monotonic() - t0
     check(rc == 0, f"SIGTERM exits 0 (got {rc})")
     check(elapsed < 5, f"SIGTERM shutdown within 5 s ({elapsed:.2f} s)")
-    check("shutting down" in gw.output(), "the log says it is shutting down")
+    check("shutting down" in gw.stderr(), "the log says it is shutting down")
 
 
 def expect_config_error(work, args, key, env=None, what=""):

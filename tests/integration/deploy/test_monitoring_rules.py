@@ -306,7 +306,11 @@ def check_live_queries(dash_exprs, alerts):
                30, "the lookup counted and scraped", interval=0.5)
     wait_until(lambda: series(base, "min(count_over_time(up[1m])) >= 5 and count(up == 1) == 2"), 30,
                "five scrapes of both targets", interval=0.5)
-    time.sleep(2)  # two more scrapes after the traffic, for rate()/changes()
+    # rate()/changes() need two samples of a series: wait (bounded) for two more scrapes of the
+    # counter the traffic created, instead of a fixed sleep.
+    wait_until(lambda: series(base, 'count_over_time(p2psip_overlay_lookups_total'
+                                    '{result="not_found"}[1m]) >= 3'),
+               30, "two more scrapes after the traffic", interval=0.5)
 
     # Names: everything exported is on the dashboard; everything used is exported.
     exported = set()

@@ -113,12 +113,12 @@ short = start([P2P_BIN, "resolve", "--dns-server", SERVER, "--repeat", "2", "--i
                "sip:short.test.example:5060"], "short", work)
 long_ = start([P2P_BIN, "resolve", "--dns-server", SERVER, "--repeat", "2", "--interval-ms", "5000",
                "sip:long.test.example:5060"], "long", work)
-wait_until(lambda: "--" in short.output() and "--" in long_.output(), 10, "first rounds")
+wait_until(lambda: "--" in short.stdout() and "--" in long_.stdout(), 10, "first rounds")
 nsd.stop()
 nsd.start(zone_text(2, "192.0.2.51", "192.0.2.61"))
 check(short.wait(20) == 0 and long_.wait(20) == 0, "TTL processes finished")
-s_rounds = [b.split() for b in short.output().split("--\n") if b.strip()]
-l_rounds = [b.split() for b in long_.output().split("--\n") if b.strip()]
+s_rounds = [b.split() for b in short.stdout().split("--\n") if b.strip()]
+l_rounds = [b.split() for b in long_.stdout().split("--\n") if b.strip()]
 check(s_rounds[0][1] == "192.0.2.50" and s_rounds[1][1] == "192.0.2.51",
       f"TTL 2s expired: new address after zone change {s_rounds}")
 check(l_rounds[0][1] == "192.0.2.60" and l_rounds[1][1] == "192.0.2.60",

@@ -30,6 +30,47 @@ def check(cond, msg):
     print(f"ok: {msg}", flush=True)
 
 
+SKIP_EXIT = 77  # SKIP_RETURN_CODE of every integration test (cmake/P2psip.cmake)
+
+
+def skip(msg):
+    """The test cannot run here (a tool missing, not root, ...): exit 77, which ctest shows as
+    skipped and scripts/test.sh counts as a failed run. Never pass on work not done."""
+    print(f"SKIP: {msg}", flush=True)
+    sys.exit(SKIP_EXIT)
+
+
+def _require_program(args):
+    """skip() when a test tool (a bare program name such as sipp, nsd, openssl) is not
+    installed: the test cannot run here. A path (the p2psip binary) must exist: not a skip."""
+    prog = str(args[0])
+    if "/" not in prog and not shutil.which(prog):
+        skip(f"{prog} is not installed (scripts/install-deps.sh installs it)")
+
+
+def require_tools(*names):
+    """skip() unless every named program is on PATH."""
+    missing = [n for n in names if not shutil.which(n)]
+    if missing:
+        skip(f"not installed: {' '.join(missing)} (scripts/install-deps.sh installs them)")
+
+
+_skipped_parts = []  # parts of this test that could not run (skip_part)
+
+
+def skip_part(msg):
+    """A part of the test cannot run here: the rest goes on, and finish() then exits 77."""
+    print(f"SKIP (part): {msg}", flush=True)
+    _skipped_parts.append(msg)
+
+
+def finish(msg="PASS"):
+    """The end of a test: exit 77 (skipped) if any part was skipped, else print msg."""
+    if _skipped_parts:
+        skip("every other check passed, but these parts did not run: " + "; ".join(_skipped_parts))
+    print(msg, flush=True)
+
+
 _handed_out = set()  # ports free_port() already returned: never hand one out twice
 
 
@@ -66,15 +107,19 @@ def temp_dir(prefix="p2p-it-"):
 
 
 class Proc:
-    """A process we started, with its output in a log file."""
+    """A process we started, its stdout in log_path and its stderr in err_path (kept apart, so
+    a check reads the stream the message really goes to: stdout() or stderr())."""
 
     def __init__(self, args, log_path, env=None, cwd=None):
         self.args = [str(a) for a in args]
+        _require_program(self.args)
         self.log_path = log_path
+        self.err_path = log_path + ".stderr"
         self.log = open(log_path, "wb")
+        self.err = open(self.err_path, "wb")
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.popen = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+        self.popen = subprocess.Popen(self.args, stdout=self.log, stderr=self.err,
                                       env=full_env, cwd=cwd, start_new_session=True)
         self.pid = self.popen.pid
         _started.append(self)
@@ -82,10 +127,21 @@ class Proc:
     def alive(self):
         return self.popen.poll() is None
 
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
+    @staticmethod
+    def _read(path):
+        with open(path, "rb") as f:
             return f.read().decode(errors="replace")
+
+    def stdout(self):
+        return self._read(self.log_path)
+
+    def stderr(self):
+        return self._read(self.err_path)
+
+    def output(self):
+        """stdout then stderr, for failure messages only: checks use stdout() or stderr()."""
+        out, err = self.stdout(), self.stderr()
+        return out + ("\n--- stderr ---\n" + err if err else "")
 
     def signal(self, sig):
         if self.alive():
@@ -164,6 +220,7 @@ def http_get(url, timeout=5):
 
 
 def run(args, timeout=60, env=None, input=None):
+    _require_program(args)
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([str(a) for a in args], capture_output=True, text=True,

@@ -192,4 +192,25 @@ TEST_CASE("values are verified against the answer's certificates and USER-NODE-M
   CHECK(r->rejected_values == 1);
 }
 
+TEST_CASE("without a verifier every stored value counts as rejected, not as nothing stored") {
+  // `p2psip lookup` exits 1 (no registration) only when nothing was stored; values it could
+  // not verify make it exit 3 (lookup failed).
+  FakeOverlay overlay;
+  SipUsageClient writer{overlay, carried, UsageConfig{"p2p.example.com", 4}};
+  std::optional<Expected<void, UsageError>> stored;
+  writer.store(registrant(alice()), "alice@p2p.example.com",
+               wire::SipRegistration::make_uri("sip:a@h"), 3600, kNow,
+               [&](auto r) { stored = std::move(r); });
+  REQUIRE(stored);
+  REQUIRE(stored->has_value());
+  SipUsageClient reader{overlay, [](auto) { return std::unique_ptr<storage::DataVerifier>(); },
+                        UsageConfig{"p2p.example.com", 4}};
+  std::optional<Expected<Resolution, UsageError>> out;
+  reader.lookup("alice@p2p.example.com", [&](auto r) { out = std::move(r); });
+  REQUIRE(out);
+  REQUIRE(out->has_value());
+  CHECK((*out)->empty());
+  CHECK((*out)->rejected_values == 1);
+}
+
 }  // namespace p2psip::usage::test
