@@ -1,0 +1,147 @@
+"""The metrics port under idle and slow clients (issue 13, finding 5): with 64 idle TCP
+connections and 8 slow-loris clients (one byte a second, reconnecting whenever the server
+closes them) held against the real gateway's metrics port, /health, /metrics and /status still
+answer, and every attacking connection is then either still open or was closed by the server
+(so the attack was in place while the probes were answered, and nobody but the server ended
+it). The slow-loris clients are closed by the server (a request head has a deadline), and 200
+idle connections are cut down to the server's bound. Before the fix, 4 idle connections held
+civetweb's 4 worker threads for its 10 s request timeout each, and the probes waited behind
+them."""
+
+import os
+import select
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from harness import P2P_BIN, check, fail, free_port, http_get, start, temp_dir, wait_until  # noqa: E402
+
+IDLE = 64
+SLOW = 8
+PROBE_TIMEOUT = 5.0  # seconds a probe may take: half the old 10 s stall
+MAX_CONNECTIONS = 32  # metrics/http_server.h kMaxHttpConnections
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setblocking(False)
+    return s
+
+
+def state(sock):
+    """'open', or 'closed' when the server ended the connection (EOF, reset or an answer)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return "open"
+        sock.recv(4096, socket.MSG_PEEK)
+        return "closed"
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+
+
+def probe(port, path):
+    """(status, body) of one GET on a fresh connection, or (None, reason)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=PROBE_TIMEOUT) as s:
+            s.settimeout(PROBE_TIMEOUT)
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as e:
+        return None, repr(e)
+    head, _, body = data.partition(b"\r\n\r\n")
+    line = head.split(b"\r\n", 1)[0].split()
+    if len(line) < 2:
+        return None, f"no status line in {data[:80]!r}"
+    return int(line[1]), body.decode(errors="replace")
+
+
+class SlowLoris(threading.Thread):
+    """Sends a request head one byte a second; reconnects when the server closes it."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port, self.closed_by_server, self.sent = port, 0, 0
+        self.stop = threading.Event()
+
+    def run(self):
+        payload = b"GET /health HTTP/1.1\r\nX-Slow: " + b"a" * 10_000
+        s, i = connect(self.port), 0
+        while not self.stop.wait(1.0):
+            try:
+                if state(s) == "closed":
+                    raise ConnectionResetError
+                s.send(payload[i % len(payload):i % len(payload) + 1])
+                self.sent += 1
+                i += 1
+            except (ConnectionResetError, BrokenPipeError, BlockingIOError):
+                self.closed_by_server += 1
+                s.close()
+                try:
+                    s, i = connect(self.port), 0
+                except OSError:
+                    return
+        s.close()
+
+
+if not P2P_BIN:
+    fail("P2P_BIN not set")
+work = temp_dir("p2p-health-")
+sip, metrics_port, overlay = free_port(), free_port(), free_port()
+gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{sip}",
+            "--metrics-listen", f"127.0.0.1:{metrics_port}",
+            "--overlay-listen", f"127.0.0.1:{overlay}", "--data-dir", os.path.join(work, "data"),
+            "--log-level", "info"], "gateway", work)
+base = f"http://127.0.0.1:{metrics_port}"
+wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
+check(gw.alive(), "gateway is running and healthy")
+
+idle = [connect(metrics_port) for _ in range(IDLE)]
+check(all(state(s) == "open" for s in idle[-4:]), f"{IDLE} idle connections opened")
+slow = [SlowLoris(metrics_port) for _ in range(SLOW)]
+for t in slow:
+    t.start()
+wait_until(lambda: all(t.sent >= 1 for t in slow), 10, "every slow-loris client to send a byte")
+
+for path, want in (("/health", '"status":"ok"'), ("/metrics", "p2psip_build_info"),
+                   ("/status", '"node_id"')):
+    for attempt in range(3):
+        status, body = probe(metrics_port, path)
+        check(status == 200 and want in body,
+              f"{path} answers 200 under {IDLE} idle and {SLOW} slow clients (try {attempt + 1}: "
+              f"{status} {body[:60]!r})")
+states = [state(s) for s in idle]
+print(f"idle connections after the probes: {states.count('open')} open, "
+      f"{states.count('closed')} closed by the server", flush=True)
+check(all(s in ("open", "closed") for s in states), "every idle connection is open or closed by the server")
+check(all(t.is_alive() for t in slow), "the slow-loris clients are still at work")
+
+wait_until(lambda: all(t.closed_by_server >= 1 for t in slow), 15,
+           "the server to close every slow-loris connection (a request head has a deadline)")
+check(True, "every slow-loris connection was closed by the server")
+for t in slow:
+    t.stop.set()
+for t in slow:
+    t.join(5)
+for s in idle:
+    s.close()
+
+# An outsider holds at most the server's bound: 200 idle connections are cut down to it.
+many = [connect(metrics_port) for _ in range(200)]
+wait_until(lambda: sum(state(s) == "open" for s in many) <= MAX_CONNECTIONS, 10,
+           f"at most {MAX_CONNECTIONS} of 200 idle connections left open")
+check(True, f"at most {MAX_CONNECTIONS} of 200 idle connections stay open")
+status, body = probe(metrics_port, "/health")
+check(status == 200, f"/health answers with 200 idle connections opened ({status})")
+for s in many:
+    s.close()
+
+check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
+print("PASS")
