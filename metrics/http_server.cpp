@@ -163,8 +163,9 @@ void HttpServer::Loop::accept_all(SteadyClock::time_point now) {
   for (std::size_t i = 0; i < kMaxHttpConnections; ++i) {
     int fd = ::accept4(listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE) make_room();  // the next round can accept again
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+      int e = errno;
+      if (e == EMFILE || e == ENFILE) make_room();  // the next round can accept again
+      if (e == EINTR || e == ECONNABORTED) continue;
       return;
     }
     if (connections.size() >= kMaxHttpConnections) make_room();

@@ -73,22 +73,52 @@ class SlowLoris(threading.Thread):
 
     def run(self):
         payload = b"GET /health HTTP/1.1\r\nX-Slow: " + b"a" * 10_000
-        s, i = connect(self.port), 0
-        while not self.stop.wait(1.0):
+        s, i = None, 0
+        while not self.stop.is_set():
             try:
+                if s is None:
+                    s, i = connect(self.port), 0
                 if state(s) == "closed":
                     raise ConnectionResetError
-                s.send(payload[i % len(payload):i % len(payload) + 1])
+                s.send(payload[i:i + 1])
                 self.sent += 1
                 i += 1
             except (ConnectionResetError, BrokenPipeError, BlockingIOError):
                 self.closed_by_server += 1
                 s.close()
-                try:
-                    s, i = connect(self.port), 0
-                except OSError:
-                    return
-        s.close()
+                s = None
+                continue  # reconnect at once
+            except OSError:
+                return  # cannot connect: is_alive() turns false and the test says so
+            self.stop.wait(1.0)
+        if s is not None:
+            s.close()
+
+
+class IdlePool(threading.Thread):
+    """Holds `size` idle connections: each one the server closes is replaced by a new one (so
+    the pressure lasts however the server sheds it). Counts the replacements."""
+
+    def __init__(self, port, size):
+        super().__init__(daemon=True)
+        self.port, self.replaced, self.rounds = port, 0, 0
+        self.socks = [connect(port) for _ in range(size)]
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self):
+        while not self.stop.wait(0.1):
+            with self.lock:
+                for i, s in enumerate(self.socks):
+                    if state(s) == "closed":
+                        s.close()
+                        self.socks[i] = connect(self.port)
+                        self.replaced += 1
+                self.rounds += 1
+
+    def states(self):
+        with self.lock:
+            return [state(s) for s in self.socks]
 
 
 if not P2P_BIN:
@@ -103,34 +133,42 @@ base = f"http://127.0.0.1:{metrics_port}"
 wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
 check(gw.alive(), "gateway is running and healthy")
 
-idle = [connect(metrics_port) for _ in range(IDLE)]
-check(all(state(s) == "open" for s in idle[-4:]), f"{IDLE} idle connections opened")
+pool = IdlePool(metrics_port, IDLE)
+check(all(st == "open" for st in pool.states()[-4:]), f"{IDLE} idle connections opened")
+pool.start()
 slow = [SlowLoris(metrics_port) for _ in range(SLOW)]
 for t in slow:
     t.start()
-wait_until(lambda: all(t.sent >= 1 for t in slow), 10, "every slow-loris client to send a byte")
+wait_until(lambda: all(t.sent >= 1 for t in slow) and pool.rounds >= 3, 10,
+           "every slow-loris client to send a byte and the idle pool to go round")
 
-for path, want in (("/health", '"status":"ok"'), ("/metrics", "p2psip_build_info"),
-                   ("/status", '"node_id"')):
-    for attempt in range(3):
-        status, body = probe(metrics_port, path)
-        check(status == 200 and want in body,
-              f"{path} answers 200 under {IDLE} idle and {SLOW} slow clients (try {attempt + 1}: "
-              f"{status} {body[:60]!r})")
-states = [state(s) for s in idle]
-print(f"idle connections after the probes: {states.count('open')} open, "
-      f"{states.count('closed')} closed by the server", flush=True)
-check(all(s in ("open", "closed") for s in states), "every idle connection is open or closed by the server")
-check(all(t.is_alive() for t in slow), "the slow-loris clients are still at work")
 
+def probe_all(tries):
+    for path, want in (("/health", '"status":"ok"'), ("/metrics", "p2psip_build_info"),
+                       ("/status", '"node_id"')):
+        for attempt in range(tries):
+            status, body = probe(metrics_port, path)
+            check(status == 200 and want in body,
+                  f"{path} answers 200 under {IDLE} idle and {SLOW} slow clients (try {attempt + 1}: "
+                  f"{status} {body[:60]!r})")
+            check(pool.is_alive() and all(t.is_alive() for t in slow),
+                  "the idle pool and the slow-loris clients are still at work")
+
+
+probe_all(3)
 wait_until(lambda: all(t.closed_by_server >= 1 for t in slow), 15,
            "the server to close every slow-loris connection (a request head has a deadline)")
 check(True, "every slow-loris connection was closed by the server")
+probe_all(1)
+states = pool.states()
+print(f"idle connections after the probes: {states.count('open')} open, {pool.replaced} "
+      f"replaced after the server closed them", flush=True)
 for t in slow:
     t.stop.set()
-for t in slow:
+pool.stop.set()
+for t in slow + [pool]:
     t.join(5)
-for s in idle:
+for s in pool.socks:
     s.close()
 
 # An outsider holds at most the server's bound: 200 idle connections are cut down to it.
