@@ -1,7 +1,8 @@
 """Password guessing against the registrar (issue 13, finding 2), raw SIP over UDP against the
 real gateway with a phones file. The attacker guesses alice's password with her username in
-the credentials and changes the To user every two guesses (the failure counter used to be keyed
-by To, which gave 61 guesses, and the right guess stood out as 403 among 401s):
+the credentials and changes the To AoR every two guesses: alice in the domain and in each alias,
+then other users (the failure counter used to be keyed by To, which gave 61 guesses, and the
+right guess stood out as 403 among 401s):
 - at most 3 guesses get a password-dependent answer (2 x 401, then the locking 403);
 - once locked, the right password gets exactly the answer a wrong one gets, under any To;
 - credentials of one user for another To get the same 403 whether the password is right or
@@ -34,7 +35,8 @@ gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
             "--data-dir", os.path.join(work, "data"), "--log-level", "info",
-            "--phones-file", phones], "gateway", work)
+            "--phones-file", phones, "--alias", "alt1.example.com", "--alias", "alt2.example.com"],
+           "gateway", work)
 wait_until(lambda: http_get(f"http://127.0.0.1:{metrics_port}/health")[0] == 200 or not gw.alive(),
            20, "gateway /health")
 check(gw.alive(), "gateway is running and joined")
@@ -60,11 +62,12 @@ def guess(to_user, password, source="127.0.0.1", user="alice"):
     ruri, call_id = f"sip:{DOMAIN}", f"{time.time_ns()}@{source}"
 
     def register(cseq, auth, to=to_user):
+        aor = to if "@" in to else f"{to}@{DOMAIN}"
         return (f"REGISTER {ruri} SIP/2.0\r\n"
                 f"Via: SIP/2.0/UDP {source}:{lport};branch=z9hG4bK-{time.time_ns()}\r\n"
-                f"From: <sip:{to}@{DOMAIN}>;tag=g{lport}\r\nTo: <sip:{to}@{DOMAIN}>\r\n"
+                f"From: <sip:{aor}>;tag=g{lport}\r\nTo: <sip:{aor}>\r\n"
                 f"Call-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n"
-                f"Contact: <sip:{to_user}@{source}:{lport}>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
+                f"Contact: <sip:{user}@{source}:{lport}>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
                 f"{auth}Content-Length: 0\r\n\r\n")
     try:
         # The nonce is not tied to a To user: ask under a fresh one (an old lock keyed by To
@@ -91,13 +94,15 @@ def guess(to_user, password, source="127.0.0.1", user="alice"):
     return (lines[0], tuple(names)), lines[0]
 
 
-# 30 guesses, the right one 20th, the To user changing every two guesses: alice first, then
-# users nobody has failed for yet (as the finding did).
+# 30 guesses, the right one 20th, the To AoR changing every two guesses: alice in the domain
+# and in its two aliases (each a To of its own), then users nobody has failed for yet (as the
+# finding did).
 passwords = [f"guess-{i}" for i in range(30)]
 passwords[19] = "alice-secret"
+first_tos = ["alice", "alice@alt1.example.com", "alice@ALT2.example.com"]
 answers = []
 for i, pw in enumerate(passwords):
-    to = "alice" if i < 2 else f"user{i // 2}"
+    to = first_tos[i // 2] if i // 2 < len(first_tos) else f"user{i // 2}"
     sig, line = guess(to, pw)
     answers.append((to, pw, sig, line))
 judged = [a for a in answers if a[3].startswith("SIP/2.0 401")]

@@ -17,7 +17,7 @@ const char* kRuri = "sip:p2p.example.com";
 PhoneRegistry make_registry() {
   RegistrarPolicy policy;
   policy.realm = kRealm;
-  policy.domains = {"p2p.example.com"};
+  policy.domains = {"p2p.example.com", "alias.example"};
   return PhoneRegistry(Registrar(policy, {{"alice", "alice-pw"}},
                                  NonceIssuer("test-secret", kRealm, Millis{300'000})));
 }
@@ -131,9 +131,16 @@ TEST_CASE("the limit follows the credentials' username: rotating To gives no mor
     CHECK(wrong.status == 403);
     CHECK(right.reason == wrong.reason);
   }
+  // alice's own AoR in the domain and in its alias are one user: one count.
+  auto in_alias = [&](const std::string& password) {
+    RegisterFacts f = facts({authorization(password, nonce)});
+    f.aor = "alice@alias.example";
+    return r.handle(f, "192.0.2.7", kNow);
+  };
   CHECK(with_to("alice", "guess-1").status == 401);
-  CHECK(with_to("alice", "guess-2").status == 401);
+  CHECK(in_alias("guess-2").status == 401);
   CHECK(with_to("alice", "guess-3").status == 403);  // the third failure locks
+  CHECK(in_alias("alice-pw").status == 403);
   // Locked: the right password and a wrong one get the same answer, under any To.
   for (const char* to : {"alice", "carol"}) {
     auto right = with_to(to, "alice-pw");
