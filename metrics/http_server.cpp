@@ -142,11 +142,15 @@ void HttpServer::Loop::run() {
       Connection& c = connections[i];
       bool keep = true;
       if (fds[i + 2].revents != 0) keep = c.writing ? write(c) : read(c, now);
-      if (keep && now >= c.deadline) keep = false;  // too slow: closed
+      if (keep && now >= c.deadline) {  // too slow: closed
+        metrics.http.closed(c.writing ? HttpClose::kWriteTimeout : HttpClose::kHeadTimeout);
+        keep = false;
+      }
       if (keep) kept.push_back(std::move(c));
     }
     connections = std::move(kept);
     if (fds[1].revents != 0) accept_all(now);
+    metrics.http.open_connections(connections.size());
   }
 }
 
@@ -183,6 +187,7 @@ void HttpServer::Loop::make_room() {
   auto victim = std::find_if(connections.begin(), connections.end(),
                              [](const Connection& c) { return !c.writing; });
   connections.erase(victim != connections.end() ? victim : connections.begin());
+  metrics.http.closed(HttpClose::kEvicted);
 }
 
 bool HttpServer::Loop::read(Connection& c, SteadyClock::time_point now) {
