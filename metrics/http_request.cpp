@@ -68,6 +68,11 @@ Expected<HttpRequest, HttpResponse> parse_request(std::string_view head) {
   return request;
 }
 
+std::size_t eviction_victim(const std::vector<bool>& answering) {
+  auto waiting = std::find(answering.begin(), answering.end(), false);
+  return waiting != answering.end() ? static_cast<std::size_t>(waiting - answering.begin()) : 0;
+}
+
 HttpResponse error_response(int status) {
   HttpResponse r;
   r.status = status;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/expected.h"
 
@@ -39,6 +40,12 @@ Expected<HttpRequest, HttpResponse> parse_request(std::string_view head);
 // The status line, Content-Type, Content-Length, Cache-Control: no-store and Connection: close;
 // the body unless head_only. A 405 carries Allow: GET, HEAD.
 std::string serialize(const HttpResponse& response, bool head_only);
+
+// Which connection to close for a newcomer when the table is full, given for each open
+// connection (oldest first) whether it is being answered: the oldest one still waiting for its
+// request head (an idle or slow client; a probe sends its request at once and is answered
+// before it is old), else the oldest. The table must not be empty.
+std::size_t eviction_victim(const std::vector<bool>& answering);
 
 // A small error answer with a text body.
 HttpResponse error_response(int status);

@@ -180,13 +180,15 @@ void HttpServer::Loop::accept_all(SteadyClock::time_point now) {
   }
 }
 
-// Closes the oldest connection still waiting for its request head (or, if every one is being
-// answered, the oldest): whoever opens a connection now is served, an idle one is not kept.
+// Closes one connection (eviction_victim): whoever opens a connection now is served, an idle
+// one is not kept.
 void HttpServer::Loop::make_room() {
   if (connections.empty()) return;
-  auto victim = std::find_if(connections.begin(), connections.end(),
-                             [](const Connection& c) { return !c.writing; });
-  connections.erase(victim != connections.end() ? victim : connections.begin());
+  std::vector<bool> answering;
+  answering.reserve(connections.size());
+  for (const Connection& c : connections) answering.push_back(c.writing);
+  connections.erase(connections.begin() +
+                    static_cast<std::ptrdiff_t>(eviction_victim(answering)));
   metrics.http.closed(HttpClose::kEvicted);
 }
 

@@ -59,3 +59,10 @@ TEST_CASE("serialize: length, no-store and close; HEAD without the body; 405 nam
   CHECK(not_allowed.find("Allow: GET, HEAD\r\n") != std::string::npos);
   CHECK(error_response(431).reason == "Request Header Fields Too Large");
 }
+
+TEST_CASE("eviction_victim: the oldest connection still waiting for its request, else the oldest") {
+  CHECK(eviction_victim({false}) == 0);
+  CHECK(eviction_victim({false, false, false}) == 0);
+  CHECK(eviction_victim({true, true, false, false}) == 2);
+  CHECK(eviction_victim({true, true}) == 0);
+}
