@@ -1,20 +1,30 @@
 #pragma once
 // The metrics port: GET /metrics (Prometheus text format), /health and /status.
-// civetweb serves on its own threads; everything it reads here is atomic or behind the
+// One thread of our own serves it with poll() over non-blocking sockets, so no number of idle
+// or slow clients can keep a probe waiting (issue 13, finding 5: civetweb's 4 worker threads
+// and 10 s request timeout let 4 idle connections stall /health for 10 s). Bounds: at most
+// kMaxHttpConnections open (a new connection closes the oldest one), the request head must
+// arrive within kHttpHeadTimeout of accepting and be at most kMaxRequestHead bytes, an answer
+// must be taken within kHttpWriteTimeout. Everything read here is atomic or behind the
 // StatusBoard's mutex, which the event loop thread publishes into.
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/expected.h"
-
-class CivetServer;
 
 namespace p2psip::metrics {
 
 class Metrics;
+
+inline constexpr std::size_t kMaxHttpConnections = 32;
+inline constexpr std::chrono::milliseconds kHttpHeadTimeout{2000};
+inline constexpr std::chrono::milliseconds kHttpWriteTimeout{5000};
 
 // What /health reports. 200 only when every required part is up.
 struct HealthState {
@@ -51,10 +61,11 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
  private:
-  struct Handlers;
+  struct Loop;
   HttpServer() = default;
-  std::unique_ptr<Handlers> handlers_;
-  std::unique_ptr<CivetServer> server_;
+  int wake_write_ = -1;  // written to once to stop the thread
+  std::unique_ptr<Loop> loop_;
+  std::thread thread_;
 };
 
 }  // namespace p2psip::metrics

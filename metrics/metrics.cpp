@@ -307,12 +307,32 @@ void OverlayMetrics::link_errors_total(std::string_view reason, std::uint64_t to
   advance(series(errors_, *link_errors_, reason, {{"reason", std::string(reason)}}), total);
 }
 
+HttpMetrics::HttpMetrics(prometheus::Registry& registry) {
+  auto& closed = prometheus::BuildCounter()
+                     .Name("p2psip_http_connections_closed_total")
+                     .Help("Metrics-port connections closed before their answer: evicted for a "
+                           "newer one when full, or too slow to send the request or take the answer")
+                     .Register(registry);
+  closed_ = {&closed.Add({{"reason", "evicted"}}), &closed.Add({{"reason", "head_timeout"}}),
+             &closed.Add({{"reason", "write_timeout"}})};
+  open_ = &prometheus::BuildGauge()
+               .Name("p2psip_http_connections")
+               .Help("Open connections to the metrics port")
+               .Register(registry)
+               .Add({});
+}
+
+void HttpMetrics::closed(HttpClose why) { closed_[static_cast<std::size_t>(why)]->Increment(); }
+
+void HttpMetrics::open_connections(std::size_t n) { open_->Set(static_cast<double>(n)); }
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
       gateway(*registry_),
       dns(*registry_),
       overlay(*registry_),
+      http(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   prometheus::BuildGauge()
       .Name("p2psip_build_info")

@@ -137,6 +137,20 @@ class OverlayMetrics {
   prometheus::Histogram* lookup_duration_ = nullptr;
 };
 
+// The metrics port itself (metrics/http_server.h): connections it closed before answering.
+enum class HttpClose { kEvicted, kHeadTimeout, kWriteTimeout };
+
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(prometheus::Registry& registry);
+  void closed(HttpClose why);
+  void open_connections(std::size_t n);
+
+ private:
+  std::array<prometheus::Counter*, 3> closed_{};
+  prometheus::Gauge* open_ = nullptr;
+};
+
 // The registry plus every module's struct. One per process, owned by main and handed down.
 class Metrics {
   // Declared first: constructed before the module structs that register into it.
@@ -156,6 +170,7 @@ class Metrics {
   GatewayMetrics gateway;
   DnsMetrics dns;
   OverlayMetrics overlay;
+  HttpMetrics http;
 
  private:
   std::shared_ptr<prometheus::Collectable> process_;

@@ -117,6 +117,9 @@ ROWS = [
          [(f"process_open_fds{{{SEL}}} / process_max_fds{{{SEL}}}", "{{instance}}")]),
         ("timeseries", "Restarts in the last hour", "none",
          [(f"changes(process_start_time_seconds{{{SEL}}}[1h])", "{{instance}}")]),
+        ("timeseries", "Metrics-port connections: open, closed unanswered", "none",
+         [(f"p2psip_http_connections{{{SEL}}}", "open {{instance}}"),
+          (rate("p2psip_http_connections_closed_total", "reason"), "closed/s {{reason}}")]),
     ]),
 ]
 

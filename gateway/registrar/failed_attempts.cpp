@@ -35,7 +35,11 @@ void FailedAttempts::make_room(Millis now) {
     it = now - it->second.last >= window_ ? entries_.erase(it) : std::next(it);
   }
   if (entries_.size() < max_keys_) return;
-  auto oldest = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+  // Oldest first, unblocked entries before blocked ones.
+  auto oldest = std::min_element(entries_.begin(), entries_.end(), [&](const auto& a, const auto& b) {
+    bool a_blocked = a.second.count >= limit_;
+    bool b_blocked = b.second.count >= limit_;
+    if (a_blocked != b_blocked) return b_blocked;
     return a.second.last < b.second.last;
   });
   entries_.erase(oldest);

@@ -1,8 +1,10 @@
 #pragma once
-// Wrong digest credentials counted per key (the AoR and the sender's address): after `limit`
-// failures within `window` the registrar answers 403 instead of challenging again, until the
-// window has passed since the last failure. Pure: time comes in with every call. The table is
-// bounded (max_keys): when full, the entry failed longest ago makes room.
+// Wrong digest credentials counted per key (the credentials' username and the sender's
+// address): after `limit` failures within `window` the registrar answers 403 instead of
+// challenging again, until the window has passed since the last failure. Pure: time comes in
+// with every call. The table is bounded (max_keys): when full, expired entries go first, then
+// the entry failed longest ago that is not blocked, so a flood of fresh keys cannot wash out a
+// lock; only when every entry is blocked does the oldest lock make room.
 
 #include <cstddef>
 #include <map>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "common/text.h"
 
@@ -16,8 +17,14 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-std::string limit_key(std::string_view aor, std::string_view ip) {
-  return ascii_lower(aor) + "|" + std::string(ip);
+// The failed-attempt key: the source address and the username whose password is checked
+// (the credentials', not To's: To may change with every guess). A long username is kept as its
+// hash, so the table stays small; a collision only merges keys of the same source.
+std::string limit_key(std::string_view user, std::string_view ip) {
+  constexpr std::size_t kMaxKeptUser = 64;
+  std::string key = std::string(ip) + "|";
+  if (user.size() <= kMaxKeptUser) return key + std::string(user);
+  return key + "#" + std::to_string(std::hash<std::string_view>{}(user));
 }
 
 RegisterAnswer answer(int status, std::string phrase, std::string reason = {}) {
@@ -35,13 +42,16 @@ PhoneRegistry::PhoneRegistry(Registrar registrar, FailedAttempts limits)
 
 RegisterAnswer PhoneRegistry::handle(const RegisterFacts& facts, const std::string& source_ip,
                                      Millis now) {
-  std::string key = limit_key(facts.aor, source_ip);
-  if (limits_.blocked(key, now)) return answer(403, "Forbidden", "too many failed attempts");
+  // Without credentials for our realm no password is checked: nothing to count or refuse.
+  // While a key is blocked every answer is the same 403, right password or not.
+  auto user = registrar_.credential_user(facts);
+  std::string key = user ? limit_key(*user, source_ip) : std::string();
+  if (user && limits_.blocked(key, now)) return answer(403, "Forbidden", "too many failed attempts");
   Decision d = registrar_.decide(facts, now, counts_);
   return std::visit(
       Overloaded{
           [&](const Challenge& c) {
-            if (c.failed_attempt && limits_.fail(key, now)) {
+            if (c.failed_attempt && user && limits_.fail(key, now)) {
               return answer(403, "Forbidden", "too many failed attempts");
             }
             RegisterAnswer a = answer(401, "Unauthorized");
@@ -56,7 +66,7 @@ RegisterAnswer PhoneRegistry::handle(const RegisterFacts& facts, const std::stri
             return a;
           },
           [&](const Accepted& acc) {
-            limits_.succeeded(key);
+            if (user) limits_.succeeded(key);
             return accept(acc, source_ip, now);
           }},
       d);

@@ -1,7 +1,8 @@
 #pragma once
 // The registrar front-end's state, pure: the Registrar's decision applied to the phones'
-// bindings, with the failed-attempt limit (403 after 3 wrong credentials for the same AoR and
-// source) and the source address of each registered AoR (a registered phone is a trusted
+// bindings, with the failed-attempt limit (403 after 3 wrong passwords for the same
+// credentials' username from the same source, and 403 to everything with that username from
+// that source while the lock lasts) and the source address of each registered AoR (a registered phone is a trusted
 // sender). Time comes in with every call; the SIP adapter (gateway/sip/phone_front_end.h)
 // turns a RegisterAnswer into a response and arms one timer from next_expiry().
 

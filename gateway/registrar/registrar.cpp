@@ -73,6 +73,12 @@ RegistrarPolicy policy_from(const config::GatewayConfig& config) {
 Registrar::Registrar(RegistrarPolicy policy, config::PhoneBook phones, NonceIssuer nonces)
     : policy_(std::move(policy)), phones_(std::move(phones)), nonces_(std::move(nonces)) {}
 
+std::optional<std::string> Registrar::credential_user(const RegisterFacts& facts) const {
+  Found found = find_credentials(facts.authorizations, policy_.realm);
+  if (!found.creds) return std::nullopt;
+  return found.creds->username;
+}
+
 Challenge Registrar::challenge(Millis now, bool stale) const {
   Challenge c;
   c.stale = stale;
@@ -98,6 +104,13 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
     return challenge(now, false);
   }
   const DigestCredentials& c = *found.creds;
+  // Who may register which AoR is decided before the password is looked at: answering a
+  // mismatch only after a right password would tell a guesser that the guess was right, and
+  // a failure counter keyed by To would let them rotate To to guess again (RFC 3261 §10.3
+  // steps 3-6 leave the order to us; RFC 7616 §5.3 asks us to limit guessing).
+  if (c.username != user) {
+    return Forbidden{"user '" + c.username + "' may not register '" + facts.aor + "'"};
+  }
   auto algorithm = parse_algorithm(c.algorithm);
   if (!algorithm || c.userhash) return challenge(now, false);  // not one we offered
   if (ascii_lower(c.qop) != "auth" || c.nc.empty() || c.cnonce.empty()) {
@@ -118,9 +131,6 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
     return again;
   }
   if (nonce == NonceState::kStale) return challenge(now, true);
-  if (c.username != user) {
-    return Forbidden{"user '" + c.username + "' may not register '" + facts.aor + "'"};
-  }
   auto issued = NonceIssuer::issued_at(c.nonce);
   if (counts && (!issued || !counts->accept(c.nonce, c.nc, *issued, now))) {
     return challenge(now, false);  // a replayed (or non-increasing) nonce-count

@@ -6,7 +6,8 @@
 //   Challenge        -> 401, one WWW-Authenticate header per entry of www_authenticate
 //                       (SHA-256 first, then MD5). failed_attempt counts wrong credentials, so
 //                       the caller may answer 403 after N of them from the same source.
-//   Forbidden        -> 403 (AoR in a domain we do not serve, or user X registering AoR Y)
+//   Forbidden        -> 403 (AoR in a domain we do not serve, or credentials of user X for
+//                       AoR Y: refused before the password is checked, so it reveals nothing)
 //   BadRequest       -> 400 (malformed AoR, Contact or Authorization, digest uri mismatch)
 //   IntervalTooBrief -> 423 with Min-Expires: min_expires
 //   Accepted         -> apply stores/removes to a BindingTable (and the overlay), then 200 with
@@ -92,6 +93,9 @@ class Registrar {
   Decision decide(const RegisterFacts& facts, Millis now) const;
   // The same, refusing replayed nonce-counts (the counter remembers what was accepted).
   Decision decide(const RegisterFacts& facts, Millis now, NonceCounter& counts) const;
+  // The username of the credentials decide() checks (the first Authorization for our realm
+  // that parses), or nullopt when there are none: what the failed-attempt limit is keyed by.
+  std::optional<std::string> credential_user(const RegisterFacts& facts) const;
   // A fresh challenge (SHA-256 and MD5, MD5 first with md5_first), e.g. for the first
   // REGISTER of a phone.
   Challenge challenge(Millis now, bool stale) const;

@@ -2,6 +2,8 @@
 
 #include "gateway/registrar/failed_attempts.h"
 
+#include <string>
+
 using p2psip::Millis;
 using p2psip::registrar::FailedAttempts;
 
@@ -37,4 +39,19 @@ TEST_CASE("the table is bounded: the entry failed longest ago makes room") {
   CHECK(f.size() == 2);
   CHECK_FALSE(f.fail("a", Millis{3}));  // "a" was dropped: this is its first failure again
   CHECK(f.fail("c", Millis{4}));
+}
+
+TEST_CASE("a full table drops unblocked entries before a lock, so fresh keys cannot wash it out") {
+  FailedAttempts f(2, Millis{1'000'000}, 3);
+  f.fail("10.0.0.1|alice", Millis{0});
+  CHECK(f.fail("10.0.0.1|alice", Millis{1}));  // locked
+  for (int i = 0; i < 100; ++i) f.fail("10.0.0.1|user" + std::to_string(i), Millis{10 + i});
+  CHECK(f.size() == 3);
+  CHECK(f.blocked("10.0.0.1|alice", Millis{200}));
+  // Only when every entry is blocked does the oldest lock go.
+  f.fail("10.0.0.1|user99", Millis{300});  // user99's second failure: blocked
+  f.fail("10.0.0.1|user98", Millis{301});  // user98's second failure: blocked
+  f.fail("10.0.0.1|x", Millis{302});
+  CHECK_FALSE(f.blocked("10.0.0.1|alice", Millis{303}));
+  CHECK(f.blocked("10.0.0.1|user98", Millis{303}));
 }

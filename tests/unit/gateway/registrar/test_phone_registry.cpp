@@ -17,7 +17,7 @@ const char* kRuri = "sip:p2p.example.com";
 PhoneRegistry make_registry() {
   RegistrarPolicy policy;
   policy.realm = kRealm;
-  policy.domains = {"p2p.example.com"};
+  policy.domains = {"p2p.example.com", "alias.example"};
   return PhoneRegistry(Registrar(policy, {{"alice", "alice-pw"}},
                                  NonceIssuer("test-secret", kRealm, Millis{300'000})));
 }
@@ -112,4 +112,46 @@ TEST_CASE("other answers: 423 below Min-Expires, 403 for another domain, 400 for
   CHECK(r.handle(other, "192.0.2.7", kNow).status == 403);
   CHECK(r.handle(facts({"Digest garbage"}), "192.0.2.7", kNow).status == 400);
   CHECK(r.bindings() == 0);
+}
+
+TEST_CASE("the limit follows the credentials' username: rotating To gives no more guesses") {
+  PhoneRegistry r = make_registry();
+  auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
+  auto with_to = [&](const std::string& to_user, const std::string& password) {
+    RegisterFacts f = facts({authorization(password, nonce)});
+    f.aor = to_user + "@p2p.example.com";
+    return r.handle(f, "192.0.2.7", kNow);
+  };
+  // alice's credentials under another To: refused before the password is looked at, the same
+  // answer for the right and a wrong password, and not counted.
+  for (int i = 0; i < 5; ++i) {
+    auto right = with_to("bob" + std::to_string(i), "alice-pw");
+    auto wrong = with_to("bob" + std::to_string(i), "guess");
+    CHECK(right.status == 403);
+    CHECK(wrong.status == 403);
+    CHECK(right.reason == wrong.reason);
+  }
+  // alice's own AoR in the domain and in its alias are one user: one count.
+  auto in_alias = [&](const std::string& password) {
+    RegisterFacts f = facts({authorization(password, nonce)});
+    f.aor = "alice@alias.example";
+    return r.handle(f, "192.0.2.7", kNow);
+  };
+  CHECK(with_to("alice", "guess-1").status == 401);
+  CHECK(in_alias("guess-2").status == 401);
+  CHECK(with_to("alice", "guess-3").status == 403);  // the third failure locks
+  CHECK(in_alias("alice-pw").status == 403);
+  // Locked: the right password and a wrong one get the same answer, under any To.
+  for (const char* to : {"alice", "carol"}) {
+    auto right = with_to(to, "alice-pw");
+    auto wrong = with_to(to, "guess-4");
+    CHECK(right.status == 403);
+    CHECK(right.status == wrong.status);
+    CHECK(right.phrase == wrong.phrase);
+    CHECK(right.reason == wrong.reason);
+    CHECK(right.www_authenticate == wrong.www_authenticate);
+  }
+  CHECK(r.bindings() == 0);
+  // Another source is not locked out.
+  CHECK(r.handle(facts({authorization("alice-pw", nonce)}), "192.0.2.9", kNow).status == 200);
 }

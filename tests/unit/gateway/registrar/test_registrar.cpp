@@ -129,11 +129,27 @@ TEST_CASE("a forged nonce, another realm or an unknown algorithm: a fresh challe
   as<Challenge>(r.decide(facts("alice@p2p.example.com", {sess}), kNow));
 }
 
-TEST_CASE("authenticated as one user, registering another AoR: 403") {
+TEST_CASE("credentials of one user for another AoR: 403 before the password is checked") {
   Registrar r = make_registrar();
   std::string nonce = nonce_of(r.challenge(kNow, false));
   auto d = r.decide(facts("bob@p2p.example.com", {authorization("alice", "alice-pw", nonce)}), kNow);
   CHECK(as<Forbidden>(d).reason.find("alice") != std::string::npos);
+  // A wrong password gets the very same answer: the mismatch tells nothing about the password.
+  auto wrong = r.decide(facts("bob@p2p.example.com", {authorization("alice", "guess", nonce)}), kNow);
+  CHECK(as<Forbidden>(wrong).reason == as<Forbidden>(d).reason);
+}
+
+TEST_CASE("credential_user: the username of the first credentials for our realm") {
+  Registrar r = make_registrar();
+  std::string nonce = nonce_of(r.challenge(kNow, false));
+  CHECK_FALSE(r.credential_user(facts("bob@p2p.example.com", {})));
+  CHECK_FALSE(r.credential_user(facts("bob@p2p.example.com", {"Digest garbage"})));
+  std::string other_realm = "Digest username=\"eve\", realm=\"elsewhere\", nonce=\"n\", "
+                            "uri=\"sip:p2p.example.com\", response=\"00\"";
+  auto user = r.credential_user(
+      facts("bob@p2p.example.com", {other_realm, authorization("alice", "x", nonce)}));
+  REQUIRE(user);
+  CHECK(*user == "alice");
 }
 
 TEST_CASE("a domain that is not served: 403 before any challenge; aliases are served") {
