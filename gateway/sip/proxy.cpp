@@ -168,36 +168,65 @@ bool Proxy::looping(sip_s* sip) const {
   return loop;
 }
 
-void Proxy::handle_request(msg_s* msg, sip_s* sip) {
-  const sip_request_t* rq = sip->sip_request;
-  deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
-  if (!well_formed(msg, sip)) return;
+Proxy::OwnRoute Proxy::own_route(msg_s* msg, sip_s* sip) const {
+  auto ours = [this](const sip_route_t* r) {
+    return r && is_own(r->r_url->url_host, r->r_url->url_port);
+  };
+  OwnRoute own;
+  if (!ours(sip->sip_route)) return own;
   // Double Record-Route (RFC 5658) where a dialog crosses between TLS and a plain transport:
-  // the in-dialog request carries two Routes of ours; drop the first, the second is popped below.
-  if (sip->sip_route && sip->sip_route->r_next &&
-      is_own(sip->sip_route->r_url->url_host, sip->sip_route->r_url->url_port) &&
-      is_own(sip->sip_route->r_next->r_url->url_host, sip->sip_route->r_next->r_url->url_port)) {
-    sip_route_remove(msg, sip);
+  // the in-dialog request carries two Routes of ours; drop the first, the second is popped
+  // later (ProxyTransaction, forward_ack) and is the one checked. Both carry the same token.
+  if (ours(sip->sip_route->r_next)) sip_route_remove(msg, sip);
+  own.popped = true;
+  // RFC 3261 §16.4: a Route naming us is removed whoever sent it, but only our own
+  // Record-Route token for this dialog, on a request with a To-tag, skips the trust check.
+  char token[64] = "";
+  const url_t* url = sip->sip_route->r_url;
+  if (!sip->sip_to->a_tag || !url->url_params ||
+      url_param(url->url_params, RouteToken::kParam.data(), token, sizeof token) == 0) {
+    return own;
   }
+  own.verified = route_token_.verify(token, sip->sip_call_id->i_id,
+                                     sip->sip_from->a_tag ? sip->sip_from->a_tag : "",
+                                     sip->sip_to->a_tag);
+  return own;
+}
 
+router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) const {
+  const sip_request_t* rq = sip->sip_request;
   router::RequestFacts f;
   f.method = rq->rq_method_name;
   f.ruri_user = rq->rq_url->url_user ? rq->rq_url->url_user : "";
   f.ruri_host = rq->rq_url->url_host;
   f.ruri_is_gateway = is_own(rq->rq_url->url_host, rq->rq_url->url_port);
-  f.popped_own_route = sip->sip_route && is_own(sip->sip_route->r_url->url_host,
-                                                sip->sip_route->r_url->url_port);
-  const sip_route_t* next_route = f.popped_own_route ? sip->sip_route->r_next : sip->sip_route;
-  f.has_route = next_route != nullptr;
+  f.own_route_verified = own.verified;
+  f.has_route = (own.popped ? sip->sip_route->r_next : sip->sip_route) != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
+  return f;
+}
+
+std::string Proxy::record_route_params(const sip_s* sip) const {
+  if (!deps_.router.record_route) return {};
+  return ";" + std::string(RouteToken::kParam) + "=" +
+         route_token_.make(sip->sip_call_id->i_id, sip->sip_from->a_tag ? sip->sip_from->a_tag : "");
+}
+
+void Proxy::handle_request(msg_s* msg, sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
+  if (!well_formed(msg, sip)) return;
+  OwnRoute own = own_route(msg, sip);
+  router::RequestFacts f = facts(msg, sip, own);
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
       (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
     deps_.metrics->routed(metrics::GatewayRoute::kLocal);
     return phones_->handle(msg, sip, f.source_ip);
   }
+  const sip_route_t* next_route = own.popped ? sip->sip_route->r_next : sip->sip_route;
   std::string next_hop = url_as_string(msg_home(msg), next_route ? next_route->r_url : rq->rq_url);
 
   auto d = router::route(deps_.router, f, phone_contacts_);
@@ -205,7 +234,7 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
     if (!forward) return msg_destroy(msg);  // ACK for a response of ours, or nowhere to go
-    return forward_ack(msg, sip, f.popped_own_route);
+    return forward_ack(msg, sip, own.popped);
   }
   if (d.kind == router::Decision::Kind::local) return answer_locally(msg, sip);
   if (rq->rq_method == sip_method_cancel) {
@@ -234,7 +263,8 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   if (rq->rq_method == sip_method_invite) nta_incoming_treply(irq, 100, "Trying", TAG_END());
   std::uint64_t id = next_id_++;
   auto& t = *transactions_.emplace(id, std::make_unique<ProxyTransaction>(
-                                           env_, id, irq, msg, f.popped_own_route, *mf))
+                                           env_, id, irq, msg, own.popped, *mf,
+                                           record_route_params(sip)))
                  .first->second;
   act(t, d, next_hop);
 }
