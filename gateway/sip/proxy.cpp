@@ -13,9 +13,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 #include "gateway/sip/local_answer.h"
 #include "gateway/sip/proxy_policy.h"
+#include "gateway/sip/request_check.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -117,21 +120,54 @@ bool Proxy::is_own(const char* host, const char* port) const {
                      [&](const std::string& o) { return strcasecmp(o.c_str(), h.c_str()) == 0; });
 }
 
-bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
-  bool ok = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to &&
-            !sip->sip_error && sip->sip_request->rq_url->url_host &&
-            sip->sip_cseq->cs_method == sip->sip_request->rq_method;
+namespace {
+
+RequestShape request_shape(const sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  const url_t* url = rq->rq_url;
+  RequestShape r;
+  r.ack = rq->rq_method == sip_method_ack;
+  r.cancel = rq->rq_method == sip_method_cancel;
+  r.headers_complete = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to;
+  r.parse_error = sip->sip_error != nullptr;
+  // Unknown methods compare by name (RFC 4475 §3.1.2.18: NEWMETHOD with CSeq INVITE).
+  r.cseq_matches = sip->sip_cseq && sip->sip_cseq->cs_method == rq->rq_method &&
+                   (rq->rq_method != sip_method_unknown ||
+                    (sip->sip_cseq->cs_method_name && rq->rq_method_name &&
+                     std::string_view(sip->sip_cseq->cs_method_name) == rq->rq_method_name));
   // A Content-Length beyond the body received (a datagram cut short, or an absurd value).
   usize_t body = sip->sip_payload ? sip->sip_payload->pl_len : 0;
-  if (ok && sip->sip_content_length && sip->sip_content_length->l_length > body) ok = false;
-  if (ok) return true;
-  deps_.metrics->malformed();
-  log_->info("malformed {} request from {}", sip->sip_request->rq_method_name, source_ip(msg));
-  if (sip->sip_via && sip->sip_request->rq_method != sip_method_ack) {
-    nta_msg_treply(agent_, msg, 400, "Bad Request", TAG_END());
-    deps_.sip_metrics->response_sent(400);
-  } else {
+  r.body_short = sip->sip_content_length && sip->sip_content_length->l_length > body;
+  r.sip_scheme = url->url_type == url_sip || url->url_type == url_sips;
+  r.has_host = url->url_host && *url->url_host;
+  r.uri_headers = url->url_headers != nullptr;
+  for (const char* part : {url->url_user, url->url_password, url->url_host, url->url_port,
+                           url->url_path, url->url_params, url->url_headers}) {
+    if (part && std::strpbrk(part, " \t")) r.uri_lws = true;
+  }
+  for (const sip_proxy_require_t* p = sip->sip_proxy_require; p; p = p->k_next) {
+    for (const msg_param_t* item = p->k_items; item && *item; ++item) r.proxy_require.emplace_back(*item);
+  }
+  return r;
+}
+
+}  // namespace
+
+bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
+  RequestVerdict v = check_request(request_shape(sip));
+  if (v.status == 0) return true;
+  if (v.status == 400) deps_.metrics->malformed();
+  else deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+  log_->info("{} {} request from {}: {}", v.status == 400 ? "malformed" : "refused",
+             sip->sip_request->rq_method_name, source_ip(msg), v.status);
+  // Without a Via there is nowhere to answer; an ACK is never answered.
+  if (!v.answer || !sip->sip_via) {
     msg_destroy(msg);
+  } else {
+    nta_msg_treply(agent_, msg, v.status, v.phrase.c_str(),
+                   TAG_IF(!v.unsupported.empty(), SIPTAG_UNSUPPORTED_STR(v.unsupported.c_str())),
+                   TAG_END());
+    deps_.sip_metrics->response_sent(v.status);
   }
   return false;
 }
