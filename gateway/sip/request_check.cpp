@@ -27,8 +27,9 @@ RequestVerdict check_request(const RequestShape& r) {
   // or forward without them, never with them. 400: nothing legitimate sends them.
   if (r.uri_headers) return verdict(r, 400, "Bad Request");
   // §16.3 step 5: Proxy-Require options this proxy does not support (all of them) give 420
-  // listing them in Unsupported. Not for ACK (never answered) or CANCEL (§16.10 hop by hop).
-  if (!r.proxy_require.empty() && !r.cancel) {
+  // listing them in Unsupported. Not for ACK (it cannot be answered; dropping a 2xx's ACK
+  // would break the call) or CANCEL (§16.10: it follows its INVITE).
+  if (!r.proxy_require.empty() && !r.cancel && !r.ack) {
     RequestVerdict v = verdict(r, 420, "Bad Extension");
     for (const auto& option : r.proxy_require) {
       if (!v.unsupported.empty()) v.unsupported += ", ";

@@ -12,7 +12,7 @@ namespace p2psip::sip {
 
 struct RequestShape {
   bool ack = false;               // an ACK is never answered (RFC 3261 §17.2.1)
-  bool cancel = false;            // a CANCEL is never refused for Proxy-Require (§16.3 step 5)
+  bool cancel = false;            // ACK and CANCEL are never refused for Proxy-Require
   // Step 1, reasonable syntax: Via, Call-ID, CSeq, From and To present and parsed.
   bool headers_complete = true;
   bool parse_error = false;       // the parser flagged a header as broken
