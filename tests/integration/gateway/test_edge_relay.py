@@ -267,7 +267,8 @@ for transport in ("UDP", "TCP"):
     refused("INVITE with a real token but another Call-ID, R-URI = victim", transport,
             req("INVITE", VICTIM_URI, route=route, to_tag="callee1", from_tag="caller1"))
     refused("INVITE with a real token and its Call-ID but no To-tag, Route to the victim", transport,
-            req("INVITE", VICTIM_URI, route=f"{route},{VICTIM_ROUTE}", call_id=call_id, from_tag="caller1"))
+            req("INVITE", VICTIM_URI, route=f"{route},{VICTIM_ROUTE}", call_id=call_id, from_tag="caller1",
+                cseq=7))
 
 # --- barrier: a trusted request reaches the victim; nothing else ever did ----------------------
 before = len(victim.messages())
