@@ -73,11 +73,11 @@ bool trusted(const RouterConfig& config, const RequestFacts& facts) {
 
 Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneContacts& phones) {
   // The route set decides for requests that carry one (RFC 3261 §16.4, §16.6 step 7).
+  if (f.own_route_verified) return forward(Route::dialog, {});
   if (f.has_route) {
-    if (!f.popped_own_route && !trusted(config, f)) return forbidden();
+    if (!trusted(config, f)) return forbidden();
     return forward(Route::dialog, {});
   }
-  if (f.popped_own_route && f.in_dialog) return forward(Route::dialog, {});
 
   bool ours = f.ruri_is_gateway || is_our_domain(config, f.ruri_host);
   if (ours && f.ruri_user.empty()) {

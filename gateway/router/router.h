@@ -4,8 +4,12 @@
 // lookup, RFC 3263 resolution, forward) and, after a lookup, asks after_lookup(). No Sofia, no
 // sockets, no clock.
 //
-//  - In-dialog (our own Record-Route popped, To-tag) or pre-routed requests: forward along the
-//    route set (route `dialog`); a pre-loaded Route from an untrusted sender is refused (403).
+//  - In-dialog requests whose route set we record-routed ourselves (own_route_verified: our
+//    Record-Route token for this dialog, and a To-tag) go along the route set (route `dialog`)
+//    from anyone. Any other Route, even one naming us, trusts nobody: a Route left after
+//    ours is followed for trusted senders only (403 otherwise), and a request whose Route
+//    was only ours is routed by its Request-URI like any other (issue 13 finding 1: neither a
+//    popped own Route nor a To-tag makes a request trusted).
 //  - Addressed to the gateway itself (no user part, one of our domains or addresses): answered
 //    locally (local_answer.h).
 //  - Inbound (Request-URI domain is the overlay domain or an alias): the static registrations
@@ -45,9 +49,12 @@ struct RequestFacts {
   std::string ruri_user;        // "" when the Request-URI has no user part
   std::string ruri_host;        // as written (a name or a numeric address)
   bool ruri_is_gateway = false; // the host:port is one of the gateway's own SIP addresses
-  bool popped_own_route = false;  // the top Route was ours (loose routing) and was removed
+  // The top Route was ours and carried our Record-Route token for this request's Call-ID and
+  // one of its tags, and the request has a To-tag (sip/route_token.h): a dialog we
+  // record-routed. A Route naming us without a valid token is popped but proves nothing.
+  bool own_route_verified = false;
   bool has_route = false;       // a Route header remains after popping ours
-  bool in_dialog = false;       // the To header has a tag
+  bool in_dialog = false;       // the To header has a tag (routing only, never trust)
   std::string source_ip;        // numeric address the request came from
   bool source_known = false;    // a phone registered here or an overlay peer (integrator's hook)
 };

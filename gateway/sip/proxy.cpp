@@ -13,9 +13,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
+#include "gateway/sip/liberal_parser.h"
 #include "gateway/sip/local_answer.h"
 #include "gateway/sip/proxy_policy.h"
+#include "gateway/sip/request_check.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -42,6 +46,8 @@ unsigned port_of(const char* port) { return port && *port ? static_cast<unsigned
 Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
              std::shared_ptr<spdlog::logger> log)
     : agent_(agent), deps_(std::move(deps)), log_(std::move(log)) {
+  // RFC 3261's token methods and a 400 for LWS in the Request-URI (liberal_parser.h).
+  nta_agent_set_params(agent_, NTATAG_MCLASS(liberal_sip_mclass()), TAG_END());
   if (const sip_via_t* via = nta_agent_via(agent_)) {
     own_.host = via->v_host ? via->v_host : "";
     own_.port = port_of(via->v_port);
@@ -117,21 +123,54 @@ bool Proxy::is_own(const char* host, const char* port) const {
                      [&](const std::string& o) { return strcasecmp(o.c_str(), h.c_str()) == 0; });
 }
 
-bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
-  bool ok = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to &&
-            !sip->sip_error && sip->sip_request->rq_url->url_host &&
-            sip->sip_cseq->cs_method == sip->sip_request->rq_method;
+namespace {
+
+RequestShape request_shape(const sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  const url_t* url = rq->rq_url;
+  RequestShape r;
+  r.ack = rq->rq_method == sip_method_ack;
+  r.cancel = rq->rq_method == sip_method_cancel;
+  r.headers_complete = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to;
+  r.parse_error = sip->sip_error != nullptr;
+  // Unknown methods compare by name (RFC 4475 §3.1.2.18: NEWMETHOD with CSeq INVITE).
+  r.cseq_matches = sip->sip_cseq && sip->sip_cseq->cs_method == rq->rq_method &&
+                   (rq->rq_method != sip_method_unknown ||
+                    (sip->sip_cseq->cs_method_name && rq->rq_method_name &&
+                     std::string_view(sip->sip_cseq->cs_method_name) == rq->rq_method_name));
   // A Content-Length beyond the body received (a datagram cut short, or an absurd value).
   usize_t body = sip->sip_payload ? sip->sip_payload->pl_len : 0;
-  if (ok && sip->sip_content_length && sip->sip_content_length->l_length > body) ok = false;
-  if (ok) return true;
-  deps_.metrics->malformed();
-  log_->info("malformed {} request from {}", sip->sip_request->rq_method_name, source_ip(msg));
-  if (sip->sip_via && sip->sip_request->rq_method != sip_method_ack) {
-    nta_msg_treply(agent_, msg, 400, "Bad Request", TAG_END());
-    deps_.sip_metrics->response_sent(400);
-  } else {
+  r.body_short = sip->sip_content_length && sip->sip_content_length->l_length > body;
+  r.sip_scheme = url->url_type == url_sip || url->url_type == url_sips;
+  r.has_host = url->url_host && *url->url_host;
+  r.uri_headers = url->url_headers != nullptr;
+  for (const char* part : {url->url_user, url->url_password, url->url_host, url->url_port,
+                           url->url_path, url->url_params, url->url_headers}) {
+    if (part && std::strpbrk(part, " \t")) r.uri_lws = true;
+  }
+  for (const sip_proxy_require_t* p = sip->sip_proxy_require; p; p = p->k_next) {
+    for (const msg_param_t* item = p->k_items; item && *item; ++item) r.proxy_require.emplace_back(*item);
+  }
+  return r;
+}
+
+}  // namespace
+
+bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
+  RequestVerdict v = check_request(request_shape(sip));
+  if (v.status == 0) return true;
+  if (v.status == 400) deps_.metrics->malformed();
+  else deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+  log_->info("{} {} request from {}: {}", v.status == 400 ? "malformed" : "refused",
+             sip->sip_request->rq_method_name, source_ip(msg), v.status);
+  // Without a Via there is nowhere to answer; an ACK is never answered.
+  if (!v.answer || !sip->sip_via) {
     msg_destroy(msg);
+  } else {
+    nta_msg_treply(agent_, msg, v.status, v.phrase.c_str(),
+                   TAG_IF(!v.unsupported.empty(), SIPTAG_UNSUPPORTED_STR(v.unsupported.c_str())),
+                   TAG_END());
+    deps_.sip_metrics->response_sent(v.status);
   }
   return false;
 }
@@ -168,36 +207,65 @@ bool Proxy::looping(sip_s* sip) const {
   return loop;
 }
 
-void Proxy::handle_request(msg_s* msg, sip_s* sip) {
-  const sip_request_t* rq = sip->sip_request;
-  deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
-  if (!well_formed(msg, sip)) return;
+Proxy::OwnRoute Proxy::own_route(msg_s* msg, sip_s* sip) const {
+  auto ours = [this](const sip_route_t* r) {
+    return r && is_own(r->r_url->url_host, r->r_url->url_port);
+  };
+  OwnRoute own;
+  if (!ours(sip->sip_route)) return own;
   // Double Record-Route (RFC 5658) where a dialog crosses between TLS and a plain transport:
-  // the in-dialog request carries two Routes of ours; drop the first, the second is popped below.
-  if (sip->sip_route && sip->sip_route->r_next &&
-      is_own(sip->sip_route->r_url->url_host, sip->sip_route->r_url->url_port) &&
-      is_own(sip->sip_route->r_next->r_url->url_host, sip->sip_route->r_next->r_url->url_port)) {
-    sip_route_remove(msg, sip);
+  // the in-dialog request carries two Routes of ours; drop the first, the second is popped
+  // later (ProxyTransaction, forward_ack) and is the one checked. Both carry the same token.
+  if (ours(sip->sip_route->r_next)) sip_route_remove(msg, sip);
+  own.popped = true;
+  // RFC 3261 §16.4: a Route naming us is removed whoever sent it, but only our own
+  // Record-Route token for this dialog, on a request with a To-tag, skips the trust check.
+  char token[64] = "";
+  const url_t* url = sip->sip_route->r_url;
+  if (!sip->sip_to->a_tag || !url->url_params ||
+      url_param(url->url_params, RouteToken::kParam.data(), token, sizeof token) == 0) {
+    return own;
   }
+  own.verified = route_token_.verify(token, sip->sip_call_id->i_id,
+                                     sip->sip_from->a_tag ? sip->sip_from->a_tag : "",
+                                     sip->sip_to->a_tag);
+  return own;
+}
 
+router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) const {
+  const sip_request_t* rq = sip->sip_request;
   router::RequestFacts f;
   f.method = rq->rq_method_name;
   f.ruri_user = rq->rq_url->url_user ? rq->rq_url->url_user : "";
   f.ruri_host = rq->rq_url->url_host;
   f.ruri_is_gateway = is_own(rq->rq_url->url_host, rq->rq_url->url_port);
-  f.popped_own_route = sip->sip_route && is_own(sip->sip_route->r_url->url_host,
-                                                sip->sip_route->r_url->url_port);
-  const sip_route_t* next_route = f.popped_own_route ? sip->sip_route->r_next : sip->sip_route;
-  f.has_route = next_route != nullptr;
+  f.own_route_verified = own.verified;
+  f.has_route = (own.popped ? sip->sip_route->r_next : sip->sip_route) != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
+  return f;
+}
+
+std::string Proxy::record_route_params(const sip_s* sip) const {
+  if (!deps_.router.record_route) return {};
+  return ";" + std::string(RouteToken::kParam) + "=" +
+         route_token_.make(sip->sip_call_id->i_id, sip->sip_from->a_tag ? sip->sip_from->a_tag : "");
+}
+
+void Proxy::handle_request(msg_s* msg, sip_s* sip) {
+  const sip_request_t* rq = sip->sip_request;
+  deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
+  if (!well_formed(msg, sip)) return;
+  OwnRoute own = own_route(msg, sip);
+  router::RequestFacts f = facts(msg, sip, own);
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
       (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
     deps_.metrics->routed(metrics::GatewayRoute::kLocal);
     return phones_->handle(msg, sip, f.source_ip);
   }
+  const sip_route_t* next_route = own.popped ? sip->sip_route->r_next : sip->sip_route;
   std::string next_hop = url_as_string(msg_home(msg), next_route ? next_route->r_url : rq->rq_url);
 
   auto d = router::route(deps_.router, f, phone_contacts_);
@@ -205,7 +273,7 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
     if (!forward) return msg_destroy(msg);  // ACK for a response of ours, or nowhere to go
-    return forward_ack(msg, sip, f.popped_own_route);
+    return forward_ack(msg, sip, own.popped);
   }
   if (d.kind == router::Decision::Kind::local) return answer_locally(msg, sip);
   if (rq->rq_method == sip_method_cancel) {
@@ -234,7 +302,8 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   if (rq->rq_method == sip_method_invite) nta_incoming_treply(irq, 100, "Trying", TAG_END());
   std::uint64_t id = next_id_++;
   auto& t = *transactions_.emplace(id, std::make_unique<ProxyTransaction>(
-                                           env_, id, irq, msg, f.popped_own_route, *mf))
+                                           env_, id, irq, msg, own.popped, *mf,
+                                           record_route_params(sip)))
                  .first->second;
   act(t, d, next_hop);
 }

@@ -24,6 +24,7 @@
 #include "gateway/router/router.h"
 #include "gateway/sip/phone_front_end.h"
 #include "gateway/sip/proxy_transaction.h"
+#include "gateway/sip/route_token.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -80,7 +81,16 @@ class Proxy {
     std::string host;
     unsigned port = 5060;
   };
+  // The top Route(s) naming us, removed by the caller: `popped`; `verified` only with our
+  // Record-Route token for this dialog and a To-tag (route_token.h).
+  struct OwnRoute {
+    bool popped = false;
+    bool verified = false;
+  };
   bool is_own(const char* host, const char* port) const;
+  OwnRoute own_route(msg_s* msg, sip_s* sip) const;
+  router::RequestFacts facts(msg_s* msg, sip_s* sip, const OwnRoute& own) const;
+  std::string record_route_params(const sip_s* sip) const;
   bool well_formed(msg_s* msg, sip_s* sip);
   void answer_locally(msg_s* msg, sip_s* sip);
   void forward_ack(msg_s* msg, sip_s* sip, bool pop_route);
@@ -93,6 +103,7 @@ class Proxy {
   ProxyDeps deps_;
   std::shared_ptr<spdlog::logger> log_;
   Own own_;
+  RouteToken route_token_ = RouteToken::random();  // per process: see route_token.h
   ProxyEnv env_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;

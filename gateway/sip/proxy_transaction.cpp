@@ -50,13 +50,15 @@ bool creates_dialog(std::string_view method) {
 }  // namespace
 
 ProxyTransaction::ProxyTransaction(ProxyEnv& env, std::uint64_t id, nta_incoming_s* irq,
-                                   msg_s* request, bool pop_own_route, unsigned max_forwards)
+                                   msg_s* request, bool pop_own_route, unsigned max_forwards,
+                                   std::string rr_params)
     : env_(env),
       id_(id),
       irq_(irq),
       request_(msg_ref_create(request)),
       pop_own_route_(pop_own_route),
       max_forwards_(max_forwards),
+      rr_params_(std::move(rr_params)),
       started_at_(env.clock->monotonic()) {
   sip_t* sip = sip_object(request_);
   method_ = sip->sip_request->rq_method_name;
@@ -200,7 +202,8 @@ msg_s* ProxyTransaction::build_request(const Branch& b) {
     bool out_tls = b.next > 0 && b.next <= b.targets.size() &&
                    b.targets[b.next - 1].transport == dns::Transport::tls;
     auto rr_for = [&](bool tls) {
-      return tls && !env_.record_route_tls.empty() ? env_.record_route_tls : env_.record_route;
+      std::string rr = tls && !env_.record_route_tls.empty() ? env_.record_route_tls : env_.record_route;
+      return rr.insert(rr.size() - 1, rr_params_);  // "<sip:...;lr" + params + ">"
     };
     std::vector<std::string> rrs = {rr_for(in_tls)};
     if (rr_for(out_tls) != rrs.front()) rrs.push_back(rr_for(out_tls));

@@ -51,9 +51,10 @@ struct ProxyEnv {
 
 class ProxyTransaction {
  public:
-  // Takes a reference to the request; `irq` is owned from here on.
+  // Takes a reference to the request; `irq` is owned from here on. `rr_params` go into our
+  // Record-Route URIs (";rrtok=..." of route_token.h).
   ProxyTransaction(ProxyEnv& env, std::uint64_t id, nta_incoming_s* irq, msg_s* request,
-                   bool pop_own_route, unsigned max_forwards);
+                   bool pop_own_route, unsigned max_forwards, std::string rr_params = {});
   ~ProxyTransaction();
   ProxyTransaction(const ProxyTransaction&) = delete;
   ProxyTransaction& operator=(const ProxyTransaction&) = delete;
@@ -96,6 +97,7 @@ class ProxyTransaction {
   bool invite_;
   bool pop_own_route_;
   unsigned max_forwards_;
+  std::string rr_params_;
   Millis started_at_;
   router::Route route_ = router::Route::dns;
   std::vector<std::unique_ptr<Branch>> branches_;

@@ -122,10 +122,10 @@ TEST_CASE("outbound from an untrusted sender is refused: never an open relay") {
   CHECK(route(config(), phone).kind == Kind::lookup_overlay);
 }
 
-TEST_CASE("in-dialog requests follow the route set; pre-loaded routes need trust") {
+TEST_CASE("in-dialog requests on a route set we record-routed follow it from anyone") {
   auto f = request("uas", "192.0.2.80", "192.0.2.99");
   f.in_dialog = true;
-  f.popped_own_route = true;
+  f.own_route_verified = true;
   auto d = route(config(), f);
   CHECK(d.kind == Kind::forward);
   CHECK(d.route == Route::dialog);
@@ -136,6 +136,26 @@ TEST_CASE("in-dialog requests follow the route set; pre-loaded routes need trust
   CHECK(route(config(), preloaded).status == 403);
   preloaded.source_ip = "10.0.0.1";
   CHECK(route(config(), preloaded).kind == Kind::forward);
+}
+
+TEST_CASE("a Route naming us without our token and a To-tag trusts nobody (issue 13 finding 1)") {
+  // Route: <sip:GATEWAY;lr> popped (not verified), To-tag, Request-URI = a victim elsewhere.
+  auto f = request("victim", "198.51.100.7", "192.0.2.99");
+  f.in_dialog = true;
+  CHECK(route(config(), f).status == 403);
+  // Route: <sip:GATEWAY;lr>,<sip:VICTIM;lr> without a To-tag: a Route remains after ours.
+  auto g = request("anyone", "elsewhere.example", "192.0.2.99");
+  g.has_route = true;
+  CHECK(route(config(), g).status == 403);
+  g.in_dialog = true;
+  CHECK(route(config(), g).status == 403);
+  // The same from a trusted network is routed (a phone's outbound-proxy preloaded Route).
+  g.source_ip = "10.0.0.1";
+  CHECK(route(config(), g).kind == Kind::forward);
+  // Inbound to our domain needs no trust, Route naming us or not.
+  auto in = request("pstn", "p2p.example.com", "192.0.2.99");
+  in.in_dialog = true;
+  CHECK(route(config(), in).route == Route::static_table);
 }
 
 TEST_CASE("an in-dialog request not routed through us is outbound: trust applies, no lookup") {
