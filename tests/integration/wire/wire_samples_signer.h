@@ -25,8 +25,9 @@ class NodeSampleSigner final : public SampleSigner {
   Signature sign_data(ByteView stored_data_input) override;
   SignerIdentity identity() const override { return node_.identity(); }
 
-  // Decodes each sample, verifies its message signature (chain to the CA root included) and
-  // every stored-data signature of store_req and fetch_ans; "" when all hold, else why not.
+  // Decodes each sample and its body, verifies its message signature (chain to the CA root
+  // included) and every stored-data signature of store_req and fetch_ans; "" when all hold,
+  // else why not.
   std::string check(const std::vector<Sample>& samples);
 
  private:
