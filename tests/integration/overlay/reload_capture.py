@@ -43,10 +43,17 @@ class Capture:
 
     def flush(self, port, timeout=10):
         """Opens and closes a marker TCP connection to `port` (one the filter captures) and
-        waits until the capture file holds it, so that everything sent before is in the file.
-        False when it did not arrive within `timeout` seconds."""
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        waits until the capture file holds it, so that everything sent before is in the file
+        (also a proof that the capture runs). False when it did not arrive within `timeout`
+        seconds."""
+        with socket.socket() as s:  # a refused connection still sends its SYN
+            s.bind(("127.0.0.1", 0))
             marker = s.getsockname()[1]
+            s.settimeout(2)
+            try:
+                s.connect(("127.0.0.1", port))
+            except OSError:
+                pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             out = subprocess.run(["tshark", "-r", self.path, "-Y", f"tcp.srcport=={marker}",

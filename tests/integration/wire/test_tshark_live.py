@@ -140,7 +140,7 @@ def main():
     nodes = [Node(work, ca_dir, f"peer{i}", key_type="rsa" if i % 2 else "ec") for i in range(N)]
     ports = [n.port for n in nodes]
     cap = reload_capture.Capture(work, ports)
-    if not cap.start():
+    if not cap.start() or not cap.flush(ports[0]):  # a marker SYN must reach the file
         reload_oracle.skip(f"tshark could not capture on lo: {open(cap.err_path).read()[-500:]}")
     overlay_traffic(work, nodes, ca_dir)
     check(cap.flush(nodes[-1].port), "the capture holds everything up to the last leave")
