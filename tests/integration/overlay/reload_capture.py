@@ -42,26 +42,28 @@ class Capture:
         return False
 
     def flush(self, port, timeout=10):
-        """Opens and closes a marker TCP connection to `port` (one the filter captures) and
-        waits until the capture file holds it, so that everything sent before is in the file
-        (also a proof that the capture runs). False when it did not arrive within `timeout`
-        seconds."""
-        with socket.socket() as s:  # a refused connection still sends its SYN
-            s.bind(("127.0.0.1", 0))
-            marker = s.getsockname()[1]
-            s.settimeout(2)
-            try:
-                s.connect(("127.0.0.1", port))
-            except OSError:
-                pass
+        """Sends marker TCP connections to `port` (one the filter captures; a refused one still
+        sends its SYN), a new one each second, until the capture file holds one of them: then
+        everything sent before that marker is in the file, and the capture runs ("Capturing on"
+        comes a moment before packets are really captured). False after `timeout` seconds."""
+        markers = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            out = subprocess.run(["tshark", "-r", self.path, "-Y", f"tcp.srcport=={marker}",
-                                  "-T", "fields", "-e", "frame.number"],
-                                 capture_output=True, text=True).stdout
-            if out.strip():
-                return True
-            time.sleep(0.2)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                markers.append(s.getsockname()[1])
+                s.settimeout(2)
+                try:
+                    s.connect(("127.0.0.1", port))
+                except OSError:
+                    pass
+            wanted = " or ".join(f"tcp.srcport=={m}" for m in markers)
+            for _ in range(5):
+                out = subprocess.run(["tshark", "-r", self.path, "-Y", wanted, "-T", "fields",
+                                      "-e", "frame.number"], capture_output=True, text=True).stdout
+                if out.strip():
+                    return True
+                time.sleep(0.2)
         return False
 
     def stop(self):
