@@ -86,7 +86,7 @@ def overlay_traffic(work, nodes, ca_dir):
         wait_ring([m for m in nodes if m.proc.alive()], 60, f"the ring after {n.name} left")
 
 
-def check_streams(work, cap, keys, ports):
+def check_streams(cap, keys, ports):
     report = reload_capture.tls_streams(cap.path, keys, ports)
     tls = sorted(s for s, r in report.items() if r["answered_hello"])
     not_decrypted = {s: report[s] for s in tls if not report[s]["decrypted"]}
@@ -154,7 +154,7 @@ def main():
             if name.endswith(".keys"):
                 out.write(open(os.path.join(work, name)).read())
     check(os.path.getsize(keys) > 0, "the links wrote SSLKEYLOGFILE key logs")
-    tls = check_streams(work, cap, keys, ports)
+    tls = check_streams(cap, keys, ports)
     check_messages(work, cap, keys, ports, tls)
     print(f"PASS in {time.monotonic() - t0:.1f} s", flush=True)
 
