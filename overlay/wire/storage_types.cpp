@@ -94,11 +94,16 @@ void encode(Writer& w, const MetaDataValue& v) {
   std::visit([&w](const auto& x) { encode(w, x); }, v);
 }
 
+// §7.4.3.2: "The contents of the StoredMetaData structure are the same as the corresponding
+// fields in StoredData": value_length corresponds to StoredData.length, the length of the rest
+// of the structure (Wireshark's RELOAD dissector reads it so). The value's own length is
+// MetaData.value_length. So it is computed here and v.value_length is not written.
 void encode(Writer& w, const StoredMetaData& v) {
-  w.u32(v.value_length);
+  Writer::Mark m = w.begin(4, kMaxStoredDataLength);
   w.u64(v.storage_time);
   w.u32(v.lifetime);
   encode(w, v.metadata);
+  w.end(m);
 }
 
 // ---- decode ----
@@ -208,6 +213,8 @@ MetaDataValue decode_meta_data_value(Reader& r, DataModel model) {
   return decode_meta_data(r);
 }
 
+// value_length is read but not used as a bound: a sender that wrote the value's length (the
+// field's name read alone) is understood as well as one that wrote the structure's length.
 StoredMetaData decode_stored_meta_data(Reader& r, DataModel model) {
   StoredMetaData v;
   v.value_length = r.u32("StoredMetaData.value_length");

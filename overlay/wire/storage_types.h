@@ -136,8 +136,10 @@ using MetaDataValue = std::variant<MetaData, ArrayEntryMeta, DictionaryEntryMeta
 
 // struct { uint32 value_length; uint64 storage_time; uint32 lifetime;
 //          MetaDataValue metadata; } StoredMetaData;
+// The RFC's value_length is the length of the rest of the structure, as StoredData.length
+// (§7.4.3.2): encode computes it; decode keeps what the sender wrote (either reading).
 struct StoredMetaData {
-  std::uint32_t value_length = 0;
+  std::uint32_t value_length = 0;  // as received; ignored by encode
   std::uint64_t storage_time = 0;
   std::uint32_t lifetime = 0;
   MetaDataValue metadata;

@@ -1,7 +1,9 @@
-// Writes one encoded RELOAD message of every type the codec produces, for the tshark oracle
-// (test_tshark_reload.py), the fuzz seed corpora and the benchmark.
+// Writes one encoded RELOAD message of every message code the codec knows, for the tshark
+// oracle (test_tshark_reload.py) and the fuzz seed corpora.
 //
-//   wire_samples --hex                 one line per message: "<name> <data frame as hex>"
+//   wire_samples --hex                 one line per message: "<name> <data frame as hex>",
+//                                      signed with a fresh CA's RSA certificate as a node signs
+//                                      (and verified again before they are written)
 //   wire_samples --corpus-message DIR  each message as a raw file DIR/<name>.bin
 //   wire_samples --corpus-framing DIR  framed streams for fuzz_wire_framing (2 knob bytes first)
 
@@ -9,10 +11,12 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "overlay/wire/fragmentation.h"
 #include "overlay/wire/framing.h"
 #include "tests/integration/wire/wire_samples.h"
+#include "tests/integration/wire/wire_samples_signer.h"
 
 using namespace p2psip;
 using namespace p2psip::wire;
@@ -25,8 +29,15 @@ void write_file(const std::string& path, ByteView b) {
 }
 
 int write_hex() {
+  auto signer = NodeSampleSigner::create();
+  if (!signer) return 1;
+  std::vector<Sample> samples = all_samples(signer.get());
+  if (std::string why = signer->check(samples); !why.empty()) {
+    std::cerr << "wire_samples: " << why << '\n';
+    return 1;
+  }
   std::uint32_t seq = 1;
-  for (const Sample& s : all_samples()) {
+  for (const Sample& s : samples) {
     auto frame = encode_data_frame(seq++, s.bytes);
     if (!frame) return 1;
     std::cout << s.name << ' ' << to_hex(*frame) << '\n';

@@ -3,22 +3,17 @@
 #include <string>
 #include <string_view>
 
-#include "overlay/wire/bodies_attach.h"
-#include "overlay/wire/bodies_join_leave.h"
-#include "overlay/wire/bodies_misc.h"
-#include "overlay/wire/bodies_probe.h"
-#include "overlay/wire/bodies_storage.h"
-#include "overlay/wire/chord_update.h"
 #include "overlay/wire/overlay_hash.h"
-#include "overlay/wire/sip_registration.h"
+#include "overlay/wire/samples.h"
 #include "tests/integration/wire/wire_samples.h"
 
 namespace p2psip::wire {
 
 namespace {
 
-// A self-signed P-256 certificate with an empty subject and the §11.3 subjectAltNames
-// (reload://404142...4f@p2p.example.com/, alice@p2p.example.com), DER, for the dissector.
+// Placeholder certificate of the unsigned samples: a self-signed P-256 certificate with an
+// empty subject and the §11.3 subjectAltNames (reload://404142...4f@p2p.example.com/,
+// alice@p2p.example.com), DER.
 constexpr const char* kSampleCertificateHex =
     "308201b63082015ba003020102021406fa23f68db35e1b0aace3499b4ca8d8b25e77e5300a06082a8648ce3d"
     "0403023000301e170d3236313132343032323935345a170d3336313132313032323935345a30003059301306"
@@ -40,12 +35,6 @@ Bytes from_hex(std::string_view hex) {
   return out;
 }
 
-NodeId node(int first) {
-  NodeId::Array a{};
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::byte>(first + int(i));
-  return NodeId(a);
-}
-
 template <class Body>
 Bytes body_bytes(const Body& b) {
   auto e = encode_to_bytes(b);
@@ -56,120 +45,93 @@ Bytes body_bytes(const Body& b) {
   return std::move(*e);
 }
 
-Message envelope(MessageCode code, Bytes body, std::uint64_t txid) {
+// The stored data of a Store or Fetch answer, signed as its storer signs it (§7.1).
+void sign_values(SampleSigner* signer, const ResourceId& resource, KindId kind,
+                 std::vector<StoredData>& values) {
+  if (!signer) return;
+  for (StoredData& d : values) {
+    d.signature = Signature{};
+    d.signature.identity = signer->identity();
+    d.signature = signer->sign_data(stored_data_signature_input(resource, kind, d));
+  }
+}
+
+Bytes body(MessageCode code, SampleSigner* signer) {
+  if (code == MessageCode::kStoreReq) {
+    StoreReq s = sample_store_req();
+    for (StoreKindData& k : s.kind_data) sign_values(signer, s.resource, k.kind, k.values);
+    return body_bytes(s);
+  }
+  if (code == MessageCode::kFetchAns) {
+    FetchAns f = sample_fetch_ans();
+    for (FetchKindResponse& k : f.kind_responses) {
+      sign_values(signer, sample_fetch_req().resource, k.kind, k.values);
+    }
+    return body_bytes(f);
+  }
+  return sample_body(code);
+}
+
+Message envelope(MessageCode code, Bytes message_body, std::uint64_t txid, SampleSigner* signer) {
   Message m;
   m.header.overlay = overlay_hash(kSampleOverlayName);
   m.header.configuration_sequence = 1;
   m.header.transaction_id = txid;
-  m.header.via_list = {Destination::node(node(0x20))};
-  m.header.destination_list = {Destination::node(node(0x40))};
+  m.header.via_list = {Destination::node(sample_node_id(0x5a))};
+  m.header.destination_list = {Destination::node(sample_node_id(0x61))};
   m.header.max_response_length = is_request(code) ? 5000 : 0;  // zero in responses
   m.contents.message_code = to_u16(code);
-  m.contents.message_body = std::move(body);
-  m.security.certificates = {GenericCertificate{CertificateType::kX509, from_hex(kSampleCertificateHex)}};
-  m.security.signature.identity = {SignerIdentityType::kCertHash, kHashSha256,
-                                   Bytes(32, std::byte{0x11})};
-  m.security.signature.value = Bytes(128, std::byte{0x5c});
+  m.contents.message_body = std::move(message_body);
+  if (signer) {
+    m.security = signer->sign_message(
+        signature_input(m.header.overlay, txid, m.contents, signer->identity()));
+    return m;
+  }
+  m.security.certificates = {GenericCertificate{CertificateType::kX509,
+                                                from_hex(kSampleCertificateHex)}};
+  m.security.signature = sample_signature();
   return m;
 }
 
-StoredData sip_registration_entry(std::size_t uri_padding) {
-  StoredData d;
-  d.storage_time = 1700000000000ull;
-  d.lifetime = 3600;
-  std::string uri = "sip:alice@192.0.2.10:5060;transport=tcp";
-  uri += std::string(uri_padding, 'x');
-  auto value = encode_sip_registration(SipRegistration::make_uri(uri));
-  NodeId storer = node(0x20);  // the dictionary key is the storer's Node-ID
-  d.value = DictionaryEntry{Bytes(storer.view().begin(), storer.view().end()),
-                            DataValue{true, value ? *value : Bytes{}}};
-  d.signature.identity = {SignerIdentityType::kCertHash, kHashSha256, Bytes(32, std::byte{0x22})};
-  d.signature.value = Bytes(128, std::byte{0x6d});
-  return d;
-}
-
-StoreReq store_req(std::size_t uri_padding) {
-  StoreReq s;
-  s.resource = ResourceId{Bytes(16, std::byte{0x7e})};
-  s.kind_data = {StoreKindData{kSipRegistrationKindId, 1, {sip_registration_entry(uri_padding)}, {}}};
-  return s;
-}
-
-AttachReqAns attach() {
-  AttachReqAns a;
-  a.ufrag = "ufrag";
-  a.password = "password";
-  a.role = "passive";
-  IceCandidate c;
-  c.addr_port.addr[0] = std::byte{192};
-  c.addr_port.addr[2] = std::byte{2};
-  c.addr_port.addr[3] = std::byte{10};
-  c.addr_port.port = 6084;
-  c.foundation = "1";
-  c.priority = 0x7e0000ff;
-  a.candidates = {c};
-  return a;
-}
-
-std::vector<std::pair<std::string, Message>> messages() {
-  std::vector<std::pair<std::string, Message>> out;
-  std::uint64_t tx = 0x1000;
-  auto add = [&](const char* name, MessageCode code, Bytes body) {
-    out.emplace_back(name, envelope(code, std::move(body), ++tx));
-  };
-  add("probe_req", MessageCode::kProbeReq,
-      body_bytes(ProbeReq{{ProbeInformationType::kResponsibleSet, ProbeInformationType::kUptime}}));
-  add("probe_ans", MessageCode::kProbeAns,
-      body_bytes(ProbeAns{{ProbeInformation{ProbeInformationType::kUptime, 42, {}}}}));
-  add("attach_req", MessageCode::kAttachReq, body_bytes(attach()));
-  add("attach_ans", MessageCode::kAttachAns, body_bytes(attach()));
-  add("store_req", MessageCode::kStoreReq, body_bytes(store_req(0)));
-  add("store_ans", MessageCode::kStoreAns,
-      body_bytes(StoreAns{{StoreKindResponse{kSipRegistrationKindId, 1, {node(0x41), node(0x42)}}}}));
-  FetchReq fetch;
-  fetch.resource = ResourceId{Bytes(16, std::byte{0x7e})};
-  fetch.specifiers = {StoredDataSpecifier{kSipRegistrationKindId, 0, DictionarySpecifier{}}};
-  add("fetch_req", MessageCode::kFetchReq, body_bytes(fetch));
-  add("fetch_ans", MessageCode::kFetchAns,
-      body_bytes(FetchAns{{FetchKindResponse{kSipRegistrationKindId, 1, {sip_registration_entry(0)}, {}}}}));
-  add("join_req", MessageCode::kJoinReq, body_bytes(JoinReq{node(0x20), {}}));
-  add("join_ans", MessageCode::kJoinAns, body_bytes(JoinAns{}));
-  add("leave_req", MessageCode::kLeaveReq,
-      body_bytes(make_chord_leave_req(node(0x20), ChordLeaveData{ChordLeaveType::kFromSucc,
-                                                                 {node(0x41), node(0x42)}})));
-  add("leave_ans", MessageCode::kLeaveAns, body_bytes(LeaveAns{}));
-  ChordUpdate update;
-  update.uptime = 600;
-  update.type = ChordUpdateType::kNeighbors;
-  update.predecessors = {node(0x01), node(0x02), node(0x03)};
-  update.successors = {node(0x41), node(0x42), node(0x43)};
-  add("update_req", MessageCode::kUpdateReq, body_bytes(update));
-  add("update_ans", MessageCode::kUpdateAns, body_bytes(UpdateAns{}));
-  add("ping_req", MessageCode::kPingReq, body_bytes(PingReq{Bytes(8, std::byte{0})}));
-  add("ping_ans", MessageCode::kPingAns, body_bytes(PingAns{0x0123456789abcdefull, 1700000000000ull}));
-  add("error", MessageCode::kError,
-      body_bytes(ErrorResponse::make(ErrorCode::kNotFound, "no such resource")));
+// Every code the codec knows: the method samples, then the §14.8 experimentation codes,
+// whose bodies no RFC defines (sent empty here).
+std::vector<MessageCode> codes() {
+  auto methods = sample_message_codes();
+  std::vector<MessageCode> out(methods.begin(), methods.end());
+  for (MessageCode c : {MessageCode::kExpAReq, MessageCode::kExpAAns, MessageCode::kExpBReq,
+                        MessageCode::kExpBAns}) {
+    out.push_back(c);
+  }
   return out;
 }
 
 }  // namespace
 
-std::vector<Sample> all_samples() {
+std::vector<Sample> all_samples(SampleSigner* signer) {
   std::vector<Sample> out;
-  for (auto& [name, m] : messages()) {
+  std::uint64_t tx = 0x1000;
+  for (MessageCode code : codes()) {
+    Message m = envelope(code, body(code, signer), ++tx, signer);
     auto bytes = encode_message(m);
     if (!bytes) {
-      std::cerr << "wire_samples: " << name << " does not encode\n";
+      std::cerr << "wire_samples: " << message_code_name(code) << " does not encode\n";
       std::abort();
     }
     m.header.length = static_cast<std::uint32_t>(bytes->size());
-    out.push_back(Sample{name, std::move(m), std::move(*bytes)});
+    out.push_back(Sample{message_code_name(code), std::move(m), std::move(*bytes)});
   }
   return out;
 }
 
 Bytes large_sample() {
-  Message m = envelope(MessageCode::kStoreReq, body_bytes(store_req(3500)), 0x2000);
+  StoreReq s = sample_store_req();
+  StoredData& d = s.kind_data.front().values.front();
+  auto& entry = std::get<DictionaryEntry>(d.value);
+  auto uri = "sip:alice@192.0.2.7:5060;x=" + std::string(3500, 'x');
+  auto value = encode_to_bytes(SipRegistration::make_uri(uri));
+  if (!value) std::abort();
+  entry.value.value = std::move(*value);
+  Message m = envelope(MessageCode::kStoreReq, body_bytes(s), 0x2000, nullptr);
   auto bytes = encode_message(m);
   if (!bytes) std::abort();
   return std::move(*bytes);

@@ -212,10 +212,11 @@ TEST_CASE("StatReq/StatAns: round trips and negatives") {
   check_round_trip(req, dec_stat);
   StatAns ans;
   StatKindResponse k{0x30, 7, {}, std::nullopt};
-  k.values.push_back(StoredMetaData{8, 1234, 60, MetaData{true, 3, kHashSha256, hex("beef")}});
+  // value_length: the length of the rest of each StoredMetaData (12 + 9, 12 + 4 + 7).
+  k.values.push_back(StoredMetaData{21, 1234, 60, MetaData{true, 3, kHashSha256, hex("beef")}});
   ans.kind_responses.push_back(k);
   StatKindResponse arr{0x20, 1, {}, std::nullopt};
-  arr.values.push_back(StoredMetaData{8, 1, 2, ArrayEntryMeta{4, MetaData{}}});
+  arr.values.push_back(StoredMetaData{23, 1, 2, ArrayEntryMeta{4, MetaData{}}});
   ans.kind_responses.push_back(arr);
   check_round_trip(ans, dec_stat_ans);
   Bytes b = encoded(ans);

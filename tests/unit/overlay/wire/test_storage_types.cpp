@@ -222,14 +222,40 @@ TEST_CASE("StoredMetaData round trips and rejects bad Booleans") {
     return decode_whole<StoredMetaData>(
         b, [](Reader& r) { return decode_stored_meta_data(r, DataModel::kSingle); }, "meta");
   };
-  StoredMetaData m{3, 5, 60, MetaData{true, 3, kHashSha256, hex("deadbeef")}};
+  StoredMetaData m{23, 5, 60, MetaData{true, 3, kHashSha256, hex("deadbeef")}};
   check_round_trip(m, decode_single);
-  Bytes b = cat({hex("00000003 0000000000000005 0000003c"),  // value_length, storage_time, lifetime
+  Bytes b = cat({hex("00000017 0000000000000005 0000003c"),  // value_length, storage_time, lifetime
                  hex("01 00000003 04 04deadbeef")});         // MetaData
   CHECK(encoded(m) == b);
   check_every_prefix_truncated(b, decode_single);
   b[16] = std::byte{3};
   CHECK(failure_of(decode_single(b)) == DecodeFailure::kBadValue);
+}
+
+// Wireshark's RELOAD dissector showed our Stat answers as truncated (value_length was the
+// value's length): §7.4.3.2 makes StoredMetaData's fields "the same as the corresponding
+// fields in StoredData", whose first one is the length of the rest of the structure.
+TEST_CASE("StoredMetaData.value_length is the length of the rest of the structure") {
+  auto decode_dict = [](ByteView b) {
+    return decode_whole<StoredMetaData>(
+        b, [](Reader& r) { return decode_stored_meta_data(r, DataModel::kDictionary); }, "meta");
+  };
+  MetaData meta{true, 5, kHashSha256, Bytes(32, std::byte{0x12})};
+  StoredMetaData m{999, 5, 60, DictionaryEntryMeta{hex("5a5a"), meta}};  // 999: not written
+  Bytes b = encoded(m);
+  Bytes length(b.begin(), b.begin() + 4);
+  CHECK(length == hex("00000037"));  // 55 = storage_time 8 + lifetime 4 + key 2+2 + MetaData 39
+  CHECK(b.size() == 4 + 0x37);
+  auto back = decode_dict(b);
+  REQUIRE(back);
+  CHECK(back->value_length == b.size() - 4);
+  CHECK(back->metadata == m.metadata);
+  // A sender that wrote the value's length (5) instead still decodes.
+  b[3] = std::byte{5};
+  auto other = decode_dict(b);
+  REQUIRE(other);
+  CHECK(other->value_length == 5);
+  CHECK(other->metadata == m.metadata);
 }
 
 TEST_CASE("stored-data signature input is resource || kind || storage_time || value || signer") {
