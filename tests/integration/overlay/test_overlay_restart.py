@@ -4,7 +4,7 @@ certificate, data dir and port again). After each restart every peer's /status m
 exactly the predecessors and successors the sorted Node-IDs say within 20 s (before the fix
 the restarted peer's neighbours kept it out for minutes: they remembered its Leave). Then
 registrations stored after the restarts (some in each restarted peer's range) are found
-through every peer."""
+through every peer. Last, a `p2psip gateway` joins and is restarted the same way."""
 
 import concurrent.futures
 import hashlib
@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import P2P_BIN, check, fail, run, temp_dir  # noqa: E402
+from harness import P2P_BIN, check, fail, free_port, run, temp_dir  # noqa: E402
 from test_overlay_ring import OVERLAY, Node, ring_problems, wait_ring  # noqa: E402
 
 N = 5
@@ -61,19 +61,19 @@ def wait_joined(node, timeout=30):
         time.sleep(0.1)
 
 
-def restart(work, node, bootstrap, nodes):
+def restart(work, node, bootstrap, nodes, extra=()):
     node.proc.signal(signal.SIGTERM)
     rc = node.proc.wait(10)
     check(rc == 0, f"{node.name} exits 0 on SIGTERM (exit {rc})")
     os.rename(os.path.join(work, f"{node.name}.log"), os.path.join(work, f"{node.name}.before-restart.log"))
     t0 = time.monotonic()
-    node.launch(work, bootstrap=bootstrap)  # same certificate, data dir and port
+    node.launch(work, bootstrap=bootstrap, extra=extra)  # same certificate, data dir and port
     deadline = t0 + RESTART_BOUND
     problems = ["not checked"]
     while time.monotonic() < deadline:
         problems = ring_problems(nodes)
         if not problems:
-            check(True, f"{node.name} restarted: the ring of {N} is exact {time.monotonic() - t0:.1f} s "
+            check(True, f"{node.name} restarted: the ring of {len(nodes)} is exact {time.monotonic() - t0:.1f} s "
                         f"after the new process started")
             return
         if not node.proc.alive():
@@ -145,7 +145,14 @@ def main():
            if r.returncode != 0 or r.stdout.split() != [contact(aor)]]
     check(not bad, f"every AoR is found with exactly its contact through every peer "
                    f"({len(results) - len(bad)}/{len(results)} lookups)" + (f"; first failures: {bad[:3]}" if bad else ""))
-    for n in nodes:
+
+    # A gateway is re-admitted the same way.
+    gateway = Node(work, ca_dir, "gateway", kind="gateway")
+    gw_extra = ["--sip-listen", f"127.0.0.1:{free_port()}"]
+    gateway.launch(work, bootstrap=nodes[1], extra=gw_extra)
+    wait_ring(nodes + [gateway], 60, "the gateway joining")
+    restart(work, gateway, nodes[1], nodes + [gateway], extra=gw_extra)
+    for n in nodes + [gateway]:
         n.proc.stop(10)
     print(f"PASS in {time.monotonic() - t_start:.1f} s")
 
