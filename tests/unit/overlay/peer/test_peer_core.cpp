@@ -300,7 +300,8 @@ Bytes neighbors_update(std::vector<NodeId> preds, std::vector<NodeId> succs) {
 TEST_CASE("a peer that left is taken back once its own Update comes over a new link") {
   Fixture f;
   auto to_a = std::vector<wire::Destination>{wire::Destination::node(id(100))};
-  auto leave = wire::make_chord_leave_req(f.y, wire::ChordLeaveData{wire::ChordLeaveType::kFromSucc, {}});
+  auto leave =
+      wire::make_chord_leave_req(f.y, wire::ChordLeaveData{wire::ChordLeaveType::kFromSucc, {}});
   f.core.on_message(f.now, 2, f.make(f.y, to_a, wire::MessageCode::kLeaveReq,
                                      *wire::encode_to_bytes(leave), 100, {}, 1));
   REQUIRE_FALSE(f.core.routing_table().contains(f.y));
