@@ -247,8 +247,9 @@ Schema sip_keys() {
         {"contact", true, check_sip_uri},
         {"cert", true, not_empty},
         {"key", true, not_empty}}},
-      {"registration_lifetime", "seconds the static registrations and the service AoR last "
-                                "in the overlay (refreshed at 2/3 of it)", {"3600"}, false,
+      {"registration_lifetime", "seconds the static registrations, the service AoR and the "
+                                "phones' bindings last in the overlay (refreshed at 2/3 of it)",
+       {"3600"}, false,
        check_lifetime},
       {"sip_tls_listen", "SIP over TLS listen address, ADDR:PORT; empty: no TLS listener and "
                          "no TLS targets", {""}, false,

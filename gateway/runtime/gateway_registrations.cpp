@@ -131,6 +131,7 @@ PhoneOverlayKeeper::PhoneOverlayKeeper(const config::GatewayConfig& config,
       overlay_(config.overlay),
       node_(gateway_node),
       sip_host_port_(advertise.to_string()),
+      lifetime_s_(config.registration_lifetime),
       log_(log) {}
 
 void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {
@@ -155,7 +156,7 @@ void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {
     return;
   }
   std::string contact = gateway_uri(aor, sip_host_port_);
-  if (service_->add(aor, wire::SipRegistration::make_uri(contact), 3600, std::move(*who))) {
+  if (service_->add(aor, wire::SipRegistration::make_uri(contact), lifetime_s_, std::move(*who))) {
     kept_.insert(aor);
     log_.info("phone {}: stored in the overlay as {}", aor, contact);
   }

@@ -64,7 +64,8 @@ class RegistrationService;
 // certificate for the phone's AoR exists at <data_dir>/phones/<user@domain>.crt and .key
 // (`p2psip ca issue --user AOR --node-id <gateway node-id>`). The stored contact is the
 // gateway's own SIP URI for that user (at the advertised address), so overlay callers reach the phone through the gateway.
-// An un-REGISTER or the last binding expiring removes it. Loop thread.
+// It lasts registration_lifetime in the overlay and is refreshed before that, as the static
+// registrations are. An un-REGISTER or the last binding expiring removes it. Loop thread.
 class PhoneOverlayKeeper {
  public:
   // `advertise`: the gateway's SIP address as others reach it (sip_advertise, resolved).
@@ -80,6 +81,7 @@ class PhoneOverlayKeeper {
   std::string overlay_;
   security::NodeId node_;
   std::string sip_host_port_;
+  std::uint32_t lifetime_s_;  // registration_lifetime, as for the static registrations
   spdlog::logger& log_;
   RegistrationService* service_ = nullptr;
   std::set<std::string> kept_;

@@ -52,6 +52,7 @@ std::string storage_status_members(const storage::StorageStats& st) {
          ",\"responsible_resources\":" + std::to_string(st.responsible_resources) +
          ",\"replica_resources\":" + std::to_string(st.replica_resources) +
          ",\"stored_values\":" + std::to_string(st.values) +
+         ",\"oldest_storage_time_ms\":" + std::to_string(st.oldest_storage_time) +
          ",\"stored_resources_by_kind\":" + kinds;
 }
 

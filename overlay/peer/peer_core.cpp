@@ -144,13 +144,14 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
       close_link(it->second.link);
       it->second.link = link;
       it->second.outbound = outbound;
+      it->second.returned = it->second.returned || held_down(now, peer);
     } else if (it->second.link != link) {
       close_link(link);
     }
   } else {
     // Outbound links go to ring peers (bootstraps, Attach answerers); inbound ones become
     // routable when the peer sends an Update or Join (§10.5: a joining node is not routed to).
-    conns_[peer] = Connection{link, outbound, outbound};
+    conns_[peer] = Connection{link, outbound, outbound, held_down(now, peer)};
   }
   if (conns_[peer].routable) add_routable(now, peer);
   if (why && why->purpose == TxPurpose::kFingerAttach) table_.set_finger(why->finger, peer);

@@ -104,6 +104,10 @@ class PeerCore {
     LinkId link = 0;
     bool routable = false;   // a ring peer we may route through
     bool outbound = false;   // we opened it
+    // The link came up while the peer was held down (after its Leave or failure): a new
+    // incarnation, or connectivity re-established (RFC 6940 §10.7.1). Its own Update over
+    // this link returns it to the Neighbor Table (handle_update).
+    bool returned = false;
   };
   enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
                                         kAttachNeighbors, kJoinSent };

@@ -200,7 +200,16 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
     return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, u.error().what);
   }
   answer_raw(now, prev, m.header, wire::MessageCode::kUpdateAns, {}, false);
-  bool connected = conns_.count(from) != 0;
+  auto conn = conns_.find(from);
+  bool connected = conn != conns_.end();
+  // The hold-down only keeps us from re-Attaching a failed or left peer on the word of others
+  // (their Updates may still list it). A peer that reached us over a link opened after it left
+  // or failed and now sends its own Update is back: §10.7.1 "Such a peer is returned to the
+  // Neighbor Table once connectivity is reestablished", and §10.7.3 asks us to adjust the
+  // neighbour set to it. Without this a restarted peer (same Node-ID) stayed out of its
+  // neighbours' tables until the hold-down ended and some later Update named it again
+  // (chord-update-interval: minutes).
+  if (connected && conn->second.returned) holddown_.erase(from);
   if (connected && !held_down(now, from)) add_routable(now, from);
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitApUpdate &&
       admitting_ && *admitting_ == from) {

@@ -27,6 +27,7 @@ struct SimNetwork::Peer {
   peer::PeerCore core;
   bool alive = true;
   bool started = false;
+  std::uint32_t incarnation = 0;
   Millis timer_at = Millis::max();
   std::vector<peer::LinkId> links;
 };
@@ -99,6 +100,19 @@ void SimNetwork::kill(PeerIndex i) {
   p.links.clear();
 }
 
+void SimNetwork::restart(PeerIndex i, const std::vector<PeerIndex>& bootstrap) {
+  if (peers_.at(i)->alive) return;
+  peer::PeerConfig cfg = peers_[i]->core.config();
+  cfg.seed = rand();
+  cfg.bootstrap.clear();
+  for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
+  bool client = cfg.client;
+  std::uint32_t incarnation = peers_[i]->incarnation + 1;
+  peers_[i] = std::make_unique<Peer>(std::move(cfg), make_store(config_, kinds_, client));
+  peers_[i]->incarnation = incarnation;
+  start(i);
+}
+
 void SimNetwork::partition(std::function<int(PeerIndex)> group) { group_ = std::move(group); }
 
 bool SimNetwork::connected_groups(PeerIndex a, PeerIndex b) const {
@@ -113,6 +127,7 @@ void SimNetwork::request(PeerIndex i, const wire::Destination& dest, wire::Messa
 
 void SimNetwork::push(Event e) {
   e.seq = seq_++;
+  e.incarnation = peers_[e.peer]->incarnation;
   queue_.push(std::move(e));
 }
 
@@ -189,7 +204,7 @@ void SimNetwork::do_close(PeerIndex from, peer::LinkId link, Millis detect) {
 
 void SimNetwork::dispatch(const Event& e) {
   Peer& p = *peers_[e.peer];
-  if (!p.alive) return;
+  if (!p.alive || e.incarnation != p.incarnation) return;
   switch (e.kind) {
     case Kind::kDeliver:
       if (!links_.count(e.link)) return;  // closed while in flight

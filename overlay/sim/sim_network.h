@@ -57,6 +57,9 @@ class SimNetwork {
   void start(PeerIndex i);
   void leave(PeerIndex i);     // clean Leave; the peer is gone once it reaches kLeft
   void kill(PeerIndex i);      // crash: its links go down at the far ends
+  // A gone peer (left or killed) starts again as a new process would: same Node-ID and
+  // address, fresh state (empty store), joining through `bootstrap`.
+  void restart(PeerIndex i, const std::vector<PeerIndex>& bootstrap);
   void partition(std::function<int(PeerIndex)> group);  // nullptr heals
   // Issue a request from peer i (runs the callback on completion).
   void request(PeerIndex i, const wire::Destination& dest, wire::MessageCode code, Bytes body,
@@ -103,6 +106,7 @@ class SimNetwork {
     bool outbound;
     std::shared_ptr<const Bytes> bytes;
     std::shared_ptr<const peer::OpenLink> open;
+    std::uint32_t incarnation = 0;  // of the peer it is for: a restart drops older events
   };
   struct Later {
     bool operator()(const Event& x, const Event& y) const {

@@ -91,6 +91,11 @@ void ReplicatedStore::after_store(Millis now, const peer::StorageRequest& r,
     hand_to_successors(now, req->resource);  // arrived during our handover: pass it on
     return;
   }
+  if (req->replica_number > 0 && active() && place(req->resource).role == Role::kNone) {
+    // Handing it straight back to the responsible peer would undo a leaving peer's handover
+    // (its Leave comes after the handover): keep it until the next sweep.
+    kept_copies_[req->resource] = now + config_.sweep_interval;
+  }
   reconcile(now, req->resource);
 }
 
@@ -149,6 +154,10 @@ void ReplicatedStore::reconcile(Millis now, const wire::ResourceId& res) {
     done = {*p.responsible};
     push(now, res, wire::Destination::node(*p.responsible), *p.responsible, 1, false);
   } else if (p.role == Role::kNone) {
+    if (auto kept = kept_copies_.find(res); kept != kept_copies_.end()) {
+      if (now < kept->second) return;
+      kept_copies_.erase(kept);
+    }
     if (!handing_off_.insert(res).second) return;  // a handover is under way
     push(now, res, wire::Destination::resource(res), point_of(res), 1, true);
   }
@@ -159,6 +168,7 @@ void ReplicatedStore::reconcile_all(Millis now) {
   auto stored = store_.resources();
   std::set<wire::ResourceId, BytesLess> live(stored.begin(), stored.end());
   std::erase_if(pushed_, [&](const auto& kv) { return !live.count(kv.first); });
+  std::erase_if(kept_copies_, [&](const auto& kv) { return !live.count(kv.first); });
   for (const auto& res : stored) reconcile(now, res);
 }
 
@@ -243,8 +253,12 @@ void ReplicatedStore::prune_certificates() {
 }
 
 void ReplicatedStore::hand_to_successors(Millis now, const wire::ResourceId& res) {
+  // Once we are gone, our first successor is responsible and the replica set is our first
+  // replicas + 1 successors (§10.7.3; our Leave is handled as a failure, §10.9). Each of them
+  // gets the copy from us: the last one holds none yet, and the data must not depend on the
+  // first successors living long enough to re-replicate it.
   const auto& succs = core_->routing_table().successors();
-  std::size_t n = std::min(config_.replicas, succs.size());
+  std::size_t n = std::min(config_.replicas + 1, succs.size());
   for (std::size_t i = 0; i < n; ++i) {
     push(now, res, wire::Destination::node(succs[i]), succs[i], static_cast<std::uint8_t>(i + 1),
          false);
@@ -273,6 +287,11 @@ StorageStats ReplicatedStore::stats() const {
     for (const auto& kd : all->kind_data) {
       ++s.resources_by_kind[kd.kind];
       s.values += kd.values.size();
+      for (const auto& v : kd.values) {
+        if (s.oldest_storage_time == 0 || v.storage_time < s.oldest_storage_time) {
+          s.oldest_storage_time = v.storage_time;
+        }
+      }
     }
     if (ring && core_->routing_table().is_responsible(point_of(res))) {
       ++s.responsible_resources;

@@ -14,8 +14,11 @@
 //     peer (routed to the Resource-ID) and erase it once that peer accepted it.
 // Copies travel as export_resource() StoreReqs with replica_number >= 1: the receiver skips
 // the generation check and merges (data_store.h). leave: every resource we are responsible
-// for goes to the first successors (and so does any Store applied while we are leaving), and
-// PeerCore sends its Leave when all are answered.
+// for goes to the first `replicas` + 1 successors, the replica set once we are gone (and so
+// does any Store applied while we are leaving), and PeerCore sends its Leave when all are
+// answered. A copy pushed to a peer that has no role for it yet (the last of those
+// successors, before our Leave arrives) is kept for one sweep interval before the role-none
+// rule may hand it back.
 // Expired values are dropped by the timer.
 //
 // Each request's stored-data signatures are checked by a DataVerifier that `verifiers` makes
@@ -42,6 +45,9 @@ struct StorageStats {
   std::size_t values = 0;
   std::size_t responsible_resources = 0;   // we are the responsible peer
   std::size_t replica_resources = 0;       // held as a replica
+  // The smallest storage_time (Unix ms) of the stored values, 0 when none: it moves forward
+  // while every holder keeps refreshing its values.
+  std::uint64_t oldest_storage_time = 0;
   std::map<std::string, std::uint64_t> store_results;  // "ok" or snake_case error name
   std::map<std::string, std::uint64_t> fetch_results;  // e.g. "forbidden", "data_too_old"
 };
@@ -99,6 +105,9 @@ class ReplicatedStore final : public peer::StorageHandler {
   peer::PeerCore* core_ = nullptr;
   std::map<wire::ResourceId, std::set<wire::NodeId>, BytesLess> pushed_;  // hold our copy
   std::set<wire::ResourceId, BytesLess> handing_off_;  // role none: handover under way
+  // Role none, but a holder pushed us its copy (a leaving peer's handover): not handed back
+  // before this time.
+  std::map<wire::ResourceId, Millis, BytesLess> kept_copies_;
   std::map<Bytes, wire::GenericCertificate, BytesLess> certs_;  // encoded identity -> cert
   std::map<std::string, std::uint64_t> store_results_;
   std::map<std::string, std::uint64_t> fetch_results_;

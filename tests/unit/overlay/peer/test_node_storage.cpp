@@ -104,10 +104,44 @@ TEST_CASE("Node: a client stores with its user certificate; peers replicate and 
   auto who = storage::verify_stored_data(ver, res, 1, ans->kind_responses[0].values[0]);
   REQUIRE(who);
   CHECK(who->user == aor);
+}
+
+// No replicas: the responsible peer holds the only copy, so only its leave handover can keep
+// the data in the overlay (with replicas the other peer held a copy anyway).
+TEST_CASE("Node: a peer leaving cleanly hands its data to its successor") {
+  Loop loop;
+  SystemClock clock;
+  peer::NodeConfig cfg;
+  cfg.storage.replicas = 0;
+  auto a = start_node(loop, clock, 0x40, cfg);
+  auto a_addr = *peer::make_address("127.0.0.1", a->snapshot().listen_port);
+  cfg.bootstrap = {a_addr};
+  auto b = start_node(loop, clock, 0x80, cfg);
+  REQUIRE(loop.run_until([&] { return b->state() == peer::PeerState::kJoined; }));
+  cfg.peer.client = true;
+  auto c = start_node(loop, clock, 0xc0, cfg);
+  REQUIRE(loop.run_until([&] { return c->state() == peer::PeerState::kJoined; }));
+
+  std::string aor = "alice@p2p.example.com";
+  auto res = storage::resource_id_of(aor);
+  auto user = user_credentials(aor, c->node_id());
+  wire::GenericCertificate user_cert{
+      wire::CertificateType::kX509,
+      Bytes(user.certificate.der().begin(), user.certificate.der().end())};
+  storage::CertificateSigner signer(user.certificate, std::move(user.key));
+  std::optional<peer::RequestResult> got;
+  c->send_request(wire::Destination::resource(res), wire::MessageCode::kStoreReq,
+                  registration(signer, res, c->node_id(), clock.wall_ms()),
+                  [&](const peer::RequestResult& r) { got = r; }, {user_cert});
+  REQUIRE(loop.run_until([&] { return got.has_value(); }, std::chrono::seconds(20)));
+  REQUIRE(got->code == wire::MessageCode::kStoreAns);
+  auto values = [](const std::unique_ptr<peer::Node>& n) { return n->snapshot().storage.values; };
+  REQUIRE(values(a) + values(b) == 1);  // one copy: on the responsible peer only
+  auto& holder = values(a) == 1 ? a : b;
+  auto& other = values(a) == 1 ? b : a;
 
   bool left = false;
-  b->leave(std::chrono::seconds(10), [&](bool) { left = true; });
+  holder->leave(std::chrono::seconds(10), [&](bool) { left = true; });
   REQUIRE(loop.run_until([&] { return left; }, std::chrono::seconds(15)));
-  CHECK(a->snapshot().storage.values == 1);
-  CHECK(a->snapshot().storage.responsible_resources == 1);
+  CHECK(values(other) == 1);
 }

@@ -283,3 +283,48 @@ TEST_CASE("mutated messages never crash the core (bytes flipped, cut, extended)"
   }
   CHECK(f.core.counters().dropped_malformed + f.core.counters().invalid_answered > 0);
 }
+
+namespace {
+
+Bytes neighbors_update(std::vector<NodeId> preds, std::vector<NodeId> succs) {
+  wire::ChordUpdate u;
+  u.uptime = 1;
+  u.type = wire::ChordUpdateType::kNeighbors;
+  u.predecessors = std::move(preds);
+  u.successors = std::move(succs);
+  return *wire::encode_to_bytes(u);
+}
+
+}  // namespace
+
+TEST_CASE("a peer that left is taken back once its own Update comes over a new link") {
+  Fixture f;
+  auto to_a = std::vector<wire::Destination>{wire::Destination::node(id(100))};
+  auto leave =
+      wire::make_chord_leave_req(f.y, wire::ChordLeaveData{wire::ChordLeaveType::kFromSucc, {}});
+  f.core.on_message(f.now, 2, f.make(f.y, to_a, wire::MessageCode::kLeaveReq,
+                                     *wire::encode_to_bytes(leave), 100, {}, 1));
+  REQUIRE_FALSE(f.core.routing_table().contains(f.y));
+  // A late Update over the old incarnation's link does not undo the Leave.
+  f.core.on_message(f.now, 2, f.make(f.y, to_a, wire::MessageCode::kUpdateReq,
+                                     neighbors_update({f.x}, {id(100)}), 100, {}, 2));
+  CHECK_FALSE(f.core.routing_table().contains(f.y));
+  f.core.on_link_down(f.now, 2);
+  (void)f.sent();
+  // Others still naming it (held down) make us neither attach to it nor route to it.
+  f.now += Millis{1000};
+  f.core.on_message(f.now, 1, f.make(f.x, to_a, wire::MessageCode::kUpdateReq,
+                                     neighbors_update({f.y}, {id(100), f.y}), 100, {}, 3));
+  CHECK_FALSE(f.core.routing_table().contains(f.y));
+  for (const auto& [link, m] : f.sent()) {
+    CHECK(m.contents.code() != wire::MessageCode::kAttachReq);
+  }
+  // Restarted with the same Node-ID: a new link from it, then its own Update (§10.7.1).
+  f.now += Millis{1000};
+  f.core.on_link_up(f.now, 3, f.y, false);
+  CHECK_FALSE(f.core.routing_table().contains(f.y));
+  f.core.on_message(f.now, 3, f.make(f.y, to_a, wire::MessageCode::kUpdateReq,
+                                     neighbors_update({f.x}, {id(100)}), 100, {}, 4));
+  CHECK(f.core.routing_table().contains(f.y));
+  CHECK(f.core.status().successors.front() == f.y);
+}

@@ -168,26 +168,45 @@ TEST_CASE("join handover: new peers get the resources they are now responsible f
   CHECK(unfetchable(net, regs, rng) == 0);
 }
 
-TEST_CASE("leave handover: a leaving peer's data stays on 3 peers") {
-  SimConfig c = storage_config(23);
-  SimNetwork net(c);
+// The handover is the only path that can keep the data here: the leaving peer's two replica
+// holders die at the instant it starts to leave, so no other peer holds a copy and none is
+// left to re-replicate one. (Leaving alone used to be tested: the replicas kept the data
+// even when the leaving peer handed nothing over.)
+TEST_CASE("leave handover: the data survives its two other holders dying as the peer leaves") {
+  SimNetwork net(storage_config(23));
   REQUIRE(build_ring(net, 25, 230));
   net.run_for(Millis{10000});
   std::mt19937_64 rng(231);
   auto regs = store_many(net, 200, rng);
   net.run_for(Millis{5000});
+  REQUIRE(wrong_placements(net, regs) == 0);
+  auto index_of = [&](const NodeId& id) {
+    for (PeerIndex i = 0; i < net.size(); ++i) {
+      if (net.alive(i) && net.core(i).node_id() == id) return i;
+    }
+    FAIL("no live peer with that Node-ID");
+    return PeerIndex{0};
+  };
   std::uint64_t handed = 0;
-  for (PeerIndex i = 5; i < 15; ++i) {
-    std::size_t before = net.storage(i)->stats().responsible_resources;
-    net.leave(i);
-    CHECK(net.core(i).state() == peer::PeerState::kLeaving);
-    handed += before;
-    REQUIRE(net.run_until([&] { return !net.alive(i); }, net.now() + Millis{20000}));
-    settle(net, Millis{10000});
+  for (std::size_t round = 0; round < 3; ++round) {
+    auto ring = net.ring();
+    PeerIndex leaver = index_of(ring[round * 5 % ring.size()]);
+    auto succs = net.core(leaver).routing_table().successors();
+    REQUIRE(succs.size() >= 2);
+    handed += net.storage(leaver)->stats().responsible_resources;
+    net.leave(leaver);
+    CHECK(net.core(leaver).state() == peer::PeerState::kLeaving);
+    net.kill(index_of(succs[0]));  // the same virtual instant: they process nothing more
+    net.kill(index_of(succs[1]));
+    REQUIRE(net.run_until([&] { return !net.alive(leaver); }, net.now() + Millis{20000}));
+    settle(net, Millis{60000});
   }
-  net.run_for(Millis{15000});
+  CHECK(net.ring().size() == 16);
   CHECK(handed > 0);
   CHECK(lost(net, regs) == 0);
+  // Pushes to the dead holders time out (15 s) and are retried by a later sweep.
+  Millis end = net.now() + Millis{60000};
+  while (wrong_placements(net, regs) != 0 && net.now() < end) net.run_for(Millis{1000});
   CHECK(wrong_placements(net, regs) == 0);
   CHECK(unfetchable(net, regs, rng) == 0);
 }
