@@ -6,6 +6,8 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/tport_tag.h>
 
+#include "gateway/sip/pinned_via_class.h"
+
 
 namespace p2psip::sip {
 
@@ -26,6 +28,10 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
     unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
+  // Every reply nta sends goes to the request's source address, never to a name it would
+  // resolve on the loop nor to a third party (via_pin.h).
+  self->via_class_ = PinnedViaClass::create();
+  if (!self->via_class_) return unexpected(std::string("Sofia's SIP message class has an unexpected layout"));
   std::string url = listen_url(listen);
   // nta keeps T1x64 (timers B, F, H, J) apart from T1 (nta.c agent_set_params): set both.
   self->agent_ = nta_agent_create(
@@ -33,7 +39,7 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
       reinterpret_cast<nta_message_f*>(&SipAgent::on_message),
       reinterpret_cast<nta_agent_magic_t*>(self.get()), NTATAG_UA(0), NTATAG_CANCEL_487(0),
       NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), NTATAG_SIP_T1(t1_ms),
-      NTATAG_SIP_T1X64(64 * t1_ms), TAG_END());
+      NTATAG_SIP_T1X64(64 * t1_ms), NTATAG_MCLASS(self->via_class_->mclass()), TAG_END());
   if (!self->agent_) {
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");

@@ -11,6 +11,7 @@
 
 #include "common/expected.h"
 #include "gateway/config/host_port.h"
+#include "gateway/sip/pinned_via_class.h"
 #include "gateway/sip/proxy.h"
 #include "gateway/sip/tls_material.h"
 
@@ -44,6 +45,7 @@ class SipAgent {
   // nta's message callback for requests (and stray responses) outside any transaction.
   static int on_message(void* magic, nta_agent_s* agent, msg_s* msg, sip_s* sip);
 
+  std::unique_ptr<PinnedViaClass> via_class_;  // outlives the agent and its messages
   std::unique_ptr<TlsMaterial> tls_;  // outlives the agent's TLS transport
   nta_agent_s* agent_ = nullptr;
   std::unique_ptr<Proxy> proxy_;
