@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import P2P_BIN, check, fail, free_port, http_get, start, temp_dir, wait_until  # noqa: E402
+from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
 from sip_tools import DOMAIN, gateway_identity  # noqa: E402
@@ -37,6 +37,13 @@ if os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"):
     sys.exit(77)
 work = temp_dir("p2p-edge-sofia-")
 sip_tools.set_workdir(work)
+probe = os.path.join(work, "probe.conf")
+with open(probe, "w") as f:
+    f.write("# probe\n")
+if run(["unshare", "-m", "sh", "-c", f"mount --bind {probe} /etc/resolv.conf && grep -q probe /etc/resolv.conf"],
+       timeout=10).returncode != 0:
+    print("SKIP: cannot give the gateway its own /etc/resolv.conf (unshare -m, mount --bind)")
+    sys.exit(77)
 
 
 class DnsStub:
