@@ -78,7 +78,8 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
   }
   std::vector<unsigned> ports{listen.port};
   if (tls) ports.push_back(tls->listen.port);
-  self->tcp_guard_ = std::make_unique<TcpGuard>(root, std::move(ports), tcp, self->log_);
+  self->tcp_guard_ = std::make_unique<TcpGuard>(root, std::move(ports), tcp, deps.sip_metrics,
+                                                self->log_);
   self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
   return self;
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "gateway/sip/via_pin.h"
+#include "metrics/metrics.h"
 
 namespace p2psip::sip {
 
@@ -38,8 +39,8 @@ std::optional<ViaSource> endpoint(const sockaddr_storage& ss) {
 }  // namespace
 
 TcpGuard::TcpGuard(su_root_s* root, std::vector<unsigned> ports, TcpLimits limits,
-                   std::shared_ptr<spdlog::logger> log)
-    : ports_(std::move(ports)), policy_(limits), log_(std::move(log)) {
+                   metrics::SipMetrics* metrics, std::shared_ptr<spdlog::logger> log)
+    : ports_(std::move(ports)), policy_(limits), metrics_(metrics), log_(std::move(log)) {
   timer_ = su_timer_create(su_root_task(root), static_cast<su_duration_t>(kSweepPeriod.count()));
   su_timer_set_for_ever(timer_, &TcpGuard::on_timer, reinterpret_cast<su_timer_arg_t*>(this));
   log_->info("SIP connections: at most {} in all, {} per address; a connection must complete "
@@ -98,6 +99,7 @@ void TcpGuard::sweep() {
                 it != open.end() ? it->port : 0, to_string(c.reason));
     shutdown(c.fd, SHUT_RDWR);
     ++counts[static_cast<int>(c.reason)];
+    if (metrics_) metrics_->connection_closed(static_cast<std::size_t>(c.reason));
   }
   if (!closes.empty()) {
     log_->info("closed SIP connections: {} without a complete request in time, {} over the "

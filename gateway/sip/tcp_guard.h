@@ -19,6 +19,10 @@ struct su_root_s;
 struct su_timer_s;
 struct msg_s;
 
+namespace p2psip::metrics {
+class SipMetrics;
+}
+
 namespace p2psip::sip {
 
 class TcpGuard {
@@ -26,7 +30,7 @@ class TcpGuard {
   static constexpr std::chrono::milliseconds kSweepPeriod{500};
   // `ports`: the local ports of the SIP TCP/TLS listeners.
   TcpGuard(su_root_s* root, std::vector<unsigned> ports, TcpLimits limits,
-           std::shared_ptr<spdlog::logger> log);
+           metrics::SipMetrics* metrics, std::shared_ptr<spdlog::logger> log);
   ~TcpGuard();
   TcpGuard(const TcpGuard&) = delete;
   TcpGuard& operator=(const TcpGuard&) = delete;
@@ -42,6 +46,7 @@ class TcpGuard {
   std::vector<unsigned> ports_;
   TcpPolicy policy_;
   su_timer_s* timer_ = nullptr;
+  metrics::SipMetrics* metrics_;  // may be null
   std::shared_ptr<spdlog::logger> log_;
 };
 

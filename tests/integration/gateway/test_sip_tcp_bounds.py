@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, gateway_identity  # noqa: E402
+from sip_tools import DOMAIN, gateway_identity, metric  # noqa: E402
 
 PER_IP, TOTAL = 50, 260
 OLD_LIMIT = 2 * 1024 * 1024  # nta's default message size limit, before the fix
@@ -213,6 +213,12 @@ check(legit_options("127.0.0.3") == "SIP/2.0 200 OK", "at the total cap a new cl
 for s in crowd:
     s.close()
 
+_, text = http_get(f"http://127.0.0.1:{metrics_port}/metrics")
+closed = {r: metric(text, "p2psip_sip_connections_closed_total", f'{{reason="{r}"}}') or 0
+          for r in ("no_request", "per_ip", "total")}
+print(f"  p2psip_sip_connections_closed_total: {closed}")
+check(closed["per_ip"] >= 20 and closed["total"] >= 10 and closed["no_request"] >= 220,
+      "every connection the gateway closed is counted by reason")
 check(gw.alive(), "the gateway is still running")
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
 print("PASS")
