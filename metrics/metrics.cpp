@@ -61,8 +61,8 @@ SipMetrics::SipMetrics(prometheus::Registry& registry) {
                      .Help("SIP TCP/TLS connections the gateway closed: no complete request in "
                            "time, over the per-address or the total limit")
                      .Register(registry);
-  connections_closed_ = {&closed.Add({{"reason", "no_request"}}), &closed.Add({{"reason", "per_ip"}}),
-                         &closed.Add({{"reason", "total"}})};
+  connections_closed_ = {&closed.Add({{"reason", "no_request"}}),
+                         &closed.Add({{"reason", "per_ip"}}), &closed.Add({{"reason", "total"}})};
 }
 
 void SipMetrics::request_received(std::string_view method) {

@@ -44,7 +44,9 @@ void pin(msg_t* msg, sip_via_t* via) {
   su_home_t* home = msg_home(msg);
   if (edits->remove_maddr) msg_header_remove_param(via->v_common, "maddr");
   msg_header_replace_param(home, via->v_common, su_strdup(home, edits->received.c_str()));
-  if (edits->rport) msg_header_replace_param(home, via->v_common, su_strdup(home, edits->rport->c_str()));
+  if (edits->rport) {
+    msg_header_replace_param(home, via->v_common, su_strdup(home, edits->rport->c_str()));
+  }
 }
 
 issize_t parse_via(su_home_t* home, msg_header_t* h, char* s, isize_t slen) {

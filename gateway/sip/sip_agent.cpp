@@ -33,7 +33,9 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
   // Every reply nta sends goes to the request's source address, never to a name it would
   // resolve on the loop nor to a third party (via_pin.h).
   self->via_class_ = PinnedViaClass::create();
-  if (!self->via_class_) return unexpected(std::string("Sofia's SIP message class has an unexpected layout"));
+  if (!self->via_class_) {
+    return unexpected(std::string("Sofia's SIP message class has an unexpected layout"));
+  }
   std::string url = listen_url(listen);
   // nta keeps T1x64 (timers B, F, H, J) apart from T1 (nta.c agent_set_params): set both.
   self->agent_ = nta_agent_create(

@@ -61,7 +61,9 @@ void TcpGuard::request_completed(msg_s* msg) {
   sockaddr_storage ss{};
   std::size_t len = su->su_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   std::memcpy(&ss, su, len);
-  if (auto peer = endpoint(ss)) policy_.request_completed(peer->ip, peer->port, TcpPolicy::Clock::now());
+  if (auto peer = endpoint(ss)) {
+    policy_.request_completed(peer->ip, peer->port, TcpPolicy::Clock::now());
+  }
 }
 
 std::vector<TcpConnection> TcpGuard::list_connections() const {
@@ -80,9 +82,13 @@ std::vector<TcpConnection> TcpGuard::list_connections() const {
     if (!mine || std::find(ports_.begin(), ports_.end(), mine->port) == ports_.end()) continue;
     int type = 0;
     len = sizeof type;
-    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        type != SOCK_STREAM) {
+      continue;
+    }
     len = sizeof peer;
-    if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;  // a listener
+    // No peer: a listener.
+    if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
     if (auto p = endpoint(peer)) out.push_back({static_cast<int>(fd), p->ip, p->port});
   }
   closedir(dir);

@@ -20,7 +20,9 @@ void TcpPolicy::request_completed(std::string_view ip, unsigned port, Clock::tim
     it->second.last_request = now;
     known = true;
   }
-  if (!known && unseen_.size() < 4 * limits_.max_connections) unseen_[{std::string(ip), port}] = now;
+  if (!known && unseen_.size() < 4 * limits_.max_connections) {
+    unseen_[{std::string(ip), port}] = now;
+  }
 }
 
 std::vector<TcpClose> TcpPolicy::sweep(std::span<const TcpConnection> open, Clock::time_point now) {
@@ -32,7 +34,8 @@ std::vector<TcpClose> TcpPolicy::sweep(std::span<const TcpConnection> open, Cloc
       next.emplace(key, it->second);
     } else {
       auto req = unseen_.find({c.ip, c.port});
-      next.emplace(key, State{now, req != unseen_.end() ? std::optional(req->second) : std::nullopt});
+      auto last = req != unseen_.end() ? std::optional(req->second) : std::nullopt;
+      next.emplace(key, State{now, last});
     }
   }
   conns_ = std::move(next);

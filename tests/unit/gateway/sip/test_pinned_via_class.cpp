@@ -83,7 +83,8 @@ TEST_CASE("a Via inserted by class (as nta adds its own) still lands in sip_via"
   msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/2.0", "Via: SIP/2.0/UDP a.example\r\n"));
   sip_t* sip = sip_object(msg);
   sip_via_t* mine = sip_via_make(msg_home(msg), "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK3");
-  REQUIRE(msg_header_insert(msg, reinterpret_cast<msg_pub_t*>(sip), reinterpret_cast<msg_header_t*>(mine)) == 0);
+  REQUIRE(msg_header_insert(msg, reinterpret_cast<msg_pub_t*>(sip),
+                            reinterpret_cast<msg_header_t*>(mine)) == 0);
   REQUIRE(sip->sip_via);
   CHECK(std::string(sip->sip_via->v_host) == "192.0.2.1");
   CHECK(sip->sip_via->v_next);
