@@ -12,7 +12,10 @@ the DNS stub has seen no query, a "victim" socket on 127.0.0.3 named in Via/rece
 gets nothing, and a legitimate OPTIONS from 127.0.0.1 sent right after the attack gets its 200
 before the stub's resolver timeout could have elapsed (it is in fact answered at once; on a
 frozen loop it would only come after the stub's query plus 30 s). Needs root (unshare, a
-bind mount, port 53); exit 77 otherwise."""
+bind mount, port 53); exit 77 otherwise.
+On the unfixed gateway (Debian's Sofia 1.12.11) these froze the loop: another SIP version
+(505), a bad CSeq with a Via transport other than UDP (400), a maddr name; and a 505 went to a
+victim named in maddr/received, a 400 to a victim named as sent-by with a wrong transport."""
 
 import os
 import random
@@ -164,6 +167,14 @@ attack("wrong Via transport, bad version", f"OPTIONS sip:{DOMAIN} SIP/7.0", f"SI
 # Sofia's 400 before the application sees the request.
 attack("unparsable CSeq", f"OPTIONS sip:{DOMAIN} SIP/2.0", f"SIP/2.0/UDP {SLOW}:LPORT", cseq="x OPTIONS",
        expect=400)
+# nta checks the Via transport before it adds received=, so with both errors its 400 went to
+# the Via host.
+attack("unparsable CSeq, wrong Via transport", f"OPTIONS sip:{DOMAIN} SIP/2.0",
+       f"SIP/2.0/TCP {SLOW}:LPORT", cseq="x OPTIONS", expect=400)
+# (nta's stateless reply honours rport only for a UDP Via: this 400 goes to the source address
+# at the Via's port, where the attacker does not listen; never to the victim.)
+attack("victim as sent-by, bad CSeq, wrong transport", f"OPTIONS sip:{DOMAIN} SIP/2.0",
+       "SIP/2.0/TCP VIP:VPORT;rport", cseq="x OPTIONS")
 # Well-formed requests the proxy answers itself with an error (483, 400 for a CSeq method
 # mismatch): a name in Via.
 attack("483 from the proxy", f"MESSAGE sip:bob@{DOMAIN} SIP/2.0", f"SIP/2.0/UDP {SLOW}:LPORT",
