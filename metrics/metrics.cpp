@@ -56,6 +56,13 @@ SipMetrics::SipMetrics(prometheus::Registry& registry) {
                         .Help("SIP responses received from downstream, by status class")
                         .Register(registry),
                     responses_received_);
+  auto& closed = prometheus::BuildCounter()
+                     .Name("p2psip_sip_connections_closed_total")
+                     .Help("SIP TCP/TLS connections the gateway closed: no complete request in "
+                           "time, over the per-address or the total limit")
+                     .Register(registry);
+  connections_closed_ = {&closed.Add({{"reason", "no_request"}}),
+                         &closed.Add({{"reason", "per_ip"}}), &closed.Add({{"reason", "total"}})};
 }
 
 void SipMetrics::request_received(std::string_view method) {
@@ -63,6 +70,10 @@ void SipMetrics::request_received(std::string_view method) {
 }
 
 void SipMetrics::response_sent(int status) { responses_sent_[code_class_index(status)]->Increment(); }
+
+void SipMetrics::connection_closed(std::size_t reason) {
+  if (reason < connections_closed_.size()) connections_closed_[reason]->Increment();
+}
 
 void SipMetrics::response_received(int status) {
   responses_received_[code_class_index(status)]->Increment();

@@ -29,8 +29,12 @@ class SipMetrics {
   void request_received(std::string_view method);
   void response_sent(int status);
   void response_received(int status);
+  // A SIP TCP/TLS connection closed by the gateway's bounds (gateway/sip/tcp_limits.h):
+  // reason 0 no complete request in time, 1 per-address cap, 2 total cap.
+  void connection_closed(std::size_t reason);
 
  private:
+  std::array<prometheus::Counter*, 3> connections_closed_{};
   std::array<prometheus::Counter*, kSipMethods.size() + 1> requests_{};
   std::array<prometheus::Counter*, 6> responses_sent_{};
   std::array<prometheus::Counter*, 6> responses_received_{};

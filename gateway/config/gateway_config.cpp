@@ -94,6 +94,17 @@ std::optional<std::string> check_t1_ms(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_connection_limit(const std::string& value) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || n < 1 ||
+      n > kMaxSipConnections) {
+    return "'" + value + "' is not a number of connections from 1 to " +
+           std::to_string(kMaxSipConnections);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_aor(const std::string& value) {
   auto at = value.find('@');
   if (value.rfind("sip:", 0) == 0 || value.rfind("sips:", 0) == 0) {
@@ -234,6 +245,12 @@ Schema sip_keys() {
        check_forking},
       {"sip_t1_ms", "SIP timer T1 in ms (RFC 3261 RTT estimate); a silent next hop fails "
                     "over after 64*T1 (timer B/F)", {"500"}, false, check_t1_ms},
+      {"sip_tcp_max_connections", "connections to the SIP TCP/TLS listeners at most, in all "
+                                  "(above it the newest that completed no request close)",
+       {"1024"}, false, check_connection_limit},
+      {"sip_tcp_max_per_ip", "connections to the SIP TCP/TLS listeners at most from one "
+                             "address (raise it for many phones behind one NAT)",
+       {"64"}, false, check_connection_limit},
       {"service_aor", "the gateway's own AoR, user@domain; empty: gateway@<domain>", {""},
        false, [](const std::string& v) { return v.empty() ? std::nullopt : check_aor(v); }},
       {"realm", "digest realm for plain phones; empty: the domain", {""}, false, check_realm},
@@ -325,6 +342,8 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.record_route = s.get("record_route") != "false";
   c.forking = s.get("forking") == "sequential" ? Forking::kSequential : Forking::kParallel;
   c.sip_t1_ms = static_cast<unsigned>(std::stoul(s.get("sip_t1_ms")));  // checked already
+  c.sip_tcp_max_connections = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_connections")));
+  c.sip_tcp_max_per_ip = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_per_ip")));
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");
   c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
   c.digest_md5_first = s.get("digest_md5_first") == "true";

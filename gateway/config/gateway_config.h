@@ -55,6 +55,9 @@ struct GatewayConfig : OverlayConfig {
   bool record_route = true;
   Forking forking = Forking::kParallel;
   unsigned sip_t1_ms = 500;           // nta's T1; transactions time out after 64*T1
+  // Connections to the SIP TCP/TLS listeners: at most this many in all, and from one address.
+  unsigned sip_tcp_max_connections = 1024;
+  unsigned sip_tcp_max_per_ip = 64;
   std::string service_aor;            // never empty (default: gateway@<domain>)
   std::string realm;                  // digest realm; never empty (default: the domain)
   bool digest_md5_first = false;      // offer MD5 before SHA-256 to plain phones
@@ -97,6 +100,9 @@ std::optional<std::string> check_forking(const std::string& value);
 // sip_t1_ms: whole milliseconds in [kMinSipT1Ms, kMaxSipT1Ms].
 inline constexpr unsigned kMinSipT1Ms = 10, kMaxSipT1Ms = 10000;
 std::optional<std::string> check_t1_ms(const std::string& value);
+// sip_tcp_max_connections, sip_tcp_max_per_ip: whole numbers in [1, kMaxSipConnections].
+inline constexpr unsigned kMaxSipConnections = 1'000'000;
+std::optional<std::string> check_connection_limit(const std::string& value);
 std::optional<std::string> check_aor(const std::string& value);     // user@domain, no scheme
 std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips: URI
 std::optional<std::string> check_realm(const std::string& value);   // empty is fine

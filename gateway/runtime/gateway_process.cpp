@@ -229,7 +229,9 @@ int run_gateway(const config::GatewayConfig& config) {
     return peers != nullptr && peers->node().linked_to(ip);
   };
   auto sip = sip::SipAgent::start((*loop)->su_root(), config.sip_listen, *tls, config.sip_t1_ms,
-                                  std::move(deps), make_logger("sip", config.log_level));
+                                  std::move(deps), make_logger("sip", config.log_level),
+                                  {.max_connections = config.sip_tcp_max_connections,
+                                   .max_per_ip = config.sip_tcp_max_per_ip});
   if (!sip) {
     log->error("{}", sip.error());
     return kExitRuntimeError;

@@ -88,24 +88,26 @@ issize_t cseq_d(su_home_t* home, msg_header_t* h, char* s, isize_t slen) {
   return 0;
 }
 
-msg_mclass_t* make_mclass() {
-  static msg_hclass_s request_class = *sip_request_class;
-  static msg_hclass_s cseq_class = *sip_cseq_class;
+msg_hclass_s request_class = *sip_request_class;
+msg_hclass_s cseq_class = *sip_cseq_class;
+
+}  // namespace
+
+void make_liberal(msg_mclass_t* mc) {
   request_class.hc_parse = &request_d;
   cseq_class.hc_parse = &cseq_d;
-  msg_mclass_t* mc = msg_mclass_clone(sip_default_mclass(), 0, 0);
-  if (!mc) return nullptr;
   mc->mc_request->hr_class = &request_class;
   for (short i = 0; i < mc->mc_hash_size; ++i) {
     if (mc->mc_hash[i].hr_class == sip_cseq_class) mc->mc_hash[i].hr_class = &cseq_class;
   }
-  return mc;
 }
 
-}  // namespace
-
 msg_mclass_t const* liberal_sip_mclass() {
-  static msg_mclass_t* mc = make_mclass();
+  static msg_mclass_t* mc = [] {
+    msg_mclass_t* clone = msg_mclass_clone(sip_default_mclass(), 0, 0);
+    if (clone) make_liberal(clone);
+    return clone;
+  }();
   return mc ? mc : sip_default_mclass();
 }
 

@@ -9,12 +9,18 @@
 // extension method; a Request-URI with LWS becomes a host-less sip: URI that the proxy answers
 // 400 (request_check.h). Anything else still fails as before.
 //
-// The class lives as long as the process (nta keeps a pointer to it).
+// The gateway's nta uses one message class: PinnedViaClass (pinned_via_class.h) calls
+// make_liberal() on its clone, so both edits hold at once.
 
 #include <sofia-sip/msg_types.h>
 
 namespace p2psip::sip {
 
+// Installs the two liberal decoders in `mc`, a clone of Sofia's default class
+// (msg_mclass_clone); the decoders' classes live as long as the process.
+void make_liberal(msg_mclass_t* mc);
+
+// A process-lifetime clone of Sofia's default class with only these two decoders (unit tests).
 msg_mclass_t const* liberal_sip_mclass();
 
 }  // namespace p2psip::sip

@@ -16,7 +16,6 @@
 #include <cstring>
 #include <string_view>
 
-#include "gateway/sip/liberal_parser.h"
 #include "gateway/sip/local_answer.h"
 #include "gateway/sip/proxy_policy.h"
 #include "gateway/sip/request_check.h"
@@ -46,8 +45,6 @@ unsigned port_of(const char* port) { return port && *port ? static_cast<unsigned
 Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
              std::shared_ptr<spdlog::logger> log)
     : agent_(agent), deps_(std::move(deps)), log_(std::move(log)) {
-  // RFC 3261's token methods and a 400 for LWS in the Request-URI (liberal_parser.h).
-  nta_agent_set_params(agent_, NTATAG_MCLASS(liberal_sip_mclass()), TAG_END());
   if (const sip_via_t* via = nta_agent_via(agent_)) {
     own_.host = via->v_host ? via->v_host : "";
     own_.port = port_of(via->v_port);

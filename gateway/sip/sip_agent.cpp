@@ -2,9 +2,13 @@
 
 #include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
+
+#include "gateway/sip/pinned_via_class.h"
 
 
 namespace p2psip::sip {
@@ -24,8 +28,14 @@ std::string listen_url(const config::HostPort& hp, const char* scheme = "sip") {
 
 Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
-    unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log) {
+    unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log, const TcpLimits& tcp) {
   std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
+  // Every reply nta sends goes to the request's source address, never to a name it would
+  // resolve on the loop nor to a third party (via_pin.h).
+  self->via_class_ = PinnedViaClass::create();
+  if (!self->via_class_) {
+    return unexpected(std::string("Sofia's SIP message class has an unexpected layout"));
+  }
   std::string url = listen_url(listen);
   // nta keeps T1x64 (timers B, F, H, J) apart from T1 (nta.c agent_set_params): set both.
   self->agent_ = nta_agent_create(
@@ -33,7 +43,8 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
       reinterpret_cast<nta_message_f*>(&SipAgent::on_message),
       reinterpret_cast<nta_agent_magic_t*>(self.get()), NTATAG_UA(0), NTATAG_CANCEL_487(0),
       NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), NTATAG_SIP_T1(t1_ms),
-      NTATAG_SIP_T1X64(64 * t1_ms), TAG_END());
+      NTATAG_SIP_T1X64(64 * t1_ms), NTATAG_MCLASS(self->via_class_->mclass()),
+      NTATAG_MAXSIZE(kMaxMessageBytes), TPTAG_TIMEOUT(kStallMs), TPTAG_IDLE(kIdleMs), TAG_END());
   if (!self->agent_) {
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");
@@ -67,11 +78,16 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     deps.tls = true;
     deps.tls_port = tls->listen.port;
   }
+  std::vector<unsigned> ports{listen.port};
+  if (tls) ports.push_back(tls->listen.port);
+  self->tcp_guard_ = std::make_unique<TcpGuard>(root, std::move(ports), tcp, deps.sip_metrics,
+                                                self->log_);
   self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
   return self;
 }
 
 SipAgent::~SipAgent() {
+  tcp_guard_.reset();
   proxy_.reset();  // its transactions before the agent they belong to
   if (agent_) nta_agent_destroy(agent_);
 }
@@ -79,6 +95,8 @@ SipAgent::~SipAgent() {
 int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* msg, sip_s* sip) {
   auto* self = static_cast<SipAgent*>(magic);
   if (sip && sip->sip_request && self->proxy_) {
+    tport_t* tp = tport_delivered_by(nta_agent_tports(self->agent_), msg);
+    if (tp && tport_is_stream(tp)) self->tcp_guard_->request_completed(msg);
     self->proxy_->handle_request(msg, sip);
   } else {
     // A response matching no client transaction (e.g. a retransmitted 2xx after the

@@ -11,7 +11,9 @@
 
 #include "common/expected.h"
 #include "gateway/config/host_port.h"
+#include "gateway/sip/pinned_via_class.h"
 #include "gateway/sip/proxy.h"
+#include "gateway/sip/tcp_guard.h"
 #include "gateway/sip/tls_material.h"
 
 struct nta_agent_s;
@@ -32,9 +34,18 @@ struct SipTlsOptions {
 class SipAgent {
  public:
   // `t1_ms` is nta's timer T1 (NTATAG_SIP_T1); client transactions time out after 64*T1.
+  // `tcp`: bounds on the connections to the TCP and TLS listeners (tcp_limits.h).
   static Expected<std::unique_ptr<SipAgent>, std::string> start(
       su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
-      unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log);
+      unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log,
+      const TcpLimits& tcp = {});
+
+  // Per connection, enforced by Sofia: the largest message (bigger: 413, connection closed),
+  // how long an incomplete message may stall without a byte (then 400, closed), how long a
+  // connection without pending transactions may stay idle.
+  static constexpr unsigned kMaxMessageBytes = 65536;
+  static constexpr unsigned kStallMs = 10'000;
+  static constexpr unsigned kIdleMs = 120'000;
   ~SipAgent();
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
@@ -44,9 +55,11 @@ class SipAgent {
   // nta's message callback for requests (and stray responses) outside any transaction.
   static int on_message(void* magic, nta_agent_s* agent, msg_s* msg, sip_s* sip);
 
+  std::unique_ptr<PinnedViaClass> via_class_;  // outlives the agent and its messages
   std::unique_ptr<TlsMaterial> tls_;  // outlives the agent's TLS transport
   nta_agent_s* agent_ = nullptr;
   std::unique_ptr<Proxy> proxy_;
+  std::unique_ptr<TcpGuard> tcp_guard_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -1,0 +1,92 @@
+// The message class nta parses with: the top Via of a request names its source address.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_buffer.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su.h>
+
+#include <cstring>
+#include <string>
+
+#include "gateway/sip/pinned_via_class.h"
+
+namespace {
+
+// Parses `text` as if received from 192.0.2.9:40000; nullptr when incomplete.
+msg_t* receive(const p2psip::sip::PinnedViaClass& cls, const std::string& text) {
+  msg_t* msg = msg_create(cls.mclass(), 0);
+  su_sockaddr_t from{};
+  from.su_sin.sin_family = AF_INET;
+  from.su_sin.sin_port = htons(40000);
+  inet_pton(AF_INET, "192.0.2.9", &from.su_sin.sin_addr);
+  msg_set_address(msg, &from, sizeof from.su_sin);
+  void* buf = msg_buf_alloc(msg, text.size() + 1);
+  std::memcpy(buf, text.data(), text.size());
+  msg_buf_commit(msg, text.size(), 1);
+  msg_extract(msg);
+  return msg;
+}
+
+std::string request(const std::string& start, const std::string& vias) {
+  return start + "\r\n" + vias +
+         "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: c@x\r\nCSeq: 1 OPTIONS\r\n"
+         "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("top Via of a request: received = source, maddr gone, rport = source port") {
+  auto cls = p2psip::sip::PinnedViaClass::create();
+  REQUIRE(cls);
+  msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/7.0",
+                                     "Via: SIP/2.0/UDP slow.example:5060;received=198.51.100.1;"
+                                     "maddr=198.51.100.2;rport=9;branch=z9hG4bK1, "
+                                     "SIP/2.0/UDP second.example;maddr=198.51.100.3\r\n"
+                                     "v: SIP/2.0/UDP third.example\r\n"));
+  sip_t* sip = sip_object(msg);
+  REQUIRE(sip);
+  REQUIRE(sip->sip_via);
+  sip_via_t* v = sip->sip_via;
+  CHECK(std::string(v->v_received) == "192.0.2.9");
+  CHECK(v->v_maddr == nullptr);
+  CHECK(std::string(v->v_rport) == "40000");
+  CHECK(std::string(v->v_host) == "slow.example");
+  CHECK(v->v_common->h_class == sip_via_class);  // Sofia's own class, as everywhere else
+  REQUIRE(v->v_next);
+  CHECK(std::string(v->v_next->v_maddr) == "198.51.100.3");  // only the top Via is ours
+  CHECK(v->v_next->v_received == nullptr);
+  CHECK(v->v_next->v_common->h_class == sip_via_class);
+  REQUIRE(v->v_next->v_next);
+  CHECK(v->v_next->v_next->v_received == nullptr);
+  CHECK(v->v_next->v_next->v_common->h_class == sip_via_class);
+  msg_destroy(msg);
+}
+
+TEST_CASE("the compact form v: is pinned too; responses are left alone") {
+  auto cls = p2psip::sip::PinnedViaClass::create();
+  REQUIRE(cls);
+  msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/2.0", "v: SIP/2.0/UDP slow.example\r\n"));
+  REQUIRE(sip_object(msg)->sip_via);
+  CHECK(std::string(sip_object(msg)->sip_via->v_received) == "192.0.2.9");
+  msg_destroy(msg);
+  msg = receive(*cls, request("SIP/2.0 200 OK", "Via: SIP/2.0/UDP us.example;branch=z9hG4bK2\r\n"));
+  REQUIRE(sip_object(msg)->sip_via);
+  CHECK(sip_object(msg)->sip_via->v_received == nullptr);
+  msg_destroy(msg);
+}
+
+TEST_CASE("a Via inserted by class (as nta adds its own) still lands in sip_via") {
+  auto cls = p2psip::sip::PinnedViaClass::create();
+  REQUIRE(cls);
+  msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/2.0", "Via: SIP/2.0/UDP a.example\r\n"));
+  sip_t* sip = sip_object(msg);
+  sip_via_t* mine = sip_via_make(msg_home(msg), "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK3");
+  REQUIRE(msg_header_insert(msg, reinterpret_cast<msg_pub_t*>(sip),
+                            reinterpret_cast<msg_header_t*>(mine)) == 0);
+  REQUIRE(sip->sip_via);
+  CHECK(std::string(sip->sip_via->v_host) == "192.0.2.1");
+  CHECK(sip->sip_via->v_next);
+  msg_destroy(msg);
+}
