@@ -87,12 +87,8 @@ int Connection::connect(const sockaddr_storage& addr) {
   return rc;
 }
 
-void Connection::start_accepted() {
-  sockaddr_storage addr{};
-  int len = sizeof addr;
-  if (uv_tcp_getpeername(tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    peer_.remote = to_ip_address_port(addr);
-  }
+void Connection::start_accepted(const wire::IpAddressPort& remote) {
+  peer_.remote = remote;
   start_tls(TlsRole::kServer);
 }
 
@@ -153,6 +149,10 @@ void Connection::on_handshake_done() {
     fail(checked.error().first, checked.error().second);
     return;
   }
+  if (!host_.may_come_up(id_, outgoing_)) {
+    fail(LinkError::kTooManyLinks, "verified link limit reached");
+    return;
+  }
   state_ = State::kUp;
   was_up_ = true;
   last_received_ = last_sent_ = monotonic_now();
@@ -178,6 +178,10 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread == 0) return;
   last_received_ = monotonic_now();
+  if (state_ == State::kHandshaking && !outgoing_ && !progress_reported_) {
+    progress_reported_ = true;
+    host_.handshake_progress(id_);
+  }
   tls_->feed(ByteView(reinterpret_cast<const std::byte*>(buf->base),
                       static_cast<std::size_t>(nread)));
   if (state_ == State::kHandshaking) handshake_step();
@@ -187,15 +191,18 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 void Connection::receive_plaintext() {
   Bytes plain;
   TlsStatus status = tls_->read(plain);
+  std::vector<wire::Frame> frames;
   if (!plain.empty()) {
     auto fed = deframer_.feed(plain);
     if (!fed) {
       fail(LinkError::kMalformedFrame, wire_error_text(fed.error()));
       return;
     }
-    for (wire::Frame& frame : deframer_.take_frames()) {
-      if (!handle_frame(frame)) return;
-    }
+    frames = deframer_.take_frames();
+  }
+  track_partial_frame(!frames.empty());
+  for (wire::Frame& frame : frames) {
+    if (!handle_frame(frame)) return;
   }
   if (!flush()) {
     fail(LinkError::kIoError, "write failed");
@@ -208,6 +215,17 @@ void Connection::receive_plaintext() {
     // TLS 1.3: a server that refuses our certificate says so after our handshake finished.
     bool nothing_yet = frames_received_ == 0 && acks_received_ == 0;
     fail(nothing_yet ? LinkError::kHandshakeFailed : LinkError::kIoError, status.detail);
+  }
+}
+
+// The frame deadline runs from the first byte of a frame not yet complete, whether it waits
+// in the deframer or still in an incomplete TLS record; it restarts when a frame completes.
+void Connection::track_partial_frame(bool completed_some) {
+  bool partial = deframer_.buffered_bytes() > 0 || tls_->has_partial_input();
+  if (!partial) {
+    frame_started_.reset();
+  } else if (completed_some || !frame_started_) {
+    frame_started_ = monotonic_now();
   }
 }
 
@@ -324,6 +342,11 @@ void Connection::tick(Micros now) {
   auto oldest = tracker_.oldest_unacked();
   if ((oldest && now - *oldest >= config.ack_timeout) || tracker_.unacked() > kMaxUnacked) {
     fail(LinkError::kAckTimeout, "data frames not acknowledged in time");
+    return;
+  }
+  if (frame_started_ && config.frame_timeout.count() > 0 &&
+      now - *frame_started_ >= config.frame_timeout) {
+    fail(LinkError::kFrameTimeout, "a started frame was not completed in time");
     return;
   }
   if (config.idle_timeout.count() > 0 && now - last_received_ >= config.idle_timeout) {
