@@ -44,17 +44,17 @@ Admission HandshakeBudget::decide(const SourceKey& source, std::size_t verified_
   return {AdmissionVerdict::kAdmitEvicting, evict};
 }
 
-// The source holding most handshakes gives one up: first one that sent nothing yet, then
-// the oldest. A newcomer from a quiet source thus displaces a flood rather than a handshake
-// of someone else that is making progress.
+// Idle and trickling connections go before answered handshakes; among them the source
+// holding most gives one up, its oldest first. A newcomer from a quiet source thus displaces
+// a flood rather than a handshake of someone else that is making progress.
 std::optional<LinkId> HandshakeBudget::victim() const {
   const Pending* best = nullptr;
   std::size_t best_count = 0;
   for (const Pending& p : pending_) {
     std::size_t count = from(p.source);
     if (best == nullptr ||
-        std::tuple(count, !p.progressed, -p.accepted.count()) >
-            std::tuple(best_count, !best->progressed, -best->accepted.count())) {
+        std::tuple(!p.progressed, count, -p.accepted.count()) >
+            std::tuple(!best->progressed, best_count, -best->accepted.count())) {
       best = &p;
       best_count = count;
     }

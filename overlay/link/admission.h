@@ -6,8 +6,9 @@
 // per source address (an IPv4 address, an IPv6 /64, since one host there holds a whole /64),
 // and (in Connection) a short deadline counted from accept, not from the last byte.
 //
-// When the budget is full a newcomer takes the place of one unverified handshake: the oldest
-// of the source holding most handshakes, preferring one that has not sent a byte yet. A
+// When the budget is full a newcomer takes the place of one unverified handshake: one whose
+// ClientHello is not complete yet before one we have answered, then one of the source holding
+// most handshakes, then the oldest. A
 // verified link is never evicted for a handshake; when verified links are full, a newly
 // verified incoming link is refused instead.
 //
@@ -62,7 +63,7 @@ class HandshakeBudget {
   Admission decide(const SourceKey& source, std::size_t verified_links) const;
   // The connection was admitted (after closing the evicted one, if any).
   void add(LinkId link, const SourceKey& source, Micros accepted);
-  // The first bytes of its handshake arrived.
+  // Its whole ClientHello arrived (we answered it): a real handshake in progress.
   void progressed(LinkId link);
   // Its handshake completed (incoming): may it become a verified link? Leaves the budget
   // either way.

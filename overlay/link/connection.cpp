@@ -119,6 +119,12 @@ void Connection::start_tls(TlsRole role) {
 
 void Connection::handshake_step() {
   TlsStatus status = tls_->handshake();
+  // We answer only a complete, well-formed ClientHello: from then on the peer is making
+  // progress (a slow-loris trickle or an idle socket is not).
+  if (!outgoing_ && !progress_reported_ && tls_->has_output()) {
+    progress_reported_ = true;
+    host_.handshake_progress(id_);
+  }
   flush();
   if (state_ != State::kHandshaking) return;
   if (!status.ok()) {
@@ -178,10 +184,6 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread == 0) return;
   last_received_ = monotonic_now();
-  if (state_ == State::kHandshaking && !outgoing_ && !progress_reported_) {
-    progress_reported_ = true;
-    host_.handshake_progress(id_);
-  }
   tls_->feed(ByteView(reinterpret_cast<const std::byte*>(buf->base),
                       static_cast<std::size_t>(nread)));
   if (state_ == State::kHandshaking) handshake_step();

@@ -30,7 +30,7 @@ class ConnectionHost {
   virtual LinkObserver& observer() = 0;
   virtual LinkCounters& link_counters() = 0;
   virtual uv_buf_t read_buffer() = 0;
-  // An incoming connection received its first handshake bytes.
+  // An incoming connection sent a whole ClientHello (we answered it).
   virtual void handshake_progress(LinkId id) = 0;
   // The handshake completed and the certificate passed: may the link come up? False refuses
   // it (too many verified links).

@@ -14,6 +14,10 @@ namespace p2psip::link {
 
 namespace {
 
+// Connections waiting in the kernel for accept: a flood of connects must not make the SYN of a
+// peer wait for a retransmission (1 s, 3 s, ...) while the loop is busy refusing others.
+constexpr int kListenBacklog = 1024;
+
 bool is_unspecified(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET) {
     return reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -123,7 +127,7 @@ Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
   int rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*addr), 0);
-  if (rc == 0) rc = uv_listen(as_stream(tcp), 128, on_new_connection);
+  if (rc == 0) rc = uv_listen(as_stream(tcp), kListenBacklog, on_new_connection);
   sockaddr_storage bound{};
   int len = sizeof bound;
   if (rc == 0) rc = uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len);

@@ -1,12 +1,12 @@
 """Issue 13, finding 4: overlay link slots must not be taken before authentication. A ring of
 three real `p2psip peer` processes holds a registration; an attacker opens 1,100 idle TCP
-connections to one peer's overlay port from ten loopback addresses (reopening every one the
-peer closes, as an attacker keeping the pressure would) plus 20 that send a real TLS
-ClientHello one byte every half second. While they are held, every `p2psip lookup` through
+connections to one peer's overlay port from six loopback addresses (reopening every one the
+peer closes, as an attacker keeping the pressure would) plus 20 from four more addresses that
+send a real TLS ClientHello one byte every half second: more than the handshake budget, so
+handshakes are refused per address, evicted and expired. While they are held, every `p2psip lookup` through
 that peer must find the registration and a new peer must join through it. The peer's
 p2psip_overlay_link_errors_total counts the refused, evicted and expired handshakes."""
 
-import concurrent.futures
 import os
 import selectors
 import signal
@@ -22,7 +22,7 @@ from harness import P2P_BIN, check, fail, run, temp_dir  # noqa: E402
 from test_overlay_ring import OVERLAY, Node  # noqa: E402
 
 IDLE = 1100
-IDLE_SOURCES = [f"127.0.0.{i}" for i in range(2, 12)]
+IDLE_SOURCES = [f"127.0.0.{i}" for i in range(2, 8)]
 SLOW = 20
 SLOW_SOURCES = [f"127.0.0.{i}" for i in range(50, 54)]
 LOOKUPS = 8
@@ -154,7 +154,7 @@ def main():
     def client(cmd, *args):
         cert, key, cafile = user
         return run([P2P_BIN, cmd, "--bootstrap", f"127.0.0.1:{target.port}", "--cert", cert,
-                    "--key", key, "--ca", cafile, "--timeout", "10", *args], timeout=30)
+                    "--key", key, "--ca", cafile, "--timeout", "8", *args], timeout=30)
 
     r = client("register", "--lifetime", "600", AOR, CONTACT)
     check(r.returncode == 0, f"registration stored through the target peer {r.stderr.strip()}")
@@ -170,13 +170,13 @@ def main():
     check(attacker.opened >= IDLE + SLOW,
           f"the attacker opened {attacker.opened} connections ({IDLE} idle, {SLOW} slow handshakes)")
 
-    def lookup(_):
+    def lookup():
         t0 = time.monotonic()
         r = client("lookup", AOR)
         return r.returncode, r.stdout.strip(), r.stderr.strip()[-200:], time.monotonic() - t0
 
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lookup, range(LOOKUPS)))
+    # One after another: parallel clients with the same certificate share a Node-ID.
+    results = [lookup() for _ in range(LOOKUPS)]
     found = [x for x in results if x[0] == 0 and x[1].split() == [CONTACT]]
     print(f"lookups under attack: {len(found)}/{LOOKUPS} found; "
           f"durations {[round(x[3], 2) for x in results]}", flush=True)
@@ -199,9 +199,9 @@ def main():
                    f"({len(found)}/{LOOKUPS}); failures: {bad[:3]}")
     check(joined, f"a new peer joined through the flooded peer "
                   f"(state {newcomer.status().get('state')})")
-    refused = counts["handshakes_per_source"] + counts["handshake_evicted"]
-    check(refused > 0 and counts["handshake_timeout"] > 0,
-          f"refused/evicted ({refused}) and expired ({counts['handshake_timeout']}) handshakes counted")
+    check(counts["handshakes_per_source"] > 0 and counts["handshake_timeout"] > 0,
+          f"refused ({counts['handshakes_per_source']}), evicted ({counts['handshake_evicted']}) "
+          f"and expired ({counts['handshake_timeout']}) handshakes are counted")
     check(target.proc.alive(), "the flooded peer is still running")
     for p in peers:
         p.proc.signal(signal.SIGTERM)

@@ -82,6 +82,16 @@ TEST_CASE("admission: a full budget evicts from the source holding most handshak
     budget.progressed(id(3));
     CHECK(budget.decide(src(9), 0).evict == id(4));
   }
+  SUBCASE("an unanswered handshake of a small source before an answered one of a big source") {
+    budget.progressed(id(2));
+    budget.progressed(id(3));
+    budget.progressed(id(4));
+    CHECK(budget.decide(src(9), 0).evict == id(1));
+  }
+  SUBCASE("all answered: the oldest of the biggest source") {
+    for (std::uint64_t i = 1; i <= 4; ++i) budget.progressed(id(i));
+    CHECK(budget.decide(src(9), 0).evict == id(2));
+  }
   SUBCASE("the newcomer's own source may lose its oldest") {
     auto a = budget.decide(src(1), 0);
     CHECK(a.verdict == AdmissionVerdict::kAdmitEvicting);
