@@ -57,7 +57,7 @@ class Attacker(threading.Thread):
         self.sel = selectors.DefaultSelector()
         self.hello = client_hello()
         self.stop_flag = threading.Event()
-        self.opened = self.closed_by_peer = self.open_now = 0
+        self.opened = self.connected = self.closed_by_peer = self.open_now = 0
         self.peak_open = 0
         self.retry = []  # (when, kind, source)
 
@@ -71,8 +71,8 @@ class Attacker(threading.Thread):
             s.close()
             self.retry.append((time.monotonic() + 2, kind, source))
             return
-        self.sel.register(s, selectors.EVENT_READ, {"kind": kind, "source": source,
-                                                    "since": time.monotonic(), "sent": 0})
+        self.sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE,
+                          {"kind": kind, "source": source, "since": time.monotonic(), "sent": 0})
         self.opened += 1
 
     def close(self, s, data):
@@ -89,7 +89,12 @@ class Attacker(threading.Thread):
             self.open("slow", SLOW_SOURCES[i % len(SLOW_SOURCES)])
         next_trickle = time.monotonic()
         while not self.stop_flag.is_set():
-            for key, _ in self.sel.select(timeout=0.1):
+            for key, events in self.sel.select(timeout=0.1):
+                if events & selectors.EVENT_WRITE:  # the TCP connection is established
+                    self.connected += 1
+                    self.sel.modify(key.fileobj, selectors.EVENT_READ, key.data)
+                    if not events & selectors.EVENT_READ:
+                        continue
                 try:
                     chunk = key.fileobj.recv(4096)
                 except (BlockingIOError, InterruptedError):
@@ -165,28 +170,31 @@ def main():
     attacker = Attacker(target.port)
     attacker.start()
     deadline = time.monotonic() + 20
-    while attacker.opened < IDLE + SLOW and time.monotonic() < deadline:
+    while attacker.connected < IDLE + SLOW and time.monotonic() < deadline:
         time.sleep(0.1)
-    check(attacker.opened >= IDLE + SLOW,
-          f"the attacker opened {attacker.opened} connections ({IDLE} idle, {SLOW} slow handshakes)")
+    check(attacker.connected >= IDLE + SLOW,
+          f"the attacker connected {attacker.connected} times ({IDLE} idle, {SLOW} slow handshakes)")
 
     def lookup():
         t0 = time.monotonic()
         r = client("lookup", AOR)
         return r.returncode, r.stdout.strip(), r.stderr.strip()[-200:], time.monotonic() - t0
 
-    # One after another: parallel clients with the same certificate share a Node-ID.
-    results = [lookup() for _ in range(LOOKUPS)]
+    # One after another: parallel clients with the same certificate share a Node-ID. Half at
+    # once, half once the first held handshakes have expired and the attacker reopens them.
+    results = [lookup() for _ in range(LOOKUPS // 2)]
+    deadline = time.monotonic() + 20
+    while metric(target, "handshake_timeout") <= before["handshake_timeout"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    results += [lookup() for _ in range(LOOKUPS - LOOKUPS // 2)]
     found = [x for x in results if x[0] == 0 and x[1].split() == [CONTACT]]
     print(f"lookups under attack: {len(found)}/{LOOKUPS} found; "
           f"durations {[round(x[3], 2) for x in results]}", flush=True)
     newcomer.launch(work, bootstrap=target)
     joined = wait_joined(newcomer, 40)
-    attacker_state = (f"attacker: {attacker.opened} opened, {attacker.closed_by_peer} closed by the "
+    attacker_state = (f"attacker: {attacker.opened} opened, {attacker.connected} connected, "
+                      f"{attacker.closed_by_peer} closed by the "
                       f"peer, {attacker.open_now} open now (peak {attacker.peak_open})")
-    deadline = time.monotonic() + 20  # the slow handshakes run into their deadline
-    while metric(target, "handshake_timeout") <= before["handshake_timeout"] and time.monotonic() < deadline:
-        time.sleep(0.5)
     after = {reason: metric(target, reason) for reason in REASONS}
     counts = {reason: int(after[reason] - before[reason]) for reason in REASONS}
     print(attacker_state, flush=True)
