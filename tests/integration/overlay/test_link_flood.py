@@ -198,6 +198,7 @@ def main():
     after = {reason: metric(target, reason) for reason in REASONS}
     counts = {reason: int(after[reason] - before[reason]) for reason in REASONS}
     print(attacker_state, flush=True)
+    print(f"new peer through the flooded peer: {'joined' if joined else 'did not join'}", flush=True)
     print(f"target peer's link_errors_total during the attack: {counts}", flush=True)
     attacker.stop_flag.set()
     attacker.join(10)
