@@ -220,15 +220,9 @@ void Connection::receive_plaintext() {
   }
 }
 
-// The frame deadline runs from the first byte of a frame not yet complete, whether it waits
-// in the deframer or still in an incomplete TLS record; it restarts when a frame completes.
 void Connection::track_partial_frame(bool completed_some) {
   bool partial = deframer_.buffered_bytes() > 0 || tls_->has_partial_input();
-  if (!partial) {
-    frame_started_.reset();
-  } else if (completed_some || !frame_started_) {
-    frame_started_ = monotonic_now();
-  }
+  frame_deadline_.on_read(partial, completed_some, monotonic_now());
 }
 
 bool Connection::handle_frame(wire::Frame& frame) {
@@ -346,8 +340,7 @@ void Connection::tick(Micros now) {
     fail(LinkError::kAckTimeout, "data frames not acknowledged in time");
     return;
   }
-  if (frame_started_ && config.frame_timeout.count() > 0 &&
-      now - *frame_started_ >= config.frame_timeout) {
+  if (frame_deadline_.expired(now, config.frame_timeout)) {
     fail(LinkError::kFrameTimeout, "a started frame was not completed in time");
     return;
   }

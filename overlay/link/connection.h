@@ -112,7 +112,7 @@ class Connection {
   Micros deadline_{0};             // handshake or close-linger deadline
   Micros last_received_{0};
   Micros last_sent_{0};
-  std::optional<Micros> frame_started_;  // bytes of an incomplete frame (or TLS record) since
+  FrameDeadline frame_deadline_;
   bool progress_reported_ = false;
   std::uint64_t frames_sent_ = 0;
   std::uint64_t frames_received_ = 0;

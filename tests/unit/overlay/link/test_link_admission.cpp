@@ -98,6 +98,28 @@ TEST_CASE("link: verified links are capped and never evicted by handshakes") {
   CHECK(b.rec.downs.empty());
 }
 
+TEST_CASE("link: a handshake that completes once verified links are full is refused") {
+  Loop loop;
+  LinkConfig config = small_budget();
+  config.max_links = 1;
+  config.handshake_timeout = std::chrono::milliseconds(30'000);
+  Peer b(loop, 0x20, config);
+  std::uint16_t port = b.listen();
+  auto creds = issue(overlay_ca(), 0x44);
+  auto ctx = tls_context(creds, {overlay_ca().root()});
+  RawClient slow(loop.get(), port, ctx.get());  // admitted while no link is up
+  slow.trickle(std::chrono::milliseconds(1));
+  REQUIRE(loop.run_until([&] { return b.links->handshakes() == 1; }));
+  Peer a(loop, 0x10);
+  auto link = a.links->connect("127.0.0.1", port);
+  REQUIRE(loop.run_until([&] { return a.rec.is_up(*link) && b.rec.ups.size() == 1; }));
+  REQUIRE(loop.run_until([&] { return errors(b, LinkError::kTooManyLinks) == 1; },
+                         std::chrono::milliseconds(20'000)));
+  CHECK(loop.run_until([&] { return slow.closed_by_server(); }));
+  CHECK(b.rec.ups.size() == 1);
+  CHECK(b.links->verified_links() == 1);
+}
+
 TEST_CASE("link: a verified link that frees its slot makes room again") {
   Loop loop;
   LinkConfig config = small_budget();
