@@ -3,7 +3,8 @@ three real `p2psip peer` processes holds a registration; an attacker opens 1,100
 connections to one peer's overlay port from six loopback addresses (reopening every one the
 peer closes, as an attacker keeping the pressure would) plus 20 from four more addresses that
 send a real TLS ClientHello one byte every half second: more than the handshake budget, so
-handshakes are refused per address, evicted and expired. While they are held, every `p2psip lookup` through
+handshakes are refused per address, evicted and expired. Meanwhile other connections send
+garbage or complete TLS with a certificate from another CA, again and again. While they are held, every `p2psip lookup` through
 that peer must find the registration and a new peer must join through it. The peer's
 p2psip_overlay_link_errors_total counts the refused, evicted and expired handshakes."""
 
@@ -29,7 +30,7 @@ LOOKUPS = 8
 AOR = f"alice@{OVERLAY}"
 CONTACT = "sip:alice@192.0.2.10:5060"
 REASONS = ("handshakes_per_source", "handshake_evicted", "handshake_timeout", "too_many_links",
-           "handshake_failed")
+           "handshake_failed", "bad_certificate")
 
 
 def client_hello():
@@ -123,6 +124,46 @@ class Attacker(threading.Thread):
             key.fileobj.close()
 
 
+class Impostors(threading.Thread):
+    """Over and over: a connection that sends garbage, and one that runs TLS with a
+    certificate of another CA (for the same overlay name)."""
+
+    def __init__(self, port, cert, key):
+        super().__init__(daemon=True)
+        self.port = port
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.ctx.check_hostname = False
+        self.ctx.verify_mode = ssl.CERT_NONE
+        self.ctx.load_cert_chain(cert, key)
+        self.stop_flag = threading.Event()
+        self.garbage = self.foreign = 0
+
+    def connect(self, source):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5, source_address=(source, 0))
+        return s
+
+    def drain(self, s):
+        try:
+            while s.recv(4096):
+                pass
+        except (OSError, ssl.SSLError):
+            pass
+        s.close()
+
+    def run(self):
+        while not self.stop_flag.wait(0.05):  # pacing, not synchronisation
+            try:
+                s = self.connect("127.0.0.60")
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n" + os.urandom(200))
+                self.drain(s)
+                self.garbage += 1
+                s = self.ctx.wrap_socket(self.connect("127.0.0.61"))
+                self.drain(s)
+                self.foreign += 1
+            except (OSError, ssl.SSLError):
+                self.foreign += 1  # refused during the handshake
+
+
 def metric(node, reason):
     return node.metric("p2psip_overlay_link_errors_total", f'{{reason="{reason}"}}')
 
@@ -146,6 +187,11 @@ def main():
              "--out", os.path.join(work, "alice")])
     check(r.returncode == 0, "a user certificate for the registration")
     user = (os.path.join(work, "alice.crt"), os.path.join(work, "alice.key"), os.path.join(ca, "ca.crt"))
+    other = os.path.join(work, "other-ca")
+    check(run([P2P_BIN, "ca", "init", "--overlay", OVERLAY, "--dir", other]).returncode == 0 and
+          run([P2P_BIN, "ca", "issue", "--dir", other, "--user", f"mallory@{OVERLAY}", "--key-type", "ec",
+               "--out", os.path.join(work, "mallory")]).returncode == 0,
+          "a certificate from another CA for the same overlay name")
     peers = [Node(work, ca, f"peer{i}") for i in range(4)]
     target, newcomer = peers[0], peers[3]
 
@@ -169,6 +215,8 @@ def main():
 
     attacker = Attacker(target.port)
     attacker.start()
+    impostors = Impostors(target.port, os.path.join(work, "mallory.crt"), os.path.join(work, "mallory.key"))
+    impostors.start()
     deadline = time.monotonic() + 20
     while attacker.connected < IDLE + SLOW and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -197,11 +245,19 @@ def main():
                       f"peer, {attacker.open_now} open now (peak {attacker.peak_open})")
     after = {reason: metric(target, reason) for reason in REASONS}
     counts = {reason: int(after[reason] - before[reason]) for reason in REASONS}
-    print(attacker_state, flush=True)
+    print(attacker_state + f"; {impostors.garbage} garbage and {impostors.foreign} foreign-CA "
+                           f"connections", flush=True)
     print(f"new peer through the flooded peer: {'joined' if joined else 'did not join'}", flush=True)
     print(f"target peer's link_errors_total during the attack: {counts}", flush=True)
+    others = {p.node_id for p in peers[1:]}
+    deadline = time.monotonic() + 15
+    while set(target.status().get("successors", [])) != others and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ring_ok = set(target.status().get("successors", [])) == others
     attacker.stop_flag.set()
+    impostors.stop_flag.set()
     attacker.join(10)
+    impostors.join(10)
 
     bad = [x for x in results if x not in found]
     check(not bad, f"every lookup through the flooded peer found the registration "
@@ -211,6 +267,10 @@ def main():
     check(counts["handshakes_per_source"] > 0 and counts["handshake_timeout"] > 0,
           f"refused ({counts['handshakes_per_source']}), evicted ({counts['handshake_evicted']}) "
           f"and expired ({counts['handshake_timeout']}) handshakes are counted")
+    check(counts["handshake_failed"] > 0 and counts["bad_certificate"] > 0,
+          f"garbage ({counts['handshake_failed']}) and foreign certificates ({counts['bad_certificate']}) "
+          f"are refused and counted")
+    check(ring_ok, "the flooded peer's verified links stayed: its successors are the other three peers")
     check(target.proc.alive(), "the flooded peer is still running")
     for p in peers:
         p.proc.signal(signal.SIGTERM)
