@@ -4,9 +4,10 @@ connections to one peer's overlay port from six loopback addresses (reopening ev
 peer closes, as an attacker keeping the pressure would) plus 20 from four more addresses that
 send a real TLS ClientHello one byte every half second: more than the handshake budget, so
 handshakes are refused per address, evicted and expired. Meanwhile other connections send
-garbage or complete TLS with a certificate from another CA, again and again. While they are held, every `p2psip lookup` through
-that peer must find the registration and a new peer must join through it. The peer's
-p2psip_overlay_link_errors_total counts the refused, evicted and expired handshakes."""
+garbage or complete TLS with a certificate from another CA, again and again. While all this
+goes on, every `p2psip lookup` through that peer must find the registration, a new peer must
+join through it, and it keeps its verified links. The peer's p2psip_overlay_link_errors_total
+counts the refused, evicted and expired handshakes (printed by the test)."""
 
 import os
 import selectors
