@@ -85,12 +85,18 @@ class Attacker(threading.Thread):
         self.retry.append((time.monotonic() + (0.2 if held > 1 else 2), data["kind"], data["source"]))
 
     def run(self):
-        for i in range(IDLE):
-            self.open("idle", IDLE_SOURCES[i % len(IDLE_SOURCES)])
-        for i in range(SLOW):
-            self.open("slow", SLOW_SOURCES[i % len(SLOW_SOURCES)])
+        # In batches smaller than the listen backlog, each once the previous one is established
+        # (or after a second): a burst past the backlog would only have its SYNs dropped.
+        plan = [("slow", SLOW_SOURCES[i % len(SLOW_SOURCES)]) for i in range(SLOW)]
+        plan += [("idle", IDLE_SOURCES[i % len(IDLE_SOURCES)]) for i in range(IDLE)]
+        batch_at = 0
         next_trickle = time.monotonic()
         while not self.stop_flag.is_set():
+            if plan and (self.connected >= self.opened or time.monotonic() > batch_at + 1):
+                batch_at = time.monotonic()
+                for kind, source in plan[:100]:
+                    self.open(kind, source)
+                plan = plan[100:]
             for key, events in self.sel.select(timeout=0.1):
                 if events & selectors.EVENT_WRITE:  # the TCP connection is established
                     self.connected += 1
