@@ -87,12 +87,8 @@ int Connection::connect(const sockaddr_storage& addr) {
   return rc;
 }
 
-void Connection::start_accepted() {
-  sockaddr_storage addr{};
-  int len = sizeof addr;
-  if (uv_tcp_getpeername(tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    peer_.remote = to_ip_address_port(addr);
-  }
+void Connection::start_accepted(const wire::IpAddressPort& remote) {
+  peer_.remote = remote;
   start_tls(TlsRole::kServer);
 }
 
@@ -123,6 +119,12 @@ void Connection::start_tls(TlsRole role) {
 
 void Connection::handshake_step() {
   TlsStatus status = tls_->handshake();
+  // We answer only a complete, well-formed ClientHello: from then on the peer is making
+  // progress (a slow-loris trickle or an idle socket is not).
+  if (!outgoing_ && !progress_reported_ && tls_->has_output()) {
+    progress_reported_ = true;
+    host_.handshake_progress(id_);
+  }
   flush();
   if (state_ != State::kHandshaking) return;
   if (!status.ok()) {
@@ -151,6 +153,10 @@ void Connection::on_handshake_done() {
   auto checked = check_peer();
   if (!checked) {
     fail(checked.error().first, checked.error().second);
+    return;
+  }
+  if (!host_.may_come_up(id_, outgoing_)) {
+    fail(LinkError::kTooManyLinks, "verified link limit reached");
     return;
   }
   state_ = State::kUp;
@@ -187,15 +193,18 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 void Connection::receive_plaintext() {
   Bytes plain;
   TlsStatus status = tls_->read(plain);
+  std::vector<wire::Frame> frames;
   if (!plain.empty()) {
     auto fed = deframer_.feed(plain);
     if (!fed) {
       fail(LinkError::kMalformedFrame, wire_error_text(fed.error()));
       return;
     }
-    for (wire::Frame& frame : deframer_.take_frames()) {
-      if (!handle_frame(frame)) return;
-    }
+    frames = deframer_.take_frames();
+  }
+  track_partial_frame(!frames.empty());
+  for (wire::Frame& frame : frames) {
+    if (!handle_frame(frame)) return;
   }
   if (!flush()) {
     fail(LinkError::kIoError, "write failed");
@@ -209,6 +218,11 @@ void Connection::receive_plaintext() {
     bool nothing_yet = frames_received_ == 0 && acks_received_ == 0;
     fail(nothing_yet ? LinkError::kHandshakeFailed : LinkError::kIoError, status.detail);
   }
+}
+
+void Connection::track_partial_frame(bool completed_some) {
+  bool partial = deframer_.buffered_bytes() > 0 || tls_->has_partial_input();
+  frame_deadline_.on_read(partial, completed_some, monotonic_now());
 }
 
 bool Connection::handle_frame(wire::Frame& frame) {
@@ -324,6 +338,10 @@ void Connection::tick(Micros now) {
   auto oldest = tracker_.oldest_unacked();
   if ((oldest && now - *oldest >= config.ack_timeout) || tracker_.unacked() > kMaxUnacked) {
     fail(LinkError::kAckTimeout, "data frames not acknowledged in time");
+    return;
+  }
+  if (frame_deadline_.expired(now, config.frame_timeout)) {
+    fail(LinkError::kFrameTimeout, "a started frame was not completed in time");
     return;
   }
   if (config.idle_timeout.count() > 0 && now - last_received_ >= config.idle_timeout) {

@@ -30,6 +30,11 @@ class ConnectionHost {
   virtual LinkObserver& observer() = 0;
   virtual LinkCounters& link_counters() = 0;
   virtual uv_buf_t read_buffer() = 0;
+  // An incoming connection sent a whole ClientHello (we answered it).
+  virtual void handshake_progress(LinkId id) = 0;
+  // The handshake completed and the certificate passed: may the link come up? False refuses
+  // it (too many verified links).
+  virtual bool may_come_up(LinkId id, bool outgoing) = 0;
   // The handle is closed: the host destroys the Connection now.
   virtual void connection_closed(LinkId id) = 0;
 
@@ -50,8 +55,8 @@ class Connection {
 
   // Outgoing: starts the TCP connect. An error means nothing was started.
   int connect(const sockaddr_storage& addr);
-  // Incoming: starts the TLS server side at once.
-  void start_accepted();
+  // Incoming (from `remote`): starts the TLS server side at once.
+  void start_accepted(const wire::IpAddressPort& remote);
 
   Expected<void, SendError> send(ByteView message);
   void close();  // graceful: close_notify, flush, then close the socket; no callback
@@ -60,6 +65,7 @@ class Connection {
 
   LinkId id() const { return id_; }
   State state() const { return state_; }
+  bool was_up() const { return was_up_; }
   LinkInfo info() const;
 
   // libuv entry points (called by the trampolines in connection.cpp).
@@ -76,6 +82,7 @@ class Connection {
   Expected<void, std::pair<LinkError, std::string>> check_peer();
   void receive_plaintext();
   bool handle_frame(wire::Frame& frame);  // false once the link is no longer up
+  void track_partial_frame(bool completed_some);
   void queue_frame(const wire::Frame& frame);
   void queue_data(ByteView message);
   bool flush();               // false when a write failed
@@ -105,6 +112,8 @@ class Connection {
   Micros deadline_{0};             // handshake or close-linger deadline
   Micros last_received_{0};
   Micros last_sent_{0};
+  FrameDeadline frame_deadline_;
+  bool progress_reported_ = false;
   std::uint64_t frames_sent_ = 0;
   std::uint64_t frames_received_ = 0;
   std::uint64_t acks_received_ = 0;

@@ -14,6 +14,10 @@ namespace p2psip::link {
 
 namespace {
 
+// Connections waiting in the kernel for accept: a flood of connects must not make the SYN of a
+// peer wait for a retransmission (1 s, 3 s, ...) while the loop is busy refusing others.
+constexpr int kListenBacklog = 1024;
+
 bool is_unspecified(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET) {
     return reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -74,6 +78,8 @@ LinkManager::LinkManager(uv_loop_t* loop, security::SslCtxPtr ctx, LinkConfig co
       ctx_(std::move(ctx)),
       config_(std::move(config)),
       observer_(observer),
+      budget_(AdmissionLimits{config_.max_links, config_.max_handshakes,
+                              config_.max_handshakes_per_source}),
       read_buffer_(std::make_unique<std::array<char, 64 * 1024>>()) {
   timer_ = new uv_timer_t{};
   uv_timer_init(loop_, timer_);
@@ -121,7 +127,7 @@ Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
   int rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*addr), 0);
-  if (rc == 0) rc = uv_listen(as_stream(tcp), 128, on_new_connection);
+  if (rc == 0) rc = uv_listen(as_stream(tcp), kListenBacklog, on_new_connection);
   sockaddr_storage bound{};
   int len = sizeof bound;
   if (rc == 0) rc = uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -145,16 +151,48 @@ void LinkManager::accept(uv_stream_t* server) {
     close_and_delete(tcp);
     return;
   }
-  if (links_.size() >= config_.max_links) {
-    counters_.count(LinkError::kTooManyLinks);
+  sockaddr_storage addr{};
+  int len = sizeof addr;
+  LinkId id = next_id();
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) < 0 ||
+      !admit(to_ip_address_port(addr), id)) {
     close_and_delete(tcp);
     return;
   }
   uv_tcp_nodelay(tcp, 1);
-  LinkId id = next_id();
   auto& connection = links_[id];
   connection = std::make_unique<Connection>(host(), id, tcp, false, std::nullopt);
-  connection->start_accepted();  // may fail and schedule its own removal
+  connection->start_accepted(to_ip_address_port(addr));  // may fail and schedule its removal
+}
+
+// Refused connections are closed before a TLS byte is read; an evicted handshake is closed
+// at once (no callback: it never came up).
+bool LinkManager::admit(const wire::IpAddressPort& remote, LinkId id) {
+  SourceKey source = source_key(remote);
+  Admission admission = budget_.decide(source, verified_);
+  if (!admission.admitted()) {
+    counters_.count(admission.verdict == AdmissionVerdict::kRefuseLinksFull
+                        ? LinkError::kTooManyLinks
+                        : LinkError::kHandshakesPerSource);
+    return false;
+  }
+  if (admission.evict) {
+    budget_.remove(*admission.evict);
+    Connection* victim = find(*admission.evict);
+    if (victim != nullptr && victim->state() == Connection::State::kHandshaking) {
+      counters_.count(LinkError::kHandshakeEvicted);
+      victim->close();
+    }
+  }
+  budget_.add(id, source, monotonic_now());
+  return true;
+}
+
+bool LinkManager::may_come_up(LinkId id, bool outgoing) {
+  // Outgoing links are the core's own choice; only incoming ones count against the limit.
+  bool ok = budget_.may_verify(id, verified_) || outgoing;
+  if (ok) ++verified_;
+  return ok;
 }
 
 Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uint16_t port,
@@ -216,7 +254,13 @@ std::vector<LinkId> LinkManager::links() const {
   return out;
 }
 
-void LinkManager::connection_closed(LinkId id) { links_.erase(id); }
+void LinkManager::connection_closed(LinkId id) {
+  budget_.remove(id);
+  auto it = links_.find(id);
+  if (it == links_.end()) return;
+  if (it->second->was_up() && verified_ > 0) --verified_;
+  links_.erase(it);
+}
 
 void LinkManager::tick() {
   // Callbacks may open or close links: walk a snapshot of the ids.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/expected.h"
+#include "overlay/link/admission.h"
 #include "overlay/link/connection.h"
 #include "overlay/link/link_types.h"
 #include "overlay/security/certificate.h"
@@ -67,6 +68,8 @@ class LinkManager final : private ConnectionHost {
   std::optional<LinkInfo> info(LinkId link) const;
   std::vector<LinkId> links() const;  // every link not yet closed
   const LinkCounters& counters() const { return counters_; }
+  std::size_t handshakes() const { return budget_.size(); }  // incoming, in progress
+  std::size_t verified_links() const { return verified_; }
   const LinkConfig& config() const override { return config_; }
 
  private:
@@ -77,12 +80,15 @@ class LinkManager final : private ConnectionHost {
   LinkCounters& link_counters() override { return counters_; }
   uv_buf_t read_buffer() override;
   void connection_closed(LinkId id) override;
+  void handshake_progress(LinkId id) override { budget_.progressed(id); }
+  bool may_come_up(LinkId id, bool outgoing) override;
 
   friend void on_new_connection(uv_stream_t* server, int status);
   friend void keylog_line(const SSL* ssl, const char* line);
   void install_keylog();
   friend void on_tick(uv_timer_t* timer);
   void accept(uv_stream_t* server);
+  bool admit(const wire::IpAddressPort& remote, LinkId id);
   void tick();
   LinkId next_id() { return LinkId{++last_id_}; }
   ConnectionHost& host() { return *this; }
@@ -97,6 +103,8 @@ class LinkManager final : private ConnectionHost {
   uv_timer_t* timer_ = nullptr;
   std::unordered_map<LinkId, std::unique_ptr<Connection>, LinkIdHash> links_;
   std::uint64_t last_id_ = 0;
+  HandshakeBudget budget_;
+  std::size_t verified_ = 0;  // links that came up and are not closed yet
   std::string keylog_path_;
   std::optional<sockaddr_storage> source_;  // bound before connecting (see listen())
   std::unique_ptr<std::array<char, 64 * 1024>> read_buffer_;

@@ -15,6 +15,9 @@ std::string_view to_string(LinkError e) {
     case LinkError::kClosedByPeer: return "closed_by_peer";
     case LinkError::kIoError: return "io_error";
     case LinkError::kTooManyLinks: return "too_many_links";
+    case LinkError::kHandshakesPerSource: return "handshakes_per_source";
+    case LinkError::kHandshakeEvicted: return "handshake_evicted";
+    case LinkError::kFrameTimeout: return "frame_timeout";
   }
   return "unknown";
 }

@@ -44,9 +44,12 @@ enum class LinkError : std::uint8_t {
   kIdleTimeout,       // nothing received past the keepalive bound
   kClosedByPeer,      // TCP EOF or TLS close_notify
   kIoError,           // read/write error, TLS record error after the handshake
-  kTooManyLinks,      // incoming connection refused: link limit reached
+  kTooManyLinks,      // incoming connection refused: verified link limit reached
+  kHandshakesPerSource,  // incoming connection refused: its source has its handshakes
+  kHandshakeEvicted,     // an unverified handshake closed to admit a newer connection
+  kFrameTimeout,         // a started data frame was not completed within the bound
 };
-inline constexpr std::size_t kLinkErrorCount = 11;
+inline constexpr std::size_t kLinkErrorCount = 14;
 
 std::string_view to_string(LinkError e);
 
@@ -58,8 +61,16 @@ struct LinkConfig {
   std::string overlay;  // certificates must name this overlay
   std::size_t max_message_size = wire::kDefaultMaxMessageSize;
   std::size_t max_queue_bytes = 256 * 1024;  // per link: unsent + unwritten bytes
-  std::size_t max_links = 1024;
-  Millis handshake_timeout{10'000};
+  std::size_t max_links = 1024;  // verified links, both directions
+  // Incoming connections whose TLS handshake has not completed (see admission.h): a budget
+  // of their own, a share per source address, and a deadline counted from accept.
+  std::size_t max_handshakes = 64;
+  std::size_t max_handshakes_per_source = 8;
+  Millis handshake_timeout{5'000};
+  // A data frame whose first bytes arrived must be complete within this time (a verified
+  // peer trickling a frame would otherwise hold its buffer and slot while keeping the
+  // link alive). Frames are at most max_message_size long.
+  Millis frame_timeout{10'000};
   // A data frame unacknowledged this long fails the link. RFC 6940 §6.6.5 uses the RTO to
   // mark a link suspect (LinkInfo::suspect) and recommends 30 s before calling it failed.
   Millis ack_timeout{30'000};

@@ -78,4 +78,25 @@ class SendTracker {
   std::size_t unacked_ = 0;
 };
 
+// The deadline of an incomplete frame on a verified link. It runs from the first byte of a
+// frame not yet complete (in the deframer or still in an incomplete TLS record) and restarts
+// when a frame completes, so a steady stream of frames never trips it, only a stalled one.
+class FrameDeadline {
+ public:
+  // After each read: is something incomplete buffered, did at least one frame complete?
+  void on_read(bool partial, bool completed_some, Micros now) {
+    if (!partial) {
+      started_.reset();
+    } else if (completed_some || !started_) {
+      started_ = now;
+    }
+  }
+  bool expired(Micros now, Millis timeout) const {
+    return started_ && timeout.count() > 0 && now - *started_ >= timeout;
+  }
+
+ private:
+  std::optional<Micros> started_;
+};
+
 }  // namespace p2psip::link

@@ -89,4 +89,8 @@ Bytes TlsSession::take_output() {
 
 bool TlsSession::has_output() const { return BIO_ctrl_pending(out_) > 0; }
 
+bool TlsSession::has_partial_input() const {
+  return BIO_ctrl_pending(in_) > 0 || SSL_has_pending(ssl_.get()) == 1;
+}
+
 }  // namespace p2psip::link

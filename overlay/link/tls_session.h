@@ -41,6 +41,8 @@ class TlsSession {
   // Ciphertext to send to the peer (empty if none).
   Bytes take_output();
   bool has_output() const;
+  // Received ciphertext not yet turned into plaintext (part of a record).
+  bool has_partial_input() const;
 
   SSL* ssl() const { return ssl_.get(); }
 

@@ -114,16 +114,50 @@ std::optional<LinkError> Recorder::down_reason(LinkId link) const {
   return std::nullopt;
 }
 
-RawClient::RawClient(uv_loop_t* loop, std::uint16_t port, SSL_CTX* tls) : tcp_(new uv_tcp_t{}) {
+RawClient::RawClient(uv_loop_t* loop, std::uint16_t port, SSL_CTX* tls, const char* source)
+    : tcp_(new uv_tcp_t{}) {
   uv_tcp_init(loop, tcp_);
   tcp_->data = this;
   if (tls != nullptr) tls_.emplace(TlsSession::create(tls, TlsRole::kClient).value());
+  if (source != nullptr) {
+    auto from = make_sockaddr(source, 0);
+    REQUIRE(uv_tcp_bind(tcp_, reinterpret_cast<const sockaddr*>(&*from), 0) == 0);
+  }
   auto addr = make_sockaddr("127.0.0.1", port);
   auto* req = new uv_connect_t{};
   REQUIRE(uv_tcp_connect(req, tcp_, reinterpret_cast<const sockaddr*>(&*addr), on_connect) == 0);
 }
 
-RawClient::~RawClient() { close_and_delete(tcp_); }
+RawClient::~RawClient() {
+  close_and_delete(tcp_);
+  close_and_delete(timer_);
+}
+
+void RawClient::trickle(std::chrono::milliseconds every) {
+  if (timer_ != nullptr) return;
+  timer_ = new uv_timer_t{};
+  uv_timer_init(tcp_->loop, timer_);
+  timer_->data = this;
+  auto ms = static_cast<std::uint64_t>(every.count());
+  uv_timer_start(timer_, on_trickle, ms, ms);
+}
+
+void RawClient::on_trickle(uv_timer_t* timer) {
+  auto* self = static_cast<RawClient*>(timer->data);
+  if (self == nullptr || self->slow_.empty() || !self->connected_) return;
+  self->send_raw(Bytes{self->slow_.front()});
+  self->slow_.erase(self->slow_.begin());
+  ++self->trickled_;
+}
+
+void RawClient::write_partial_record(ByteView bytes, std::size_t n) {
+  REQUIRE(tls_.has_value());
+  (void)tls_->write(bytes);
+  Bytes out = tls_->take_output();
+  REQUIRE(n < out.size());
+  out.resize(n);
+  write_raw(std::move(out));
+}
 
 void RawClient::on_connect(uv_connect_t* req, int status) {
   auto* self = static_cast<RawClient*>(req->handle->data);
@@ -175,6 +209,14 @@ void RawClient::write(ByteView bytes) {
 }
 
 void RawClient::write_raw(Bytes bytes) {
+  if (timer_ != nullptr) {
+    slow_.insert(slow_.end(), bytes.begin(), bytes.end());
+    return;
+  }
+  send_raw(std::move(bytes));
+}
+
+void RawClient::send_raw(Bytes bytes) {
   if (bytes.empty() || eof_) return;
   auto* w = new WriteReq{};
   w->req.data = w;

@@ -72,7 +72,9 @@ struct Recorder final : LinkObserver {
 // the same memory BIOs as the links) and then writes whatever bytes a test wants.
 class RawClient {
  public:
-  RawClient(uv_loop_t* loop, std::uint16_t port, SSL_CTX* tls = nullptr);
+  // `source`: the local address to connect from (any 127.x.y.z works on loopback).
+  RawClient(uv_loop_t* loop, std::uint16_t port, SSL_CTX* tls = nullptr,
+            const char* source = nullptr);
   ~RawClient();
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
@@ -82,18 +84,29 @@ class RawClient {
   bool closed_by_server() const { return eof_; }
   const Bytes& plaintext() const { return plain_; }
   void write(ByteView bytes);  // through TLS when there is TLS, raw otherwise
+  // From now on every byte written (TLS handshake included) leaves one at a time, `every`
+  // apart: a slow-loris client.
+  void trickle(std::chrono::milliseconds every);
+  std::size_t trickled() const { return trickled_; }
+  // Encrypts `bytes` as one TLS record but sends only its first `n` bytes.
+  void write_partial_record(ByteView bytes, std::size_t n);
 
  private:
   static void on_connect(uv_connect_t* req, int status);
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   void pump();
   void write_raw(Bytes bytes);
+  void send_raw(Bytes bytes);
+  static void on_trickle(uv_timer_t* timer);
 
   uv_tcp_t* tcp_;
   std::optional<TlsSession> tls_;
   bool connected_ = false;
   bool eof_ = false;
   Bytes plain_;
+  uv_timer_t* timer_ = nullptr;  // with trickle()
+  Bytes slow_;                   // bytes waiting to be trickled
+  std::size_t trickled_ = 0;
   char buffer_[64 * 1024];
 };
 

@@ -65,3 +65,21 @@ TEST_CASE("RttEstimator: RFC 6298 formulas, clamped, rounded up to milliseconds"
   fast.sample(Micros{30});
   CHECK(fast.rto() == Micros{200'000});  // min RTO
 }
+
+TEST_CASE("FrameDeadline: runs from the first byte of the frame still incomplete") {
+  using std::chrono::milliseconds;
+  auto at = [](int ms) { return Micros{ms * 1000}; };
+  FrameDeadline d;
+  CHECK_FALSE(d.expired(at(100'000), milliseconds(10'000)));  // nothing started
+  d.on_read(true, false, at(0));                               // a frame starts
+  d.on_read(true, false, at(6'000));                           // more of it, still incomplete
+  CHECK_FALSE(d.expired(at(9'999), milliseconds(10'000)));
+  CHECK(d.expired(at(10'000), milliseconds(10'000)));          // from its first byte
+  d.on_read(true, true, at(9'000));  // it completed and the next one started: restart
+  CHECK_FALSE(d.expired(at(18'999), milliseconds(10'000)));
+  CHECK(d.expired(at(19'000), milliseconds(10'000)));
+  d.on_read(false, true, at(19'500));  // everything complete
+  CHECK_FALSE(d.expired(at(100'000), milliseconds(10'000)));
+  d.on_read(true, false, at(20'000));
+  CHECK_FALSE(d.expired(at(100'000), milliseconds(0)));  // zero disables
+}
