@@ -62,6 +62,8 @@ ROWS = [
          [(f"sum by (side) (p2psip_sip_transactions{{{SEL}}})", "{{side}}")]),
         ("timeseries", "Malformed requests", "reqps",
          [(rate("p2psip_sip_malformed_requests_total", "instance"), "{{instance}}")]),
+        ("timeseries", "SIP TCP/TLS connections closed by the edge limits", "ops",
+         [(rate("p2psip_sip_connections_closed_total", "reason"), "{{reason}}")]),
         ("timeseries", "Call setup latency (INVITE to 2xx)", "s",
          quantiles("p2psip_call_setup_duration_seconds")),
     ]),
