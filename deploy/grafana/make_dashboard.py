@@ -118,6 +118,14 @@ ROWS = [
         ("timeseries", "Restarts in the last hour", "none",
          [(f"changes(process_start_time_seconds{{{SEL}}}[1h])", "{{instance}}")]),
     ]),
+    ("Overload", [
+        ("timeseries", "Requests refused with 503 by reason", "reqps",
+         [(rate("p2psip_sip_requests_shed_total", "instance, reason"), "{{instance}} {{reason}}")]),
+        ("timeseries", "Shedding (overloaded)", "none",
+         [(gw("p2psip_sip_overload_shedding"), "{{instance}}")]),
+        ("timeseries", "Event loop lag", "s",
+         [(gw("p2psip_event_loop_lag_seconds"), "{{instance}}")]),
+    ]),
 ]
 
 
