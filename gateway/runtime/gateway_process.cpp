@@ -17,11 +17,13 @@
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
+#include "gateway/runtime/loop_lag.h"
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/overlay_runtime.h"
 #include "gateway/runtime/usage_lookup.h"
+#include "gateway/sip/overload_gate.h"
 #include "gateway/sip/sip_agent.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
@@ -136,6 +138,17 @@ Expected<std::optional<sip::SipTlsOptions>, std::string> tls_options(const confi
   return std::optional<sip::SipTlsOptions>(std::move(o));
 }
 
+sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
+  sip::OverloadLimits l;
+  l.source_rate = c.source_rate;
+  l.source_burst = c.source_burst;
+  l.max_loop_lag = Millis{c.max_loop_lag_ms};
+  l.max_transactions = c.max_transactions;
+  l.max_lookups = c.max_lookups;
+  l.retry_after_s = c.retry_after;
+  return l;
+}
+
 }  // namespace
 
 int run_gateway(const config::GatewayConfig& config) {
@@ -207,7 +220,15 @@ int run_gateway(const config::GatewayConfig& config) {
   // AoR lookups through the overlay's SIP usage client once the overlay runs and has joined.
   UsageLookup lookup([&health] { return health.overlay_joined.load(); }, metrics.gateway,
                      make_logger("lookup", config.log_level));
+  // Admission control: the loop's lag (probed every 10 ms), pending lookups and transactions.
+  auto lag = std::make_unique<LoopLagProbe>((*loop)->su_root(), clock, Millis{10}, [&metrics](Millis l) {
+    metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
+  });
+  sip::OverloadGate overload(overload_limits(config.overload), config.trusted_networks,
+                             {[&lag] { return lag->lag(); }, [&lookup] { return lookup.pending(); }},
+                             clock, metrics.overload, metrics.sip, make_logger("overload", config.log_level));
   sip::ProxyDeps deps;
+  deps.overload = &overload;
   deps.router = router_config(config);
   deps.advertise = advertise;
   deps.own_hosts = own_hosts(config.sip_listen, advertise, interfaces);
@@ -275,6 +296,7 @@ int run_gateway(const config::GatewayConfig& config) {
   overlay->reset();
   sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();
+  lag.reset();
   loop->reset();
   log->debug("overlay, SIP and event loop stopped; closing the metrics port");
   http->reset();

@@ -191,6 +191,7 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   f.has_route = next_route != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
+  if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, f.source_ip, transactions_.size())) return;
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
