@@ -37,6 +37,9 @@ Schema overload_keys() {
                 "per-source limit", "50", 0, 1'000'000),
       count_key("sip_source_burst", "requests a source may send at once above sip_source_rate",
                 "100", 1, 1'000'000),
+      count_key("overload_max_udp_backlog_percent", "how full (percent of its buffer) the SIP "
+                "UDP receive queue may get before the gateway starts refusing new requests with "
+                "503; 0: not used", "50", 0, 100),
       count_key("overload_max_loop_lag_ms", "event-loop lag (ms) at which the gateway starts "
                 "refusing new requests with 503; 0: not used", "100", 0, 60'000),
       count_key("overload_max_transactions", "pending SIP transactions at which the gateway "
@@ -52,6 +55,7 @@ OverloadConfig to_overload_config(const Settings& s) {
   OverloadConfig c;
   c.source_rate = static_cast<double>(number(s.get("sip_source_rate")));
   c.source_burst = static_cast<double>(number(s.get("sip_source_burst")));
+  c.max_udp_backlog_percent = static_cast<std::uint32_t>(number(s.get("overload_max_udp_backlog_percent")));
   c.max_loop_lag_ms = static_cast<std::uint32_t>(number(s.get("overload_max_loop_lag_ms")));
   c.max_transactions = static_cast<std::uint32_t>(number(s.get("overload_max_transactions")));
   c.max_lookups = static_cast<std::uint32_t>(number(s.get("overload_max_lookups")));

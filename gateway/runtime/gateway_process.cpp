@@ -22,6 +22,7 @@
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/overlay_runtime.h"
+#include "gateway/runtime/udp_backlog.h"
 #include "gateway/runtime/usage_lookup.h"
 #include "gateway/sip/overload_gate.h"
 #include "gateway/sip/sip_agent.h"
@@ -142,6 +143,7 @@ sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
   sip::OverloadLimits l;
   l.source_rate = c.source_rate;
   l.source_burst = c.source_burst;
+  l.max_udp_backlog = c.max_udp_backlog_percent / 100.0;
   l.max_loop_lag = Millis{c.max_loop_lag_ms};
   l.max_transactions = c.max_transactions;
   l.max_lookups = c.max_lookups;
@@ -220,12 +222,15 @@ int run_gateway(const config::GatewayConfig& config) {
   // AoR lookups through the overlay's SIP usage client once the overlay runs and has joined.
   UsageLookup lookup([&health] { return health.overlay_joined.load(); }, metrics.gateway,
                      make_logger("lookup", config.log_level));
-  // Admission control: the loop's lag (probed every 10 ms), pending lookups and transactions.
+  // Admission control: the SIP UDP queue (its sockets are found once nta has bound them), the
+  // loop's lag (probed every 10 ms), pending lookups and transactions.
+  UdpBacklog backlog;
   auto lag = std::make_unique<LoopLagProbe>((*loop)->su_root(), clock, Millis{10}, [&metrics](Millis l) {
     metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
   });
   sip::OverloadGate overload(overload_limits(config.overload), config.trusted_networks,
-                             {[&lag] { return lag->lag(); }, [&lookup] { return lookup.pending(); }},
+                             {[&backlog] { return backlog.fill(); }, [&lag] { return lag->lag(); },
+                              [&lookup] { return lookup.pending(); }},
                              clock, metrics.overload, metrics.sip, make_logger("overload", config.log_level));
   sip::ProxyDeps deps;
   deps.overload = &overload;
@@ -256,6 +261,8 @@ int run_gateway(const config::GatewayConfig& config) {
     return kExitRuntimeError;
   }
   health.sip_listening = true;
+  backlog = UdpBacklog::find(config.sip_listen.port);
+  if (backlog.sockets() == 0) log->warn("overload: no SIP UDP socket found; its queue is not watched");
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
   status.publish("{" + status_members(config, advertise, started) + "}");

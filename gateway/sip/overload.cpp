@@ -1,6 +1,7 @@
 #include "gateway/sip/overload.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace p2psip::sip {
 
@@ -33,10 +34,10 @@ bool SourceBuckets::take_from(Bucket& b, Millis now) const {
 
 void SourceBuckets::prune(Millis now) {
   last_prune_ = now;
-  std::erase_if(buckets_, [&](auto& entry) {
-    refill(entry.second, now);
-    return entry.second.tokens >= burst_;
-  });
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    refill(it->second, now);
+    it = it->second.tokens >= burst_ ? buckets_.erase(it) : std::next(it);
+  }
 }
 
 bool SourceBuckets::take(std::string_view source, Millis now) {
@@ -51,7 +52,8 @@ bool SourceBuckets::take(std::string_view source, Millis now) {
 }
 
 double OverloadGuard::pressure(const LoadSignals& s) const {
-  return std::max({fraction(static_cast<double>(s.loop_lag.count()),
+  return std::max({fraction(s.udp_backlog, limits_.max_udp_backlog),
+                   fraction(static_cast<double>(s.loop_lag.count()),
                             static_cast<double>(limits_.max_loop_lag.count())),
                    fraction(static_cast<double>(s.transactions), static_cast<double>(limits_.max_transactions)),
                    fraction(static_cast<double>(s.lookups), static_cast<double>(limits_.max_lookups))});

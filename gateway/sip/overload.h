@@ -9,8 +9,8 @@
 //    refilled completely (idle sources, indistinguishable from new ones) are dropped, at most
 //    once a second; sources that still find no room share one overflow bucket, so an attacker
 //    with many addresses gets one bucket's rate and no memory.
-//  - Global guard with hysteresis on measured signals: event-loop lag, pending server
-//    transactions, pending overlay lookups. Shedding starts when any signal reaches its limit
+//  - Global guard with hysteresis on measured signals: how full the SIP UDP receive queue is,
+//    event-loop lag, pending server transactions, pending overlay lookups. Shedding starts when any signal reaches its limit
 //    and stops only when every signal is below `resume_fraction` of its limit.
 //  - Only initial requests (outside a dialog, not ACK/CANCEL) are ever refused: in-dialog
 //    requests end or continue calls already admitted and free what they hold.
@@ -29,6 +29,7 @@ struct OverloadLimits {
   double source_rate = 50;        // initial requests/s per untrusted source; 0: no limit
   double source_burst = 100;      // bucket depth
   std::size_t max_sources = 4096; // per-source table bound
+  double max_udp_backlog = 0.5;    // share of the UDP receive buffer in use; 0: not used
   Millis max_loop_lag{100};       // 0: not used
   std::size_t max_transactions = 5000;  // 0: not used
   std::size_t max_lookups = 200;        // 0: not used
@@ -38,6 +39,7 @@ struct OverloadLimits {
 
 // What the adapter measured just before the decision.
 struct LoadSignals {
+  double udp_backlog = 0;  // 0..1
   Millis loop_lag{0};
   std::size_t transactions = 0;
   std::size_t lookups = 0;

@@ -45,6 +45,7 @@ bool OverloadGate::admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string
   r.trusted = r.initial && std::any_of(trusted_.begin(), trusted_.end(),
                                        [&](const config::Cidr& c) { return c.contains(source_ip); });
   LoadSignals s;
+  s.udp_backlog = probes_.udp_backlog ? probes_.udp_backlog() : 0.0;
   s.loop_lag = probes_.loop_lag ? probes_.loop_lag() : Millis{0};
   s.lookups = probes_.lookups ? probes_.lookups() : 0;
   s.transactions = transactions;
@@ -53,8 +54,9 @@ bool OverloadGate::admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string
     was_shedding_ = control_.shedding();
     metrics_.shedding(was_shedding_);
     if (was_shedding_) {
-      log_->warn("overloaded (loop lag {} ms, {} transactions, {} lookups): refusing new requests "
-                 "with 503", s.loop_lag.count(), s.transactions, s.lookups);
+      log_->warn("overloaded (UDP queue {:.0f}% full, loop lag {} ms, {} transactions, {} lookups): "
+                 "refusing new requests with 503", s.udp_backlog * 100, s.loop_lag.count(),
+                 s.transactions, s.lookups);
     } else {
       log_->info("load back to normal: accepting new requests");
     }

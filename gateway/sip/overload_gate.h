@@ -30,6 +30,7 @@ class OverloadGate {
  public:
   // Signals the proxy does not hold itself: the loop's lag and the pending overlay lookups.
   struct Probes {
+    std::function<double()> udp_backlog;
     std::function<Millis()> loop_lag;
     std::function<std::size_t()> lookups;
   };

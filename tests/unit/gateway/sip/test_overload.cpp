@@ -69,28 +69,35 @@ TEST_CASE("an active source is not pruned") {
 
 TEST_CASE("guard: starts at the limit of any signal, stops below the resume fraction") {
   OverloadLimits l;
+  l.max_udp_backlog = 0.5;
   l.max_loop_lag = Millis{100};
   l.max_transactions = 1000;
   l.max_lookups = 100;
   l.resume_fraction = 0.5;
   OverloadGuard g(l);
-  CHECK_FALSE(g.update({Millis{99}, 999, 99}));
-  CHECK(g.update({Millis{0}, 0, 100}));            // lookups at the limit
-  CHECK(g.update({Millis{0}, 0, 60}));             // hysteresis: still above half
-  CHECK(g.update({Millis{60}, 0, 10}));            // lag above half
-  CHECK_FALSE(g.update({Millis{49}, 499, 49}));    // everything below half
-  CHECK(g.update({Millis{100}, 0, 0}));            // lag
-  CHECK_FALSE(g.update({Millis{0}, 0, 0}));
-  CHECK(g.update({Millis{0}, 1000, 0}));           // transactions
+  CHECK_FALSE(g.update({0, Millis{99}, 999, 99}));
+  CHECK(g.update({0, Millis{0}, 0, 100}));            // lookups at the limit
+  CHECK(g.update({0, Millis{0}, 0, 60}));             // hysteresis: still above half
+  CHECK(g.update({0, Millis{60}, 0, 10}));            // lag above half
+  CHECK_FALSE(g.update({0, Millis{49}, 499, 49}));    // everything below half
+  CHECK(g.update({0, Millis{100}, 0, 0}));            // lag
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
+  CHECK(g.update({0, Millis{0}, 1000, 0}));           // transactions
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
+  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}));
+  CHECK(g.update({0.5, Millis{0}, 0, 0}));            // the UDP queue half full
+  CHECK(g.update({0.3, Millis{0}, 0, 0}));            // above a quarter: still shedding
+  CHECK_FALSE(g.update({0.2, Millis{0}, 0, 0}));
 }
 
 TEST_CASE("guard: a limit of 0 is not used") {
   OverloadLimits l;
+  l.max_udp_backlog = 0;
   l.max_loop_lag = Millis{0};
   l.max_transactions = 0;
   l.max_lookups = 0;
   OverloadGuard g(l);
-  CHECK_FALSE(g.update({Millis{100'000}, 1'000'000, 1'000'000}));
+  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000}));
 }
 
 TEST_CASE("admission: in-dialog requests are never refused, initial ones are shed") {
@@ -99,7 +106,7 @@ TEST_CASE("admission: in-dialog requests are never refused, initial ones are she
   l.source_rate = 1;
   l.source_burst = 1;
   AdmissionControl a(l);
-  LoadSignals busy{Millis{0}, 0, 10};
+  LoadSignals busy{0, Millis{0}, 0, 10};
   // BYE/ACK/CANCEL of admitted calls pass under overload and past the source limit.
   for (int i = 0; i < 100; ++i) CHECK(a.decide({"192.0.2.1", false, false}, busy, Millis{0}) == Admission::admit);
   CHECK(a.shedding());
