@@ -1,6 +1,7 @@
 #include "gateway/runtime/loop_lag.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace p2psip::runtime {
 
@@ -34,9 +35,9 @@ void LoopLagProbe::tick() {
 }
 
 Millis LoopLagProbe::lag() const {
-  Millis worst = *std::max_element(recent_.begin(), recent_.end());
-  if (!timer_) return worst;
-  return std::max(worst, clock_.monotonic() - due_);
+  Millis sum{0};
+  for (Millis m : recent_) sum += m;
+  return sum / static_cast<long>(recent_.size());
 }
 
 }  // namespace p2psip::runtime

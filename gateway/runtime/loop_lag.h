@@ -1,8 +1,8 @@
 #pragma once
 // Event-loop lag, one of the overload guard's signals (gateway/sip/overload.h): a Sofia timer
-// due every `period` measures how late it fires. lag() is the largest lateness of the last few
-// ticks, or how overdue the next tick is already when that is more (a request handled in the
-// middle of a long busy stretch sees the stretch). Loop thread.
+// due every `period` measures how late it fires. lag() is the mean lateness of the last 8
+// ticks: a loop that stays behind, not one stall (a process descheduled once on a busy host
+// must not make the gateway refuse calls). Loop thread.
 
 #include <sofia-sip/su_wait.h>
 

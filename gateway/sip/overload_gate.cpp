@@ -50,20 +50,28 @@ bool OverloadGate::admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string
   s.lookups = probes_.lookups ? probes_.lookups() : 0;
   s.transactions = transactions;
   Admission verdict = control_.decide(r, s, clock_.monotonic());
-  if (control_.shedding() != was_shedding_) {
-    was_shedding_ = control_.shedding();
-    metrics_.shedding(was_shedding_);
-    if (was_shedding_) {
-      log_->warn("overloaded (UDP queue {:.0f}% full, loop lag {} ms, {} transactions, {} lookups): "
-                 "refusing new requests with 503", s.udp_backlog * 100, s.loop_lag.count(),
-                 s.transactions, s.lookups);
-    } else {
-      log_->info("load back to normal: accepting new requests");
-    }
-  }
+  if (control_.shedding() != was_shedding_) transition(s);
   if (verdict == Admission::admit) return true;
   refuse(agent, msg, verdict, source_ip);
   return false;
+}
+
+void OverloadGate::transition(const LoadSignals& s) {
+  was_shedding_ = control_.shedding();
+  metrics_.shedding(was_shedding_);
+  ++transitions_;
+  Millis now = clock_.monotonic();
+  if (now - last_transition_log_ < kLogEvery) return;  // flapping is summarised
+  last_transition_log_ = now;
+  if (was_shedding_) {
+    log_->warn("overloaded (UDP queue {:.0f}% full, loop lag {} ms, {} transactions, {} lookups): "
+               "refusing new requests with 503 ({} on/off changes since the last report)",
+               s.udp_backlog * 100, s.loop_lag.count(), s.transactions, s.lookups, transitions_);
+  } else {
+    log_->info("load below the limits: accepting new requests ({} on/off changes since the last "
+               "report)", transitions_);
+  }
+  transitions_ = 0;
 }
 
 void OverloadGate::refuse(nta_agent_s* agent, msg_s* msg, Admission why, std::string_view source_ip) {

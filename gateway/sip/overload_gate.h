@@ -43,6 +43,7 @@ class OverloadGate {
              std::size_t transactions);
 
  private:
+  void transition(const LoadSignals& s);
   void refuse(nta_agent_s* agent, msg_s* msg, Admission why, std::string_view source_ip);
 
   AdmissionControl control_;
@@ -53,6 +54,8 @@ class OverloadGate {
   metrics::SipMetrics& sip_metrics_;
   std::shared_ptr<spdlog::logger> log_;
   bool was_shedding_ = false;
+  Millis last_transition_log_{-1'000'000};
+  std::uint64_t transitions_ = 0;
   Millis last_log_{-1'000'000};
   std::uint64_t refused_since_log_ = 0;
 };
