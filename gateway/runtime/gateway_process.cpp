@@ -263,6 +263,10 @@ int run_gateway(const config::GatewayConfig& config) {
   health.sip_listening = true;
   backlog = UdpBacklog::find(config.sip_listen.port);
   if (backlog.sockets() == 0) log->warn("overload: no SIP UDP socket found; its queue is not watched");
+  // Twice the default depth rides out short stalls (the host scheduling other work) without
+  // drops; no deeper, or the queue itself would hold requests past T1. Kamailio asks the same
+  // (its maxbuffer, 256 KiB; Linux doubles the value for its bookkeeping).
+  else log->info("SIP UDP receive buffer {} bytes", backlog.grow_receive_buffers(256 << 10));
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
   status.publish("{" + status_members(config, advertise, started) + "}");

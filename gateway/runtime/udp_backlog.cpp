@@ -46,6 +46,20 @@ UdpBacklog UdpBacklog::find(std::uint16_t port) {
   return b;
 }
 
+std::size_t UdpBacklog::grow_receive_buffers(int bytes) const {
+  std::size_t smallest = 0;
+  for (int fd : fds_) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);  // capped, never an error
+    int got = 0;
+    socklen_t len = sizeof got;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got > 0) {
+      auto g = static_cast<std::size_t>(got);
+      smallest = smallest == 0 ? g : std::min(smallest, g);
+    }
+  }
+  return smallest;
+}
+
 double UdpBacklog::fill() const {
   double worst = 0;
   for (int fd : fds_) {

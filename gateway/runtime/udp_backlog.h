@@ -16,6 +16,9 @@ class UdpBacklog {
   // The datagram sockets of this process whose local port is `port` (none found: fill() is 0).
   static UdpBacklog find(std::uint16_t port);
   double fill() const;
+  // Asks for `bytes` of receive buffer on each socket (the kernel caps it at net.core.rmem_max,
+  // as it does for Kamailio's); returns the smallest buffer granted (0: no socket).
+  std::size_t grow_receive_buffers(int bytes) const;
   std::size_t sockets() const { return fds_.size(); }
 
  private:
