@@ -39,7 +39,7 @@ Schema overload_keys() {
                 "100", 1, 1'000'000),
       count_key("overload_max_udp_backlog_percent", "how full (percent of its buffer) the SIP "
                 "UDP receive queue may get before the gateway starts refusing new requests with "
-                "503; 0: not used", "90", 0, 100),
+                "503; 0: not used", "50", 0, 100),
       count_key("overload_max_loop_lag_ms", "event-loop lag (ms) at which the gateway starts "
                 "refusing new requests with 503 (the mean over the last 80 ms); 0: not used", "200", 0, 60'000),
       count_key("overload_max_transactions", "pending SIP transactions at which the gateway "

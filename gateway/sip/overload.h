@@ -29,7 +29,7 @@ struct OverloadLimits {
   double source_rate = 50;        // initial requests/s per untrusted source; 0: no limit
   double source_burst = 100;      // bucket depth
   std::size_t max_sources = 4096; // per-source table bound
-  double max_udp_backlog = 0.9;    // share of the UDP receive buffer in use; 0: not used
+  double max_udp_backlog = 0.5;    // share of the UDP receive buffer in use; 0: not used
   Millis max_loop_lag{200};       // 0: not used
   std::size_t max_transactions = 5000;  // 0: not used
   std::size_t max_lookups = 200;        // 0: not used
