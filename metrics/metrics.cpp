@@ -182,6 +182,31 @@ void GatewayMetrics::static_registrations(std::size_t entries) {
   static_registrations_->Set(static_cast<double>(entries));
 }
 
+OverloadMetrics::OverloadMetrics(prometheus::Registry& registry) {
+  auto& shed = prometheus::BuildCounter()
+                   .Name("p2psip_sip_requests_shed_total")
+                   .Help("Initial SIP requests refused with 503 at the edge, by reason "
+                         "(overload: the gateway is shedding load; source_limit: one source over "
+                         "its rate)")
+                   .Register(registry);
+  shed_[0] = &shed.Add({{"reason", "overload"}});
+  shed_[1] = &shed.Add({{"reason", "source_limit"}});
+  shedding_ = &prometheus::BuildGauge()
+                   .Name("p2psip_sip_overload_shedding")
+                   .Help("1 while the gateway sheds new SIP requests because it is overloaded")
+                   .Register(registry)
+                   .Add({});
+  loop_lag_ = &prometheus::BuildGauge()
+                   .Name("p2psip_event_loop_lag_seconds")
+                   .Help("How late the event loop ran its periodic lag probe, recently")
+                   .Register(registry)
+                   .Add({});
+}
+
+void OverloadMetrics::shed(ShedReason reason) { shed_[static_cast<std::size_t>(reason)]->Increment(); }
+void OverloadMetrics::shedding(bool on) { shedding_->Set(on ? 1 : 0); }
+void OverloadMetrics::loop_lag(double seconds) { loop_lag_->Set(seconds); }
+
 DnsMetrics::DnsMetrics(prometheus::Registry& registry) {
   auto& queries = prometheus::BuildCounter()
                       .Name("p2psip_dns_queries_total")
@@ -341,6 +366,7 @@ Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
       gateway(*registry_),
+      overload(*registry_),
       dns(*registry_),
       overlay(*registry_),
       http(*registry_),

@@ -80,6 +80,24 @@ class GatewayMetrics {
   prometheus::Gauge* refreshed_ = nullptr;
 };
 
+// Admission control at the SIP edge (gateway/sip/overload.h): initial requests refused with
+// 503 by reason (overload: the global guard; source_limit: one source over its rate), whether
+// the guard is shedding, and the event loop's lateness (one of the guard's signals).
+enum class ShedReason { kOverload, kSourceLimit };
+
+class OverloadMetrics {
+ public:
+  explicit OverloadMetrics(prometheus::Registry& registry);
+  void shed(ShedReason reason);
+  void shedding(bool on);
+  void loop_lag(double seconds);
+
+ private:
+  std::array<prometheus::Counter*, 2> shed_{};
+  prometheus::Gauge* shedding_ = nullptr;
+  prometheus::Gauge* loop_lag_ = nullptr;
+};
+
 // Label values for p2psip_dns_queries_total.
 enum class DnsQueryType { kNaptr, kSrv, kA, kAaaa };
 enum class DnsQueryResult { kOk, kNxdomain, kNodata, kServfail, kTimeout, kError };
@@ -172,6 +190,7 @@ class Metrics {
 
   SipMetrics sip;
   GatewayMetrics gateway;
+  OverloadMetrics overload;
   DnsMetrics dns;
   OverlayMetrics overlay;
   HttpMetrics http;

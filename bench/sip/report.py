@@ -24,11 +24,12 @@ Sections below are appended by `--append-results`, newest last.
 
 class Context:
     def __init__(self, argv, started, load_before, load_after, args, skipped, found, latency,
-                 notes=()):
+                 notes=(), overload=None):
         self.argv, self.started = argv, started
         self.load_before, self.load_after = load_before, load_after
         self.args, self.skipped, self.found, self.latency = args, skipped, found, latency
         self.notes = list(notes)
+        self.overload = overload or {}  # {name: [(factor, Step)]}
 
 
 def step_line(st, ok, label="step"):
@@ -42,6 +43,34 @@ def step_line(st, ok, label="step"):
             f"achieved "
             f"{st.achieved:7.1f}/s, SUT CPU {per:5.0f} us/call -> "
             f"{'pass' if ok else 'FAIL'}{lat}")
+
+
+def goodput(st):
+    """Completed calls per second of SIPp's elapsed time (its CallRate covers the whole run,
+    the drain of slow calls included)."""
+    return st.achieved * st.succeeded / st.attempted if st.attempted else 0.0
+
+
+def overload_line(st, factor, top):
+    return (f"overload {st.sut:9} {factor:g}x {top}/s = {st.rate:g}/s: {st.attempted:6d} calls, "
+            f"{st.succeeded:6d} completed, {st.failed:6d} failed, {st.retrans:5d} retrans, "
+            f"{st.udp_drops:5d} UDP drops, goodput {goodput(st):7.1f}/s = "
+            f"{goodput(st) / top:.2f} of the max")
+
+
+OVERLOAD_COLUMNS = ["SUT", "max calls/s", "offered", "calls", "completed", "failed (503 or lost)",
+                    "goodput calls/s", "goodput / max", "SUT CPU us/completed call"]
+
+
+def overload_rows(ctx):
+    rows = []
+    for name, runs in ctx.overload.items():
+        top = ctx.found[name][0]
+        for factor, st in runs:
+            rows.append([name, f"{top}", f"{factor:g}x = {st.rate:g}/s", f"{st.attempted}",
+                         f"{st.succeeded}", f"{st.failed}", f"{goodput(st):.0f}",
+                         f"{goodput(st) / top:.2f}", _us(st.sut_cpu, st.succeeded)])
+    return rows
 
 
 def _at_max(steps, top):
@@ -91,14 +120,17 @@ COLUMNS = ["SUT", "max calls/s (<0.1% failed)", "steps (x = failed)", "SUT CPU u
            "setup p99 ms", "rtd p50 / p99 ms", "latency step failed", "ratio to Kamailio"]
 
 
-def _markdown(rows):
-    out = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+def _markdown(rows, columns=None):
+    columns = columns or COLUMNS
+    out = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
 
 def summary_table(ctx):
     text = _markdown(summary_rows(ctx)) if ctx.found else "(no SUT ran)"
+    if ctx.overload:
+        text += "\n\nOverload:\n\n" + _markdown(overload_rows(ctx), OVERLOAD_COLUMNS)
     for name, why in ctx.skipped:
         text += f"\nskipped {name}: {why}"
     for note in ctx.notes:
@@ -141,6 +173,10 @@ def append_results(path, ctx):
         f"{a.kamailio_children} UDP workers, -m {a.kamailio_shm} -M {a.kamailio_pkg}.\n",
         _markdown(summary_rows(ctx)) if ctx.found else "No SUT ran.",
     ]
+    if ctx.overload:
+        lines += [f"\nOverload (each SUT offered {', '.join(f'{f:g}x' for f in a.overload_factors)} "
+                  f"its own maximum for {a.overload_seconds} s; goodput = completed calls / "
+                  f"SIPp's elapsed time):\n", _markdown(overload_rows(ctx), OVERLOAD_COLUMNS)]
     for name, why in ctx.skipped:
         lines.append(f"\nSkipped {name}: {why.splitlines()[0]}")
     for note in ctx.notes:
@@ -152,6 +188,9 @@ def append_results(path, ctx):
             lines.append(step_line(st, st.passed(0.001, 0.95)))
     for st in ctx.latency.values():
         lines.append(step_line(st, st.passed(0.001, 0.95), "latency"))
+    for name, runs in ctx.overload.items():
+        for factor, st in runs:
+            lines.append(overload_line(st, factor, ctx.found[name][0]))
     lines.append("```")
     new = not os.path.exists(path)
     with open(path, "a") as f:

@@ -123,6 +123,14 @@ ROWS = [
          [(f"p2psip_http_connections{{{SEL}}}", "open {{instance}}"),
           (rate("p2psip_http_connections_closed_total", "reason"), "closed/s {{reason}}")]),
     ]),
+    ("Overload", [
+        ("timeseries", "Requests refused with 503 by reason", "reqps",
+         [(rate("p2psip_sip_requests_shed_total", "instance, reason"), "{{instance}} {{reason}}")]),
+        ("timeseries", "Shedding (overloaded)", "none",
+         [(gw("p2psip_sip_overload_shedding"), "{{instance}}")]),
+        ("timeseries", "Event loop lag", "s",
+         [(gw("p2psip_event_loop_lag_seconds"), "{{instance}}")]),
+    ]),
 ]
 
 

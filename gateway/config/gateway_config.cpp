@@ -298,6 +298,7 @@ const Schema& gateway_schema() {
                  "DNS server ADDR:PORT for RFC 3263 (repeatable); none: /etc/resolv.conf", {},
                  true, check_listen_address});
     for (auto& k : sip_keys()) s.push_back(std::move(k));
+    for (auto& k : overload_keys()) s.push_back(std::move(k));
     return s;
   }();
   return schema;
@@ -358,6 +359,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.sip_tls_key = s.get("sip_tls_key");
   c.sip_tls_ca = s.get("sip_tls_ca");
   c.sip_tls_verify = s.get("sip_tls_verify") != "false";
+  c.overload = to_overload_config(s);
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include "common/expected.h"
 #include "gateway/config/cidr.h"
 #include "gateway/config/host_port.h"
+#include "gateway/config/overload_config.h"
 #include "gateway/config/settings.h"
 
 namespace p2psip::config {
@@ -71,6 +72,7 @@ struct GatewayConfig : OverlayConfig {
   std::string sip_tls_key;
   std::string sip_tls_ca;  // verifies servers the gateway connects to over TLS
   bool sip_tls_verify = true;
+  OverloadConfig overload;  // admission control (overload_config.h)
 
   // The domain or one of the aliases, compared case-insensitively.
   bool serves_domain(std::string_view host) const;

@@ -17,11 +17,14 @@
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/logging.h"
+#include "gateway/runtime/loop_lag.h"
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/overlay_runtime.h"
+#include "gateway/runtime/udp_backlog.h"
 #include "gateway/runtime/usage_lookup.h"
+#include "gateway/sip/overload_gate.h"
 #include "gateway/sip/sip_agent.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
@@ -136,6 +139,18 @@ Expected<std::optional<sip::SipTlsOptions>, std::string> tls_options(const confi
   return std::optional<sip::SipTlsOptions>(std::move(o));
 }
 
+sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
+  sip::OverloadLimits l;
+  l.source_rate = c.source_rate;
+  l.source_burst = c.source_burst;
+  l.max_udp_backlog = c.max_udp_backlog_percent / 100.0;
+  l.max_loop_lag = Millis{c.max_loop_lag_ms};
+  l.max_transactions = c.max_transactions;
+  l.max_lookups = c.max_lookups;
+  l.retry_after_s = c.retry_after;
+  return l;
+}
+
 }  // namespace
 
 int run_gateway(const config::GatewayConfig& config) {
@@ -207,7 +222,18 @@ int run_gateway(const config::GatewayConfig& config) {
   // AoR lookups through the overlay's SIP usage client once the overlay runs and has joined.
   UsageLookup lookup([&health] { return health.overlay_joined.load(); }, metrics.gateway,
                      make_logger("lookup", config.log_level));
+  // Admission control: the SIP UDP queue (its sockets are found once nta has bound them), the
+  // loop's lag (probed every 10 ms), pending lookups and transactions.
+  UdpBacklog backlog;
+  auto lag = std::make_unique<LoopLagProbe>((*loop)->su_root(), clock, Millis{10}, [&metrics](Millis l) {
+    metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
+  });
+  sip::OverloadGate overload(overload_limits(config.overload), config.trusted_networks,
+                             {[&backlog] { return backlog.fill(); }, [&lag] { return lag->lag(); },
+                              [&lookup] { return lookup.pending(); }},
+                             clock, metrics.overload, metrics.sip, make_logger("overload", config.log_level));
   sip::ProxyDeps deps;
+  deps.overload = &overload;
   deps.router = router_config(config);
   deps.advertise = advertise;
   deps.own_hosts = own_hosts(config.sip_listen, advertise, interfaces);
@@ -237,6 +263,12 @@ int run_gateway(const config::GatewayConfig& config) {
     return kExitRuntimeError;
   }
   health.sip_listening = true;
+  backlog = UdpBacklog::find(config.sip_listen.port);
+  if (backlog.sockets() == 0) log->warn("overload: no SIP UDP socket found; its queue is not watched");
+  // Twice the default depth rides out short stalls (the host scheduling other work) without
+  // drops; no deeper, or the queue itself would hold requests past T1. Kamailio asks the same
+  // (its maxbuffer, 256 KiB; Linux doubles the value for its bookkeeping).
+  else log->info("SIP UDP receive buffer {} bytes", backlog.grow_receive_buffers(256 << 10));
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto started = std::chrono::duration_cast<std::chrono::seconds>(now).count();
   status.publish("{" + status_members(config, advertise, started) + "}");
@@ -277,6 +309,7 @@ int run_gateway(const config::GatewayConfig& config) {
   overlay->reset();
   sip->reset();  // stop SIP (its transactions use the resolver), then DNS, then the loop
   resolver.reset();
+  lag.reset();
   loop->reset();
   log->debug("overlay, SIP and event loop stopped; closing the metrics port");
   http->reset();

@@ -29,7 +29,9 @@ void UsageLookup::lookup(const std::string& aor, Callback cb) {
   if (!overlay_ || !joined_ || !joined_()) {
     return answer(cb, {router::LookupStatus::unreachable, {}});
   }
+  ++pending_;
   overlay_->lookup(aor, [this, aor, cb](Expected<usage::Resolution, usage::UsageError> r) {
+    --pending_;
     router::LookupResult result = to_lookup_result(r);
     if (!r) {
       log_->info("overlay lookup of {}: {}", aor, r.error().name());

@@ -34,6 +34,8 @@ class UsageLookup final : public router::OverlayLookup {
   // The overlay once it runs; nullptr before it starts and once it is gone.
   void attach(OverlayRuntime* overlay) { overlay_ = overlay; }
   void lookup(const std::string& aor, Callback cb) override;
+  // Lookups sent to the overlay and not answered yet (an overload signal, overload.h).
+  std::size_t pending() const { return pending_; }
 
  private:
   void answer(const Callback& cb, router::LookupResult r);
@@ -42,6 +44,7 @@ class UsageLookup final : public router::OverlayLookup {
   metrics::GatewayMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
   OverlayRuntime* overlay_ = nullptr;
+  std::size_t pending_ = 0;
 };
 
 }  // namespace p2psip::runtime

@@ -240,6 +240,7 @@ router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) c
   f.has_route = (own.popped ? sip->sip_route->r_next : sip->sip_route) != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
+  if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, f.source_ip, transactions_.size())) return;
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
   return f;

@@ -22,6 +22,7 @@
 #include "gateway/router/overlay_lookup.h"
 #include "gateway/registrar/phone_registry.h"
 #include "gateway/router/router.h"
+#include "gateway/sip/overload_gate.h"
 #include "gateway/sip/phone_front_end.h"
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
@@ -63,6 +64,8 @@ struct ProxyDeps {
   // SIP over TLS is configured (the SipAgent sets these): TLS targets are used, not skipped.
   bool tls = false;
   std::uint16_t tls_port = 0;
+  // Admission control (overload_gate.h); null: every request is admitted.
+  OverloadGate* overload = nullptr;
 };
 
 class Proxy {
