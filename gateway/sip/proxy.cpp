@@ -240,7 +240,6 @@ router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) c
   f.has_route = (own.popped ? sip->sip_route->r_next : sip->sip_route) != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
   f.source_ip = source_ip(msg);
-  if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, f.source_ip, transactions_.size())) return;
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
   return f;
@@ -256,6 +255,11 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
+  // Admission control first (overload_gate.h): a refused request costs a stateless 503 only.
+  if (deps_.overload &&
+      !deps_.overload->admit(agent_, msg, sip, source_ip(msg), transactions_.size())) {
+    return;
+  }
   OwnRoute own = own_route(msg, sip);
   router::RequestFacts f = facts(msg, sip, own);
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
