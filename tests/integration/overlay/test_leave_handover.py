@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import P2P_BIN, check, fail, run, temp_dir  # noqa: E402
 from test_overlay_ring import Node, wait_ring  # noqa: E402
-from test_overlay_restart import pick_aors, wait_joined  # noqa: E402
+from test_overlay_restart import issue_user_cert, overlay_client, pick_aors, wait_joined  # noqa: E402
 
 N = 6
 AORS = 6
@@ -47,16 +47,10 @@ def main():
     aors = pick_aors([n.node_id for n in nodes], [leaver.node_id], per_owner=AORS, others=0)
 
     def issue_user(aor):
-        name = aor.split("@")[0]
-        r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", aor, "--key-type", "ec",
-                 "--out", os.path.join(work, name)])
-        if r.returncode != 0:
-            fail(f"ca issue {aor}: {r.stderr}")
-        return aor, os.path.join(work, name + ".crt"), os.path.join(work, name + ".key")
+        return issue_user_cert(work, ca_dir, aor)
 
     def client(cmd, node, cert, key, *args):
-        return run([P2P_BIN, cmd, "--bootstrap", f"127.0.0.1:{node.port}", "--cert", cert, "--key", key,
-                    "--ca", ca, "--timeout", "20", *args], timeout=40)
+        return overlay_client(ca, cmd, node, cert, key, *args)
 
     def contact(aor):
         return f"sip:{aor.split('@')[0]}@192.0.2.9:5060"

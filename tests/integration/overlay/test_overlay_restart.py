@@ -53,6 +53,22 @@ def pick_aors(ring_ids, wanted_owners, per_owner, others):
     fail("could not pick AoRs")
 
 
+def issue_user_cert(work, ca_dir, aor):
+    """`p2psip ca issue` for a user AoR (EC key): (aor, cert path, key path)."""
+    name = aor.split("@")[0]
+    r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", aor, "--key-type", "ec",
+             "--out", os.path.join(work, name)])
+    if r.returncode != 0:
+        fail(f"ca issue {aor}: {r.stderr}")
+    return aor, os.path.join(work, name + ".crt"), os.path.join(work, name + ".key")
+
+
+def overlay_client(ca, cmd, node, cert, key, *args):
+    """A `p2psip register`/`lookup` client through `node` with a 20 s overlay timeout."""
+    return run([P2P_BIN, cmd, "--bootstrap", f"127.0.0.1:{node.port}", "--cert", cert, "--key", key,
+                "--ca", ca, "--timeout", "20", *args], timeout=40)
+
+
 def wait_joined(node, timeout=30):
     deadline = time.monotonic() + timeout
     while node.status().get("state") != "joined":
@@ -110,16 +126,10 @@ def main():
     aors = pick_aors(ids, [first.node_id, second.node_id], per_owner=3, others=4)
 
     def issue_user(aor):
-        name = aor.split("@")[0]
-        r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", aor, "--key-type", "ec",
-                 "--out", os.path.join(work, name)])
-        if r.returncode != 0:
-            fail(f"ca issue {aor}: {r.stderr}")
-        return aor, os.path.join(work, name + ".crt"), os.path.join(work, name + ".key")
+        return issue_user_cert(work, ca_dir, aor)
 
     def client(cmd, node, cert, key, *args):
-        return run([P2P_BIN, cmd, "--bootstrap", f"127.0.0.1:{node.port}", "--cert", cert, "--key", key,
-                    "--ca", ca, "--timeout", "20", *args], timeout=40)
+        return overlay_client(ca, cmd, node, cert, key, *args)
 
     def contact(aor):
         return f"sip:{aor.split('@')[0]}@192.0.2.7:5060"
