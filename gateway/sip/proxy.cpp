@@ -229,7 +229,7 @@ Proxy::OwnRoute Proxy::own_route(msg_s* msg, sip_s* sip) const {
   return own;
 }
 
-router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) const {
+router::RequestFacts Proxy::facts(sip_s* sip, const OwnRoute& own, std::string source) const {
   const sip_request_t* rq = sip->sip_request;
   router::RequestFacts f;
   f.method = rq->rq_method_name;
@@ -239,7 +239,7 @@ router::RequestFacts Proxy::facts(msg_s* msg, sip_s* sip, const OwnRoute& own) c
   f.own_route_verified = own.verified;
   f.has_route = (own.popped ? sip->sip_route->r_next : sip->sip_route) != nullptr;
   f.in_dialog = sip->sip_to->a_tag != nullptr;
-  f.source_ip = source_ip(msg);
+  f.source_ip = std::move(source);
   f.source_known = (deps_.known_sender && deps_.known_sender(f.source_ip)) ||
                    (phones_ && phones_->known_source(f.source_ip));
   return f;
@@ -255,13 +255,13 @@ void Proxy::handle_request(msg_s* msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
+  std::string source = source_ip(msg);
   // Admission control first (overload_gate.h): a refused request costs a stateless 503 only.
-  if (deps_.overload &&
-      !deps_.overload->admit(agent_, msg, sip, source_ip(msg), transactions_.size())) {
+  if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, source, transactions_.size())) {
     return;
   }
   OwnRoute own = own_route(msg, sip);
-  router::RequestFacts f = facts(msg, sip, own);
+  router::RequestFacts f = facts(sip, own, std::move(source));
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
       (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
     deps_.metrics->routed(metrics::GatewayRoute::kLocal);

@@ -92,7 +92,7 @@ class Proxy {
   };
   bool is_own(const char* host, const char* port) const;
   OwnRoute own_route(msg_s* msg, sip_s* sip) const;
-  router::RequestFacts facts(msg_s* msg, sip_s* sip, const OwnRoute& own) const;
+  router::RequestFacts facts(sip_s* sip, const OwnRoute& own, std::string source) const;
   std::string record_route_params(const sip_s* sip) const;
   bool well_formed(msg_s* msg, sip_s* sip);
   void answer_locally(msg_s* msg, sip_s* sip);
