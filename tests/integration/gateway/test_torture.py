@@ -105,6 +105,12 @@ TABLE = {
     "test":       ("archive", "lenient", {400}, True, "request line without SIP version, no Via"),
 }
 
+# Not in the archive: intmeth with the "\" before its NUL removed. A bare NUL in a
+# quoted-string is malformed (RFC 3261 §25.1: qdtext excludes %x00): 400, not a silent drop.
+EXTRA = {
+    "nulbare": ("3261/25.1", "invalid", {400}, False, "intmeth with a bare NUL in its To: 400"),
+}
+
 # Per transport exceptions the RFC's text makes (framing):
 # - baddn is the one message whose header section has no closing empty line (the RFC's own
 #   figure ends at `l: 0` too): over UDP the datagram's end ends it; on a stream only the end
@@ -266,7 +272,7 @@ def judge(name, verdict, allowed, drop, status, strict):
 
 
 def run(name, transport, data, label):
-    section, verdict, allowed, drop, note = TABLE[name]
+    section, verdict, allowed, drop, note = TABLE.get(name) or EXTRA[name]
     via = top_via(data)
     # Strict: the answer must reach us: the Via names the transport used and, for UDP, an IP
     # literal (the answer goes to received:port, our UDP socket); over TCP it comes back on
@@ -301,6 +307,8 @@ for transport in ("UDP", "TCP"):
         # transport), the same message with only its top Via replaced by ours must get it.
         if not strict and TABLE[name][1] != RESPONSE and top_via(data):
             run(name, transport, rewrite_via(data, transport, 5060), "own Via")
+    run("nulbare", transport, rewrite_via(intmeth.replace(b"NUL:\\\x00", b"NUL: \x00"), transport, 5060),
+        "own Via")
 bad = [line for ok, line in results if not ok]
 check(not bad, f"every torture message got its RFC 4475 verdict ({len(results) - len(bad)}/{len(results)}):\n  "
       + "\n  ".join(bad))
