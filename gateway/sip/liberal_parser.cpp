@@ -120,6 +120,7 @@ msg_hclass_s cseq_class = *sip_cseq_class;
 
 NulScrub scrub_header_nuls(char* p, char* end) {
   NulScrub found;
+  if (p >= end || !std::memchr(p, '\0', static_cast<std::size_t>(end - p))) return found;
   while (p < end && (is_lws(*p) || is_line_end(*p))) ++p;  // as extract_first() skips them
   bool quoted = false;       // inside a quoted-string
   std::size_t comment = 0;   // depth of comments (outside quoted-strings)
@@ -130,7 +131,10 @@ NulScrub scrub_header_nuls(char* p, char* end) {
       // A line ends at CR, LF or CRLF (Sofia's CRLF_TEST); LWS after it folds the line.
       char* next = p + (c == '\r' && p + 1 < end && p[1] == '\n' ? 2 : 1);
       if (next >= end || is_line_end(*next)) break;  // the empty line ends the header section
-      if (!is_lws(*next)) quoted = false, comment = 0;  // the next header field
+      if (!is_lws(*next)) {  // the next header field
+        quoted = false;
+        comment = 0;
+      }
       escaped = false;  // quoted-pair excludes CR and LF
       p = next - 1;
       continue;

@@ -39,8 +39,11 @@ namespace p2psip::sip {
 // - any other NUL (never legal there) becomes kNulStandIn too, so that every header is
 //   still parsed, and the message is flagged as erroneous: nta answers 400.
 // Only the header section is touched (up to its empty line): a body may hold any octet.
-// What this cannot reach (limits, see README): on a stream, a NUL that arrives in a later read
-// than the start line, and a NUL inside the start line itself; both are dropped as before.
+// What this cannot reach (README, known limitations): a NUL inside the start line itself
+// (Sofia ends the line there and gets no further), and on a stream a NUL right after the start
+// line (extract_first() waits for a non-blank octet before calling the decoder) or one that
+// arrives in a later read than the start line. Those messages are dropped as before; a
+// stream's stall timer (TPTAG_TIMEOUT) then closes the connection.
 inline constexpr char kNulStandIn = '?';
 
 struct NulScrub {
@@ -51,8 +54,8 @@ struct NulScrub {
 // Replaces every NUL octet of the header section in [headers, end) with kNulStandIn and says
 // which kind each was. `headers` is just after the start line's first line-end octet; blank
 // space and blank lines there are skipped as Sofia's extract_first() does. Stops at the empty
-// line that ends the header section or at `end`. Reads each octet once; never writes past a
-// NUL it replaces.
+// line that ends the header section or at `end`. Without a NUL in [headers, end) it costs
+// one memchr(); otherwise one pass over the header section. Writes only the NULs it replaces.
 NulScrub scrub_header_nuls(char* headers, char* end);
 
 // Installs the liberal decoders in `mc`, a clone of Sofia's default class
