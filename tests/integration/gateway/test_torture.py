@@ -112,9 +112,11 @@ EXTRA = {
 }
 
 # Per transport exceptions the RFC's text makes (framing):
-# - baddn is the one message whose header section has no closing empty line (the RFC's own
-#   figure ends at `l: 0` too): over UDP the datagram's end ends it; on a stream only the end
-#   of the stream can (RFC 3261 §7.5, §18.3), so send() closes our sending half after it.
+# - baddn is the one message without the empty line that ends a header section (RFC 3261 §7:
+#   it "MUST be present even if the message-body is not"; the RFC 4475 figure ends at `l: 0`
+#   too): over UDP the datagram's end ends the message; on a stream (§18.3) only the stream's
+#   end can, so send() closes our sending half after such bytes (Sofia then parses what it
+#   has, as for a datagram). Without that the gateway rightly waits for more.
 # - clerr over TCP: the rest of the body never comes; the server waits (no answer is right).
 # - ncl over TCP: the framing is unrecoverable; 400 or the connection closed.
 # - inv2543 over TCP: no Content-Length on a stream (RFC 3261 §18.3 requires it): whatever
