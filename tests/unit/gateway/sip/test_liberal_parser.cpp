@@ -99,6 +99,8 @@ TEST_CASE("a NUL as the octet of a quoted-pair (RFC 3261 §25.1) becomes the sta
   CHECK(r.stray == 0);
   std::string folded = with_nul("\nTo: \"a\r\n b\\", "\" <sip:a@b>\r\n\r\n");  // LWS folds
   CHECK(scrub(folded).quoted == 1);
+  std::string escaped_quote = with_nul("\nTo: \"a\\\"b\\", "\" <sip:a@b>\r\n\r\n");  // \" stays inside
+  CHECK(scrub(escaped_quote).quoted == 1);
 }
 
 TEST_CASE("a NUL anywhere else in the header section is stray; a body is left alone") {
@@ -111,6 +113,8 @@ TEST_CASE("a NUL anywhere else in the header section is stray; a body is left al
   CHECK(scrub(unquoted).stray == 1);
   std::string closed = with_nul("\nTo: \"a\\\\\"\\", "\r\n\r\n");  // escaped "\", then closed
   CHECK(scrub(closed).stray == 1);
+  std::string not_next = with_nul("\nTo: \"\\a", "\"\r\n\r\n");  // a quoted-pair is 2 octets
+  CHECK(scrub(not_next).stray == 1);
   std::string next_field = with_nul("\nTo: \"open\r\nSubject: \\", "\r\n\r\n");  // new field
   CHECK(scrub(next_field).stray == 1);
   std::string body = with_nul("\nContent-Length: 3\r\n\r\na", "b");
