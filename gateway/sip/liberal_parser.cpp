@@ -46,7 +46,8 @@ void scrub_after_start_line(su_home_t* home, char* line, isize_t len) {
   if (!data) return;
   char* end = data + msg_buf_committed(msg);
   char* line_end = line + len;
-  if (line < data || line_end >= end) return;  // a copied line: the buffer is not at hand
+  auto at = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  if (at(line) < at(data) || at(line_end) >= at(end)) return;  // a copied line: not the buffer
   NulScrub found = scrub_header_nuls(line_end + 1, end);
   if (found.stray > 0) msg_object(msg)->msg_flags |= MSG_FLG_ERROR;  // nta: 400
 }
