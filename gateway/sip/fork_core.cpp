@@ -20,6 +20,7 @@ ForkAction action(ForkAction::Kind kind, std::size_t branch, int status = 0) {
 
 ForkActions ForkCore::fork(std::size_t destinations) {
   ForkActions out;
+  if (answered_ || !branches_.empty()) return out;  // answered (a CANCEL came first), or forked
   branches_.resize(destinations);
   if (branches_.empty()) {
     answer(480, "Temporarily Unavailable", 0, out);

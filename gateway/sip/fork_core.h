@@ -64,7 +64,8 @@ class ForkCore {
  public:
   ForkCore(bool invite, bool parallel, Millis now) : invite_(invite), parallel_(parallel), started_at_(now) {}
 
-  // Forward to `destinations` branches (contacts, or 1 for the next hop); none: 480.
+  // Forward to `destinations` branches (contacts, or 1 for the next hop); none: 480. Once
+  // only; nothing happens once answered.
   ForkActions fork(std::size_t destinations);
   // Answer upstream without (more) forwarding; ignored once answered.
   ForkActions reply(int status, std::string phrase, std::uint32_t retry_after = 0);
