@@ -10,9 +10,10 @@
 //  - Parallel forking starts every branch at once, sequential forking the next one when the
 //    previous is final without an answer upstream (§16.6, "forwarding ... in sequence").
 //  - A branch fails over to its next target on 503 or 408 (RFC 3263 §4.3, fail_over_on());
-//    transport errors come from nta as an internal 503, and
-//    a timeout (timer B/F) as an internal 408. Timer C (§16.8) runs in nta (NTATAG_UA(0): 185 s):
-//    it CANCELs the branch, whose 487 is then its final response.
+//    transport errors come from nta as an internal 503, a timeout (timer B/F) as an internal
+//    408. Timer C (§16.8) runs in nta (a proxy agent, NTATAG_UA(0): 185 s, reset by each
+//    provisional): it CANCELs a branch that had a provisional, whose 487 is then its final;
+//    a branch without one ends by timer B (408), as §16.8 asks.
 //  - Provisional responses above 100 are relayed while nothing final went upstream; every 2xx
 //    of an INVITE is relayed at once (§16.7 step 5), a non-INVITE's first 2xx only. A 2xx
 //    cancels the other pending INVITE branches (§16.7 step 10); so does a 6xx, which is not
