@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/router/route.h"
+
 namespace p2psip::metrics {
 
 // SIP request methods we count by name; anything else is counted as "other".
@@ -40,9 +42,9 @@ class SipMetrics {
   std::array<prometheus::Counter*, 6> responses_received_{};
 };
 
-// The proxy and router (gateway/sip, gateway/router). Route labels: overlay, static, dns,
-// dialog; p2psip_gateway_routes_total adds local (answered by the gateway) and rejected.
-enum class GatewayRoute { kOverlay, kStatic, kDns, kDialog, kLocal, kRejected };
+// The proxy and router (gateway/sip, gateway/router), labelled by router::Route: forwarded
+// requests by the forwarding routes (overlay, static, dns, dialog); p2psip_gateway_routes_total
+// by all of them, with local (answered by the gateway) and rejected.
 enum class TransactionSide { kServer, kClient };
 // Label values of p2psip_overlay_lookups_total.
 enum class OverlayLookupResult { kFound, kNotFound, kUnreachable };
@@ -50,8 +52,8 @@ enum class OverlayLookupResult { kFound, kNotFound, kUnreachable };
 class GatewayMetrics {
  public:
   explicit GatewayMetrics(prometheus::Registry& registry);
-  void request_forwarded(std::string_view method, GatewayRoute route);
-  void routed(GatewayRoute route);
+  void request_forwarded(std::string_view method, router::Route route);  // forwarding routes only
+  void routed(router::Route route);
   void transaction_started(TransactionSide side);
   void transaction_ended(TransactionSide side);
   void dns_fallback();
@@ -66,8 +68,9 @@ class GatewayMetrics {
   void static_registrations_refreshed(double unix_seconds);
 
  private:
-  std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
-  std::array<prometheus::Counter*, 6> routes_{};
+  std::array<std::array<prometheus::Counter*, router::kForwardingRoutes>, kSipMethods.size() + 1>
+      forwarded_{};
+  std::array<prometheus::Counter*, router::kRoutes> routes_{};
   std::array<prometheus::Gauge*, 2> transactions_{};
   prometheus::Counter* dns_fallbacks_ = nullptr;
   prometheus::Counter* dns_fallback_failures_ = nullptr;
