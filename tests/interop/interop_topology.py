@@ -1,0 +1,254 @@
+"""The link and topology steps of the interop run (RFC 6940 §6.4-§6.6, §10, §11.4): TLS to the
+bootstrap peer, Ping, Probe, forwarding, Attach in both roles, Join, Updates, fragments, Leave."""
+
+import secrets
+import time
+
+import reload_bodies as B
+from reload_codec import (LINK_TLS_TCP_FH_NO_ICE, UNFRAGMENTED, decode_header, id_add, node,
+                          resource)
+
+ATTACH_WAIT = 10  # s: how long a TLS connection announced by an Attach may take to appear
+
+
+def answer_name(ans):
+    if ans is None or ans.name != "error":
+        return ans.name if ans else "none"
+    code, info = B.decode_error(ans.body)
+    return f"error {code} ({info.decode(errors='replace')})"
+
+
+def ping(n, link, target, timeout=5, **kw):
+    return n.request("ping_req", B.ping_req(kw.pop("padding", b"")), [node(target)], link=link,
+                     timeout=timeout, **kw)
+
+
+def step_bootstrap(rep, n, boot_peer):
+    try:
+        link = n.connect("127.0.0.1", boot_peer.port)
+    except OSError as e:
+        rep.add("tls_link_to_bootstrap", "§6.6.5, §11.4", False, f"TLS connect: {e}")
+        return None
+    n.default_link = link
+    rep.add("tls_link_to_bootstrap", "§6.6.5, §11.4", link.peer_id == boot_peer.node_id,
+            f"TLS 1.x to the bootstrap peer, its certificate chains to the CA and names Node-ID "
+            f"{link.peer_id.hex() if link.peer_id else None}")
+    return link
+
+
+def step_ping(rep, n, link, peer):
+    ans = ping(n, link, peer.node_id)
+    if ans is None or ans.name != "ping_ans":
+        return rep.add("ping", "§6.5.3", False, f"answer: {ans and ans.name}")
+    body = B.decode_ping_ans(ans.body)
+    ok = ans.signer_ids[:1] == [peer.node_id] and ans.dest == [node(n.node_id)]
+    rep.add("ping", "§6.5.3, §6.2.2, §6.3.4", ok,
+            f"PingAns response_id {body['response_id']:#x}, signed by {ans.signer_ids[0].hex()} "
+            f"(cert_hash, alg {ans.signature.hash_alg}/{ans.signature.sig_alg}), destination "
+            f"{ans.dest}, overlay field {ans.overlay:#010x} "
+            f"({'low' if ans.overlay == n.overlay else 'high'} 32 bits of SHA-1 of the name)")
+    return ok
+
+
+def step_framing(rep, n, link):
+    acked = link.wait_acked(0, 5)
+    rx = link.rx_seqs[:5]
+    ok = acked and rx and rx[0] == 0 and all(b == a + 1 for a, b in zip(rx, rx[1:]))
+    rep.add("framing_acks", "§6.6.2", ok,
+            f"our data frame 0 acked: {acked}; their data frames numbered {rx}")
+
+
+def step_probe(rep, n, link, peer):
+    ans = n.request("probe_req", B.probe_req([1, 2, 3]), [node(peer.node_id)], link=link, timeout=5)
+    if ans is None or ans.name != "probe_ans":
+        return rep.add("probe", "§6.4.2.5", False, f"answer: {ans and ans.name}")
+    info = B.decode_probe_ans(ans.body)
+    rep.add("probe", "§6.4.2.5", set(info) == {1, 2, 3},
+            f"ProbeAns responsible_ppb {info.get(1)}, num_resources {info.get(2)}, uptime "
+            f"{info.get(3)}")
+
+
+def step_forward_unknown(rep, n, link, peer, last_id):
+    """§6.1.1: a Node-ID destination the receiver is responsible for, that is neither itself nor
+    a node connected to it, MUST be dropped silently. last_id+2^90 falls in the bootstrap
+    peer's range (the ring's first peer holds (last, first])."""
+    target = id_add(last_id, 1 << 90)
+    ans = n.request("ping_req", B.ping_req(), [node(target)], link=link, timeout=3)
+    control = ping(n, link, peer.node_id)
+    detail = (f"Ping to absent Node-ID {target.hex()} answered by "
+              f"{ans.signer_ids[0].hex() if ans and ans.signer_ids else None} ({ans.name})"
+              if ans else "Ping to an absent Node-ID dropped")
+    rep.add("drop_unconnected_node_id", "§6.1.1", ans is None and control is not None, detail)
+
+
+def attach_to(rep, n, name, section, link, dest, expect_id, send_update=False):
+    """We are the Attach requester: we say passive and are the TLS server (§6.5.1.1,
+    §6.5.1.13); the answerer says active and connects to our candidate. Returns a link to the
+    answerer (when the answerer waits instead, we connect to its candidate so the run goes on)."""
+    host, port = n.listen_addr
+    before = set(id(x) for x in n.all_links)
+    body = B.attach_req_ans(secrets.token_hex(4).encode(), secrets.token_hex(8).encode(),
+                            b"passive", [B.ice_candidate(host, port, LINK_TLS_TCP_FH_NO_ICE)],
+                            send_update)
+    ans = n.request("attach_req", body, dest, link=link, timeout=10)
+    if ans is None or ans.name != "attach_ans":
+        rep.add(name + "_answer_role", section, False, f"answer: {ans and ans.name}")
+        return None
+    att = B.decode_attach(ans.body)
+    signer = ans.signer_ids[0] if ans.signer_ids else None
+    rep.add(name + "_answer_role", "§6.5.1.1", att["role"] == "active" and signer == expect_id,
+            f"AttachAns from {signer.hex() if signer else None} says role {att['role']!r}, "
+            f"{len(att['candidates'])} candidate(s)")
+    new = n.wait_link(lambda x: id(x) not in before and x.role == "server"
+                      and x.peer_id == expect_id, ATTACH_WAIT)
+    rep.add(name + "_answerer_connects", "§6.5.1.13", new is not None,
+            "the answerer opened TLS to our candidate (we, the requester, are the TLS server)"
+            if new else f"no TLS connection from {expect_id.hex()} within {ATTACH_WAIT} s")
+    if new is None:
+        for c in att["candidates"]:  # go on with the other reading so later checks still run
+            if c["overlay_link"] == LINK_TLS_TCP_FH_NO_ICE and c["ip"]:
+                try:
+                    new = n.connect(c["ip"], c["port"])
+                    break
+                except OSError:
+                    pass
+    return new
+
+
+def step_attach_ap(rep, n, boot, ap):
+    """§11.4/§10.5: Attach to Resource-ID (our Node-ID + 1) through the bootstrap link; the
+    admitting peer answers; send_update asks it for an Update after the connection (§6.4.2.3)."""
+    link = attach_to(rep, n, "attach_to_admitting_peer", "§6.5.1, §11.4", boot,
+                     [resource(id_add(n.node_id, 1))], ap.node_id, send_update=True)
+    if link is None:
+        return None
+    got = n.wait_inbound(lambda l, m: m.name == "update_req" and m.signer_ids[:1] == [ap.node_id],
+                         ATTACH_WAIT)
+    rep.add("update_after_send_update_attach", "§6.4.2.3", got is not None,
+            "the admitting peer sent an Update after the Attach with send_update" if got
+            else f"no Update from the admitting peer within {ATTACH_WAIT} s")
+    return link
+
+
+def step_join(rep, n, link, ap):
+    ans = n.request("join_req", B.join_req(n.node_id), [node(ap.node_id)], link=link, timeout=10)
+    ok = ans is not None and ans.name == "join_ans" and ans.signer_ids[:1] == [ap.node_id]
+    rep.add("join", "§6.4.2.1, §10.5", ok, f"answer {ans and ans.name}")
+    if not ok:
+        return False
+    n.joined = True
+    since = time.monotonic()
+
+    def labels_us(l, m):
+        return (m.name == "update_req" and m.signer_ids[:1] == [ap.node_id]
+                and n.node_id in m.update["predecessors"] and m.arrived >= since)
+    got = n.wait_inbound(labels_us, 10)
+    rep.add("join_update_names_predecessor", "§10.5 step 7", got is not None,
+            "the admitting peer's Update lists us among its predecessors" if got
+            else "no Update from the admitting peer naming us its predecessor within 10 s")
+    return True
+
+
+def step_attach_from_peers(rep, n, others):
+    """§10.7.3: peers that learn of a closer neighbour from an Update MUST Attach to it. Their
+    Attach request must say passive (they are the TLS server) and we, answering active, open
+    the connection (§6.5.1.1, §6.5.1.13)."""
+    got = n.wait_inbound(lambda l, m: m.name == "attach_req"
+                         and m.signer_ids[:1] in ([o.node_id] for o in others), 15)
+    if got is None:
+        rep.add("attach_from_peer_role", "§6.5.1.1, §10.7.3", False,
+                "no peer sent us an Attach within 15 s of joining")
+        rep.not_run("attach_from_peer_tls_client", "§6.5.1.13", "no Attach received")
+        return
+    _, req = got
+    role = req.attach["role"]
+    rep.add("attach_from_peer_role", "§6.5.1.1", role == "passive",
+            f"{req.signer_ids[0].hex()} sent an Attach saying role {role!r}")
+    deadline = time.monotonic() + ATTACH_WAIT
+    while time.monotonic() < deadline and not (hasattr(req, "attach_link")
+                                               or hasattr(req, "attach_error")):
+        time.sleep(0.05)
+    link = getattr(req, "attach_link", None)
+    ok = link is not None and link.peer_id == req.signer_ids[0]
+    rep.add("attach_from_peer_tls_client", "§6.5.1.13", ok,
+            "we (the answerer) connected to its candidate as TLS client" if ok else
+            f"our TLS connection to its candidate failed: {getattr(req, 'attach_error', 'none')}")
+
+
+def step_connect_neighbors(rep, n, ap_link, peers):
+    """§10.5 step 3: Attach to every neighbour not yet connected (routed through the AP)."""
+    for p in peers:
+        if n.live_link(p.node_id):
+            continue
+        attach_to(rep, n, f"attach_to_{p.name}", "§6.5.1, §10.5", ap_link, [node(p.node_id)],
+                  p.node_id)
+
+
+def step_updates(rep, n, peers):
+    answered = []
+    for p in peers:
+        link = n.live_link(p.node_id)
+        ans = n.send_update(link) if link else None
+        answered.append((p.name, ans.name if ans else None))
+    rep.add("update_answered", "§6.4.2.3, §10.7", all(a == "update_ans" for _, a in answered),
+            f"UpdateAns to our Update: {answered}")
+
+
+def fragmented(msg_bytes, parts):
+    """§6.7: the same forwarding header on each fragment (fragment field: high bit, last bit,
+    24-bit offset of the data after the header; length: the fragment's size)."""
+    _, off = decode_header(msg_bytes)
+    head, rest = msg_bytes[:off], msg_bytes[off:]
+    size = -(-len(rest) // parts)
+    out = []
+    for i in range(parts):
+        chunk = rest[i * size:(i + 1) * size]
+        frag = 0x80000000 | (0x40000000 if i == parts - 1 else 0) | (i * size)
+        h = bytearray(head)
+        h[12:16] = frag.to_bytes(4, "big")
+        h[16:20] = (len(head) + len(chunk)).to_bytes(4, "big")
+        out.append(bytes(h) + chunk)
+    return out
+
+
+def step_fragments(rep, n, link, peer):
+    """§6.7: a message in two fragments (each >= 256 bytes of body) is reassembled by its
+    destination and answered."""
+    sent = []
+
+    def send_in_two(msg):
+        frags = fragmented(msg.encode(), 2)
+        sent.extend(frags)
+        return frags
+    msg = n.make("ping_req", B.ping_req(b"\0" * 700), [node(peer.node_id)])
+    with n.lock:
+        n.pending[msg.txid] = [None]
+    for f in send_in_two(msg):
+        link.send(f)
+    ans = n.wait_answer(msg.txid, 5)
+    rep.add("fragmented_request_reassembled", "§6.7", ans is not None and ans.name == "ping_ans",
+            f"a Ping in {len(sent)} fragments of {[len(f) for f in sent]} bytes: "
+            f"answer {answer_name(ans)}")
+    alive = ping(n, link, peer.node_id) is not None
+    rep.add("link_survives_fragments", "§6.7, §6.6", alive,
+            "the link still carries a Ping afterwards" if alive else "the link is gone")
+
+
+def step_leave(rep, n, peers, ids_after):
+    """§6.4.2.2/§10.9: Leave to every neighbour, ChordLeaveData from_succ to predecessors (with
+    our successors) and from_pred to successors (with our predecessors)."""
+    preds = [p for p in peers if p.node_id < n.node_id]
+    answers = []
+    for p in peers:
+        link = n.live_link(p.node_id)
+        if not link:
+            answers.append((p.name, "no link"))
+            continue
+        if p in preds:
+            body = B.leave_req(n.node_id, B.FROM_SUCC, n.successors(3))
+        else:
+            body = B.leave_req(n.node_id, B.FROM_PRED, [x.node_id for x in preds])
+        ans = n.request("leave_req", body, [node(p.node_id)], link=link, timeout=5)
+        answers.append((p.name, ans.name if ans else None))
+    rep.add("leave_answered", "§6.4.2.2, §10.9", all(a == "leave_ans" for _, a in answers),
+            f"LeaveAns: {answers}")
