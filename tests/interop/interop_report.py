@@ -6,7 +6,63 @@ passes (its entry must then be removed)."""
 # Each entry: check name -> (RFC section, the issue-16 bullet it belongs to, the C++ place that
 # makes our peers differ). Only differences observed in this test and traced to the code belong
 # here; the next session fixes them one by one and deletes the entry.
-KNOWN_DEVIATIONS = {}
+ROLES = "Attach roles and the TLS server"
+KNOWN_DEVIATIONS = {
+    "drop_unconnected_node_id": (
+        "6.1.1", "Forwarding",
+        "overlay/peer/peer_forwarding.cpp PeerCore::receive delivers any single destination the "
+        "node is responsible for (table_.is_responsible), Node-IDs included, instead of dropping "
+        "a Node-ID that is neither itself nor connected"),
+    "attach_to_admitting_peer_answer_role": (
+        "6.5.1.1", ROLES,
+        "overlay/peer/peer_topology.cpp PeerCore::handle_attach answers role \"passive\" (the "
+        "answerer must say \"active\")"),
+    "attach_to_admitting_peer_answerer_connects": (
+        "6.5.1.13", ROLES,
+        "PeerCore::handle_attach (peer_topology.cpp) only answers; the connection is opened by "
+        "the requester in PeerCore::on_attach_answer, so the answerer never connects to the "
+        "requester's candidate"),
+    "attach_from_peer_role": (
+        "6.5.1.1", ROLES,
+        "overlay/peer/peer_topology.cpp PeerCore::send_attach sends role \"active\" (the "
+        "requester must say \"passive\" and be the TLS server)"),
+    "attach_from_peer_tls_client": (
+        "6.5.1.13", ROLES,
+        "PeerCore::on_attach_answer (peer_topology.cpp) makes the requester the TLS client; a "
+        "conformant answerer waits to connect as client itself"),
+    "fragmented_request_reassembled": (
+        "6.7", "Fragments",
+        "overlay/wire/message.cpp decode_message refuses any fragment (\"reassemble first\", "
+        "Error_Invalid_Message); overlay/wire/fragmentation.cpp Reassembler is never called"),
+    "store_answer_replicas": (
+        "7.4.1.2, 10.4", "Storage answers",
+        "overlay/storage/data_store.cpp DataStore::store answers each StoreKindResponse with an "
+        "empty replica list; ReplicatedStore::on_request (replicated_store.cpp) does not fill "
+        "in the successors it replicates to"),
+    "fetch_missing_key_synthetic": (
+        "7.4.2.2", "Storage answers",
+        "overlay/storage/data_store_query.cpp select() skips requested dictionary keys that are "
+        "absent instead of returning the synthetic exists=false value"),
+    "oversized_request_error": (
+        "6.3.3.1, 6.6", "Links (oversized frame)",
+        "overlay/wire/framing.cpp Deframer::extract_one flags a data frame longer than "
+        "max_message_size as a decode error and overlay/link/connection.cpp "
+        "Connection::receive_plaintext then fails the link (kMalformedFrame): no "
+        "Error_Message_Too_Large answer"),
+    "link_survives_oversized_request": (
+        "6.6", "Links (oversized frame)",
+        "Connection::receive_plaintext (overlay/link/connection.cpp) closes the link on the "
+        "oversized frame instead of answering and reading on"),
+    "silent_link_kept": (
+        "6.6.5, 6.6.2", "Links (silent peer dropped after 35 s)",
+        "overlay/link/connection.cpp Connection::tick fails a link from which nothing arrived "
+        "for LinkConfig::idle_timeout (35 s, overlay/link/link_types.h); its keepalives are ACK "
+        "frames, which a conformant peer does not answer, so liveness is assumed from silence"),
+    "max_response_length": (
+        "6.3.2", "Links (max_response_length honoured)",
+        "overlay/peer/peer_forwarding.cpp PeerCore::answer_raw/build never compare the answer "
+        "with the request's max_response_length"),
+}
 
 
 class Report:

@@ -16,6 +16,7 @@ OVERLAY = "interop.test.example"
 # peer1, so peer1 is its admitting peer (responsible for interop+1, §10.5, §11.4).
 PEER_IDS = [bytes.fromhex(h) for h in ("20" + "11" * 15, "60" + "22" * 15, "a0" + "33" * 15)]
 INTEROP_ID = bytes.fromhex("50" + "44" * 15)
+AUX_ID = bytes.fromhex("e0" + "66" * 15)  # the second identity (never joins)
 NEIGHBORS = 3
 
 

@@ -58,6 +58,49 @@ def step_framing(rep, n, link):
             f"our data frame 0 acked: {acked}; their data frames numbered {rx}")
 
 
+def step_oversized(rep, n, peer):
+    """§6.3.3.1: "Error_Message_Too_Large: A peer received a request that was too large" (see
+    §6.6); the overlay's max-message-size is 5000 bytes, our peers' default (§11.1). The link
+    itself is not at fault: it should carry the next message. Run on a link of its own so a
+    peer closing it does not disturb the other checks."""
+    link = n.connect("127.0.0.1", peer.port, register=False)
+    ans = n.request("ping_req", B.ping_req(b"\0" * 5600), [node(peer.node_id)], link=link,
+                    timeout=5)
+    code = B.decode_error(ans.body)[0] if ans is not None and ans.name == "error" else None
+    rep.add("oversized_request_error", "§6.3.3.1, §6.6", code == 11,
+            f"a 5.7 kB Ping (max-message-size 5000) got {answer_name(ans)}")
+    alive = not link.closed.is_set() and ping(n, link, peer.node_id) is not None
+    rep.add("link_survives_oversized_request", "§6.6", alive,
+            "the link carries the next Ping" if alive else "the peer closed the link")
+    link.close()
+
+
+def open_silent_link(n, peer):
+    """A second TLS link to a peer on which we send one Ping and afterwards nothing but ACKs
+    and answers to what the peer sends: a conformant, silent peer (§6.6.2: the receiver's job
+    is to ACK; §6.6.5: failure is judged from the RTO of data the peer sent us)."""
+    link = n.connect("127.0.0.1", peer.port, register=False)
+    ok = ping(n, link, peer.node_id) is not None
+    link.quiet_since = time.monotonic()
+    link.quiet_seq = link.next_seq
+    return link if ok else None
+
+
+def step_silent_link(rep, n, link, quiet=40):
+    """The silent link is still up after `quiet` s without data from us (a duration the check
+    itself needs, not a synchronisation sleep)."""
+    if link is None:
+        return rep.not_run("silent_link_kept", "§6.6.5, §6.6.2", "the silent link did not open")
+    while time.monotonic() - link.quiet_since < quiet and not link.closed.is_set():
+        time.sleep(0.5)
+    sent = link.next_seq - link.quiet_seq
+    rep.add("silent_link_kept", "§6.6.5, §6.6.2", not link.closed.is_set(),
+            f"{time.monotonic() - link.quiet_since:.0f} s in which we sent {sent} data frame(s) "
+            f"(answers to the peer's requests); the link is "
+            + ("up" if not link.closed.is_set() else
+               f"closed by the peer after {link.closed_at - link.quiet_since:.0f} s of our silence"))
+
+
 def step_probe(rep, n, link, peer):
     ans = n.request("probe_req", B.probe_req([1, 2, 3]), [node(peer.node_id)], link=link, timeout=5)
     if ans is None or ans.name != "probe_ans":
@@ -131,13 +174,13 @@ def step_attach_ap(rep, n, boot, ap):
 
 
 def step_join(rep, n, link, ap):
+    since = time.monotonic()  # the AP may send its Update before its JoinAns reaches us
     ans = n.request("join_req", B.join_req(n.node_id), [node(ap.node_id)], link=link, timeout=10)
     ok = ans is not None and ans.name == "join_ans" and ans.signer_ids[:1] == [ap.node_id]
     rep.add("join", "§6.4.2.1, §10.5", ok, f"answer {ans and ans.name}")
     if not ok:
         return False
     n.joined = True
-    since = time.monotonic()
 
     def labels_us(l, m):
         return (m.name == "update_req" and m.signer_ids[:1] == [ap.node_id]
@@ -147,6 +190,21 @@ def step_join(rep, n, link, ap):
             "the admitting peer's Update lists us among its predecessors" if got
             else "no Update from the admitting peer naming us its predecessor within 10 s")
     return True
+
+
+def step_updates_after_join(rep, n, peers, since):
+    """§10.7.3 (and §6.4.2.3): a peer whose Neighbor Table changed MUST send an Update to each
+    member of its Connection Table. Our join changes all three peers' neighbour sets (a 4-node
+    ring: everyone is everyone's neighbour), and each has a connection to us."""
+    def from_(p):
+        return n.wait_inbound(lambda l, m: m.name == "update_req" and m.arrived >= since
+                              and m.signer_ids[:1] == [p.node_id], 0.01)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(from_(p) for p in peers):
+        time.sleep(0.1)
+    got = [p.name for p in peers if from_(p)]
+    rep.add("update_from_every_connected_peer", "§10.7.3, §6.4.2.3", len(got) == len(peers),
+            f"Updates after our Join came from {got} of {[p.name for p in peers]}")
 
 
 def step_attach_from_peers(rep, n, others):
@@ -170,9 +228,15 @@ def step_attach_from_peers(rep, n, others):
         time.sleep(0.05)
     link = getattr(req, "attach_link", None)
     ok = link is not None and link.peer_id == req.signer_ids[0]
-    rep.add("attach_from_peer_tls_client", "§6.5.1.13", ok,
-            "we (the answerer) connected to its candidate as TLS client" if ok else
-            f"our TLS connection to its candidate failed: {getattr(req, 'attach_error', 'none')}")
+    if ok:
+        detail = "we (the answerer, active) connected to its candidate as TLS client"
+    elif role != "passive":
+        theirs = n.wait_link(lambda x: x.role == "server" and x.peer_id == req.signer_ids[0], 5)
+        detail = ("not attempted: the requester said it is active"
+                  + (" and opened the TLS connection to our candidate itself" if theirs else ""))
+    else:
+        detail = f"our TLS connection to its candidate failed: {getattr(req, 'attach_error', '?')}"
+    rep.add("attach_from_peer_tls_client", "§6.5.1.13", ok, detail)
 
 
 def step_connect_neighbors(rep, n, ap_link, peers):

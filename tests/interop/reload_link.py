@@ -48,6 +48,7 @@ class Link:
         self.acked = set()         # sequence numbers the other side acknowledged
         self.acks_cv = threading.Condition()
         self.closed = threading.Event()
+        self.closed_at = None
         self.created = time.monotonic()
         self.last_rx = time.monotonic()
         self.thread = threading.Thread(target=self._read_loop, daemon=True, name=f"link-{label}")
@@ -109,6 +110,8 @@ class Link:
         except (OSError, ssl.SSLError, DecodeError, ValueError):
             pass
         finally:
+            if not self.closed.is_set():
+                self.closed_at = time.monotonic()
             self.closed.set()
 
     def wait_acked(self, seq, timeout):

@@ -32,7 +32,8 @@ def between(x, a, b):
 
 
 class Node:
-    def __init__(self, overlay, cert, key, ca, workdir, listen_host="127.0.0.1"):
+    def __init__(self, overlay, cert, key, ca, workdir, listen_host="127.0.0.1", name="interop",
+                 capture=None):
         self.overlay_name = overlay
         self.overlay = overlay_hash(overlay)
         self.overlay_ok = {self.overlay, overlay_hash_alt(overlay)}
@@ -41,8 +42,9 @@ class Node:
         self.verifier = Verifier(ca)
         self.verifier.learn([(0, self.me.der)])
         self.server_ctx, self.client_ctx = tls_contexts(
-            cert, key, ca, keylog=os.path.join(workdir, "interop-node.keys"))
-        self.capture = Capture()
+            cert, key, ca, keylog=os.path.join(workdir, f"{name}-node.keys"))
+        self.name = name
+        self.capture = capture or Capture()
         self.links = {}            # peer node id -> Link (the newest)
         self.all_links = []
         self.lock = threading.Lock()
@@ -64,19 +66,21 @@ class Node:
         self.listen_addr = self.listener.getsockname()
         self.link_count = 0
         threading.Thread(target=self._accept_loop, daemon=True).start()
+        self.stopping = threading.Event()
+        threading.Thread(target=self._keepalive_loop, daemon=True).start()
 
     # ---- links -------------------------------------------------------------------------------
 
     def _label(self, role):
         with self.lock:
             self.link_count += 1
-            return f"{role}{self.link_count}"
+            return f"{self.name}-{role}{self.link_count}"
 
-    def _add_link(self, tls, role):
+    def _add_link(self, tls, role, register=True):
         link = Link(tls, role, self._on_message, self.capture, self._label(role))
         with self.cv:
             self.all_links.append(link)
-            if link.peer_id:
+            if link.peer_id and register:
                 self.links[link.peer_id] = link
             self.cv.notify_all()
         return link
@@ -95,8 +99,20 @@ class Node:
             except (OSError, ssl.SSLError, ValueError):
                 raw.close()
 
-    def connect(self, host, port):
-        return self._add_link(connect(self.client_ctx, host, port), "client")
+    def _keepalive_loop(self, interval=10):
+        """Pings the peer of every link we route over (CHORD-RELOAD peers ping their neighbours,
+        §10.7.4.1, chord-ping-interval); links kept out of routing stay silent."""
+        while not self.stopping.wait(interval):
+            with self.lock:
+                links = [l for l in self.links.values() if not l.closed.is_set()]
+            for link in links:
+                threading.Thread(target=self.request, daemon=True,
+                                 args=("ping_req", B.ping_req(), [node(link.peer_id)]),
+                                 kwargs={"link": link, "timeout": 5}).start()
+
+    def connect(self, host, port, register=True):
+        """A TLS link we open; register=False keeps it out of the routing choices."""
+        return self._add_link(connect(self.client_ctx, host, port), "client", register)
 
     def wait_link(self, pred, timeout):
         """The first link (incoming or outgoing) satisfying pred, or None after timeout."""
@@ -408,6 +424,7 @@ class Node:
                 self.cv.wait(min(left, 0.2))
 
     def close(self):
+        self.stopping.set()
         try:
             self.listener.close()
         except OSError:

@@ -27,7 +27,7 @@ except ImportError:
 import reload_bodies as B  # noqa: E402
 import reload_oracle  # noqa: E402
 from interop_report import Report  # noqa: E402
-from interop_ring import INTEROP_ID, OVERLAY, PEER_IDS, issue, pick_user, start_ring, wait_ring  # noqa: E402
+from interop_ring import AUX_ID, INTEROP_ID, OVERLAY, PEER_IDS, issue, pick_user, start_ring, wait_ring  # noqa: E402
 from interop_storage import fetch, parse_values, random_key, store, verify_stored  # noqa: E402
 import interop_topology as T  # noqa: E402
 from reload_codec import ERRORS, FRAME_ACK, sha1_128  # noqa: E402
@@ -145,7 +145,8 @@ def step_tshark(rep, n, work):
     """Every frame of the node's session (plain bytes, both directions) in a capture tshark
     dissects as RELOAD framing: no malformed frame, no unaccepted warning or error."""
     if not shutil.which("tshark"):
-        return rep.add("tshark_dissects_session", "§6.6.2, §6.3", False, "tshark not installed")
+        print("SKIP (part): tshark is not installed: the session is not dissected", flush=True)
+        return False
     packets, streams = [], {}
     for label, out, frame in n.capture.frames:
         s = streams.setdefault(label, {"port": 20000 + len(streams), True: 1000, False: 500000})
@@ -166,6 +167,7 @@ def step_tshark(rep, n, work):
             and decoded >= data, f"{len(packets)} frames ({data} data) of {len(streams)} links; "
             f"{decoded} dissected as RELOAD messages; frames with unaccepted expert items: "
             f"{dict(list(bad.items())[:3])}")
+    return True
 
 
 def main():
@@ -177,24 +179,33 @@ def main():
     print(f"3-peer ring formed in {time.monotonic() - t0:.1f} s", flush=True)
     user = pick_user(PEER_IDS[1], PEER_IDS[2], "interop")
     cert, key = issue(ca_dir, work, "interop", user, INTEROP_ID)
-    n = Node(OVERLAY, cert, key, os.path.join(ca_dir, "ca.crt"), work)
+    ca = os.path.join(ca_dir, "ca.crt")
+    n = Node(OVERLAY, cert, key, ca, work)
+    # A second identity of the same implementation for the link checks that may make a peer
+    # close the link (an oversized request, a silent link), so they cannot disturb the rest.
+    acert, akey = issue(ca_dir, work, "aux", f"aux@{OVERLAY}", AUX_ID)
+    aux = Node(OVERLAY, acert, akey, ca, work, name="aux", capture=n.capture)
     rep = Report()
     try:
-        run_steps(rep, n, work, ca_dir, peers, user)
+        run_steps(rep, n, aux, work, ca_dir, peers, user)
     finally:
         n.close()
-    rep.add("peer_messages_decode_and_verify", "§6.3, §6.3.4", not n.errors,
-            f"every message our peers sent decoded and its signature verified"
-            if not n.errors else "; ".join(n.errors[:5]))
-    step_tshark(rep, n, work)
+        aux.close()
+    errors = n.errors + aux.errors
+    rep.add("peer_messages_decode_and_verify", "§6.3, §6.3.4", not errors,
+            "every message our peers sent decoded and its signature verified"
+            if not errors else "; ".join(errors[:5]))
+    dissected = step_tshark(rep, n, work)
     code, lines = rep.verdict()
     for line in lines:
         print(line, flush=True)
+    if code == 0 and not dissected:
+        skip("every check passed or is a known deviation, but tshark did not run")
     print(f"{'PASS' if code == 0 else 'FAIL'} in {time.monotonic() - t0:.1f} s", flush=True)
     sys.exit(code)
 
 
-def run_steps(rep, n, work, ca_dir, peers, user):
+def run_steps(rep, n, aux, work, ca_dir, peers, user):
     p0, p1, p2 = peers
     boot = T.step_bootstrap(rep, n, p0)
     if boot is None:
@@ -202,14 +213,18 @@ def run_steps(rep, n, work, ca_dir, peers, user):
     T.step_ping(rep, n, boot, p0)
     T.step_framing(rep, n, boot)
     T.step_probe(rep, n, boot, p0)
+    silent = T.open_silent_link(aux, p2)
+    T.step_oversized(rep, aux, p0)
     T.step_forward_unknown(rep, n, boot, p0, PEER_IDS[2])
     ap_link = T.step_attach_ap(rep, n, boot, p1)
+    joined_at = time.monotonic()
     if ap_link is None or not T.step_join(rep, n, ap_link, p1):
         return
     with n.lock:
         n.known.update(PEER_IDS)
     T.step_attach_from_peers(rep, n, [p0, p2])
     T.step_connect_neighbors(rep, n, ap_link, peers)
+    T.step_updates_after_join(rep, n, peers, joined_at)
     T.step_updates(rep, n, peers)
     problems = wait_ring(peers, PEER_IDS + [n.node_id], 30)
     rep.add("ring_includes_interop_node", "§10.5, §10.7.3", problems is None,
@@ -221,6 +236,7 @@ def run_steps(rep, n, work, ca_dir, peers, user):
         step_cross_lookup(rep, n, work, ca_dir, peers, user)
     step_forbidden(rep, n)
     T.step_leave(rep, n, peers, PEER_IDS)
+    T.step_silent_link(rep, aux, silent)
     problems = wait_ring(peers, PEER_IDS, 30)
     rep.add("ring_heals_after_leave", "§10.9, §10.7.1", problems is None,
             "the three peers show the 3-peer ring again" if problems is None
