@@ -141,6 +141,29 @@ def step_cross_lookup(rep, n, work, ca_dir, peers, user):
             f"whether it is the bare bytes or the length-prefixed ResourceId)")
 
 
+def register_before_join(work, ca_dir, peers, node_id):
+    """`p2psip register` of an AoR whose Resource-ID falls in (peer0, interop]: peer1 holds it
+    until the interop node joins, then it is ours (§10.5 step 6: the AP MUST Store it to us)."""
+    user = pick_user(PEER_IDS[0], node_id, "handoff")
+    cert, key = issue(ca_dir, work, "handoff", user, bytes.fromhex("c1" + "77" * 15))
+    r = run([P2P_BIN, "register", "--bootstrap", f"127.0.0.1:{peers[0].port}", "--cert", cert,
+             "--key", key, "--ca", os.path.join(ca_dir, "ca.crt"), "--timeout", "15",
+             "--lifetime", "600", user, "sip:handoff@192.0.2.18"], timeout=40)
+    return user if r.returncode == 0 else None
+
+
+def step_handoff(rep, n, user, since):
+    if user is None:
+        return rep.not_run("join_handoff_store", "§10.5 step 6", "p2psip register failed")
+    rid = sha1_128(user.encode())
+    got = n.wait_inbound(lambda l, m: m.name == "store_req" and m.store["resource"] == rid
+                         and m.arrived >= since, 10)
+    rep.add("join_handoff_store", "§10.5 step 6, §6.4.2.1", got is not None,
+            f"the admitting peer stored {user} (now ours) to us with replica_number "
+            f"{got[1].store['replica_number']}" if got
+            else f"no Store of {user} reached us within 10 s of joining")
+
+
 def step_tshark(rep, n, work):
     """Every frame of the node's session (plain bytes, both directions) in a capture tshark
     dissects as RELOAD framing: no malformed frame, no unaccepted warning or error."""
@@ -216,6 +239,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
     silent = T.open_silent_link(aux, p2)
     T.step_oversized(rep, aux, p0)
     T.step_forward_unknown(rep, n, boot, p0, PEER_IDS[2])
+    handoff = register_before_join(work, ca_dir, peers, n.node_id)
     ap_link = T.step_attach_ap(rep, n, boot, p1)
     joined_at = time.monotonic()
     if ap_link is None or not T.step_join(rep, n, ap_link, p1):
@@ -225,6 +249,14 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
     T.step_attach_from_peers(rep, n, [p0, p2])
     T.step_connect_neighbors(rep, n, ap_link, peers)
     T.step_updates_after_join(rep, n, peers, joined_at)
+    step_handoff(rep, n, handoff, joined_at)
+    got = aux.wait_inbound(lambda l, m: m.name == "update_req" and m.arrived >= joined_at
+                           and m.signer_ids[:1] == [p2.node_id], 10)
+    rep.add("update_to_every_connection", "§10.7.3, §6.4.2.3", got is not None,
+            "peer2 sent an Update to the aux node, a member of its Connection Table, when our "
+            "join changed its neighbours" if got else
+            "peer2 sent no Update to the aux node (connected, not a neighbour) within 10 s of "
+            "the join that changed its neighbour set")
     T.step_updates(rep, n, peers)
     problems = wait_ring(peers, PEER_IDS + [n.node_id], 30)
     rep.add("ring_includes_interop_node", "§10.5, §10.7.3", problems is None,
