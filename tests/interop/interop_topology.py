@@ -213,9 +213,11 @@ def step_attach_from_peers(rep, n, others):
     the connection (§6.5.1.1, §6.5.1.13)."""
     got = n.wait_inbound(lambda l, m: m.name == "attach_req"
                          and m.signer_ids[:1] in ([o.node_id] for o in others), 15)
+    rep.add("peer_attaches_after_join", "§10.7.3", got is not None,
+            f"{got[1].signer_ids[0].hex()} Attached to us after learning of us from an Update"
+            if got else "no peer sent us an Attach within 15 s of joining")
     if got is None:
-        rep.add("attach_from_peer_role", "§6.5.1.1, §10.7.3", False,
-                "no peer sent us an Attach within 15 s of joining")
+        rep.not_run("attach_from_peer_role", "§6.5.1.1", "no Attach received")
         rep.not_run("attach_from_peer_tls_client", "§6.5.1.13", "no Attach received")
         return
     _, req = got
