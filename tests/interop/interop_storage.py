@@ -4,7 +4,7 @@ signature of RFC 6940 §7.1 and the Store/Fetch requests of §7.4."""
 import secrets
 
 import reload_bodies as B
-from reload_codec import KIND_SIP_REGISTRATION, Reader, opaque, resource, sha1_128, u32, u64
+from reload_codec import KIND_SIP_REGISTRATION, opaque, resource, sha1_128, u32, u64
 from reload_node import now_ms
 
 
@@ -46,7 +46,6 @@ def fetch(node, user, keys, timeout=10, **kw):
 def verify_stored(node, user, sd):
     """(readings under which the value's signature verifies, signer node ids, users)."""
     rid = sha1_128(user.encode())
-    node.verifier.learn([])
     cert = node.verifier.signer(sd["signature"])
     ok = []
     for prefixed in (False, True):
@@ -67,6 +66,3 @@ def parse_values(ans):
     kinds = B.decode_fetch_ans_dict(ans.body)
     return [v for k in kinds if k["kind"] == KIND_SIP_REGISTRATION for v in k["values"]], kinds
 
-
-__all__ = ["store", "fetch", "verify_stored", "random_key", "parse_values",
-           "signed_stored_data", "registration_value", "Reader"]

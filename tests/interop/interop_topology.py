@@ -5,8 +5,7 @@ import secrets
 import time
 
 import reload_bodies as B
-from reload_codec import (LINK_TLS_TCP_FH_NO_ICE, UNFRAGMENTED, decode_header, id_add, node,
-                          resource)
+from reload_codec import LINK_TLS_TCP_FH_NO_ICE, decode_header, id_add, node, resource
 
 ATTACH_WAIT = 10  # s: how long a TLS connection announced by an Attach may take to appear
 

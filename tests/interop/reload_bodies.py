@@ -3,8 +3,8 @@ encoded and decoded from the RFC's structure definitions (see reload_codec.py)."
 
 import ipaddress
 
-from reload_codec import (CAND_HOST, NODE_ID_LEN, DecodeError, Reader, Signature, decode_dest,
-                          decode_signature, opaque, u8, u16, u32, u64)
+from reload_codec import (CAND_HOST, NODE_ID_LEN, DecodeError, Reader, decode_dest, decode_signature,
+                          opaque, u8, u16, u32, u64)
 
 # ---- §6.3.3.1 ErrorResponse ------------------------------------------------------------------
 
@@ -348,5 +348,3 @@ def decode_sip_registration(value):
         return {"type": t, "contact_prefs": prefs, "destinations": dests}
     return {"type": t, "data": data}
 
-
-__all__ = [n for n in dir() if not n.startswith("_")] + ["Signature"]

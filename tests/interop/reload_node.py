@@ -167,13 +167,11 @@ class Node:
             self.pending[msg.txid] = [None]
         link = link or self.route_link(dest)
         if link is None:
+            with self.lock:
+                self.pending.pop(msg.txid, None)
             return None
         link.send(raw(msg) if raw else msg.encode())
         return self.wait_answer(msg.txid, timeout)
-
-    def send_frames(self, link, frames):
-        for f in frames:
-            link.send(f)
 
     def _on_message(self, link, data):
         try:
