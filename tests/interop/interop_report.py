@@ -62,6 +62,12 @@ KNOWN_DEVIATIONS = {
         "10.7.3", "Updates",
         "overlay/peer/peer_topology.cpp PeerCore::neighbors_changed (and stabilize) send Updates "
         "to the predecessors and successors only, not to every member of the Connection Table"),
+    "no_transit_before_update": (
+        "6.5.1", "Updates (no routing through a new peer before its Update)",
+        "a peer becomes routable without an Update from it: PeerCore::on_link_up "
+        "(overlay/peer/peer_core.cpp) makes every outbound link routable at once (\"Attach "
+        "answerers\"), PeerCore::on_attach_answer (peer_topology.cpp) on any Attach answer from "
+        "a connected node, PeerCore::consider_candidates when a third peer's Update lists it"),
     "max_response_length": (
         "6.3.2", "Links (max_response_length honoured)",
         "overlay/peer/peer_forwarding.cpp PeerCore::answer_raw/build never compare the answer "

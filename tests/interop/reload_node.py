@@ -56,6 +56,8 @@ class Node:
         self.store = {}            # (resource, kind) -> {dict key: StoredData bytes}
         self.generation = {}
         self.joined = False
+        self.forwarded = []        # (time, previous hop, name) of requests routed through us
+        self.update_sent_at = {}   # peer -> when we first sent it an Update
         self.default_link = None
         self.start = time.monotonic()
         self.config_seq = 0
@@ -146,11 +148,12 @@ class Node:
         if not self.joined or not cands:
             return self.default_link
         target = first.value
+        me, t = int.from_bytes(self.node_id, "big"), int.from_bytes(target, "big")
         inside = [l for l in cands if between(l.peer_id, self.node_id, target)]
         if inside:
-            return max(inside, key=lambda l: (int.from_bytes(l.peer_id, "big")
-                                              - int.from_bytes(self.node_id, "big")) % (1 << 128))
-        return self.default_link
+            return max(inside, key=lambda l: (int.from_bytes(l.peer_id, "big") - me) % (1 << 128))
+        # "the smallest Node-ID that is greater than k"
+        return min(cands, key=lambda l: (int.from_bytes(l.peer_id, "big") - t) % (1 << 128))
 
     # ---- messages ----------------------------------------------------------------------------
 
@@ -285,6 +288,8 @@ class Node:
             return
         if msg.is_request() and link.peer_id:
             msg.via = msg.via + [node(link.peer_id)]
+            with self.lock:
+                self.forwarded.append((time.monotonic(), link.peer_id, msg.name))
         msg.ttl -= 1
         rest = msg.raw[decode_header(msg.raw)[1]:]  # contents and security block unchanged
         nxt.send(msg.header(len(msg.header(0)) + len(rest)) + rest)
@@ -355,6 +360,8 @@ class Node:
         # our listener accepts it.
 
     def send_update(self, link, timeout=10):
+        with self.lock:
+            self.update_sent_at.setdefault(link.peer_id, time.monotonic())
         preds = [self.predecessor()] if self.predecessor() else []
         body = B.chord_update(int(time.monotonic() - self.start), B.CHORD_NEIGHBORS,
                               preds, self.successors(3))

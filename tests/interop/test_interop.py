@@ -164,6 +164,28 @@ def step_handoff(rep, n, user, since):
             else f"no Store of {user} reached us within 10 s of joining")
 
 
+def step_no_transit_before_update(rep, n, work, ca_dir, peer, started):
+    """§6.5.1: "If node A has Attached to node B, but has not received any Updates from B, it
+    MAY route messages which are directly addressed to B through that channel, but it MUST NOT
+    route messages through B to other peers via that channel." peer2 has just Attached to us
+    and we have sent it no Update. A Fetch for a Resource-ID in (interop, peer1] entering at
+    peer2 would, by §10.3, go through us if peer2 counted us as a peer (its largest Node-ID
+    before the target); it must go through peer0 instead."""
+    user = pick_user(INTEROP_ID, PEER_IDS[1], "transit")
+    cert, key = issue(ca_dir, work, "transit", f"transit@{OVERLAY}", bytes.fromhex("c2" + "88" * 15))
+    r = run([P2P_BIN, "lookup", "--bootstrap", f"127.0.0.1:{peer.port}", "--cert", cert, "--key",
+             key, "--ca", os.path.join(ca_dir, "ca.crt"), "--timeout", "10", user], timeout=30)
+    with n.lock:
+        sent = n.update_sent_at.get(peer.node_id)
+        through = [f for f in n.forwarded if f[1] == peer.node_id and f[0] >= started
+                   and (sent is None or f[0] < sent)]
+    rep.add("no_transit_before_update", "§6.5.1", not through and sent is None,
+            f"a lookup entering at peer2 (exit {r.returncode}) was routed through us before we "
+            f"sent peer2 any Update: {[f[2] for f in through]}" if through else
+            f"a lookup entering at peer2 (exit {r.returncode}) did not pass through us before "
+            f"our first Update to peer2")
+
+
 def step_tshark(rep, n, work):
     """Every frame of the node's session (plain bytes, both directions) in a capture tshark
     dissects as RELOAD framing: no malformed frame, no unaccepted warning or error."""
@@ -255,6 +277,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
     with n.lock:
         n.known.update(PEER_IDS)
     T.step_attach_from_peers(rep, n, [p0, p2])
+    step_no_transit_before_update(rep, n, work, ca_dir, p2, joined_at)
     T.step_connect_neighbors(rep, n, ap_link, peers)
     T.step_updates_after_join(rep, n, peers, joined_at)
     step_handoff(rep, n, handoff, joined_at)
