@@ -130,6 +130,13 @@ def step_cross_lookup(rep, n, work, ca_dir, peers, user):
     rep.add("p2psip_lookup_reads_interop_value", "RFC 7904 §4.2", r.returncode == 0
             and r.stdout.split() == [CONTACT], f"exit {r.returncode}, printed {r.stdout.split()} "
             f"{r.stderr.strip()[-200:]}")
+    # RFC 7904 §7: "Escaped characters ('%' encoding) in the SIP AOR also need to be decoded
+    # prior to matching": sip:%69nterop0@... is the same AoR as interop0@...
+    escaped = f"sip:%{ord(user[0]):02x}{user[1:]}"
+    r = run([P2P_BIN, "lookup", *common, escaped], timeout=40)
+    rep.add("lookup_percent_encoded_aor", "RFC 7904 §7", r.returncode == 0
+            and r.stdout.split() == [CONTACT], f"`p2psip lookup {escaped}`: exit {r.returncode}, "
+            f"printed {r.stdout.split()} {r.stderr.strip()[-200:]}")
     r = run([P2P_BIN, "register", *common, "--lifetime", "600", f"reader@{OVERLAY}",
              "sip:reader@192.0.2.17"], timeout=40)
     ans = fetch(n, f"reader@{OVERLAY}", []) if r.returncode == 0 else None
