@@ -100,14 +100,19 @@ def step_silent_link(rep, n, link, quiet=40):
                f"closed by the peer after {link.closed_at - link.quiet_since:.0f} s of our silence"))
 
 
-def step_probe(rep, n, link, peer):
+def step_probe(rep, n, link, peer, ring):
     ans = n.request("probe_req", B.probe_req([1, 2, 3]), [node(peer.node_id)], link=link, timeout=5)
     if ans is None or ans.name != "probe_ans":
         return rep.add("probe", "§6.4.2.5", False, f"answer: {ans and ans.name}")
     info = B.decode_probe_ans(ans.body)
-    rep.add("probe", "§6.4.2.5", set(info) == {1, 2, 3},
-            f"ProbeAns responsible_ppb {info.get(1)}, num_resources {info.get(2)}, uptime "
-            f"{info.get(3)}")
+    # responsible_ppb: "the fraction of the overlay for which the responding peer is
+    # responsible, in parts per billion": (pred, peer] of the 3-peer ring.
+    pred = max((p for p in ring if p < peer.node_id), default=max(ring))
+    span = (int.from_bytes(peer.node_id, "big") - int.from_bytes(pred, "big")) % (1 << 128)
+    want = span * 10**9 // (1 << 128)
+    rep.add("probe", "§6.4.2.5", set(info) == {1, 2, 3} and abs(info[1] - want) <= 1,
+            f"ProbeAns responsible_ppb {info.get(1)} (the ring says {want}), num_resources "
+            f"{info.get(2)}, uptime {info.get(3)}")
 
 
 def step_forward_unknown(rep, n, link, peer, last_id):

@@ -272,7 +272,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
         return
     T.step_ping(rep, n, boot, p0)
     T.step_framing(rep, n, boot)
-    T.step_probe(rep, n, boot, p0)
+    T.step_probe(rep, n, boot, p0, PEER_IDS)
     silent = T.open_silent_link(aux, p2)
     T.step_oversized(rep, aux, p0)
     T.step_forward_unknown(rep, n, boot, p0, PEER_IDS[2])
