@@ -37,9 +37,9 @@ def store(node, user, contact, prefixed, lifetime=600, timeout=10, **kw):
     return node.request("store_req", body, [resource(rid)], timeout=timeout, **kw)
 
 
-def fetch(node, user, keys, timeout=10, **kw):
+def fetch(node, user, keys, timeout=10, generation=0, **kw):
     rid = sha1_128(user.encode())
-    body = B.fetch_req_dict(rid, KIND_SIP_REGISTRATION, keys)
+    body = B.fetch_req_dict(rid, KIND_SIP_REGISTRATION, keys, generation)
     return node.request("fetch_req", body, [resource(rid)], timeout=timeout, **kw)
 
 

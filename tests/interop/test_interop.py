@@ -86,13 +86,20 @@ def step_fetch(rep, n, user):
     ans = fetch(n, user, [n.node_id])
     if ans is None or ans.name != "fetch_ans":
         return rep.add("fetch_own_registration", "§7.4.2", False, error_name(ans))
-    values, _ = parse_values(ans)
+    values, kinds = parse_values(ans)
     ok = len(values) == 1 and values[0]["exists"] and values[0]["key"] == n.node_id
     uri = B.decode_sip_registration(values[0]["value"]).get("uri") if ok else None
     readings, _ = verify_stored(n, user, values[0]) if ok else ([], None)
     rep.add("fetch_own_registration", "§7.4.2, RFC 7904 §3.2", ok and uri == CONTACT and readings,
             f"FetchAns holds {len(values)} value(s), contact {uri}, our data signature verifies "
             f"({readings})")
+    gen = kinds[0]["generation"] if kinds else 0
+    ans = fetch(n, user, [n.node_id], generation=gen)
+    same = parse_values(ans) if ans is not None and ans.name == "fetch_ans" else None
+    rep.add("fetch_same_generation_empty", "§7.4.2.1", same is not None and not same[0]
+            and same[1][0]["generation"] == gen,
+            f"a Fetch naming the stored generation {gen}: {error_name(ans)} with "
+            f"{len(same[0]) if same else '?'} value(s)")
     missing = random_key()
     ans = fetch(n, user, [missing])
     values, _ = parse_values(ans) if ans is not None and ans.name == "fetch_ans" else ([], None)
