@@ -74,6 +74,21 @@ def step_oversized(rep, n, peer):
     link.close()
 
 
+def step_ttl(rep, n, link, far):
+    """§6.3.2 ttl: a message with TTL 0 not destined for the receiver "MUST NOT be propagated
+    further, and an Error_TTL_Exceeded error should be generated"; a TTL above initial-ttl (100)
+    MUST be discarded with Error_TTL_Exceeded. Both go to a peer we are not connected to, so the
+    bootstrap peer would have to forward them."""
+    out = []
+    for ttl in (0, 101):
+        ans = n.request("ping_req", B.ping_req(), [node(far.node_id)], link=link, timeout=5,
+                        ttl=ttl)
+        code = B.decode_error(ans.body)[0] if ans is not None and ans.name == "error" else None
+        out.append((ttl, answer_name(ans), code))
+    rep.add("ttl_exceeded", "§6.3.2", all(c == 10 for _, _, c in out),
+            f"Pings with TTL 0 and 101 to an unconnected peer: {[(t, a) for t, a, _ in out]}")
+
+
 def open_silent_link(n, peer):
     """A second TLS link to a peer on which we send one Ping and afterwards nothing but ACKs
     and answers to what the peer sends: a conformant, silent peer (§6.6.2: the receiver's job

@@ -283,6 +283,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
     silent = T.open_silent_link(aux, p2)
     T.step_oversized(rep, aux, p0)
     T.step_forward_unknown(rep, n, boot, p0, PEER_IDS[2])
+    T.step_ttl(rep, n, boot, p2)
     handoff = register_before_join(work, ca_dir, peers, n.node_id)
     ap_link = T.step_attach_ap(rep, n, boot, p1)
     joined_at = time.monotonic()
