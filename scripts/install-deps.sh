@@ -16,10 +16,12 @@ BUILD_PKGS=(
 #   sip-tester: sipp            prometheus: prometheus, promtool   kamailio: kamailio
 #   nsd: nsd                    tshark: tshark (and dumpcap)       openssl: openssl (test_ca_cli)
 #   curl, python3, python3-yaml (deploy tests), iproute2: ss/ip    util-linux: lscpu, flock
+#   python3-cryptography: X.509 and signatures of the independent RELOAD node (tests/interop)
 #   clang-14, libclang-rt-14-dev, llvm-14: fuzz targets and sanitizers
 #   podman, buildah, debootstrap: the container smoke test
 TEST_PKGS=(
   sip-tester prometheus kamailio nsd tshark openssl curl python3 python3-yaml iproute2
+  python3-cryptography
   util-linux clang-14 libclang-rt-14-dev llvm-14
   podman buildah debootstrap
 )
