@@ -60,6 +60,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "common/splitmix64.h"
 #include "overlay/chord/routing_table.h"
 #include "overlay/peer/peer_types.h"
 #include "overlay/peer/transactions.h"
@@ -158,7 +159,6 @@ class PeerCore {
                            const std::vector<NodeId>& ids);
   bool add_routable(Millis now, const NodeId& id);
   bool attach_pending(const NodeId& id, unsigned finger) const;
-  std::uint64_t next_random();
   Millis jitter(Millis base);
   void remove_peer(Millis now, const NodeId& id, bool failed);
   void neighbors_changed(Millis now);
@@ -181,7 +181,7 @@ class PeerCore {
   chord::RoutingTable table_;
   TransactionTable txs_;
   AnswerCache answers_;
-  std::uint64_t rng_;
+  SplitMix64 rng_;  // transaction ids and jitter, from PeerConfig::seed
   std::uint64_t ping_response_id_;
   PeerState state_ = PeerState::kIdle;
   JoinPhase phase_ = JoinPhase::kNone;
