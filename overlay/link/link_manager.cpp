@@ -1,14 +1,12 @@
 #include "overlay/link/link_manager.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 
 #include "overlay/link/uv_util.h"
+#include "overlay/security/keylog.h"
 
 namespace p2psip::link {
 
@@ -56,18 +54,6 @@ void on_new_connection(uv_stream_t* server, int status) {
   manager->accept(server);
 }
 
-// The context's app data is its LinkManager (the manager owns the context alone).
-void keylog_line(const SSL* ssl, const char* line) {
-  auto* manager = static_cast<LinkManager*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-  if (manager == nullptr || manager->keylog_path_.empty()) return;
-  int fd = ::open(manager->keylog_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  std::string text = std::string(line) + "\n";
-  ssize_t written = ::write(fd, text.data(), text.size());  // one write: lines stay whole
-  (void)written;
-  ::close(fd);
-}
-
 void on_tick(uv_timer_t* timer) {
   if (auto* manager = static_cast<LinkManager*>(timer->data)) manager->tick();
 }
@@ -87,16 +73,8 @@ LinkManager::LinkManager(uv_loop_t* loop, security::SslCtxPtr ctx, LinkConfig co
   auto period = static_cast<std::uint64_t>(std::max<std::int64_t>(1, config_.tick_interval.count()));
   uv_timer_start(timer_, on_tick, period, period);
   uv_unref(as_handle(timer_));  // the timer alone does not keep the loop running
-  install_keylog();
-}
-
-void LinkManager::install_keylog() {
-  keylog_path_ = config_.keylog_file;
-  const char* env = std::getenv("SSLKEYLOGFILE");
-  if (keylog_path_.empty() && env != nullptr) keylog_path_ = env;
-  if (keylog_path_.empty()) return;
-  SSL_CTX_set_app_data(ctx_.get(), this);
-  SSL_CTX_set_keylog_callback(ctx_.get(), keylog_line);
+  // The key log: the context's ($SSLKEYLOGFILE when it was made) unless the config names one.
+  if (!config_.keylog_file.empty()) security::set_keylog_file(ctx_.get(), config_.keylog_file);
 }
 
 Expected<std::unique_ptr<LinkManager>, std::string> LinkManager::create(
