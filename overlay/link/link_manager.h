@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/expected.h"
+#include "common/uv_handle.h"
 #include "overlay/link/admission.h"
 #include "overlay/link/connection.h"
 #include "overlay/link/link_types.h"
@@ -84,7 +85,6 @@ class LinkManager final : private ConnectionHost {
   bool may_come_up(LinkId id, bool outgoing) override;
 
   friend void on_new_connection(uv_stream_t* server, int status);
-  friend void on_tick(uv_timer_t* timer);
   void accept(uv_stream_t* server);
   bool admit(const wire::IpAddressPort& remote, LinkId id);
   void tick();
@@ -98,7 +98,7 @@ class LinkManager final : private ConnectionHost {
   LinkObserver& observer_;
   LinkCounters counters_;
   std::vector<uv_tcp_t*> listeners_;
-  uv_timer_t* timer_ = nullptr;
+  uv::Timer timer_;  // the tick (timeouts, keepalives)
   std::unordered_map<LinkId, std::unique_ptr<Connection>, LinkIdHash> links_;
   std::uint64_t last_id_ = 0;
   HandshakeBudget budget_;
