@@ -59,6 +59,13 @@ struct Pki {
     REQUIRE(issued);
     return std::move(*issued);
   }
+  // Credentials and a second handle on their key (for raw_sign once the key moved away).
+  std::pair<sec::IssuedCredentials, sec::PrivateKey> issue_with_key_copy(sec::KeyType type) const {
+    auto creds = issue(type);
+    auto key = sec::PrivateKey::from_pem(*creds.key.to_pem());
+    REQUIRE(key);
+    return {std::move(creds), std::move(*key)};
+  }
 };
 
 Pki make_pki() {
@@ -124,14 +131,12 @@ TEST_CASE("message signatures (NodeSigner) outside the whitelist are refused") {
   for (const auto& alg : kOutside) {
     CAPTURE(static_cast<int>(alg.hash));
     CAPTURE(static_cast<int>(alg.signature));
-    auto creds = pki.issue(key_for(alg));
-    auto key = sec::PrivateKey::from_pem(*creds.key.to_pem());
-    REQUIRE(key);
+    auto [creds, key] = pki.issue_with_key_copy(key_for(alg));
     peer::NodeSigner sender(creds.certificate, std::move(creds.key), roots, clock);
     sec::SignatureAndHash accepted{sec::HashAlgorithm::sha256, alg.signature};
-    REQUIRE_MESSAGE(receiver.verify(message_signed_with(sender, *key, accepted)),
+    REQUIRE_MESSAGE(receiver.verify(message_signed_with(sender, key, accepted)),
                     receiver.last_error());
-    CHECK_FALSE(receiver.verify(message_signed_with(sender, *key, alg)));
+    CHECK_FALSE(receiver.verify(message_signed_with(sender, key, alg)));
     CHECK(receiver.last_error() == "unsupported signature algorithm");
   }
 }
@@ -142,15 +147,13 @@ TEST_CASE("stored-data signatures (CertificateVerifier) outside the whitelist ar
   for (const auto& alg : kOutside) {
     CAPTURE(static_cast<int>(alg.hash));
     CAPTURE(static_cast<int>(alg.signature));
-    auto creds = pki.issue(key_for(alg));
-    auto key = sec::PrivateKey::from_pem(*creds.key.to_pem());
-    REQUIRE(key);
+    auto [creds, key] = pki.issue_with_key_copy(key_for(alg));
     storage::CertificateVerifier verifier({creds.certificate});
     storage::CertificateSigner signer(creds.certificate, std::move(creds.key));
     wire::Signature s = signer.sign(ByteView(input));  // an accepted algorithm: verifies
     REQUIRE(verifier.verify(s, ByteView(input)));
     s.algorithm = on_wire(alg);
-    s.value = raw_sign(*key, alg.hash, ByteView(input));
+    s.value = raw_sign(key, alg.hash, ByteView(input));
     CHECK_FALSE(verifier.verify(s, ByteView(input)));
   }
 }
