@@ -81,12 +81,18 @@ TEST_CASE("uv::Timer may be destroyed inside its own callback, and never fires o
   Loop loop;
   auto self_destroying = std::make_unique<uv::Timer>(loop.get());
   bool ran = false;
-  self_destroying->start(0, 0, [&] {
-    ran = true;
+  int seen = 0;
+  const int marker = 7;
+  // The callback reads its own state after the Timer (and its std::function) is gone: it runs
+  // on a copy (ASan reports a use after free otherwise).
+  self_destroying->start(0, 0, [&self_destroying, &ran, &seen, marker] {
     self_destroying.reset();
+    seen = marker;
+    ran = true;
   });
   REQUIRE(loop.run_until([&] { return ran; }));
   CHECK(self_destroying == nullptr);
+  CHECK(seen == marker);
 
   int late = 0;
   auto gone = std::make_unique<uv::Timer>(loop.get());
