@@ -219,12 +219,8 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
                                   RequestCallback cb,
                                   std::vector<wire::GenericCertificate> certs) {
   std::uint64_t id = 0;
-  do {  // splitmix64: deterministic from the injected seed, never 0, never in use
-    rng_ += 0x9e3779b97f4a7c15ull;
-    std::uint64_t z = rng_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    id = z ^ (z >> 31);
+  do {  // deterministic from the injected seed, never 0, never in use
+    id = rng_.next();
   } while (id == 0 || txs_.contains(id));
   wire::ForwardingHeader h;
   h.overlay = config_.overlay;

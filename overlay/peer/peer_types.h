@@ -1,7 +1,7 @@
 #pragma once
 // Vocabulary of the sans-IO RELOAD peer (see peer_core.h for the API contract): the actions a
 // driver performs, configuration, status and counters, and the two injected interfaces
-// (message signatures, storage requests).
+// (message signatures; storage requests, whose interface storage owns).
 
 #include <array>
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "overlay/chord/routing_table.h"
+#include "overlay/storage/storage_handler.h"
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
 #include "overlay/wire/message_codes.h"
@@ -123,44 +124,10 @@ class MessageSigner {
   virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
 };
 
-// A storage-method request (Store/Fetch/Stat/Find) delivered to this node.
-struct StorageRequest {
-  const wire::Message& message;  // decoded, signature verified
-  NodeId sender;
-  bool responsible = false;      // this node is the responsible peer for the destination
-};
-struct StorageAnswer {
-  wire::MessageCode code = wire::MessageCode::kError;  // the answer code or kError
-  Bytes body;                                           // body (ErrorResponse for kError)
-  // Appended to the answer's security block (e.g. the certificates of fetched values'
-  // signers); not covered by the §6.3.4 message signature.
-  std::vector<wire::GenericCertificate> certificates;
-};
-
-class PeerCore;
-
-// Hooks for the storage module; PeerCore works without one. Every hook runs synchronously
-// inside a PeerCore input call; from any of them the handler may call the attached core's
-// send_request() (and read routing_table(), node_id(), wall_ms()).
-class StorageHandler {
- public:
-  virtual ~StorageHandler() = default;
-  // Called once by the PeerCore constructor with the core this handler serves.
-  virtual void attach(PeerCore& core) { (void)core; }
-  virtual StorageAnswer on_request(Millis now, const StorageRequest& request) = 0;
-  // The neighbour table changed (responsibility and replica sets may have moved).
-  virtual void on_ring_changed(Millis now, const chord::RoutingTable& table) = 0;
-  // The handler's own timer, folded into PeerCore::next_deadline() / on_timer().
-  virtual std::optional<Millis> next_deadline() const { return std::nullopt; }
-  virtual void on_timer(Millis now) { (void)now; }
-  // PeerCore::leave() calls this first and sends its Leave messages once `done` has run (it
-  // may run synchronously) or PeerConfig::leave_handover_timeout has passed.
-  virtual void on_leave(Millis now, std::function<void()> done) {
-    (void)now;
-    done();
-  }
-  // Resources stored here (ProbeAns num-resources, §6.4.2.5.2).
-  virtual std::size_t resource_count() const { return 0; }
-};
+// The storage seam is storage's own (overlay/storage/storage_handler.h); the peer calls a
+// StorageHandler and offers it storage::OverlayServices (PeerCore implements them).
+using storage::StorageAnswer;
+using storage::StorageHandler;
+using storage::StorageRequest;
 
 }  // namespace p2psip::peer
