@@ -25,10 +25,12 @@
 
 namespace {
 
-// nta's receive path for a datagram (tport_type_udp.c tport_recv_dgram, tport.c tport_parse):
-// a message of the agent's class with the agent's flags (nta.c: MSG_DO_CANONIC) and size limit
-// (sip_agent.h kMaxMessageBytes), the source address set, the bytes received into the buffer
-// msg_recv_iovec gives (exact size), committed with end-of-stream, then msg_extract().
+// nta's receive path (tport.c tport_parse, tport_type_udp.c tport_recv_dgram,
+// tport_type_tcp.c tport_recv_stream): messages of the agent's class with the agent's flags
+// (nta.c: MSG_DO_CANONIC) and size limit (sip_agent.h kMaxMessageBytes); each read goes into
+// the buffer msg_recv_iovec() gives and is committed; msg_extract() then runs until it needs
+// more. A datagram is one read, complete; a stream is the same bytes in two reads, then the end
+// of the stream, with the messages after the first one (pipelined) made by msg_next().
 constexpr usize_t kMaxMessageBytes = 65536;
 
 const p2psip::sip::PinnedViaClass& message_class() {
@@ -37,32 +39,36 @@ const p2psip::sip::PinnedViaClass& message_class() {
   return *cls;
 }
 
-struct MsgGuard {
-  msg_t* msg;
-  ~MsgGuard() { msg_destroy(msg); }
-};
-
-msg_t* receive(const std::uint8_t* data, std::size_t size) {
-  msg_t* msg = msg_create(message_class().mclass(), MSG_DO_CANONIC);
-  if (!msg) return nullptr;
-  msg_maxsize(msg, kMaxMessageBytes);
+void set_source(msg_t* msg) {
   su_sockaddr_t from{};
   from.su_sin.sin_family = AF_INET;
   from.su_sin.sin_port = htons(40000);
   inet_pton(AF_INET, "192.0.2.9", &from.su_sin.sin_addr);
   msg_set_address(msg, &from, sizeof from.su_sin);
-  msg_iovec_t vec[2] = {};
-  issize_t n = msg_recv_iovec(msg, vec, 2, size, 1);
-  if (n < 0) return msg;  // too large: tport drops it
+}
+
+msg_t* new_message() {
+  msg_t* msg = msg_create(message_class().mclass(), MSG_DO_CANONIC);
+  if (!msg) __builtin_trap();
+  msg_maxsize(msg, kMaxMessageBytes);
+  set_source(msg);
+  return msg;
+}
+
+// One read of `size` octets (0: the end of a stream). False: too large, tport drops it.
+bool read_into(msg_t* msg, const std::uint8_t* data, std::size_t size, bool dgram) {
+  msg_iovec_t vec[4] = {};
+  issize_t n = msg_recv_iovec(msg, vec, 4, size, dgram);
+  if (n < 0) return false;
   std::size_t at = 0;
   for (issize_t i = 0; i < n && at < size; ++i) {
     std::size_t take = vec[i].mv_len < size - at ? vec[i].mv_len : size - at;
     std::memcpy(vec[i].mv_base, data + at, take);
     at += take;
   }
-  msg_recv_commit(msg, size, 1);
-  msg_extract(msg);
-  return msg;
+  if (at != size) __builtin_trap();  // msg_recv_iovec gave less room than asked for
+  msg_recv_commit(msg, size, dgram || size == 0);
+  return true;
 }
 
 // The pinned Via (via_pin.h): the top Via of a request names the source, never a maddr.
@@ -70,12 +76,19 @@ void check_pinned(const sip_t* sip) {
   for (const sip_via_t* v = sip->sip_via; v; v = v->v_next) {
     if (v->v_common->h_class != sip_via_class) __builtin_trap();  // Sofia's own class back
   }
-  const sip_via_t* v = sip->sip_via;
-  if (!sip->sip_request || !v) return;
-  if (!v->v_received || std::string_view(v->v_received) != "192.0.2.9" || v->v_maddr) {
-    __builtin_trap();
+  if (!sip->sip_request || !sip->sip_via) return;
+  // As parsed, and as copied into a reply (nta's replies carry a sip_via_dup() of it, which
+  // recomputes the fields from the parameters).
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  const sip_via_t* copy = sip_via_dup(home, sip->sip_via);
+  for (const sip_via_t* v : {static_cast<const sip_via_t*>(sip->sip_via), copy}) {
+    if (!v) continue;
+    if (!v->v_received || std::string_view(v->v_received) != "192.0.2.9" || v->v_maddr) {
+      __builtin_trap();
+    }
+    if (v->v_rport && std::string_view(v->v_rport) != "40000") __builtin_trap();
   }
-  if (v->v_rport && std::string_view(v->v_rport) != "40000") __builtin_trap();
+  su_home_deinit(home);
 }
 
 // What the proxy reads of a request it routes (proxy.cpp own_route, facts, looping,
@@ -110,19 +123,68 @@ void read_routed(msg_t* msg, sip_t* sip) {
   su_home_deinit(home);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  MsgGuard guard{receive(data, size)};
-  if (!guard.msg) return 0;
-  sip_t* sip = sip_object(guard.msg);
-  if (!sip) return 0;
-  check_pinned(sip);
+// What nta and the proxy do with one message tport delivers. `addressed`: the source address
+// was set before its first octet was parsed (not so for a pipelined message, via_pin.h).
+void deliver(msg_t* msg, bool addressed) {
+  sip_t* sip = sip_object(msg);
+  if (!sip) return;
+  if (addressed) check_pinned(sip);
   // What reaches the proxy (nta.c agent_recv_request): a request without a fatal parse error
   // that passes sip_sanity_check() (request line, From, To, Call-ID, CSeq and Via present);
   // nta answers the rest 400 itself. A header in sip_error may still reach it.
-  if (!sip->sip_request || (sip->sip_flags & MSG_FLG_ERROR) || sip_sanity_check(sip) < 0) return 0;
+  if (!sip->sip_request || (sip->sip_flags & MSG_FLG_ERROR) || sip_sanity_check(sip) < 0) return;
   p2psip::sip::RequestVerdict v = p2psip::sip::check_request(p2psip::sip::request_shape(sip));
-  if (v.status == 0) read_routed(guard.msg, sip);
+  if (v.status == 0) read_routed(msg, sip);
+}
+
+// tport_parse(): extracts and delivers every complete message; `complete` (a datagram, the end
+// of a stream): an incomplete one is an error. After an error a stream reads no more (stall).
+// Returns the message that waits for more octets, or nullptr.
+msg_t* parse(msg_t* msg, bool complete, bool stream, bool& addressed, bool& stalled) {
+  while (msg) {
+    int n = msg_extract(msg);
+    if (n == 0 && !complete) return msg;
+    if (n == 0) msg_mark_as_complete(msg, MSG_FLG_ERROR), n = -1;
+    msg_t* next = n < 0 || !stream ? nullptr : msg_next(msg);
+    if (n < 0) stalled = true;
+    deliver(msg, addressed);
+    msg_destroy(msg);
+    msg = next;
+    addressed = false;
+  }
+  return nullptr;
+}
+
+void datagram(const std::uint8_t* data, std::size_t size) {
+  msg_t* msg = new_message();
+  bool addressed = true, stalled = false;
+  if (!read_into(msg, data, size, true)) return msg_destroy(msg);
+  parse(msg, true, false, addressed, stalled);
+}
+
+// The bytes as a TCP connection delivers them in two reads split at `split`, then its end.
+void stream(const std::uint8_t* data, std::size_t size, std::size_t split) {
+  msg_t* msg = nullptr;
+  bool addressed = false, stalled = false;
+  const std::size_t cuts[] = {0, split, size, size};
+  for (int i = 0; i < 3 && !stalled; ++i) {
+    bool eos = i == 2;
+    if (!msg && eos) break;  // every message was delivered
+    if (!msg) msg = new_message(), addressed = true;
+    else set_source(msg);  // tport sets it at every read
+    if (!read_into(msg, data + cuts[i], cuts[i + 1] - cuts[i], false)) break;  // 413, closed
+    msg = parse(msg, eos, true, addressed, stalled);
+    if (eos && msg) __builtin_trap();  // parse() delivers every message at the end
+  }
+  if (msg) msg_destroy(msg);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  datagram(data, size);
+  // The split point comes from the last octet, so that the fuzzer can move it.
+  std::size_t split = size == 0 ? 0 : size * data[size - 1] / 256;
+  stream(data, size, split);
   return 0;
 }
