@@ -26,6 +26,7 @@ RequestShape request_shape(const sip_s* sip) {
   r.sip_scheme = url->url_type == url_sip || url->url_type == url_sips;
   r.has_host = url->url_host && *url->url_host;
   r.uri_headers = url->url_headers != nullptr;
+  r.uri_path = url->url_path != nullptr;
   for (const char* part : {url->url_user, url->url_password, url->url_host, url->url_port,
                            url->url_path, url->url_params, url->url_headers}) {
     if (part && std::strpbrk(part, " \t")) r.uri_lws = true;
