@@ -2,8 +2,6 @@
 // What request_check.h looks at, read from a request Sofia parsed: the adapter between the
 // parsed message and the pure checks. Fuzzed with the gateway's message class
 // (tests/fuzz/sip/fuzz_sip_message.cpp).
-// The proxy (proxy.cpp) still has its own file-local copy of this function; it is meant to
-// call this one instead (a one-line change once the proxy's restructuring has landed).
 
 #include "gateway/sip/request_check.h"
 
