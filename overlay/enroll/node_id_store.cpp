@@ -25,12 +25,14 @@ Expected<NodeIdMap, std::string> parse_node_id_map(std::string_view text) {
     auto sp = line.find(' ');
     if (sp == std::string::npos || sp == 0) return unexpected("line " + std::to_string(n) + ": expected USER HEX[,HEX...]");
     std::vector<sec::NodeId> ids;
-    std::istringstream list(line.substr(sp + 1));
-    std::string hex;
-    while (std::getline(list, hex, ',')) {
+    std::string_view list = std::string_view(line).substr(sp + 1);
+    while (true) {  // HEX(,HEX)*: every item, including an empty last one, must be a Node-ID
+      std::string_view hex = list.substr(0, list.find(','));
       auto id = sec::parse_node_id_hex(hex);
-      if (!id) return unexpected("line " + std::to_string(n) + ": bad Node-ID '" + hex + "'");
+      if (!id) return unexpected("line " + std::to_string(n) + ": bad Node-ID '" + std::string(hex) + "'");
       ids.push_back(*id);
+      if (hex.size() == list.size()) break;
+      list.remove_prefix(hex.size() + 1);
     }
     if (ids.empty() || !out.emplace(line.substr(0, sp), std::move(ids)).second) {
       return unexpected("line " + std::to_string(n) + ": empty or duplicate entry");
