@@ -88,10 +88,11 @@ int run_server(const ServerArgs& a) {
     std::fflush(stdout);
   });
   spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused {} authentication, {} locked out, "
-               "{} bad CSR, {} user name, {} Node-IDs, {} bad requests",
+               "{} bad CSR, {} user name, {} Node-IDs, {} bad requests, {} connections evicted",
                counters.documents_served.load(), counters.enrollments.load(), counters.refused_authentication.load(),
                counters.refused_locked_out.load(), counters.refused_bad_csr.load(), counters.refused_username.load(),
-               counters.refused_node_ids.load(), counters.bad_requests.load());
+               counters.refused_node_ids.load(), counters.bad_requests.load(),
+               counters.connections_evicted.load());
   return rc;
 }
 

@@ -84,6 +84,29 @@ def check_document(work, url, bootstrap_port):
     check(run(["jing", "-c", GRAMMAR, bad]).returncode != 0, "jing rejects a document with no-ice=maybe")
 
 
+def check_hostile_edge(work, url, port, srv):
+    """More idle connections than the server keeps (64) must not keep a real client out, and an
+    oversized body is refused before it is read."""
+    import socket
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(80)]
+    for s in idle[:5]:
+        s.sendall(b"\x16\x03\x01\x00")  # a TLS record header, then nothing (slow loris)
+    r = run(["curl", "-sk", "--max-time", "10", "-o", os.devnull, "-w", "%{http_code}", url])
+    check(r.stdout == "200", f"the document is served with 80 idle connections open ({r.stdout!r})")
+    for s in idle:
+        s.close()
+    # The head alone announces 40 kB: the answer comes before any body byte is sent.
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)) as tls:
+        tls.sendall(b"POST /enroll HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=q\r\n"
+                    b"Content-Length: 40000\r\n\r\n")
+        answer = tls.recv(4096).decode(errors="replace")
+    check(answer.startswith("HTTP/1.1 413 "), f"a 40 kB body is refused with 413 ({answer[:40]!r})")
+    check(srv.alive(), "the server survives the flood")
+
+
 def enroll(work, url, user, password, name, trust):
     pwfile = os.path.join(work, f"{name}.pw")
     open(pwfile, "w").write(password + "\n")
@@ -177,8 +200,9 @@ def main():
     seed_port, seed_metrics = free_port(), free_port()
     seed = launch_peer(work, "seed", os.path.join(work, "seed.crt"), os.path.join(work, "seed.key"),
                        os.path.join(cadir, "ca.crt"), seed_port, seed_metrics)
-    srv, _, url, fingerprint = start_server(work, cadir, users, seed_port)
+    srv, srv_port, url, fingerprint = start_server(work, cadir, users, seed_port)
     check_document(work, url, seed_port)
+    check_hostile_edge(work, url, srv_port, srv)
     enrolled = check_enrollment(work, url, cadir, fingerprint)
     check_refusals(work, url, srv)
     port, metrics = free_port(), free_port()
@@ -189,6 +213,8 @@ def main():
     check(peer.alive() and status_of(metrics).get("state") == "joined",
           f"the peer with the enrolled certificate joins: {peer.output()[-2000:]}")
     check(srv.stop() == 0, "enroll-server exits 0 on SIGTERM")
+    m = re.search(r"(\d+) enrollments.* (\d+) connections evicted", srv.stdout())
+    check(m is not None and int(m.group(2)) >= 80 + 1 - 64, f"idle connections were evicted (bounded table): {m and m.group(0)}")
     peer.stop()
     seed.stop()
     finish()
