@@ -99,6 +99,9 @@ TEST_CASE("enrollment: malformed CSRs are bad_CSR") {
   auto tampered = f.request();
   tampered.csr[tampered.csr.size() / 2] ^= 0x01;  // breaks the self-signature (or the DER)
   CHECK(f.decide(tampered).error() == Refusal::bad_csr);
+  auto forged = f.request();
+  forged.csr.back() = static_cast<char>(forged.csr.back() ^ 0x01);  // well-formed, wrong signature
+  CHECK(f.decide(forged).error() == Refusal::bad_csr);
   auto type = f.request();
   type.csr_content_type = "text/plain";
   CHECK(f.decide(type).error() == Refusal::bad_csr);
