@@ -1,25 +1,13 @@
 #include "overlay/enroll/http_message.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "common/text.h"
 
 namespace p2psip::enroll {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 HttpParse error(int status) {
   HttpParse p;
@@ -69,7 +57,7 @@ HttpParse parse_http_request(std::string_view buffer, std::size_t max_body) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return error(400);
     if (p.request.headers.size() >= kMaxHttpHeaders) return error(431);
-    p.request.headers.emplace_back(lower(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+    p.request.headers.emplace_back(ascii_lower(line.substr(0, colon)), std::string(trim_ows(line.substr(colon + 1))));
   }
   if (p.request.header("transfer-encoding")) return error(501);
   std::size_t length = 0;

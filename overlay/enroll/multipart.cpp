@@ -1,7 +1,8 @@
 #include "overlay/enroll/multipart.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/text.h"
 
 namespace p2psip::enroll {
 
@@ -9,28 +10,15 @@ namespace {
 
 constexpr std::size_t kMaxBoundary = 70;  // RFC 2046 §5.1.1
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The value of `param` in "type; a=b; param=value" (quotes removed), or nullopt.
 std::optional<std::string> parameter(std::string_view header, std::string_view param) {
   std::size_t pos = header.find(';');
   while (pos != std::string_view::npos) {
     std::size_t next = header.find(';', pos + 1);
-    std::string_view item = trim(header.substr(pos + 1, next == header.npos ? header.npos : next - pos - 1));
+    std::string_view item = trim_ows(header.substr(pos + 1, next == header.npos ? header.npos : next - pos - 1));
     auto eq = item.find('=');
-    if (eq != std::string_view::npos && lower(trim(item.substr(0, eq))) == param) {
-      std::string_view v = trim(item.substr(eq + 1));
+    if (eq != std::string_view::npos && ascii_lower(trim_ows(item.substr(0, eq))) == param) {
+      std::string_view v = trim_ows(item.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       return std::string(v);
     }
@@ -52,13 +40,13 @@ Expected<FormPart, std::string> parse_part(std::string_view part) {
     head = eol == head.npos ? std::string_view{} : head.substr(eol + 2);
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return unexpected(std::string("malformed part header"));
-    std::string name = lower(trim(line.substr(0, colon)));
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string name = ascii_lower(trim_ows(line.substr(0, colon)));
+    std::string_view value = trim_ows(line.substr(colon + 1));
     if (name == "content-disposition") {
-      form_data = lower(trim(value.substr(0, value.find(';')))) == "form-data";
+      form_data = ascii_lower(trim_ows(value.substr(0, value.find(';')))) == "form-data";
       out.name = parameter(value, "name").value_or("");
     } else if (name == "content-type") {
-      out.content_type = lower(trim(value.substr(0, value.find(';'))));
+      out.content_type = ascii_lower(trim_ows(value.substr(0, value.find(';'))));
     }
   }
   if (!form_data || out.name.empty()) return unexpected(std::string("part is not form-data with a name"));
@@ -68,7 +56,7 @@ Expected<FormPart, std::string> parse_part(std::string_view part) {
 }  // namespace
 
 Expected<std::string, std::string> form_boundary(std::string_view content_type) {
-  if (lower(trim(content_type.substr(0, content_type.find(';')))) != "multipart/form-data") {
+  if (ascii_lower(trim_ows(content_type.substr(0, content_type.find(';')))) != "multipart/form-data") {
     return unexpected(std::string("not multipart/form-data"));
   }
   auto b = parameter(content_type, "boundary");
