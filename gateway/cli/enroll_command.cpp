@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,9 @@
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
 #include "gateway/registrar/failed_attempts.h"
+#include "gateway/version.h"
+#include "metrics/http_server.h"
+#include "metrics/metrics.h"
 #include "p2psip/overlay/enroll.h"
 
 namespace p2psip::cli {
@@ -47,8 +51,41 @@ class Lockout final : public ov::EnrollAttemptLimiter {
   registrar::FailedAttempts attempts_;
 };
 
+// Counts for the log line at exit, and the /metrics counters when --metrics-listen is given.
+class Report final : public ov::EnrollObserver {
+ public:
+  explicit Report(metrics::EnrollMetrics* m) : metrics_(m) {}
+  void document_served() override {
+    ++documents_;
+    if (metrics_) metrics_->document_served();
+  }
+  void enrolled() override {
+    ++enrolled_;
+    if (metrics_) metrics_->enrolled();
+  }
+  void refused(std::string_view reason) override {
+    ++refused_[std::string(reason)];
+    if (metrics_) metrics_->refused(reason);
+  }
+  void connection_evicted() override {
+    ++evicted_;
+    if (metrics_) metrics_->connection_evicted();
+  }
+  void log() const {
+    std::string refusals;
+    for (const auto& [why, n] : refused_) refusals += " " + why + "=" + std::to_string(n);
+    spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused:{}, {} connections evicted",
+                 documents_, enrolled_, refusals.empty() ? " none" : refusals, evicted_);
+  }
+
+ private:
+  metrics::EnrollMetrics* metrics_;
+  std::uint64_t documents_ = 0, enrolled_ = 0, evicted_ = 0;
+  std::map<std::string, std::uint64_t> refused_;
+};
+
 struct ServerArgs {
-  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key;
+  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key, metrics_listen;
   std::vector<std::string> bootstrap, bad_nodes;
   std::uint32_t sequence = 1;
   std::size_t lockout = 3;
@@ -82,17 +119,27 @@ int run_server(const ServerArgs& a) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
   Lockout lockout(a.lockout);
-  ov::EnrollCounters counters;
-  int rc = ov::run_enroll_server(o, lockout, counters, g_stop, [](const std::string& url, const std::string& fp) {
+  metrics::Metrics registry(P2PSIP_VERSION);
+  metrics::HealthState health;
+  health.sip_required = false;
+  metrics::StatusBoard status;
+  std::unique_ptr<metrics::HttpServer> http;
+  if (!a.metrics_listen.empty()) {
+    auto ml = config::parse_host_port(a.metrics_listen, config::HostKind::kIpLiteral);
+    if (!ml) return usage("enroll-server", "--metrics-listen: " + ml.error());
+    auto started = metrics::HttpServer::start(ml->host, ml->port, registry, health, status);
+    if (!started) {
+      std::fprintf(stderr, "p2psip enroll-server: %s\n", started.error().c_str());
+      return ov::kEnrollExitFailed;
+    }
+    http = std::move(started).value();
+  }
+  Report report(http ? &registry.enroll : nullptr);
+  int rc = ov::run_enroll_server(o, lockout, report, g_stop, [](const std::string& url, const std::string& fp) {
     std::printf("enroll-server: serving %s\nenroll-server: certificate sha256 %s\n", url.c_str(), fp.c_str());
     std::fflush(stdout);
   });
-  spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused {} authentication, {} locked out, "
-               "{} bad CSR, {} user name, {} Node-IDs, {} bad requests, {} connections evicted",
-               counters.documents_served.load(), counters.enrollments.load(), counters.refused_authentication.load(),
-               counters.refused_locked_out.load(), counters.refused_bad_csr.load(), counters.refused_username.load(),
-               counters.refused_node_ids.load(), counters.bad_requests.load(),
-               counters.connections_evicted.load());
+  report.log();
   return rc;
 }
 
@@ -113,6 +160,7 @@ void add_server(CLI::App& root, Action& selected) {
   cmd->add_option("--sequence", a->sequence, "Configuration sequence number (0..65534)");
   cmd->add_option("--tls-cert", a->tls_cert, "HTTPS certificate (PEM); default: issued by the CA at start");
   cmd->add_option("--tls-key", a->tls_key, "Key of --tls-cert (PEM)");
+  cmd->add_option("--metrics-listen", a->metrics_listen, "IP:PORT for /metrics (p2psip_enroll_*), /health");
   cmd->add_option("--lockout", a->lockout, "Wrong passwords per user and source before a 5-minute lock")
       ->check(CLI::Range(1, 1000));
   cmd->callback([&selected, a] { selected = [a] { return run_server(*a); }; });

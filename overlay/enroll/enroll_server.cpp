@@ -32,12 +32,12 @@ struct Server {
   const EnrollServerOptions& options;
   en::ServerSetup& setup;
   EnrollAttemptLimiter& limiter;
-  EnrollCounters& counters;
+  EnrollObserver& observer;
 
   std::string answer(const en::HttpRequest& req, const std::string& peer) {
     if (req.path == kConfigPath) {
       if (req.method != "GET" && req.method != "HEAD") return en::http_response(405, "text/plain", "GET only\n");
-      counters.documents_served.fetch_add(1);
+      observer.document_served();
       return en::http_response(200, en::kConfigContentType, setup.document);
     }
     if (req.path != kEnrollPath) return en::http_response(404, "text/plain", "not found\n");
@@ -48,7 +48,7 @@ struct Server {
   std::string enroll(const en::HttpRequest& req, const std::string& peer) {
     auto parts = en::parse_form_data(req.header("content-type").value_or(""), req.body);
     if (!parts) {
-      counters.bad_requests.fetch_add(1);
+      observer.refused("bad_request");
       spdlog::warn("enroll: bad request from {}: {}", peer, parts.error());
       return en::http_response(400, "text/plain", parts.error() + "\n");
     }
@@ -61,7 +61,7 @@ struct Server {
     // The lockout key: the account and the source, as the registrar counts (failed_attempts.h).
     const std::string key = r.username + "|" + peer;
     if (limiter.blocked(key)) {
-      counters.refused_locked_out.fetch_add(1);
+      observer.refused("locked_out");
       spdlog::warn("enroll: refused user '{}' from {}: locked out after repeated wrong passwords", r.username, peer);
       return refusal(en::refusal_token(en::Refusal::failed_authentication));
     }
@@ -80,7 +80,7 @@ struct Server {
         return en::http_response(500, "text/plain", "cannot remember the Node-IDs\n");
       }
     }
-    counters.enrollments.fetch_add(1);
+    observer.enrolled();
     std::string hex;
     for (const auto& id : g->node_ids) hex += (hex.empty() ? "" : ",") + sec::node_id_hex(id);
     spdlog::info("enroll: issued a certificate for {} (Node-ID {}) to {}", g->user, hex, peer);
@@ -88,18 +88,12 @@ struct Server {
   }
 
   std::string refused(en::Refusal why, const std::string& user, const std::string& key, const std::string& peer) {
-    switch (why) {
-      case en::Refusal::failed_authentication:
-        limiter.failed(key);
-        counters.refused_authentication.fetch_add(1);
-        break;
-      case en::Refusal::username_not_available: counters.refused_username.fetch_add(1); break;
-      case en::Refusal::node_ids_not_available: counters.refused_node_ids.fetch_add(1); break;
-      case en::Refusal::bad_csr: counters.refused_bad_csr.fetch_add(1); break;
-      case en::Refusal::internal_error:
-        spdlog::error("enroll: cannot issue a certificate for '{}'", user);
-        return en::http_response(500, "text/plain", "internal error\n");
+    if (why == en::Refusal::internal_error) {
+      spdlog::error("enroll: cannot issue a certificate for '{}'", user);
+      return en::http_response(500, "text/plain", "internal error\n");
     }
+    if (why == en::Refusal::failed_authentication) limiter.failed(key);
+    observer.refused(en::refusal_token(why));
     spdlog::warn("enroll: refused user '{}' from {}: {}", user, peer, en::refusal_token(why));
     return refusal(en::refusal_token(why));
   }
@@ -108,7 +102,7 @@ struct Server {
 }  // namespace
 
 int run_enroll_server(const EnrollServerOptions& options, EnrollAttemptLimiter& limiter,
-                      EnrollCounters& counters, const std::atomic<bool>& stop,
+                      EnrollObserver& observer, const std::atomic<bool>& stop,
                       const EnrollReady& ready) {
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-answer is not fatal
   auto setup = en::prepare_server(options);
@@ -116,12 +110,12 @@ int run_enroll_server(const EnrollServerOptions& options, EnrollAttemptLimiter& 
     std::fprintf(stderr, "p2psip enroll-server: %s\n", setup.error().message.c_str());
     return setup.error().exit_code;
   }
-  Server server{options, **setup, limiter, counters};
+  Server server{options, **setup, limiter, observer};
   spdlog::info("enroll-server: overlay {} serving https://{}{} and {} ({} users, sequence {})", options.overlay,
                (*setup)->authority, kConfigPath, kEnrollPath, (*setup)->users.size(), options.sequence);
   if (ready) ready("https://" + (*setup)->authority + std::string(kConfigPath), (*setup)->fingerprint);
   (*setup)->https->run([&](const en::HttpRequest& r, const std::string& peer) { return server.answer(r, peer); },
-                       stop, counters.connections_evicted);
+                       stop, [&] { observer.connection_evicted(); });
   return kEnrollExitOk;
 }
 

@@ -110,7 +110,7 @@ void step(HttpsServer::Conn& c, const HttpsHandler& handler, const HttpsLimits& 
 }  // namespace
 
 void HttpsServer::run(const HttpsHandler& handler, const std::atomic<bool>& stop,
-                      std::atomic<std::uint64_t>& evicted) {
+                      const std::function<void()>& evicted) {
   std::deque<std::unique_ptr<Conn>> conns;  // oldest first
   std::vector<pollfd> fds;
   while (!stop.load()) {
@@ -135,7 +135,7 @@ void HttpsServer::run(const HttpsHandler& handler, const std::atomic<bool>& stop
       if (fd < 0) break;
       if (conns.size() >= limits_.max_connections) {
         conns.pop_front();
-        evicted.fetch_add(1);
+        evicted();
       }
       auto c = std::make_unique<Conn>();
       c->fd = fd;

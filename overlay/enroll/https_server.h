@@ -41,9 +41,9 @@ class HttpsServer {
   HttpsServer& operator=(const HttpsServer&) = delete;
 
   unsigned port() const { return port_; }
-  // Serves until `stop` is true (checked at least every 200 ms). `evicted` counts connections
-  // closed to make room.
-  void run(const HttpsHandler& handler, const std::atomic<bool>& stop, std::atomic<std::uint64_t>& evicted);
+  // Serves until `stop` is true (checked at least every 200 ms). `evicted` is called for each
+  // connection closed to make room.
+  void run(const HttpsHandler& handler, const std::atomic<bool>& stop, const std::function<void()>& evicted);
 
   struct Conn;  // one client (https_server.cpp)
 

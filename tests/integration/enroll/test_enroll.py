@@ -49,11 +49,11 @@ def status_of(metrics_port):
         return {}
 
 
-def start_server(work, cadir, users, bootstrap_port):
+def start_server(work, cadir, users, bootstrap_port, metrics_port):
     port = free_port()
     srv = start([P2P_BIN, "enroll-server", "--overlay", OVERLAY, "--listen", f"127.0.0.1:{port}",
                  "--ca-dir", cadir, "--users", users, "--bootstrap", f"127.0.0.1:{bootstrap_port}",
-                 "--lockout", "3"], "enroll-server", work)
+                 "--lockout", "3", "--metrics-listen", f"127.0.0.1:{metrics_port}"], "enroll-server", work)
     wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 20, "enroll-server ready")
     check(srv.alive(), f"enroll-server runs: {srv.output()}")
     url = re.search(r"serving (https://\S+)", srv.stdout()).group(1)
@@ -183,6 +183,25 @@ def check_join(work, cadir, enrolled_dir):
     return r
 
 
+def check_metrics(metrics_port):
+    code, text = http_get(f"http://127.0.0.1:{metrics_port}/metrics")
+    check(code == 200, "the enroll-server serves /metrics")
+    promtool = run(["promtool", "check", "metrics"], input=text)
+    check(promtool.returncode == 0, f"promtool accepts the metrics: {promtool.stdout}{promtool.stderr}")
+
+    def value(series):
+        for line in text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+        return None
+    check(value("p2psip_enroll_certificates_issued_total") == 3, "3 certificates issued (alice twice, carol)")
+    check(value('p2psip_enroll_refusals_total{reason="failed_authentication"}') == 4,
+          "4 failed_authentication refusals (bob x3, mallory)")
+    for reason in ("locked_out", "bad_CSR", "username_not_available", "Node-IDs_not_available", "bad_request"):
+        check(value(f'p2psip_enroll_refusals_total{{reason="{reason}"}}') == 1, f"one {reason} refusal counted")
+    check(value("p2psip_enroll_connections_evicted_total") >= 80 + 1 - 64, "evicted connections counted")
+
+
 def launch_peer(work, name, cert, key, ca, port, metrics, bootstrap=None):
     args = [P2P_BIN, "peer", "--overlay", OVERLAY, "--overlay-listen", f"127.0.0.1:{port}",
             "--metrics-listen", f"127.0.0.1:{metrics}", "--cert", cert, "--key", key, "--ca", ca,
@@ -193,7 +212,7 @@ def launch_peer(work, name, cert, key, ca, port, metrics, bootstrap=None):
 
 
 def main():
-    require_tools("jing", "curl", "openssl")
+    require_tools("jing", "curl", "openssl", "promtool")
     work = temp_dir()
     cadir = os.path.join(work, "ca")
     r = p2p("ca", "init", "--overlay", OVERLAY, "--dir", cadir, "--key-type", "ec")
@@ -204,11 +223,13 @@ def main():
     seed_port, seed_metrics = free_port(), free_port()
     seed = launch_peer(work, "seed", os.path.join(work, "seed.crt"), os.path.join(work, "seed.key"),
                        os.path.join(cadir, "ca.crt"), seed_port, seed_metrics)
-    srv, srv_port, url, fingerprint = start_server(work, cadir, users, seed_port)
+    srv_metrics = free_port()
+    srv, srv_port, url, fingerprint = start_server(work, cadir, users, seed_port, srv_metrics)
     check_document(work, url, seed_port)
     check_hostile_edge(work, url, srv_port, srv)
     enrolled = check_enrollment(work, url, cadir, fingerprint)
     check_refusals(work, url, srv)
+    check_metrics(srv_metrics)
     port, metrics = free_port(), free_port()
     peer = launch_peer(work, "enrolled", os.path.join(enrolled, "node.crt"), os.path.join(enrolled, "node.key"),
                        os.path.join(enrolled, "ca.crt"), port, metrics, bootstrap=seed_port)

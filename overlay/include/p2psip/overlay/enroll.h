@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2psip::overlay {
@@ -34,17 +35,16 @@ class EnrollAttemptLimiter {
   virtual void succeeded(const std::string& key) = 0;
 };
 
-// Counts of what the server did (the CLI maps them onto metrics or logs).
-struct EnrollCounters {
-  std::atomic<std::uint64_t> documents_served{0};
-  std::atomic<std::uint64_t> enrollments{0};
-  std::atomic<std::uint64_t> refused_authentication{0};
-  std::atomic<std::uint64_t> refused_locked_out{0};
-  std::atomic<std::uint64_t> refused_username{0};
-  std::atomic<std::uint64_t> refused_node_ids{0};
-  std::atomic<std::uint64_t> refused_bad_csr{0};
-  std::atomic<std::uint64_t> bad_requests{0};
-  std::atomic<std::uint64_t> connections_evicted{0};
+// What the server did, for logs and metrics (called on the server's thread). Refusal reasons:
+// the §11.3 tokens, "locked_out" (failed_authentication answered to a locked-out user) and
+// "bad_request" (400: not multipart/form-data, malformed).
+class EnrollObserver {
+ public:
+  virtual ~EnrollObserver() = default;
+  virtual void document_served() = 0;
+  virtual void enrolled() = 0;
+  virtual void refused(std::string_view reason) = 0;
+  virtual void connection_evicted() = 0;  // closed to make room for a newer one
 };
 
 struct EnrollEndpoint {
@@ -72,7 +72,7 @@ struct EnrollServerOptions {
 // Returns an exit code.
 using EnrollReady = std::function<void(const std::string& url, const std::string& fingerprint)>;
 int run_enroll_server(const EnrollServerOptions& options, EnrollAttemptLimiter& limiter,
-                      EnrollCounters& counters, const std::atomic<bool>& stop, const EnrollReady& ready);
+                      EnrollObserver& observer, const std::atomic<bool>& stop, const EnrollReady& ready);
 
 struct EnrollClientOptions {
   std::string url;                 // https://HOST:PORT/.well-known/reload-config
