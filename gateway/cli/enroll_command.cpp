@@ -1,7 +1,7 @@
 // `p2psip enroll-server` and `p2psip enroll`: RFC 6940 §11 enrollment (p2psip/overlay/enroll.h).
 //   p2psip enroll-server --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
 //                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--sequence N]
-//                        [--tls-cert FILE --tls-key FILE] [--lockout N]
+//                        [--tls-cert FILE --tls-key FILE] [--lockout N] [--metrics-listen IP:PORT]
 //   p2psip enroll --url URL --user USER --password-file FILE
 //                 (--enroll-ca FILE | --enroll-fingerprint HEX) --data-dir DIR [--node-ids N] [--ec]
 // Exit codes: 0 done, 2 usage/config error, 1 refused or failed (the §11.3 token in the message).
