@@ -86,7 +86,12 @@ struct ParsedConfig {
 
 Expected<ParsedConfig, std::string> parse_config_document(std::string_view text);
 
-// Checks the configuration's signature (and every kind-signature) against the document's own
+// "2026-12-06T07:00:00Z" (the UTC form rfc3339() writes; §11.1 requires UTC) -> time; other
+// forms (fractions, offsets) -> nullopt.
+std::optional<security::SysSeconds> parse_rfc3339_utc(std::string_view text);
+
+// Refuses a configuration whose expiration (in the form above) has passed; then checks its
+// signature (and every kind-signature) against the document's own
 // root-cert(s) and configuration-signer / kind-signer lists (§11.1). Trust in the roots comes
 // from how the document was fetched (HTTPS to a server trusted out of band).
 Expected<void, std::string> verify_config_document(const ParsedConfig& config,

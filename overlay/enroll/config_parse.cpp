@@ -4,6 +4,7 @@
 #include <libxml/tree.h>
 
 #include <charconv>
+#include <ctime>
 
 #include "overlay/enroll/config_document.h"
 #include "overlay/enroll/xml_handles.h"
@@ -172,6 +173,14 @@ Expected<ParsedConfig, std::string> parse_configuration(xmlNode* conf, std::stri
 
 }  // namespace
 
+std::optional<sec::SysSeconds> parse_rfc3339_utc(std::string_view text) {
+  std::tm tm{};
+  std::string copy(text);
+  const char* end = ::strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return sec::SysSeconds{std::chrono::seconds{::timegm(&tm)}};
+}
+
 Expected<ParsedConfig, std::string> parse_config_document(std::string_view text) {
   if (text.size() > kMaxConfigDocument) return unexpected(std::string("document too large"));
   // No DTD at all: no entities to expand, nothing to fetch.
@@ -199,6 +208,9 @@ Expected<ParsedConfig, std::string> parse_config_document(std::string_view text)
 
 Expected<void, std::string> verify_config_document(const ParsedConfig& config, sec::SysSeconds now) {
   if (config.signature.empty()) return unexpected(std::string("configuration is not signed"));
+  if (auto expires = parse_rfc3339_utc(config.expiration); expires && *expires <= now) {
+    return unexpected("configuration expired at " + config.expiration);
+  }
   std::vector<sec::RootCertificate> roots;
   for (const Bytes& der : config.root_certs) {
     auto root = sec::RootCertificate::from_der(der);

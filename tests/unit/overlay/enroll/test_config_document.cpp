@@ -21,7 +21,7 @@ struct Fixture {
     ConfigDocumentParams p;
     p.instance_name = "p2p.test";
     p.sequence = 7;
-    p.expiration = test_now() + std::chrono::days(30);
+    p.expiration = test_now() + std::chrono::days(10);  // inside the certificates' 30 days
     p.root_certs.emplace_back(ca.root().der().begin(), ca.root().der().end());
     p.enrollment_servers = {"https://127.0.0.1:8443/enroll"};
     p.bootstrap_nodes = {{"127.0.0.1", 6084}, {"2001:db8::1", 7000}};
@@ -127,9 +127,24 @@ TEST_CASE("base64: round trip, whitespace ignored, junk refused") {
   CHECK_FALSE(base64_decode("Y=55"));
 }
 
-TEST_CASE("rfc3339 writes UTC with a Z") {
+TEST_CASE("rfc3339 writes UTC with a Z and reads it back") {
   CHECK(rfc3339(sec::SysSeconds{std::chrono::seconds{0}}) == "1970-01-01T00:00:00Z");
   CHECK(rfc3339(sec::SysSeconds{std::chrono::seconds{1034233200}}) == "2002-10-10T07:00:00Z");
+  CHECK(parse_rfc3339_utc("2002-10-10T07:00:00Z") == sec::SysSeconds{std::chrono::seconds{1034233200}});
+  CHECK_FALSE(parse_rfc3339_utc("2002-10-10T07:00:00+02:00"));
+  CHECK_FALSE(parse_rfc3339_utc("yesterday"));
+}
+
+TEST_CASE("config document: an expired configuration is refused") {
+  Fixture f;
+  auto parsed = parse_config_document(f.document());
+  REQUIRE(parsed);
+  auto expires = parse_rfc3339_utc(parsed->expiration);
+  REQUIRE(expires);
+  CHECK(verify_config_document(*parsed, *expires - std::chrono::seconds{1}));
+  auto late = verify_config_document(*parsed, *expires);
+  REQUIRE_FALSE(late);
+  CHECK(late.error().find("expired") != std::string::npos);
 }
 
 }  // namespace p2psip::enroll
