@@ -183,6 +183,20 @@ def check_join(work, cadir, enrolled_dir):
     return r
 
 
+def check_usage_errors(work, cadir, users, url):
+    r = enroll(work, url, "alice", "correct horse", "both",
+               ["--enroll-ca", os.path.join(cadir, "ca.crt"), "--enroll-fingerprint", "00" * 32])
+    check(r.returncode == 2 and "exactly one" in r.stderr, f"both trust options: exit 2 ({r.stderr.strip()})")
+    r = enroll(work, f"https://127.0.0.1:{free_port()}/.well-known/reload-config", "alice", "x", "nobody",
+               ["--enroll-ca", os.path.join(cadir, "ca.crt")])
+    check(r.returncode == 1 and "cannot connect" in r.stderr, f"no server: exit 1 ({r.stderr.strip()})")
+    base = ["enroll-server", "--listen", f"127.0.0.1:{free_port()}", "--ca-dir", cadir, "--users", users]
+    r = p2p(*base, "--overlay", "other.example.org")
+    check(r.returncode == 2 and "other.example.org" in r.stderr, f"a CA of another overlay: exit 2 ({r.stderr.strip()})")
+    r = p2p(*base, "--overlay", OVERLAY, "--tls-cert", users)
+    check(r.returncode == 2 and "--tls-key" in r.stderr, f"--tls-cert without --tls-key: exit 2 ({r.stderr.strip()})")
+
+
 def check_metrics(metrics_port):
     code, text = http_get(f"http://127.0.0.1:{metrics_port}/metrics")
     check(code == 200, "the enroll-server serves /metrics")
@@ -230,6 +244,7 @@ def main():
     enrolled = check_enrollment(work, url, cadir, fingerprint)
     check_refusals(work, url, srv)
     check_metrics(srv_metrics)
+    check_usage_errors(work, cadir, users, url)
     port, metrics = free_port(), free_port()
     peer = launch_peer(work, "enrolled", os.path.join(enrolled, "node.crt"), os.path.join(enrolled, "node.key"),
                        os.path.join(enrolled, "ca.crt"), port, metrics, bootstrap=seed_port)
