@@ -38,7 +38,9 @@ struct Server {
     if (req.path == kConfigPath) {
       if (req.method != "GET" && req.method != "HEAD") return en::http_response(405, "text/plain", "GET only\n");
       observer.document_served();
-      return en::http_response(200, en::kConfigContentType, setup.document);
+      std::string r = en::http_response(200, en::kConfigContentType, setup.document);
+      if (req.method == "HEAD") r.resize(r.size() - setup.document.size());  // the head only
+      return r;
     }
     if (req.path != kEnrollPath) return en::http_response(404, "text/plain", "not found\n");
     if (req.method != "POST") return en::http_response(405, "text/plain", "POST only\n");

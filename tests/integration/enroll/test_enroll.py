@@ -67,6 +67,9 @@ def check_document(work, url, bootstrap_port):
     check(r.returncode == 0, "curl fetches the configuration document")
     head = open(path + ".head").read().lower()
     check("content-type: application/p2p-overlay+xml" in head, "served as application/p2p-overlay+xml")
+    r = run(["curl", "-sk", "-I", url])
+    check(r.returncode == 0 and " 200 " in r.stdout.splitlines()[0] and "<overlay" not in r.stdout,
+          "HEAD answers the head without the document")
     v = run(["jing", "-c", GRAMMAR, path])
     check(v.returncode == 0, f"jing validates the served document against RFC 6940 §11.1.1: {v.stdout}{v.stderr}")
     doc = open(path).read()
