@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "overlay/security/handles.h"
@@ -105,7 +106,11 @@ Expected<Granted, Refusal> decide_enrollment(const EnrollRequest& request, const
   for (const std::string& asked : requested_user_names(req.get())) {
     if (asked != g.user) return unexpected(Refusal::username_not_available);
   }
-  g.remembered = remembered;
+  for (const sec::NodeId& id : remembered) {
+    if (std::find(policy.bad_nodes.begin(), policy.bad_nodes.end(), id) == policy.bad_nodes.end()) {
+      g.remembered.push_back(id);
+    }
+  }
   while (g.remembered.size() < *count) {
     auto id = random_id();
     if (!id) return unexpected(Refusal::internal_error);

@@ -8,8 +8,8 @@
 // to authenticating"), then the Node-ID count, then the CSR (DER as application/pkcs10 says, or
 // PEM; self-signature valid; RSA >= 2048 or P-256 key), then any user name the CSR asks for
 // (a subjectAltName rfc822Name must be the user's own name, user@domain).
-// Node-IDs: the remembered ones first; more are drawn only when more are asked for (§11.3: the
-// same user gets the same Node-IDs back).
+// Node-IDs: the remembered ones first (except bad-node ones); more are drawn only when more are
+// asked for (§11.3: the same user gets the same Node-IDs back).
 
 #include <functional>
 #include <map>
@@ -45,6 +45,9 @@ struct EnrollRequest {
 struct EnrollPolicy {
   std::string domain;  // user@domain
   int days = security::kDefaultIssueDays;
+  // The configuration's bad-node entries (§11.1: a certificate with such a Node-ID "MUST NOT be
+  // considered valid"): a remembered Node-ID listed here is dropped and replaced by a new one.
+  std::vector<security::NodeId> bad_nodes;
 };
 
 struct Granted {

@@ -93,6 +93,7 @@ Expected<void, SetupError> build_document(const overlay::EnrollServerOptions& o,
     auto id = sec::parse_node_id_hex(hex);
     if (!id) return unexpected(usage("--bad-node: '" + hex + "' is not 32 hex digits"));
     p.bad_nodes.push_back(*id);
+    s.policy.bad_nodes.push_back(*id);
   }
   auto doc = build_config_document(p, sig->first, sig->second);
   if (!doc) return unexpected(failed("configuration document: " + doc.error()));

@@ -49,11 +49,11 @@ def status_of(metrics_port):
         return {}
 
 
-def start_server(work, cadir, users, bootstrap_port, metrics_port):
+def start_server(work, cadir, users, bootstrap_port, metrics_port, extra=(), name="enroll-server"):
     port = free_port()
     srv = start([P2P_BIN, "enroll-server", "--overlay", OVERLAY, "--listen", f"127.0.0.1:{port}",
                  "--ca-dir", cadir, "--users", users, "--bootstrap", f"127.0.0.1:{bootstrap_port}",
-                 "--lockout", "3", "--metrics-listen", f"127.0.0.1:{metrics_port}"], "enroll-server", work)
+                 "--lockout", "3", "--metrics-listen", f"127.0.0.1:{metrics_port}", *extra], name, work)
     wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 20, "enroll-server ready")
     check(srv.alive(), f"enroll-server runs: {srv.output()}")
     url = re.search(r"serving (https://\S+)", srv.stdout()).group(1)
@@ -200,6 +200,23 @@ def check_usage_errors(work, cadir, users, url):
     check(r.returncode == 2 and "--tls-key" in r.stderr, f"--tls-cert without --tls-key: exit 2 ({r.stderr.strip()})")
 
 
+def check_bad_node(work, cadir, users, seed_port, enrolled_dir):
+    """A restarted server listing alice's Node-ID as bad-node publishes it and gives her a new one."""
+    old = re.search(r"reload://0110([0-9a-f]{32})@", run(["openssl", "x509", "-in", os.path.join(enrolled_dir, "node.crt"),
+                                                        "-noout", "-text"]).stdout).group(1)
+    srv, _, url, fingerprint = start_server(work, cadir, users, seed_port, free_port(), ["--bad-node", old, "--sequence", "2"],
+                                            name="enroll-server-2")
+    path = os.path.join(work, "served2.xml")
+    run(["curl", "-sk", "-o", path, url])
+    doc = open(path).read()
+    check(f"<bad-node>{old}</bad-node>" in doc and 'sequence="2"' in doc, "the document lists the bad node, sequence 2")
+    check(run(["jing", "-c", GRAMMAR, path]).returncode == 0, "the document with a bad-node validates too")
+    r = enroll(work, url, "alice", "correct horse", "alice4", ["--enroll-fingerprint", fingerprint])
+    m = re.search(r"node-id: ([0-9a-f]{32})", r.stdout)
+    check(r.returncode == 0 and m and m.group(1) != old, f"alice gets a new Node-ID instead of the bad one: {r.stdout}")
+    check(srv.stop() == 0, "the second server exits 0")
+
+
 def check_metrics(metrics_port):
     code, text = http_get(f"http://127.0.0.1:{metrics_port}/metrics")
     check(code == 200, "the enroll-server serves /metrics")
@@ -248,6 +265,10 @@ def main():
     check_refusals(work, url, srv)
     check_metrics(srv_metrics)
     check_usage_errors(work, cadir, users, url)
+    check(srv.stop() == 0, "enroll-server exits 0 on SIGTERM")
+    m = re.search(r"(\d+) enrollments.* (\d+) connections evicted", srv.stdout())
+    check(m is not None and int(m.group(2)) >= 80 + 1 - 64, f"evictions logged at exit: {m and m.group(0)}")
+    check_bad_node(work, cadir, users, seed_port, enrolled)
     port, metrics = free_port(), free_port()
     peer = launch_peer(work, "enrolled", os.path.join(enrolled, "node.crt"), os.path.join(enrolled, "node.key"),
                        os.path.join(enrolled, "ca.crt"), port, metrics, bootstrap=seed_port)
@@ -255,9 +276,6 @@ def main():
                "the enrolled peer joins the ring")
     check(peer.alive() and status_of(metrics).get("state") == "joined",
           f"the peer with the enrolled certificate joins: {peer.output()[-2000:]}")
-    check(srv.stop() == 0, "enroll-server exits 0 on SIGTERM")
-    m = re.search(r"(\d+) enrollments.* (\d+) connections evicted", srv.stdout())
-    check(m is not None and int(m.group(2)) >= 80 + 1 - 64, f"idle connections were evicted (bounded table): {m and m.group(0)}")
     peer.stop()
     seed.stop()
     finish()

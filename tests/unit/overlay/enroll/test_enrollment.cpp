@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "test_support.h"
 
 namespace p2psip::enroll {
@@ -14,7 +16,7 @@ struct Fixture {
   sec::CertificateAuthority ca = test::test_ca();
   Users users{{"alice", "correct horse"}, {"bob", "s3cret"}};
   sec::PrivateKey key = sec::PrivateKey::generate(sec::KeyType::ec_p256).value();
-  EnrollPolicy policy{"p2p.test", 30};
+  EnrollPolicy policy{"p2p.test", 30, {}};
   int drawn = 0;
   NodeIdSource source = [this]() -> Expected<sec::NodeId, std::string> {
     ++drawn;
@@ -60,6 +62,21 @@ TEST_CASE("enrollment: the same user gets the remembered Node-IDs back; more are
   CHECK(more->node_ids.front() == remembered.front());
   CHECK(more->remembered == more->node_ids);
   CHECK(f.drawn == 2);
+}
+
+TEST_CASE("enrollment: a remembered Node-ID listed as bad-node is replaced, the others kept") {
+  Fixture f;
+  sec::NodeId bad = sec::random_node_id().value(), good = sec::random_node_id().value();
+  f.policy.bad_nodes = {bad};
+  auto r = f.request();
+  r.nodeids = "2";
+  auto g = f.decide(r, {bad, good});
+  REQUIRE(g);
+  CHECK(g->node_ids.size() == 2);
+  CHECK(g->node_ids.front() == good);
+  CHECK(g->node_ids.back() != bad);
+  CHECK(std::find(g->remembered.begin(), g->remembered.end(), bad) == g->remembered.end());
+  CHECK(f.drawn == 1);
 }
 
 TEST_CASE("enrollment: wrong password or unknown user is failed_authentication, before anything else") {
