@@ -363,6 +363,38 @@ void HttpMetrics::closed(HttpClose why) { closed_[static_cast<std::size_t>(why)]
 
 void HttpMetrics::open_connections(std::size_t n) { open_->Set(static_cast<double>(n)); }
 
+EnrollMetrics::EnrollMetrics(prometheus::Registry& registry) {
+  documents_ = &prometheus::BuildCounter()
+                    .Name("p2psip_enroll_documents_served_total")
+                    .Help("Configuration documents served (GET /.well-known/reload-config)")
+                    .Register(registry)
+                    .Add({});
+  enrollments_ = &prometheus::BuildCounter()
+                      .Name("p2psip_enroll_certificates_issued_total")
+                      .Help("Certificates issued by the enrollment server (RFC 6940 §11.3)")
+                      .Register(registry)
+                      .Add({});
+  evicted_ = &prometheus::BuildCounter()
+                  .Name("p2psip_enroll_connections_evicted_total")
+                  .Help("Enrollment server connections closed to make room for a newer one")
+                  .Register(registry)
+                  .Add({});
+  auto& refusals = prometheus::BuildCounter()
+                       .Name("p2psip_enroll_refusals_total")
+                       .Help("Enrollment requests refused, by §11.3 token (or locked_out, bad_request)")
+                       .Register(registry);
+  for (std::size_t i = 0; i < kEnrollRefusals.size(); ++i) {
+    refusals_[i] = &refusals.Add({{"reason", std::string(kEnrollRefusals[i])}});
+  }
+  refusals_.back() = &refusals.Add({{"reason", "other"}});
+}
+
+void EnrollMetrics::refused(std::string_view reason) {
+  std::size_t i = 0;
+  while (i < kEnrollRefusals.size() && kEnrollRefusals[i] != reason) ++i;
+  refusals_[i]->Increment();
+}
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
@@ -371,6 +403,7 @@ Metrics::Metrics(std::string_view version)
       dns(*registry_),
       overlay(*registry_),
       http(*registry_),
+      enroll(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   prometheus::BuildGauge()
       .Name("p2psip_build_info")

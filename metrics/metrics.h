@@ -176,6 +176,27 @@ class HttpMetrics {
   prometheus::Gauge* open_ = nullptr;
 };
 
+// The enrollment server (p2psip enroll-server, RFC 6940 §11). Refusal reasons are a fixed set
+// (kEnrollRefusals); anything else counts as "other".
+inline constexpr std::array<std::string_view, 6> kEnrollRefusals = {
+    "failed_authentication", "locked_out", "username_not_available", "Node-IDs_not_available",
+    "bad_CSR", "bad_request"};
+
+class EnrollMetrics {
+ public:
+  explicit EnrollMetrics(prometheus::Registry& registry);
+  void document_served() { documents_->Increment(); }
+  void enrolled() { enrollments_->Increment(); }
+  void refused(std::string_view reason);
+  void connection_evicted() { evicted_->Increment(); }
+
+ private:
+  prometheus::Counter* documents_ = nullptr;
+  prometheus::Counter* enrollments_ = nullptr;
+  prometheus::Counter* evicted_ = nullptr;
+  std::array<prometheus::Counter*, kEnrollRefusals.size() + 1> refusals_{};
+};
+
 // The registry plus every module's struct. One per process, owned by main and handed down.
 class Metrics {
   // Declared first: constructed before the module structs that register into it.
@@ -197,6 +218,7 @@ class Metrics {
   DnsMetrics dns;
   OverlayMetrics overlay;
   HttpMetrics http;
+  EnrollMetrics enroll;
 
  private:
   std::shared_ptr<prometheus::Collectable> process_;
