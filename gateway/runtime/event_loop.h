@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/expected.h"
+#include "gateway/runtime/uv_loop.h"
 
 namespace p2psip::runtime {
 
@@ -24,10 +25,10 @@ class SofiaLibrary {
   SofiaLibrary& operator=(const SofiaLibrary&) = delete;
 };
 
-class EventLoop {
+class EventLoop final : public LoopControl {
  public:
   static Expected<std::unique_ptr<EventLoop>, std::string> create();
-  ~EventLoop();
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -35,8 +36,8 @@ class EventLoop {
   uv_loop_t* uv() { return &uv_; }
 
   // Runs until stop() (or a stop signal). Returns the signal number that stopped it, or 0.
-  int run();
-  void stop();
+  int run() override;
+  void stop() override;
   // SIGTERM/SIGINT (via uv_signal) call this before stopping the loop.
   void on_stop_signal(std::function<void(int)> cb) { on_signal_ = std::move(cb); }
 

@@ -20,7 +20,7 @@ struct RequestResult {
   // The certificates the answer's security block carried (a FetchAns carries those of the
   // stored values' signers, RFC 6940 §6.3.4).
   std::vector<GenericCertificate> certificates;
-  NodeId sender;      // who answered (verified signer)
+  NodeId sender{};    // who answered (verified signer)
   unsigned hops = 0;  // overlay hops of the answer path (= request path, symmetric routing)
 };
 
