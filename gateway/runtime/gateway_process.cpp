@@ -118,9 +118,9 @@ int run_gateway(const config::GatewayConfig& config) {
                             (*node)->node_id(), *log);
   if (!sip) return kExitRuntimeError;
   // The overlay after SIP: the gateway joins (or starts) the overlay once it can serve.
-  if (auto started = (*node)->start(); !started) {
+  if (auto started = start_overlay_node(**node, *overlay_plan); !started) {
     log->error("{}", started.error().message);
-    return kExitRuntimeError;
+    return started.error().exit_code;
   }
   auto publisher = std::make_unique<OverlayPublisher>((*loop)->uv(), **node,
                                                       (*port)->metrics.overlay, (*port)->health,

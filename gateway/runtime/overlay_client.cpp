@@ -1,5 +1,6 @@
 #include "gateway/runtime/overlay_client.h"
 
+#include <csignal>
 #include <cstdio>
 
 #include "gateway/runtime/gateway_process.h"
@@ -23,6 +24,7 @@ int run_overlay_client(const std::string& tool, const ClientOptions& o,
   if (auto cert = overlay::read_certificate(o.cert); !cert) {
     return fail(tool, "--cert: " + cert.error(), kExitConfigError);
   }
+  std::signal(SIGPIPE, SIG_IGN);  // the library's rule (overlay.h): EPIPE, not a signal
   auto log = make_logger("client", o.log_level);
   overlay::ClientConfig c;
   c.bootstrap = {o.bootstrap.host, o.bootstrap.port};

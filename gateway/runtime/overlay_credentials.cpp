@@ -91,11 +91,18 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
 Expected<std::unique_ptr<overlay::Node>, StartError> create_overlay_node(uv_loop_t* loop,
                                                                         const OverlayPlan& plan,
                                                                         const Clock& clock) {
-  auto log = make_logger("overlay", plan.log_level);
-  if (!plan.advertise_warning.empty()) log->warn("{}", plan.advertise_warning);
-  auto node = overlay::Node::create(loop, plan.node, clock, overlay_log(log));
+  auto node = overlay::Node::create(loop, plan.node, clock,
+                                    overlay_log(make_logger("overlay", plan.log_level)));
   if (!node) return unexpected(start_error(node.error(), plan.dev_credentials));
   return std::move(*node);
+}
+
+Expected<void, StartError> start_overlay_node(overlay::Node& node, const OverlayPlan& plan) {
+  if (!plan.advertise_warning.empty()) {
+    make_logger("overlay", plan.log_level)->warn("{}", plan.advertise_warning);
+  }
+  if (auto started = node.start(); !started) return unexpected(start_error(started.error()));
+  return {};
 }
 
 }  // namespace p2psip::runtime

@@ -45,9 +45,12 @@ StartError start_error(const overlay::Error& e, bool dev = false);
 overlay::LogFn overlay_log(std::shared_ptr<spdlog::logger> log);
 
 // The plan's node on `loop` (credentials checked; nothing listens yet). Logs to an "overlay"
-// logger at the plan's level (first the advertise warning, if any).
+// logger at the plan's level.
 Expected<std::unique_ptr<overlay::Node>, StartError> create_overlay_node(uv_loop_t* loop,
                                                                         const OverlayPlan& plan,
                                                                         const Clock& clock);
+
+// Logs the plan's advertise warning (if any), then starts the node (listen, join).
+Expected<void, StartError> start_overlay_node(overlay::Node& node, const OverlayPlan& plan);
 
 }  // namespace p2psip::runtime

@@ -96,9 +96,9 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
     return kExitRuntimeError;
   }
   (*port)->health.sip_required = false;
-  if (auto started = (*node)->start(); !started) {
+  if (auto started = start_overlay_node(**node, *plan); !started) {
     log->error("{}", started.error().message);
-    return kExitRuntimeError;
+    return started.error().exit_code;
   }
   auto publisher = std::make_unique<OverlayPublisher>(
       (*loop)->uv(), **node, (*port)->metrics.overlay, (*port)->health, (*port)->status,

@@ -7,6 +7,9 @@
 namespace p2psip::runtime {
 
 Expected<std::unique_ptr<UvLoop>, std::string> UvLoop::create() {
+  // A peer that vanishes makes a write fail with EPIPE; without this the signal would end the
+  // process (Sofia's su_init() does the same for the gateway).
+  std::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<UvLoop> self(new UvLoop());
   if (int rc = uv_loop_init(&self->uv_); rc != 0) {
     return unexpected(std::string("uv_loop_init: ") + uv_strerror(rc));

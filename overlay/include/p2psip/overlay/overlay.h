@@ -22,6 +22,10 @@
 // runs after the destructor started. As with any libuv owner, run the loop a little after
 // destruction (until uv_run(loop, UV_RUN_NOWAIT) returns 0) so that close callbacks free the
 // memory. Registrant handles are independent values and may outlive the Node.
+//
+// Signals: the process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)). A peer that vanishes
+// makes a write on its link fail with EPIPE, which the library handles; the library does not
+// change the process's signal dispositions itself.
 
 #include <uv.h>
 
