@@ -38,7 +38,7 @@ class EventLoop final : public LoopControl {
   // Runs until stop() (or a stop signal). Returns the signal number that stopped it, or 0.
   int run() override;
   void stop() override;
-  // SIGTERM/SIGINT (via uv_signal) call this before stopping the loop.
+  // SIGTERM/SIGINT (StopSignals) call this before stopping the loop.
   void on_stop_signal(std::function<void(int)> cb) { on_signal_ = std::move(cb); }
 
  private:
@@ -46,7 +46,7 @@ class EventLoop final : public LoopControl {
   static int on_uv_readable(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg);
   static void on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg);
   static void on_prepoll(su_prepoll_magic_t* arg, su_root_t*);
-  static void on_uv_signal(uv_signal_t* handle, int signum);
+  void signalled(int signum);
   // Runs ready uv work without blocking, then re-arms the su_timer to uv's next deadline.
   void pump();
 
@@ -56,8 +56,7 @@ class EventLoop final : public LoopControl {
   su_wait_t wait_{};
   int wait_index_ = -1;
   su_timer_t* timer_ = nullptr;
-  uv_signal_t sigterm_{};
-  uv_signal_t sigint_{};
+  std::unique_ptr<StopSignals> signals_;
   int stop_signal_ = 0;
   bool stopping_ = false;  // stop() was called during the current run()
   std::function<void(int)> on_signal_;

@@ -21,6 +21,21 @@ class LoopControl {
   virtual void stop() = 0;
 };
 
+// SIGTERM and SIGINT on a uv loop (uv_signal): `on_signal(signum)` runs on the loop. The
+// handles stay referenced: uv_run() polls nothing at all while the loop has no live handle.
+class StopSignals {
+ public:
+  StopSignals(uv_loop_t* loop, std::function<void(int)> on_signal);
+  ~StopSignals();  // closes both handles (freed in their close callbacks)
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  std::function<void(int)> on_signal_;
+  uv_signal_t* sigterm_ = nullptr;
+  uv_signal_t* sigint_ = nullptr;
+};
+
 class UvLoop final : public LoopControl {
  public:
   static Expected<std::unique_ptr<UvLoop>, std::string> create();
@@ -42,8 +57,7 @@ class UvLoop final : public LoopControl {
 
   uv_loop_t uv_{};
   bool initialized_ = false;
-  uv_signal_t* sigterm_ = nullptr;  // freed in their close callbacks
-  uv_signal_t* sigint_ = nullptr;
+  std::unique_ptr<StopSignals> signals_;
   int stop_signal_ = 0;
   std::function<void(int)> on_signal_;
 };
