@@ -83,6 +83,13 @@ TEST_CASE("public API: two nodes form a ring, a kept registration is found, both
   CHECK(a->user() == std::string("alice@") + kOverlay);
   CHECK(a->node_id().size() == 32);
   CHECK(a->registrant().node_id() == a->node_id());
+  // Kept before the node runs: stored once it has joined.
+  std::string aor = std::string("alice@") + kOverlay;
+  std::vector<std::string> stored;
+  a->on_stored([&](const std::string& s) { stored.push_back(s); });
+  REQUIRE(a->keep("sip:" + aor, ov::Contact::make_uri("sip:alice@192.0.2.1"), 600,
+                  a->registrant()));
+  CHECK_FALSE(a->keep("not an aor", ov::Contact::make_uri("sip:x@h"), 600, a->registrant()));
   REQUIRE(a->start());
   REQUIRE(loop.run_until([&] { return a->state() == ov::State::kJoined; },
                          std::chrono::seconds(10)));
@@ -96,11 +103,6 @@ TEST_CASE("public API: two nodes form a ring, a kept registration is found, both
   CHECK(b->snapshot().successors == std::vector<std::string>{a->node_id()});
   CHECK(a->linked_to("127.0.0.1"));
 
-  std::string aor = std::string("alice@") + kOverlay;
-  std::vector<std::string> stored;
-  a->on_stored([&](const std::string& s) { stored.push_back(s); });
-  REQUIRE(a->keep("sip:" + aor, ov::Contact::make_uri("sip:alice@192.0.2.1"), 600,
-                  a->registrant()));
   REQUIRE(loop.run_until([&] { return !stored.empty(); }, std::chrono::seconds(10)));
   CHECK(stored.front() == aor);
   CHECK(a->snapshot().registrations_stored == 1);
