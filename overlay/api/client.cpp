@@ -34,8 +34,14 @@ class Session final : public ClientSession {
   void store(std::string_view aor, const Contact& value, std::uint32_t lifetime_s,
              StoreDone done) override {
     const usage::Registrant& r = who_.impl()->registrant;
-    usage_.store(r, aor, to_wire(value, r.node), lifetime_s, clock_.wall_ms(),
-                 stored(deferred_.later(std::move(done))));
+    auto finish = deferred_.later(std::move(done));
+    auto wire_value = to_wire(value, r.node);
+    if (!wire_value) {
+      usage::UsageError e;
+      e.text = "a route entry is not a Node-ID";
+      return finish(unexpected(to_failure(e)));
+    }
+    usage_.store(r, aor, *wire_value, lifetime_s, clock_.wall_ms(), stored(std::move(finish)));
   }
   void remove(std::string_view aor, std::uint32_t lifetime_s, StoreDone done) override {
     usage_.remove(who_.impl()->registrant, aor, lifetime_s, clock_.wall_ms(),

@@ -39,11 +39,13 @@ Registrant wrap(usage::Registrant r) {
 
 std::string Registrant::node_id() const { return impl_ ? impl_->registrant.node.hex() : ""; }
 
-wire::SipRegistration to_wire(const Contact& c, const wire::NodeId& who) {
+std::optional<wire::SipRegistration> to_wire(const Contact& c, const wire::NodeId& who) {
   if (c.form == Contact::Form::kUri) return wire::SipRegistration::make_uri(c.uri);
   std::vector<wire::Destination> path;
   for (const auto& hex : c.route) {
-    if (auto id = wire::NodeId::from_hex(hex)) path.push_back(wire::Destination::node(*id));
+    auto id = wire::NodeId::from_hex(hex);
+    if (!id) return std::nullopt;
+    path.push_back(wire::Destination::node(*id));
   }
   if (c.route.empty()) path.push_back(wire::Destination::node(who));
   return wire::SipRegistration::make_route("", std::move(path));

@@ -2,6 +2,7 @@
 // Internal values <-> the plain values of the public API (p2psip/overlay/types.h,
 // snapshot.h). Pure.
 
+#include <optional>
 #include <string>
 
 #include "overlay/peer/node.h"
@@ -17,8 +18,9 @@ struct Registrant::Impl {
 };
 Registrant wrap(usage::Registrant r);
 
-// A Contact as the SIP-REGISTRATION value `who` stores (an empty route: `who`'s Node-ID).
-wire::SipRegistration to_wire(const Contact& c, const wire::NodeId& who);
+// A Contact as the SIP-REGISTRATION value `who` stores (an empty route: `who`'s Node-ID);
+// nullopt when a route names something that is no Node-ID.
+std::optional<wire::SipRegistration> to_wire(const Contact& c, const wire::NodeId& who);
 Failure to_failure(const usage::UsageError& e);
 Resolution to_resolution(const usage::Resolution& r);
 State to_state(peer::PeerState s);

@@ -138,7 +138,9 @@ void Node::store(const Registrant& who, std::string_view aor, const Contact& val
   auto finish = impl_->deferred.later(std::move(done));
   if (!who.valid()) return finish(unexpected(bad_input("no registrant")));
   const usage::Registrant& r = who.impl()->registrant;
-  impl_->usage->store(r, aor, to_wire(value, r.node), lifetime_s, impl_->clock.wall_ms(),
+  auto wire_value = to_wire(value, r.node);
+  if (!wire_value) return finish(unexpected(bad_input("a route entry is not a Node-ID")));
+  impl_->usage->store(r, aor, *wire_value, lifetime_s, impl_->clock.wall_ms(),
                       [finish](Expected<void, usage::UsageError> result) {
                         if (result) return finish({});
                         finish(unexpected(to_failure(result.error())));
@@ -170,7 +172,8 @@ void Node::lookup(std::string_view aor, LookupDone done) {
 bool Node::keep(std::string_view aor, Contact value, std::uint32_t lifetime_s, Registrant who) {
   if (!who.valid()) return false;
   const usage::Registrant& r = who.impl()->registrant;
-  return impl_->registrations->add(aor, to_wire(value, r.node), lifetime_s, r);
+  auto wire_value = to_wire(value, r.node);
+  return wire_value && impl_->registrations->add(aor, *wire_value, lifetime_s, r);
 }
 
 void Node::forget(std::string_view aor) { impl_->registrations->remove(aor); }

@@ -69,7 +69,7 @@ struct Contact {
   enum class Form : std::uint8_t { kUri, kRoute };
   Form form = Form::kUri;
   std::string uri;                 // kUri: a sip:/sips: URI (or another AoR of the overlay)
-  std::vector<std::string> route;  // kRoute: Node-IDs, hex
+  std::vector<std::string> route;  // kRoute: Node-IDs, 32 hex digits (else kBadInput)
 
   static Contact make_uri(std::string uri) { return Contact{Form::kUri, std::move(uri), {}}; }
   static Contact route_to_registrant() { return Contact{Form::kRoute, {}, {}}; }

@@ -73,6 +73,20 @@ std::unique_ptr<ov::Node> make_node(Loop& loop, const p2psip::Clock& clock,
   return std::move(*node);
 }
 
+// Looks `aor` up through `node` until something is found or 10 s passed (a joining node may
+// be asked before the handover of the values it is now responsible for has reached it).
+Expected<ov::Resolution, ov::Failure> lookup_until_found(Loop& loop, ov::Node& node,
+                                                          const std::string& aor) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::optional<Expected<ov::Resolution, ov::Failure>> r;
+    node.lookup(aor, [&](Expected<ov::Resolution, ov::Failure> x) { r = std::move(x); });
+    REQUIRE(loop.run_until([&] { return r.has_value(); }, std::chrono::seconds(20)));
+    if ((r->has_value() && !(*r)->empty()) || std::chrono::steady_clock::now() > end) return *r;
+    loop.run_until([] { return false; }, std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("public API: two nodes form a ring, a kept registration is found, both leave") {
@@ -107,11 +121,22 @@ TEST_CASE("public API: two nodes form a ring, a kept registration is found, both
   CHECK(stored.front() == aor);
   CHECK(a->snapshot().registrations_stored == 1);
 
-  std::optional<Expected<ov::Resolution, ov::Failure>> found;
-  b->lookup(aor, [&](Expected<ov::Resolution, ov::Failure> r) { found = std::move(r); });
-  REQUIRE(loop.run_until([&] { return found.has_value(); }, std::chrono::seconds(10)));
-  REQUIRE(found->has_value());
-  CHECK((*found)->uris == std::vector<std::string>{"sip:alice@192.0.2.1"});
+  auto found = lookup_until_found(loop, *b, aor);
+  REQUIRE(found.has_value());
+  CHECK(found->uris == std::vector<std::string>{"sip:alice@192.0.2.1"});
+
+  // Route form: a destination list holding the registrant's own Node-ID (RFC 7904 §3.2).
+  std::string bob = std::string("bob@") + kOverlay;
+  CHECK_FALSE(b->keep(bob, ov::Contact{ov::Contact::Form::kRoute, {}, {"not-hex"}}, 600,
+                      b->registrant()));
+  stored.clear();
+  b->on_stored([&](const std::string& s) { stored.push_back(s); });
+  REQUIRE(b->keep(bob, ov::Contact::route_to_registrant(), 600, b->registrant()));
+  REQUIRE(loop.run_until([&] { return !stored.empty(); }, std::chrono::seconds(10)));
+  found = lookup_until_found(loop, *a, bob);
+  REQUIRE(found.has_value());
+  CHECK(found->uris.empty());
+  CHECK(found->routes == std::vector<std::vector<std::string>>{{b->node_id()}});
 
   // Bob's certificate is not alice's: the overlay refuses his store (USER-NODE-MATCH).
   std::optional<Expected<void, ov::Failure>> refused;
