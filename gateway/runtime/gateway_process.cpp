@@ -107,7 +107,7 @@ int run_gateway(const config::GatewayConfig& config) {
             config.data_dir);
 
   auto port = MetricsPort::start(config.metrics_listen, "gateway", config.overlay,
-                                 sip_status_members(config, sip_plan->advertise));
+                                 sip_status_members(config, sip_plan->advertise), true);
   if (!port) {
     log->error("{}", port.error());
     return kExitRuntimeError;

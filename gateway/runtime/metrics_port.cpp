@@ -10,8 +10,9 @@ MetricsPort::MetricsPort() : metrics(P2PSIP_VERSION) {}
 
 Expected<std::unique_ptr<MetricsPort>, std::string> MetricsPort::start(
     const config::HostPort& listen, std::string_view role, const std::string& overlay,
-    const std::string& extra) {
+    const std::string& extra, bool sip_required) {
   auto port = std::make_unique<MetricsPort>();
+  port->health.sip_required = sip_required;
   auto http = metrics::HttpServer::start(listen.host, listen.port, port->metrics, port->health,
                                          port->status);
   if (!http) return unexpected(http.error());

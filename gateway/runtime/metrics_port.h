@@ -22,11 +22,13 @@ struct MetricsPort {
   // trailing comma, or ""), "started_at". Published at once; the overlay appends its own.
   std::string base_status;
 
-  // Binds `listen`; the error is one line (port in use...).
+  // Binds `listen`; the error is one line (port in use...). `sip_required`: /health needs the
+  // SIP side up (false for `p2psip peer`).
   static Expected<std::unique_ptr<MetricsPort>, std::string> start(const config::HostPort& listen,
                                                                    std::string_view role,
                                                                    const std::string& overlay,
-                                                                   const std::string& extra = "");
+                                                                   const std::string& extra,
+                                                                   bool sip_required);
   MetricsPort();
 };
 

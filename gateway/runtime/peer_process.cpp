@@ -90,12 +90,11 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   if (auto bad = check_registrations(registrations, (*node)->user())) return config_error(*bad);
   log->info("p2psip {} peer starting: overlay '{}', data dir '{}'", P2PSIP_VERSION,
             config.overlay, config.data_dir);
-  auto port = MetricsPort::start(config.metrics_listen, "peer", config.overlay);
+  auto port = MetricsPort::start(config.metrics_listen, "peer", config.overlay, "", false);
   if (!port) {
     log->error("{}", port.error());
     return kExitRuntimeError;
   }
-  (*port)->health.sip_required = false;
   if (auto started = start_overlay_node(**node, *plan); !started) {
     log->error("{}", started.error().message);
     return started.error().exit_code;

@@ -94,7 +94,7 @@ class Node {
   // Runs with the normalised AoR after each successful store of a kept registration.
   void on_stored(std::function<void(const std::string& aor)> cb);
 
-  struct Impl;
+  struct Impl;  // the library's; never needed by a user
 
  private:
   explicit Node(std::unique_ptr<Impl> impl);
