@@ -41,29 +41,18 @@ class Session final : public ClientSession {
       e.text = "a route entry is not a Node-ID";
       return finish(unexpected(to_failure(e)));
     }
-    usage_.store(r, aor, *wire_value, lifetime_s, clock_.wall_ms(), stored(std::move(finish)));
+    usage_.store(r, aor, *wire_value, lifetime_s, clock_.wall_ms(), store_done(std::move(finish)));
   }
   void remove(std::string_view aor, std::uint32_t lifetime_s, StoreDone done) override {
     usage_.remove(who_.impl()->registrant, aor, lifetime_s, clock_.wall_ms(),
-                  stored(deferred_.later(std::move(done))));
+                  store_done(deferred_.later(std::move(done))));
   }
   void lookup(std::string_view aor, LookupDone done) override {
-    usage_.lookup(aor, [finish = deferred_.later(std::move(done))](
-                           Expected<usage::Resolution, usage::UsageError> r) {
-      if (!r) return finish(unexpected(to_failure(r.error())));
-      finish(to_resolution(*r));
-    });
+    usage_.lookup(aor, lookup_done(deferred_.later(std::move(done))));
   }
   const std::string& user() const override { return user_; }
 
  private:
-  static usage::SipUsageClient::StoreDone stored(StoreDone finish) {
-    return [finish](Expected<void, usage::UsageError> r) {
-      if (r) return finish({});
-      finish(unexpected(to_failure(r.error())));
-    };
-  }
-
   usage::SipUsageClient& usage_;
   Registrant who_;
   std::string user_;

@@ -80,6 +80,20 @@ Resolution to_resolution(const usage::Resolution& r) {
   return out;
 }
 
+usage::SipUsageClient::StoreDone store_done(StoreDone done) {
+  return [done = std::move(done)](Expected<void, usage::UsageError> r) {
+    if (r) return done({});
+    done(unexpected(to_failure(r.error())));
+  };
+}
+
+usage::SipUsageClient::LookupDone lookup_done(LookupDone done) {
+  return [done = std::move(done)](Expected<usage::Resolution, usage::UsageError> r) {
+    if (!r) return done(unexpected(to_failure(r.error())));
+    done(to_resolution(*r));
+  };
+}
+
 State to_state(peer::PeerState s) {
   switch (s) {
     case peer::PeerState::kIdle: return State::kIdle;

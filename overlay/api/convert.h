@@ -24,6 +24,9 @@ std::optional<wire::SipRegistration> to_wire(const Contact& c, const wire::NodeI
 Failure to_failure(const usage::UsageError& e);
 Resolution to_resolution(const usage::Resolution& r);
 State to_state(peer::PeerState s);
+// The usage client's callbacks delivering to the public ones (errors as Failure).
+usage::SipUsageClient::StoreDone store_done(StoreDone done);
+usage::SipUsageClient::LookupDone lookup_done(LookupDone done);
 Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kept,
                      std::size_t pending_lookups);
 

@@ -141,10 +141,7 @@ void Node::store(const Registrant& who, std::string_view aor, const Contact& val
   auto wire_value = to_wire(value, r.node);
   if (!wire_value) return finish(unexpected(bad_input("a route entry is not a Node-ID")));
   impl_->usage->store(r, aor, *wire_value, lifetime_s, impl_->clock.wall_ms(),
-                      [finish](Expected<void, usage::UsageError> result) {
-                        if (result) return finish({});
-                        finish(unexpected(to_failure(result.error())));
-                      });
+                      store_done(std::move(finish)));
 }
 
 void Node::remove(const Registrant& who, std::string_view aor, std::uint32_t lifetime_s,
@@ -152,20 +149,17 @@ void Node::remove(const Registrant& who, std::string_view aor, std::uint32_t lif
   auto finish = impl_->deferred.later(std::move(done));
   if (!who.valid()) return finish(unexpected(bad_input("no registrant")));
   impl_->usage->remove(who.impl()->registrant, aor, lifetime_s, impl_->clock.wall_ms(),
-                       [finish](Expected<void, usage::UsageError> result) {
-                         if (result) return finish({});
-                         finish(unexpected(to_failure(result.error())));
-                       });
+                       store_done(std::move(finish)));
 }
 
 void Node::lookup(std::string_view aor, LookupDone done) {
   Impl& i = *impl_;
   auto finish = i.deferred.later(std::move(done));
   ++i.pending_lookups;
-  i.usage->lookup(aor, [&i, finish](Expected<usage::Resolution, usage::UsageError> r) {
+  auto deliver = lookup_done(std::move(finish));
+  i.usage->lookup(aor, [&i, deliver](Expected<usage::Resolution, usage::UsageError> r) {
     --i.pending_lookups;
-    if (!r) return finish(unexpected(to_failure(r.error())));
-    finish(to_resolution(*r));
+    deliver(std::move(r));
   });
 }
 
