@@ -18,6 +18,7 @@
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
 #include "overlay/wire/message_codes.h"
+#include "overlay/wire/request_result.h"
 
 namespace p2psip::peer {
 
@@ -98,17 +99,8 @@ struct PeerCounters {
   std::uint64_t unmatched_answers = 0;
 };
 
-// The outcome of a request this node originated.
-struct RequestResult {
-  enum class Outcome : std::uint8_t { kAnswer, kError, kTimeout };
-  Outcome outcome = Outcome::kTimeout;
-  wire::MessageCode code = wire::MessageCode::kInvalid;
-  Bytes body;          // the answer body (ErrorResponse for kError)
-  NodeId sender;       // who answered (verified signer)
-  unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
-  // The answer's security block certificates (e.g. those verifying fetched values).
-  std::vector<wire::GenericCertificate> certificates;
-};
+// The outcome of a request this node originated (one type with usage::OverlayAnswer).
+using RequestResult = wire::RequestResult;
 using RequestCallback = std::function<void(const RequestResult&)>;
 
 // Signatures over messages (§6.3.4), injected: the real node signs with its certificate key

@@ -1,34 +1,25 @@
-#include "gateway/runtime/registration_service.h"
+#include "overlay/api/registration_service.h"
 
-#include "overlay/link/uv_util.h"
+#include <algorithm>
 
-namespace p2psip::runtime {
-
-void registration_service_tick(uv_timer_t* timer) {
-  auto* self = static_cast<RegistrationService*>(timer->data);
-  if (self == nullptr) return;
-  if (self->shutdown_done_) {  // the shutdown budget ran out
-    self->log_->warn("{} registration removal(s) unanswered at shutdown", self->removals_pending_);
-    self->removals_pending_ = 0;
-    return self->finish_shutdown();
-  }
-  self->run_due();
-}
+namespace p2psip::overlay {
 
 RegistrationService::RegistrationService(uv_loop_t* loop, usage::SipUsageClient& client,
                                          const Clock& clock, std::function<bool()> ready,
-                                         std::shared_ptr<spdlog::logger> log,
-                                         usage::KeeperConfig config)
+                                         LogFn log, usage::KeeperConfig config)
     : client_(client), clock_(clock), ready_(std::move(ready)), log_(std::move(log)),
-      keeper_(config) {
-  timer_ = new uv_timer_t{};
-  uv_timer_init(loop, timer_);
-  timer_->data = this;
-}
+      keeper_(config), timer_(loop) {}
 
-RegistrationService::~RegistrationService() {
-  *alive_ = false;
-  link::close_and_delete(timer_);
+RegistrationService::~RegistrationService() { *alive_ = false; }
+
+void RegistrationService::tick() {
+  if (shutdown_done_) {  // the shutdown budget ran out
+    log(LogLevel::kWarn, std::to_string(removals_pending_) +
+                             " registration removal(s) unanswered at shutdown");
+    removals_pending_ = 0;
+    return finish_shutdown();
+  }
+  run_due();
 }
 
 bool RegistrationService::add(std::string_view aor, wire::SipRegistration value,
@@ -66,11 +57,11 @@ void RegistrationService::rearm() {
   if (shutdown_done_) return;
   auto next = keeper_.next_deadline();
   if (!next || !ready_()) {
-    uv_timer_stop(timer_);
+    timer_.stop();
     return;
   }
   auto wait = std::max<std::int64_t>(0, (*next - clock_.monotonic()).count());
-  uv_timer_start(timer_, registration_service_tick, static_cast<std::uint64_t>(wait) + 1, 0);
+  timer_.start(static_cast<std::uint64_t>(wait) + 1, 0, [this] { tick(); });
 }
 
 void RegistrationService::send(const usage::KeeperTask& task) {
@@ -81,10 +72,11 @@ void RegistrationService::send(const usage::KeeperTask& task) {
     if (alive.expired()) return;
     bool remove = task.op == usage::KeeperTask::Op::kRemove;
     if (r) {
-      log_->debug("{} {}: ok", remove ? "unregistered" : "registered", task.aor);
+      log(LogLevel::kDebug, std::string(remove ? "unregistered " : "registered ") + task.aor +
+                                ": ok");
     } else {
-      log_->warn("{} {} failed: {}", remove ? "unregistering" : "registering", task.aor,
-                 r.error().message());
+      log(LogLevel::kWarn, std::string(remove ? "unregistering " : "registering ") + task.aor +
+                               " failed: " + r.error().message());
     }
     if (!remove) {
       keeper_.on_result(task.token, r.has_value(), clock_.monotonic());
@@ -109,8 +101,9 @@ void RegistrationService::shutdown(Millis budget, std::function<void()> done) {
   }
   shutdown_done_ = std::move(done);
   removals_pending_ = tasks.size();
-  uv_timer_start(timer_, registration_service_tick, static_cast<std::uint64_t>(budget.count()), 0);
-  log_->info("removing {} registration(s) from the overlay", tasks.size());
+  timer_.start(static_cast<std::uint64_t>(budget.count()), 0, [this] { tick(); });
+  log(LogLevel::kInfo, "removing " + std::to_string(tasks.size()) +
+                           " registration(s) from the overlay");
   for (const auto& t : tasks) {
     if (!shutdown_done_) break;  // finished synchronously
     send(t);
@@ -118,11 +111,11 @@ void RegistrationService::shutdown(Millis budget, std::function<void()> done) {
 }
 
 void RegistrationService::finish_shutdown() {
-  uv_timer_stop(timer_);
+  timer_.stop();
   registrants_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   if (done) done();
 }
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay

@@ -1,9 +1,9 @@
-#include "gateway/runtime/overlay_usage.h"
+#include "overlay/api/usage_glue.h"
 
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/storage/signature_memo.h"
 
-namespace p2psip::runtime {
+namespace p2psip::overlay {
 
 void NodeRequestSender::send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
                              std::vector<wire::GenericCertificate> certificates,
@@ -13,17 +13,9 @@ void NodeRequestSender::send(const wire::ResourceId& resource, wire::MessageCode
       wire::Destination::resource(resource), code, std::move(body),
       [shared](const peer::RequestResult& r) {
         if (!*shared) return;
-        usage::OverlayAnswer a;
-        using O = peer::RequestResult::Outcome;
-        a.outcome = r.outcome == O::kAnswer  ? usage::OverlayAnswer::Outcome::kAnswer
-                    : r.outcome == O::kError ? usage::OverlayAnswer::Outcome::kError
-                                             : usage::OverlayAnswer::Outcome::kTimeout;
-        a.code = r.code;
-        a.body = r.body;
-        a.certificates = r.certificates;
         auto cb = std::move(*shared);
         *shared = nullptr;
-        cb(std::move(a));
+        cb(r);
       },
       std::move(certificates));
   if (id == 0 && *shared) {  // not started: no callback will come
@@ -72,4 +64,4 @@ Expected<usage::Registrant, std::string> make_registrant(const peer::NodeCredent
   return r;
 }
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay

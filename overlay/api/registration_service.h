@@ -1,8 +1,7 @@
 #pragma once
-// RegistrationService: the RegistrationKeeper (overlay/usage) on the process's libuv loop.
-// Stores each registration once the node is in the overlay, refreshes it at 2/3 of its
-// lifetime, re-stores after ring changes, and removes everything on shutdown. Used by
-// `p2psip peer --register` and (issue 7) the gateway's static registrations and phones.
+// RegistrationService: the RegistrationKeeper (overlay/usage) on a libuv loop. Stores each
+// registration once the node is in the overlay, refreshes it at 2/3 of its lifetime,
+// re-stores after ring changes, and removes everything on shutdown. Behind Node::keep().
 
 #include <uv.h>
 
@@ -11,20 +10,19 @@
 #include <memory>
 #include <string>
 
-#include <spdlog/logger.h>
-
 #include "common/clock.h"
+#include "common/uv_handle.h"
 #include "overlay/usage/registration_keeper.h"
 #include "overlay/usage/sip_usage_client.h"
+#include "p2psip/overlay/types.h"
 
-namespace p2psip::runtime {
+namespace p2psip::overlay {
 
 class RegistrationService {
  public:
   // `ready()` says whether the node may send (joined); everything must outlive the service.
   RegistrationService(uv_loop_t* loop, usage::SipUsageClient& client, const Clock& clock,
-                      std::function<bool()> ready, std::shared_ptr<spdlog::logger> log,
-                      usage::KeeperConfig config = {});
+                      std::function<bool()> ready, LogFn log, usage::KeeperConfig config = {});
   ~RegistrationService();
   RegistrationService(const RegistrationService&) = delete;
   RegistrationService& operator=(const RegistrationService&) = delete;
@@ -44,23 +42,26 @@ class RegistrationService {
   void on_stored(std::function<void(const std::string& aor)> cb) { on_stored_ = std::move(cb); }
 
  private:
-  friend void registration_service_tick(uv_timer_t* timer);
+  void tick();
   void run_due();
   void send(const usage::KeeperTask& task);
   void rearm();
   void finish_shutdown();
+  void log(LogLevel level, const std::string& line) const {
+    if (log_) log_(level, line);
+  }
 
   usage::SipUsageClient& client_;
   const Clock& clock_;
   std::function<bool()> ready_;
-  std::shared_ptr<spdlog::logger> log_;
+  LogFn log_;
   usage::RegistrationKeeper keeper_;
   std::map<std::string, usage::Registrant> registrants_;  // by normalised AoR
-  uv_timer_t* timer_ = nullptr;  // freed in its close callback
+  uv::Timer timer_;
   std::size_t removals_pending_ = 0;
   std::function<void()> shutdown_done_;
   std::function<void(const std::string&)> on_stored_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay

@@ -5,11 +5,10 @@
 
 #include <uv.h>
 
-#include "gateway/runtime/logging.h"
-#include "gateway/runtime/registration_service.h"
+#include "overlay/api/registration_service.h"
 #include "overlay/wire/bodies_storage.h"
 
-namespace p2psip::runtime {
+namespace p2psip::overlay {
 
 namespace {
 
@@ -50,7 +49,7 @@ struct Fixture {
   Fixture() {
     uv_loop_init(&loop);
     service = std::make_unique<RegistrationService>(&loop, client, clock, [this] { return ready; },
-                                                    make_logger("test", "off"));
+                                                    LogFn{});
   }
   ~Fixture() {
     service.reset();
@@ -120,4 +119,4 @@ TEST_CASE("shutdown with nothing kept, or before the node is ready, finishes at 
   CHECK(done);
 }
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay

@@ -14,7 +14,7 @@
 #include "overlay/usage/request_sender.h"
 #include "overlay/usage/sip_usage_client.h"
 
-namespace p2psip::runtime {
+namespace p2psip::overlay {
 
 class NodeRequestSender final : public usage::RequestSender {
  public:
@@ -40,4 +40,4 @@ usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roo
 // user name is the only AoR it can register under USER-NODE-MATCH).
 Expected<usage::Registrant, std::string> make_registrant(const peer::NodeCredentials& c);
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay

@@ -2,12 +2,12 @@
 // the overlay's roots, and the node's credentials make a registrant whose signatures verify.
 #include <doctest/doctest.h>
 
-#include "gateway/runtime/overlay_usage.h"
+#include "overlay/api/usage_glue.h"
 #include "overlay/security/ca.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/usage/sip_usage.h"
 
-namespace p2psip::runtime {
+namespace p2psip::overlay {
 
 namespace sec = p2psip::security;
 
@@ -71,4 +71,4 @@ TEST_CASE("registrant from node credentials; verifier trusts only certificates o
   CHECK_FALSE(storage::verify_stored_data(*factory(junk), res, 1, signed_value(*a, res)));
 }
 
-}  // namespace p2psip::runtime
+}  // namespace p2psip::overlay
