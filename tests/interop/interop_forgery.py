@@ -31,7 +31,7 @@ def step_forged_answer(rep, n, peer):
     of a candidate `fake`; it Attaches to it source-routed through the node. The node answers
     that Attach itself and counts the peer's transmissions of the same transaction."""
     name = "forged_answer_refused"
-    section = "6.3.4, 6.2.1"
+    section = "§6.3.4, §6.2.1"
     link = n.live_link(peer.node_id)
     if link is None:
         return rep.not_run(name, section, "no link to the peer")
