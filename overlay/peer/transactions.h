@@ -51,7 +51,9 @@ std::function<std::uint64_t()> seeded_transaction_ids(std::uint64_t seed);
 // predecessors and successors (§10.3), fingers are not consulted (the RFC calls the check
 // "primitive"); with an empty Neighbor Table (a client, a node before its first link) rule 2
 // cannot refuse anything. Errors are answers too: an error from a node that is neither is
-// refused like any other answer (the request is retransmitted and may time out).
+// refused like any other answer (the request is retransmitted and may time out). Rule 1's
+// exception ("unless the response has been sent to the wildcard Node-ID") does not arise: this
+// node never addresses a request to the wildcard Node-ID.
 struct AnswerFrom {
   NodeId point;              // the Node-ID, or the ring point of the Resource-ID
   bool responsible = false;  // rule 2 (a Resource-ID, or a finger target we Attach to)
