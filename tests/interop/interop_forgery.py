@@ -70,9 +70,9 @@ def step_forged_answer(rep, n, peer):
     finally:
         n._forward = original
     if ans is None or first is None:
-        return rep.not_run(name, section,
-                           f"the peer {'did not answer our Update' if ans is None else 'sent no Attach to the candidate through us'}"
-                           f" within {RETRANSMIT_WAIT} s")
+        what = "did not answer our Update" if ans is None else \
+            "sent no Attach to the candidate through us"
+        return rep.not_run(name, section, f"the peer {what} within {RETRANSMIT_WAIT} s")
     return rep.add(name, section, bool(again),
                    f"the peer retransmitted its Attach to {fake.hex()[:8]}.. (transaction "
                    f"{first[1]:#x}) {again[0][0] - first[0]:.1f} s after our forged AttachAns: "

@@ -47,7 +47,8 @@ struct Ring {
   }
   // An answer to us with transaction id `txid`, signed by `from`.
   static Bytes answer(const NodeId& from, std::uint64_t txid,
-                      wire::MessageCode code = wire::MessageCode::kPingAns, Bytes body = ping_ans()) {
+                      wire::MessageCode code = wire::MessageCode::kPingAns,
+                      Bytes body = ping_ans()) {
     SimSigner s(from);
     wire::Message m;
     m.header.overlay = kOverlay;
