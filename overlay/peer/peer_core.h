@@ -201,7 +201,7 @@ class PeerCore {
   chord::RoutingTable table_;
   TransactionTable txs_;
   AnswerCache answers_;
-  SplitMix64 rng_;  // transaction ids and jitter, from PeerConfig::seed
+  SplitMix64 rng_;  // timer jitter, from PeerConfig::seed (transaction ids: transactions.h)
   std::uint64_t ping_response_id_;
   PeerState state_ = PeerState::kIdle;
   JoinPhase phase_ = JoinPhase::kNone;

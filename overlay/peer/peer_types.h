@@ -55,7 +55,11 @@ struct PeerConfig {
   Millis failed_peer_holddown{60000};   // do not re-Attach a failed/left peer this long
   std::size_t max_message_size = wire::kDefaultMaxMessageSize;
   std::uint64_t wall_clock_offset_ms = 0;  // now + offset = Unix ms (PingAns.time, storage)
-  std::uint64_t seed = 1;               // transaction ids and jitter (inject real entropy)
+  std::uint64_t seed = 1;               // timer jitter (inject real entropy)
+  // Transaction ids (transactions.h). Empty: the OS's cryptographic source
+  // (crypto_transaction_id), what every real node uses; the simulator injects
+  // seeded_transaction_ids so its runs replay exactly.
+  std::function<std::uint64_t()> transaction_ids;
   Millis leave_handover_timeout{5000};  // leave(): longest wait for the storage handover
   // Client mode (RFC 6940 §3.2): connect to a bootstrap peer, never Join/Update/store, route
   // every request over that link. State kJoined means "the link to the overlay is up".
@@ -96,7 +100,11 @@ struct PeerCounters {
   std::uint64_t transaction_timeouts = 0;
   std::uint64_t duplicate_requests = 0;
   std::uint64_t link_errors = 0;         // links lost or failed that we did not close
-  std::uint64_t unmatched_answers = 0;
+  std::uint64_t unmatched_answers = 0;   // no pending transaction has the answer's id
+  // A pending transaction's id, from a node that may not answer it (§6.3.4: not the Node-ID
+  // the request was for, or not plausibly responsible for its Resource-ID): dropped, the
+  // transaction goes on.
+  std::uint64_t refused_answers = 0;
 };
 
 // The outcome of a request this node originated (one type with usage::OverlayAnswer).

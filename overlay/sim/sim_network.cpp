@@ -60,6 +60,7 @@ PeerIndex SimNetwork::add_peer(const NodeId& id, const std::vector<PeerIndex>& b
   cfg.node_id = id;
   cfg.listen = address(index);
   cfg.seed = rng_.next();
+  cfg.transaction_ids = peer::seeded_transaction_ids(cfg.seed ^ chord::high64(id));  // replayable
   cfg.bootstrap.clear();
   for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
   cfg.client = client;
@@ -96,6 +97,7 @@ void SimNetwork::restart(PeerIndex i, const std::vector<PeerIndex>& bootstrap) {
   if (peers_.at(i)->alive) return;
   peer::PeerConfig cfg = peers_[i]->core.config();
   cfg.seed = rng_.next();
+  cfg.transaction_ids = peer::seeded_transaction_ids(cfg.seed ^ chord::high64(cfg.node_id));
   cfg.bootstrap.clear();
   for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
   bool client = cfg.client;

@@ -68,11 +68,6 @@ KNOWN_DEVIATIONS = {
         "(overlay/peer/peer_core.cpp) makes every outbound link routable at once (\"Attach "
         "answerers\"), PeerCore::on_attach_answer (peer_topology.cpp) on any Attach answer from "
         "a connected node, PeerCore::consider_candidates when a third peer's Update lists it"),
-    "lookup_percent_encoded_aor": (
-        "RFC 7904 §7", "AoR normalisation",
-        "overlay/usage/sip_usage.cpp normalize_aor removes the scheme and parameters and lowers "
-        "the domain but does not decode %-escapes (used by aor_resource_id and the SIP usage "
-        "client behind `p2psip lookup`)"),
     "max_response_length": (
         "6.3.2", "Links (max_response_length honoured)",
         "overlay/peer/peer_forwarding.cpp PeerCore::answer_raw/build never compare the answer "

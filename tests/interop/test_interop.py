@@ -29,6 +29,7 @@ import reload_oracle  # noqa: E402
 from interop_report import Report  # noqa: E402
 from interop_ring import AUX_ID, INTEROP_ID, OVERLAY, PEER_IDS, issue, pick_user, start_ring, wait_ring  # noqa: E402
 from interop_storage import fetch, parse_values, random_key, store, verify_stored  # noqa: E402
+import interop_forgery as F  # noqa: E402
 import interop_topology as T  # noqa: E402
 from reload_codec import ERRORS, FRAME_ACK, sha1_128  # noqa: E402
 from reload_node import Node  # noqa: E402
@@ -313,6 +314,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
         step_fetch(rep, n, user)
         step_cross_lookup(rep, n, work, ca_dir, peers, user)
     step_forbidden(rep, n)
+    F.step_forged_answer(rep, n, p1)
     T.step_leave(rep, n, peers, PEER_IDS)
     T.step_silent_link(rep, aux, silent)
     problems = wait_ring(peers, PEER_IDS, 30)
