@@ -184,6 +184,7 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread == 0) return;
   last_received_ = monotonic_now();
+  probe_requested_ = false;
   tls_->feed(ByteView(reinterpret_cast<const std::byte*>(buf->base),
                       static_cast<std::size_t>(nread)));
   if (state_ == State::kHandshaking) handshake_step();
@@ -221,7 +222,7 @@ void Connection::receive_plaintext() {
 }
 
 void Connection::track_partial_frame(bool completed_some) {
-  bool partial = deframer_.buffered_bytes() > 0 || tls_->has_partial_input();
+  bool partial = deframer_.mid_frame() || tls_->has_partial_input();
   frame_deadline_.on_read(partial, completed_some, monotonic_now());
 }
 
@@ -230,6 +231,9 @@ bool Connection::handle_frame(wire::Frame& frame) {
     ++frames_received_;
     ++host_.link_counters().messages_received;
     queue_frame(window_.on_data(data->sequence));
+    // An oversized frame arrives truncated to max_message_size (wire/framing.h): its
+    // forwarding header's length field exceeds the maximum, so the receiver answers the
+    // request with Error_Message_Too_Large (§6.3.3.1) and the link carries on (§6.6).
     host_.observer().on_message(id_, data->message);
     return state_ == State::kUp;
   }
@@ -344,8 +348,19 @@ void Connection::tick(Micros now) {
     fail(LinkError::kFrameTimeout, "a started frame was not completed in time");
     return;
   }
-  if (config.idle_timeout.count() > 0 && now - last_received_ >= config.idle_timeout) {
-    fail(LinkError::kIdleTimeout, "nothing received in time");
+  // §6.6.5: the peer's silence is no failure; the ACKs of our data frames decide (above).
+  // Silent with nothing of ours outstanding: ask for a probe the peer has to ACK.
+  Micros silent = now - last_received_;
+  bool outstanding = tracker_.unacked() > 0;
+  if (config.keepalive_interval.count() > 0 && silent >= config.keepalive_interval &&
+      !outstanding && !probe_requested_) {
+    probe_requested_ = true;
+    host_.observer().on_link_idle(id_);
+    if (state_ != State::kUp) return;
+    outstanding = tracker_.unacked() > 0;
+  }
+  if (config.idle_timeout.count() > 0 && silent >= config.idle_timeout && !outstanding) {
+    fail(LinkError::kIdleTimeout, "nothing received in time and no probe sent");
     return;
   }
   if (config.keepalive_interval.count() > 0 && now - last_sent_ >= config.keepalive_interval) {

@@ -112,6 +112,7 @@ class Connection {
   Micros deadline_{0};             // handshake or close-linger deadline
   Micros last_received_{0};
   Micros last_sent_{0};
+  bool probe_requested_ = false;   // on_link_idle called; reset by anything received
   FrameDeadline frame_deadline_;
   bool progress_reported_ = false;
   std::uint64_t frames_sent_ = 0;

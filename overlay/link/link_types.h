@@ -75,8 +75,15 @@ struct LinkConfig {
   // mark a link suspect (LinkInfo::suspect) and recommends 30 s before calling it failed.
   Millis ack_timeout{30'000};
   // When nothing was sent for keepalive_interval an AckFrame repeating the last ack is sent
-  // (harmless to any peer: acks of unknown sequence numbers are ignored). A link from which
-  // nothing arrived for idle_timeout has failed. Zero disables either.
+  // (harmless to any peer: acks of unknown sequence numbers are ignored). Such an ACK proves
+  // nothing, though: a conformant peer never answers an ACK. RFC 6940 §6.6.5 has no
+  // keepalives for TLS-TCP-FH-NO-ICE (no STUN) and judges a link by the framing header alone:
+  // data frames we send must be ACKed (ack_timeout, the RTO). So when nothing arrived for
+  // keepalive_interval and none of our frames is outstanding, the link asks its observer for
+  // a probe (LinkObserver::on_link_idle; the peer sends a RELOAD Ping, which the other side
+  // ACKs). A silent peer that ACKs the probes is kept for ever; one that does not fails after
+  // ack_timeout. Only a link silent for idle_timeout with no data frame of ours outstanding
+  // (the observer sent no probe) fails as idle. Zero disables either.
   Millis keepalive_interval{10'000};
   Millis idle_timeout{35'000};
   Millis tick_interval{100};  // granularity of all the timeouts above
@@ -124,6 +131,11 @@ class LinkObserver {
   // every incoming link that came up; never after close() or for the manager's destruction.
   // `detail` is a human-readable explanation for the log.
   virtual void on_link_down(LinkId link, LinkError reason, std::string_view detail) = 0;
+  // Nothing arrived on the verified link for LinkConfig::keepalive_interval and no data frame
+  // of ours awaits its ACK: send the peer something it must ACK (a RELOAD Ping), since liveness
+  // is judged from the ACKs of our data frames (§6.6.5), never from the peer's silence.
+  // Called again after each further keepalive_interval of silence. Default: no probe.
+  virtual void on_link_idle(LinkId /*link*/) {}
 };
 
 // p2psip_overlay_link_errors_total{reason} plus a few gauges' worth of totals.

@@ -226,6 +226,21 @@ void Node::on_link_down(link::LinkId link, link::LinkError reason, std::string_v
   after_input();
 }
 
+// RFC 6940 §6.6.5: the link is judged by the ACKs of our data frames, so a silent peer gets
+// a Ping (which it ACKs, and answers). It goes to the Node-ID the link proved; when the core
+// routes that Node-ID over another link (a duplicate being closed), this one stays silent and
+// the link layer's idle_timeout ends it.
+void Node::on_link_idle(link::LinkId link) {
+  if (!core_ || opening_.count(link.value) != 0) return;
+  auto info = links_->info(link);
+  if (!info || !info->up || info->peer.node_ids.empty()) return;
+  auto body = wire::encode_to_bytes(wire::PingReq{});
+  if (!body) return;
+  core_->send_request(now(), wire::Destination::node(info->peer.node_ids.front()),
+                      wire::MessageCode::kPingReq, std::move(*body), {});
+  after_input();
+}
+
 void Node::open_link(const OpenLink& open) {
   auto r = links_->connect(address_ip(open.addr), open.addr.port, open.expected);
   if (!r) {

@@ -114,6 +114,7 @@ class Node final : private link::LinkObserver {
   void on_link_up(link::LinkId link, const link::PeerInfo& peer) override;
   void on_message(link::LinkId link, ByteView message) override;
   void on_link_down(link::LinkId link, link::LinkError reason, std::string_view detail) override;
+  void on_link_idle(link::LinkId link) override;
 
   Millis now() const { return clock_.monotonic(); }
   void after_input();  // drains the actions, re-arms the timer, reports changes

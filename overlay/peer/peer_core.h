@@ -66,6 +66,7 @@
 #include "overlay/peer/peer_types.h"
 #include "overlay/peer/transactions.h"
 #include "overlay/wire/bodies.h"
+#include "overlay/wire/fragmentation.h"
 
 namespace p2psip::peer {
 
@@ -201,6 +202,9 @@ class PeerCore {
   chord::RoutingTable table_;
   TransactionTable txs_;
   AnswerCache answers_;
+  // §6.7: fragments addressed to us, per previous hop (bounded per source and in all).
+  wire::Reassembler reassembler_{
+      wire::ReassemblyLimits{.max_message_size = config_.max_message_size}};
   SplitMix64 rng_;  // timer jitter, from PeerConfig::seed (transaction ids: transactions.h)
   std::uint64_t ping_response_id_;
   PeerState state_ = PeerState::kIdle;

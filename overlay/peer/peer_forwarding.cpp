@@ -100,6 +100,15 @@ void PeerCore::forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeade
 
 void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
                        const wire::ForwardingHeader& h) {
+  Bytes whole;
+  if (h.is_fragment()) {
+    // §6.7: "only the final destination reassembles the fragments".
+    auto done = reassembler_.add(bytes, now, prev_hop.bytes());
+    if (!done) ++counters_.dropped_malformed;
+    if (!done || !done->has_value()) return;
+    whole = std::move(**done);
+    bytes = whole;
+  }
   wire::DecodeParams p = params_;
   p.option_role = wire::ProcessingRole::kResponding;
   auto m = wire::decode_message(bytes, p);
@@ -150,6 +159,17 @@ void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::Forwar
     h.destination_list.push_back(*it);
   }
   Bytes out = build(h, code, std::move(body), std::move(certs));
+  // §6.3.2: a non-zero max_response_length bounds the response; one that would exceed it is
+  // replaced by Error_Response_Too_Large (§6.3.3.1), itself sent whatever its size. (§6.3.2
+  // also names Error_Incompatible_with_Overlay here; we use the code made for it.)
+  if (req.max_response_length != 0 && out.size() > req.max_response_length &&
+      code != wire::MessageCode::kError) {
+    auto error = wire::encode_to_bytes(wire::ErrorResponse::make(
+        wire::ErrorCode::kResponseTooLarge, "response larger than max_response_length"));
+    if (!error) return;
+    out = build(h, wire::MessageCode::kError, std::move(*error));
+    cache = false;
+  }
   if (out.empty()) return;
   if (cache) answers_.put(now + config_.request_lifetime, req.transaction_id, out,
                           h.destination_list.front());

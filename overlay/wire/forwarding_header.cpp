@@ -134,7 +134,10 @@ ForwardingHeader decode_forwarding_header(Reader& r) {
 Expected<void, WireError> check_forwarding_header(const ForwardingHeader& h,
                                                   std::size_t message_size,
                                                   const DecodeParams& params) {
-  if (message_size > params.max_message_size) {
+  // A length field above the maximum is a message too large even when only its head is at
+  // hand (the link layer truncates oversized frames, wire/framing.h): §6.3.3.1 answers it with
+  // Error_Message_Too_Large.
+  if (message_size > params.max_message_size || h.length > params.max_message_size) {
     return unexpected(make_error(DecodeFailure::kTooLarge, 0, "message larger than max size",
                                  errc::kMessageTooLarge));
   }

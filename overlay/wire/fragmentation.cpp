@@ -58,24 +58,29 @@ Expected<std::vector<Bytes>, WireError> fragment_message(ByteView message, std::
   return out;
 }
 
-Expected<std::optional<Bytes>, WireError> Reassembler::add(ByteView fragment, Millis now) {
+Expected<std::optional<Bytes>, WireError> Reassembler::add(ByteView fragment, Millis now,
+                                                           ByteView source) {
   expire(now);
   auto s = split(fragment);
   if (!s) return unexpected(s.error());
   const ForwardingHeader& h = s->header;
   if (!h.is_fragment()) return std::optional<Bytes>(Bytes(fragment.begin(), fragment.end()));
-  auto it = partials_.find(h.transaction_id);
+  Key key{Bytes(source.begin(), source.end()), h.transaction_id};
+  auto it = partials_.find(key);
   if (it == partials_.end()) {
     if (partials_.size() >= limits_.max_partial_messages) {
       return unexpected(frag_error(DecodeFailure::kTooLarge, "too many partial messages"));
     }
+    if (partials_of(key.first) >= limits_.max_partials_per_source) {
+      return unexpected(frag_error(DecodeFailure::kTooLarge, "too many partials from one source"));
+    }
     Partial p;
     p.first_seen = now;
     p.overlay = h.overlay;
-    it = partials_.emplace(h.transaction_id, std::move(p)).first;
+    it = partials_.emplace(key, std::move(p)).first;
   }
   auto result = insert(it->second, h, s->payload);
-  if (!result || result->has_value()) drop(h.transaction_id);
+  if (!result || result->has_value()) drop(key);
   return result;
 }
 
@@ -142,8 +147,15 @@ Expected<std::optional<Bytes>, WireError> Reassembler::try_complete(const Partia
   return std::optional<Bytes>(std::move(*whole));
 }
 
-void Reassembler::drop(std::uint64_t transaction_id) {
-  auto it = partials_.find(transaction_id);
+std::size_t Reassembler::partials_of(const Bytes& source) const {
+  auto from = partials_.lower_bound(Key{source, 0});
+  std::size_t n = 0;
+  for (auto it = from; it != partials_.end() && it->first.first == source; ++it) ++n;
+  return n;
+}
+
+void Reassembler::drop(const Key& key) {
+  auto it = partials_.find(key);
   if (it == partials_.end()) return;
   buffered_ -= it->second.bytes;
   partials_.erase(it);

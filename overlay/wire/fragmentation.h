@@ -7,13 +7,16 @@
 // the fragment itself. Only the final destination reassembles, keyed by transaction_id.
 //
 // The Reassembler is pure: time comes in as a monotonic `now`. It bounds the number of
-// partial messages and the bytes they hold, times partials out (15 s by default, the maximum
-// request lifetime), and drops a message whose fragments overlap inconsistently.
+// partial messages (in all, and per source: one sender cannot take every slot) and the bytes
+// they hold, times partials out (15 s by default, the maximum request lifetime), and drops a
+// message whose fragments overlap inconsistently. Partials are keyed by source and
+// transaction_id, so a sender cannot inject slices into another sender's message.
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -36,6 +39,7 @@ Expected<std::vector<Bytes>, WireError> fragment_message(ByteView message, std::
 struct ReassemblyLimits {
   std::size_t max_message_size = kDefaultMaxMessageSize;  // of the reassembled message
   std::size_t max_partial_messages = 64;
+  std::size_t max_partials_per_source = 8;
   std::size_t max_buffered_bytes = 256 * 1024;  // over all partial messages
   Millis timeout{15000};
 };
@@ -48,7 +52,9 @@ class Reassembler {
   // Returns the whole message (length patched, fragment = 0xC0000000) when it is complete,
   // nullopt while fragments are missing, or an error when the fragment, and with it the
   // partial message, is dropped.
-  Expected<std::optional<Bytes>, WireError> add(ByteView fragment, Millis now);
+  // `source` names the sender (e.g. the encoded Node-ID the message came from).
+  Expected<std::optional<Bytes>, WireError> add(ByteView fragment, Millis now,
+                                                ByteView source = {});
   // Drops partial messages older than the timeout.
   void expire(Millis now);
 
@@ -56,6 +62,7 @@ class Reassembler {
   std::size_t buffered_bytes() const { return buffered_; }
 
  private:
+  using Key = std::pair<Bytes, std::uint64_t>;  // source, transaction_id
   struct Partial {
     Millis first_seen{0};
     std::optional<ForwardingHeader> first_header;  // from the offset-0 fragment
@@ -68,10 +75,11 @@ class Reassembler {
   Expected<std::optional<Bytes>, WireError> insert(Partial& p, const ForwardingHeader& h,
                                                    ByteView slice);
   Expected<std::optional<Bytes>, WireError> try_complete(const Partial& p) const;
-  void drop(std::uint64_t transaction_id);
+  void drop(const Key& key);
+  std::size_t partials_of(const Bytes& source) const;
 
   ReassemblyLimits limits_;
-  std::map<std::uint64_t, Partial> partials_;
+  std::map<Key, Partial> partials_;
   std::size_t buffered_ = 0;
 };
 

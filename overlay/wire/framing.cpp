@@ -1,5 +1,7 @@
 #include "overlay/wire/framing.h"
 
+#include <algorithm>
+
 namespace p2psip::wire {
 
 void encode(Writer& w, const DataFrame& v) {
@@ -64,8 +66,17 @@ Expected<void, WireError> Deframer::feed(ByteView chunk) {
   return {};
 }
 
+bool Deframer::skip_tail(ByteView rest, std::size_t& consumed) {
+  std::size_t n = std::min(skip_, rest.size());
+  consumed += n;
+  skip_ -= n;
+  skipped_ += n;
+  return skip_ == 0;
+}
+
 bool Deframer::extract_one(std::size_t& consumed) {
   ByteView rest = ByteView(buffer_).subspan(consumed);
+  if (skip_ > 0) return skip_tail(rest, consumed);
   Reader r(rest, stream_offset_ + consumed);
   std::uint8_t type = r.u8("FramedMessage.type");
   if (!r.ok()) return false;  // nothing buffered
@@ -73,14 +84,22 @@ bool Deframer::extract_one(std::size_t& consumed) {
   if (type == static_cast<std::uint8_t>(FramedMessageType::kAck)) {
     need = kAckFrameLength;
   } else if (type == static_cast<std::uint8_t>(FramedMessageType::kData)) {
-    (void)r.u32("FramedMessage.sequence");
+    std::uint32_t sequence = r.u32("FramedMessage.sequence");
     std::size_t len = r.u24("FramedMessage.message length");
     if (!r.ok()) return false;  // header incomplete
     if (len > max_message_size_) {
-      error_ = WireError{DecodeFailure::kTooLarge, stream_offset_ + consumed,
-                         "FramedMessage.message longer than the max message size",
-                         errc::kMessageTooLarge};
-      return false;
+      // Oversized (see framing.h): keep the head, discard the tail as it streams in.
+      std::size_t head = kDataFrameHeaderLength + max_message_size_;
+      if (rest.size() < head) return false;
+      DataFrame d;
+      d.sequence = sequence;
+      d.message.assign(rest.begin() + kDataFrameHeaderLength, rest.begin() + head);
+      d.truncated = true;
+      ready_.push_back(std::move(d));
+      consumed += head;
+      skip_ = len - max_message_size_;
+      skip_tail(rest.subspan(head), consumed);
+      return true;
     }
     need = kDataFrameHeaderLength + len;
   } else {

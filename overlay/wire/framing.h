@@ -5,9 +5,13 @@
 //   ack(129):  uint8 type, uint32 ack_sequence, uint32 received
 //
 // and a Deframer that turns an arbitrary chunking of the TCP byte stream back into frames.
-// A frame type other than data/ack, or a data frame longer than the maximum message size,
-// puts the Deframer into a failed state for good: the link must be closed, since the stream
-// can no longer be resynchronised.
+// A frame type other than data/ack puts the Deframer into a failed state for good: the link
+// must be closed, since the stream can no longer be resynchronised. A data frame longer than
+// the maximum message size is not a framing error (RFC 6940 §6.3.3.1 has the request answered
+// with Error_Message_Too_Large, and the link stays usable): the Deframer keeps only its first
+// max_message_size bytes (enough for the forwarding header and the message code), hands them
+// on as a DataFrame with `truncated` set, and discards the rest of the frame as it arrives,
+// so it never buffers more than one maximum-size frame.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +37,8 @@ inline constexpr std::size_t kAckFrameLength = 9;                  // type, ack_
 struct DataFrame {
   std::uint32_t sequence = 0;
   Bytes message;  // one encoded RELOAD message (or fragment)
+  // The frame was longer than the max message size: `message` holds its first bytes only.
+  bool truncated = false;
   friend bool operator==(const DataFrame&, const DataFrame&) = default;
 };
 
@@ -66,17 +72,24 @@ class Deframer {
 
   bool failed() const { return error_.has_value(); }
   std::size_t buffered_bytes() const { return buffer_.size(); }
+  // Inside a frame: some of it buffered, or the tail of an oversized one still to discard.
+  bool mid_frame() const { return !buffer_.empty() || skip_ > 0; }
+  std::size_t skipped_bytes() const { return skipped_; }
   std::size_t pending_frames() const { return ready_.size(); }
 
  private:
   // Parses one frame at the front of buffer_; false if more bytes are needed or on error.
   bool extract_one(std::size_t& consumed);
+  // Discards the rest of an oversized frame; false while more of it is still to come.
+  bool skip_tail(ByteView rest, std::size_t& consumed);
 
   std::size_t max_message_size_;
   Bytes buffer_;  // never more than one incomplete frame
   std::vector<Frame> ready_;
   std::optional<WireError> error_;
   std::size_t stream_offset_ = 0;  // bytes consumed so far, for error offsets
+  std::size_t skip_ = 0;           // bytes of an oversized frame still to discard
+  std::size_t skipped_ = 0;        // bytes discarded so far (all oversized frames)
 };
 
 }  // namespace p2psip::wire

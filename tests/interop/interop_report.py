@@ -30,10 +30,6 @@ KNOWN_DEVIATIONS = {
         "6.5.1.13", ROLES,
         "PeerCore::on_attach_answer (peer_topology.cpp) makes the requester the TLS client; a "
         "conformant answerer waits to connect as client itself"),
-    "fragmented_request_reassembled": (
-        "6.7", "Fragments",
-        "overlay/wire/message.cpp decode_message refuses any fragment (\"reassemble first\", "
-        "Error_Invalid_Message); overlay/wire/fragmentation.cpp Reassembler is never called"),
     "store_answer_replicas": (
         "7.4.1.2, 10.4", "Storage answers",
         "overlay/storage/data_store.cpp DataStore::store answers each StoreKindResponse with an "
@@ -43,21 +39,6 @@ KNOWN_DEVIATIONS = {
         "7.4.2.2", "Storage answers",
         "overlay/storage/data_store_query.cpp select() skips requested dictionary keys that are "
         "absent instead of returning the synthetic exists=false value"),
-    "oversized_request_error": (
-        "6.3.3.1, 6.6", "Links (oversized frame)",
-        "overlay/wire/framing.cpp Deframer::extract_one flags a data frame longer than "
-        "max_message_size as a decode error and overlay/link/connection.cpp "
-        "Connection::receive_plaintext then fails the link (kMalformedFrame): no "
-        "Error_Message_Too_Large answer"),
-    "link_survives_oversized_request": (
-        "6.6", "Links (oversized frame)",
-        "Connection::receive_plaintext (overlay/link/connection.cpp) closes the link on the "
-        "oversized frame instead of answering and reading on"),
-    "silent_link_kept": (
-        "6.6.5, 6.6.2", "Links (silent peer dropped after 35 s)",
-        "overlay/link/connection.cpp Connection::tick fails a link from which nothing arrived "
-        "for LinkConfig::idle_timeout (35 s, overlay/link/link_types.h); its keepalives are ACK "
-        "frames, which a conformant peer does not answer, so liveness is assumed from silence"),
     "update_to_every_connection": (
         "10.7.3", "Updates",
         "overlay/peer/peer_topology.cpp PeerCore::neighbors_changed (and stabilize) send Updates "
@@ -68,10 +49,6 @@ KNOWN_DEVIATIONS = {
         "(overlay/peer/peer_core.cpp) makes every outbound link routable at once (\"Attach "
         "answerers\"), PeerCore::on_attach_answer (peer_topology.cpp) on any Attach answer from "
         "a connected node, PeerCore::consider_candidates when a third peer's Update lists it"),
-    "max_response_length": (
-        "6.3.2", "Links (max_response_length honoured)",
-        "overlay/peer/peer_forwarding.cpp PeerCore::answer_raw/build never compare the answer "
-        "with the request's max_response_length"),
 }
 
 

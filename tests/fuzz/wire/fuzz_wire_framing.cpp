@@ -17,6 +17,11 @@ using namespace p2psip::wire;
 namespace {
 
 void check_frame_round_trip(const Frame& f) {
+  if (const auto* d = std::get_if<DataFrame>(&f); d != nullptr && d->truncated) {
+    // The head of an oversized frame: exactly max message size bytes, never re-encoded.
+    if (d->message.size() != kDefaultMaxMessageSize) std::abort();
+    return;
+  }
   Writer w;
   encode(w, f);
   if (!w.ok()) std::abort();
@@ -45,10 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t at = 0; at < in.size(); at += step) {
     auto fed = deframer.feed(in.subspan(at, std::min(step, in.size() - at)));
     if (deframer.buffered_bytes() > kDataFrameHeaderLength + kDefaultMaxMessageSize) std::abort();
+    if (deframer.failed() && fed) std::abort();
     for (Frame& f : deframer.take_frames()) {
       check_frame_round_trip(f);
       auto* d = std::get_if<DataFrame>(&f);
-      if (d == nullptr) continue;
+      if (d == nullptr || d->truncated) continue;  // a receiver refuses it (length > max)
       now += Millis{1000};
       auto whole = reassembler.add(d->message, now);
       if (reassembler.partial_messages() > limits.max_partial_messages) std::abort();

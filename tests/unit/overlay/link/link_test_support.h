@@ -64,6 +64,12 @@ struct Recorder final : LinkObserver {
   void on_link_down(LinkId link, LinkError reason, std::string_view detail) override {
     downs.push_back({link, reason, std::string(detail)});
   }
+  std::size_t idles = 0;  // on_link_idle calls
+  std::function<void(LinkId)> on_idle_hook;
+  void on_link_idle(LinkId link) override {
+    ++idles;
+    if (on_idle_hook) on_idle_hook(link);
+  }
   bool is_up(LinkId link) const;
   bool is_down(LinkId link) const;
   std::optional<LinkError> down_reason(LinkId link) const;

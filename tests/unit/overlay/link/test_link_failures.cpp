@@ -88,9 +88,6 @@ TEST_CASE("link: malformed frames close the link and are counted") {
 
   Bytes garbage;
   SUBCASE("unknown frame type") { garbage = bytes_of({0x55, 0, 0, 0, 0}); }
-  SUBCASE("data frame longer than the max message size") {
-    garbage = bytes_of({128, 0, 0, 0, 0, 0x00, 0x13, 0x89});  // 5001 bytes announced
-  }
   SUBCASE("a valid data frame, then junk") {
     garbage = bytes_of({128, 0, 0, 0, 0, 0, 0, 2, 'h', 'i', 0x01, 0x02});
   }
@@ -101,6 +98,80 @@ TEST_CASE("link: malformed frames close the link and are counted") {
   CHECK(b.rec.downs[0].reason == LinkError::kMalformedFrame);
   CHECK(errors(b, LinkError::kMalformedFrame) == 1);
   CHECK(loop.run_until([&] { return raw.closed_by_server(); }));
+}
+
+TEST_CASE("link: an oversized frame is acked, handed on truncated, and the link lives on") {
+  // RFC 6940 §6.3.3.1, §6.6: the request gets Error_Message_Too_Large (the receiver sees a
+  // head whose length field is over the maximum); the link is not at fault.
+  Loop loop;
+  Peer b(loop, 0x20);
+  std::uint16_t port = b.listen();
+  auto creds = issue(overlay_ca(), 0x44);
+  auto ctx = tls_context(creds, {overlay_ca().root()});
+  RawClient raw(loop.get(), port, ctx.get());
+  REQUIRE(loop.run_until([&] { return raw.handshake_done() && b.rec.ups.size() == 1; }));
+  LinkId link = b.rec.ups[0].link;
+  Bytes big = pattern(5700, 3);
+  Bytes stream = *wire::encode_data_frame(0, big);
+  Bytes next = *wire::encode_data_frame(1, pattern(20, 4));
+  stream.insert(stream.end(), next.begin(), next.end());
+  raw.write(stream);
+  REQUIRE(loop.run_until([&] { return b.rec.messages.size() == 2; }));
+  CHECK(b.rec.messages[0].bytes == Bytes(big.begin(), big.begin() + 5000));
+  CHECK(b.rec.messages[1].bytes == pattern(20, 4));
+  CHECK(b.rec.is_up(link));
+  CHECK(errors(b, LinkError::kMalformedFrame) == 0);
+  // Both data frames are acked.
+  wire::Deframer acks;
+  REQUIRE(loop.run_until([&] {
+    acks = wire::Deframer();
+    (void)acks.feed(raw.plaintext());
+    return acks.pending_frames() >= 2;
+  }));
+  auto frames = acks.take_frames();
+  CHECK(std::get<wire::AckFrame>(frames[0]).ack_sequence == 0);
+  CHECK(std::get<wire::AckFrame>(frames[1]).ack_sequence == 1);
+}
+
+TEST_CASE("link: a silent peer that acks our probes is kept (RFC 6940 §6.6.5)") {
+  Loop loop;
+  LinkConfig quiet = test_config();
+  quiet.keepalive_interval = std::chrono::milliseconds(0);  // never speaks on its own
+  quiet.idle_timeout = std::chrono::milliseconds(0);
+  LinkConfig prober = test_config();
+  prober.keepalive_interval = std::chrono::milliseconds(50);
+  prober.idle_timeout = std::chrono::milliseconds(300);
+  Peer a(loop, 0x10, prober);
+  Peer b(loop, 0x20, quiet);
+  a.rec.on_idle_hook = [&](LinkId l) { (void)a.links->send(l, pattern(16, 1)); };
+  auto link = a.links->connect("127.0.0.1", b.listen());
+  REQUIRE(link.has_value());
+  REQUIRE(loop.run_until([&] { return a.rec.ups.size() == 1 && b.rec.ups.size() == 1; }));
+  // Many probes, each acked: together far longer than idle_timeout, and the link is up.
+  REQUIRE(loop.run_until([&] { return a.rec.idles >= 12 || a.rec.is_down(*link); }));
+  CHECK(a.rec.is_up(*link));
+  CHECK(b.rec.messages.size() >= 12);  // the probes arrived (and were acked)
+  CHECK(errors(a, LinkError::kIdleTimeout) == 0);
+}
+
+TEST_CASE("link: a probe the peer does not ack fails the link by the ack timeout") {
+  Loop loop;
+  LinkConfig config = test_config();
+  config.keepalive_interval = std::chrono::milliseconds(50);
+  config.idle_timeout = std::chrono::milliseconds(100);
+  config.ack_timeout = std::chrono::milliseconds(300);
+  Peer b(loop, 0x20, config);
+  std::uint16_t port = b.listen();
+  auto creds = issue(overlay_ca(), 0x44);
+  auto ctx = tls_context(creds, {overlay_ca().root()});
+  b.rec.on_idle_hook = [&](LinkId l) { (void)b.links->send(l, pattern(16, 1)); };
+  RawClient raw(loop.get(), port, ctx.get());  // completes TLS, never acks, never speaks
+  REQUIRE(loop.run_until([&] { return b.rec.ups.size() == 1; }));
+  LinkId link = b.rec.ups[0].link;
+  REQUIRE(loop.run_until([&] { return b.rec.is_down(link); }));
+  // Silence past idle_timeout is no failure while the probe awaits its ack.
+  CHECK(b.rec.down_reason(link) == LinkError::kAckTimeout);
+  CHECK(b.rec.idles == 1);
 }
 
 TEST_CASE("link: plain TCP garbage and silence are refused at the handshake") {

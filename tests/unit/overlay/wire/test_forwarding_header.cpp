@@ -242,3 +242,19 @@ TEST_CASE("a resource destination only last in the destination list, never in th
   (void)decode_forwarding_header(in_via);
   CHECK_FALSE(in_via.ok());
 }
+
+TEST_CASE("a head whose length field is over max message size is Error_Message_Too_Large") {
+  // The link layer hands on only the head of an oversized frame (framing.h): the length
+  // field, not the bytes present, tells it is too large (RFC 6940 §6.3.3.1).
+  ForwardingHeader h = sample_header();
+  h.length = 5001;
+  DecodeParams p = test_params();
+  p.max_message_size = 5000;
+  auto r = parse_forwarding_header(encode_header(h), p);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().reload_code == errc::kMessageTooLarge);
+  h.length = 39;  // within the maximum: merely truncated
+  auto t = parse_forwarding_header(encode_header(h), p);
+  REQUIRE_FALSE(t.has_value());
+  CHECK(t.error().reload_code == errc::kInvalidMessage);
+}

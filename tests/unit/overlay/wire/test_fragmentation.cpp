@@ -202,3 +202,27 @@ TEST_CASE("limits: message size, partial count, buffered bytes, timeout") {
     CHECK(r.buffered_bytes() == 0);
   }
 }
+
+TEST_CASE("limits per source: one sender cannot take every slot; sources do not mix") {
+  ReassemblyLimits lim;
+  lim.max_partials_per_source = 2;
+  Reassembler r(lim);
+  Bytes a = B({1, 1}), b = B({2, 2});
+  for (std::uint64_t t = 1; t <= 2; ++t) {
+    REQUIRE(r.add(frags(big_message(3000, t), 1000)[0], Millis{0}, a).has_value());
+  }
+  CHECK_FALSE(r.add(frags(big_message(3000, 3), 1000)[0], Millis{0}, a).has_value());
+  CHECK(r.partial_messages() == 2);
+  // Another source still gets its partials, even under a transaction id `a` uses.
+  auto f = frags(big_message(3000, 1), 1000);
+  for (std::size_t i = 0; i + 1 < f.size(); ++i) {
+    auto res = r.add(f[i], Millis{0}, b);
+    REQUIRE(res.has_value());
+    CHECK_FALSE(res->has_value());
+  }
+  auto whole = r.add(f.back(), Millis{0}, b);
+  REQUIRE(whole.has_value());
+  REQUIRE(whole->has_value());
+  CHECK(**whole == big_message(3000, 1));
+  CHECK(r.partial_messages() == 2);  // a's two partials are untouched
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "overlay/wire/framing.h"
 #include "tests/unit/overlay/wire/envelope_test_util.h"
 
@@ -81,19 +83,58 @@ TEST_CASE("deframer holds an incomplete frame until the rest arrives") {
   CHECK(std::get<DataFrame>(f[0]).message == B({1, 2, 3, 4}));
 }
 
-TEST_CASE("deframer refuses a frame over the max message size from its header alone") {
+TEST_CASE("deframer: an oversized frame yields its head, the tail is discarded, the stream goes on") {
+  // RFC 6940 §6.3.3.1/§6.6: answered with Error_Message_Too_Large, the link survives.
   Deframer d(5000);
-  // type, sequence, length 5001: refused before any body byte arrives
-  auto r = d.feed(B({0x80, 0, 0, 0, 1, 0x00, 0x13, 0x89}));
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().failure == DecodeFailure::kTooLarge);
-  CHECK(r.error().reload_code == errc::kMessageTooLarge);
-  CHECK(d.failed());
-  CHECK_FALSE(d.feed(B({0x81})).has_value());  // stays failed
+  Bytes big(5700);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::byte>(i % 251);
+  Bytes stream = *encode_data_frame(7, big);
+  Bytes next = *encode_data_frame(8, B({1, 2, 3}));
+  stream.insert(stream.end(), next.begin(), next.end());
+  std::vector<Frame> frames;
+  std::size_t most_buffered = 0;
+  for (std::size_t at = 0; at < stream.size(); at += 97) {  // arbitrary chunking
+    REQUIRE(d.feed(ByteView(stream).subspan(at, std::min<std::size_t>(97, stream.size() - at)))
+                .has_value());
+    most_buffered = std::max(most_buffered, d.buffered_bytes());
+    for (Frame& f : d.take_frames()) frames.push_back(std::move(f));
+  }
+  REQUIRE(frames.size() == 2);
+  const auto& head = std::get<DataFrame>(frames[0]);
+  CHECK(head.sequence == 7);
+  CHECK(head.truncated);
+  CHECK(head.message == Bytes(big.begin(), big.begin() + 5000));
+  CHECK(std::get<DataFrame>(frames[1]) == DataFrame{8, B({1, 2, 3}), false});
+  CHECK(d.skipped_bytes() == 700);
+  CHECK(most_buffered <= kDataFrameHeaderLength + 5000);
+  CHECK_FALSE(d.failed());
+  CHECK_FALSE(d.mid_frame());
+}
+
+TEST_CASE("deframer: the tail of a huge frame is skipped without being buffered") {
+  Deframer d(5000);
+  // type, sequence, length 2^24-1: the head is kept, 16 MB are only counted
+  REQUIRE(d.feed(B({0x80, 0, 0, 0, 1, 0xff, 0xff, 0xff})).has_value());
+  CHECK(d.mid_frame());
+  Bytes chunk(64 * 1024, std::byte{0x42});
+  std::size_t fed = 0;
+  while (fed < kMaxFramedMessageLength) {
+    std::size_t n = std::min(chunk.size(), kMaxFramedMessageLength - fed);
+    REQUIRE(d.feed(ByteView(chunk).first(n)).has_value());
+    fed += n;
+    CHECK(d.buffered_bytes() <= kDataFrameHeaderLength + 5000);
+  }
+  auto frames = d.take_frames();
+  REQUIRE(frames.size() == 1);
+  CHECK(std::get<DataFrame>(frames[0]).message.size() == 5000);
+  CHECK_FALSE(d.mid_frame());
+  CHECK(d.skipped_bytes() == kMaxFramedMessageLength - 5000);
   Deframer ok(5000);
   Bytes exact = *encode_data_frame(1, Bytes(5000, std::byte{0}));
   REQUIRE(ok.feed(exact).has_value());
-  CHECK(ok.pending_frames() == 1);
+  auto f = ok.take_frames();
+  REQUIRE(f.size() == 1);
+  CHECK_FALSE(std::get<DataFrame>(f[0]).truncated);
 }
 
 TEST_CASE("deframer: garbage type fails with the offset of the bad frame") {
