@@ -33,6 +33,14 @@ function(p2psip_install_overlay api_target)
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2psip-overlay FILES_MATCHING PATTERN "*.h")
   install(FILES ${PROJECT_SOURCE_DIR}/common/clock.h ${PROJECT_SOURCE_DIR}/common/expected.h
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2psip-overlay/common)
+  # The .pc file finds the prefix from its own place (pkg-config's ${pcfiledir}), so that
+  # `cmake --install --prefix DIR` needs no reconfiguration.
+  set(up "")
+  string(REPLACE "/" ";" parts "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+  foreach(part ${parts})
+    string(APPEND up "/..")
+  endforeach()
+  set(PC_PREFIX "\${pcfiledir}${up}")
   configure_file(${PROJECT_SOURCE_DIR}/cmake/p2psip-overlay.pc.in
                  ${PROJECT_BINARY_DIR}/p2psip-overlay.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/p2psip-overlay.pc
