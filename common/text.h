@@ -16,4 +16,11 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+// `s` without leading and trailing spaces and tabs (HTTP's OWS, RFC 9110 §5.6.3).
+inline std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace p2psip

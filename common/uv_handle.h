@@ -52,6 +52,8 @@ class Timer {
   }
   void stop() { uv_timer_stop(handle_); }
   bool active() const { return uv_is_active(as_handle(handle_)) != 0; }
+  // Milliseconds until it fires (0 when due or not active), uv_timer_get_due_in.
+  std::uint64_t due_in() const { return uv_timer_get_due_in(handle_); }
   // Lets the loop end while only this timer is pending (uv_unref).
   void unref() { uv_unref(as_handle(handle_)); }
 

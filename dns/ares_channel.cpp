@@ -5,12 +5,6 @@
 namespace p2psip::dns {
 namespace {
 
-template <class Handle>
-void close_and_free(Handle* h) {
-  uv_close(reinterpret_cast<uv_handle_t*>(h),
-           [](uv_handle_t* x) { delete reinterpret_cast<Handle*>(x); });
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
@@ -47,9 +41,7 @@ Expected<std::unique_ptr<AresChannel>, std::string> AresChannel::create(
     }
   }
   self->first_timeout_ms_ = static_cast<std::uint64_t>(options.timeout.count());
-  self->timer_ = new uv_timer_t;
-  uv_timer_init(loop, self->timer_);
-  self->timer_->data = self.get();
+  self->timer_ = std::make_unique<uv::Timer>(loop);
   return self;
 }
 
@@ -57,9 +49,9 @@ AresChannel::~AresChannel() {
   // ares_destroy runs pending query callbacks (ARES_EDESTRUCTION) and the socket-state
   // callback for every open socket, which closes the polls; close what is left after it.
   if (channel_) ares_destroy(channel_);
-  for (auto& [fd, poll] : polls_) close_and_free(poll.handle);
+  for (auto& [fd, poll] : polls_) uv::close_and_delete(poll.handle);
   polls_.clear();
-  if (timer_) close_and_free(timer_);
+  timer_.reset();
   if (library_) ares_library_cleanup();
 }
 
@@ -77,10 +69,7 @@ void AresChannel::query(const std::string& name, int type, QueryCallback cb) {
   // A new query times out at now + first_timeout_ms_ (c-ares 1.18: first try, no jitter). Inside
   // ares_process_fd the caller re-arms afterwards; otherwise only an earlier deadline matters.
   if (processing_ || pending_ == 0) return;  // pending_ == 0: answered (failed) synchronously
-  if (uv_is_active(reinterpret_cast<uv_handle_t*>(timer_)) &&
-      uv_timer_get_due_in(timer_) <= first_timeout_ms_) {
-    return;
-  }
+  if (timer_->active() && timer_->due_in() <= first_timeout_ms_) return;
   rearm_timer();
 }
 
@@ -92,7 +81,7 @@ void AresChannel::on_answer(void* arg, int status, int /*timeouts*/, unsigned ch
 
 void AresChannel::set_referenced(bool ref) {
   for (auto& [fd, poll] : polls_) {
-    auto* h = reinterpret_cast<uv_handle_t*>(poll.handle);
+    uv_handle_t* h = uv::as_handle(poll.handle);
     ref ? uv_ref(h) : uv_unref(h);
   }
 }
@@ -105,7 +94,7 @@ void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
   auto it = polls_.find(fd);
   if (!readable && !writable) {
     if (it != polls_.end()) {
-      close_and_free(it->second.handle);  // before c-ares closes the fd (it calls us first)
+      uv::close_and_delete(it->second.handle);  // before c-ares closes the fd (it calls us first)
       polls_.erase(it);
     }
     return;
@@ -117,7 +106,7 @@ void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
       return;  // c-ares will time the query out
     }
     poll->data = this;
-    if (pending_ == 0) uv_unref(reinterpret_cast<uv_handle_t*>(poll));
+    if (pending_ == 0) uv_unref(uv::as_handle(poll));
     it = polls_.emplace(fd, Poll{poll, 0}).first;
   }
   int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
@@ -129,7 +118,7 @@ void AresChannel::watch(ares_socket_t fd, int readable, int writable) {
 void AresChannel::on_poll(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<AresChannel*>(handle->data);
   uv_os_fd_t fd = -1;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle), &fd) != 0) return;
+  if (uv_fileno(uv::as_handle(handle), &fd) != 0) return;
   bool err = status < 0;  // let c-ares read the error off the socket
   ares_socket_t r = (err || (events & UV_READABLE)) ? fd : ARES_SOCKET_BAD;
   ares_socket_t w = (err || (events & UV_WRITABLE)) ? fd : ARES_SOCKET_BAD;
@@ -139,23 +128,22 @@ void AresChannel::on_poll(uv_poll_t* handle, int status, int events) {
   self->rearm_timer();
 }
 
-void AresChannel::on_timer(uv_timer_t* handle) {
-  auto* self = static_cast<AresChannel*>(handle->data);
-  self->processing_ = true;
-  ares_process_fd(self->channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-  self->processing_ = false;
-  self->rearm_timer();
+void AresChannel::on_timer() {
+  processing_ = true;
+  ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  processing_ = false;
+  rearm_timer();
 }
 
 void AresChannel::rearm_timer() {
   timeval tv{};
   if (ares_timeout(channel_, nullptr, &tv) == nullptr) {
-    uv_timer_stop(timer_);
+    timer_->stop();
     return;
   }
   auto ms = static_cast<std::uint64_t>(tv.tv_sec) * 1000 +
             static_cast<std::uint64_t>((tv.tv_usec + 999) / 1000);
-  uv_timer_start(timer_, &AresChannel::on_timer, ms, 0);
+  timer_->start(ms, 0, [this] { on_timer(); });
 }
 
 }  // namespace p2psip::dns

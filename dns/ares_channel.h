@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/expected.h"
+#include "common/uv_handle.h"
 
 namespace p2psip::dns {
 
@@ -57,7 +58,7 @@ class AresChannel {
   explicit AresChannel(uv_loop_t* loop);
   static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_poll(uv_poll_t* handle, int status, int events);
-  static void on_timer(uv_timer_t* handle);
+  void on_timer();
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int alen);
   void watch(ares_socket_t fd, int readable, int writable);
   void rearm_timer();
@@ -69,7 +70,7 @@ class AresChannel {
   bool processing_ = false;             // inside ares_process_fd (timer re-armed after it)
   ares_channel channel_ = nullptr;
   bool library_ = false;
-  uv_timer_t* timer_ = nullptr;
+  std::unique_ptr<uv::Timer> timer_;  // re-armed from ares_timeout()
   struct Poll {
     uv_poll_t* handle;
     int events;

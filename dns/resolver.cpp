@@ -7,16 +7,6 @@
 #include "dns/sip_uri.h"
 
 namespace p2psip::dns {
-namespace {
-
-template <class Handle>
-void close_and_free(Handle* h) {
-  uv_close(reinterpret_cast<uv_handle_t*>(h),
-           [](uv_handle_t* x) { delete reinterpret_cast<Handle*>(x); });
-}
-
-}  // namespace
-
 struct Resolver::Resolution {
   ResolutionPlan plan;
   Callback callback;
@@ -47,12 +37,8 @@ Expected<std::unique_ptr<Resolver>, std::string> Resolver::create(
   auto channel = AresChannel::create(loop, copts);
   if (!channel) return unexpected(channel.error());
   self->channel_ = std::move(*channel);
-  self->deadline_timer_ = new uv_timer_t;
-  self->deliver_timer_ = new uv_timer_t;
-  uv_timer_init(loop, self->deadline_timer_);
-  uv_timer_init(loop, self->deliver_timer_);
-  self->deadline_timer_->data = self.get();
-  self->deliver_timer_->data = self.get();
+  self->deadline_timer_ = std::make_unique<uv::Timer>(loop);
+  self->deliver_timer_ = std::make_unique<uv::Timer>(loop);
   return self;
 }
 
@@ -60,8 +46,8 @@ Resolver::~Resolver() {
   destroying_ = true;
   *alive_ = false;
   channel_.reset();  // pending c-ares callbacks run now and are ignored
-  if (deadline_timer_) close_and_free(deadline_timer_);
-  if (deliver_timer_) close_and_free(deliver_timer_);
+  deadline_timer_.reset();
+  deliver_timer_.reset();
 }
 
 Resolver::Id Resolver::resolve(std::string_view uri, Callback callback) {
@@ -72,9 +58,7 @@ Resolver::Id Resolver::resolve(std::string_view uri, Callback callback) {
     ready_.emplace_back(id, std::pair{std::move(callback), ResolveResult(unexpected(ResolveError{
                                           ResolveError::Kind::bad_uri, std::string(uri),
                                           "(" + target.error() + ")"}))});
-    uv_timer_start(deliver_timer_, [](uv_timer_t* t) {
-      static_cast<Resolver*>(t->data)->deliver_ready();
-    }, 0, 0);
+    deliver_soon();
     return id;
   }
   std::string host = target->host;
@@ -172,9 +156,7 @@ void Resolver::complete(Id id, ResolveResult result) {
   deadlines_.erase({r.deadline, id});
   active_.erase(it);
   if (earliest) arm_deadline();
-  uv_timer_start(deliver_timer_, [](uv_timer_t* t) {
-    static_cast<Resolver*>(t->data)->deliver_ready();
-  }, 0, 0);
+  deliver_soon();
 }
 
 ResolveError Resolver::timeout_error(const std::string& name) const {
@@ -184,15 +166,19 @@ ResolveError Resolver::timeout_error(const std::string& name) const {
   return ResolveError{ResolveError::Kind::timeout, name, detail};
 }
 
+// Callbacks run from the loop, never inside resolve() or a c-ares callback.
+void Resolver::deliver_soon() {
+  deliver_timer_->start(0, 0, [this] { deliver_ready(); });
+}
+
 void Resolver::arm_deadline() {
   if (deadlines_.empty()) {
-    uv_timer_stop(deadline_timer_);
+    deadline_timer_->stop();
     return;
   }
   Millis wait = std::max(Millis{0}, deadlines_.begin()->first - clock_.monotonic());
-  uv_timer_start(deadline_timer_, [](uv_timer_t* t) {
-    static_cast<Resolver*>(t->data)->expire_deadlines();
-  }, static_cast<std::uint64_t>(wait.count()), 0);
+  deadline_timer_->start(static_cast<std::uint64_t>(wait.count()), 0,
+                         [this] { expire_deadlines(); });
 }
 
 void Resolver::expire_deadlines() {

@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/expected.h"
+#include "common/uv_handle.h"
 #include "dns/ares_channel.h"
 #include "dns/cache.h"
 #include "dns/plan.h"
@@ -95,6 +96,7 @@ class Resolver {
   void arm_deadline();
   void expire_deadlines();
   void deliver_ready();
+  void deliver_soon();
   ResolveError timeout_error(const std::string& name) const;
 
   uv_loop_t* loop_;
@@ -111,8 +113,8 @@ class Resolver {
   std::unordered_map<Query, std::vector<Id>, QueryHash> in_flight_queries_;
   std::set<std::pair<Millis, Id>> deadlines_;
   std::deque<std::pair<Id, std::pair<Callback, ResolveResult>>> ready_;
-  uv_timer_t* deadline_timer_ = nullptr;
-  uv_timer_t* deliver_timer_ = nullptr;
+  std::unique_ptr<uv::Timer> deadline_timer_;  // the earliest resolution deadline
+  std::unique_ptr<uv::Timer> deliver_timer_;   // results go out from the loop
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool destroying_ = false;
   Id next_id_ = 1;

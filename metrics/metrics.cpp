@@ -15,8 +15,9 @@ constexpr std::array<const char*, 4> kDnsTypes = {"NAPTR", "SRV", "A", "AAAA"};
 constexpr std::array<const char*, 6> kDnsResults = {"ok",       "nxdomain", "nodata",
                                                     "servfail", "timeout",  "error"};
 
-constexpr std::array<const char*, 6> kRoutes = {"overlay", "static", "dns",
-                                               "dialog",  "local",  "rejected"};
+std::string route_label(std::size_t r) {
+  return std::string(router::to_string(static_cast<router::Route>(r)));
+}
 
 std::size_t method_index(std::string_view method) {
   for (std::size_t i = 0; i < kSipMethods.size(); ++i) {
@@ -86,15 +87,15 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
                         .Register(registry);
   for (std::size_t m = 0; m < forwarded_.size(); ++m) {
     std::string method = m < kSipMethods.size() ? std::string(kSipMethods[m]) : "other";
-    for (std::size_t r = 0; r < 4; ++r) {
-      forwarded_[m][r] = &forwarded.Add({{"method", method}, {"route", kRoutes[r]}});
+    for (std::size_t r = 0; r < router::kForwardingRoutes; ++r) {
+      forwarded_[m][r] = &forwarded.Add({{"method", method}, {"route", route_label(r)}});
     }
   }
   auto& routes = prometheus::BuildCounter()
                      .Name("p2psip_gateway_routes_total")
                      .Help("Routing decisions for requests outside a transaction, by route")
                      .Register(registry);
-  for (std::size_t r = 0; r < routes_.size(); ++r) routes_[r] = &routes.Add({{"route", kRoutes[r]}});
+  for (std::size_t r = 0; r < routes_.size(); ++r) routes_[r] = &routes.Add({{"route", route_label(r)}});
   auto& txns = prometheus::BuildGauge()
                    .Name("p2psip_sip_transactions")
                    .Help("SIP transactions the proxy holds open, by side")
@@ -147,12 +148,12 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
                          .Register(registry);
 }
 
-void GatewayMetrics::request_forwarded(std::string_view method, GatewayRoute route) {
+void GatewayMetrics::request_forwarded(std::string_view method, router::Route route) {
   auto r = static_cast<std::size_t>(route);
-  if (r < 4) forwarded_[method_index(method)][r]->Increment();
+  if (r < router::kForwardingRoutes) forwarded_[method_index(method)][r]->Increment();
 }
 
-void GatewayMetrics::routed(GatewayRoute route) {
+void GatewayMetrics::routed(router::Route route) {
   routes_[static_cast<std::size_t>(route)]->Increment();
 }
 
@@ -362,6 +363,38 @@ void HttpMetrics::closed(HttpClose why) { closed_[static_cast<std::size_t>(why)]
 
 void HttpMetrics::open_connections(std::size_t n) { open_->Set(static_cast<double>(n)); }
 
+EnrollMetrics::EnrollMetrics(prometheus::Registry& registry) {
+  documents_ = &prometheus::BuildCounter()
+                    .Name("p2psip_enroll_documents_served_total")
+                    .Help("Configuration documents served (GET /.well-known/reload-config)")
+                    .Register(registry)
+                    .Add({});
+  enrollments_ = &prometheus::BuildCounter()
+                      .Name("p2psip_enroll_certificates_issued_total")
+                      .Help("Certificates issued by the enrollment server (RFC 6940 §11.3)")
+                      .Register(registry)
+                      .Add({});
+  evicted_ = &prometheus::BuildCounter()
+                  .Name("p2psip_enroll_connections_evicted_total")
+                  .Help("Enrollment server connections closed to make room for a newer one")
+                  .Register(registry)
+                  .Add({});
+  auto& refusals = prometheus::BuildCounter()
+                       .Name("p2psip_enroll_refusals_total")
+                       .Help("Enrollment requests refused, by §11.3 token (or locked_out, bad_request)")
+                       .Register(registry);
+  for (std::size_t i = 0; i < kEnrollRefusals.size(); ++i) {
+    refusals_[i] = &refusals.Add({{"reason", std::string(kEnrollRefusals[i])}});
+  }
+  refusals_.back() = &refusals.Add({{"reason", "other"}});
+}
+
+void EnrollMetrics::refused(std::string_view reason) {
+  std::size_t i = 0;
+  while (i < kEnrollRefusals.size() && kEnrollRefusals[i] != reason) ++i;
+  refusals_[i]->Increment();
+}
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       sip(*registry_),
@@ -370,6 +403,7 @@ Metrics::Metrics(std::string_view version)
       dns(*registry_),
       overlay(*registry_),
       http(*registry_),
+      enroll(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   prometheus::BuildGauge()
       .Name("p2psip_build_info")

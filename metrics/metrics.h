@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/router/route.h"
+
 namespace p2psip::metrics {
 
 // SIP request methods we count by name; anything else is counted as "other".
@@ -40,9 +42,9 @@ class SipMetrics {
   std::array<prometheus::Counter*, 6> responses_received_{};
 };
 
-// The proxy and router (gateway/sip, gateway/router). Route labels: overlay, static, dns,
-// dialog; p2psip_gateway_routes_total adds local (answered by the gateway) and rejected.
-enum class GatewayRoute { kOverlay, kStatic, kDns, kDialog, kLocal, kRejected };
+// The proxy and router (gateway/sip, gateway/router), labelled by router::Route: forwarded
+// requests by the forwarding routes (overlay, static, dns, dialog); p2psip_gateway_routes_total
+// by all of them, with local (answered by the gateway) and rejected.
 enum class TransactionSide { kServer, kClient };
 // Label values of p2psip_overlay_lookups_total.
 enum class OverlayLookupResult { kFound, kNotFound, kUnreachable };
@@ -50,8 +52,8 @@ enum class OverlayLookupResult { kFound, kNotFound, kUnreachable };
 class GatewayMetrics {
  public:
   explicit GatewayMetrics(prometheus::Registry& registry);
-  void request_forwarded(std::string_view method, GatewayRoute route);
-  void routed(GatewayRoute route);
+  void request_forwarded(std::string_view method, router::Route route);  // forwarding routes only
+  void routed(router::Route route);
   void transaction_started(TransactionSide side);
   void transaction_ended(TransactionSide side);
   void dns_fallback();
@@ -66,8 +68,9 @@ class GatewayMetrics {
   void static_registrations_refreshed(double unix_seconds);
 
  private:
-  std::array<std::array<prometheus::Counter*, 4>, kSipMethods.size() + 1> forwarded_{};
-  std::array<prometheus::Counter*, 6> routes_{};
+  std::array<std::array<prometheus::Counter*, router::kForwardingRoutes>, kSipMethods.size() + 1>
+      forwarded_{};
+  std::array<prometheus::Counter*, router::kRoutes> routes_{};
   std::array<prometheus::Gauge*, 2> transactions_{};
   prometheus::Counter* dns_fallbacks_ = nullptr;
   prometheus::Counter* dns_fallback_failures_ = nullptr;
@@ -173,6 +176,27 @@ class HttpMetrics {
   prometheus::Gauge* open_ = nullptr;
 };
 
+// The enrollment server (p2psip enroll-server, RFC 6940 §11). Refusal reasons are a fixed set
+// (kEnrollRefusals); anything else counts as "other".
+inline constexpr std::array<std::string_view, 6> kEnrollRefusals = {
+    "failed_authentication", "locked_out", "username_not_available", "Node-IDs_not_available",
+    "bad_CSR", "bad_request"};
+
+class EnrollMetrics {
+ public:
+  explicit EnrollMetrics(prometheus::Registry& registry);
+  void document_served() { documents_->Increment(); }
+  void enrolled() { enrollments_->Increment(); }
+  void refused(std::string_view reason);
+  void connection_evicted() { evicted_->Increment(); }
+
+ private:
+  prometheus::Counter* documents_ = nullptr;
+  prometheus::Counter* enrollments_ = nullptr;
+  prometheus::Counter* evicted_ = nullptr;
+  std::array<prometheus::Counter*, kEnrollRefusals.size() + 1> refusals_{};
+};
+
 // The registry plus every module's struct. One per process, owned by main and handed down.
 class Metrics {
   // Declared first: constructed before the module structs that register into it.
@@ -194,6 +218,7 @@ class Metrics {
   DnsMetrics dns;
   OverlayMetrics overlay;
   HttpMetrics http;
+  EnrollMetrics enroll;
 
  private:
   std::shared_ptr<prometheus::Collectable> process_;

@@ -28,9 +28,10 @@ for exe in "${targets[@]}"; do
   seeds="tests/fuzz/corpus/$name"
   scratch=$(mktemp -d)
   mkdir -p "$seeds"
-  echo "fuzz: $name for ${secs}s (seeds: $(ls "$seeds" | wc -l))"
+  dict=$(find tests/fuzz -name "$name.dict" | head -1)  # optional: tokens for the mutator
+  echo "fuzz: $name for ${secs}s (seeds: $(ls "$seeds" | wc -l)${dict:+, dictionary})"
   if ! (cd "$build" && "$OLDPWD/$exe" -max_total_time="$secs" -rss_limit_mb=2048 \
-        -print_final_stats=1 "$scratch" "$OLDPWD/$seeds" 2>"$name.log"); then
+        ${dict:+-dict="$OLDPWD/$dict"} -print_final_stats=1 "$scratch" "$OLDPWD/$seeds" 2>"$name.log"); then
     echo "fuzz: $name FOUND A FAILURE, see $build/$name.log"; tail -40 "$build/$name.log"; status=1
   fi
   grep -E '^(Done|stat::number_of_executed_units)' "$build/$name.log" | sed "s/^/fuzz: $name: /" || true

@@ -11,17 +11,21 @@ BUILD_PKGS=(
   build-essential cmake pkg-config ninja-build
   libsofia-sip-ua-dev libc-ares-dev libssl-dev libuv1-dev
   prometheus-cpp-dev doctest-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libxml2-dev
 )
 # Every program the tests, benchmarks and the container smoke test run, by package:
 #   sip-tester: sipp            prometheus: prometheus, promtool   kamailio: kamailio
 #   nsd: nsd                    tshark: tshark (and dumpcap)       openssl: openssl (test_ca_cli)
 #   curl, python3, python3-yaml (deploy tests), iproute2: ss/ip    util-linux: lscpu, flock
+#   python3-cryptography: X.509 and signatures of the independent RELOAD node (tests/interop)
 #   clang-14, libclang-rt-14-dev, llvm-14: fuzz targets and sanitizers
 #   podman, buildah, debootstrap: the container smoke test
+#   jing, trang: RELAX NG validation of the configuration document (RFC 6940 §11.1.1; tests/enroll)
 TEST_PKGS=(
   sip-tester prometheus kamailio nsd tshark openssl curl python3 python3-yaml iproute2
+  python3-cryptography
   util-linux clang-14 libclang-rt-14-dev llvm-14
-  podman buildah debootstrap
+  podman buildah debootstrap jing trang
 )
 # Packages among TEST_PKGS that ship a system service.
 SERVICES=(kamailio nsd prometheus)

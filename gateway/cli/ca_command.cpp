@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "gateway/cli/command.h"
-#include "overlay/security/ca_dir.h"
+#include "p2psip/overlay/ca.h"
 
 namespace p2psip::cli {
 
 namespace {
 
-namespace sec = p2psip::security;
+namespace ov = p2psip::overlay;
 
 struct InitArgs {
   std::string overlay, dir, key_type = "rsa", days;
@@ -37,27 +37,27 @@ int usage_error(const char* cmd, const std::string& message) {
   return 2;
 }
 
-int report(const char* cmd, const sec::CaError& e) {
+int report(const char* cmd, const ov::CaError& e) {
   std::fprintf(stderr, "p2psip ca %s: %s\n", cmd, e.message.c_str());
   return e.exit_code();
 }
 
-sec::SysSeconds now() {
+ov::SysSeconds now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
 // Fills key type and days; returns an error message or "".
 std::string parse_common(const std::string& key_type, const std::string& days_text,
-                         int default_days, sec::KeyType& type, int& days) {
-  auto parsed = sec::parse_key_type(key_type);
+                         int default_days, ov::KeyType& type, int& days) {
+  auto parsed = ov::parse_key_type(key_type);
   if (!parsed) return "--key-type must be rsa or ec, not '" + key_type + "'";
   type = *parsed;
   days = default_days;
   if (days_text.empty()) return "";
   auto [end, ec] = std::from_chars(days_text.data(), days_text.data() + days_text.size(), days);
   if (ec != std::errc() || end != days_text.data() + days_text.size() || days < 1 ||
-      days > sec::kMaxDays) {
-    return "--days must be a whole number from 1 to " + std::to_string(sec::kMaxDays);
+      days > ov::kMaxDays) {
+    return "--days must be a whole number from 1 to " + std::to_string(ov::kMaxDays);
   }
   return "";
 }
@@ -65,11 +65,11 @@ std::string parse_common(const std::string& key_type, const std::string& days_te
 int run_init(const InitArgs& a) {
   if (a.overlay.empty()) return usage_error("init", "--overlay is required");
   if (a.dir.empty()) return usage_error("init", "--dir is required");
-  sec::CaInitOptions o{a.overlay, a.dir, sec::KeyType::rsa2048, sec::kDefaultRootDays};
-  if (auto e = parse_common(a.key_type, a.days, sec::kDefaultRootDays, o.key_type, o.days); !e.empty()) {
+  ov::CaInitOptions o{a.overlay, a.dir, ov::KeyType::kRsa2048, ov::kDefaultRootDays};
+  if (auto e = parse_common(a.key_type, a.days, ov::kDefaultRootDays, o.key_type, o.days); !e.empty()) {
     return usage_error("init", e);
   }
-  auto r = sec::init_ca_dir(o, now());
+  auto r = ov::init_ca(o, now());
   if (!r) return report("init", r.error());
   std::printf("overlay: %s\ncertificate: %s\nkey: %s\n", r->overlay.c_str(),
               r->cert_path.c_str(), r->key_path.c_str());
@@ -80,14 +80,14 @@ int run_issue(const IssueArgs& a) {
   if (a.dir.empty()) return usage_error("issue", "--dir is required");
   if (a.user.empty()) return usage_error("issue", "--user is required");
   if (a.out.empty()) return usage_error("issue", "--out is required");
-  sec::CaIssueOptions o{a.dir, a.user, a.node_ids, sec::KeyType::rsa2048, sec::kDefaultIssueDays,
+  ov::CaIssueOptions o{a.dir, a.user, a.node_ids, ov::KeyType::kRsa2048, ov::kDefaultIssueDays,
                         a.out};
-  if (auto e = parse_common(a.key_type, a.days, sec::kDefaultIssueDays, o.key_type, o.days); !e.empty()) {
+  if (auto e = parse_common(a.key_type, a.days, ov::kDefaultIssueDays, o.key_type, o.days); !e.empty()) {
     return usage_error("issue", e);
   }
-  auto r = sec::issue_to_files(o, now());
+  auto r = ov::issue_certificate(o, now());
   if (!r) return report("issue", r.error());
-  for (const sec::NodeId& id : r->node_ids) std::printf("node-id: %s\n", sec::node_id_hex(id).c_str());
+  for (const std::string& id : r->node_ids) std::printf("node-id: %s\n", id.c_str());
   std::printf("user: %s\noverlay: %s\ncertificate: %s\nkey: %s\n", r->user.c_str(),
               r->overlay.c_str(), r->cert_path.c_str(), r->key_path.c_str());
   return 0;

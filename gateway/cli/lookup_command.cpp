@@ -14,7 +14,7 @@
 #include "gateway/cli/client_flags.h"
 #include "gateway/cli/command.h"
 #include "gateway/runtime/gateway_process.h"
-#include "overlay/usage/sip_usage.h"
+#include "p2psip/overlay/overlay.h"
 
 namespace p2psip::cli {
 
@@ -30,24 +30,22 @@ struct LookupOptions {
   std::string aor;
 };
 
-std::string route_line(const wire::SipRegistration& r) {
+std::string route_line(const std::vector<std::string>& node_ids) {
   std::string out = "route";
-  for (const wire::Destination& d : r.destination_list) {
-    if (const wire::NodeId* n = d.node_id()) out += " " + n->hex();
-  }
+  for (const std::string& id : node_ids) out += " " + id;
   return out;
 }
 
-int print(const std::string& tool, const std::string& aor, const usage::Resolution& r) {
+int print(const std::string& tool, const std::string& aor, const overlay::Resolution& r) {
   for (const std::string& uri : r.uris) std::printf("%s\n", uri.c_str());
-  for (const wire::SipRegistration& route : r.routes) std::printf("%s\n", route_line(route).c_str());
+  for (const auto& route : r.routes) std::printf("%s\n", route_line(route).c_str());
   if (r.rejected_values != 0) {
     std::fprintf(stderr, "%s: %zu value(s) dropped: bad signature or not the AoR's owner\n",
                  tool.c_str(), r.rejected_values);
   }
   if (r.depth_exceeded) {
     std::fprintf(stderr, "%s: indirection deeper than %zu levels not followed\n", tool.c_str(),
-                 usage::kDefaultMaxIndirection);
+                 overlay::kMaxIndirection);
   }
   if (!r.empty()) return kExitFound;
   // Nothing usable. "No registration" only when every fetch was answered and every value in
@@ -64,7 +62,7 @@ int print(const std::string& tool, const std::string& aor, const usage::Resoluti
 
 int run_lookup(const LookupOptions& o) {
   const std::string tool = "p2psip lookup";
-  auto aor = usage::normalize_aor(o.aor);
+  auto aor = overlay::normalize_aor(o.aor);
   if (!aor) {
     std::fprintf(stderr, "%s: AOR '%s': %s\n", tool.c_str(), o.aor.c_str(), aor.error().c_str());
     return runtime::kExitConfigError;
@@ -73,10 +71,10 @@ int run_lookup(const LookupOptions& o) {
   if (!options) return runtime::kExitConfigError;
   options->failure_exit = kExitLookupFailed;
   return runtime::run_overlay_client(tool, *options, [&](runtime::ClientSession& s, auto finish) {
-    s.usage.lookup(*aor, [&, finish](Expected<usage::Resolution, usage::UsageError> r) {
+    s.lookup(*aor, [&, finish](Expected<overlay::Resolution, overlay::Failure> r) {
       if (!r) {
         std::fprintf(stderr, "%s: %s: %s\n", tool.c_str(), aor->c_str(),
-                     r.error().message().c_str());
+                     r.error().message.c_str());
         return finish(kExitLookupFailed);  // no answer, an error answer, or a bad answer
       }
       finish(print(tool, *aor, *r));

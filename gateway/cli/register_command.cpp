@@ -10,7 +10,7 @@
 #include "gateway/cli/client_flags.h"
 #include "gateway/cli/command.h"
 #include "gateway/runtime/gateway_process.h"
-#include "overlay/usage/sip_usage.h"
+#include "p2psip/overlay/overlay.h"
 
 namespace p2psip::cli {
 
@@ -25,7 +25,7 @@ struct RegisterOptions {
 
 int run_register(const RegisterOptions& o) {
   const std::string tool = "p2psip register";
-  auto aor = usage::normalize_aor(o.aor);
+  auto aor = overlay::normalize_aor(o.aor);
   if (!aor) {
     std::fprintf(stderr, "%s: AOR '%s': %s\n", tool.c_str(), o.aor.c_str(), aor.error().c_str());
     return runtime::kExitConfigError;
@@ -36,21 +36,21 @@ int run_register(const RegisterOptions& o) {
   }
   auto options = o.client.options(tool);
   if (!options) return runtime::kExitConfigError;
-  auto value = wire::SipRegistration::make_uri(o.contact);
+  auto value = overlay::Contact::make_uri(o.contact);
   return runtime::run_overlay_client(tool, *options, [&](runtime::ClientSession& s, auto finish) {
-    auto done = [&, finish](Expected<void, usage::UsageError> r) {
+    auto done = [&, finish](Expected<void, overlay::Failure> r) {
       if (!r) {
         std::fprintf(stderr, "%s: %s: %s\n", tool.c_str(), aor->c_str(),
-                     r.error().message().c_str());
+                     r.error().message.c_str());
         return finish(runtime::kExitRuntimeError);
       }
       std::printf("%s %s\n", o.remove ? "removed" : "registered", aor->c_str());
       finish(runtime::kExitOk);
     };
     if (o.remove) {
-      s.usage.remove(s.registrant, *aor, o.lifetime, s.clock.wall_ms(), done);
+      s.remove(*aor, o.lifetime, done);
     } else {
-      s.usage.store(s.registrant, *aor, value, o.lifetime, s.clock.wall_ms(), done);
+      s.store(*aor, value, o.lifetime, done);
     }
   });
 }

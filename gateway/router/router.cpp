@@ -45,16 +45,6 @@ Decision forbidden() { return reply(403, "Forbidden"); }
 
 }  // namespace
 
-std::string_view to_string(Route r) {
-  switch (r) {
-    case Route::overlay: return "overlay";
-    case Route::static_table: return "static";
-    case Route::dns: return "dns";
-    case Route::dialog: return "dialog";
-  }
-  return "dns";
-}
-
 std::string make_aor(std::string_view user, std::string_view host) {
   return std::string(user) + "@" + ascii_lower(host);
 }

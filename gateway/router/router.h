@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "gateway/config/cidr.h"
+#include "gateway/router/route.h"
 
 namespace p2psip::router {
 
@@ -59,9 +60,6 @@ struct RequestFacts {
   bool source_known = false;    // a phone registered here or an overlay peer (integrator's hook)
 };
 
-enum class Route { overlay, static_table, dns, dialog };
-std::string_view to_string(Route r);  // "overlay", "static", "dns", "dialog" (metric label)
-
 struct Decision {
   enum class Kind {
     reply,           // answer status/phrase (retry_after > 0: add Retry-After)
@@ -74,7 +72,7 @@ struct Decision {
   int status = 0;
   std::string phrase;
   std::uint32_t retry_after = 0;
-  Route route = Route::dns;
+  Route route = Route::dns;          // forward: overlay, static_table or dialog
   std::string aor;                   // lookup_overlay
   bool dns_fallback = false;         // lookup_overlay: outbound, so DNS when the overlay has none
   std::vector<std::string> targets;  // forward: contacts in order

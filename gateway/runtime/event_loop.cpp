@@ -2,7 +2,6 @@
 
 #include <sofia-sip/su.h>
 
-#include <csignal>
 
 namespace p2psip::runtime {
 
@@ -27,12 +26,8 @@ Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
   if (!self->timer_) return unexpected(std::string("su_timer_create failed"));
   su_root_add_prepoll(self->root_, &EventLoop::on_prepoll, self.get());
 
-  for (auto [handle, sig] : {std::pair{&self->sigterm_, SIGTERM}, std::pair{&self->sigint_, SIGINT}}) {
-    uv_signal_init(&self->uv_, handle);
-    handle->data = self.get();
-    // Kept referenced: uv_run() polls nothing at all while the loop has no live handle.
-    uv_signal_start(handle, &EventLoop::on_uv_signal, sig);
-  }
+  EventLoop* raw = self.get();
+  self->signals_ = std::make_unique<StopSignals>(&self->uv_, [raw](int sig) { raw->signalled(sig); });
   return self;
 }
 
@@ -46,10 +41,7 @@ EventLoop::~EventLoop() {
   }
   if (uv_initialized_) {
     // Close our handles, let every close callback run, then close the loop.
-    for (uv_signal_t* s : {&sigterm_, &sigint_}) {
-      auto* h = reinterpret_cast<uv_handle_t*>(s);
-      if (h->loop && !uv_is_closing(h)) uv_close(h, nullptr);
-    }
+    signals_.reset();
     while (uv_run(&uv_, UV_RUN_NOWAIT) != 0) {
     }
     uv_loop_close(&uv_);
@@ -94,11 +86,10 @@ void EventLoop::on_prepoll(su_prepoll_magic_t* arg, su_root_t*) {
   static_cast<EventLoop*>(arg)->pump();
 }
 
-void EventLoop::on_uv_signal(uv_signal_t* handle, int signum) {
-  auto* self = static_cast<EventLoop*>(handle->data);
-  self->stop_signal_ = signum;
-  if (self->on_signal_) self->on_signal_(signum);
-  self->stop();
+void EventLoop::signalled(int signum) {
+  stop_signal_ = signum;
+  if (on_signal_) on_signal_(signum);
+  stop();
 }
 
 }  // namespace p2psip::runtime

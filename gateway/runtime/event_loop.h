@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/expected.h"
+#include "gateway/runtime/uv_loop.h"
 
 namespace p2psip::runtime {
 
@@ -24,10 +25,10 @@ class SofiaLibrary {
   SofiaLibrary& operator=(const SofiaLibrary&) = delete;
 };
 
-class EventLoop {
+class EventLoop final : public LoopControl {
  public:
   static Expected<std::unique_ptr<EventLoop>, std::string> create();
-  ~EventLoop();
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -35,9 +36,9 @@ class EventLoop {
   uv_loop_t* uv() { return &uv_; }
 
   // Runs until stop() (or a stop signal). Returns the signal number that stopped it, or 0.
-  int run();
-  void stop();
-  // SIGTERM/SIGINT (via uv_signal) call this before stopping the loop.
+  int run() override;
+  void stop() override;
+  // SIGTERM/SIGINT (StopSignals) call this before stopping the loop.
   void on_stop_signal(std::function<void(int)> cb) { on_signal_ = std::move(cb); }
 
  private:
@@ -45,7 +46,7 @@ class EventLoop {
   static int on_uv_readable(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg);
   static void on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg);
   static void on_prepoll(su_prepoll_magic_t* arg, su_root_t*);
-  static void on_uv_signal(uv_signal_t* handle, int signum);
+  void signalled(int signum);
   // Runs ready uv work without blocking, then re-arms the su_timer to uv's next deadline.
   void pump();
 
@@ -55,8 +56,7 @@ class EventLoop {
   su_wait_t wait_{};
   int wait_index_ = -1;
   su_timer_t* timer_ = nullptr;
-  uv_signal_t sigterm_{};
-  uv_signal_t sigint_{};
+  std::unique_ptr<StopSignals> signals_;
   int stop_signal_ = 0;
   bool stopping_ = false;  // stop() was called during the current run()
   std::function<void(int)> on_signal_;

@@ -3,8 +3,8 @@
 // signed with its own certificate and key from the config, and the gateway's service AoR
 // (default gateway@<domain>) with the gateway's own credentials. Checked before anything
 // starts, so that a wrong certificate is one clear startup error naming the entry. The
-// RegistrationService stores, refreshes, re-stores on ring change and removes them on a
-// clean shutdown (before the Leave).
+// overlay node keeps them (overlay::Node::keep): stores, refreshes, re-stores on ring change
+// and removes them on a clean shutdown (before the Leave).
 
 #include <spdlog/logger.h>
 
@@ -16,26 +16,23 @@
 #include "common/expected.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/runtime/overlay_credentials.h"
-#include "overlay/peer/node.h"
-#include "overlay/usage/sip_usage_client.h"
-#include "overlay/wire/sip_registration.h"
+#include "p2psip/overlay/overlay.h"
 
 namespace p2psip::runtime {
 
 struct KeptRegistration {
   std::string aor;  // normalised
-  wire::SipRegistration value;
-  usage::Registrant who;
+  overlay::Contact value;
+  overlay::Registrant who;
 };
 
-// A registrant for `aor` (normalised) signed with the certificate and key at these paths; the
-// certificate must be of `overlay`, name the AoR as its user and hold `node` (the gateway's
-// Node-ID), and the key must be its key. The error says which of these failed.
-Expected<usage::Registrant, std::string> load_registrant(const std::string& cert_path,
-                                                         const std::string& key_path,
-                                                         const std::string& aor,
-                                                         const std::string& overlay,
-                                                         const security::NodeId& node);
+// The gateway's own overlay identity: its Node-ID (hex), its certificate's user name and
+// that certificate as a registrant (overlay::Node gives all three).
+struct GatewayIdentity {
+  std::string node_id;
+  std::string user;
+  overlay::Registrant registrant;
+};
 
 // The static registrations: each entry's cert must name the AoR as its user and hold the
 // gateway's Node-ID (`p2psip ca issue --user AOR --node-id <gateway node-id>`), its key must
@@ -45,20 +42,18 @@ Expected<usage::Registrant, std::string> load_registrant(const std::string& cert
 // (sip:<user>@<advertise>), and the gateway forks a call to it to all the contacts.
 Expected<std::vector<KeptRegistration>, StartError> plan_static_registrations(
     const config::GatewayConfig& config, const config::HostPort& advertise,
-    const peer::NodeCredentials& gateway, spdlog::logger& log);
+    const GatewayIdentity& gateway, spdlog::logger& log);
 
 // The service AoR with the gateway's credentials when its certificate's user is that AoR
 // (else a warning and nothing). The value is the gateway's own SIP URI at `advertise`.
 std::vector<KeptRegistration> plan_service_registration(const config::GatewayConfig& config,
                                                         const config::HostPort& advertise,
-                                                        const peer::NodeCredentials& gateway,
+                                                        const GatewayIdentity& gateway,
                                                         spdlog::logger& log);
 
 }  // namespace p2psip::runtime
 
 namespace p2psip::runtime {
-
-class RegistrationService;
 
 // Plain phones registered at the gateway, stored into the overlay on their behalf when a
 // certificate for the phone's AoR exists at <data_dir>/phones/<user@domain>.crt and .key
@@ -70,20 +65,20 @@ class PhoneOverlayKeeper {
  public:
   // `advertise`: the gateway's SIP address as others reach it (sip_advertise, resolved).
   PhoneOverlayKeeper(const config::GatewayConfig& config, const config::HostPort& advertise,
-                     const security::NodeId& gateway_node, spdlog::logger& log);
-  // The overlay's service once it runs; nullptr when it is gone.
-  void attach(RegistrationService* service) { service_ = service; }
+                     std::string gateway_node, spdlog::logger& log);
+  // The overlay node once it runs; nullptr when it is gone.
+  void attach(overlay::Node* node) { node_ = node; }
   // From the registrar front-end: `aor` (normalised) has bindings (registered) or not.
   void changed(const std::string& aor, bool registered);
 
  private:
   std::string phones_dir_;
   std::string overlay_;
-  security::NodeId node_;
+  std::string node_id_;  // the gateway's, hex
   std::string sip_host_port_;
   std::uint32_t lifetime_s_;  // registration_lifetime, as for the static registrations
   spdlog::logger& log_;
-  RegistrationService* service_ = nullptr;
+  overlay::Node* node_ = nullptr;
   std::set<std::string> kept_;
 };
 

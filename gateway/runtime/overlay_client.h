@@ -1,15 +1,14 @@
 #pragma once
-// One-shot RELOAD client sessions for `p2psip register` and `p2psip lookup`: load the
-// credentials, connect to a bootstrap peer as a client (RFC 6940 §3.2: no Join, every request
-// goes through that peer), run one SIP usage operation, exit. The overlay name comes from the
-// certificate.
+// `p2psip register` and `p2psip lookup` on the library's client session
+// (p2psip/overlay/client.h): options from the command line, errors as one line on stderr,
+// exit codes. The overlay name comes from the certificate.
 
 #include <functional>
 #include <string>
 
 #include "common/clock.h"
 #include "gateway/config/host_port.h"
-#include "overlay/usage/sip_usage_client.h"
+#include "p2psip/overlay/client.h"
 
 namespace p2psip::runtime {
 
@@ -21,12 +20,7 @@ struct ClientOptions {
   int failure_exit = 1;   // exit code when the client cannot connect or the session times out
 };
 
-struct ClientSession {
-  usage::SipUsageClient& usage;
-  const usage::Registrant& registrant;  // the certificate's Node-ID and key
-  const std::string& user;              // the certificate's user name (rfc822Name)
-  const Clock& clock;
-};
+using ClientSession = overlay::ClientSession;
 
 // `op` runs once the client is connected and calls `finish(exit_code)` exactly once. Returns
 // that code; options.failure_exit when the connection or the session times out, 2 for bad

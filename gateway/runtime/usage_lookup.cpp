@@ -1,18 +1,16 @@
 #include "gateway/runtime/usage_lookup.h"
 
-#include "gateway/runtime/overlay_runtime.h"
+#include <chrono>
+
 #include "metrics/metrics.h"
-#include "overlay/wire/message_codes.h"
 
 namespace p2psip::runtime {
 
-router::LookupResult to_lookup_result(const Expected<usage::Resolution, usage::UsageError>& r) {
+router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overlay::Failure>& r) {
   using router::LookupStatus;
   if (!r) {
-    const usage::UsageError& e = r.error();
-    bool not_found = e.kind == usage::UsageError::Kind::kBadInput ||
-                     (e.kind == usage::UsageError::Kind::kReload &&
-                      e.code == static_cast<std::uint16_t>(wire::ErrorCode::kNotFound));
+    const overlay::Failure& e = r.error();
+    bool not_found = e.kind == overlay::Failure::Kind::kBadInput || e.not_found();
     return {not_found ? LookupStatus::not_found : LookupStatus::unreachable, {}};
   }
   if (!r->uris.empty()) return {LookupStatus::found, r->uris};
@@ -26,15 +24,19 @@ UsageLookup::UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& 
     : joined_(std::move(joined)), metrics_(metrics), log_(std::move(log)) {}
 
 void UsageLookup::lookup(const std::string& aor, Callback cb) {
-  if (!overlay_ || !joined_ || !joined_()) {
+  if (!node_ || !joined_ || !joined_()) {
     return answer(cb, {router::LookupStatus::unreachable, {}});
   }
   ++pending_;
-  overlay_->lookup(aor, [this, aor, cb](Expected<usage::Resolution, usage::UsageError> r) {
+  auto t0 = std::chrono::steady_clock::now();
+  node_->lookup(aor, [this, aor, cb, t0](Expected<overlay::Resolution, overlay::Failure> r) {
     --pending_;
+    if (observe_) {
+      observe_(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
     router::LookupResult result = to_lookup_result(r);
     if (!r) {
-      log_->info("overlay lookup of {}: {}", aor, r.error().name());
+      log_->info("overlay lookup of {}: {}", aor, r.error().name);
     } else if (result.status != router::LookupStatus::found && !r->routes.empty()) {
       log_->info("overlay lookup of {}: only route-form registrations, not usable here", aor);
     }

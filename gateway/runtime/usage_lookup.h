@@ -1,9 +1,9 @@
 #pragma once
-// The proxy's OverlayLookup backed by the SIP usage client of the gateway's own overlay node
-// (RFC 7904 fetch with uri-form indirection, signatures checked by the client). found: the
-// uri-form contacts outside the overlay; not_found: nothing registered (or only route-form
-// registrations, which a SIP proxy cannot use); unreachable: not joined, no overlay attached,
-// a timeout or an overlay error. Counts p2psip_overlay_lookups_total{result}. Loop thread.
+// The proxy's OverlayLookup backed by the gateway's own overlay node (RFC 7904 fetch with
+// uri-form indirection, signatures checked by the library). found: the uri-form contacts
+// outside the overlay; not_found: nothing registered (or only route-form registrations,
+// which a SIP proxy cannot use); unreachable: not joined, no overlay attached, a timeout or
+// an overlay error. Counts p2psip_overlay_lookups_total{result}. Loop thread.
 
 #include <spdlog/logger.h>
 
@@ -13,8 +13,7 @@
 
 #include "common/expected.h"
 #include "gateway/router/overlay_lookup.h"
-#include "overlay/usage/aor_walk.h"
-#include "overlay/usage/request_sender.h"
+#include "p2psip/overlay/overlay.h"
 
 namespace p2psip::metrics {
 class GatewayMetrics;
@@ -22,17 +21,19 @@ class GatewayMetrics;
 
 namespace p2psip::runtime {
 
-class OverlayRuntime;
-
-// Pure: what the router makes of a usage lookup's outcome.
-router::LookupResult to_lookup_result(const Expected<usage::Resolution, usage::UsageError>& r);
+// Pure: what the router makes of a lookup's outcome.
+router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overlay::Failure>& r);
 
 class UsageLookup final : public router::OverlayLookup {
  public:
   UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& metrics,
               std::shared_ptr<spdlog::logger> log);
-  // The overlay once it runs; nullptr before it starts and once it is gone.
-  void attach(OverlayRuntime* overlay) { overlay_ = overlay; }
+  // The overlay node once it runs; nullptr before it starts and once it is gone. `observe`
+  // gets each lookup's duration in seconds (p2psip_overlay_lookup_duration_seconds).
+  void attach(overlay::Node* node, std::function<void(double)> observe = {}) {
+    node_ = node;
+    observe_ = std::move(observe);
+  }
   void lookup(const std::string& aor, Callback cb) override;
   // Lookups sent to the overlay and not answered yet (an overload signal, overload.h).
   std::size_t pending() const { return pending_; }
@@ -43,7 +44,8 @@ class UsageLookup final : public router::OverlayLookup {
   std::function<bool()> joined_;
   metrics::GatewayMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
-  OverlayRuntime* overlay_ = nullptr;
+  overlay::Node* node_ = nullptr;
+  std::function<void(double)> observe_;
   std::size_t pending_ = 0;
 };
 

@@ -37,7 +37,7 @@ OverloadGate::OverloadGate(const OverloadLimits& limits, std::vector<config::Cid
       sip_metrics_(sip_metrics),
       log_(std::move(log)) {}
 
-bool OverloadGate::admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string_view source_ip,
+bool OverloadGate::admit(nta_agent_s* agent, sofia::Message& msg, sip_s* sip, std::string_view source_ip,
                          std::size_t transactions) {
   AdmissionRequest r;
   r.source = source_ip;
@@ -52,7 +52,7 @@ bool OverloadGate::admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string
   Admission verdict = control_.decide(r, s, clock_.monotonic());
   if (control_.shedding() != was_shedding_) transition(s);
   if (verdict == Admission::admit) return true;
-  refuse(agent, msg, verdict, source_ip);
+  refuse(agent, std::move(msg), verdict, source_ip);
   return false;
 }
 
@@ -74,13 +74,14 @@ void OverloadGate::transition(const LoadSignals& s) {
   transitions_ = 0;
 }
 
-void OverloadGate::refuse(nta_agent_s* agent, msg_s* msg, Admission why, std::string_view source_ip) {
+void OverloadGate::refuse(nta_agent_s* agent, sofia::Message msg, Admission why,
+                          std::string_view source_ip) {
   metrics_.shed(why == Admission::shed ? metrics::ShedReason::kOverload
                                        : metrics::ShedReason::kSourceLimit);
   std::string retry_after = std::to_string(control_.limits().retry_after_s);
   // Stateless (nta_msg_treply, the proxy's path for its other refusals): no transaction to
   // hold for a request we do not serve.
-  nta_msg_treply(agent, msg, 503, "Service Unavailable",
+  nta_msg_treply(agent, msg.release(), 503, "Service Unavailable",
                  SIPTAG_RETRY_AFTER_STR(retry_after.c_str()), TAG_END());
   sip_metrics_.response_sent(503);
   ++refused_since_log_;

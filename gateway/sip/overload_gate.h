@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "gateway/config/cidr.h"
 #include "gateway/sip/overload.h"
+#include "gateway/sip/sofia_handles.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -38,13 +39,13 @@ class OverloadGate {
                const Clock& clock, metrics::OverloadMetrics& metrics, metrics::SipMetrics& sip_metrics,
                std::shared_ptr<spdlog::logger> log);
 
-  // True: go on with the request. False: it was refused and `msg` is consumed.
-  bool admit(nta_agent_s* agent, msg_s* msg, sip_s* sip, std::string_view source_ip,
+  // True: go on with the request. False: it was refused and `msg` is consumed (null).
+  bool admit(nta_agent_s* agent, sofia::Message& msg, sip_s* sip, std::string_view source_ip,
              std::size_t transactions);
 
  private:
   void transition(const LoadSignals& s);
-  void refuse(nta_agent_s* agent, msg_s* msg, Admission why, std::string_view source_ip);
+  void refuse(nta_agent_s* agent, sofia::Message msg, Admission why, std::string_view source_ip);
 
   AdmissionControl control_;
   std::vector<config::Cidr> trusted_;

@@ -31,7 +31,8 @@ std::optional<std::uint32_t> seconds(const char* text) {
 
 registrar::RegisterFacts register_facts(const sip_t* sip) {
   registrar::RegisterFacts f;
-  su_home_t home[1] = {SU_HOME_INIT(home)};
+  sofia::ScopedHome scoped;
+  su_home_t* home = scoped.get();
   if (sip->sip_to && sip->sip_to->a_url->url_host) {
     const url_t* to = sip->sip_to->a_url;
     f.aor = std::string(to->url_user ? to->url_user : "") + "@" + to->url_host;
@@ -61,7 +62,6 @@ registrar::RegisterFacts register_facts(const sip_t* sip) {
     }
     f.authorizations.push_back(std::move(value));
   }
-  su_home_deinit(home);
   return f;
 }
 
@@ -75,27 +75,24 @@ PhoneFrontEnd::PhoneFrontEnd(su_root_s* root, nta_agent_s* agent,
       sip_metrics_(sip_metrics),
       metrics_(metrics),
       log_(std::move(log)) {
-  timer_ = su_timer_create(su_root_task(root), 1);
+  timer_ = sofia::make_timer(root, 1);
   metrics_.registered_phones(0);
 }
 
-PhoneFrontEnd::~PhoneFrontEnd() {
-  if (timer_) su_timer_destroy(timer_);
-}
+PhoneFrontEnd::~PhoneFrontEnd() = default;
 
-void PhoneFrontEnd::handle(msg_s* msg, sip_s* sip, const std::string& source_ip) {
+void PhoneFrontEnd::handle(sofia::Message msg, sip_s* sip, const std::string& source_ip) {
   registrar::RegisterFacts facts = register_facts(sip);
   registrar::RegisterAnswer a = registry_->handle(facts, source_ip, clock_.monotonic());
-  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
+  // nta_incoming_create() takes the message, even when it fails.
+  sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
   if (!irq) {
     log_->warn("cannot create a server transaction for REGISTER");
-    msg_destroy(msg);
     return;
   }
-  msg_t* reply = nta_incoming_create_response(irq, a.status, a.phrase.c_str());
+  msg_t* reply = nta_incoming_create_response(irq.get(), a.status, a.phrase.c_str());
   if (!reply) {
-    nta_incoming_treply(irq, 500, "Server Internal Error", TAG_END());
-    nta_incoming_destroy(irq);
+    nta_incoming_treply(irq.get(), 500, "Server Internal Error", TAG_END());
     return;
   }
   sip_t* rs = sip_object(reply);
@@ -108,9 +105,9 @@ void PhoneFrontEnd::handle(msg_s* msg, sip_s* sip, const std::string& source_ip)
   }
   // The gauge moves before the answer leaves, so whoever saw the 200 sees the binding counted.
   metrics_.registered_phones(registry_->bindings());
-  if (nta_incoming_mreply(irq, reply) < 0) log_->warn("cannot send the REGISTER answer");
+  if (nta_incoming_mreply(irq.get(), reply) < 0) log_->warn("cannot send the REGISTER answer");
   sip_metrics_.response_sent(a.status);
-  nta_incoming_destroy(irq);
+  irq.reset();
   if (a.status == 200) {
     log_->info("REGISTER {} from {}: {} binding(s)", facts.aor, source_ip, a.contacts.size());
   } else {
@@ -132,11 +129,11 @@ bool PhoneFrontEnd::known_source(std::string_view ip) const {
 void PhoneFrontEnd::arm() {
   auto next = registry_->next_expiry();
   if (!next) {
-    su_timer_reset(timer_);
+    su_timer_reset(timer_.get());
     return;
   }
   auto wait = std::max<Millis::rep>((*next - clock_.monotonic()).count(), 1);
-  su_timer_set_interval(timer_, reinterpret_cast<su_timer_f>(&PhoneFrontEnd::on_timer),
+  su_timer_set_interval(timer_.get(), reinterpret_cast<su_timer_f>(&PhoneFrontEnd::on_timer),
                         reinterpret_cast<su_timer_arg_t*>(this),
                         static_cast<su_duration_t>(std::min<Millis::rep>(wait, 24L * 3600 * 1000)));
 }

@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "gateway/registrar/phone_registry.h"
+#include "gateway/sip/sofia_handles.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -43,8 +44,8 @@ class PhoneFrontEnd {
   PhoneFrontEnd(const PhoneFrontEnd&) = delete;
   PhoneFrontEnd& operator=(const PhoneFrontEnd&) = delete;
 
-  // Answers the REGISTER (takes `msg`).
-  void handle(msg_s* msg, sip_s* sip, const std::string& source_ip);
+  // Answers the REGISTER.
+  void handle(sofia::Message msg, sip_s* sip, const std::string& source_ip);
   std::vector<std::string> contacts(std::string_view aor) const;
   bool known_source(std::string_view ip) const;
   // Called after an AoR's bindings changed: registered (some left) or not.
@@ -62,7 +63,7 @@ class PhoneFrontEnd {
   metrics::SipMetrics& sip_metrics_;
   metrics::GatewayMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
-  su_timer_s* timer_ = nullptr;
+  sofia::Timer timer_;
   Changed changed_;
 };
 

@@ -37,13 +37,24 @@ std::optional<ViaSource> source_of(msg_t* msg) {
   return via_source(ip, port);
 }
 
+// Removes every `name` parameter (any case). A Via may repeat one (`maddr=A;maddr=B`): the
+// parsed fields hold one of them, but a copy of the header (sip_via_dup(), as nta's replies
+// carry the request's Via) recomputes them from the parameters, the last one winning, so a
+// repeat left behind would steer the reply after all (found by fuzz_sip_message).
+void remove_all(msg_common_t* h, const char* name) {
+  while (msg_header_remove_param(h, name) > 0) {
+  }
+}
+
 void pin(msg_t* msg, sip_via_t* via) {
   auto source = source_of(msg);
   if (!source) return;
   auto edits = via_edits(via->v_maddr != nullptr, via->v_rport != nullptr, *source);
   if (!edits) return;
   su_home_t* home = msg_home(msg);
-  if (edits->remove_maddr) msg_header_remove_param(via->v_common, "maddr");
+  if (edits->remove_maddr) remove_all(via->v_common, "maddr");
+  remove_all(via->v_common, "received");
+  if (edits->rport) remove_all(via->v_common, "rport");
   msg_header_replace_param(home, via->v_common, su_strdup(home, edits->received.c_str()));
   if (edits->rport) {
     msg_header_replace_param(home, via->v_common, su_strdup(home, edits->rport->c_str()));

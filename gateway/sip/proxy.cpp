@@ -19,6 +19,7 @@
 #include "gateway/sip/local_answer.h"
 #include "gateway/sip/proxy_policy.h"
 #include "gateway/sip/request_check.h"
+#include "gateway/sip/request_shape.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -49,7 +50,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     own_.host = via->v_host ? via->v_host : "";
     own_.port = port_of(via->v_port);
   }
-  reaper_ = su_timer_create(su_root_task(root), 1);  // Sofia asserts on 0 ms timers
+  reaper_ = sofia::make_timer(root, 1);
   if (deps_.phones) {
     phones_ = std::make_unique<PhoneFrontEnd>(root, agent_, std::move(deps_.phones), *deps_.clock,
                                               *deps_.sip_metrics, *deps_.metrics, log_);
@@ -81,7 +82,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
   env_.finished = [this](std::uint64_t id) {
     to_reap_.push_back(id);
-    su_timer_set(reaper_, reinterpret_cast<su_timer_f>(&Proxy::reap_timer),
+    su_timer_set(reaper_.get(), reinterpret_cast<su_timer_f>(&Proxy::reap_timer),
                  reinterpret_cast<su_timer_arg_t*>(this));
   };
   log_->info("proxy on {}:{} (record-route {}, {} forking)", own_.host, own_.port,
@@ -91,12 +92,10 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
 
 Proxy::~Proxy() {
   phones_.reset();
-  for (auto& [key, pending] : acks_) {
-    deps_.resolver->cancel(pending.second);
-    msg_destroy(pending.first);
-  }
+  for (auto& [key, pending] : acks_) deps_.resolver->cancel(pending.second);
+  acks_.clear();
   transactions_.clear();
-  if (reaper_) su_timer_destroy(reaper_);
+  reaper_.reset();
 }
 
 void Proxy::reap_timer(void*, su_timer_s*, void* arg) { static_cast<Proxy*>(arg)->reap(); }
@@ -120,51 +119,18 @@ bool Proxy::is_own(const char* host, const char* port) const {
                      [&](const std::string& o) { return strcasecmp(o.c_str(), h.c_str()) == 0; });
 }
 
-namespace {
-
-RequestShape request_shape(const sip_s* sip) {
-  const sip_request_t* rq = sip->sip_request;
-  const url_t* url = rq->rq_url;
-  RequestShape r;
-  r.ack = rq->rq_method == sip_method_ack;
-  r.cancel = rq->rq_method == sip_method_cancel;
-  r.headers_complete = sip->sip_via && sip->sip_call_id && sip->sip_cseq && sip->sip_from && sip->sip_to;
-  r.parse_error = sip->sip_error != nullptr;
-  // Unknown methods compare by name (RFC 4475 §3.1.2.18: NEWMETHOD with CSeq INVITE).
-  r.cseq_matches = sip->sip_cseq && sip->sip_cseq->cs_method == rq->rq_method &&
-                   (rq->rq_method != sip_method_unknown ||
-                    (sip->sip_cseq->cs_method_name && rq->rq_method_name &&
-                     std::string_view(sip->sip_cseq->cs_method_name) == rq->rq_method_name));
-  // A Content-Length beyond the body received (a datagram cut short, or an absurd value).
-  usize_t body = sip->sip_payload ? sip->sip_payload->pl_len : 0;
-  r.body_short = sip->sip_content_length && sip->sip_content_length->l_length > body;
-  r.sip_scheme = url->url_type == url_sip || url->url_type == url_sips;
-  r.has_host = url->url_host && *url->url_host;
-  r.uri_headers = url->url_headers != nullptr;
-  for (const char* part : {url->url_user, url->url_password, url->url_host, url->url_port,
-                           url->url_path, url->url_params, url->url_headers}) {
-    if (part && std::strpbrk(part, " \t")) r.uri_lws = true;
-  }
-  for (const sip_proxy_require_t* p = sip->sip_proxy_require; p; p = p->k_next) {
-    for (const msg_param_t* item = p->k_items; item && *item; ++item) r.proxy_require.emplace_back(*item);
-  }
-  return r;
-}
-
-}  // namespace
-
-bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
+bool Proxy::well_formed(sofia::Message& msg, sip_s* sip) {
   RequestVerdict v = check_request(request_shape(sip));
   if (v.status == 0) return true;
   if (v.status == 400) deps_.metrics->malformed();
-  else deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+  else deps_.metrics->routed(router::Route::rejected);
   log_->info("{} {} request from {}: {}", v.status == 400 ? "malformed" : "refused",
-             sip->sip_request->rq_method_name, source_ip(msg), v.status);
+             sip->sip_request->rq_method_name, source_ip(msg.get()), v.status);
   // Without a Via there is nowhere to answer; an ACK is never answered.
   if (!v.answer || !sip->sip_via) {
-    msg_destroy(msg);
+    msg.reset();
   } else {
-    nta_msg_treply(agent_, msg, v.status, v.phrase.c_str(),
+    nta_msg_treply(agent_, msg.release(), v.status, v.phrase.c_str(),
                    TAG_IF(!v.unsupported.empty(), SIPTAG_UNSUPPORTED_STR(v.unsupported.c_str())),
                    TAG_END());
     deps_.sip_metrics->response_sent(v.status);
@@ -172,22 +138,22 @@ bool Proxy::well_formed(msg_s* msg, sip_s* sip) {
   return false;
 }
 
-void Proxy::answer_locally(msg_s* msg, sip_s* sip) {
+void Proxy::answer_locally(sofia::Message msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   LocalAnswer answer = local_answer(rq->rq_method_name, true);
-  if (answer.status == 0) return msg_destroy(msg);
-  deps_.metrics->routed(metrics::GatewayRoute::kLocal);
-  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
-  if (!irq) return msg_destroy(msg);
+  if (answer.status == 0) return;
+  deps_.metrics->routed(router::Route::local);
+  // nta_incoming_create() takes the message, even when it fails.
+  sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
+  if (!irq) return;
   if (answer.status == 200) {
-    nta_incoming_treply(irq, answer.status, answer.phrase,
+    nta_incoming_treply(irq.get(), answer.status, answer.phrase,
                         SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"),
                         SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
   } else {
-    nta_incoming_treply(irq, answer.status, answer.phrase, TAG_END());
+    nta_incoming_treply(irq.get(), answer.status, answer.phrase, TAG_END());
   }
   deps_.sip_metrics->response_sent(answer.status);
-  nta_incoming_destroy(irq);
 }
 
 bool Proxy::looping(sip_s* sip) const {
@@ -197,11 +163,9 @@ bool Proxy::looping(sip_s* sip) const {
   }
   std::vector<ActiveBranch> active;
   for (const auto& [b, ruri] : active_branches_) active.push_back({b, ruri});
-  su_home_t home[1] = {SU_HOME_INIT(home)};
-  char* ruri = url_as_string(home, sip->sip_request->rq_url);
-  bool loop = is_loop(vias, own_.host, own_.port, active, ruri ? ruri : "");
-  su_home_deinit(home);
-  return loop;
+  sofia::ScopedHome home;
+  char* ruri = url_as_string(home.get(), sip->sip_request->rq_url);
+  return is_loop(vias, own_.host, own_.port, active, ruri ? ruri : "");
 }
 
 Proxy::OwnRoute Proxy::own_route(msg_s* msg, sip_s* sip) const {
@@ -251,60 +215,68 @@ std::string Proxy::record_route_params(const sip_s* sip) const {
          route_token_.make(sip->sip_call_id->i_id, sip->sip_from->a_tag ? sip->sip_from->a_tag : "");
 }
 
-void Proxy::handle_request(msg_s* msg, sip_s* sip) {
+void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
-  std::string source = source_ip(msg);
+  std::string source = source_ip(msg.get());
   // Admission control first (overload_gate.h): a refused request costs a stateless 503 only.
   if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, source, transactions_.size())) {
     return;
   }
-  OwnRoute own = own_route(msg, sip);
+  OwnRoute own = own_route(msg.get(), sip);
   router::RequestFacts f = facts(sip, own, std::move(source));
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
       (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
-    deps_.metrics->routed(metrics::GatewayRoute::kLocal);
-    return phones_->handle(msg, sip, f.source_ip);
+    deps_.metrics->routed(router::Route::local);
+    return phones_->handle(std::move(msg), sip, f.source_ip);
   }
   const sip_route_t* next_route = own.popped ? sip->sip_route->r_next : sip->sip_route;
-  std::string next_hop = url_as_string(msg_home(msg), next_route ? next_route->r_url : rq->rq_url);
+  std::string next_hop = url_as_string(msg_home(msg.get()), next_route ? next_route->r_url : rq->rq_url);
 
   auto d = router::route(deps_.router, f, phone_contacts_);
   if (rq->rq_method == sip_method_ack) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
-    if (!forward) return msg_destroy(msg);  // ACK for a response of ours, or nowhere to go
-    return forward_ack(msg, sip, own.popped);
+    if (!forward) return;  // ACK for a response of ours, or nowhere to go: dropped
+    return forward_ack(std::move(msg), sip, own.popped);
   }
-  if (d.kind == router::Decision::Kind::local) return answer_locally(msg, sip);
+  if (d.kind == router::Decision::Kind::local) return answer_locally(std::move(msg), sip);
   if (rq->rq_method == sip_method_cancel) {
     // nta matches a CANCEL to its INVITE before this callback: this one cancels nothing here.
-    nta_msg_treply(agent_, msg, 481, "Call/Transaction Does Not Exist", TAG_END());
+    nta_msg_treply(agent_, msg.release(), 481, "Call/Transaction Does Not Exist", TAG_END());
     deps_.sip_metrics->response_sent(481);
     return;
   }
+  start_transaction(std::move(msg), sip, d, own.popped, next_hop);
+}
 
+void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d,
+                              bool popped, const std::string& next_hop) {
   auto mf = next_max_forwards(sip->sip_max_forwards
                                   ? std::optional<unsigned>(static_cast<unsigned>(
                                         std::min<unsigned long>(sip->sip_max_forwards->mf_count, 255)))
                                   : std::nullopt);
   if (!mf || looping(sip)) {
     int status = mf ? 482 : 483;
-    nta_msg_treply(agent_, msg, status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
+    nta_msg_treply(agent_, msg.release(), status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
     deps_.sip_metrics->response_sent(status);
-    deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+    deps_.metrics->routed(router::Route::rejected);
     return;
   }
-  nta_incoming_t* irq = nta_incoming_create(agent_, nullptr, msg, sip, TAG_END());
+  msg_s* request = msg.get();
+  // nta_incoming_create() takes the message, even when it fails; the transaction keeps it.
+  sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
   if (!irq) {
-    log_->warn("cannot create a server transaction for {}", f.method);
-    return msg_destroy(msg);
+    log_->warn("cannot create a server transaction for {}", sip->sip_request->rq_method_name);
+    return;
   }
-  if (rq->rq_method == sip_method_invite) nta_incoming_treply(irq, 100, "Trying", TAG_END());
+  if (sip->sip_request->rq_method == sip_method_invite) {
+    nta_incoming_treply(irq.get(), 100, "Trying", TAG_END());
+  }
   std::uint64_t id = next_id_++;
   auto& t = *transactions_.emplace(id, std::make_unique<ProxyTransaction>(
-                                           env_, id, irq, msg, own.popped, *mf,
+                                           env_, id, std::move(irq), request, popped, *mf,
                                            record_route_params(sip)))
                  .first->second;
   act(t, d, next_hop);
@@ -315,19 +287,15 @@ void Proxy::act(ProxyTransaction& t, const router::Decision& d, const std::strin
   switch (d.kind) {
     case Kind::reply:
     case Kind::local:
-      deps_.metrics->routed(metrics::GatewayRoute::kRejected);
+      deps_.metrics->routed(router::Route::rejected);
       return t.reply(d.status ? d.status : 500, d.phrase.empty() ? "Server Internal Error" : d.phrase.c_str(),
                      d.retry_after);
     case Kind::forward:
-      if (d.route == router::Route::dialog) {
-        deps_.metrics->routed(metrics::GatewayRoute::kDialog);
-        return t.forward_to_next_hop(next_hop, d.route);
-      }
-      deps_.metrics->routed(d.route == router::Route::static_table ? metrics::GatewayRoute::kStatic
-                                                                   : metrics::GatewayRoute::kOverlay);
+      deps_.metrics->routed(d.route);  // dialog, static_table or overlay
+      if (d.route == router::Route::dialog) return t.forward_to_next_hop(next_hop, d.route);
       return t.forward_to_contacts(d.targets, d.route);
     case Kind::resolve_dns:
-      deps_.metrics->routed(metrics::GatewayRoute::kDns);
+      deps_.metrics->routed(router::Route::dns);
       deps_.metrics->dns_fallback();
       return t.forward_to_next_hop(next_hop, router::Route::dns);
     case Kind::lookup_overlay: {
@@ -342,43 +310,48 @@ void Proxy::act(ProxyTransaction& t, const router::Decision& d, const std::strin
   }
 }
 
-void Proxy::forward_ack(msg_s* msg, sip_s* sip, bool pop_route) {
-  if (pop_route) sip_route_remove(msg, sip);
+void Proxy::forward_ack(sofia::Message msg, sip_s* sip, bool pop_route) {
+  msg_t* m = msg.get();
+  if (pop_route) sip_route_remove(m, sip);
   const url_t* hop = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
   unsigned long mf = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
-  if (mf == 0) return msg_destroy(msg);
-  if (sip->sip_max_forwards) msg_header_remove(msg, nullptr, reinterpret_cast<msg_header_t*>(sip->sip_max_forwards));
-  sip_add_tl(msg, sip, SIPTAG_MAX_FORWARDS_STR(std::to_string(mf - 1).c_str()), TAG_END());
-  std::string uri = url_as_string(msg_home(msg), hop);
+  if (mf == 0) return;  // dropped
+  if (sip->sip_max_forwards) msg_header_remove(m, nullptr, reinterpret_cast<msg_header_t*>(sip->sip_max_forwards));
+  sip_add_tl(m, sip, SIPTAG_MAX_FORWARDS_STR(std::to_string(mf - 1).c_str()), TAG_END());
+  std::string uri = url_as_string(msg_home(m), hop);
   std::uint64_t key = next_id_++;
   auto& pending = acks_[key];
-  pending.first = msg;
+  pending.first = std::move(msg);
   // The callback never runs inside resolve(), so the entry is complete when it does.
-  pending.second = deps_.resolver->resolve(uri, [this, key, uri](dns::ResolveResult r) {
-    auto it = acks_.find(key);
-    if (it == acks_.end()) return;
-    msg_t* ack = it->second.first;
-    acks_.erase(it);
-    const dns::Target* target = nullptr;
-    if (r) {
-      for (const auto& t : *r) {
-        if (t.transport != dns::Transport::tls || deps_.tls) {
-          target = &t;
-          break;
-        }
+  pending.second = deps_.resolver->resolve(
+      uri, [this, key, uri](dns::ResolveResult r) { ack_resolved(key, uri, r); });
+}
+
+void Proxy::ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r) {
+  auto it = acks_.find(key);
+  if (it == acks_.end()) return;
+  sofia::Message ack = std::move(it->second.first);
+  acks_.erase(it);
+  const dns::Target* target = nullptr;
+  if (r) {
+    for (const auto& t : *r) {
+      if (t.transport != dns::Transport::tls || deps_.tls) {
+        target = &t;
+        break;
       }
     }
-    if (!target) {
-      log_->info("ACK to {}: no usable target", uri);
-      return msg_destroy(ack);
-    }
-    std::string url = nta_route_url(*target);
-    if (nta_msg_tsend(agent_, ack, URL_STRING_MAKE(url.c_str()), TAG_END()) < 0) {
-      log_->info("ACK to {}: cannot send", url);
-    } else {
-      deps_.metrics->request_forwarded("ACK", metrics::GatewayRoute::kDialog);
-    }
-  });
+  }
+  if (!target) {
+    log_->info("ACK to {}: no usable target", uri);
+    return;
+  }
+  std::string url = nta_route_url(*target);
+  // nta_msg_tsend() takes the message, even when it fails.
+  if (nta_msg_tsend(agent_, ack.release(), URL_STRING_MAKE(url.c_str()), TAG_END()) < 0) {
+    log_->info("ACK to {}: cannot send", url);
+  } else {
+    deps_.metrics->request_forwarded("ACK", router::Route::dialog);
+  }
 }
 
 }  // namespace p2psip::sip

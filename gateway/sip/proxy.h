@@ -26,6 +26,7 @@
 #include "gateway/sip/phone_front_end.h"
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
+#include "gateway/sip/sofia_handles.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -75,8 +76,8 @@ class Proxy {
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 
-  // A request from nta's message callback (no transaction matched it). Takes `msg`.
-  void handle_request(msg_s* msg, sip_s* sip);
+  // A request from nta's message callback (no transaction matched it); `sip` is msg's.
+  void handle_request(sofia::Message msg, sip_s* sip);
   std::size_t transactions() const { return transactions_.size(); }
 
  private:
@@ -94,10 +95,14 @@ class Proxy {
   OwnRoute own_route(msg_s* msg, sip_s* sip) const;
   router::RequestFacts facts(sip_s* sip, const OwnRoute& own, std::string source) const;
   std::string record_route_params(const sip_s* sip) const;
-  bool well_formed(msg_s* msg, sip_s* sip);
-  void answer_locally(msg_s* msg, sip_s* sip);
-  void forward_ack(msg_s* msg, sip_s* sip, bool pop_route);
+  // False: refused, and `msg` consumed.
+  bool well_formed(sofia::Message& msg, sip_s* sip);
+  void answer_locally(sofia::Message msg, sip_s* sip);
+  void forward_ack(sofia::Message msg, sip_s* sip, bool pop_route);
+  void ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r);
   bool looping(sip_s* sip) const;
+  void start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d, bool popped,
+                         const std::string& next_hop);
   void act(ProxyTransaction& t, const router::Decision& d, const std::string& next_hop);
   void reap();
   static void reap_timer(void* magic, su_timer_s* timer, void* arg);
@@ -112,10 +117,10 @@ class Proxy {
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
   std::vector<std::uint64_t> to_reap_;
-  su_timer_s* reaper_ = nullptr;
+  sofia::Timer reaper_;
   std::unique_ptr<PhoneFrontEnd> phones_;
   router::PhoneContacts phone_contacts_;
-  std::map<std::uint64_t, std::pair<msg_s*, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving
+  std::map<std::uint64_t, std::pair<sofia::Message, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving
 };
 
 }  // namespace p2psip::sip

@@ -1,10 +1,10 @@
 #pragma once
-// One proxied request (RFC 3261 §16): the server transaction it arrived in and its branches,
-// each a destination (contact, Request-URI or route-set hop) with the RFC 3263 targets it
-// resolved to. Branches go out in parallel or one after another; a branch fails over to its
-// next target on 503/408/transport errors; provisional and 2xx responses are relayed at once;
-// when every branch is final the best final response goes upstream; a CANCEL cancels every
-// pending branch. Owned by Proxy, which destroys it (from its reaper) once finished().
+// One proxied request (RFC 3261 §16) on nta: the server transaction it arrived in and its
+// branches, each a destination (contact, Request-URI or route-set hop) with the RFC 3263
+// targets it resolved to. The decisions (which branch starts, failover, what goes upstream,
+// CANCEL) are ForkCore's (fork_core.h); this adapter resolves, builds and sends the requests,
+// relays responses and feeds the outcomes back. Owned by Proxy, which destroys it (from its
+// reaper, never inside an nta callback) once finished().
 
 #include <spdlog/logger.h>
 
@@ -17,6 +17,8 @@
 #include "common/clock.h"
 #include "dns/resolver.h"
 #include "gateway/router/router.h"
+#include "gateway/sip/fork_core.h"
+#include "gateway/sip/sofia_handles.h"
 
 struct nta_agent_s;
 struct nta_incoming_s;
@@ -51,9 +53,9 @@ struct ProxyEnv {
 
 class ProxyTransaction {
  public:
-  // Takes a reference to the request; `irq` is owned from here on. `rr_params` go into our
-  // Record-Route URIs (";rrtok=..." of route_token.h).
-  ProxyTransaction(ProxyEnv& env, std::uint64_t id, nta_incoming_s* irq, msg_s* request,
+  // `irq` is owned from here on; `request` is its message (a reference is added). `rr_params`
+  // go into our Record-Route URIs (";rrtok=..." of route_token.h).
+  ProxyTransaction(ProxyEnv& env, std::uint64_t id, sofia::ServerTransaction irq, msg_s* request,
                    bool pop_own_route, unsigned max_forwards, std::string rr_params = {});
   ~ProxyTransaction();
   ProxyTransaction(const ProxyTransaction&) = delete;
@@ -66,46 +68,42 @@ class ProxyTransaction {
   // Answer without forwarding.
   void reply(int status, const char* phrase, std::uint32_t retry_after = 0);
 
-  bool finished() const { return finished_; }
-  bool answered() const { return answered_; }
+  bool finished() const { return core_.finished(); }
+  bool answered() const { return core_.answered(); }
   std::uint64_t id() const { return id_; }
 
  private:
   struct Branch;
-  void start_branch(Branch& b);
+  // Performs the core's actions; `responding`: the client transaction whose response they
+  // answer (relay).
+  void run(const ForkActions& actions, nta_outgoing_s* responding = nullptr);
+  void perform(const ForkAction& a, nta_outgoing_s* responding);
+  void start_resolving(Branch& b);
   void on_resolved(Branch& b, const dns::ResolveResult& result);
-  void send_next(Branch& b);
-  msg_s* build_request(const Branch& b);
-  int on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip);
-  void on_final(Branch& b, int status, nta_outgoing_s* orq, bool internal);
-  void branch_done();
+  bool send(Branch& b, std::size_t target);
+  sofia::Message build_request(const Branch& b, std::size_t target) const;
+  void on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip);
   // Relays orq's response upstream; challenges: other branches' 401/407 whose
   // WWW-/Proxy-Authenticate headers are added to it (RFC 3261 §16.7 step 7).
   void relay(nta_outgoing_s* orq, int status, const std::vector<nta_outgoing_s*>& challenges = {});
-  void send_best();
-  void cancel_pending();
+  void send_reply(const ForkAction& a);
   void retire(Branch& b);
-  void check_finished();
   static int response_trampoline(void* magic, nta_outgoing_s* orq, const sip_s* sip);
   static int cancel_trampoline(void* magic, nta_incoming_s* irq, const sip_s* sip);
 
   ProxyEnv& env_;
   std::uint64_t id_;
-  nta_incoming_s* irq_;
-  msg_s* request_;
+  sofia::ServerTransaction irq_;
+  sofia::Message request_;
   std::string method_;
   bool invite_;
   bool pop_own_route_;
   unsigned max_forwards_;
   std::string rr_params_;
-  Millis started_at_;
   router::Route route_ = router::Route::dns;
-  std::vector<std::unique_ptr<Branch>> branches_;
-  std::vector<nta_outgoing_s*> retired_;
-  bool answered_ = false;   // a final response went upstream
-  bool cancelled_ = false;
-  bool finished_ = false;
-  bool got_2xx_ = false;
+  ForkCore core_;
+  std::vector<std::unique_ptr<Branch>> branches_;  // the core's branches, by index
+  std::vector<sofia::ClientTransaction> retired_;  // kept until the end (see sofia_handles.h)
 };
 
 }  // namespace p2psip::sip

@@ -22,7 +22,7 @@ RequestVerdict check_request(const RequestShape& r) {
   // §16.3 step 2: a Request-URI scheme the proxy does not understand (RFC 4475 §3.3.2 and
   // §3.3.3, unknown and atypical schemes): 416.
   if (!r.sip_scheme) return verdict(r, 416, "Unsupported URI Scheme");
-  if (!r.has_host || r.uri_lws) return verdict(r, 400, "Bad Request");
+  if (!r.has_host || r.uri_lws || r.uri_path) return verdict(r, 400, "Bad Request");
   // RFC 4475 §3.1.2.11: escaped headers in a Request-URI are malformed; a proxy may answer 400
   // or forward without them, never with them. 400: nothing legitimate sends them.
   if (r.uri_headers) return verdict(r, 400, "Bad Request");

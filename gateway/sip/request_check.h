@@ -23,6 +23,10 @@ struct RequestShape {
   bool has_host = true;
   bool uri_headers = false;       // "?header=..." in the Request-URI (RFC 4475 §3.1.2.11)
   bool uri_lws = false;           // SP or HTAB inside the Request-URI (RFC 4475 §3.1.2.8)
+  // A path in a sip:/sips: URI ("sip:h:5060/x"): RFC 3261 §25.1's SIP-URI has none. Sofia
+  // parses one and encodes it back without the "/" ("sip:h:5060x", "sip:hx": another host),
+  // so forwarding it would change the Request-URI (found by tests/fuzz/sip/fuzz_sip_message).
+  bool uri_path = false;
   // Step 5: the option-tags of Proxy-Require; this proxy supports none.
   std::vector<std::string> proxy_require;
 };

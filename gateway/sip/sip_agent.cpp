@@ -38,13 +38,13 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
   }
   std::string url = listen_url(listen);
   // nta keeps T1x64 (timers B, F, H, J) apart from T1 (nta.c agent_set_params): set both.
-  self->agent_ = nta_agent_create(
+  self->agent_.reset(nta_agent_create(
       root, URL_STRING_MAKE(url.c_str()),
       reinterpret_cast<nta_message_f*>(&SipAgent::on_message),
       reinterpret_cast<nta_agent_magic_t*>(self.get()), NTATAG_UA(0), NTATAG_CANCEL_487(0),
       NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), NTATAG_SIP_T1(t1_ms),
       NTATAG_SIP_T1X64(64 * t1_ms), NTATAG_MCLASS(self->via_class_->mclass()),
-      NTATAG_MAXSIZE(kMaxMessageBytes), TPTAG_TIMEOUT(kStallMs), TPTAG_IDLE(kIdleMs), TAG_END());
+      NTATAG_MAXSIZE(kMaxMessageBytes), TPTAG_TIMEOUT(kStallMs), TPTAG_IDLE(kIdleMs), TAG_END()));
   if (!self->agent_) {
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");
@@ -65,7 +65,7 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     // transport sets 0); nta then answers the branch 503 at once instead of waiting for
     // timer B, and the proxy fails over.
     unsigned policy = tls->verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE;
-    if (nta_agent_add_tport(self->agent_, URL_STRING_MAKE(tls_url.c_str()),
+    if (nta_agent_add_tport(self->agent_.get(), URL_STRING_MAKE(tls_url.c_str()),
                             TPTAG_CERTIFICATE(self->tls_->dir().c_str()),
                             TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_SDWN_ERROR(1),
                             TAG_END()) < 0) {
@@ -82,27 +82,27 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
   if (tls) ports.push_back(tls->listen.port);
   self->tcp_guard_ = std::make_unique<TcpGuard>(root, std::move(ports), tcp, deps.sip_metrics,
                                                 self->log_);
-  self->proxy_ = std::make_unique<Proxy>(root, self->agent_, std::move(deps), self->log_);
+  self->proxy_ = std::make_unique<Proxy>(root, self->agent_.get(), std::move(deps), self->log_);
   return self;
 }
 
 SipAgent::~SipAgent() {
   tcp_guard_.reset();
   proxy_.reset();  // its transactions before the agent they belong to
-  if (agent_) nta_agent_destroy(agent_);
+  agent_.reset();
 }
 
-int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* msg, sip_s* sip) {
+int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* raw, sip_s* sip) {
   auto* self = static_cast<SipAgent*>(magic);
+  sofia::Message msg(raw);  // ours from here on
   if (sip && sip->sip_request && self->proxy_) {
-    tport_t* tp = tport_delivered_by(nta_agent_tports(self->agent_), msg);
-    if (tp && tport_is_stream(tp)) self->tcp_guard_->request_completed(msg);
-    self->proxy_->handle_request(msg, sip);
+    tport_t* tp = tport_delivered_by(nta_agent_tports(self->agent_.get()), raw);
+    if (tp && tport_is_stream(tp)) self->tcp_guard_->request_completed(raw);
+    self->proxy_->handle_request(std::move(msg), sip);
   } else {
     // A response matching no client transaction (e.g. a retransmitted 2xx after the
     // transaction ended), or an unparsable message: nothing to relay it to.
     self->log_->debug("dropping stray SIP message {}", sip && sip->sip_status ? sip->sip_status->st_status : 0);
-    msg_destroy(msg);
   }
   return 0;
 }

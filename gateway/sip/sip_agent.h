@@ -13,6 +13,7 @@
 #include "gateway/config/host_port.h"
 #include "gateway/sip/pinned_via_class.h"
 #include "gateway/sip/proxy.h"
+#include "gateway/sip/sofia_handles.h"
 #include "gateway/sip/tcp_guard.h"
 #include "gateway/sip/tls_material.h"
 
@@ -57,7 +58,7 @@ class SipAgent {
 
   std::unique_ptr<PinnedViaClass> via_class_;  // outlives the agent and its messages
   std::unique_ptr<TlsMaterial> tls_;  // outlives the agent's TLS transport
-  nta_agent_s* agent_ = nullptr;
+  sofia::Agent agent_;  // destroyed after the proxy and its transactions (~SipAgent)
   std::unique_ptr<Proxy> proxy_;
   std::unique_ptr<TcpGuard> tcp_guard_;
   std::shared_ptr<spdlog::logger> log_;

@@ -41,17 +41,15 @@ std::optional<ViaSource> endpoint(const sockaddr_storage& ss) {
 TcpGuard::TcpGuard(su_root_s* root, std::vector<unsigned> ports, TcpLimits limits,
                    metrics::SipMetrics* metrics, std::shared_ptr<spdlog::logger> log)
     : ports_(std::move(ports)), policy_(limits), metrics_(metrics), log_(std::move(log)) {
-  timer_ = su_timer_create(su_root_task(root), static_cast<su_duration_t>(kSweepPeriod.count()));
-  su_timer_set_for_ever(timer_, &TcpGuard::on_timer, reinterpret_cast<su_timer_arg_t*>(this));
+  timer_ = sofia::make_timer(root, static_cast<unsigned>(kSweepPeriod.count()));
+  su_timer_set_for_ever(timer_.get(), &TcpGuard::on_timer, reinterpret_cast<su_timer_arg_t*>(this));
   log_->info("SIP connections: at most {} in all, {} per address; a connection must complete "
              "a request within {} s, then each next within {} s",
              limits.max_connections, limits.max_per_ip, limits.first_request.count() / 1000,
              limits.between_requests.count() / 1000);
 }
 
-TcpGuard::~TcpGuard() {
-  if (timer_) su_timer_destroy(timer_);
-}
+TcpGuard::~TcpGuard() = default;
 
 void TcpGuard::on_timer(void*, su_timer_s*, void* arg) { static_cast<TcpGuard*>(arg)->sweep(); }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "gateway/sip/sofia_handles.h"
 #include "gateway/sip/tcp_limits.h"
 
 struct su_root_s;
@@ -45,7 +46,7 @@ class TcpGuard {
 
   std::vector<unsigned> ports_;
   TcpPolicy policy_;
-  su_timer_s* timer_ = nullptr;
+  sofia::Timer timer_;
   metrics::SipMetrics* metrics_;  // may be null
   std::shared_ptr<spdlog::logger> log_;
 };

@@ -14,9 +14,11 @@
 // §18.2.1, applied even when the sent-by already equals it, so that a received= the sender
 // wrote itself never survives), `maddr` is removed (we do not answer multicast requests, and
 // a unicast maddr is a reflection), and a present `rport` gets the source port (RFC 3581 §4;
-// its value, if the sender gave one, is not trusted). Without rport (and in nta's stateless
-// replies to a Via whose transport is not UDP, where nta ignores rport) a reply goes to the
-// sent-by port of the source address (§18.2.2), never to another host.
+// its value, if the sender gave one, is not trusted); a parameter given twice is edited in
+// every occurrence (pinned_via_class.cpp: a copy of the Via takes the last one). Without
+// rport (and in nta's stateless replies to a Via whose transport is not UDP, where nta
+// ignores rport) a reply goes to the sent-by port of the source address (§18.2.2), never to
+// another host.
 // On Debian's Sofia 1.12.11 the 505 path (agent_recv_request answers before
 // agent_check_request_via adds received=) and the 400 path with a Via transport other than
 // the receiving one (agent_check_request_via fails before adding received=) resolved the Via

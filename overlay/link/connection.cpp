@@ -25,17 +25,17 @@ void on_alloc(uv_handle_t* h, std::size_t /*suggested*/, uv_buf_t* buf) {
 }
 
 void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  if (Connection* c = owner_of(as_handle(s))) c->on_read(nread, buf);
+  if (Connection* c = owner_of(uv::as_handle(s))) c->on_read(nread, buf);
 }
 
 void on_write_cb(uv_write_t* req, int status) {
-  Connection* c = owner_of(as_handle(req->handle));
+  Connection* c = owner_of(uv::as_handle(req->handle));
   delete static_cast<WriteReq*>(req->data);  // `req` is part of it
   if (c != nullptr) c->on_write_done(status);
 }
 
 void on_connect_cb(uv_connect_t* req, int status) {
-  Connection* c = owner_of(as_handle(req->handle));
+  Connection* c = owner_of(uv::as_handle(req->handle));
   delete req;
   if (c != nullptr) c->on_connected(status);
 }
@@ -46,7 +46,7 @@ void on_closed_cb(uv_handle_t* h) {
 }
 
 void on_shutdown_cb(uv_shutdown_t* req, int /*status*/) {
-  uv_handle_t* h = as_handle(req->handle);
+  uv_handle_t* h = uv::as_handle(req->handle);
   delete req;
   if (uv_is_closing(h) == 0) uv_close(h, on_closed_cb);
 }
@@ -109,7 +109,7 @@ void Connection::start_tls(TlsRole role) {
     return;
   }
   tls_.emplace(std::move(session).value());
-  int rc = uv_read_start(as_stream(tcp_), on_alloc, on_read_cb);
+  int rc = uv_read_start(uv::as_stream(tcp_), on_alloc, on_read_cb);
   if (rc < 0) {
     fail(LinkError::kIoError, uv_message(rc));
     return;
@@ -293,7 +293,7 @@ int Connection::write_raw(Bytes bytes) {
   w->data = std::move(bytes);
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->data.data()),
                              static_cast<unsigned>(w->data.size()));
-  int rc = uv_write(&w->req, as_stream(tcp_), &buf, 1, on_write_cb);
+  int rc = uv_write(&w->req, uv::as_stream(tcp_), &buf, 1, on_write_cb);
   if (rc < 0) {
     delete w;
     return rc;
@@ -303,7 +303,7 @@ int Connection::write_raw(Bytes bytes) {
 }
 
 std::size_t Connection::queued_bytes() const {
-  std::size_t in_libuv = uv_stream_get_write_queue_size(as_stream(tcp_));
+  std::size_t in_libuv = uv_stream_get_write_queue_size(uv::as_stream(tcp_));
   return before_up_bytes_ + plain_out_.size() + in_libuv;
 }
 
@@ -364,9 +364,9 @@ void Connection::close() {
   deadline_ = monotonic_now() + host_.config().close_linger;
   tls_->shutdown();
   flush();
-  uv_read_stop(as_stream(tcp_));
+  uv_read_stop(uv::as_stream(tcp_));
   auto* req = new uv_shutdown_t{};
-  if (uv_shutdown(req, as_stream(tcp_), on_shutdown_cb) < 0) {
+  if (uv_shutdown(req, uv::as_stream(tcp_), on_shutdown_cb) < 0) {
     delete req;
     hard_close();
   }
@@ -387,15 +387,15 @@ void Connection::fail(LinkError reason, const std::string& detail) {
 void Connection::hard_close() {
   if (state_ == State::kClosed || tcp_ == nullptr) return;
   state_ = State::kClosed;
-  uv_read_stop(as_stream(tcp_));
-  if (uv_is_closing(as_handle(tcp_)) == 0) uv_close(as_handle(tcp_), on_closed_cb);
+  uv_read_stop(uv::as_stream(tcp_));
+  if (uv_is_closing(uv::as_handle(tcp_)) == 0) uv_close(uv::as_handle(tcp_), on_closed_cb);
 }
 
 void Connection::abandon() {
   if (tcp_ == nullptr) return;
   state_ = State::kClosed;
   tcp_->data = nullptr;
-  if (uv_is_closing(as_handle(tcp_)) == 0) uv_close(as_handle(tcp_), on_closed_cb);
+  if (uv_is_closing(uv::as_handle(tcp_)) == 0) uv_close(uv::as_handle(tcp_), on_closed_cb);
   tcp_ = nullptr;
 }
 

@@ -1,14 +1,12 @@
 #include "overlay/link/link_manager.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 
 #include "overlay/link/uv_util.h"
+#include "overlay/security/keylog.h"
 
 namespace p2psip::link {
 
@@ -56,47 +54,21 @@ void on_new_connection(uv_stream_t* server, int status) {
   manager->accept(server);
 }
 
-// The context's app data is its LinkManager (the manager owns the context alone).
-void keylog_line(const SSL* ssl, const char* line) {
-  auto* manager = static_cast<LinkManager*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-  if (manager == nullptr || manager->keylog_path_.empty()) return;
-  int fd = ::open(manager->keylog_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  std::string text = std::string(line) + "\n";
-  ssize_t written = ::write(fd, text.data(), text.size());  // one write: lines stay whole
-  (void)written;
-  ::close(fd);
-}
-
-void on_tick(uv_timer_t* timer) {
-  if (auto* manager = static_cast<LinkManager*>(timer->data)) manager->tick();
-}
-
 LinkManager::LinkManager(uv_loop_t* loop, security::SslCtxPtr ctx, LinkConfig config,
                          LinkObserver& observer)
     : loop_(loop),
       ctx_(std::move(ctx)),
       config_(std::move(config)),
       observer_(observer),
+      timer_(loop),
       budget_(AdmissionLimits{config_.max_links, config_.max_handshakes,
                               config_.max_handshakes_per_source}),
       read_buffer_(std::make_unique<std::array<char, 64 * 1024>>()) {
-  timer_ = new uv_timer_t{};
-  uv_timer_init(loop_, timer_);
-  timer_->data = this;
   auto period = static_cast<std::uint64_t>(std::max<std::int64_t>(1, config_.tick_interval.count()));
-  uv_timer_start(timer_, on_tick, period, period);
-  uv_unref(as_handle(timer_));  // the timer alone does not keep the loop running
-  install_keylog();
-}
-
-void LinkManager::install_keylog() {
-  keylog_path_ = config_.keylog_file;
-  const char* env = std::getenv("SSLKEYLOGFILE");
-  if (keylog_path_.empty() && env != nullptr) keylog_path_ = env;
-  if (keylog_path_.empty()) return;
-  SSL_CTX_set_app_data(ctx_.get(), this);
-  SSL_CTX_set_keylog_callback(ctx_.get(), keylog_line);
+  timer_.start(period, period, [this] { tick(); });
+  timer_.unref();  // the timer alone does not keep the loop running
+  // The key log: the context's ($SSLKEYLOGFILE when it was made) unless the config names one.
+  if (!config_.keylog_file.empty()) security::set_keylog_file(ctx_.get(), config_.keylog_file);
 }
 
 Expected<std::unique_ptr<LinkManager>, std::string> LinkManager::create(
@@ -111,8 +83,7 @@ Expected<std::unique_ptr<LinkManager>, std::string> LinkManager::create(
 LinkManager::~LinkManager() {
   for (auto& [id, connection] : links_) connection->abandon();
   links_.clear();
-  for (uv_tcp_t* listener : listeners_) close_and_delete(listener);
-  close_and_delete(timer_);
+  for (uv_tcp_t* listener : listeners_) uv::close_and_delete(listener);
 }
 
 uv_buf_t LinkManager::read_buffer() {
@@ -127,12 +98,12 @@ Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
   int rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*addr), 0);
-  if (rc == 0) rc = uv_listen(as_stream(tcp), kListenBacklog, on_new_connection);
+  if (rc == 0) rc = uv_listen(uv::as_stream(tcp), kListenBacklog, on_new_connection);
   sockaddr_storage bound{};
   int len = sizeof bound;
   if (rc == 0) rc = uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len);
   if (rc < 0) {
-    close_and_delete(tcp);
+    uv::close_and_delete(tcp);
     return unexpected("cannot listen on " + std::string(ip) + ":" + std::to_string(port) +
                       ": " + uv_message(rc));
   }
@@ -147,8 +118,8 @@ Expected<std::uint16_t, std::string> LinkManager::listen(std::string_view ip,
 void LinkManager::accept(uv_stream_t* server) {
   auto* tcp = new uv_tcp_t{};
   uv_tcp_init(loop_, tcp);
-  if (uv_accept(server, as_stream(tcp)) < 0) {
-    close_and_delete(tcp);
+  if (uv_accept(server, uv::as_stream(tcp)) < 0) {
+    uv::close_and_delete(tcp);
     return;
   }
   sockaddr_storage addr{};
@@ -156,7 +127,7 @@ void LinkManager::accept(uv_stream_t* server) {
   LinkId id = next_id();
   if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) < 0 ||
       !admit(to_ip_address_port(addr), id)) {
-    close_and_delete(tcp);
+    uv::close_and_delete(tcp);
     return;
   }
   uv_tcp_nodelay(tcp, 1);
@@ -212,7 +183,7 @@ Expected<LinkId, std::string> LinkManager::connect(std::string_view ip, std::uin
   if (from_source) {
     uv_os_fd_t fd;
     int one = 1;
-    if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) == 0) {
+    if (uv_fileno(uv::as_handle(tcp), &fd) == 0) {
       setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     }
     rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&*source_), 0);

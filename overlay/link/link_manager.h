@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/expected.h"
+#include "common/uv_handle.h"
 #include "overlay/link/admission.h"
 #include "overlay/link/connection.h"
 #include "overlay/link/link_types.h"
@@ -84,9 +85,6 @@ class LinkManager final : private ConnectionHost {
   bool may_come_up(LinkId id, bool outgoing) override;
 
   friend void on_new_connection(uv_stream_t* server, int status);
-  friend void keylog_line(const SSL* ssl, const char* line);
-  void install_keylog();
-  friend void on_tick(uv_timer_t* timer);
   void accept(uv_stream_t* server);
   bool admit(const wire::IpAddressPort& remote, LinkId id);
   void tick();
@@ -100,12 +98,11 @@ class LinkManager final : private ConnectionHost {
   LinkObserver& observer_;
   LinkCounters counters_;
   std::vector<uv_tcp_t*> listeners_;
-  uv_timer_t* timer_ = nullptr;
+  uv::Timer timer_;  // the tick (timeouts, keepalives)
   std::unordered_map<LinkId, std::unique_ptr<Connection>, LinkIdHash> links_;
   std::uint64_t last_id_ = 0;
   HandshakeBudget budget_;
   std::size_t verified_ = 0;  // links that came up and are not closed yet
-  std::string keylog_path_;
   std::optional<sockaddr_storage> source_;  // bound before connecting (see listen())
   std::unique_ptr<std::array<char, 64 * 1024>> read_buffer_;
 };

@@ -84,8 +84,8 @@ struct LinkConfig {
   Millis min_rto{200};        // RFC 6298 clamps (RELOAD rounds to the millisecond)
   Millis max_rto{60'000};
   Millis close_linger{2'000};  // a closing link flushes at most this long
-  // NSS key log for Wireshark/tshark (DESIGN.md §7). Empty: $SSLKEYLOGFILE as it was when
-  // the LinkManager was made (so a later unsetenv does not silently stop the log).
+  // NSS key log for Wireshark/tshark (DESIGN.md §7, security/keylog.h). Empty: the TLS
+  // context's, i.e. $SSLKEYLOGFILE as it was when make_tls_context() made it.
   std::string keylog_file;
 };
 

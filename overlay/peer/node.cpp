@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <random>
 
-#include "overlay/link/uv_util.h"
 #include "overlay/security/tls_context.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/wire/overlay_hash.h"
@@ -32,18 +31,6 @@ std::string address_ip(const wire::IpAddressPort& a) {
   int family = a.type == wire::AddressType::kIpv6 ? AF_INET6 : AF_INET;
   if (inet_ntop(family, a.addr.data(), buf, sizeof buf) == nullptr) return {};
   return buf;
-}
-
-void node_on_timer(uv_timer_t* timer) {
-  auto* self = static_cast<Node*>(timer->data);
-  if (self == nullptr || !self->core_) return;
-  self->core_->on_timer(self->now());
-  self->after_input();
-}
-
-void node_on_leave_timer(uv_timer_t* timer) {
-  auto* self = static_cast<Node*>(timer->data);
-  if (self != nullptr) self->finish_leave(false);
 }
 
 Expected<std::unique_ptr<Node>, std::string> Node::create(uv_loop_t* loop, NodeConfig config,
@@ -86,8 +73,8 @@ void Node::init_links(security::SslCtxPtr ctx) {
 }
 
 Node::~Node() {
-  link::close_and_delete(timer_);
-  link::close_and_delete(leave_timer_);
+  timer_.reset();
+  leave_timer_.reset();
   links_.reset();  // closes every link without callbacks
 }
 
@@ -113,9 +100,7 @@ Expected<void, std::string> Node::start() {
   if (!pc.client) make_store();
   core_ = std::make_unique<PeerCore>(std::move(pc), signer_, store_.get());
 
-  timer_ = new uv_timer_t{};
-  uv_timer_init(loop_, timer_);
-  timer_->data = this;
+  timer_ = std::make_unique<uv::Timer>(loop_);
   log(kInfo, "overlay node " + node_id_.hex() + " listening on " + ip + ":" +
                  std::to_string(listen_port_) +
                  (config_.bootstrap.empty() ? ", starting a new overlay"
@@ -134,18 +119,15 @@ void Node::leave(Millis max_wait, std::function<void(bool)> done) {
     return;
   }
   leave_done_ = std::move(done);
-  leave_timer_ = new uv_timer_t{};
-  uv_timer_init(loop_, leave_timer_);
-  leave_timer_->data = this;
-  uv_timer_start(leave_timer_, node_on_leave_timer,
-                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_wait.count())), 0);
+  leave_timer_ = std::make_unique<uv::Timer>(loop_);
+  leave_timer_->start(static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_wait.count())), 0,
+                      [this] { finish_leave(false); });
   core_->leave(now());
   after_input();
 }
 
 void Node::finish_leave(bool clean) {
-  link::close_and_delete(leave_timer_);
-  leave_timer_ = nullptr;
+  leave_timer_.reset();  // may be the one running this: uv::Timer allows that
   if (!leave_done_) return;
   auto done = std::move(leave_done_);
   leave_done_ = nullptr;
@@ -278,15 +260,20 @@ void Node::drain() {
   draining_ = false;
 }
 
+void Node::on_timer() {
+  core_->on_timer(now());
+  after_input();
+}
+
 void Node::rearm() {
-  if (timer_ == nullptr) return;
+  if (!timer_) return;
   auto d = core_->next_deadline();
   if (!d) {
-    uv_timer_stop(timer_);
+    timer_->stop();
     return;
   }
   auto delay = std::max<std::int64_t>(0, (*d - now()).count());
-  uv_timer_start(timer_, node_on_timer, static_cast<std::uint64_t>(delay), 0);
+  timer_->start(static_cast<std::uint64_t>(delay), 0, [this] { on_timer(); });
 }
 
 void Node::after_input() {

@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/expected.h"
+#include "common/uv_handle.h"
 #include "overlay/link/link_manager.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
@@ -114,14 +115,13 @@ class Node final : private link::LinkObserver {
   void on_message(link::LinkId link, ByteView message) override;
   void on_link_down(link::LinkId link, link::LinkError reason, std::string_view detail) override;
 
-  friend void node_on_timer(uv_timer_t* timer);
-  friend void node_on_leave_timer(uv_timer_t* timer);
   Millis now() const { return clock_.monotonic(); }
   void after_input();  // drains the actions, re-arms the timer, reports changes
   void drain();
   void perform(const Action& a);
   void open_link(const OpenLink& open);
   void rearm();
+  void on_timer();
   void finish_leave(bool clean);
   void log(int level, const std::string& line) const {
     if (log_) log_(level, line);
@@ -140,8 +140,8 @@ class Node final : private link::LinkObserver {
   std::unique_ptr<link::LinkManager> links_;
   std::unique_ptr<PeerCore> core_;
   std::unordered_map<std::uint64_t, OpenLink> opening_;  // outgoing links not yet up
-  uv_timer_t* timer_ = nullptr;        // freed in its close callback
-  uv_timer_t* leave_timer_ = nullptr;  // freed in its close callback
+  std::unique_ptr<uv::Timer> timer_;        // from start(): PeerCore::next_deadline()
+  std::unique_ptr<uv::Timer> leave_timer_;  // while leave() waits
   std::function<void(bool)> leave_done_;
   std::function<void()> on_change_;
   bool draining_ = false;

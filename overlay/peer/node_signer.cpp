@@ -11,24 +11,6 @@ namespace sec = p2psip::security;
 NodeId to_wire(const sec::NodeId& id) { return NodeId(id); }
 sec::NodeId to_security(const NodeId& id) { return id.bytes(); }
 
-namespace {
-
-std::optional<sec::SignatureAndHash> to_security(const wire::SignatureAndHashAlgorithm& a) {
-  sec::SignatureAndHash alg{static_cast<sec::HashAlgorithm>(a.hash),
-                            static_cast<sec::SignatureAlgorithm>(a.signature)};
-  if (alg == sec::kRsaSha256 || alg == sec::kEcdsaSha256) return alg;
-  return std::nullopt;
-}
-
-bool hash_supported(std::uint8_t alg) {
-  auto h = static_cast<sec::HashAlgorithm>(alg);
-  return h == sec::HashAlgorithm::sha1 || h == sec::HashAlgorithm::sha224 ||
-         h == sec::HashAlgorithm::sha256 || h == sec::HashAlgorithm::sha384 ||
-         h == sec::HashAlgorithm::sha512;
-}
-
-}  // namespace
-
 NodeSigner::NodeSigner(sec::Certificate cert, sec::PrivateKey key,
                        std::vector<sec::RootCertificate> roots, const Clock& clock)
     : cert_(std::move(cert)), key_(std::move(key)), roots_(std::move(roots)), clock_(clock) {
@@ -132,8 +114,10 @@ std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
       s.identity.type != wire::SignerIdentityType::kCertHashNodeId) {
     return fail("unsupported signer identity type");
   }
-  if (!hash_supported(s.identity.hash_alg)) return fail("unsupported signer identity hash");
-  auto alg = to_security(s.algorithm);
+  if (!sec::identity_hash_accepted(static_cast<sec::HashAlgorithm>(s.identity.hash_alg))) {
+    return fail("unsupported signer identity hash");
+  }
+  auto alg = sec::accepted_signature_algorithm(s.algorithm.hash, s.algorithm.signature);
   if (!alg) return fail("unsupported signature algorithm");
   const sec::Certificate* cert = find_certificate(m);
   if (!cert) return std::nullopt;

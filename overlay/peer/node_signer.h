@@ -9,10 +9,10 @@
 // verify(): finds the signer's certificate by its SignerIdentity hash (cert_hash or
 // cert_hash_node_id) among the block's certificates, parses it as a RELOAD certificate of
 // this overlay, checks that it chains to one of the overlay roots, and checks the signature
-// with its key. The signer's Node-ID is the certificate's; with several Node-IDs, the one
-// the via list names as the originator (or the first one). Parsed and chain-checked
-// certificates are cached by hash (parsing costs about 0.3 ms); a cached entry is re-checked
-// after kRecheckInterval and the cache is bounded.
+// with its key under the algorithm whitelist of security/algorithms.h. The signer's Node-ID
+// is the certificate's; with several Node-IDs, the one the via list names as the originator
+// (or the first one). Parsed and chain-checked certificates are cached by hash (parsing costs
+// about 0.3 ms); a cached entry is re-checked after kRecheckInterval and the cache is bounded.
 
 #include <chrono>
 #include <map>

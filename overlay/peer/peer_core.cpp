@@ -26,7 +26,32 @@ PeerCore::PeerCore(PeerConfig config, MessageSigner& signer, StorageHandler* sto
   params_.overlay = config_.overlay;
   params_.max_message_size = config_.max_message_size;
   params_.option_role = wire::ProcessingRole::kForwarding;
-  if (storage_) storage_->attach(*this);
+  if (storage_) storage_->attach(storage_services_);
+}
+
+void PeerCore::StorageServices::send_request(Millis now, const wire::Destination& to,
+                                             wire::MessageCode code, Bytes body,
+                                             std::function<void(bool answered)> done,
+                                             std::vector<wire::GenericCertificate> certificates) {
+  core_.send_request(now, to, code, std::move(body),
+                     [done = std::move(done)](const RequestResult& r) {
+                       done(r.outcome == RequestResult::Outcome::kAnswer);
+                     },
+                     std::move(certificates));
+}
+
+// A client never leaves the ring (it was never in it): kLeaving is always a ring member's.
+storage::RingRole PeerCore::StorageServices::ring_role() const {
+  if (core_.state_ == PeerState::kLeaving) return storage::RingRole::kLeaving;
+  if (core_.state_ == PeerState::kJoined && !core_.config_.client) {
+    return storage::RingRole::kMember;
+  }
+  return storage::RingRole::kOutside;
+}
+
+Millis PeerCore::StorageServices::monotonic_at(std::uint64_t wall_ms) const {
+  std::uint64_t offset = core_.config_.wall_clock_offset_ms;
+  return Millis{static_cast<std::int64_t>(wall_ms > offset ? wall_ms - offset : 0)};
 }
 
 void PeerCore::start(Millis now) {

@@ -30,10 +30,11 @@
 //                                   (not covered by the §6.3.4 signature)
 //
 // ---- Storage ---------------------------------------------------------------------------------
-// An optional StorageHandler (peer_types.h) answers Store/Fetch/Stat/Find, is attached to the
-// core at construction (it may originate requests through send_request), gets every ring
-// change, has its timer folded into next_deadline()/on_timer(), and a leave hook. Wall-clock
-// ms for it: wall_ms(now) = now + PeerConfig::wall_clock_offset_ms.
+// An optional StorageHandler (overlay/storage/storage_handler.h) answers Store/Fetch/Stat/Find,
+// gets the core's storage::OverlayServices at construction (send_request, routing table,
+// Node-ID, wall clock, ring role), every ring change, its timer folded into
+// next_deadline()/on_timer(), and a leave hook. Wall-clock ms for it: wall_ms(now) = now +
+// PeerConfig::wall_clock_offset_ms.
 //
 // ---- Client mode (PeerConfig::client, RFC 6940 §3.2) ------------------------------------------
 // start() opens links to the bootstrap addresses; the first link up makes the state kJoined.
@@ -60,6 +61,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "common/splitmix64.h"
 #include "overlay/chord/routing_table.h"
 #include "overlay/peer/peer_types.h"
 #include "overlay/peer/transactions.h"
@@ -70,6 +72,8 @@ namespace p2psip::peer {
 class PeerCore {
  public:
   PeerCore(PeerConfig config, MessageSigner& signer, StorageHandler* storage = nullptr);
+  PeerCore(const PeerCore&) = delete;  // the attached StorageHandler holds on to it
+  PeerCore& operator=(const PeerCore&) = delete;
 
   // ---- inputs ----
   void start(Millis now);
@@ -108,6 +112,22 @@ class PeerCore {
     // incarnation, or connectivity re-established (RFC 6940 §10.7.1). Its own Update over
     // this link returns it to the Neighbor Table (handle_update).
     bool returned = false;
+  };
+  // What the attached StorageHandler may use of this core.
+  class StorageServices final : public storage::OverlayServices {
+   public:
+    explicit StorageServices(PeerCore& core) : core_(core) {}
+    void send_request(Millis now, const wire::Destination& to, wire::MessageCode code,
+                      Bytes body, std::function<void(bool answered)> done,
+                      std::vector<wire::GenericCertificate> certificates) override;
+    const chord::RoutingTable& routing_table() const override { return core_.table_; }
+    const wire::NodeId& node_id() const override { return core_.config_.node_id; }
+    storage::RingRole ring_role() const override;
+    std::uint64_t wall_ms(Millis now) const override { return core_.wall_ms(now); }
+    Millis monotonic_at(std::uint64_t wall_ms) const override;
+
+   private:
+    PeerCore& core_;
   };
   enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
                                         kAttachNeighbors, kJoinSent };
@@ -158,7 +178,6 @@ class PeerCore {
                            const std::vector<NodeId>& ids);
   bool add_routable(Millis now, const NodeId& id);
   bool attach_pending(const NodeId& id, unsigned finger) const;
-  std::uint64_t next_random();
   Millis jitter(Millis base);
   void remove_peer(Millis now, const NodeId& id, bool failed);
   void neighbors_changed(Millis now);
@@ -177,11 +196,12 @@ class PeerCore {
   PeerConfig config_;
   MessageSigner& signer_;
   StorageHandler* storage_;
+  StorageServices storage_services_{*this};
   wire::DecodeParams params_;
   chord::RoutingTable table_;
   TransactionTable txs_;
   AnswerCache answers_;
-  std::uint64_t rng_;
+  SplitMix64 rng_;  // timer jitter, from PeerConfig::seed (transaction ids: transactions.h)
   std::uint64_t ping_response_id_;
   PeerState state_ = PeerState::kIdle;
   JoinPhase phase_ = JoinPhase::kNone;

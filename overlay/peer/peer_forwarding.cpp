@@ -219,12 +219,8 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
                                   RequestCallback cb,
                                   std::vector<wire::GenericCertificate> certs) {
   std::uint64_t id = 0;
-  do {  // splitmix64: deterministic from the injected seed, never 0, never in use
-    rng_ += 0x9e3779b97f4a7c15ull;
-    std::uint64_t z = rng_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    id = z ^ (z >> 31);
+  do {  // unpredictable (or the simulator's injected sequence), never 0, never in use
+    id = config_.transaction_ids ? config_.transaction_ids() : crypto_transaction_id();
   } while (id == 0 || txs_.contains(id));
   wire::ForwardingHeader h;
   h.overlay = config_.overlay;
@@ -233,6 +229,7 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   Transaction tx;
   tx.id = id;
   tx.info.purpose = purpose;
+  tx.expect = expected_answerer(h.destination_list.back(), purpose);
   tx.first = h.destination_list.front();
   tx.bytes = build(h, code, std::move(body), std::move(certs));
   tx.next_send = now + config_.reliability_timer;
@@ -245,11 +242,16 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
 }
 
 void PeerCore::on_answer(Millis now, const wire::Message& m, const NodeId& sender) {
-  auto tx = txs_.take(m.header.transaction_id);
-  if (!tx) {
+  const Transaction* pending = txs_.find(m.header.transaction_id);
+  if (!pending) {
     ++counters_.unmatched_answers;
     return;
   }
+  if (!answer_acceptable(pending->expect, sender, table_)) {  // §6.3.4 (transactions.h)
+    ++counters_.refused_answers;
+    return;
+  }
+  auto tx = txs_.take(m.header.transaction_id);
   if (tx->info.purpose != TxPurpose::kApp) {
     if (m.contents.code() == wire::MessageCode::kAttachAns) {
       on_attach_answer(now, *tx, m, sender);

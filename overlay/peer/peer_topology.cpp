@@ -25,17 +25,9 @@ wire::AttachReqAns attach_body(const wire::IpAddressPort& listen, const char* ro
 
 }  // namespace
 
-std::uint64_t PeerCore::next_random() {
-  rng_ += 0x9e3779b97f4a7c15ull;
-  std::uint64_t z = rng_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 Millis PeerCore::jitter(Millis base) {  // base * [0.5, 1.5)
   auto b = static_cast<std::uint64_t>(std::max<std::int64_t>(base.count(), 1));
-  return Millis{static_cast<std::int64_t>(b / 2 + next_random() % b)};
+  return Millis{static_cast<std::int64_t>(b / 2 + rng_.next() % b)};
 }
 
 std::uint64_t PeerCore::send_attach(Millis now, std::vector<wire::Destination> dests,

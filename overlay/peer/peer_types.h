@@ -1,7 +1,7 @@
 #pragma once
 // Vocabulary of the sans-IO RELOAD peer (see peer_core.h for the API contract): the actions a
 // driver performs, configuration, status and counters, and the two injected interfaces
-// (message signatures, storage requests).
+// (message signatures; storage requests, whose interface storage owns).
 
 #include <array>
 #include <cstdint>
@@ -14,9 +14,11 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "overlay/chord/routing_table.h"
+#include "overlay/storage/storage_handler.h"
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
 #include "overlay/wire/message_codes.h"
+#include "overlay/wire/request_result.h"
 
 namespace p2psip::peer {
 
@@ -53,7 +55,11 @@ struct PeerConfig {
   Millis failed_peer_holddown{60000};   // do not re-Attach a failed/left peer this long
   std::size_t max_message_size = wire::kDefaultMaxMessageSize;
   std::uint64_t wall_clock_offset_ms = 0;  // now + offset = Unix ms (PingAns.time, storage)
-  std::uint64_t seed = 1;               // transaction ids and jitter (inject real entropy)
+  std::uint64_t seed = 1;               // timer jitter (inject real entropy)
+  // Transaction ids (transactions.h). Empty: the OS's cryptographic source
+  // (crypto_transaction_id), what every real node uses; the simulator injects
+  // seeded_transaction_ids so its runs replay exactly.
+  std::function<std::uint64_t()> transaction_ids;
   Millis leave_handover_timeout{5000};  // leave(): longest wait for the storage handover
   // Client mode (RFC 6940 §3.2): connect to a bootstrap peer, never Join/Update/store, route
   // every request over that link. State kJoined means "the link to the overlay is up".
@@ -94,20 +100,15 @@ struct PeerCounters {
   std::uint64_t transaction_timeouts = 0;
   std::uint64_t duplicate_requests = 0;
   std::uint64_t link_errors = 0;         // links lost or failed that we did not close
-  std::uint64_t unmatched_answers = 0;
+  std::uint64_t unmatched_answers = 0;   // no pending transaction has the answer's id
+  // A pending transaction's id, from a node that may not answer it (§6.3.4: not the Node-ID
+  // the request was for, or not plausibly responsible for its Resource-ID): dropped, the
+  // transaction goes on.
+  std::uint64_t refused_answers = 0;
 };
 
-// The outcome of a request this node originated.
-struct RequestResult {
-  enum class Outcome : std::uint8_t { kAnswer, kError, kTimeout };
-  Outcome outcome = Outcome::kTimeout;
-  wire::MessageCode code = wire::MessageCode::kInvalid;
-  Bytes body;          // the answer body (ErrorResponse for kError)
-  NodeId sender;       // who answered (verified signer)
-  unsigned hops = 0;   // overlay hops of the answer path (= request path, symmetric routing)
-  // The answer's security block certificates (e.g. those verifying fetched values).
-  std::vector<wire::GenericCertificate> certificates;
-};
+// The outcome of a request this node originated (one type with usage::OverlayAnswer).
+using RequestResult = wire::RequestResult;
 using RequestCallback = std::function<void(const RequestResult&)>;
 
 // Signatures over messages (§6.3.4), injected: the real node signs with its certificate key
@@ -123,44 +124,10 @@ class MessageSigner {
   virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
 };
 
-// A storage-method request (Store/Fetch/Stat/Find) delivered to this node.
-struct StorageRequest {
-  const wire::Message& message;  // decoded, signature verified
-  NodeId sender;
-  bool responsible = false;      // this node is the responsible peer for the destination
-};
-struct StorageAnswer {
-  wire::MessageCode code = wire::MessageCode::kError;  // the answer code or kError
-  Bytes body;                                           // body (ErrorResponse for kError)
-  // Appended to the answer's security block (e.g. the certificates of fetched values'
-  // signers); not covered by the §6.3.4 message signature.
-  std::vector<wire::GenericCertificate> certificates;
-};
-
-class PeerCore;
-
-// Hooks for the storage module; PeerCore works without one. Every hook runs synchronously
-// inside a PeerCore input call; from any of them the handler may call the attached core's
-// send_request() (and read routing_table(), node_id(), wall_ms()).
-class StorageHandler {
- public:
-  virtual ~StorageHandler() = default;
-  // Called once by the PeerCore constructor with the core this handler serves.
-  virtual void attach(PeerCore& core) { (void)core; }
-  virtual StorageAnswer on_request(Millis now, const StorageRequest& request) = 0;
-  // The neighbour table changed (responsibility and replica sets may have moved).
-  virtual void on_ring_changed(Millis now, const chord::RoutingTable& table) = 0;
-  // The handler's own timer, folded into PeerCore::next_deadline() / on_timer().
-  virtual std::optional<Millis> next_deadline() const { return std::nullopt; }
-  virtual void on_timer(Millis now) { (void)now; }
-  // PeerCore::leave() calls this first and sends its Leave messages once `done` has run (it
-  // may run synchronously) or PeerConfig::leave_handover_timeout has passed.
-  virtual void on_leave(Millis now, std::function<void()> done) {
-    (void)now;
-    done();
-  }
-  // Resources stored here (ProbeAns num-resources, §6.4.2.5.2).
-  virtual std::size_t resource_count() const { return 0; }
-};
+// The storage seam is storage's own (overlay/storage/storage_handler.h); the peer calls a
+// StorageHandler and offers it storage::OverlayServices (PeerCore implements them).
+using storage::StorageAnswer;
+using storage::StorageHandler;
+using storage::StorageRequest;
 
 }  // namespace p2psip::peer

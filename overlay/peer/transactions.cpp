@@ -1,8 +1,51 @@
 #include "overlay/peer/transactions.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "common/splitmix64.h"
+#include "overlay/chord/ring.h"
 
 namespace p2psip::peer {
+
+std::uint64_t crypto_transaction_id() {
+  std::uint64_t v = 0;
+  auto* p = reinterpret_cast<unsigned char*>(&v);
+  std::size_t got = 0;
+  while (got < sizeof v) {
+    ssize_t n = getrandom(p + got, sizeof v - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) std::abort();  // no kernel randomness: predictable ids are worse than none
+    got += static_cast<std::size_t>(n);
+  }
+  return v;
+}
+
+std::function<std::uint64_t()> seeded_transaction_ids(std::uint64_t seed) {
+  return [rng = SplitMix64(seed)]() mutable { return rng.next(); };
+}
+
+AnswerFrom expected_answerer(const wire::Destination& last, TxPurpose purpose) {
+  auto point = chord::ring_point(last);
+  if (!point) return AnswerFrom{NodeId{}, false, true};
+  // A finger Attach names the finger target n + 2^(128-i), a point, not a node (§10.7.4.2):
+  // the node responsible for it answers, whichever way the target is written.
+  bool responsible = !last.is_node() || purpose == TxPurpose::kFingerAttach;
+  return AnswerFrom{*point, responsible, false};
+}
+
+bool answer_acceptable(const AnswerFrom& expect, const NodeId& sender,
+                       const chord::RoutingTable& table) {
+  if (expect.any) return true;
+  if (!expect.responsible) return sender == expect.point;
+  chord::U128 d = chord::distance(expect.point, sender);
+  auto closer = [&](const NodeId& n) { return chord::distance(expect.point, n) < d; };
+  return std::none_of(table.predecessors().begin(), table.predecessors().end(), closer) &&
+         std::none_of(table.successors().begin(), table.successors().end(), closer);
+}
 
 std::optional<Transaction> TransactionTable::take(std::uint64_t id) {
   auto it = txs_.find(id);

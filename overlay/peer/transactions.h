@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "overlay/chord/routing_table.h"
 #include "overlay/peer/peer_types.h"
 #include "overlay/wire/ids.h"
 
@@ -33,9 +35,39 @@ struct TxPurposeInfo {
   NodeId peer;          // kUpdate / kLeave / kJoin: the addressee
 };
 
+// Transaction ids (§6.3.2: "they MUST be randomly generated"). An insider that can predict
+// them can answer in another node's place, so a real node draws them from the OS's
+// cryptographic source; the simulator injects seeded_transaction_ids (PeerConfig).
+std::uint64_t crypto_transaction_id();  // getrandom(2); aborts if the kernel has none
+// SplitMix64 from `seed` (common/splitmix64.h): deterministic, for the simulator only.
+std::function<std::uint64_t()> seeded_transaction_ids(std::uint64_t seed);
+
+// Who may answer a request (§6.3.4, "responses MUST be checked as follows by the requesting
+// node"): 1. a request to a Node-ID only by that node; 2. a request to a Resource-ID only by a
+// node "at least as close to the target Resource-ID as any node in the requesting node's
+// Neighbor Table". CHORD-RELOAD makes a node responsible for the points from its predecessor
+// (exclusive) to itself (§10), so "close" is read as the clockwise distance from the point to
+// the node: the responsible node is the closest one. Our reading: the Neighbor Table is the
+// predecessors and successors (§10.3), fingers are not consulted (the RFC calls the check
+// "primitive"); with an empty Neighbor Table (a client, a node before its first link) rule 2
+// cannot refuse anything. Errors are answers too: an error from a node that is neither is
+// refused like any other answer (the request is retransmitted and may time out). Rule 1's
+// exception ("unless the response has been sent to the wildcard Node-ID") does not arise: this
+// node never addresses a request to the wildcard Node-ID.
+struct AnswerFrom {
+  NodeId point;              // the Node-ID, or the ring point of the Resource-ID
+  bool responsible = false;  // rule 2 (a Resource-ID, or a finger target we Attach to)
+  bool any = false;          // an opaque final destination: nothing to check against
+};
+// The final entry of the Destination List decides (source routes end at the target).
+AnswerFrom expected_answerer(const wire::Destination& last, TxPurpose purpose);
+bool answer_acceptable(const AnswerFrom& expect, const NodeId& sender,
+                       const chord::RoutingTable& table);
+
 struct Transaction {
   std::uint64_t id = 0;
   TxPurposeInfo info;
+  AnswerFrom expect;             // who may answer (answer_acceptable)
   Bytes bytes;                   // the encoded request, re-sent as is
   wire::Destination first;       // first destination entry (to pick the next hop again)
   Millis next_send{0};

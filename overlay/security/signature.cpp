@@ -19,14 +19,19 @@ const EVP_MD* digest_for(HashAlgorithm hash) {
   }
 }
 
+// The digest of a SignerIdentity hash, nullptr for one the policy refuses.
+const EVP_MD* identity_digest(HashAlgorithm hash) {
+  return identity_hash_accepted(hash) ? digest_for(hash) : nullptr;
+}
+
 std::string alg_text(SignatureAndHash alg) {
   return "SignatureAndHashAlgorithm {hash " + std::to_string(static_cast<int>(alg.hash)) +
          ", signature " + std::to_string(static_cast<int>(alg.signature)) + "}";
 }
 
-// Only rsa+sha256 and ecdsa+sha256, each with the matching key type.
+// An accepted algorithm (algorithms.h) with the matching key type.
 Expected<void, std::string> check_algorithm(SignatureAndHash alg, EVP_PKEY* key) {
-  if (alg != kRsaSha256 && alg != kEcdsaSha256) {
+  if (!signature_algorithm_accepted(alg)) {
     return unexpected("unsupported " + alg_text(alg));
   }
   auto type = classify_key(key);
@@ -98,7 +103,7 @@ Expected<void, std::string> verify(const Certificate& cert, SignatureAndHash alg
 
 Expected<Bytes, std::string> cert_hash_node_id(HashAlgorithm hash, const NodeId& node_id,
                                                ByteView cert_der) {
-  const EVP_MD* md = digest_for(hash);
+  const EVP_MD* md = identity_digest(hash);
   if (md == nullptr) {
     return unexpected("unsupported HashAlgorithm " + std::to_string(static_cast<int>(hash)));
   }
@@ -116,7 +121,7 @@ Expected<Bytes, std::string> cert_hash_node_id(HashAlgorithm hash, const NodeId&
 }
 
 Expected<Bytes, std::string> cert_hash(HashAlgorithm hash, ByteView cert_der) {
-  const EVP_MD* md = digest_for(hash);
+  const EVP_MD* md = identity_digest(hash);
   if (md == nullptr) {
     return unexpected("unsupported HashAlgorithm " + std::to_string(static_cast<int>(hash)));
   }

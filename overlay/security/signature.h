@@ -1,10 +1,6 @@
 #pragma once
-// Signatures as RELOAD uses them (RFC 6940 §6.3.4, §7.1). Algorithms carry the numbers of
-// the IANA TLS SignatureAlgorithm and HashAlgorithm registries, as the wire does
-// (SignatureAndHashAlgorithm: hash first, then signature).
-//   rsa(1)   + sha256(4): RSASSA-PKCS1-v1_5 with SHA-256, mandatory to implement.
-//   ecdsa(3) + sha256(4): ECDSA on P-256 with SHA-256; the signature is the DER
-//                         ECDSA-Sig-Value, as in TLS.
+// Signatures as RELOAD uses them (RFC 6940 §6.3.4, §7.1), under the algorithm policy of
+// algorithms.h (the only place that says which algorithms are accepted).
 // The message signature input (overlay || transaction_id || MessageContents ||
 // SignerIdentity) is assembled by overlay/wire; here we sign and verify bytes.
 
@@ -13,31 +9,17 @@
 
 #include "common/bytes.h"
 #include "common/expected.h"
+#include "overlay/security/algorithms.h"
 #include "overlay/security/certificate.h"
 #include "overlay/security/identity.h"
 #include "overlay/security/keys.h"
 
 namespace p2psip::security {
 
-enum class HashAlgorithm : std::uint8_t {
-  none = 0, md5 = 1, sha1 = 2, sha224 = 3, sha256 = 4, sha384 = 5, sha512 = 6,
-};
-
-enum class SignatureAlgorithm : std::uint8_t { anonymous = 0, rsa = 1, dsa = 2, ecdsa = 3 };
-
-struct SignatureAndHash {
-  HashAlgorithm hash;
-  SignatureAlgorithm signature;
-  friend bool operator==(const SignatureAndHash&, const SignatureAndHash&) = default;
-};
-
-inline constexpr SignatureAndHash kRsaSha256{HashAlgorithm::sha256, SignatureAlgorithm::rsa};
-inline constexpr SignatureAndHash kEcdsaSha256{HashAlgorithm::sha256, SignatureAlgorithm::ecdsa};
-
 // The algorithm we sign with for a key of this type.
 SignatureAndHash default_algorithm(KeyType type);
 
-// Signs `data`. Fails when the algorithm is not one of the two above or does not match the key.
+// Signs `data`. Fails when the algorithm is not accepted (algorithms.h) or does not match the key.
 Expected<Bytes, std::string> sign(const PrivateKey& key, SignatureAndHash alg, ByteView data);
 
 // Verifies `signature` over `data` with the certificate's public key. Fails (with the reason)
@@ -49,7 +31,7 @@ Expected<void, std::string> verify_with_key(EVP_PKEY* public_key, SignatureAndHa
                                             ByteView data, ByteView signature);
 
 // H(certificate): SignerIdentity cert_hash (§6.3.4), over the DER certificate.
-// Supported: sha1, sha224, sha256, sha384, sha512.
+// Fails for a hash identity_hash_accepted() refuses.
 Expected<Bytes, std::string> cert_hash(HashAlgorithm hash, ByteView cert_der);
 // H(NodeId || certificate): SignerIdentity cert_hash_node_id (§6.3.4), the Node-ID as 16 raw
 // bytes with no length or framing.

@@ -1,30 +1,10 @@
 #include "overlay/security/tls_context.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
+#include "overlay/security/keylog.h"
+
 namespace p2psip::security {
-
-namespace {
-
-// NSS key log lines, appended to $SSLKEYLOGFILE (read on each line: no state to own).
-void keylog_line(const SSL* /*ssl*/, const char* line) {
-  const char* path = std::getenv("SSLKEYLOGFILE");
-  if (path == nullptr || *path == '\0') return;
-  int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  std::string text(line);
-  text.push_back('\n');
-  ssize_t n = ::write(fd, text.data(), text.size());
-  (void)n;
-  ::close(fd);
-}
-
-}  // namespace
 
 Expected<SslCtxPtr, std::string> make_tls_context(const Certificate& cert, const PrivateKey& key,
                                                   const RootCertificate& root) {
@@ -52,8 +32,7 @@ Expected<SslCtxPtr, std::string> make_tls_context(const Certificate& cert, const
   X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx.get()),
                               X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  const char* keylog = std::getenv("SSLKEYLOGFILE");
-  if (keylog != nullptr && *keylog != '\0') SSL_CTX_set_keylog_callback(ctx.get(), keylog_line);
+  set_keylog_file(ctx.get(), keylog_file_from_environment());
   return ctx;
 }
 

@@ -3,7 +3,7 @@
 // authentication required (a peer without a certificate fails the handshake), peer chains
 // verified against the overlay root(s) with strict X.509 checks, our certificate and key
 // installed. When SSLKEYLOGFILE is set in the environment the session secrets are appended
-// to that file in NSS key log format (DESIGN.md §7: tshark decrypts captures with it).
+// to that file in NSS key log format (keylog.h, the one key-log hook).
 // The RELOAD checks on the peer certificate (Node-ID, user) are made after the handshake
 // with peer_certificate().
 

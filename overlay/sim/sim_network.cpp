@@ -37,17 +37,9 @@ SimNetwork::SimNetwork(SimConfig config) : config_(std::move(config)), rng_(conf
 }
 SimNetwork::~SimNetwork() = default;
 
-std::uint64_t SimNetwork::rand() {  // splitmix64
-  rng_ += 0x9e3779b97f4a7c15ull;
-  std::uint64_t z = rng_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 Millis SimNetwork::latency() {
   auto span = static_cast<std::uint64_t>((config_.max_latency - config_.min_latency).count()) + 1;
-  return config_.min_latency + Millis{static_cast<std::int64_t>(rand() % span)};
+  return config_.min_latency + Millis{static_cast<std::int64_t>(rng_.next() % span)};
 }
 
 wire::IpAddressPort SimNetwork::address(PeerIndex i) const {
@@ -67,7 +59,8 @@ PeerIndex SimNetwork::add_peer(const NodeId& id, const std::vector<PeerIndex>& b
   peer::PeerConfig cfg = config_.peer_defaults;
   cfg.node_id = id;
   cfg.listen = address(index);
-  cfg.seed = rand();
+  cfg.seed = rng_.next();
+  cfg.transaction_ids = peer::seeded_transaction_ids(cfg.seed ^ chord::high64(id));  // replayable
   cfg.bootstrap.clear();
   for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
   cfg.client = client;
@@ -103,7 +96,8 @@ void SimNetwork::kill(PeerIndex i) {
 void SimNetwork::restart(PeerIndex i, const std::vector<PeerIndex>& bootstrap) {
   if (peers_.at(i)->alive) return;
   peer::PeerConfig cfg = peers_[i]->core.config();
-  cfg.seed = rand();
+  cfg.seed = rng_.next();
+  cfg.transaction_ids = peer::seeded_transaction_ids(cfg.seed ^ chord::high64(cfg.node_id));
   cfg.bootstrap.clear();
   for (PeerIndex b : bootstrap) cfg.bootstrap.push_back(address(b));
   bool client = cfg.client;
@@ -161,7 +155,7 @@ void SimNetwork::do_send(PeerIndex from, const peer::SendOnLink& s) {
   Link& l = it->second;
   PeerIndex to = l.a == from ? l.b : l.a;
   if (!connected_groups(from, to)) return;
-  if (config_.loss > 0 && static_cast<double>(rand() % 1000000) < config_.loss * 1e6) return;
+  if (config_.loss > 0 && static_cast<double>(rng_.next() % 1000000) < config_.loss * 1e6) return;
   Millis& last = l.a == from ? l.last_ab : l.last_ba;
   last = std::max(last, now_ + latency());  // ordered, like TCP
   ++messages_;

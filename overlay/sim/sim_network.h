@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/splitmix64.h"
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
 #include "overlay/storage/replicated_store.h"
@@ -122,13 +123,12 @@ class SimNetwork {
   void do_close(PeerIndex from, peer::LinkId link, Millis detect);
   Millis latency();
   bool connected_groups(PeerIndex a, PeerIndex b) const;
-  std::uint64_t rand();
 
   SimConfig config_;
   storage::KindRegistry kinds_;
   Millis now_{0};
   std::uint64_t seq_ = 0;
-  std::uint64_t rng_;
+  SplitMix64 rng_;  // latencies, losses, the peers' seeds
   std::uint64_t events_ = 0;
   std::uint64_t messages_ = 0;
   std::uint64_t bytes_ = 0;

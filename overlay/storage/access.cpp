@@ -3,13 +3,20 @@
 #include <algorithm>
 
 #include "overlay/storage/resource_id.h"
+#include "overlay/storage/user_name.h"
 
 namespace p2psip::storage {
 
 namespace {
 
+// §7.3.1: the hash of the certificate's user name; RFC 7904 §7 matches the AoR only after
+// %-decoding (and the domain's case does not matter), so the user name's normal form
+// (user_name.h, the one the requester hashes) is accepted too.
 bool user_match(const wire::ResourceId& resource, const SignerInfo& signer) {
-  return !signer.user.empty() && resource_id_of(signer.user) == resource;
+  if (signer.user.empty()) return false;
+  if (resource_id_of(signer.user) == resource) return true;
+  auto normal = normal_user_name(signer.user);
+  return normal && resource_id_of(*normal) == resource;
 }
 
 bool node_match(const wire::ResourceId& resource, const SignerInfo& signer) {

@@ -10,13 +10,6 @@ namespace sec = p2psip::security;
 
 namespace {
 
-std::optional<sec::SignatureAndHash> to_security(const wire::SignatureAndHashAlgorithm& a) {
-  sec::SignatureAndHash alg{static_cast<sec::HashAlgorithm>(a.hash),
-                            static_cast<sec::SignatureAlgorithm>(a.signature)};
-  if (alg == sec::kRsaSha256 || alg == sec::kEcdsaSha256) return alg;
-  return std::nullopt;
-}
-
 bool identity_matches(const wire::SignerIdentity& id, const sec::Certificate& cert) {
   auto hash_alg = static_cast<sec::HashAlgorithm>(id.hash_alg);
   if (id.type == wire::SignerIdentityType::kCertHash) {
@@ -73,7 +66,8 @@ const sec::Certificate* CertificateVerifier::find(const wire::SignerIdentity& id
 
 std::optional<SignerInfo> CertificateVerifier::verify(const wire::Signature& signature,
                                                       ByteView input) {
-  auto alg = to_security(signature.algorithm);
+  auto alg = sec::accepted_signature_algorithm(signature.algorithm.hash,
+                                              signature.algorithm.signature);
   if (!alg) return std::nullopt;
   const sec::Certificate* cert = find(signature.identity);
   if (!cert) return std::nullopt;

@@ -3,9 +3,10 @@
 //
 // CertificateVerifier finds the signer's certificate by its SignerIdentity (cert_hash or
 // cert_hash_node_id) among certificates the caller trusts, and checks the signature with its
-// key (RSA/SHA-256 or ECDSA P-256/SHA-256). from_block() builds one from the certificates a
-// message carried, keeping only those that parse as RELOAD certificates of the overlay and
-// chain to one of its roots; with a cache, certificates verified recently are not parsed again.
+// key under the algorithm whitelist of security/algorithms.h. from_block() builds one from the
+// certificates a message carried, keeping only those that parse as RELOAD certificates of the
+// overlay and chain to one of its roots; with a cache, certificates verified recently are not
+// parsed again.
 
 #include <span>
 #include <string_view>

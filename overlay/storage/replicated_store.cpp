@@ -45,11 +45,9 @@ ReplicatedStore::ReplicatedStore(const KindRegistry& kinds, VerifierFactory veri
                                  ReplicatedStoreConfig config)
     : kinds_(kinds), verifiers_(std::move(verifiers)), config_(config), store_(kinds) {}
 
-bool ReplicatedStore::active() const {
-  return core_ && core_->state() == peer::PeerState::kJoined && !core_->config().client;
-}
+bool ReplicatedStore::active() const { return role() == RingRole::kMember; }
 
-peer::StorageAnswer ReplicatedStore::on_request(Millis now, const peer::StorageRequest& r) {
+StorageAnswer ReplicatedStore::on_request(Millis now, const StorageRequest& r) {
   MessageCode code = r.message.contents.code();
   ByteView body(r.message.contents.message_body);
   std::unique_ptr<DataVerifier> verifier;
@@ -58,7 +56,7 @@ peer::StorageAnswer ReplicatedStore::on_request(Millis now, const peer::StorageR
   RequestContext ctx{wall(now), r.responsible};
   ServiceAnswer a = handle_storage_request(store_, kinds_, code, body, ctx, *verifier);
   if (code == MessageCode::kStoreReq) expiry_.reset();  // store() may also expire values
-  peer::StorageAnswer out{a.code, std::move(a.body), {}};
+  StorageAnswer out{a.code, std::move(a.body), {}};
   std::string result = result_name(out.code, ByteView(out.body));
   if (code == MessageCode::kStoreReq) {
     ++store_results_[result];
@@ -70,8 +68,7 @@ peer::StorageAnswer ReplicatedStore::on_request(Millis now, const peer::StorageR
   return out;
 }
 
-void ReplicatedStore::after_store(Millis now, const peer::StorageRequest& r,
-                                  DataVerifier& verifier) {
+void ReplicatedStore::after_store(Millis now, const StorageRequest& r, DataVerifier& verifier) {
   const wire::Message& m = r.message;
   auto req = wire::decode_store_req(ByteView(m.contents.message_body), kinds_.model_lookup());
   if (!req) return;
@@ -87,7 +84,7 @@ void ReplicatedStore::after_store(Millis now, const peer::StorageRequest& r,
   auto& done = pushed_[req->resource];
   done.clear();
   if (req->replica_number > 0) done.insert(r.sender);
-  if (core_ && core_->state() == peer::PeerState::kLeaving) {
+  if (role() == RingRole::kLeaving) {
     hand_to_successors(now, req->resource);  // arrived during our handover: pass it on
     return;
   }
@@ -123,7 +120,7 @@ std::vector<wire::GenericCertificate> ReplicatedStore::fetch_certificates(
 }
 
 ReplicatedStore::Placement ReplicatedStore::place(const wire::ResourceId& res) const {
-  const chord::RoutingTable& t = core_->routing_table();
+  const chord::RoutingTable& t = overlay_->routing_table();
   wire::NodeId k = point_of(res);
   if (t.is_responsible(k)) return {Role::kResponsible, std::nullopt};
   const auto& preds = t.predecessors();
@@ -139,7 +136,7 @@ void ReplicatedStore::reconcile(Millis now, const wire::ResourceId& res) {
   Placement p = place(res);
   std::set<wire::NodeId>& done = pushed_[res];
   if (p.role == Role::kResponsible) {
-    const auto& succs = core_->routing_table().successors();
+    const auto& succs = overlay_->routing_table().successors();
     std::size_t n = std::min(config_.replicas, succs.size());
     std::set<wire::NodeId> targets(succs.begin(), succs.begin() + static_cast<long>(n));
     std::erase_if(done, [&](const wire::NodeId& id) { return !targets.count(id); });
@@ -180,8 +177,7 @@ void ReplicatedStore::push(Millis now, const wire::ResourceId& res, const wire::
   auto body = wire::encode_to_bytes(*req);
   if (!body) return;
   ++inflight_;
-  auto cb = [this, res, target, erase_after](const peer::RequestResult& r) {
-    bool ok = r.outcome == peer::RequestResult::Outcome::kAnswer;
+  auto cb = [this, res, target, erase_after](bool ok) {
     auto it = pushed_.find(res);
     if (!ok && it != pushed_.end()) it->second.erase(target);  // retried by a later sweep
     if (erase_after) {
@@ -195,8 +191,8 @@ void ReplicatedStore::push(Millis now, const wire::ResourceId& res, const wire::
     }
     push_done();
   };
-  core_->send_request(now, to, MessageCode::kStoreReq, std::move(*body), std::move(cb),
-                      certificates_for(*req));
+  overlay_->send_request(now, to, MessageCode::kStoreReq, std::move(*body), std::move(cb),
+                         certificates_for(*req));
 }
 
 void ReplicatedStore::push_done() {
@@ -213,13 +209,12 @@ void ReplicatedStore::on_ring_changed(Millis now, const chord::RoutingTable&) {
 }
 
 std::optional<Millis> ReplicatedStore::next_deadline() const {
-  if (!core_) return std::nullopt;
+  if (!overlay_) return std::nullopt;
   std::optional<Millis> best;
   if (active()) best = next_sweep_;
   if (!expiry_) expiry_ = store_.next_expiry();  // O(values): cached between changes
   if (auto e = *expiry_) {
-    std::uint64_t offset = core_->config().wall_clock_offset_ms;
-    Millis at{static_cast<std::int64_t>(*e > offset ? *e - offset : 0)};
+    Millis at = overlay_->monotonic_at(*e);
     if (!best || at < *best) best = at;
   }
   return best;
@@ -257,7 +252,7 @@ void ReplicatedStore::hand_to_successors(Millis now, const wire::ResourceId& res
   // replicas + 1 successors (§10.7.3; our Leave is handled as a failure, §10.9). Each of them
   // gets the copy from us: the last one holds none yet, and the data must not depend on the
   // first successors living long enough to re-replicate it.
-  const auto& succs = core_->routing_table().successors();
+  const auto& succs = overlay_->routing_table().successors();
   std::size_t n = std::min(config_.replicas + 1, succs.size());
   for (std::size_t i = 0; i < n; ++i) {
     push(now, res, wire::Destination::node(succs[i]), succs[i], static_cast<std::uint8_t>(i + 1),
@@ -266,9 +261,9 @@ void ReplicatedStore::hand_to_successors(Millis now, const wire::ResourceId& res
 }
 
 void ReplicatedStore::on_leave(Millis now, std::function<void()> done) {
-  if (!core_) return done();
+  if (!overlay_) return done();
   for (const auto& res : store_.resources()) {
-    if (core_->routing_table().is_responsible(point_of(res))) hand_to_successors(now, res);
+    if (overlay_->routing_table().is_responsible(point_of(res))) hand_to_successors(now, res);
   }
   if (inflight_ == 0) return done();
   leave_done_ = std::move(done);
@@ -278,9 +273,7 @@ StorageStats ReplicatedStore::stats() const {
   StorageStats s;
   s.store_results = store_results_;
   s.fetch_results = fetch_results_;
-  bool ring = core_ && !core_->config().client &&
-              (core_->state() == peer::PeerState::kJoined ||
-               core_->state() == peer::PeerState::kLeaving);
+  bool ring = role() == RingRole::kMember || role() == RingRole::kLeaving;
   for (const auto& res : store_.resources()) {
     auto all = store_.export_resource(res, 0, 1);
     if (!all) continue;
@@ -293,7 +286,7 @@ StorageStats ReplicatedStore::stats() const {
         }
       }
     }
-    if (ring && core_->routing_table().is_responsible(point_of(res))) {
+    if (ring && overlay_->routing_table().is_responsible(point_of(res))) {
       ++s.responsible_resources;
     } else {
       ++s.replica_resources;

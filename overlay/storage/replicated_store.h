@@ -1,5 +1,5 @@
 #pragma once
-// ReplicatedStore: the DataStore living inside a PeerCore as its StorageHandler, with
+// ReplicatedStore: the DataStore living inside a peer as its StorageHandler, with
 // CHORD-RELOAD replication (RFC 6940 §10.4, §10.7.4.3): data lives on the responsible peer and
 // its first `replicas` successors (3 copies by default).
 //
@@ -26,7 +26,8 @@
 // simulator: SimDataVerifier). Certificates that verified stored values are cached by signer
 // identity and shipped with replica pushes and Fetch answers.
 //
-// Must outlive the PeerCore it is attached to (request callbacks refer to it).
+// Must outlive the peer it is attached to (request callbacks refer to it). It reaches the peer
+// only through storage::OverlayServices (storage_handler.h).
 
 #include <functional>
 #include <map>
@@ -34,8 +35,8 @@
 #include <set>
 #include <string>
 
-#include "overlay/peer/peer_core.h"
 #include "overlay/storage/data_store.h"
+#include "overlay/storage/storage_handler.h"
 
 namespace p2psip::storage {
 
@@ -59,14 +60,14 @@ struct ReplicatedStoreConfig {
   Millis sweep_interval{60000};      // periodic re-check of every role (retries after losses)
 };
 
-class ReplicatedStore final : public peer::StorageHandler {
+class ReplicatedStore final : public StorageHandler {
  public:
   ReplicatedStore(const KindRegistry& kinds, VerifierFactory verifiers,
                   ReplicatedStoreConfig config = {});
 
-  // peer::StorageHandler
-  void attach(peer::PeerCore& core) override { core_ = &core; }
-  peer::StorageAnswer on_request(Millis now, const peer::StorageRequest& request) override;
+  // StorageHandler
+  void attach(OverlayServices& overlay) override { overlay_ = &overlay; }
+  StorageAnswer on_request(Millis now, const StorageRequest& request) override;
   void on_ring_changed(Millis now, const chord::RoutingTable& table) override;
   std::optional<Millis> next_deadline() const override;
   void on_timer(Millis now) override;
@@ -89,20 +90,21 @@ class ReplicatedStore final : public peer::StorageHandler {
   void reconcile(Millis now, const wire::ResourceId& res);
   void push(Millis now, const wire::ResourceId& res, const wire::Destination& to,
             const wire::NodeId& target, std::uint8_t replica_number, bool erase_after);
-  void after_store(Millis now, const peer::StorageRequest& r, DataVerifier& verifier);
+  void after_store(Millis now, const StorageRequest& r, DataVerifier& verifier);
   std::vector<wire::GenericCertificate> certificates_for(const wire::StoreReq& data) const;
   std::vector<wire::GenericCertificate> fetch_certificates(const wire::Message& m) const;
   void prune_certificates();
   void push_done();
   void hand_to_successors(Millis now, const wire::ResourceId& res);
   bool active() const;
-  WallMs wall(Millis now) const { return core_ ? core_->wall_ms(now) : 0; }
+  WallMs wall(Millis now) const { return overlay_ ? overlay_->wall_ms(now) : 0; }
+  RingRole role() const { return overlay_ ? overlay_->ring_role() : RingRole::kOutside; }
 
   const KindRegistry& kinds_;
   VerifierFactory verifiers_;
   ReplicatedStoreConfig config_;
   DataStore store_;
-  peer::PeerCore* core_ = nullptr;
+  OverlayServices* overlay_ = nullptr;  // the peer we live in (attach)
   std::map<wire::ResourceId, std::set<wire::NodeId>, BytesLess> pushed_;  // hold our copy
   std::set<wire::ResourceId, BytesLess> handing_off_;  // role none: handover under way
   // Role none, but a holder pushed us its copy (a leaving peer's handover): not handed back

@@ -12,18 +12,12 @@
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
 #include "overlay/wire/message_codes.h"
+#include "overlay/wire/request_result.h"
 
 namespace p2psip::usage {
 
-struct OverlayAnswer {
-  enum class Outcome : std::uint8_t { kAnswer, kError, kTimeout };
-  Outcome outcome = Outcome::kTimeout;
-  wire::MessageCode code = wire::MessageCode::kInvalid;
-  Bytes body;  // the answer body; an ErrorResponse for kError
-  // The certificates the answer's security block carried (a FetchAns carries those of the
-  // stored values' signers, RFC 6940 §6.3.4).
-  std::vector<wire::GenericCertificate> certificates;
-};
+// The answer to a request: the peer's own RequestResult (no mapping between two shapes).
+using OverlayAnswer = wire::RequestResult;
 using AnswerCallback = std::function<void(OverlayAnswer)>;
 
 class RequestSender {

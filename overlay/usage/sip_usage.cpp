@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "overlay/storage/resource_id.h"
+#include "overlay/storage/user_name.h"
 
 namespace p2psip::usage {
 
@@ -37,13 +38,9 @@ Expected<std::string, std::string> normalize_aor(std::string_view aor) {
   if (std::any_of(aor.begin(), aor.end(), bad_char)) {
     return unexpected(std::string("AoR contains a forbidden character"));
   }
-  auto at = aor.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == aor.size()) {
-    return unexpected(std::string("AoR is not user@domain"));
-  }
-  std::string out(aor.substr(0, at + 1));
-  for (char c : aor.substr(at + 1)) out.push_back(lower(c));
-  return out;
+  // RFC 7904 §7: %-escapes decoded, the same normal form the storing peer's USER-NODE-MATCH
+  // hashes (storage::normal_user_name, access.cpp).
+  return storage::normal_user_name(aor);
 }
 
 Expected<wire::ResourceId, std::string> aor_resource_id(std::string_view aor) {

@@ -21,9 +21,11 @@ namespace p2psip::usage {
 inline constexpr std::size_t kMaxAorLength = 1024;
 inline constexpr std::size_t kDefaultMaxIndirection = 4;
 
-// "sip:Alice@P2P.Example.com;transport=tcp" -> "Alice@p2p.example.com": drops the sip:/sips:
-// scheme (any case), URI parameters and headers, lower-cases the domain (the user part is
-// case-sensitive). Needs user@domain with no whitespace, '<' or '>'.
+// "sip:Al%69ce@P2P.Example.com;transport=tcp" -> "Alice@p2p.example.com": drops the sip:/sips:
+// scheme (any case), URI parameters and headers, decodes the %-escapes of unreserved
+// characters (RFC 7904 §7; the others keep upper-case hex), lower-cases the domain (the user
+// part is case-sensitive): storage::normal_user_name. Needs user@domain with no whitespace,
+// '<' or '>', and well-formed escapes.
 Expected<std::string, std::string> normalize_aor(std::string_view aor);
 // Resource-ID of a normalised AoR (or of any AoR after normalising; errors as above).
 Expected<wire::ResourceId, std::string> aor_resource_id(std::string_view aor);

@@ -186,6 +186,11 @@ attack("maddr/received of a victim", f"OPTIONS sip:{DOMAIN} SIP/7.0",
        "SIP/2.0/UDP VIP:VPORT;maddr=VIP;received=VIP;rport", expect=505)
 attack("victim as sent-by, bad CSeq", f"OPTIONS sip:{DOMAIN} SIP/2.0", "SIP/2.0/UDP VIP:VPORT;rport",
        cseq="x OPTIONS", expect=400)
+# The same, each parameter twice: a reply carries a copy of the Via, whose fields come from the
+# parameters, the last one winning (found by tests/fuzz/sip/fuzz_sip_message).
+attack("repeated maddr/received/rport of a victim", f"OPTIONS sip:{DOMAIN} SIP/7.0",
+       "SIP/2.0/UDP VIP:VPORT;maddr=127.0.0.2;maddr=VIP;received=127.0.0.2;received=VIP;rport;rport=VPORT",
+       expect=505)
 attack("maddr name", f"OPTIONS sip:{DOMAIN} SIP/7.0", f"SIP/2.0/UDP 127.0.0.2:LPORT;maddr={SLOW}",
        expect=505)
 

@@ -28,11 +28,11 @@ TEST_CASE("SIP counters land in their labelled series") {
 
 TEST_CASE("gateway proxy metrics: forwarded by method and route, transactions, fallbacks") {
   Metrics m("x");
-  m.gateway.request_forwarded("INVITE", GatewayRoute::kDns);
-  m.gateway.request_forwarded("INVITE", GatewayRoute::kDns);
-  m.gateway.request_forwarded("FOOBAR", GatewayRoute::kStatic);
-  m.gateway.request_forwarded("BYE", GatewayRoute::kLocal);  // not a forwarding route: ignored
-  m.gateway.routed(GatewayRoute::kRejected);
+  m.gateway.request_forwarded("INVITE", p2psip::router::Route::dns);
+  m.gateway.request_forwarded("INVITE", p2psip::router::Route::dns);
+  m.gateway.request_forwarded("FOOBAR", p2psip::router::Route::static_table);
+  m.gateway.request_forwarded("BYE", p2psip::router::Route::local);  // not a forwarding route: ignored
+  m.gateway.routed(p2psip::router::Route::rejected);
   m.gateway.transaction_started(TransactionSide::kServer);
   m.gateway.transaction_started(TransactionSide::kClient);
   m.gateway.transaction_started(TransactionSide::kClient);

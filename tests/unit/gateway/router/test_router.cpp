@@ -166,9 +166,11 @@ TEST_CASE("an in-dialog request not routed through us is outbound: trust applies
   CHECK(route(config(), f).kind == Kind::resolve_dns);
 }
 
-TEST_CASE("route labels") {
+TEST_CASE("route labels (the metrics' label values)") {
   CHECK(to_string(Route::overlay) == "overlay");
   CHECK(to_string(Route::static_table) == "static");
   CHECK(to_string(Route::dns) == "dns");
   CHECK(to_string(Route::dialog) == "dialog");
+  CHECK(to_string(Route::local) == "local");
+  CHECK(to_string(Route::rejected) == "rejected");
 }

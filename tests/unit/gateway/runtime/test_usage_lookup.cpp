@@ -6,16 +6,15 @@
 
 #include "gateway/runtime/usage_lookup.h"
 #include "metrics/metrics.h"
-#include "overlay/wire/message_codes.h"
 
 using namespace p2psip;
 using router::LookupStatus;
-using Outcome = Expected<usage::Resolution, usage::UsageError>;
+using Outcome = Expected<overlay::Resolution, overlay::Failure>;
 
 namespace {
 
-usage::UsageError error(usage::UsageError::Kind kind, std::uint16_t code = 0) {
-  usage::UsageError e;
+overlay::Failure error(overlay::Failure::Kind kind, std::uint16_t code = 0) {
+  overlay::Failure e;
   e.kind = kind;
   e.code = code;
   return e;
@@ -24,32 +23,32 @@ usage::UsageError error(usage::UsageError::Kind kind, std::uint16_t code = 0) {
 }  // namespace
 
 TEST_CASE("usage outcome -> router lookup result") {
-  usage::Resolution found;
+  overlay::Resolution found;
   found.uris = {"sip:carol@192.0.2.7:5062", "sip:carol@198.51.100.1"};
   auto r = runtime::to_lookup_result(Outcome(found));
   CHECK(r.status == LookupStatus::found);
   CHECK(r.contacts == found.uris);
 
-  CHECK(runtime::to_lookup_result(Outcome(usage::Resolution{})).status == LookupStatus::not_found);
+  CHECK(runtime::to_lookup_result(Outcome(overlay::Resolution{})).status == LookupStatus::not_found);
 
-  usage::Resolution broken;  // the first fetch answered, a later one in the chain failed
+  overlay::Resolution broken;  // the first fetch answered, a later one in the chain failed
   broken.failed_lookups = 1;
   CHECK(runtime::to_lookup_result(Outcome(broken)).status == LookupStatus::unreachable);
 
-  usage::Resolution routes_only;  // route-form only: nothing a SIP proxy can send to
+  overlay::Resolution routes_only;  // route-form only: nothing a SIP proxy can send to
   routes_only.routes.emplace_back();
   CHECK(runtime::to_lookup_result(Outcome(routes_only)).status == LookupStatus::not_found);
 
-  using Kind = usage::UsageError::Kind;
+  using Kind = overlay::Failure::Kind;
   CHECK(runtime::to_lookup_result(Outcome(unexpected(error(Kind::kTimeout)))).status ==
         LookupStatus::unreachable);
   CHECK(runtime::to_lookup_result(Outcome(unexpected(error(Kind::kBadAnswer)))).status ==
         LookupStatus::unreachable);
   CHECK(runtime::to_lookup_result(Outcome(unexpected(
-            error(Kind::kReload, static_cast<std::uint16_t>(wire::ErrorCode::kNotFound))))).status ==
+            error(Kind::kReload, std::uint16_t{0x03}  /* Error_Not_Found */)))).status ==
         LookupStatus::not_found);
   CHECK(runtime::to_lookup_result(Outcome(unexpected(
-            error(Kind::kReload, static_cast<std::uint16_t>(wire::ErrorCode::kForbidden))))).status ==
+            error(Kind::kReload, std::uint16_t{0x02}  /* Error_Forbidden */)))).status ==
         LookupStatus::unreachable);
   CHECK(runtime::to_lookup_result(Outcome(unexpected(error(Kind::kBadInput)))).status ==
         LookupStatus::not_found);

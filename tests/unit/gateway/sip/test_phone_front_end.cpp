@@ -9,6 +9,7 @@
 
 #include "gateway/registrar/authorization.h"
 #include "gateway/sip/phone_front_end.h"
+#include "gateway/sip/sofia_handles.h"
 
 using p2psip::sip::register_facts;
 
@@ -16,11 +17,10 @@ namespace {
 
 // Parses `text` with Sofia's SIP parser and returns the facts of it.
 p2psip::registrar::RegisterFacts facts_of(const std::string& text) {
-  msg_t* msg = msg_make(sip_default_mclass(), 0, text.data(), static_cast<ssize_t>(text.size()));
+  p2psip::sip::sofia::Message msg(
+      msg_make(sip_default_mclass(), 0, text.data(), static_cast<ssize_t>(text.size())));
   REQUIRE(msg != nullptr);
-  auto f = register_facts(sip_object(msg));
-  msg_destroy(msg);
-  return f;
+  return register_facts(sip_object(msg.get()));
 }
 
 std::string head(const std::string& extra) {

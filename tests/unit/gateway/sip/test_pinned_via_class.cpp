@@ -90,3 +90,31 @@ TEST_CASE("a Via inserted by class (as nta adds its own) still lands in sip_via"
   CHECK(sip->sip_via->v_next);
   msg_destroy(msg);
 }
+
+TEST_CASE("a repeated maddr, received or rport does not survive in a copy of the pinned Via") {
+  // nta's replies carry a copy of the request's Via (sip_via_dup), which recomputes the fields
+  // from the parameters, the last one winning: a second maddr/received left in the parameters
+  // would send the reply to a third party (found by tests/fuzz/sip/fuzz_sip_message).
+  auto cls = p2psip::sip::PinnedViaClass::create();
+  REQUIRE(cls);
+  msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/2.0",
+                                     "Via: SIP/2.0/UDP a.example;maddr=198.51.100.1;"
+                                     "received=198.51.100.3;RPORT=7;branch=z9hG4bK4;"
+                                     "MADDR=198.51.100.2;rport=8;Received=198.51.100.4\r\n"));
+  sip_t* sip = sip_object(msg);
+  REQUIRE(sip->sip_via);
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  sip_via_t* copy = sip_via_dup(home, sip->sip_via);
+  REQUIRE(copy);
+  for (const sip_via_t* v : {static_cast<const sip_via_t*>(sip->sip_via), static_cast<const sip_via_t*>(copy)}) {
+    CHECK(v->v_maddr == nullptr);
+    REQUIRE(v->v_received);
+    CHECK(std::string(v->v_received) == "192.0.2.9");
+    REQUIRE(v->v_rport);
+    CHECK(std::string(v->v_rport) == "40000");
+  }
+  CHECK(std::string(sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(copy))) ==
+        "SIP/2.0/UDP a.example;branch=z9hG4bK4;received=192.0.2.9;rport=40000");
+  su_home_deinit(home);
+  msg_destroy(msg);
+}

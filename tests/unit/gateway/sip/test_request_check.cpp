@@ -48,6 +48,16 @@ TEST_CASE("escaped headers or LWS in the Request-URI are 400 (RFC 4475 §3.1.2.1
   CHECK(check_request(no_host).status == 400);
 }
 
+TEST_CASE("a path in a sip: Request-URI is 400 (RFC 3261 §25.1: a SIP-URI has none)") {
+  RequestShape path;
+  path.uri_path = true;
+  auto v = check_request(path);
+  CHECK(v.status == 400);
+  CHECK(v.answer);
+  path.sip_scheme = false;  // another scheme may have a path: 416 as for any other scheme
+  CHECK(check_request(path).status == 416);
+}
+
 TEST_CASE("Proxy-Require options are unsupported: 420 listing them (§16.3 step 5; RFC 4475 §3.3.5)") {
   RequestShape r;
   r.proxy_require = {"noProxiesSupportThis", "nor-this"};

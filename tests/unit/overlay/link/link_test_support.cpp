@@ -87,14 +87,12 @@ void Loop::drain() {
 
 bool Loop::run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   bool timed_out = false;
-  uv_timer_t deadline{};
-  uv_timer_init(&loop_, &deadline);
-  deadline.data = &timed_out;
-  uv_timer_start(&deadline, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
-                 static_cast<std::uint64_t>(timeout.count()), 0);
-  while (!pred() && !timed_out) uv_run(&loop_, UV_RUN_ONCE);
-  uv_close(as_handle(&deadline), nullptr);
-  uv_run(&loop_, UV_RUN_NOWAIT);  // runs the close callback: `deadline` is on this stack
+  {
+    uv::Timer deadline(&loop_);
+    deadline.start(static_cast<std::uint64_t>(timeout.count()), 0, [&] { timed_out = true; });
+    while (!pred() && !timed_out) uv_run(&loop_, UV_RUN_ONCE);
+  }
+  uv_run(&loop_, UV_RUN_NOWAIT);  // runs the deadline's close callback
   return pred();
 }
 
@@ -129,25 +127,22 @@ RawClient::RawClient(uv_loop_t* loop, std::uint16_t port, SSL_CTX* tls, const ch
 }
 
 RawClient::~RawClient() {
-  close_and_delete(tcp_);
-  close_and_delete(timer_);
+  uv::close_and_delete(tcp_);
+  timer_.reset();
 }
 
 void RawClient::trickle(std::chrono::milliseconds every) {
-  if (timer_ != nullptr) return;
-  timer_ = new uv_timer_t{};
-  uv_timer_init(tcp_->loop, timer_);
-  timer_->data = this;
+  if (timer_) return;
+  timer_ = std::make_unique<uv::Timer>(tcp_->loop);
   auto ms = static_cast<std::uint64_t>(every.count());
-  uv_timer_start(timer_, on_trickle, ms, ms);
+  timer_->start(ms, ms, [this] { trickle_one(); });
 }
 
-void RawClient::on_trickle(uv_timer_t* timer) {
-  auto* self = static_cast<RawClient*>(timer->data);
-  if (self == nullptr || self->slow_.empty() || !self->connected_) return;
-  self->send_raw(Bytes{self->slow_.front()});
-  self->slow_.erase(self->slow_.begin());
-  ++self->trickled_;
+void RawClient::trickle_one() {
+  if (slow_.empty() || !connected_) return;
+  send_raw(Bytes{slow_.front()});
+  slow_.erase(slow_.begin());
+  ++trickled_;
 }
 
 void RawClient::write_partial_record(ByteView bytes, std::size_t n) {
@@ -165,7 +160,7 @@ void RawClient::on_connect(uv_connect_t* req, int status) {
   if (self == nullptr || status < 0) return;
   self->connected_ = true;
   uv_read_start(
-      as_stream(self->tcp_),
+      uv::as_stream(self->tcp_),
       [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
         auto* me = static_cast<RawClient*>(h->data);
         *buf = uv_buf_init(me->buffer_, sizeof me->buffer_);
@@ -209,7 +204,7 @@ void RawClient::write(ByteView bytes) {
 }
 
 void RawClient::write_raw(Bytes bytes) {
-  if (timer_ != nullptr) {
+  if (timer_) {
     slow_.insert(slow_.end(), bytes.begin(), bytes.end());
     return;
   }
@@ -223,7 +218,7 @@ void RawClient::send_raw(Bytes bytes) {
   w->data = std::move(bytes);
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->data.data()),
                              static_cast<unsigned>(w->data.size()));
-  int rc = uv_write(&w->req, as_stream(tcp_), &buf, 1,
+  int rc = uv_write(&w->req, uv::as_stream(tcp_), &buf, 1,
                     [](uv_write_t* req, int) { delete static_cast<WriteReq*>(req->data); });
   if (rc < 0) delete w;
 }

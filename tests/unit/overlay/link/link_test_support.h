@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/uv_handle.h"
 #include "overlay/link/link_manager.h"
 #include "overlay/link/tls_session.h"
 #include "overlay/security/ca.h"
@@ -97,15 +98,15 @@ class RawClient {
   void pump();
   void write_raw(Bytes bytes);
   void send_raw(Bytes bytes);
-  static void on_trickle(uv_timer_t* timer);
+  void trickle_one();
 
   uv_tcp_t* tcp_;
   std::optional<TlsSession> tls_;
   bool connected_ = false;
   bool eof_ = false;
   Bytes plain_;
-  uv_timer_t* timer_ = nullptr;  // with trickle()
-  Bytes slow_;                   // bytes waiting to be trickled
+  std::unique_ptr<uv::Timer> timer_;  // with trickle()
+  Bytes slow_;                        // bytes waiting to be trickled
   std::size_t trickled_ = 0;
   char buffer_[64 * 1024];
 };

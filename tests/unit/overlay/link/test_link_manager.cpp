@@ -173,3 +173,27 @@ TEST_CASE("link: SSLKEYLOGFILE gets NSS key log lines") {
   CHECK(traffic_secret);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("link: LinkConfig::keylog_file replaces $SSLKEYLOGFILE") {
+  auto dir = std::filesystem::temp_directory_path();
+  auto env = dir / ("p2p-link-keylog-env-" + std::to_string(::getpid()));
+  auto a_file = dir / ("p2p-link-keylog-a-" + std::to_string(::getpid()));
+  auto b_file = dir / ("p2p-link-keylog-b-" + std::to_string(::getpid()));
+  for (const auto& p : {env, a_file, b_file}) std::filesystem::remove(p);
+  ::setenv("SSLKEYLOGFILE", env.c_str(), 1);
+  Loop loop;
+  LinkConfig a_config = test_config();
+  a_config.keylog_file = a_file.string();
+  LinkConfig b_config = test_config();
+  b_config.keylog_file = b_file.string();
+  Peer a(loop, 0x10, a_config);
+  Peer b(loop, 0x20, b_config);
+  ::unsetenv("SSLKEYLOGFILE");
+  auto link = a.links->connect("127.0.0.1", b.listen());
+  REQUIRE(link.has_value());
+  REQUIRE(loop.run_until([&] { return a.rec.ups.size() == 1 && b.rec.ups.size() == 1; }));
+  CHECK(std::filesystem::file_size(a_file) > 0);
+  CHECK(std::filesystem::file_size(b_file) > 0);
+  CHECK_FALSE(std::filesystem::exists(env));
+  for (const auto& p : {env, a_file, b_file}) std::filesystem::remove(p);
+}

@@ -1,5 +1,5 @@
-// PeerCore's storage hooks (attach, requests with certificates, ring changes, timer, leave
-// handover) and client mode, on one core fed by hand.
+// PeerCore's storage hooks (attach with its storage::OverlayServices, requests with
+// certificates, ring changes, timer, leave handover) and client mode, on one core fed by hand.
 #include <doctest/doctest.h>
 
 #include "overlay/chord/ring.h"
@@ -25,7 +25,7 @@ wire::GenericCertificate cert(std::string_view s) {
 }
 
 struct RecordingHandler final : StorageHandler {
-  PeerCore* core = nullptr;
+  storage::OverlayServices* overlay = nullptr;
   int requests = 0, ring_changes = 0, timers = 0, leaves = 0;
   bool last_responsible = false;
   std::size_t request_certs = 0;
@@ -33,7 +33,7 @@ struct RecordingHandler final : StorageHandler {
   std::function<void()> leave_done;
   bool finish_leave_at_once = false;
 
-  void attach(PeerCore& c) override { core = &c; }
+  void attach(storage::OverlayServices& o) override { overlay = &o; }
   StorageAnswer on_request(Millis, const StorageRequest& r) override {
     ++requests;
     last_responsible = r.responsible;
@@ -117,9 +117,15 @@ struct Fixture {
 
 TEST_CASE("the handler is attached, sees ring changes and gets wall-clock time") {
   Fixture f;
-  CHECK(f.handler.core == &f.core);
+  REQUIRE(f.handler.overlay != nullptr);
+  storage::OverlayServices& overlay = *f.handler.overlay;
+  CHECK(&overlay.routing_table() == &f.core.routing_table());
+  CHECK(overlay.node_id() == id(100));
   CHECK(f.handler.ring_changes >= 2);  // X and Y entered the neighbour table
   CHECK(f.core.wall_ms(Millis{5}) == 1'700'000'000'005);
+  CHECK(overlay.wall_ms(Millis{5}) == 1'700'000'000'005);
+  CHECK(overlay.monotonic_at(1'700'000'000'005) == Millis{5});
+  CHECK(overlay.monotonic_at(3) == Millis{0});  // before the monotonic clock's start
   int before = f.handler.ring_changes;
   f.core.on_link_down(f.now, 2);
   CHECK(f.handler.ring_changes == before + 1);
@@ -155,6 +161,70 @@ TEST_CASE("send_request appends extra certificates; the signature still verifies
   m.security.certificates.push_back(cert("user"));
   f.core.on_message(f.now, 1, *wire::encode_message(m));
   CHECK(f.handler.request_certs == 1);
+}
+
+TEST_CASE("the services' ring role: member when joined, leaving during leave, else outside") {
+  Fixture f;
+  storage::OverlayServices& overlay = *f.handler.overlay;
+  CHECK(overlay.ring_role() == storage::RingRole::kMember);
+  f.core.leave(f.now);
+  CHECK(overlay.ring_role() == storage::RingRole::kLeaving);
+  f.handler.leave_done();
+  f.core.on_timer(f.now);
+  (void)sent(f.core);
+  CHECK(f.core.state() != PeerState::kJoined);
+  CHECK(overlay.ring_role() != storage::RingRole::kMember);
+
+  // A client is joined (its link is up) but never a ring member.
+  PeerConfig cfg;
+  cfg.node_id = id(300);
+  cfg.overlay = kOverlay;
+  cfg.client = true;
+  cfg.bootstrap = {wire::IpAddressPort{}};
+  SimSigner signer(cfg.node_id);
+  RecordingHandler handler;
+  PeerCore client(cfg, signer, &handler);
+  REQUIRE(handler.overlay != nullptr);
+  CHECK(handler.overlay->ring_role() == storage::RingRole::kOutside);  // idle
+  client.start(f.now);
+  client.on_link_up(f.now, 9, id(100), true);
+  REQUIRE(client.state() == PeerState::kJoined);
+  CHECK(handler.overlay->ring_role() == storage::RingRole::kOutside);
+}
+
+TEST_CASE("the services' send_request: answered for a success answer, not for an error or a timeout") {
+  Fixture f;
+  storage::OverlayServices& overlay = *f.handler.overlay;
+  auto request = [&](std::optional<bool>& answered) {
+    overlay.send_request(f.now, wire::Destination::node(f.y), wire::MessageCode::kStoreReq, {},
+                         [&answered](bool a) { answered = a; }, {cert("user")});
+    auto out = sent(f.core);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].first == 2);
+    REQUIRE(out[0].second.security.certificates.size() == 1);  // SimSigner adds none
+    CHECK(out[0].second.security.certificates[0] == cert("user"));
+    return out[0].second.header.transaction_id;
+  };
+  std::optional<bool> ok, refused, lost;
+  std::uint64_t tx = request(ok);
+  f.core.on_message(f.now, 2, make(f.y, {wire::Destination::node(id(100))},
+                                   wire::MessageCode::kStoreAns, {}, {}, tx));
+  CHECK(ok == true);
+
+  tx = request(refused);
+  auto error = wire::encode_to_bytes(wire::ErrorResponse::make(wire::ErrorCode::kForbidden, "no"));
+  f.core.on_message(f.now, 2, make(f.y, {wire::Destination::node(id(100))},
+                                   wire::MessageCode::kError, *error, {}, tx));
+  CHECK(refused == false);
+
+  (void)request(lost);
+  Millis t = f.now;
+  for (int i = 0; i < 20 && !lost; ++i) {
+    t += f.core.config().reliability_timer;
+    f.core.on_timer(t);
+    (void)f.core.take_actions();
+  }
+  CHECK(lost == false);
 }
 
 TEST_CASE("ProbeAns num-resources comes from the handler") {

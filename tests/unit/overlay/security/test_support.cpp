@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include <doctest/doctest.h>
+#include <openssl/err.h>
+
 #include <stdexcept>
 
 namespace p2psip::security::test {
@@ -85,6 +88,34 @@ Bytes build_cert(const CertificateAuthority& ca, const CertSpec& spec) {
   auto* out = reinterpret_cast<unsigned char*>(der.data());
   i2d_X509(x.get(), &out);
   return der;
+}
+
+bool handshake(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SslPtr& client, SslPtr& server) {
+  client.reset(SSL_new(client_ctx));
+  server.reset(SSL_new(server_ctx));
+  BIO* client_bio = nullptr;
+  BIO* server_bio = nullptr;
+  REQUIRE(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0) == 1);
+  SSL_set_bio(client.get(), client_bio, client_bio);
+  SSL_set_bio(server.get(), server_bio, server_bio);
+  SSL_set_connect_state(client.get());
+  SSL_set_accept_state(server.get());
+  bool client_done = false;
+  bool server_done = false;
+  for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
+    if (!client_done) {
+      int rc = SSL_do_handshake(client.get());
+      if (rc == 1) client_done = true;
+      else if (SSL_get_error(client.get(), rc) != SSL_ERROR_WANT_READ) break;
+    }
+    if (!server_done) {
+      int rc = SSL_do_handshake(server.get());
+      if (rc == 1) server_done = true;
+      else if (SSL_get_error(server.get(), rc) != SSL_ERROR_WANT_READ) break;
+    }
+  }
+  ERR_clear_error();
+  return client_done && server_done;
 }
 
 }  // namespace p2psip::security::test

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "overlay/security/ca.h"
+#include "overlay/security/tls_context.h"
 
 namespace p2psip::security::test {
 
@@ -36,5 +37,9 @@ inline CertSpec with_san(std::vector<std::pair<int, std::string>> san) {
 }
 
 Bytes build_cert(const CertificateAuthority& ca, const CertSpec& spec);
+
+// A client and a server SSL joined by an in-memory BIO pair; true when both finish the
+// handshake.
+bool handshake(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SslPtr& client, SslPtr& server);
 
 }  // namespace p2psip::security::test

@@ -7,45 +7,12 @@
 #include <fstream>
 #include <string>
 
+#include "overlay/security/keylog.h"
 #include "overlay/security/tls_context.h"
 #include "test_support.h"
 
 using namespace p2psip::security;
 using namespace p2psip::security::test;
-
-namespace {
-
-// A client and a server SSL joined by an in-memory BIO pair; true when both finish the
-// handshake.
-bool handshake(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SslPtr& client, SslPtr& server) {
-  client.reset(SSL_new(client_ctx));
-  server.reset(SSL_new(server_ctx));
-  BIO* client_bio = nullptr;
-  BIO* server_bio = nullptr;
-  REQUIRE(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0) == 1);
-  SSL_set_bio(client.get(), client_bio, client_bio);
-  SSL_set_bio(server.get(), server_bio, server_bio);
-  SSL_set_connect_state(client.get());
-  SSL_set_accept_state(server.get());
-  bool client_done = false;
-  bool server_done = false;
-  for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
-    if (!client_done) {
-      int rc = SSL_do_handshake(client.get());
-      if (rc == 1) client_done = true;
-      else if (SSL_get_error(client.get(), rc) != SSL_ERROR_WANT_READ) break;
-    }
-    if (!server_done) {
-      int rc = SSL_do_handshake(server.get());
-      if (rc == 1) server_done = true;
-      else if (SSL_get_error(server.get(), rc) != SSL_ERROR_WANT_READ) break;
-    }
-  }
-  ERR_clear_error();
-  return client_done && server_done;
-}
-
-}  // namespace
 
 TEST_CASE("TLS context: mutual authentication against the overlay root, key log") {
   auto alice = rsa_ca().issue({kUser, {node_id(1)}, KeyType::ec_p256, 30},
@@ -62,9 +29,11 @@ TEST_CASE("TLS context: mutual authentication against the overlay root, key log"
   REQUIRE_MESSAGE(client_ctx.has_value(), client_ctx.error());
   REQUIRE(server_ctx.has_value());
 
+  ::unsetenv("SSLKEYLOGFILE");  // captured when the contexts were made
+  CHECK(keylog_file(client_ctx->get()) == keylog.string());
+
   SslPtr client, server;
   bool done = handshake(client_ctx->get(), server_ctx->get(), client, server);
-  ::unsetenv("SSLKEYLOGFILE");  // read per key log line, so set through the handshake
   REQUIRE(done);
   CHECK(SSL_version(client.get()) >= TLS1_2_VERSION);
   auto seen_by_client = peer_certificate(client.get(), kOverlay);

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "overlay/storage/access.h"
+#include "overlay/storage/kinds.h"
 #include "overlay/usage/sip_usage.h"
 #include "storage_fixture.h"
 
@@ -22,6 +24,60 @@ TEST_CASE("normalize_aor") {
   CHECK_FALSE(normalize_aor("al ice@p2p.example.com"));
   CHECK_FALSE(normalize_aor("<sip:alice@p2p.example.com>"));
   CHECK_FALSE(normalize_aor(std::string(2000, 'a') + "@x"));
+}
+
+TEST_CASE("normalize_aor decodes %-escapes of unreserved characters (RFC 7904 §7)") {
+  // RFC 3261 §19.1.4's example pair: the same AoR.
+  CHECK(*normalize_aor("sip:%61lice@atlanta.com;transport=TCP") == "alice@atlanta.com");
+  CHECK(*normalize_aor("sip:alice@AtLanTa.CoM;Transport=tcp") == "alice@atlanta.com");
+  // ... and its counter-example: the user part is case-sensitive.
+  CHECK(*normalize_aor("sip:ALICE@AtLanTa.CoM;Transport=udp") == "ALICE@atlanta.com");
+  // The interop check's form (lower-case hex), upper-case hex, every escape decoded.
+  CHECK(*normalize_aor("sip:%69nterop0@p2p.example.com") == "interop0@p2p.example.com");
+  CHECK(*normalize_aor("%49%6E%54%65%72%6f%70@p2p.example.com") == "InTerop@p2p.example.com");
+  // RFC 3986 §6.2.2.2 unreserved (ALPHA DIGIT - . _ ~) and RFC 3261's other marks.
+  CHECK(*normalize_aor("%7e%2d%2e%5f%30%21%2a%27%28%29@x") == "~-._0!*'()@x");
+  // The domain too, lower-cased after decoding.
+  CHECK(*normalize_aor("bob@P2P.%45xample.com") == "bob@p2p.example.com");
+  // Reserved characters, '%', space, controls, non-ASCII stay escaped (upper-case hex,
+  // RFC 3986 §6.2.2.1): decoding them changes the URI or gives no valid user name.
+  CHECK(*normalize_aor("a%40b@x") == "a%40b@x");
+  CHECK(*normalize_aor("a%3bb%2fc%3a@x") == "a%3Bb%2Fc%3A@x");
+  CHECK(*normalize_aor("100%25@x") == "100%25@x");
+  CHECK(*normalize_aor("a%20b%00%c3%a9@x") == "a%20b%00%C3%A9@x");
+  CHECK(*normalize_aor("%7Bfoo%7d@x") == "%7Bfoo%7D@x");
+  CHECK(*normalize_aor("bob@a%2fB") == "bob@a%2Fb");
+  // Malformed escapes.
+  CHECK_FALSE(normalize_aor("a%4@x"));
+  CHECK_FALSE(normalize_aor("a%zz@x"));
+  CHECK_FALSE(normalize_aor("bob@x%"));
+  CHECK_FALSE(normalize_aor("bob@x%6"));
+  // %40 is not the separator: no literal '@', no AoR.
+  CHECK_FALSE(normalize_aor("alice%40example.com"));
+}
+
+TEST_CASE("the storing peer's USER-NODE-MATCH hashes the same normal form (RFC 7904 §7)") {
+  const storage::KindDef kind = storage::sip_registration_kind();
+  wire::NodeId node = wire::NodeId::from_bytes(Bytes(16, std::byte{0x42})).value();
+  wire::StoredDataValue value =
+      wire::DictionaryEntry{Bytes(node.view().begin(), node.view().end()), {true, {}}};
+  auto allowed = [&](const std::string& cert_user, const std::string& aor) {
+    storage::SignerInfo signer{cert_user, {node}};
+    return storage::access_allowed(kind, *aor_resource_id(aor), value, signer);
+  };
+  CHECK(allowed("alice@p2p.example.com", "sip:%61lice@p2p.example.com"));
+  CHECK(allowed("alice@p2p.example.com", "sip:alice@P2P.EXAMPLE.com"));
+  // A certificate whose rfc822Name has an upper-case domain or an escape: its normal form is
+  // what a requester looks up, and the storing peer accepts it (as well as the name as written).
+  CHECK(allowed("alice@P2P.Example.com", "sip:alice@p2p.example.com"));
+  CHECK(allowed("%61lice@p2p.example.com", "sip:alice@p2p.example.com"));
+  CHECK(storage::access_allowed(kind, storage::resource_id_of(std::string_view(
+                                          "alice@P2P.Example.com")),
+                                value, storage::SignerInfo{"alice@P2P.Example.com", {node}}));
+  // Not another user, and the user part's case matters.
+  CHECK_FALSE(allowed("alice@p2p.example.com", "sip:Alice@p2p.example.com"));
+  CHECK_FALSE(allowed("alice@p2p.example.com", "sip:%62ob@p2p.example.com"));
+  CHECK_FALSE(allowed("a%40b@p2p.example.com", "sip:a@b@p2p.example.com"));
 }
 
 TEST_CASE("AoR -> Resource-ID: SHA-1 of the AoR without scheme, first 128 bits") {

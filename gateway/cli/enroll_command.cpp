@@ -1,0 +1,214 @@
+// `p2psip enroll-server` and `p2psip enroll`: RFC 6940 §11 enrollment (p2psip/overlay/enroll.h).
+//   p2psip enroll-server --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
+//                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--sequence N]
+//                        [--tls-cert FILE --tls-key FILE] [--lockout N] [--metrics-listen IP:PORT]
+//   p2psip enroll --url URL --user USER --password-file FILE
+//                 (--enroll-ca FILE | --enroll-fingerprint HEX) --data-dir DIR [--node-ids N] [--ec]
+// Exit codes: 0 done, 2 usage/config error, 1 refused or failed (the §11.3 token in the message).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "gateway/cli/command.h"
+#include "gateway/config/host_port.h"
+#include "gateway/config/phones.h"
+#include "gateway/registrar/failed_attempts.h"
+#include "gateway/version.h"
+#include "metrics/http_server.h"
+#include "metrics/metrics.h"
+#include "p2psip/overlay/enroll.h"
+
+namespace p2psip::cli {
+
+namespace {
+
+namespace ov = p2psip::overlay;
+
+std::atomic<bool> g_stop{false};  // set by SIGTERM/SIGINT (a signal handler needs a global)
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+// The registrar's lockout (3 wrong passwords per user and source within 5 minutes).
+class Lockout final : public ov::EnrollAttemptLimiter {
+ public:
+  explicit Lockout(std::size_t limit) : attempts_(limit) {}
+  bool blocked(const std::string& key) override { return attempts_.blocked(key, clock_.monotonic()); }
+  void failed(const std::string& key) override { attempts_.fail(key, clock_.monotonic()); }
+  void succeeded(const std::string& key) override { attempts_.succeeded(key); }
+
+ private:
+  SystemClock clock_;
+  registrar::FailedAttempts attempts_;
+};
+
+// Counts for the log line at exit, and the /metrics counters when --metrics-listen is given.
+class Report final : public ov::EnrollObserver {
+ public:
+  explicit Report(metrics::EnrollMetrics* m) : metrics_(m) {}
+  void document_served() override {
+    ++documents_;
+    if (metrics_) metrics_->document_served();
+  }
+  void enrolled() override {
+    ++enrolled_;
+    if (metrics_) metrics_->enrolled();
+  }
+  void refused(std::string_view reason) override {
+    ++refused_[std::string(reason)];
+    if (metrics_) metrics_->refused(reason);
+  }
+  void connection_evicted() override {
+    ++evicted_;
+    if (metrics_) metrics_->connection_evicted();
+  }
+  void log() const {
+    std::string refusals;
+    for (const auto& [why, n] : refused_) refusals += " " + why + "=" + std::to_string(n);
+    spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused:{}, {} connections evicted",
+                 documents_, enrolled_, refusals.empty() ? " none" : refusals, evicted_);
+  }
+
+ private:
+  metrics::EnrollMetrics* metrics_;
+  std::uint64_t documents_ = 0, enrolled_ = 0, evicted_ = 0;
+  std::map<std::string, std::uint64_t> refused_;
+};
+
+struct ServerArgs {
+  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key, metrics_listen;
+  std::vector<std::string> bootstrap, bad_nodes;
+  std::uint32_t sequence = 1;
+  std::size_t lockout = 3;
+};
+
+int usage(const char* cmd, const std::string& message) {
+  std::fprintf(stderr, "p2psip %s: %s\n", cmd, message.c_str());
+  return ov::kEnrollExitUsage;
+}
+
+int run_server(const ServerArgs& a) {
+  ov::EnrollServerOptions o;
+  o.overlay = a.overlay;
+  o.ca_dir = a.ca_dir;
+  o.domain = a.domain;
+  o.tls_cert = a.tls_cert;
+  o.tls_key = a.tls_key;
+  o.bad_nodes = a.bad_nodes;
+  o.sequence = a.sequence;
+  auto listen = config::parse_host_port(a.listen, config::HostKind::kIpLiteral);
+  if (!listen) return usage("enroll-server", "--listen: " + listen.error());
+  o.listen = {listen->host, listen->port};
+  for (const std::string& b : a.bootstrap) {
+    auto hp = config::parse_host_port(b, config::HostKind::kIpLiteral);
+    if (!hp) return usage("enroll-server", "--bootstrap: " + hp.error());
+    o.bootstrap.push_back({hp->host, hp->port});
+  }
+  auto users = config::read_phones_file(a.users);
+  if (!users) return usage("enroll-server", "--users: " + users.error());
+  o.users.insert(users->begin(), users->end());
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  Lockout lockout(a.lockout);
+  metrics::Metrics registry(P2PSIP_VERSION);
+  metrics::HealthState health;
+  health.sip_required = false;
+  metrics::StatusBoard status;
+  std::unique_ptr<metrics::HttpServer> http;
+  if (!a.metrics_listen.empty()) {
+    auto ml = config::parse_host_port(a.metrics_listen, config::HostKind::kIpLiteral);
+    if (!ml) return usage("enroll-server", "--metrics-listen: " + ml.error());
+    auto started = metrics::HttpServer::start(ml->host, ml->port, registry, health, status);
+    if (!started) {
+      std::fprintf(stderr, "p2psip enroll-server: %s\n", started.error().c_str());
+      return ov::kEnrollExitFailed;
+    }
+    http = std::move(started).value();
+  }
+  Report report(http ? &registry.enroll : nullptr);
+  int rc = ov::run_enroll_server(o, lockout, report, g_stop, [](const std::string& url, const std::string& fp) {
+    std::printf("enroll-server: serving %s\nenroll-server: certificate sha256 %s\n", url.c_str(), fp.c_str());
+    std::fflush(stdout);
+  });
+  report.log();
+  return rc;
+}
+
+void add_server(CLI::App& root, Action& selected) {
+  auto* cmd = root.add_subcommand(
+      "enroll-server",
+      "Serve the overlay's configuration document and enrollment (RFC 6940 §11) over HTTPS:\n"
+      "GET /.well-known/reload-config and POST /enroll. Holds the CA key of --ca-dir;\n"
+      "users and passwords come from --users (the phones file's `USER PASSWORD` lines).");
+  auto a = std::make_shared<ServerArgs>();
+  cmd->add_option("--overlay", a->overlay, "Overlay name (the CA's)")->required();
+  cmd->add_option("--listen", a->listen, "IP:PORT to serve HTTPS on")->required();
+  cmd->add_option("--ca-dir", a->ca_dir, "Directory made by 'p2psip ca init'")->required();
+  cmd->add_option("--users", a->users, "Users file: `USER PASSWORD` lines")->required();
+  cmd->add_option("--domain", a->domain, "Domain of the users' names (default: the overlay name)");
+  cmd->add_option("--bootstrap", a->bootstrap, "IP:PORT of a bootstrap peer (repeatable)");
+  cmd->add_option("--bad-node", a->bad_nodes, "Node-ID (32 hex digits) to list as bad-node (repeatable)");
+  cmd->add_option("--sequence", a->sequence, "Configuration sequence number (0..65534)");
+  cmd->add_option("--tls-cert", a->tls_cert, "HTTPS certificate (PEM); default: issued by the CA at start");
+  cmd->add_option("--tls-key", a->tls_key, "Key of --tls-cert (PEM)");
+  cmd->add_option("--metrics-listen", a->metrics_listen, "IP:PORT for /metrics (p2psip_enroll_*), /health");
+  cmd->add_option("--lockout", a->lockout, "Wrong passwords per user and source before a 5-minute lock")
+      ->check(CLI::Range(1, 1000));
+  cmd->callback([&selected, a] { selected = [a] { return run_server(*a); }; });
+}
+
+struct ClientArgs {
+  ov::EnrollClientOptions o;
+  std::string password_file;
+};
+
+int run_client(ClientArgs a) {
+  std::ifstream in(a.password_file);
+  if (!in || !std::getline(in, a.o.password)) return usage("enroll", "--password-file: cannot read '" + a.password_file + "'");
+  while (!a.o.password.empty() && (a.o.password.back() == '\r' || a.o.password.back() == ' ')) a.o.password.pop_back();
+  ov::EnrollClientResult r = ov::run_enroll_client(a.o);
+  if (r.exit_code != ov::kEnrollExitOk) {
+    std::fprintf(stderr, "p2psip enroll: %s\n", r.message.c_str());
+    return r.exit_code;
+  }
+  std::printf("user: %s\n", r.user.c_str());
+  for (const std::string& id : r.node_ids) std::printf("node-id: %s\n", id.c_str());
+  std::printf("files: %s/{node.key,node.crt,ca.crt,reload-config.xml}\n", a.o.data_dir.c_str());
+  return ov::kEnrollExitOk;
+}
+
+void add_client(CLI::App& root, Action& selected) {
+  auto* cmd = root.add_subcommand(
+      "enroll",
+      "Enroll once (RFC 6940 §11.3): fetch and verify the configuration document, make a key\n"
+      "and CSR, get a certificate with the user's password, and store key, certificate, root\n"
+      "and document under --data-dir. Prints the Node-ID(s).");
+  auto a = std::make_shared<ClientArgs>();
+  cmd->add_option("--url", a->o.url, "Configuration URL: https://HOST:PORT/.well-known/reload-config")->required();
+  cmd->add_option("--user", a->o.user, "User name (as in the server's users file)")->required();
+  cmd->add_option("--password-file", a->password_file, "File whose first line is the password")->required();
+  cmd->add_option("--enroll-ca", a->o.ca_file, "Trust the HTTPS server by this CA certificate (PEM)");
+  cmd->add_option("--enroll-fingerprint", a->o.fingerprint, "... or by the SHA-256 of its certificate (hex)");
+  cmd->add_option("--data-dir", a->o.data_dir, "Where to store key, certificate, root and document")->required();
+  cmd->add_option("--node-ids", a->o.node_ids, "Number of Node-IDs to ask for (default 1)");
+  cmd->add_flag("--ec", a->o.ec_key, "Make an EC P-256 key instead of RSA-2048");
+  cmd->callback([&selected, a] { selected = [a] { return run_client(*a); }; });
+}
+
+}  // namespace
+
+void add_enroll_commands(CLI::App& root, Action& selected) {
+  add_server(root, selected);
+  add_client(root, selected);
+}
+
+}  // namespace p2psip::cli

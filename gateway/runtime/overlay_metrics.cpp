@@ -1,0 +1,96 @@
+#include "gateway/runtime/overlay_metrics.h"
+
+#include <map>
+
+#include "gateway/runtime/uv_loop.h"
+
+namespace p2psip::runtime {
+
+namespace {
+
+constexpr std::uint64_t kPublishIntervalMs = 1000;
+
+std::string id_list(const std::vector<std::string>& ids) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
+  return out + "]";
+}
+
+std::string storage_status_members(const overlay::StorageStats& st) {
+  std::string kinds = "{";
+  for (const auto& [kind, count] : st.resources_by_kind) {
+    kinds += (kinds.size() > 1 ? ",\"" : "\"") + kind_label(kind) + "\":" + std::to_string(count);
+  }
+  kinds += "}";
+  return ",\"stored_resources\":" +
+         std::to_string(st.responsible_resources + st.replica_resources) +
+         ",\"responsible_resources\":" + std::to_string(st.responsible_resources) +
+         ",\"replica_resources\":" + std::to_string(st.replica_resources) +
+         ",\"stored_values\":" + std::to_string(st.values) +
+         ",\"oldest_storage_time_ms\":" + std::to_string(st.oldest_storage_time) +
+         ",\"stored_resources_by_kind\":" + kinds;
+}
+
+}  // namespace
+
+std::string kind_label(std::uint32_t kind) {
+  return kind == overlay::kSipRegistrationKind ? "sip_registration" : std::to_string(kind);
+}
+
+std::string overlay_status_members(const overlay::Snapshot& s) {
+  return "\"node_id\":\"" + s.node_id + "\",\"state\":\"" + overlay::to_string(s.state) +
+         "\",\"overlay_port\":" + std::to_string(s.listen_port) +
+         ",\"predecessors\":" + id_list(s.predecessors) +
+         ",\"successors\":" + id_list(s.successors) +
+         ",\"finger_count\":" + std::to_string(s.finger_count) +
+         ",\"routing_table_size\":" + std::to_string(s.routing_table_size) +
+         ",\"connections\":" + std::to_string(s.connections) +
+         ",\"links\":" + std::to_string(s.links) +
+         ",\"pending_transactions\":" + std::to_string(s.pending_transactions) +
+         storage_status_members(s.storage);
+}
+
+OverlayPublisher::OverlayPublisher(uv_loop_t* loop, overlay::Node& node,
+                                   metrics::OverlayMetrics& metrics, metrics::HealthState& health,
+                                   metrics::StatusBoard& status, std::string base_status)
+    : node_(node), metrics_(metrics), health_(health), status_(status),
+      base_status_(std::move(base_status)), timer_(loop) {
+  health_.overlay_required = true;
+  node_.on_change([this] { publish(); });
+  timer_.start(kPublishIntervalMs, kPublishIntervalMs, [this] { publish(); });
+  publish();
+}
+
+OverlayPublisher::~OverlayPublisher() {
+  node_.on_change(nullptr);
+  health_.overlay_joined = false;
+}
+
+void OverlayPublisher::publish() {
+  overlay::Snapshot s = node_.snapshot();
+  health_.overlay_joined = s.state == overlay::State::kJoined;
+  metrics_.routing_table_peers(s.routing_table_size);
+  for (const overlay::MessageCount& m : s.messages) {
+    metrics_.messages_total(m.name, metrics::OverlayDirection::kIn, m.received);
+    metrics_.messages_total(m.name, metrics::OverlayDirection::kOut, m.sent);
+  }
+  for (const auto& [reason, total] : s.link_errors) metrics_.link_errors_total(reason, total);
+  std::map<std::string, std::size_t, std::less<>> by_kind;
+  for (const auto& [kind, count] : s.storage.resources_by_kind) by_kind[kind_label(kind)] = count;
+  metrics_.stored_resources(by_kind);
+  for (const auto& [result, total] : s.storage.store_results) metrics_.store_total(result, total);
+  for (const auto& [result, total] : s.storage.fetch_results) metrics_.fetch_total(result, total);
+  status_.publish("{" + base_status_ + "," + overlay_status_members(s) +
+                  ",\"registrations\":" + std::to_string(s.registrations) +
+                  ",\"registrations_stored\":" + std::to_string(s.registrations_stored) + "}");
+}
+
+void leave_overlay(LoopControl& loop, overlay::Node& node, OverlayPublisher& publisher,
+                   Millis budget) {
+  // The library never completes synchronously: `done` runs from the loop.
+  node.leave(budget, [&loop] { loop.stop(); });
+  loop.run();
+  publisher.publish();
+}
+
+}  // namespace p2psip::runtime

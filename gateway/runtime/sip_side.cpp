@@ -1,0 +1,219 @@
+#include "gateway/runtime/sip_side.h"
+
+#include <random>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "gateway/config/advertise.h"
+#include "gateway/config/phones.h"
+#include "gateway/runtime/interface_addresses.h"
+#include "gateway/runtime/logging.h"
+
+namespace p2psip::runtime {
+
+namespace {
+
+// The hosts a Request-URI may name the gateway by: the listen address (every interface address
+// when it is the any-address) and the advertised host.
+std::vector<std::string> own_hosts(const config::HostPort& listen, const config::HostPort& advertise,
+                                   const std::vector<config::InterfaceAddress>& interfaces) {
+  std::vector<std::string> out{advertise.host};
+  if (!config::is_any_address(listen.host)) out.push_back(listen.host);
+  else for (const auto& a : interfaces) out.push_back(a.ip);
+  return out;
+}
+
+// The RFC 3263 resolver for the DNS fallback, its metrics bound.
+std::unique_ptr<dns::Resolver> make_resolver(const config::GatewayConfig& config, uv_loop_t* loop,
+                                             const Clock& clock, dns::ResolverObserver& observer,
+                                             spdlog::logger& log) {
+  dns::ResolverConfig rc;
+  for (const auto& s : config.dns_servers) rc.servers.push_back(s.to_string());
+  auto resolver = dns::Resolver::create(loop, rc, clock, &observer);
+  if (!resolver) {
+    log.error("DNS resolver: {}", resolver.error());
+    return nullptr;
+  }
+  log.info("DNS resolver ready ({})",
+           rc.servers.empty() ? std::string("servers from /etc/resolv.conf")
+                              : "servers " + fmt::format("{}", fmt::join(rc.servers, ", ")));
+  return std::move(resolver).value();
+}
+
+// The router's view of the config: the domain first, then the aliases; the static table with
+// one AoR per key (several entries with the same AoR fork to all their contacts).
+router::RouterConfig router_config(const config::GatewayConfig& config) {
+  router::RouterConfig rc;
+  rc.domains.push_back(config.domain);
+  rc.domains.insert(rc.domains.end(), config.aliases.begin(), config.aliases.end());
+  rc.trusted_networks = config.trusted_networks;
+  for (const auto& entry : config.static_registrations) {
+    auto at = entry.aor.find('@');
+    std::string aor = at == std::string::npos
+                          ? entry.aor
+                          : router::make_aor(entry.aor.substr(0, at), entry.aor.substr(at + 1));
+    rc.static_registrations[aor].push_back(entry.contact);
+  }
+  rc.record_route = config.record_route;
+  rc.parallel_forking = config.forking == config::Forking::kParallel;
+  return rc;
+}
+
+// The plain phones' registrar when a phones_file is configured; a random nonce secret per
+// process (nonces from before a restart are simply challenged again).
+Expected<std::unique_ptr<registrar::PhoneRegistry>, std::string> make_phone_registry(
+    const config::GatewayConfig& config) {
+  if (config.phones_file.empty()) return std::unique_ptr<registrar::PhoneRegistry>{};
+  auto phones = config::read_phones_file(config.phones_file);
+  if (!phones) return unexpected("phones_file: " + phones.error());
+  std::random_device rd;
+  std::string secret;
+  for (int i = 0; i < 8; ++i) secret += fmt::format("{:08x}", rd());
+  registrar::RegistrarPolicy policy = registrar::policy_from(config);
+  registrar::Registrar r(policy, std::move(phones).value(),
+                         registrar::NonceIssuer(secret, policy.realm));
+  return std::make_unique<registrar::PhoneRegistry>(std::move(r));
+}
+
+// SIP over TLS when sip_tls_listen is set; without sip_tls_cert/key the node's overlay
+// certificate and key (the dev CA's node.{crt,key} under data_dir when those are not set).
+Expected<std::optional<sip::SipTlsOptions>, std::string> tls_options(const config::GatewayConfig& c) {
+  if (!c.sip_tls_listen) return std::optional<sip::SipTlsOptions>{};
+  if (c.sip_tls_cert.empty() != c.sip_tls_key.empty()) {
+    return unexpected(std::string("config error: sip_tls_cert and sip_tls_key go together"));
+  }
+  sip::SipTlsOptions o;
+  o.listen = *c.sip_tls_listen;
+  o.verify = c.sip_tls_verify;
+  o.files.cert = !c.sip_tls_cert.empty() ? c.sip_tls_cert
+                 : !c.cert.empty()       ? c.cert
+                                         : c.data_dir + "/node.crt";
+  o.files.key = !c.sip_tls_key.empty() ? c.sip_tls_key
+                : !c.key.empty()       ? c.key
+                                       : c.data_dir + "/node.key";
+  o.files.ca = c.sip_tls_ca;
+  o.work_dir = c.data_dir;
+  if (auto problem = config::check_readable_file(o.files.ca)) {
+    return unexpected("config error: sip_tls_ca: " + *problem);
+  }
+  return std::optional<sip::SipTlsOptions>(std::move(o));
+}
+
+sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
+  sip::OverloadLimits l;
+  l.source_rate = c.source_rate;
+  l.source_burst = c.source_burst;
+  l.max_udp_backlog = c.max_udp_backlog_percent / 100.0;
+  l.max_loop_lag = Millis{c.max_loop_lag_ms};
+  l.max_transactions = c.max_transactions;
+  l.max_lookups = c.max_lookups;
+  l.retry_after_s = c.retry_after;
+  return l;
+}
+
+}  // namespace
+
+Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config) {
+  SipPlan plan;
+  auto phones = make_phone_registry(config);
+  if (!phones) return unexpected(StartError{2, "config error: " + phones.error()});
+  plan.phones = std::move(*phones);
+  auto tls = tls_options(config);
+  if (!tls) return unexpected(StartError{2, tls.error()});
+  plan.tls = std::move(*tls);
+  plan.interfaces = interface_addresses();
+  auto announced = config::resolve_advertise(config.sip_listen, config.sip_advertise,
+                                             plan.interfaces, "sip_advertise");
+  plan.advertise = announced.address;
+  plan.advertise_warning = announced.warning;
+  return plan;
+}
+
+SipSide::SipSide(const config::GatewayConfig& config, const SipPlan& plan, MetricsPort& port,
+                 const std::string& node_id, spdlog::logger& log)
+    : port_(port),
+      dns_observer_(port.metrics.dns),
+      lookup_([this] { return node_ != nullptr && node_->state() == overlay::State::kJoined; },
+              port.metrics.gateway, make_logger("lookup", config.log_level)),
+      phone_keeper_(config, plan.advertise, node_id, log) {}
+
+SipSide::~SipSide() {
+  // The agent first (its transactions use the resolver), then DNS and the rest.
+  agent_.reset();
+  resolver_.reset();
+  lag_.reset();
+}
+
+std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, SipPlan plan,
+                                        EventLoop& loop, const Clock& clock, MetricsPort& port,
+                                        const std::string& node_id, spdlog::logger& log) {
+  std::unique_ptr<SipSide> self(new SipSide(config, plan, port, node_id, log));
+  SipSide* s = self.get();
+  metrics::Metrics& metrics = port.metrics;
+  s->resolver_ = make_resolver(config, loop.uv(), clock, s->dns_observer_, log);
+  if (!s->resolver_) return nullptr;
+  // Admission control: the SIP UDP queue (its sockets are found once nta has bound them), the
+  // loop's lag (probed every 10 ms), pending lookups and transactions.
+  s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics](Millis l) {
+    metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
+  });
+  s->overload_ = std::make_unique<sip::OverloadGate>(
+      overload_limits(config.overload), config.trusted_networks,
+      sip::OverloadGate::Probes{[s] { return s->backlog_.fill(); }, [s] { return s->lag_->lag(); },
+                                [s] { return s->lookup_.pending(); }},
+      clock, metrics.overload, metrics.sip, make_logger("overload", config.log_level));
+  sip::ProxyDeps deps;
+  deps.overload = s->overload_.get();
+  deps.router = router_config(config);
+  deps.advertise = plan.advertise;
+  deps.own_hosts = own_hosts(config.sip_listen, plan.advertise, plan.interfaces);
+  metrics.gateway.static_registrations(config.static_registrations.size());
+  deps.lookup = &s->lookup_;
+  if (plan.phones) log.info("plain phones: registrar for realm '{}'", config.realm);
+  deps.phones = std::move(plan.phones);
+  deps.phone_changed = [s](const std::string& aor, bool registered) {
+    s->phone_keeper_.changed(aor, registered);
+  };
+  deps.resolver = s->resolver_.get();
+  deps.sip_metrics = &metrics.sip;
+  deps.metrics = &metrics.gateway;
+  deps.clock = &clock;
+  // Overlay peers are trusted senders: a source address with a verified overlay link to this
+  // node (the overlay starts after SIP; attach() sets it until the node is gone).
+  deps.known_sender = [s](std::string_view ip) {
+    return s->node_ != nullptr && s->node_->linked_to(ip);
+  };
+  auto agent = sip::SipAgent::start(loop.su_root(), config.sip_listen, plan.tls, config.sip_t1_ms,
+                                    std::move(deps), make_logger("sip", config.log_level),
+                                    {.max_connections = config.sip_tcp_max_connections,
+                                     .max_per_ip = config.sip_tcp_max_per_ip});
+  if (!agent) {
+    log.error("{}", agent.error());
+    return nullptr;
+  }
+  s->agent_ = std::move(*agent);
+  port.health.sip_listening = true;
+  s->backlog_ = UdpBacklog::find(config.sip_listen.port);
+  if (s->backlog_.sockets() == 0) {
+    log.warn("overload: no SIP UDP socket found; its queue is not watched");
+  } else {
+    // Twice the default depth rides out short stalls (the host scheduling other work) without
+    // drops; no deeper, or the queue itself would hold requests past T1. Kamailio asks the
+    // same (its maxbuffer, 256 KiB; Linux doubles the value for its bookkeeping).
+    log.info("SIP UDP receive buffer {} bytes", s->backlog_.grow_receive_buffers(256 << 10));
+  }
+  return self;
+}
+
+void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
+  node_ = node;
+  phone_keeper_.attach(node);
+  lookup_.attach(node, timing ? std::function<void(double)>([timing](double seconds) {
+    timing->lookup_duration(seconds);
+  }) : std::function<void(double)>{});
+}
+
+void SipSide::stopping() { port_.health.sip_listening = false; }
+
+}  // namespace p2psip::runtime

@@ -1,0 +1,72 @@
+#pragma once
+// The gateway's SIP side, built in one piece: the RFC 3263 resolver for the DNS fallback, the
+// overload gate with its probes (UDP backlog, loop lag, pending lookups), the proxy's overlay
+// lookup and the plain phones' keeper, and the SIP agent. The overlay node is attached once
+// it runs (attach) and detached before it goes.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "dns/resolver.h"
+#include "gateway/config/advertise.h"
+#include "gateway/config/gateway_config.h"
+#include "gateway/registrar/phone_registry.h"
+#include "gateway/runtime/dns_metrics_observer.h"
+#include "gateway/runtime/event_loop.h"
+#include "gateway/runtime/gateway_registrations.h"
+#include "gateway/runtime/loop_lag.h"
+#include "gateway/runtime/udp_backlog.h"
+#include "gateway/runtime/usage_lookup.h"
+#include "gateway/sip/overload_gate.h"
+#include "gateway/sip/sip_agent.h"
+#include "gateway/runtime/metrics_port.h"
+#include "metrics/metrics.h"
+#include "p2psip/overlay/overlay.h"
+
+namespace p2psip::runtime {
+
+// What the SIP side is built from, checked before anything starts.
+struct SipPlan {
+  std::unique_ptr<registrar::PhoneRegistry> phones;  // null without a phones_file
+  std::optional<sip::SipTlsOptions> tls;
+  std::vector<config::InterfaceAddress> interfaces;
+  config::HostPort advertise;      // the address others use for the SIP side
+  std::string advertise_warning;   // empty: none
+};
+Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config);
+
+class SipSide {
+ public:
+  // Null (the reason logged) when the resolver or the agent cannot start.
+  static std::unique_ptr<SipSide> start(const config::GatewayConfig& config, SipPlan plan,
+                                        EventLoop& loop, const Clock& clock, MetricsPort& port,
+                                        const std::string& node_id,
+                                        spdlog::logger& log);
+  ~SipSide();
+  SipSide(const SipSide&) = delete;
+  SipSide& operator=(const SipSide&) = delete;
+
+  // Lookups, phones and trusted senders go to `node` from now on (nullptr: no more).
+  void attach(overlay::Node* node, metrics::OverlayMetrics* timing);
+  // SIGTERM: /health reports the SIP side down while the process shuts down.
+  void stopping();
+
+ private:
+  SipSide(const config::GatewayConfig& config, const SipPlan& plan, MetricsPort& port,
+          const std::string& node_id, spdlog::logger& log);
+
+  MetricsPort& port_;
+  DnsMetricsObserver dns_observer_;
+  std::unique_ptr<dns::Resolver> resolver_;
+  UsageLookup lookup_;
+  UdpBacklog backlog_;
+  std::unique_ptr<LoopLagProbe> lag_;
+  std::unique_ptr<sip::OverloadGate> overload_;
+  PhoneOverlayKeeper phone_keeper_;
+  overlay::Node* node_ = nullptr;  // overlay peers are trusted senders
+  std::unique_ptr<sip::SipAgent> agent_;  // last: it uses everything above
+};
+
+}  // namespace p2psip::runtime

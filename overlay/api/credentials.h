@@ -1,0 +1,26 @@
+#pragma once
+// Checks of what a NodeConfig names, before a node is built: the credential files (the
+// certificate is of the overlay and chains to the root, the key is its key) and the
+// bootstrap peers (names resolved once).
+
+#include <string>
+
+#include "common/expected.h"
+#include "overlay/peer/node.h"
+#include "overlay/security/certificate.h"
+#include "overlay/security/keys.h"
+#include "p2psip/overlay/types.h"
+
+namespace p2psip::overlay {
+
+// Does the key belong to the certificate (sign and verify a few bytes)?
+bool key_matches(const security::Certificate& cert, const security::PrivateKey& key);
+
+// Errors are kConfig naming the field ("cert", "key", "ca").
+Expected<peer::NodeCredentials, Error> load_credentials(const std::string& overlay,
+                                                        const CredentialFiles& files);
+
+// An IP literal or a name (resolved with getaddrinfo, once) with its port.
+Expected<wire::IpAddressPort, std::string> resolve_endpoint(const Endpoint& e);
+
+}  // namespace p2psip::overlay

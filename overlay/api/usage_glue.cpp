@@ -1,0 +1,67 @@
+#include "overlay/api/usage_glue.h"
+
+#include "overlay/storage/cert_verifier.h"
+#include "overlay/storage/signature_memo.h"
+
+namespace p2psip::overlay {
+
+void NodeRequestSender::send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
+                             std::vector<wire::GenericCertificate> certificates,
+                             usage::AnswerCallback done) {
+  auto shared = std::make_shared<usage::AnswerCallback>(std::move(done));
+  auto id = node_.send_request(
+      wire::Destination::resource(resource), code, std::move(body),
+      [shared](const peer::RequestResult& r) {
+        if (!*shared) return;
+        auto cb = std::move(*shared);
+        *shared = nullptr;
+        cb(r);
+      },
+      std::move(certificates));
+  if (id == 0 && *shared) {  // not started: no callback will come
+    auto cb = std::move(*shared);
+    *shared = nullptr;
+    cb(usage::OverlayAnswer{});
+  }
+}
+
+std::vector<security::RootCertificate> copy_roots(
+    const std::vector<security::RootCertificate>& roots) {
+  std::vector<security::RootCertificate> out;
+  for (const auto& r : roots) {
+    if (auto c = security::RootCertificate::from_der(r.der())) out.push_back(std::move(*c));
+  }
+  return out;
+}
+
+usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
+                                      std::string overlay, const Clock& clock) {
+  auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
+  // Both caches outlive single lookups: the same certificates and the same stored values come
+  // back on every lookup of an AoR.
+  auto cache = std::make_shared<storage::VerifiedCertificateCache>();
+  auto memo = std::make_shared<storage::SignatureMemo>();
+  return [shared, cache, memo, overlay = std::move(overlay), &clock](
+             std::span<const wire::GenericCertificate> certs) -> std::unique_ptr<storage::DataVerifier> {
+    security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
+    auto chained = std::make_unique<storage::CertificateVerifier>(
+        storage::CertificateVerifier::from_block(certs, *shared, now, overlay, cache.get()));
+    return std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
+  };
+}
+
+Expected<usage::Registrant, std::string> make_registrant(const peer::NodeCredentials& c) {
+  auto pem = c.key.to_pem();
+  if (!pem) return unexpected(pem.error());
+  auto key = security::PrivateKey::from_pem(*pem);
+  if (!key) return unexpected(key.error());
+  if (c.cert.node_ids().empty()) return unexpected(std::string("certificate has no Node-ID"));
+  usage::Registrant r;
+  r.node = wire::NodeId(c.cert.node_ids().front());
+  r.certificates.push_back(wire::GenericCertificate{
+      wire::CertificateType::kX509, Bytes(c.cert.der().begin(), c.cert.der().end())});
+  r.signer = std::make_shared<storage::CertificateSigner>(c.cert, std::move(*key));
+  return r;
+}
+
+}  // namespace p2psip::overlay

@@ -1,0 +1,43 @@
+#pragma once
+// Everything the enrollment server prepares before it serves (enroll_server.cpp): options
+// checked, the CA loaded (its key stays in this process), the configuration signer (a RELOAD
+// certificate of the CA kept as DIR/config-signer.{crt,key}, made on first start, so that the
+// configuration-signer Node-ID stays the same across restarts), the HTTPS certificate, the
+// remembered Node-IDs, the listening socket and the signed document.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/expected.h"
+#include "overlay/enroll/enrollment.h"
+#include "overlay/enroll/https_server.h"
+#include "overlay/enroll/node_id_store.h"
+#include "overlay/security/ca.h"
+#include "p2psip/overlay/enroll.h"
+
+namespace p2psip::enroll {
+
+struct SetupError {
+  std::string message;
+  int exit_code = overlay::kEnrollExitUsage;
+};
+
+struct ServerSetup {
+  std::optional<security::CertificateAuthority> ca;
+  Users users;
+  EnrollPolicy policy;
+  NodeIdMap node_ids;
+  std::string authority;  // "127.0.0.1:8443", "[::1]:8443"
+  std::string document;
+  std::string fingerprint;  // SHA-256 of the HTTPS certificate's DER, hex
+  std::unique_ptr<HttpsServer> https;
+  security::SysSeconds now() const {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+};
+
+Expected<std::unique_ptr<ServerSetup>, SetupError> prepare_server(const overlay::EnrollServerOptions& options);
+
+}  // namespace p2psip::enroll
