@@ -4,6 +4,7 @@
 // Prints each contact of the AoR on a line; exit 0 found, 1 nothing registered, 3 failed.
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
                               static_cast<std::uint16_t>(std::stoi(bootstrap.substr(colon + 1)))});
   config.credentials = {argv[3], argv[4], argv[5]};
 
+  std::signal(SIGPIPE, SIG_IGN);  // the library's rule: a peer's closed link is no signal
   uv_loop_t* loop = uv_default_loop();
   SystemClock clock;
   auto node = overlay::Node::create(loop, config, clock, [](overlay::LogLevel level, const std::string& line) {
