@@ -30,7 +30,9 @@ function(p2psip_install_overlay api_target)
   include(GNUInstallDirs)
   install(FILES ${merged} DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/overlay/include/p2psip
-          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2psip-overlay FILES_MATCHING PATTERN "*.h")
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2psip-overlay FILES_MATCHING PATTERN "*.h"
+          # enroll.h is the CLI's seam to overlay/enroll (libxml2, spdlog), not in the archive yet.
+          PATTERN "enroll.h" EXCLUDE)
   install(FILES ${PROJECT_SOURCE_DIR}/common/clock.h ${PROJECT_SOURCE_DIR}/common/expected.h
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2psip-overlay/common)
   # The .pc file finds the prefix from its own place (pkg-config's ${pcfiledir}), so that
