@@ -112,6 +112,15 @@ class PeerCore {
     // incarnation, or connectivity re-established (RFC 6940 §10.7.1). Its own Update over
     // this link returns it to the Neighbor Table (handle_update).
     bool returned = false;
+    // We asked for this link (our Attach, answered by the peer connecting to us, or a
+    // bootstrap we opened): prune_links may close it when it serves no more.
+    bool requested = false;
+    bool update_sent = false;  // we have sent the peer an Update over this connection
+  };
+  // Our Attach was answered; the answerer opens the link to our candidate (§6.5.1.13).
+  struct AwaitedLink {
+    TxPurposeInfo info;
+    Millis until{0};
   };
   // What the attached StorageHandler may use of this core.
   class StorageServices final : public storage::OverlayServices {
@@ -178,9 +187,15 @@ class PeerCore {
                            const std::vector<NodeId>& ids);
   bool add_routable(Millis now, const NodeId& id);
   bool attach_pending(const NodeId& id, unsigned finger) const;
+  bool attach_in_progress(Millis now, const NodeId& prev, const wire::Message& m,
+                          const NodeId& from);
+  void connect_to_requester(const NodeId& from, const wire::AttachReqAns& req);
+  void expire_awaited(Millis now);
+  void attached_link_up(Millis now, const NodeId& peer, const std::optional<TxPurposeInfo>& why);
   Millis jitter(Millis base);
   void remove_peer(Millis now, const NodeId& id, bool failed);
   void neighbors_changed(Millis now);
+  void update_connections(Millis now);
   void maybe_send_join(Millis now);
   void become_joined(Millis now);
   void stabilize(Millis now);
@@ -214,6 +229,8 @@ class PeerCore {
   std::map<NodeId, Connection> conns_;
   std::unordered_map<LinkId, NodeId> links_;   // every live link, including duplicates
   std::map<NodeId, TxPurposeInfo> connecting_;  // OpenLink issued, waiting for the result
+  std::map<NodeId, AwaitedLink> awaited_;      // Attach answered, waiting for their link
+  std::map<NodeId, unsigned> finger_wait_;     // finger found, routable after its Update
   std::vector<NodeId> join_waiting_;           // neighbour Attaches before our Join
   // Peers whose Update reached us during this join attempt: the admitting peer's Update can
   // overtake its AttachAns (the Update comes over a direct link, the answer along the Attach's

@@ -32,7 +32,9 @@ Millis PeerCore::jitter(Millis base) {  // base * [0.5, 1.5)
 
 std::uint64_t PeerCore::send_attach(Millis now, std::vector<wire::Destination> dests,
                                     TxPurposeInfo info, bool send_update) {
-  auto body = wire::encode_to_bytes(attach_body(config_.listen, "active", send_update));
+  // §6.5.1.1: the requester (offerer) says "passive" and is the TLS server (§6.5.1.13): the
+  // answerer connects to our candidate.
+  auto body = wire::encode_to_bytes(attach_body(config_.listen, "passive", send_update));
   std::uint64_t id = originate(now, std::move(dests), wire::MessageCode::kAttachReq,
                                std::move(*body), info.purpose);
   if (auto* tx = txs_.find(id)) tx->info = info;
@@ -52,6 +54,7 @@ void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType t
   std::sort(u.fingers.begin(), u.fingers.end());
   auto body = wire::encode_to_bytes(u);
   if (!body) return;
+  conns_[to].update_sent = true;
   std::uint64_t id = originate(now, {wire::Destination::node(to)}, wire::MessageCode::kUpdateReq,
                                std::move(*body), TxPurpose::kUpdate);
   if (auto* tx = txs_.find(id)) tx->info.peer = to;
@@ -64,9 +67,14 @@ void PeerCore::handle_attach(Millis now, const NodeId& prev, const wire::Message
     ++counters_.invalid_answered;
     return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, req.error().what);
   }
-  auto body = wire::encode_to_bytes(attach_body(config_.listen, "passive", false));
+  if (from != config_.node_id && attach_in_progress(now, prev, m, from)) return;
+  // §6.5.1.1: the answerer says "active"; §6.5.1.13: it is the TLS client and opens the link
+  // to the requester's candidate.
+  auto body = wire::encode_to_bytes(attach_body(config_.listen, "active", false));
   answer_raw(now, prev, m.header, wire::MessageCode::kAttachAns, std::move(*body), true);
-  if (!req->send_update || from == config_.node_id) return;
+  if (from == config_.node_id) return;
+  connect_to_requester(from, *req);
+  if (!req->send_update) return;
   if (conns_.count(from)) {
     send_update(now, from, wire::ChordUpdateType::kFull);
   } else if (std::find(full_update_on_link_.begin(), full_update_on_link_.end(), from) ==
@@ -75,19 +83,54 @@ void PeerCore::handle_attach(Millis now, const NodeId& prev, const wire::Message
   }
 }
 
+// §6.5.1.2: an Attach from a node we are attaching to ourselves. Answered (our AttachAns
+// received, its connection in progress): Error_In_Progress. Not yet answered: the smaller
+// Node-ID cancels its own request and answers; the larger answers Error_In_Progress.
+bool PeerCore::attach_in_progress(Millis now, const NodeId& prev, const wire::Message& m,
+                                  const NodeId& from) {
+  bool refuse = awaited_.count(from) != 0;
+  std::optional<std::uint64_t> mine;
+  for (const auto& [tid, tx] : txs_.all()) {
+    if (tx.info.purpose == TxPurpose::kNeighborAttach && tx.info.peer == from) mine = tid;
+  }
+  if (!refuse && mine) {
+    if (config_.node_id < from) {
+      txs_.take(*mine);  // cancelled: the link the requester asks for serves us both
+    } else {
+      refuse = true;
+    }
+  }
+  if (refuse) answer_error(now, prev, m.header, wire::ErrorCode::kInProgress, "attach in progress");
+  return refuse;
+}
+
+void PeerCore::connect_to_requester(const NodeId& from, const wire::AttachReqAns& req) {
+  // Requesters are enrolled nodes (the signature was verified); the bound keeps a flood of
+  // Attaches from making us dial out without limit.
+  constexpr std::size_t kMaxConnecting = 64;
+  if (config_.client || conns_.count(from) || connecting_.count(from) ||
+      connecting_.size() >= kMaxConnecting) {
+    return;
+  }
+  for (const auto& c : req.candidates) {
+    if (c.overlay_link != wire::OverlayLinkType::kTlsTcpFhNoIce) continue;
+    connecting_[from] = TxPurposeInfo{};
+    push(OpenLink{c.addr_port, from});
+    return;
+  }
+}
+
 void PeerCore::on_attach_answer(Millis now, const Transaction& tx, const wire::Message& m,
                                 const NodeId& from) {
   auto ans = wire::decode_attach_req_ans(ByteView(m.contents.message_body));
+  if (!ans || from == config_.node_id) return on_topology_answer(now, tx, nullptr, from);
   const wire::IceCandidate* cand = nullptr;
-  if (ans) {
-    for (const auto& c : ans->candidates) {
-      if (c.overlay_link == wire::OverlayLinkType::kTlsTcpFhNoIce) {
-        cand = &c;
-        break;
-      }
+  for (const auto& c : ans->candidates) {
+    if (c.overlay_link == wire::OverlayLinkType::kTlsTcpFhNoIce) {
+      cand = &c;
+      break;
     }
   }
-  if (!cand || from == config_.node_id) return on_topology_answer(now, tx, nullptr, from);
   bool joining = state_ == PeerState::kJoining;
   if (tx.info.purpose == TxPurpose::kJoinAttach) {
     if (!joining || phase_ != JoinPhase::kAttachAp) return;
@@ -97,15 +140,53 @@ void PeerCore::on_attach_answer(Millis now, const Transaction& tx, const wire::M
     phase_ = updated ? JoinPhase::kAttachNeighbors : JoinPhase::kAwaitApUpdate;
   }
   std::erase(join_waiting_, tx.info.peer);
-  if (auto c = conns_.find(from); c != conns_.end()) {
-    add_routable(now, from);  // it answered from inside the ring: a peer
-    if (tx.info.purpose == TxPurpose::kFingerAttach) table_.set_finger(tx.info.finger, from);
-  } else if (!held_down(now, from) && !connecting_.count(from)) {
-    connecting_[from] = tx.info;
+  if (conns_.count(from)) {
+    attached_link_up(now, from, tx.info);
+  } else if (!awaited_.count(from)) {
+    // §6.5.1.13: the answerer ("active") connects to our candidate; we wait for its link.
+    awaited_[from] = AwaitedLink{tx.info, now + config_.request_lifetime};
     if (joining && tx.info.purpose == TxPurpose::kNeighborAttach) join_waiting_.push_back(from);
-    push(OpenLink{cand->addr_port, from});
+    // An answerer that says "passive" waits for us (RFC 4145 roles read the other way
+    // round): connect to it so that both readings meet.
+    if (ans->role == "passive" && cand && !connecting_.count(from)) {
+      connecting_[from] = tx.info;
+      push(OpenLink{cand->addr_port, from});
+    }
   }
   maybe_send_join(now);
+}
+
+// The link our Attach asked for is up (or was already there).
+void PeerCore::attached_link_up(Millis now, const NodeId& peer,
+                                const std::optional<TxPurposeInfo>& why) {
+  if (why && why->purpose == TxPurpose::kFingerAttach) {
+    if (table_.contains(peer)) {
+      table_.set_finger(why->finger, peer);
+    } else {
+      finger_wait_[peer] = why->finger;  // set once the peer is routable (its Update)
+    }
+  }
+  // The peer may route through us only after an Update from us (§6.5.1): a peer_ready-like
+  // Update tells it we are a ring peer; its Update back (handle_update) makes it routable.
+  auto c = conns_.find(peer);
+  if (state_ == PeerState::kJoined && !config_.client && c != conns_.end() &&
+      !c->second.update_sent) {
+    send_update(now, peer, wire::ChordUpdateType::kNeighbors);
+  }
+}
+
+void PeerCore::expire_awaited(Millis now) {
+  for (auto it = awaited_.begin(); it != awaited_.end();) {
+    if (it->second.until > now) {
+      ++it;
+      continue;
+    }
+    NodeId id = it->first;
+    it = awaited_.erase(it);
+    std::erase(join_waiting_, id);
+    if (state_ == PeerState::kJoining && admitting_ && *admitting_ == id) join_deadline_ = now;
+    maybe_send_join(now);
+  }
 }
 
 void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire::Message* m,
@@ -202,7 +283,14 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
   // neighbours' tables until the hold-down ended and some later Update named it again
   // (chord-update-interval: minutes).
   if (connected && conn->second.returned) holddown_.erase(from);
-  if (connected && !held_down(now, from)) add_routable(now, from);
+  if (connected && !held_down(now, from)) {
+    add_routable(now, from);
+    // Its Update makes it our peer; ours (if it has none yet) makes us its peer (§6.5.1).
+    if (auto c = conns_.find(from); c != conns_.end() && !c->second.update_sent &&
+                                    state_ == PeerState::kJoined && !config_.client) {
+      send_update(now, from, wire::ChordUpdateType::kNeighbors);
+    }
+  }
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitApUpdate &&
       admitting_ && *admitting_ == from) {
     phase_ = JoinPhase::kAttachNeighbors;
@@ -222,17 +310,25 @@ void PeerCore::consider_candidates(Millis now, const std::optional<NodeId>& via,
                                    const std::vector<NodeId>& ids) {
   if (config_.client) return;  // a client attaches to nobody but its bootstrap peers
   for (const NodeId& id : ids) {
-    if (id == config_.node_id || held_down(now, id) || connecting_.count(id)) continue;
+    if (id == config_.node_id || held_down(now, id) || connecting_.count(id) ||
+        awaited_.count(id)) {
+      continue;
+    }
     if (auto c = conns_.find(id); c != conns_.end()) {
-      // Listed as a neighbour by a ring peer: it is a peer now.
-      if (!c->second.routable && state_ != PeerState::kJoining) add_routable(now, id);
+      // Connected, but routable only after its own Update (§6.5.1), not on a third peer's
+      // word. If it has not heard from us yet, our Update asks for its own in return.
+      if (!c->second.routable && !c->second.update_sent && state_ == PeerState::kJoined) {
+        send_update(now, id, wire::ChordUpdateType::kNeighbors);
+      }
       continue;
     }
     if (!table_.would_be_neighbor(id) || attach_pending(id, 0)) continue;
     std::vector<wire::Destination> dests;
     if (via) dests.push_back(wire::Destination::node(*via));  // §10.6: source-routed
     dests.push_back(wire::Destination::node(id));
-    send_attach(now, std::move(dests), TxPurposeInfo{TxPurpose::kNeighborAttach, 0, id}, false);
+    // A joining node cannot send Updates yet (§10.5): send_update asks the neighbour for one.
+    send_attach(now, std::move(dests), TxPurposeInfo{TxPurpose::kNeighborAttach, 0, id},
+                state_ == PeerState::kJoining);
     if (state_ == PeerState::kJoining) join_waiting_.push_back(id);
   }
 }
@@ -251,7 +347,12 @@ bool PeerCore::add_routable(Millis now, const NodeId& id) {
   auto c = conns_.find(id);
   if (c == conns_.end()) return false;
   c->second.routable = true;
-  if (!table_.add_peer(id)) return false;
+  bool added = table_.add_peer(id);
+  if (auto f = finger_wait_.find(id); f != finger_wait_.end()) {
+    table_.set_finger(f->second, id);
+    finger_wait_.erase(f);
+  }
+  if (!added) return false;
   neighbors_changed(now);
   return true;
 }
@@ -263,6 +364,7 @@ void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
     return;
   }
   bool changed = table_.remove_peer(id);
+  finger_wait_.erase(id);
   if (failed) {
     conns_.erase(id);
     holddown_[id] = now + config_.failed_peer_holddown;
@@ -281,11 +383,16 @@ void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
 void PeerCore::neighbors_changed(Millis now) {
   if (storage_) storage_->on_ring_changed(now, table_);
   if (state_ != PeerState::kJoined) return;
-  // Reactive recovery (§10.7.1, §10.7.3): tell every neighbour our new neighbour set.
-  std::vector<NodeId> to = table_.successors();
-  for (const auto& p : table_.predecessors()) {
-    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
-  }
+  // Reactive recovery (§10.7.3): "if the Neighbor Table changes ... the peer MUST send an
+  // Update request to each member of its Connection Table" (§10.7.1 likewise when a failure
+  // changes our range), not only to the neighbours.
+  update_connections(now);
+}
+
+void PeerCore::update_connections(Millis now) {
+  std::vector<NodeId> to;
+  to.reserve(conns_.size());
+  for (const auto& [id, c] : conns_) to.push_back(id);
   for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
 }
 
@@ -311,11 +418,7 @@ void PeerCore::become_joined(Millis now) {
 void PeerCore::stabilize(Millis now) {
   next_stabilize_ = now + jitter(config_.update_interval);
   std::erase_if(holddown_, [&](const auto& e) { return e.second <= now; });
-  std::vector<NodeId> to = table_.successors();
-  for (const auto& p : table_.predecessors()) {
-    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
-  }
-  for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
+  update_connections(now);
   prune_links(now);
 }
 
@@ -329,7 +432,10 @@ void PeerCore::refresh_fingers(Millis now, bool all) {
     if (table_.finger(i) && i != refresh) continue;
     NodeId target = chord::finger_target(config_.node_id, i);
     if (table_.is_responsible(target) || attach_pending(target, i)) continue;
-    send_attach(now, {wire::Destination::node(target)},
+    // §10.7.4.2: the finger is the peer responsible for the point, reached as a Resource-ID
+    // (a Node-ID nobody has is dropped, §6.1.1).
+    send_attach(now, {wire::Destination::resource(wire::ResourceId{
+                         Bytes(target.bytes().begin(), target.bytes().end())})},
                 TxPurposeInfo{TxPurpose::kFingerAttach, i, target}, false);
   }
 }
@@ -342,7 +448,7 @@ void PeerCore::prune_links(Millis) {
   std::vector<NodeId> drop;
   for (std::size_t i = near; i + near < peers.size(); ++i) {
     auto c = conns_.find(peers[i]);
-    if (c != conns_.end() && c->second.outbound && !table_.is_finger(peers[i])) {
+    if (c != conns_.end() && c->second.requested && !table_.is_finger(peers[i])) {
       drop.push_back(peers[i]);
     }
   }
