@@ -80,8 +80,9 @@ void PeerCore::join(Millis now) {
     for (const auto& addr : config_.bootstrap) push(OpenLink{addr, std::nullopt});
     return;
   }
-  // Already connected to some peer (a rejoin): go straight to the Attach to n+1.
-  if (!table_.peers().empty()) {
+  // Already connected to some peer (a rejoin, or a retry over the bootstrap link, which need
+  // not be routable: §6.5.1): go straight to the Attach to n+1.
+  if (!conns_.empty()) {
     phase_ = JoinPhase::kAttachAp;
     auto target = chord::add(config_.node_id, 1);
     send_attach(now, {wire::Destination::resource(wire::ResourceId{

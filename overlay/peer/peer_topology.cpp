@@ -418,7 +418,13 @@ void PeerCore::become_joined(Millis now) {
 void PeerCore::stabilize(Millis now) {
   next_stabilize_ = now + jitter(config_.update_interval);
   std::erase_if(holddown_, [&](const auto& e) { return e.second <= now; });
-  update_connections(now);
+  // §10.7.4.1: the periodic Update goes "to every peer in its Neighbor Table" (the whole
+  // Connection Table hears from us when the Neighbor Table changes, neighbors_changed).
+  std::vector<NodeId> to = table_.successors();
+  for (const auto& p : table_.predecessors()) {
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
+  }
+  for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
   prune_links(now);
 }
 
