@@ -116,6 +116,9 @@ class PeerCore {
     // bootstrap we opened): prune_links may close it when it serves no more.
     bool requested = false;
     bool update_sent = false;  // we have sent the peer an Update over this connection
+    // A neighbour we Attached to: in the Neighbor Table we advertise, but not routed through
+    // before its own Update (RFC 6940 §6.5.1).
+    bool attached_neighbor = false;
   };
   // Our Attach was answered; the answerer opens the link to our candidate (§6.5.1.13).
   struct AwaitedLink {

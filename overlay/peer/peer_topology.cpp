@@ -47,8 +47,15 @@ void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType t
   u.uptime = static_cast<std::uint32_t>((now - started_).count() / 1000);
   u.type = type;
   if (type != wire::ChordUpdateType::kPeerReady) {
-    u.predecessors = table_.predecessors();
-    u.successors = table_.successors();
+    // The Neighbor Table: routable peers and the neighbours we have Attached to that have not
+    // sent their Update yet (§10.7.3 "if it is successful, it MUST adjust its neighbor set";
+    // §6.5.1: we only do not route through them).
+    chord::RoutingTable view = table_;
+    for (const auto& [id, c] : conns_) {
+      if (c.attached_neighbor && !c.routable) view.add_peer(id);
+    }
+    u.predecessors = view.predecessors();
+    u.successors = view.successors();
   }
   if (type == wire::ChordUpdateType::kFull) u.fingers = table_.finger_ids();
   std::sort(u.fingers.begin(), u.fingers.end());
@@ -166,13 +173,18 @@ void PeerCore::attached_link_up(Millis now, const NodeId& peer,
       finger_wait_[peer] = why->finger;  // set once the peer is routable (its Update)
     }
   }
+  auto c = conns_.find(peer);
+  if (state_ != PeerState::kJoined || config_.client || c == conns_.end()) return;
+  // §10.7.3: a successful Attach to a new neighbour changes the Neighbor Table: Update every
+  // connection (the new neighbour included).
+  if (why && why->purpose == TxPurpose::kNeighborAttach && !c->second.routable &&
+      !c->second.attached_neighbor) {
+    c->second.attached_neighbor = true;
+    return update_connections(now);
+  }
   // The peer may route through us only after an Update from us (§6.5.1): a peer_ready-like
   // Update tells it we are a ring peer; its Update back (handle_update) makes it routable.
-  auto c = conns_.find(peer);
-  if (state_ == PeerState::kJoined && !config_.client && c != conns_.end() &&
-      !c->second.update_sent) {
-    send_update(now, peer, wire::ChordUpdateType::kNeighbors);
-  }
+  if (!c->second.update_sent) send_update(now, peer, wire::ChordUpdateType::kNeighbors);
 }
 
 void PeerCore::expire_awaited(Millis now) {
@@ -273,6 +285,9 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
     return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, u.error().what);
   }
   answer_raw(now, prev, m.header, wire::MessageCode::kUpdateAns, {}, false);
+  // A client is outside the ring (§3.2): peers Update it as a member of their Connection
+  // Table (§10.7.3), but it takes no one into a routing table and Updates no one.
+  if (config_.client) return;
   auto conn = conns_.find(from);
   bool connected = conn != conns_.end();
   // The hold-down only keeps us from re-Attaching a failed or left peer on the word of others

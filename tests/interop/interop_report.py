@@ -30,11 +30,6 @@ KNOWN_DEVIATIONS = {
         "6.6", "Links (oversized frame)",
         "Connection::receive_plaintext (overlay/link/connection.cpp) closes the link on the "
         "oversized frame instead of answering and reading on"),
-    "silent_link_kept": (
-        "6.6.5, 6.6.2", "Links (silent peer dropped after 35 s)",
-        "overlay/link/connection.cpp Connection::tick fails a link from which nothing arrived "
-        "for LinkConfig::idle_timeout (35 s, overlay/link/link_types.h); its keepalives are ACK "
-        "frames, which a conformant peer does not answer, so liveness is assumed from silence"),
     "lookup_percent_encoded_aor": (
         "RFC 7904 §7", "AoR normalisation",
         "overlay/usage/sip_usage.cpp normalize_aor removes the scheme and parameters and lowers "

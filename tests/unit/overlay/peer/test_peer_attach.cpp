@@ -104,12 +104,19 @@ TEST_CASE("the Attach requester says passive and waits for the answerer's link")
   CHECK(opens(actions).empty());  // §6.5.1.13: the answerer is the TLS client
   f.core.on_link_up(f.now, 5, w, false);
   CHECK_FALSE(f.core.routing_table().contains(w));  // §6.5.1: no Update from W yet
-  // Ours goes out at once, so that W may take us as its peer.
+  // W joined our Neighbor Table (§10.7.3): an Update to every connection, W included (so that
+  // W may take us as its peer), naming W, though we do not route through it yet.
   actions = f.core.take_actions();
   sends = decode_sends(actions);
-  const auto* up = find_code(sends, wire::MessageCode::kUpdateReq);
-  REQUIRE(up != nullptr);
-  CHECK(up->header.destination_list == std::vector{wire::Destination::node(w)});
+  std::vector<NodeId> updated;
+  for (const auto& [link, m] : sends) {
+    if (m.contents.code() != wire::MessageCode::kUpdateReq) continue;
+    updated.push_back(*m.header.destination_list.front().node_id());
+    auto u = wire::decode_chord_update(ByteView(m.contents.message_body));
+    REQUIRE(u.has_value());
+    CHECK(u->successors.front() == w);
+  }
+  CHECK(updated == std::vector<NodeId>{f.x, w, f.y});
   // Messages past W still go through Y; one for W itself may use the link.
   f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::resource(wire::ResourceId{
                                          Bytes(id(150).bytes().begin(), id(150).bytes().end())})},
@@ -192,4 +199,26 @@ TEST_CASE("a Neighbor Table change Updates every connection, not only neighbours
   }
   CHECK(std::find(updated.begin(), updated.end(), f.x) != updated.end());
   CHECK(std::find(updated.begin(), updated.end(), c) != updated.end());
+}
+
+TEST_CASE("a client answers its peer's Update but takes no one as a peer and Updates no one") {
+  PeerConfig cfg;
+  cfg.node_id = id(300);
+  cfg.overlay = kOverlay;
+  cfg.client = true;
+  cfg.bootstrap = {candidate_addr()};
+  SimSigner signer(cfg.node_id);
+  PeerCore core(cfg, signer);
+  core.start(Millis{0});
+  core.on_link_up(Millis{0}, 9, id(100), true);
+  (void)core.take_actions();
+  Fixture f;  // only its message builder
+  core.on_message(Millis{0}, 9, f.make(id(100), {wire::Destination::node(id(300))},
+                                       wire::MessageCode::kUpdateReq,
+                                       neighbors_update({id(50)}, {id(200)})));
+  auto actions = core.take_actions();
+  auto sends = decode_sends(actions);
+  REQUIRE(sends.size() == 1);
+  CHECK(sends[0].second.contents.code() == wire::MessageCode::kUpdateAns);
+  CHECK(core.routing_table().size() == 0);
 }
