@@ -95,11 +95,8 @@ TEST_CASE("the Attach requester says passive and waits for the answerer's link")
   const auto* req = find_code(sends, wire::MessageCode::kAttachReq);
   REQUIRE(req != nullptr);
   CHECK(wire::decode_attach_req_ans(ByteView(req->contents.message_body))->role == "passive");
-  wire::AttachReqAns ans;
-  ans.role = "active";
   f.core.on_message(f.now, 1, f.make(w, to_a(), wire::MessageCode::kAttachAns,
-                                     *wire::encode_to_bytes(ans), 99, {},
-                                     req->header.transaction_id));
+                                     attach_req("active"), 99, {}, req->header.transaction_id));
   actions = f.core.take_actions();
   CHECK(opens(actions).empty());  // §6.5.1.13: the answerer is the TLS client
   f.core.on_link_up(f.now, 5, w, false);
