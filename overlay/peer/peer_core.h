@@ -49,7 +49,8 @@
 //   status(), counters()   plain snapshots for /status and Prometheus
 //
 // A real-network driver must: accept inbound TLS links and report them with on_link_up(..,
-// false) once the peer's certificate gives its Node-ID; perform OpenLink by connecting to addr
+// false) once the peer's certificate gives its Node-ID (the answerer of our Attach connects to
+// us: RFC 6940 §6.5.1.13); perform OpenLink by connecting to addr
 // and checking the certificate's Node-ID against `expected` when set (mismatch: close and
 // report on_link_failed); deframe/reassemble and hand each message to on_message; report
 // every closed link with on_link_down; re-arm one timer to next_deadline() after each call.
@@ -171,7 +172,7 @@ class PeerCore {
   void on_request(Millis now, const NodeId& prev_hop, const wire::Message& m,
                   const NodeId& sender);
 
-  // topology (peer_topology.cpp)
+  // topology (peer_topology.cpp; Attach in peer_attach.cpp)
   void handle_attach(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
   void handle_join(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
   void handle_leave(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
