@@ -80,8 +80,9 @@ void PeerCore::join(Millis now) {
     for (const auto& addr : config_.bootstrap) push(OpenLink{addr, std::nullopt});
     return;
   }
-  // Already connected to some peer (a rejoin): go straight to the Attach to n+1.
-  if (!table_.peers().empty()) {
+  // Already connected to some peer (a rejoin, or a retry over the bootstrap link, which need
+  // not be routable: §6.5.1): go straight to the Attach to n+1.
+  if (!conns_.empty()) {
     phase_ = JoinPhase::kAttachAp;
     auto target = chord::add(config_.node_id, 1);
     send_attach(now, {wire::Destination::resource(wire::ResourceId{
@@ -139,6 +140,7 @@ void PeerCore::finish_leave(Millis) {
   links_.clear();
   conns_.clear();
   connecting_.clear();
+  awaited_.clear();
   for (const auto& p : std::vector<NodeId>(table_.peers())) table_.remove_peer(p);
 }
 
@@ -154,11 +156,13 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
   }
   if (config_.client) return client_link_up(now, link, peer, outbound);
   links_[link] = peer;
-  auto pending = connecting_.find(peer);
+  // Outbound: we are the Attach answerer (or opened a bootstrap link). Inbound: possibly the
+  // answerer of our Attach connecting to us, the requester (§6.5.1.13).
+  bool answered = connecting_.erase(peer) > 0;
   std::optional<TxPurposeInfo> why;
-  if (pending != connecting_.end()) {
-    why = pending->second;
-    connecting_.erase(pending);
+  if (auto a = awaited_.find(peer); a != awaited_.end()) {
+    why = a->second.info;
+    awaited_.erase(a);
   }
   auto it = conns_.find(peer);
   if (it != conns_.end()) {
@@ -174,18 +178,23 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
       close_link(link);
     }
   } else {
-    // Outbound links go to ring peers (bootstraps, Attach answerers); inbound ones become
-    // routable when the peer sends an Update or Join (§10.5: a joining node is not routed to).
-    conns_[peer] = Connection{link, outbound, outbound, held_down(now, peer)};
+    // §6.5.1: "An Attach, in and of itself, does not result in updating the Routing Table of
+    // either node. That function is performed by Updates." A new link is never routable
+    // before the peer's own Update (handle_update) or, for a joining node, its Join.
+    Connection c;
+    c.link = link;
+    c.outbound = outbound;
+    c.returned = held_down(now, peer);
+    c.requested = why.has_value() || (outbound && !answered);
+    conns_[peer] = c;
   }
-  if (conns_[peer].routable) add_routable(now, peer);
-  if (why && why->purpose == TxPurpose::kFingerAttach) table_.set_finger(why->finger, peer);
   std::erase(join_waiting_, peer);
   if (auto f = std::find(full_update_on_link_.begin(), full_update_on_link_.end(), peer);
       f != full_update_on_link_.end()) {
     full_update_on_link_.erase(f);
     send_update(now, peer, wire::ChordUpdateType::kFull);
   }
+  if (why) attached_link_up(now, peer, why);
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kConnecting && outbound) {
     phase_ = JoinPhase::kAttachAp;
     auto target = chord::add(config_.node_id, 1);
@@ -279,6 +288,7 @@ void PeerCore::on_timer(Millis now) {
     if (!tx->bytes.empty()) send_bytes(now, tx->first, tx->bytes);
   }
   answers_.expire(now);
+  expire_awaited(now);
   if (storage_) {
     auto d = storage_->next_deadline();
     if (d && now >= *d) storage_->on_timer(now);
@@ -306,6 +316,7 @@ std::optional<Millis> PeerCore::next_deadline() const {
     if (t && (!best || *t < *best)) best = t;
   };
   consider(answers_.next_deadline());
+  for (const auto& [id, a] : awaited_) consider(a.until);
   if (state_ == PeerState::kJoining) consider(join_deadline_);
   if (handover_pending_) consider(handover_deadline_);
   if (storage_) consider(storage_->next_deadline());

@@ -49,7 +49,8 @@
 //   status(), counters()   plain snapshots for /status and Prometheus
 //
 // A real-network driver must: accept inbound TLS links and report them with on_link_up(..,
-// false) once the peer's certificate gives its Node-ID; perform OpenLink by connecting to addr
+// false) once the peer's certificate gives its Node-ID (the answerer of our Attach connects to
+// us: RFC 6940 §6.5.1.13); perform OpenLink by connecting to addr
 // and checking the certificate's Node-ID against `expected` when set (mismatch: close and
 // report on_link_failed); deframe/reassemble and hand each message to on_message; report
 // every closed link with on_link_down; re-arm one timer to next_deadline() after each call.
@@ -113,6 +114,18 @@ class PeerCore {
     // incarnation, or connectivity re-established (RFC 6940 §10.7.1). Its own Update over
     // this link returns it to the Neighbor Table (handle_update).
     bool returned = false;
+    // We asked for this link (our Attach, answered by the peer connecting to us, or a
+    // bootstrap we opened): prune_links may close it when it serves no more.
+    bool requested = false;
+    bool update_sent = false;  // we have sent the peer an Update over this connection
+    // A neighbour we Attached to: in the Neighbor Table we advertise, but not routed through
+    // before its own Update (RFC 6940 §6.5.1).
+    bool attached_neighbor = false;
+  };
+  // Our Attach was answered; the answerer opens the link to our candidate (§6.5.1.13).
+  struct AwaitedLink {
+    TxPurposeInfo info;
+    Millis until{0};
   };
   // What the attached StorageHandler may use of this core.
   class StorageServices final : public storage::OverlayServices {
@@ -160,7 +173,7 @@ class PeerCore {
   void on_request(Millis now, const NodeId& prev_hop, const wire::Message& m,
                   const NodeId& sender);
 
-  // topology (peer_topology.cpp)
+  // topology (peer_topology.cpp; Attach in peer_attach.cpp)
   void handle_attach(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
   void handle_join(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
   void handle_leave(Millis now, const NodeId& prev, const wire::Message& m, const NodeId& from);
@@ -179,9 +192,15 @@ class PeerCore {
                            const std::vector<NodeId>& ids);
   bool add_routable(Millis now, const NodeId& id);
   bool attach_pending(const NodeId& id, unsigned finger) const;
+  bool attach_in_progress(Millis now, const NodeId& prev, const wire::Message& m,
+                          const NodeId& from);
+  void connect_to_requester(const NodeId& from, const wire::AttachReqAns& req);
+  void expire_awaited(Millis now);
+  void attached_link_up(Millis now, const NodeId& peer, const std::optional<TxPurposeInfo>& why);
   Millis jitter(Millis base);
   void remove_peer(Millis now, const NodeId& id, bool failed);
   void neighbors_changed(Millis now);
+  void update_connections(Millis now);
   void maybe_send_join(Millis now);
   void become_joined(Millis now);
   void stabilize(Millis now);
@@ -218,6 +237,8 @@ class PeerCore {
   std::map<NodeId, Connection> conns_;
   std::unordered_map<LinkId, NodeId> links_;   // every live link, including duplicates
   std::map<NodeId, TxPurposeInfo> connecting_;  // OpenLink issued, waiting for the result
+  std::map<NodeId, AwaitedLink> awaited_;      // Attach answered, waiting for their link
+  std::map<NodeId, unsigned> finger_wait_;     // finger found, routable after its Update
   std::vector<NodeId> join_waiting_;           // neighbour Attaches before our Join
   // Peers whose Update reached us during this join attempt: the admitting peer's Update can
   // overtake its AttachAns (the Update comes over a direct link, the answer along the Attach's

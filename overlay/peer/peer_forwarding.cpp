@@ -56,10 +56,15 @@ void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
     return;
   }
   bool direct = dl.front().is_node() && conns_.count(*point) != 0;
-  if (is_self(dl.front()) ||
-      (dl.size() == 1 && !direct && in_ring() && table_.is_responsible(*point))) {
-    deliver(now, prev_hop, bytes, h);
-    return;
+  if (is_self(dl.front())) return deliver(now, prev_hop, bytes, h);
+  if (!direct && in_ring() && table_.is_responsible(*point)) {
+    // §6.1.1: a Node-ID in our range that is neither us nor directly connected: "the node
+    // MUST drop the message silently".
+    if (dl.front().is_node()) {
+      ++counters_.unroutable;
+      return;
+    }
+    if (dl.size() == 1) return deliver(now, prev_hop, bytes, h);
   }
   forward(now, prev_hop, std::move(h), ph->payload, is_req);
 }
@@ -210,8 +215,13 @@ std::optional<LinkId> PeerCore::route_link(const wire::Destination& first) const
   }
   chord::NextHop nh = table_.next_hop(*point);
   if (nh.local) {
-    // A node outside the ring is responsible for nothing: hand it to any peer it knows.
-    if (in_ring() || table_.peers().empty()) return std::nullopt;
+    // A node outside the ring is responsible for nothing: hand it to any peer it knows, or
+    // (a joining node before any Update, §10.5 step 2) to the bootstrap peer it is linked to.
+    if (in_ring()) return std::nullopt;
+    if (table_.peers().empty()) {
+      if (conns_.empty()) return std::nullopt;
+      return conns_.begin()->second.link;
+    }
     nh.node = table_.peers().front();
   }
   auto it = conns_.find(nh.node);

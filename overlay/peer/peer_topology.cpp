@@ -1,4 +1,4 @@
-// PeerCore, CHORD-RELOAD topology plug-in (RFC 6940 §10): Attach, Join, Update, Leave,
+// PeerCore, CHORD-RELOAD topology plug-in (RFC 6940 §10): Join, Update, Leave,
 // RouteQuery, Probe, stabilization and finger maintenance.
 #include <algorithm>
 
@@ -6,37 +6,10 @@
 #include "overlay/wire/bodies.h"
 
 namespace p2psip::peer {
-namespace {
-
-wire::AttachReqAns attach_body(const wire::IpAddressPort& listen, const char* role, bool update) {
-  wire::AttachReqAns a;
-  a.role = role;
-  wire::IceCandidate c;
-  c.addr_port = listen;
-  c.overlay_link = wire::OverlayLinkType::kTlsTcpFhNoIce;
-  c.foundation = "1";
-  c.priority = 1;
-  c.type = wire::CandType::kHost;
-  a.candidates.push_back(std::move(c));
-  a.send_update = update;
-  return a;
-}
-
-
-}  // namespace
 
 Millis PeerCore::jitter(Millis base) {  // base * [0.5, 1.5)
   auto b = static_cast<std::uint64_t>(std::max<std::int64_t>(base.count(), 1));
   return Millis{static_cast<std::int64_t>(b / 2 + rng_.next() % b)};
-}
-
-std::uint64_t PeerCore::send_attach(Millis now, std::vector<wire::Destination> dests,
-                                    TxPurposeInfo info, bool send_update) {
-  auto body = wire::encode_to_bytes(attach_body(config_.listen, "active", send_update));
-  std::uint64_t id = originate(now, std::move(dests), wire::MessageCode::kAttachReq,
-                               std::move(*body), info.purpose);
-  if (auto* tx = txs_.find(id)) tx->info = info;
-  return id;
 }
 
 void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType type) {
@@ -45,67 +18,24 @@ void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType t
   u.uptime = static_cast<std::uint32_t>((now - started_).count() / 1000);
   u.type = type;
   if (type != wire::ChordUpdateType::kPeerReady) {
-    u.predecessors = table_.predecessors();
-    u.successors = table_.successors();
+    // The Neighbor Table: routable peers and the neighbours we have Attached to that have not
+    // sent their Update yet (§10.7.3 "if it is successful, it MUST adjust its neighbor set";
+    // §6.5.1: we only do not route through them).
+    chord::RoutingTable view = table_;
+    for (const auto& [id, c] : conns_) {
+      if (c.attached_neighbor && !c.routable) view.add_peer(id);
+    }
+    u.predecessors = view.predecessors();
+    u.successors = view.successors();
   }
   if (type == wire::ChordUpdateType::kFull) u.fingers = table_.finger_ids();
   std::sort(u.fingers.begin(), u.fingers.end());
   auto body = wire::encode_to_bytes(u);
   if (!body) return;
+  conns_[to].update_sent = true;
   std::uint64_t id = originate(now, {wire::Destination::node(to)}, wire::MessageCode::kUpdateReq,
                                std::move(*body), TxPurpose::kUpdate);
   if (auto* tx = txs_.find(id)) tx->info.peer = to;
-}
-
-void PeerCore::handle_attach(Millis now, const NodeId& prev, const wire::Message& m,
-                             const NodeId& from) {
-  auto req = wire::decode_attach_req_ans(ByteView(m.contents.message_body));
-  if (!req) {
-    ++counters_.invalid_answered;
-    return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, req.error().what);
-  }
-  auto body = wire::encode_to_bytes(attach_body(config_.listen, "passive", false));
-  answer_raw(now, prev, m.header, wire::MessageCode::kAttachAns, std::move(*body), true);
-  if (!req->send_update || from == config_.node_id) return;
-  if (conns_.count(from)) {
-    send_update(now, from, wire::ChordUpdateType::kFull);
-  } else if (std::find(full_update_on_link_.begin(), full_update_on_link_.end(), from) ==
-             full_update_on_link_.end()) {
-    full_update_on_link_.push_back(from);
-  }
-}
-
-void PeerCore::on_attach_answer(Millis now, const Transaction& tx, const wire::Message& m,
-                                const NodeId& from) {
-  auto ans = wire::decode_attach_req_ans(ByteView(m.contents.message_body));
-  const wire::IceCandidate* cand = nullptr;
-  if (ans) {
-    for (const auto& c : ans->candidates) {
-      if (c.overlay_link == wire::OverlayLinkType::kTlsTcpFhNoIce) {
-        cand = &c;
-        break;
-      }
-    }
-  }
-  if (!cand || from == config_.node_id) return on_topology_answer(now, tx, nullptr, from);
-  bool joining = state_ == PeerState::kJoining;
-  if (tx.info.purpose == TxPurpose::kJoinAttach) {
-    if (!joining || phase_ != JoinPhase::kAttachAp) return;
-    admitting_ = from;
-    bool updated = std::find(updated_while_joining_.begin(), updated_while_joining_.end(),
-                             from) != updated_while_joining_.end();
-    phase_ = updated ? JoinPhase::kAttachNeighbors : JoinPhase::kAwaitApUpdate;
-  }
-  std::erase(join_waiting_, tx.info.peer);
-  if (auto c = conns_.find(from); c != conns_.end()) {
-    add_routable(now, from);  // it answered from inside the ring: a peer
-    if (tx.info.purpose == TxPurpose::kFingerAttach) table_.set_finger(tx.info.finger, from);
-  } else if (!held_down(now, from) && !connecting_.count(from)) {
-    connecting_[from] = tx.info;
-    if (joining && tx.info.purpose == TxPurpose::kNeighborAttach) join_waiting_.push_back(from);
-    push(OpenLink{cand->addr_port, from});
-  }
-  maybe_send_join(now);
 }
 
 void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire::Message* m,
@@ -192,6 +122,9 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
     return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, u.error().what);
   }
   answer_raw(now, prev, m.header, wire::MessageCode::kUpdateAns, {}, false);
+  // A client is outside the ring (§3.2): peers Update it as a member of their Connection
+  // Table (§10.7.3), but it takes no one into a routing table and Updates no one.
+  if (config_.client) return;
   auto conn = conns_.find(from);
   bool connected = conn != conns_.end();
   // The hold-down only keeps us from re-Attaching a failed or left peer on the word of others
@@ -202,7 +135,14 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
   // neighbours' tables until the hold-down ended and some later Update named it again
   // (chord-update-interval: minutes).
   if (connected && conn->second.returned) holddown_.erase(from);
-  if (connected && !held_down(now, from)) add_routable(now, from);
+  if (connected && !held_down(now, from)) {
+    add_routable(now, from);
+    // Its Update makes it our peer; ours (if it has none yet) makes us its peer (§6.5.1).
+    if (auto c = conns_.find(from); c != conns_.end() && !c->second.update_sent &&
+                                    state_ == PeerState::kJoined && !config_.client) {
+      send_update(now, from, wire::ChordUpdateType::kNeighbors);
+    }
+  }
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitApUpdate &&
       admitting_ && *admitting_ == from) {
     phase_ = JoinPhase::kAttachNeighbors;
@@ -222,17 +162,25 @@ void PeerCore::consider_candidates(Millis now, const std::optional<NodeId>& via,
                                    const std::vector<NodeId>& ids) {
   if (config_.client) return;  // a client attaches to nobody but its bootstrap peers
   for (const NodeId& id : ids) {
-    if (id == config_.node_id || held_down(now, id) || connecting_.count(id)) continue;
+    if (id == config_.node_id || held_down(now, id) || connecting_.count(id) ||
+        awaited_.count(id)) {
+      continue;
+    }
     if (auto c = conns_.find(id); c != conns_.end()) {
-      // Listed as a neighbour by a ring peer: it is a peer now.
-      if (!c->second.routable && state_ != PeerState::kJoining) add_routable(now, id);
+      // Connected, but routable only after its own Update (§6.5.1), not on a third peer's
+      // word. If it has not heard from us yet, our Update asks for its own in return.
+      if (!c->second.routable && !c->second.update_sent && state_ == PeerState::kJoined) {
+        send_update(now, id, wire::ChordUpdateType::kNeighbors);
+      }
       continue;
     }
     if (!table_.would_be_neighbor(id) || attach_pending(id, 0)) continue;
     std::vector<wire::Destination> dests;
     if (via) dests.push_back(wire::Destination::node(*via));  // §10.6: source-routed
     dests.push_back(wire::Destination::node(id));
-    send_attach(now, std::move(dests), TxPurposeInfo{TxPurpose::kNeighborAttach, 0, id}, false);
+    // A joining node cannot send Updates yet (§10.5): send_update asks the neighbour for one.
+    send_attach(now, std::move(dests), TxPurposeInfo{TxPurpose::kNeighborAttach, 0, id},
+                state_ == PeerState::kJoining);
     if (state_ == PeerState::kJoining) join_waiting_.push_back(id);
   }
 }
@@ -251,7 +199,12 @@ bool PeerCore::add_routable(Millis now, const NodeId& id) {
   auto c = conns_.find(id);
   if (c == conns_.end()) return false;
   c->second.routable = true;
-  if (!table_.add_peer(id)) return false;
+  bool added = table_.add_peer(id);
+  if (auto f = finger_wait_.find(id); f != finger_wait_.end()) {
+    table_.set_finger(f->second, id);
+    finger_wait_.erase(f);
+  }
+  if (!added) return false;
   neighbors_changed(now);
   return true;
 }
@@ -263,6 +216,7 @@ void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
     return;
   }
   bool changed = table_.remove_peer(id);
+  finger_wait_.erase(id);
   if (failed) {
     conns_.erase(id);
     holddown_[id] = now + config_.failed_peer_holddown;
@@ -281,11 +235,16 @@ void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
 void PeerCore::neighbors_changed(Millis now) {
   if (storage_) storage_->on_ring_changed(now, table_);
   if (state_ != PeerState::kJoined) return;
-  // Reactive recovery (§10.7.1, §10.7.3): tell every neighbour our new neighbour set.
-  std::vector<NodeId> to = table_.successors();
-  for (const auto& p : table_.predecessors()) {
-    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
-  }
+  // Reactive recovery (§10.7.3): "if the Neighbor Table changes ... the peer MUST send an
+  // Update request to each member of its Connection Table" (§10.7.1 likewise when a failure
+  // changes our range), not only to the neighbours.
+  update_connections(now);
+}
+
+void PeerCore::update_connections(Millis now) {
+  std::vector<NodeId> to;
+  to.reserve(conns_.size());
+  for (const auto& [id, c] : conns_) to.push_back(id);
   for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
 }
 
@@ -311,6 +270,8 @@ void PeerCore::become_joined(Millis now) {
 void PeerCore::stabilize(Millis now) {
   next_stabilize_ = now + jitter(config_.update_interval);
   std::erase_if(holddown_, [&](const auto& e) { return e.second <= now; });
+  // §10.7.4.1: the periodic Update goes "to every peer in its Neighbor Table" (the whole
+  // Connection Table hears from us when the Neighbor Table changes, neighbors_changed).
   std::vector<NodeId> to = table_.successors();
   for (const auto& p : table_.predecessors()) {
     if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
@@ -329,7 +290,10 @@ void PeerCore::refresh_fingers(Millis now, bool all) {
     if (table_.finger(i) && i != refresh) continue;
     NodeId target = chord::finger_target(config_.node_id, i);
     if (table_.is_responsible(target) || attach_pending(target, i)) continue;
-    send_attach(now, {wire::Destination::node(target)},
+    // §10.7.4.2: the finger is the peer responsible for the point, reached as a Resource-ID
+    // (a Node-ID nobody has is dropped, §6.1.1).
+    send_attach(now, {wire::Destination::resource(wire::ResourceId{
+                         Bytes(target.bytes().begin(), target.bytes().end())})},
                 TxPurposeInfo{TxPurpose::kFingerAttach, i, target}, false);
   }
 }
@@ -342,7 +306,7 @@ void PeerCore::prune_links(Millis) {
   std::vector<NodeId> drop;
   for (std::size_t i = near; i + near < peers.size(); ++i) {
     auto c = conns_.find(peers[i]);
-    if (c != conns_.end() && c->second.outbound && !table_.is_finger(peers[i])) {
+    if (c != conns_.end() && c->second.requested && !table_.is_finger(peers[i])) {
       drop.push_back(peers[i]);
     }
   }

@@ -6,30 +6,7 @@ passes (its entry must then be removed)."""
 # Each entry: check name -> (RFC section, the issue-16 bullet it belongs to, the C++ place that
 # makes our peers differ). Only differences observed in this test and traced to the code belong
 # here; the next session fixes them one by one and deletes the entry.
-ROLES = "Attach roles and the TLS server"
 KNOWN_DEVIATIONS = {
-    "drop_unconnected_node_id": (
-        "6.1.1", "Forwarding",
-        "overlay/peer/peer_forwarding.cpp PeerCore::receive delivers any single destination the "
-        "node is responsible for (table_.is_responsible), Node-IDs included, instead of dropping "
-        "a Node-ID that is neither itself nor connected"),
-    "attach_to_admitting_peer_answer_role": (
-        "6.5.1.1", ROLES,
-        "overlay/peer/peer_topology.cpp PeerCore::handle_attach answers role \"passive\" (the "
-        "answerer must say \"active\")"),
-    "attach_to_admitting_peer_answerer_connects": (
-        "6.5.1.13", ROLES,
-        "PeerCore::handle_attach (peer_topology.cpp) only answers; the connection is opened by "
-        "the requester in PeerCore::on_attach_answer, so the answerer never connects to the "
-        "requester's candidate"),
-    "attach_from_peer_role": (
-        "6.5.1.1", ROLES,
-        "overlay/peer/peer_topology.cpp PeerCore::send_attach sends role \"active\" (the "
-        "requester must say \"passive\" and be the TLS server)"),
-    "attach_from_peer_tls_client": (
-        "6.5.1.13", ROLES,
-        "PeerCore::on_attach_answer (peer_topology.cpp) makes the requester the TLS client; a "
-        "conformant answerer waits to connect as client itself"),
     "store_answer_replicas": (
         "7.4.1.2, 10.4", "Storage answers",
         "overlay/storage/data_store.cpp DataStore::store answers each StoreKindResponse with an "
@@ -39,16 +16,6 @@ KNOWN_DEVIATIONS = {
         "7.4.2.2", "Storage answers",
         "overlay/storage/data_store_query.cpp select() skips requested dictionary keys that are "
         "absent instead of returning the synthetic exists=false value"),
-    "update_to_every_connection": (
-        "10.7.3", "Updates",
-        "overlay/peer/peer_topology.cpp PeerCore::neighbors_changed (and stabilize) send Updates "
-        "to the predecessors and successors only, not to every member of the Connection Table"),
-    "no_transit_before_update": (
-        "6.5.1", "Updates (no routing through a new peer before its Update)",
-        "a peer becomes routable without an Update from it: PeerCore::on_link_up "
-        "(overlay/peer/peer_core.cpp) makes every outbound link routable at once (\"Attach "
-        "answerers\"), PeerCore::on_attach_answer (peer_topology.cpp) on any Attach answer from "
-        "a connected node, PeerCore::consider_candidates when a third peer's Update lists it"),
 }
 
 

@@ -2,6 +2,8 @@
 // certificates, ring changes, timer, leave handover) and client mode, on one core fed by hand.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include "overlay/chord/ring.h"
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
@@ -90,7 +92,7 @@ bool any_code(const std::vector<std::pair<LinkId, wire::Message>>& v, wire::Mess
   return false;
 }
 
-// Node A (id 100) on a ring with X (50) and Y (200), both over outbound links 1 and 2.
+// Node A (id 100) on a ring with X (50) and Y (200), over outbound links 1 and 2.
 struct Fixture {
   RecordingHandler handler;
   SimSigner signer{id(100)};
@@ -109,6 +111,15 @@ struct Fixture {
     core.start(now);
     core.on_link_up(now, 1, x, true);
     core.on_link_up(now, 2, y, true);
+    // Routable once their own Updates arrived (RFC 6940 §6.5.1).
+    for (auto [link, from, txid] : {std::tuple{LinkId{1}, x, 901}, std::tuple{LinkId{2}, y, 902}}) {
+      wire::ChordUpdate u;
+      u.type = wire::ChordUpdateType::kNeighbors;
+      u.successors = {from == x ? y : x};
+      core.on_message(now, link, make(from, {wire::Destination::node(id(100))},
+                                      wire::MessageCode::kUpdateReq, *wire::encode_to_bytes(u),
+                                      {}, static_cast<std::uint64_t>(txid)));
+    }
     (void)core.take_actions();
   }
 };
