@@ -9,6 +9,7 @@
 #include "overlay/chord/ring.h"
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
+#include "peer_core_fixture.h"
 
 using namespace p2psip;
 using namespace p2psip::peer;
@@ -36,6 +37,15 @@ struct Ring {
     core.on_link_up(now, 1, x, true);
     core.on_link_up(now, 2, y, true);
     core.on_link_up(now, 3, z, true);
+    // Each peer becomes routable (a Neighbor Table member) with its own Update (§6.5.1).
+    std::uint64_t txid = 900;
+    for (auto [link, from] : {std::pair{1, x}, std::pair{2, y}, std::pair{3, z}}) {
+      std::vector<NodeId> others;
+      for (const NodeId& n : {x, y, z}) if (n != from) others.push_back(n);
+      core.on_message(now, static_cast<LinkId>(link),
+                      answer(from, ++txid, wire::MessageCode::kUpdateReq,
+                             test::neighbors_update(others, others)));
+    }
     (void)core.take_actions();
   }
   static PeerConfig config(std::function<std::uint64_t()> ids) {
