@@ -131,6 +131,16 @@ ROWS = [
         ("timeseries", "Event loop lag", "s",
          [(gw("p2psip_event_loop_lag_seconds"), "{{instance}}")]),
     ]),
+    ("Enrollment (RFC 6940 §11)", [
+        ("timeseries", "Configuration documents served", "reqps",
+         [(rate("p2psip_enroll_documents_served_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Certificates issued", "reqps",
+         [(rate("p2psip_enroll_certificates_issued_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Enrollments refused by reason", "reqps",
+         [(rate("p2psip_enroll_refusals_total", "instance, reason"), "{{instance}} {{reason}}")]),
+        ("timeseries", "Connections evicted (bounds)", "reqps",
+         [(rate("p2psip_enroll_connections_evicted_total", "instance"), "{{instance}}")]),
+    ]),
 ]
 
 
