@@ -15,6 +15,9 @@ struct ServiceAnswer {
 struct RequestContext {
   WallMs now = 0;
   bool responsible = true;  // this peer is responsible for the Resource-ID
+  // The peers an applied original Store is replicated to (§7.4.1.2: listed in each
+  // StoreKindResponse; §10.4: the responsible peer's successors).
+  std::vector<wire::NodeId> replicas;
 };
 
 // Store / Fetch / Stat / Find; any other code is Error_Invalid_Message. A non-replica Store

@@ -28,6 +28,12 @@ class DataVerifier {
   // The signer of `signature` over `input`, or nullopt when it does not verify (unknown
   // certificate, unsupported algorithm, wrong value).
   virtual std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) = 0;
+  // The identity that signed the message itself (its security block's signature, already
+  // verified by the peer), for §7.3's rule on the StoreReq's signer; nullopt when unknown.
+  virtual std::optional<SignerInfo> message_signer(const wire::Message& m) const {
+    (void)m;
+    return std::nullopt;
+  }
   // The certificate that verifies signatures of `id`, to ship with replicas and Fetch
   // answers; nullopt when the verifier has none (e.g. the simulator's).
   virtual std::optional<wire::GenericCertificate> certificate_for(

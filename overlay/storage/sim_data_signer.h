@@ -25,6 +25,9 @@ class SimDataSigner final : public DataSigner {
 class SimDataVerifier final : public DataVerifier {
  public:
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
+  // The simulator's message signatures (peer/sim_signer.h) carry the signer's Node-ID and no
+  // user name.
+  std::optional<SignerInfo> message_signer(const wire::Message& m) const override;
 };
 
 }  // namespace p2psip::storage
