@@ -51,7 +51,8 @@ class DataSigner {
   virtual wire::Signature sign(ByteView input) = 0;
 };
 
-// Sets data.signature to the signer's signature over the §7.1 input and returns the data.
+// Sets data.signature to the signer's signature over the §7.1 input (an array entry's index
+// zeroed, §7.4.2.2) and returns the data.
 wire::StoredData sign_stored_data(DataSigner& signer, const wire::ResourceId& resource,
                                   wire::KindId kind, wire::StoredData data);
 

@@ -33,6 +33,9 @@ std::vector<wire::NodeId> known_replica_set(const RingView& ring,
 bool plausible_replica_sender(const RingView& ring, const wire::ResourceId& resource,
                               const wire::NodeId& sender) {
   auto set = known_replica_set(ring, resource);
+  // Fewer nodes known than a replica set holds (a node still joining gets its §10.5 hand-off
+  // before its routing table fills): nothing to judge the sender by.
+  if (set.size() <= ring.replicas) return true;
   wire::NodeId k = chord::ring_point(resource);
   // In the set, or closer to the resource than its farthest member (a node we do not know
   // yet, e.g. one that has just joined).

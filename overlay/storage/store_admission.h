@@ -18,7 +18,9 @@
 // replica Stores from the responsible peer to its successors and back from a replica to the
 // responsible peer (the §10.5 join hand-off), so the bullet's wider reading is the one
 // applied; a sender farther from the resource than every member of the replica set this node
-// knows is refused under both readings.
+// knows is refused under both readings. A node that knows fewer peers than a replica set holds
+// (still joining: its §10.5 hand-off comes before its routing table fills) cannot judge and
+// admits the sender.
 
 #include <optional>
 #include <vector>

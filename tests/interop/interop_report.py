@@ -34,15 +34,6 @@ KNOWN_DEVIATIONS = {
         "6.7", "Fragments",
         "overlay/wire/message.cpp decode_message refuses any fragment (\"reassemble first\", "
         "Error_Invalid_Message); overlay/wire/fragmentation.cpp Reassembler is never called"),
-    "store_answer_replicas": (
-        "7.4.1.2, 10.4", "Storage answers",
-        "overlay/storage/data_store.cpp DataStore::store answers each StoreKindResponse with an "
-        "empty replica list; ReplicatedStore::on_request (replicated_store.cpp) does not fill "
-        "in the successors it replicates to"),
-    "fetch_missing_key_synthetic": (
-        "7.4.2.2", "Storage answers",
-        "overlay/storage/data_store_query.cpp select() skips requested dictionary keys that are "
-        "absent instead of returning the synthetic exists=false value"),
     "oversized_request_error": (
         "6.3.3.1, 6.6", "Links (oversized frame)",
         "overlay/wire/framing.cpp Deframer::extract_one flags a data frame longer than "

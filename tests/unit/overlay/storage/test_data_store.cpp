@@ -144,6 +144,9 @@ TEST_CASE("array: sparse stores, append at 0xffffffff, ranges") {
   auto all = e.get(kUserArray);
   REQUIRE(all.size() == 3);
   CHECK(std::get<wire::ArrayEntry>(all[2].value).index == 6);
+  // §7.4.2.2: array signatures are computed with the index zeroed, so the appended value's
+  // signature (made over 0xffffffff) verifies at the index it was placed at.
+  for (const auto& d : all) CHECK(verify_stored_data(e.v, e.res, kUserArray, d));
   wire::StoredDataSpecifier spec{kUserArray, 0, wire::ArraySpecifier{{{4, 5}, {5, 9}, {3, 2}}}};
   auto r = e.store.fetch(wire::FetchReq{e.res, {spec}}, kNow);
   REQUIRE(r);

@@ -98,6 +98,11 @@ TEST_CASE("replica store: only from a node in (or closer than) the known replica
     CHECK(code(admit_store(alice_sip(1, 3), registry(), v, at(d), std::nullopt)) ==
           wire::ErrorCode::kForbidden);
   }
+  // Knowing fewer nodes than a replica set holds (still joining): any sender.
+  RingView joining;
+  joining.self = at(20);
+  joining.known = {at(100000)};
+  CHECK_FALSE(admit_store(alice_sip(1, 3), registry(), joining, at(40), std::nullopt));
   // §7.4.1.1: "Replica Stores MUST NOT use a generation counter of 0".
   CHECK(code(admit_store(alice_sip(1, 0), registry(), v, at(10), std::nullopt)) ==
         wire::ErrorCode::kInvalidMessage);
