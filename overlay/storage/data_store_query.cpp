@@ -31,10 +31,12 @@ void select_ranges(const Entries& entries, const wire::ArraySpecifier& spec, Sel
 }
 
 // §7.4.2.2: "A nonexistent value ... is represented by a synthetic value with "exists" set to
-// False and has an empty signature": storage_time 0, lifetime 0, identity none.
+// False and has an empty signature": identity none, algorithms {0, 0}, no signature value;
+// storage_time 0, lifetime 0.
 DataStore::Entry synthetic_entry(const Bytes& key) {
   wire::StoredData d;
   d.value = wire::DictionaryEntry{key, wire::DataValue{false, {}}};
+  d.signature.algorithm = {wire::kHashNone, wire::kSignatureAnonymous};  // {0, 0}
   d.signature.identity.type = wire::SignerIdentityType::kNone;
   return DataStore::Entry{std::move(d), 0};
 }

@@ -75,7 +75,8 @@ std::optional<ServiceAnswer> ReplicatedStore::admit(const StorageRequest& r,
     std::size_t n = std::min(config_.replicas, succs.size());
     ctx.replicas.assign(succs.begin(), succs.begin() + static_cast<long>(n));
   }
-  auto refused = admit_store(*req, kinds_, ring, r.sender, verifier.message_signer(r.message));
+  auto refused = admit_store(*req, kinds_, ring, r.sender, verifier.message_signer(r.message),
+                             verifier.judges_message_signer());
   if (!refused) return std::nullopt;
   return error_answer(*refused);
 }

@@ -13,6 +13,9 @@ struct ServiceAnswer {
 };
 
 struct RequestContext {
+  RequestContext(WallMs now_ms = 0, bool is_responsible = true,
+                 std::vector<wire::NodeId> replica_peers = {})
+      : now(now_ms), responsible(is_responsible), replicas(std::move(replica_peers)) {}
   WallMs now = 0;
   bool responsible = true;  // this peer is responsible for the Resource-ID
   // The peers an applied original Store is replicated to (§7.4.1.2: listed in each

@@ -34,6 +34,9 @@ class DataVerifier {
     (void)m;
     return std::nullopt;
   }
+  // False only for the simulator's verifier (sim_data_signer.h), whose message signatures
+  // name no user: the StoreReq-signer rule is then not applied.
+  virtual bool judges_message_signer() const { return true; }
   // The certificate that verifies signatures of `id`, to ship with replicas and Fetch
   // answers; nullopt when the verifier has none (e.g. the simulator's).
   virtual std::optional<wire::GenericCertificate> certificate_for(

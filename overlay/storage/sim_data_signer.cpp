@@ -55,12 +55,4 @@ std::optional<SignerInfo> SimDataVerifier::verify(const wire::Signature& signatu
   return info;
 }
 
-std::optional<SignerInfo> SimDataVerifier::message_signer(const wire::Message& m) const {
-  const Bytes& v = m.security.signature.value;  // Node-ID || 8-byte checksum
-  if (v.size() != wire::kNodeIdLength + 8) return std::nullopt;
-  auto id = wire::NodeId::from_bytes(ByteView(v.data(), wire::kNodeIdLength));
-  if (!id) return std::nullopt;
-  return SignerInfo{"", {*id}};
-}
-
 }  // namespace p2psip::storage

@@ -86,11 +86,13 @@ std::optional<StorageError> request_signer_error(const wire::StoreReq& req,
 
 std::optional<StorageError> admit_store(const wire::StoreReq& req, const KindRegistry& kinds,
                                         const RingView& ring, const wire::NodeId& sender,
-                                        const std::optional<SignerInfo>& request_signer) {
+                                        const std::optional<SignerInfo>& request_signer,
+                                        bool judge_request_signer) {
   if (req.replica_number == 0) {
     if (!responsible_for(ring, req.resource)) {
       return storage_error(ErrorCode::kNotFound, "not responsible for the resource");
     }
+    if (!judge_request_signer) return std::nullopt;
     return request_signer_error(req, kinds, request_signer);
   }
   for (const wire::StoreKindData& kd : req.kind_data) {

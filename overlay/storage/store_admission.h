@@ -47,9 +47,11 @@ bool plausible_replica_sender(const RingView& ring, const wire::ResourceId& reso
                               const wire::NodeId& sender);
 
 // `request_signer`: the identity whose certificate signed the StoreReq message (nullopt when
-// no certificate of the message names it).
+// no certificate of the message names it); not judged when `judge_request_signer` is false
+// (the simulator only).
 std::optional<StorageError> admit_store(const wire::StoreReq& req, const KindRegistry& kinds,
                                         const RingView& ring, const wire::NodeId& sender,
-                                        const std::optional<SignerInfo>& request_signer);
+                                        const std::optional<SignerInfo>& request_signer,
+                                        bool judge_request_signer = true);
 
 }  // namespace p2psip::storage

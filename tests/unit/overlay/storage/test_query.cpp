@@ -49,7 +49,10 @@ TEST_CASE("dictionary: fetch one key, unknown keys, all keys") {
   CHECK(std::get<wire::DictionaryEntry>(synthetic.value).value == wire::DataValue{false, {}});
   CHECK(synthetic.storage_time == 0);
   CHECK(synthetic.lifetime == 0);
-  CHECK(synthetic.signature == wire::Signature{});  // identity none, empty value
+  CHECK(synthetic.signature.identity == wire::SignerIdentity{});  // none
+  CHECK(synthetic.signature.algorithm.hash == 0);                  // "none"
+  CHECK(synthetic.signature.algorithm.signature == 0);             // "anonymous"
+  CHECK(synthetic.signature.value.empty());
   CHECK(t.fetch({}).size() == 2);
   auto v = verifier();
   for (const auto& d : t.fetch({})) CHECK(verify_stored_data(v, t.res, kSip, d));
