@@ -29,6 +29,7 @@ from interop_storage import fetch, parse_values, registration_value, signed_stor
 from reload_codec import ERRORS, KIND_SIP_REGISTRATION, node, resource, sha1_128
 from reload_node import Node, now_ms
 
+OPEN_NODES = []
 MALLORY_ID = bytes.fromhex("58" + "11" * 15)  # between the interop node (50..) and peer1 (60..)
 
 
@@ -45,6 +46,17 @@ def describe(ans):
         return ans.name
     code, info = B.decode_error(ans.body)
     return f"{ERRORS.get(code, code)} ({info.decode(errors='replace')})"
+
+
+def with_cert_of(n):
+    """`raw` for Node.request: the message also carries n's certificate (the signer of the
+    values it holds), so the values' signatures verify and only the StoreReq's own signer or
+    sender can be what is refused (the security block's certificates are not covered by the
+    message signature, §6.3.4)."""
+    def encode(msg):
+        msg.certificates.append((0, n.me.der))
+        return msg.encode()
+    return encode
 
 
 def store_total(peer, result):
@@ -135,7 +147,8 @@ def step_insiders(rep, n, user, ca_dir, work, ca, peers):
         before = store_total(p2, "forbidden")
         body = store_body(n, user, "sip:mallory@192.0.2.66", now_ms())
         link = links.get(p2.node_id)
-        ans = m.request("store_req", body, [resource(rid)], link=link) if link else None
+        ans = m.request("store_req", body, [resource(rid)], link=link,
+                        raw=with_cert_of(n)) if link else None
         refused(rep, "store_signed_by_other_node", "§7.3, §7.4.1.1", ans, (2,), p2, "forbidden",
                 before, snapshot(our_values(n, user)), kept,
                 "our value in a StoreReq signed by another node's certificate")
@@ -151,7 +164,8 @@ def step_insiders(rep, n, user, ca_dir, work, ca, peers):
         body = store_body(n, user, "sip:replica@192.0.2.66", now_ms(), replica_number=1,
                           generation=99)
         link = links.get(p0.node_id)
-        ans = m.request("store_req", body, [node(p0.node_id)], link=link) if link else None
+        ans = m.request("store_req", body, [node(p0.node_id)], link=link,
+                        raw=with_cert_of(n)) if link else None
         refused(rep, "replica_store_from_outsider", "§7.4.1.1", ans, (2,), p0, "forbidden",
                 before, at_p0(), kept0,
                 f"replica_number 1 to peer0 from Node-ID {MALLORY_ID.hex()[:8]}.. (beyond the "
@@ -166,4 +180,11 @@ def step_insiders(rep, n, user, ca_dir, work, ca, peers):
                 before[result], at_p0(), kept0,
                 "replica_number 0 addressed to peer0's Node-ID (peer2 is responsible)")
     finally:
-        m.close()
+        # Closed with the others at the end (close_nodes): closing it here, next to the
+        # subprocesses the following steps start, let its link threads touch a reused fd.
+        OPEN_NODES.append(m)
+
+
+def close_nodes():
+    while OPEN_NODES:
+        OPEN_NODES.pop().close()

@@ -259,6 +259,7 @@ def main():
     finally:
         n.close()
         aux.close()
+        A.close_nodes()
     errors = n.errors + aux.errors
     rep.add("peer_messages_decode_and_verify", "§6.3, §6.3.4", not errors,
             "every message our peers sent decoded and its signature verified"
