@@ -83,6 +83,12 @@ std::optional<wire::GenericCertificate> CertificateVerifier::certificate_for(
                                   Bytes(cert->der().begin(), cert->der().end())};
 }
 
+std::optional<SignerInfo> CertificateVerifier::message_signer(const wire::Message& m) const {
+  const sec::Certificate* cert = find(m.security.signature.identity);
+  if (!cert) return std::nullopt;
+  return signer_info(*cert);
+}
+
 CertificateSigner::CertificateSigner(sec::Certificate cert, sec::PrivateKey key)
     : cert_(std::move(cert)), key_(std::move(key)) {
   identity_.type = wire::SignerIdentityType::kCertHash;

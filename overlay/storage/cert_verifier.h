@@ -31,6 +31,7 @@ class CertificateVerifier final : public DataVerifier {
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
   std::optional<wire::GenericCertificate> certificate_for(
       const wire::SignerIdentity& id) const override;
+  std::optional<SignerInfo> message_signer(const wire::Message& m) const override;
   std::size_t size() const { return trusted_.size(); }
 
  private:

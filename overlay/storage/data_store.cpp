@@ -65,9 +65,22 @@ StorageResult<DataStore::KindState> DataStore::apply_kind(const wire::StoreReq& 
           ErrorCode::kForbidden, kind_text(std::string(to_string(def.policy)) +
                                                " refuses the signer", kd.kind)));
     }
+    // A value lives `lifetime` from its storage_time, and no longer than that from now (§7.1
+    // counts the lifetime from the StoreReq's arrival; it is not covered by the signature,
+    // storage_time is): a replayed old value does not come back to life, whatever lifetime
+    // the replayer writes next to it.
+    std::uint64_t span = std::uint64_t{data.lifetime} * 1000;
+    // Saturating: a storage_time near 2^64 must not wrap into the past.
+    WallMs from_storage = data.storage_time > ~WallMs{0} - span ? ~WallMs{0}
+                                                                 : data.storage_time + span;
+    if (data.lifetime > 0 && from_storage <= now) {
+      if (req.replica_number > 0) continue;  // a stale copy: merged away
+      return unexpected(storage_error(ErrorCode::kDataTooOld,
+                                      kind_text("value expired by its storage_time", kd.kind)));
+    }
     auto key = placement(data.value, state);
     if (!key) return unexpected(std::move(key).error());
-    Entry entry{placed(data, *key), now + std::uint64_t{data.lifetime} * 1000};
+    Entry entry{placed(data, *key), std::min(now + span, from_storage)};
     auto it = state.entries.find(*key);
     if (it != state.entries.end()) {
       // A replica copy never replaces a value at least as new: replication merges.
@@ -84,7 +97,9 @@ StorageResult<DataStore::KindState> DataStore::apply_kind(const wire::StoreReq& 
                                     kind_text("more values than max-count", kd.kind)));
   }
   if (req.replica_number > 0) {
-    state.generation = std::max(state.generation, kd.generation_counter);
+    // §7.4.1.1: a replica Store sets the counter to the message's, unchecked. A copy that
+    // changed nothing here (every value already held, as new) leaves ours as it is.
+    if (changed) state.generation = kd.generation_counter;
   } else if (changed) {
     ++state.generation;
   }
@@ -209,7 +224,7 @@ std::optional<wire::StoreReq> DataStore::export_resource(const wire::ResourceId&
   for (const auto& [kind, state] : it->second) {
     wire::StoreKindData kd{kind, state.generation, {}, std::nullopt};
     for (const auto& [key, e] : state.entries) {
-      if (e.expires_at > now) kd.values.push_back(detail::with_remaining_lifetime(e, now));
+      if (e.expires_at > now) kd.values.push_back(detail::with_lifetime_from_storage(e, now));
     }
     if (!kd.values.empty()) req.kind_data.push_back(std::move(kd));
   }

@@ -50,6 +50,14 @@ wire::StoredData with_remaining_lifetime(const DataStore::Entry& e, WallMs now) 
   return d;
 }
 
+wire::StoredData with_lifetime_from_storage(const DataStore::Entry& e, WallMs now) {
+  wire::StoredData d = with_remaining_lifetime(e, now);
+  if (d.storage_time <= now && e.expires_at > d.storage_time) {
+    d.lifetime = static_cast<std::uint32_t>((e.expires_at - d.storage_time + 999) / 1000);
+  }
+  return d;
+}
+
 bool has_unknown_model(const wire::StoredDataSpecifier& spec, DataModel model) {
   switch (model) {
     case DataModel::kSingle: return !std::holds_alternative<wire::SingleSpecifier>(spec.model);

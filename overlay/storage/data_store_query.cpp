@@ -2,6 +2,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <deque>
 #include <set>
 
 #include "overlay/storage/data_store.h"
@@ -29,8 +30,21 @@ void select_ranges(const Entries& entries, const wire::ArraySpecifier& spec, Sel
   }
 }
 
-// The values a specifier asks for, in the order the answer lists them.
-Selected select(const Entries& entries, const wire::StoredDataSpecifier& spec) {
+// §7.4.2.2: "A nonexistent value ... is represented by a synthetic value with "exists" set to
+// False and has an empty signature": identity none, algorithms {0, 0}, no signature value;
+// storage_time 0, lifetime 0.
+DataStore::Entry synthetic_entry(const Bytes& key) {
+  wire::StoredData d;
+  d.value = wire::DictionaryEntry{key, wire::DataValue{false, {}}};
+  d.signature.algorithm = {wire::kHashNone, wire::kSignatureAnonymous};  // {0, 0}
+  d.signature.identity.type = wire::SignerIdentityType::kNone;
+  return DataStore::Entry{std::move(d), 0};
+}
+
+// The values a specifier asks for, in the order the answer lists them; an absent dictionary
+// key gets a synthetic value (kept in `synthetic`).
+Selected select(const Entries& entries, const wire::StoredDataSpecifier& spec,
+                std::deque<DataStore::Entry>& synthetic) {
   Selected out;
   if (const auto* a = std::get_if<wire::ArraySpecifier>(&spec.model)) {
     select_ranges(entries, *a, out);
@@ -39,7 +53,11 @@ Selected select(const Entries& entries, const wire::StoredDataSpecifier& spec) {
     std::set<Bytes, BytesLess> keys(d->keys.begin(), d->keys.end());
     for (const Bytes& k : keys) {
       auto it = entries.find(k);
-      if (it != entries.end()) out.push_back(&it->second);
+      if (it != entries.end()) {
+        out.push_back(&it->second);
+      } else {
+        out.push_back(&synthetic.emplace_back(synthetic_entry(k)));
+      }
     }
   } else {
     for (const auto& [key, e] : entries) out.push_back(&e);
@@ -100,10 +118,12 @@ static StorageResult<bool> for_each_specifier(const KindRegistry& kinds,
   for (const wire::StoredDataSpecifier& s : specs) {
     wire::GenerationCounter gen = store.generation(resource, s.kind);
     const DataStore::KindState* state = store.kind_state(resource, s.kind);
-    const Entries* entries = state ? &state->entries : nullptr;
+    static const Entries kNone;
+    const Entries& entries = state ? state->entries : kNone;
     // A fetcher that already holds the current generation gets no values again.
     bool unchanged = s.generation != 0 && s.generation == gen;
-    emit(s.kind, gen, (entries && !unchanged) ? select(*entries, s) : Selected{});
+    std::deque<DataStore::Entry> synthetic;
+    emit(s.kind, gen, unchanged ? Selected{} : select(entries, s, synthetic));
   }
   return true;
 }

@@ -47,14 +47,51 @@ ReplicatedStore::ReplicatedStore(const KindRegistry& kinds, VerifierFactory veri
 
 bool ReplicatedStore::active() const { return role() == RingRole::kMember; }
 
+RingView ReplicatedStore::ring_view() const {
+  RingView v;
+  if (!overlay_) return v;
+  const chord::RoutingTable& t = overlay_->routing_table();
+  v.self = overlay_->node_id();
+  v.predecessors = t.predecessors();
+  v.known = t.peers();
+  v.known.insert(v.known.end(), t.predecessors().begin(), t.predecessors().end());
+  v.known.insert(v.known.end(), t.successors().begin(), t.successors().end());
+  v.member = active();
+  v.replicas = config_.replicas;
+  return v;
+}
+
+// The Store checks that need the ring and the message (store_admission.h); nullopt: admitted.
+std::optional<ServiceAnswer> ReplicatedStore::admit(const StorageRequest& r,
+                                                    const DataVerifier& verifier,
+                                                    RequestContext& ctx) const {
+  auto req = wire::decode_store_req(ByteView(r.message.contents.message_body),
+                                    kinds_.model_lookup());
+  if (!req) return std::nullopt;  // handle_storage_request answers Error_Invalid_Message
+  RingView ring = ring_view();
+  ctx.responsible = responsible_for(ring, req->resource);
+  if (ctx.responsible && role() == RingRole::kMember) {
+    const auto& succs = overlay_->routing_table().successors();
+    std::size_t n = std::min(config_.replicas, succs.size());
+    ctx.replicas.assign(succs.begin(), succs.begin() + static_cast<long>(n));
+  }
+  auto refused = admit_store(*req, kinds_, ring, r.sender, verifier.message_signer(r.message),
+                             verifier.judges_message_signer());
+  if (!refused) return std::nullopt;
+  return error_answer(*refused);
+}
+
 StorageAnswer ReplicatedStore::on_request(Millis now, const StorageRequest& r) {
   MessageCode code = r.message.contents.code();
   ByteView body(r.message.contents.message_body);
   std::unique_ptr<DataVerifier> verifier;
   if (code == MessageCode::kStoreReq) verifier = verifiers_(r.message);
   if (!verifier) verifier = std::make_unique<NoVerifier>();
-  RequestContext ctx{wall(now), r.responsible};
-  ServiceAnswer a = handle_storage_request(store_, kinds_, code, body, ctx, *verifier);
+  RequestContext ctx{wall(now), r.responsible, {}};
+  std::optional<ServiceAnswer> refused;
+  if (code == MessageCode::kStoreReq) refused = admit(r, *verifier, ctx);
+  ServiceAnswer a = refused ? std::move(*refused)
+                            : handle_storage_request(store_, kinds_, code, body, ctx, *verifier);
   if (code == MessageCode::kStoreReq) expiry_.reset();  // store() may also expire values
   StorageAnswer out{a.code, std::move(a.body), {}};
   std::string result = result_name(out.code, ByteView(out.body));
@@ -149,14 +186,24 @@ void ReplicatedStore::reconcile(Millis now, const wire::ResourceId& res) {
   } else if (p.role == Role::kReplica) {
     if (done.size() == 1 && done.count(*p.responsible)) return;
     done = {*p.responsible};
+    // The copy back to the responsible peer: after a join this is the §10.5 step 6 hand-off
+    // ("AP MUST do a series of Store requests to JN"). The RFC does not say which
+    // replica_number it carries. Not 0: that is "a node storing its own data" (§7.4.1.1), and
+    // the receiver would hold the StoreReq's signer (us) to the kind's access policy (§7.3),
+    // which we cannot pass for other users' data. So a replica Store, numbered 1: we are a
+    // member of the receiver's replica set, which §7.4.1.1 admits as a sender.
     push(now, res, wire::Destination::node(*p.responsible), *p.responsible, 1, false);
   } else if (p.role == Role::kNone) {
     if (auto kept = kept_copies_.find(res); kept != kept_copies_.end()) {
       if (now < kept->second) return;
       kept_copies_.erase(kept);
     }
-    if (!handing_off_.insert(res).second) return;  // a handover is under way
-    push(now, res, wire::Destination::resource(res), point_of(res), 1, true);
+    // Farther from the resource than its replica set: the responsible peer would refuse a
+    // replica Store from us (§7.4.1.1, store_admission.h), and the replica set holds the data
+    // (each member got it from the responsible peer). Drop our copy.
+    store_.erase_resource(res);
+    expiry_.reset();
+    pushed_.erase(res);
   }
 }
 

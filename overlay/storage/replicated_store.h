@@ -10,10 +10,12 @@
 //     as a replica: the same rule re-replicates it.
 //   replica i (k in (p_i, p_{i-1}], i <= replicas): push our copy to the responsible peer
 //     p_{i-1} once (a peer that joined between us and our predecessor gets its data this way).
-//   none (further away, with a full predecessor list): hand the resource to its responsible
-//     peer (routed to the Resource-ID) and erase it once that peer accepted it.
+//   none (further away, with a full predecessor list): erase it (the responsible peer would
+//     refuse a replica Store from a node outside the replica set, store_admission.h).
 // Copies travel as export_resource() StoreReqs with replica_number >= 1: the receiver skips
-// the generation check and merges (data_store.h). leave: every resource we are responsible
+// the generation check and merges (data_store.h). Every StoreReq is first judged by
+// store_admission.h (responsibility, the StoreReq's signer, plausible replica senders); a
+// StoreAns to an original store lists the successors it is replicated to (§7.4.1.2). leave: every resource we are responsible
 // for goes to the first `replicas` + 1 successors, the replica set once we are gone (and so
 // does any Store applied while we are leaving), and PeerCore sends its Leave when all are
 // answered. A copy pushed to a peer that has no role for it yet (the last of those
@@ -36,7 +38,9 @@
 #include <string>
 
 #include "overlay/storage/data_store.h"
+#include "overlay/storage/service.h"
 #include "overlay/storage/storage_handler.h"
+#include "overlay/storage/store_admission.h"
 
 namespace p2psip::storage {
 
@@ -86,6 +90,9 @@ class ReplicatedStore final : public StorageHandler {
     std::optional<wire::NodeId> responsible;  // for kReplica
   };
   Placement place(const wire::ResourceId& res) const;
+  RingView ring_view() const;
+  std::optional<ServiceAnswer> admit(const StorageRequest& r, const DataVerifier& verifier,
+                                     RequestContext& ctx) const;
   void reconcile_all(Millis now);
   void reconcile(Millis now, const wire::ResourceId& res);
   void push(Millis now, const wire::ResourceId& res, const wire::Destination& to,

@@ -43,7 +43,11 @@ ServiceAnswer handle_storage_request(DataStore& store, const KindRegistry& kinds
       auto req = wire::decode_store_req(body, models);
       if (!req) return invalid(req.error().what);
       if (req->replica_number == 0 && !ctx.responsible) return not_found();
-      return answer(MessageCode::kStoreAns, store.store(*req, ctx.now, verifier));
+      auto ans = store.store(*req, ctx.now, verifier);
+      if (ans && req->replica_number == 0) {
+        for (auto& r : ans->kind_responses) r.replicas = ctx.replicas;
+      }
+      return answer(MessageCode::kStoreAns, std::move(ans));
     }
     case MessageCode::kFetchReq: {
       auto req = wire::decode_fetch_req(body, models);

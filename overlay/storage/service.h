@@ -13,8 +13,14 @@ struct ServiceAnswer {
 };
 
 struct RequestContext {
+  RequestContext(WallMs now_ms = 0, bool is_responsible = true,
+                 std::vector<wire::NodeId> replica_peers = {})
+      : now(now_ms), responsible(is_responsible), replicas(std::move(replica_peers)) {}
   WallMs now = 0;
   bool responsible = true;  // this peer is responsible for the Resource-ID
+  // The peers an applied original Store is replicated to (§7.4.1.2: listed in each
+  // StoreKindResponse; §10.4: the responsible peer's successors).
+  std::vector<wire::NodeId> replicas;
 };
 
 // Store / Fetch / Stat / Find; any other code is Error_Invalid_Message. A non-replica Store

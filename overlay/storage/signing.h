@@ -28,6 +28,15 @@ class DataVerifier {
   // The signer of `signature` over `input`, or nullopt when it does not verify (unknown
   // certificate, unsupported algorithm, wrong value).
   virtual std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) = 0;
+  // The identity that signed the message itself (its security block's signature, already
+  // verified by the peer), for §7.3's rule on the StoreReq's signer; nullopt when unknown.
+  virtual std::optional<SignerInfo> message_signer(const wire::Message& m) const {
+    (void)m;
+    return std::nullopt;
+  }
+  // False only for the simulator's verifier (sim_data_signer.h), whose message signatures
+  // name no user: the StoreReq-signer rule is then not applied.
+  virtual bool judges_message_signer() const { return true; }
   // The certificate that verifies signatures of `id`, to ship with replicas and Fetch
   // answers; nullopt when the verifier has none (e.g. the simulator's).
   virtual std::optional<wire::GenericCertificate> certificate_for(
@@ -45,7 +54,8 @@ class DataSigner {
   virtual wire::Signature sign(ByteView input) = 0;
 };
 
-// Sets data.signature to the signer's signature over the §7.1 input and returns the data.
+// Sets data.signature to the signer's signature over the §7.1 input (an array entry's index
+// zeroed, §7.4.2.2) and returns the data.
 wire::StoredData sign_stored_data(DataSigner& signer, const wire::ResourceId& resource,
                                   wire::KindId kind, wire::StoredData data);
 

@@ -25,6 +25,9 @@ class SimDataSigner final : public DataSigner {
 class SimDataVerifier final : public DataVerifier {
  public:
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
+  // The simulator's message signatures (peer/sim_signer.h) carry no user name, and its
+  // registrants store through any peer: the StoreReq-signer rule is not simulated.
+  bool judges_message_signer() const override { return false; }
 };
 
 }  // namespace p2psip::storage

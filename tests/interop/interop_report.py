@@ -7,15 +7,6 @@ passes (its entry must then be removed)."""
 # makes our peers differ). Only differences observed in this test and traced to the code belong
 # here; the next session fixes them one by one and deletes the entry.
 KNOWN_DEVIATIONS = {
-    "store_answer_replicas": (
-        "7.4.1.2, 10.4", "Storage answers",
-        "overlay/storage/data_store.cpp DataStore::store answers each StoreKindResponse with an "
-        "empty replica list; ReplicatedStore::on_request (replicated_store.cpp) does not fill "
-        "in the successors it replicates to"),
-    "fetch_missing_key_synthetic": (
-        "7.4.2.2", "Storage answers",
-        "overlay/storage/data_store_query.cpp select() skips requested dictionary keys that are "
-        "absent instead of returning the synthetic exists=false value"),
 }
 
 

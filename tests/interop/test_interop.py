@@ -30,6 +30,7 @@ from interop_report import Report  # noqa: E402
 from interop_ring import AUX_ID, INTEROP_ID, OVERLAY, PEER_IDS, issue, pick_user, start_ring, wait_ring  # noqa: E402
 from interop_storage import fetch, parse_values, random_key, store, verify_stored  # noqa: E402
 import interop_forgery as F  # noqa: E402
+import interop_adversary as A  # noqa: E402
 import interop_topology as T  # noqa: E402
 from reload_codec import ERRORS, FRAME_ACK, sha1_128  # noqa: E402
 from reload_node import Node  # noqa: E402
@@ -259,6 +260,7 @@ def main():
     finally:
         n.close()
         aux.close()
+        A.close_nodes()
     errors = n.errors + aux.errors
     rep.add("peer_messages_decode_and_verify", "§6.3, §6.3.4", not errors,
             "every message our peers sent decoded and its signature verified"
@@ -310,8 +312,10 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
             "every peer's neighbour table holds the interop node where its Node-ID says"
             if problems is None else f"after 30 s: {problems}")
     T.step_fragments(rep, n, ap_link, p1)
+    A.step_replay(rep, n, user, p2)
     if step_store(rep, n, user, peers):
         step_fetch(rep, n, user)
+        A.step_insiders(rep, n, user, ca_dir, work, os.path.join(ca_dir, "ca.crt"), peers)
         step_cross_lookup(rep, n, work, ca_dir, peers, user)
     step_forbidden(rep, n)
     F.step_forged_answer(rep, n, p1)

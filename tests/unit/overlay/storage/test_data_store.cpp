@@ -104,8 +104,12 @@ TEST_CASE("lifetime: values expire; fetch shows the remaining lifetime") {
   CHECK(e.get(kUserSingle, kNow + 10'000).empty());
   CHECK(e.store.resource_count() == 0);
   CHECK_FALSE(e.store.next_expiry());
-  // After expiry an older storage_time is accepted again.
-  CHECK(e.put(kUserSingle, dv("w"), kNow - 5, 0, 10, kNow + 10'000));
+  // After expiry an older storage_time is accepted again while its lifetime, counted from its
+  // storage_time, lasts; the expired value replayed is Error_Data_Too_Old (issue 16).
+  auto replay = e.put(kUserSingle, dv("w"), kNow - 5, 0, 10, kNow + 10'000);
+  REQUIRE_FALSE(replay);
+  CHECK(replay.error().code == wire::ErrorCode::kDataTooOld);
+  CHECK(e.put(kUserSingle, dv("w"), kNow - 5, 0, 20, kNow + 10'000));
 }
 
 TEST_CASE("lifetime: a refresh moves the expiry; shorter and erased values end on time") {
@@ -140,6 +144,9 @@ TEST_CASE("array: sparse stores, append at 0xffffffff, ranges") {
   auto all = e.get(kUserArray);
   REQUIRE(all.size() == 3);
   CHECK(std::get<wire::ArrayEntry>(all[2].value).index == 6);
+  // §7.4.2.2: array signatures are computed with the index zeroed, so the appended value's
+  // signature (made over 0xffffffff) verifies at the index it was placed at.
+  for (const auto& d : all) CHECK(verify_stored_data(e.v, e.res, kUserArray, d));
   wire::StoredDataSpecifier spec{kUserArray, 0, wire::ArraySpecifier{{{4, 5}, {5, 9}, {3, 2}}}};
   auto r = e.store.fetch(wire::FetchReq{e.res, {spec}}, kNow);
   REQUIRE(r);
@@ -187,13 +194,14 @@ TEST_CASE("replica bookkeeping: ranges, export and import") {
   REQUIRE(exported);
   CHECK(exported->replica_number == 1);
   CHECK(exported->kind_data.at(0).generation_counter == 2);
-  CHECK(exported->kind_data.at(0).values.at(0).lifetime == 60);
+  // The lifetime counted from storage_time (kNow + 1): the receiver counts from there too.
+  CHECK(exported->kind_data.at(0).values.at(0).lifetime == 100);
 
   DataStore replica(registry());
   REQUIRE(replica.store(*exported, kNow + 40'000, e.v));
   REQUIRE(replica.store(*exported, kNow + 40'000, e.v));  // the same copy again is a no-op
   CHECK(replica.generation(e.res, kSip) == 2);
-  CHECK(replica.next_expiry() == kNow + 100'000);
+  CHECK(replica.next_expiry() == kNow + 1 + 100'000);  // rounded up to whole seconds
   CHECK(e.store.erase_resource(e.res));
   CHECK_FALSE(e.store.export_resource(e.res, kNow, 1));
 }

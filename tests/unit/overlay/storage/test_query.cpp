@@ -36,8 +36,23 @@ Bytes key_of(const wire::NodeId& n) { return Bytes(n.view().begin(), n.view().en
 TEST_CASE("dictionary: fetch one key, unknown keys, all keys") {
   Two t;
   auto one = t.fetch({key_of(alice().node), key_of(bob().node)});
-  REQUIRE(one.size() == 1);
-  CHECK(std::get<wire::DictionaryEntry>(one[0].value).value == dv("first"));
+  REQUIRE(one.size() == 2);  // bob's key is absent: a synthetic value (§7.4.2.2)
+  auto by_key = [&](const wire::NodeId& n) {
+    for (const auto& d : one) {
+      if (std::get<wire::DictionaryEntry>(d.value).key == key_of(n)) return d;
+    }
+    FAIL("key missing from the answer");
+    return wire::StoredData{};
+  };
+  CHECK(std::get<wire::DictionaryEntry>(by_key(alice().node).value).value == dv("first"));
+  wire::StoredData synthetic = by_key(bob().node);
+  CHECK(std::get<wire::DictionaryEntry>(synthetic.value).value == wire::DataValue{false, {}});
+  CHECK(synthetic.storage_time == 0);
+  CHECK(synthetic.lifetime == 0);
+  CHECK(synthetic.signature.identity == wire::SignerIdentity{});  // none
+  CHECK(synthetic.signature.algorithm.hash == 0);                  // "none"
+  CHECK(synthetic.signature.algorithm.signature == 0);             // "anonymous"
+  CHECK(synthetic.signature.value.empty());
   CHECK(t.fetch({}).size() == 2);
   auto v = verifier();
   for (const auto& d : t.fetch({})) CHECK(verify_stored_data(v, t.res, kSip, d));
@@ -106,13 +121,13 @@ TEST_CASE("service: bodies in, answers out; malformed bodies are Error_Invalid_M
   auto res = resource_id_of(alice().user);
   auto req = store_req(res, kUserSingle, {signed_data(alice(), res, kUserSingle, dv("x"))});
   Bytes body = wire::encode_to_bytes(req).value();
-  RequestContext ctx{kNow, true};
+  RequestContext ctx{kNow, true, {}};
   auto ok = handle_storage_request(store, registry(), wire::MessageCode::kStoreReq, body, ctx, v);
   CHECK(ok.code == wire::MessageCode::kStoreAns);
   CHECK(wire::decode_store_ans(ok.body));
 
   auto error_code = [&](wire::MessageCode code, ByteView b, bool responsible = true) {
-    auto a = handle_storage_request(store, registry(), code, b, {kNow, responsible}, v);
+    auto a = handle_storage_request(store, registry(), code, b, {kNow, responsible, {}}, v);
     REQUIRE(a.code == wire::MessageCode::kError);
     auto e = wire::decode_error_response(ByteView(a.body));
     REQUIRE(e);
