@@ -14,17 +14,17 @@ Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
     return unexpected(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
   self->uv_initialized_ = true;
-  self->root_ = su_root_create(nullptr);
+  self->root_.reset(su_root_create(nullptr));
   if (!self->root_) return unexpected(std::string("su_root_create failed"));
   if (su_wait_create(&self->wait_, uv_backend_fd(&self->uv_), SU_WAIT_IN) != 0) {
     return unexpected(std::string("su_wait_create on the uv backend fd failed"));
   }
-  self->wait_index_ = su_root_register(self->root_, &self->wait_, &EventLoop::on_uv_readable,
+  self->wait_index_ = su_root_register(self->root_.get(), &self->wait_, &EventLoop::on_uv_readable,
                                        self.get(), su_pri_normal);
   if (self->wait_index_ < 0) return unexpected(std::string("su_root_register failed"));
-  self->timer_ = su_timer_create(su_root_task(self->root_), 0);
+  self->timer_.reset(su_timer_create(su_root_task(self->root_.get()), 0));
   if (!self->timer_) return unexpected(std::string("su_timer_create failed"));
-  su_root_add_prepoll(self->root_, &EventLoop::on_prepoll, self.get());
+  su_root_add_prepoll(self->root_.get(), &EventLoop::on_prepoll, self.get());
 
   EventLoop* raw = self.get();
   self->signals_ = std::make_unique<StopSignals>(&self->uv_, [raw](int sig) { raw->signalled(sig); });
@@ -34,10 +34,10 @@ Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
 EventLoop::~EventLoop() {
   // Sofia first: its epoll still watches uv's backend fd, which uv_loop_close() closes.
   if (root_) {
-    su_root_remove_prepoll(root_);
-    if (timer_) su_timer_destroy(timer_);
-    if (wait_index_ >= 0) su_root_deregister(root_, wait_index_);
-    su_root_destroy(root_);
+    su_root_remove_prepoll(root_.get());
+    timer_.reset();
+    if (wait_index_ >= 0) su_root_deregister(root_.get(), wait_index_);
+    root_.reset();
   }
   if (uv_initialized_) {
     // Close our handles, let every close callback run, then close the loop.
@@ -53,13 +53,13 @@ int EventLoop::run() {
   pump();
   // pump() may already have asked to stop (a signal, a finished Leave); su_root_break() before
   // su_root_run() would be forgotten and the loop would run forever.
-  if (!stopping_) su_root_run(root_);
+  if (!stopping_) su_root_run(root_.get());
   return stop_signal_;
 }
 
 void EventLoop::stop() {
   stopping_ = true;
-  su_root_break(root_);
+  su_root_break(root_.get());
 }
 
 void EventLoop::pump() {
@@ -67,9 +67,9 @@ void EventLoop::pump() {
   // A loop with nothing alive reports timeout 0; that must not become a busy timer.
   int timeout = uv_loop_alive(&uv_) ? uv_backend_timeout(&uv_) : -1;
   if (timeout < 0) {
-    su_timer_reset(timer_);
+    su_timer_reset(timer_.get());
   } else {
-    su_timer_set_interval(timer_, &EventLoop::on_timer, this, timeout);
+    su_timer_set_interval(timer_.get(), &EventLoop::on_timer, this, timeout);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/expected.h"
+#include "gateway/sip/sofia_handles.h"
 #include "gateway/runtime/uv_loop.h"
 
 namespace p2psip::runtime {
@@ -32,7 +33,7 @@ class EventLoop final : public LoopControl {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  su_root_t* su_root() { return root_; }
+  su_root_t* su_root() { return root_.get(); }
   uv_loop_t* uv() { return &uv_; }
 
   // Runs until stop() (or a stop signal). Returns the signal number that stopped it, or 0.
@@ -50,12 +51,12 @@ class EventLoop final : public LoopControl {
   // Runs ready uv work without blocking, then re-arms the su_timer to uv's next deadline.
   void pump();
 
-  su_root_t* root_ = nullptr;
+  sip::sofia::Root root_;
   uv_loop_t uv_{};
   bool uv_initialized_ = false;
   su_wait_t wait_{};
   int wait_index_ = -1;
-  su_timer_t* timer_ = nullptr;
+  sip::sofia::Timer timer_;
   std::unique_ptr<StopSignals> signals_;
   int stop_signal_ = 0;
   bool stopping_ = false;  // stop() was called during the current run()

@@ -8,17 +8,13 @@ namespace p2psip::runtime {
 LoopLagProbe::LoopLagProbe(su_root_t* root, const Clock& clock, Millis period,
                            std::function<void(Millis)> on_tick)
     : clock_(clock), period_(std::max(period, Millis{1})), on_tick_(std::move(on_tick)) {
-  timer_ = su_timer_create(su_root_task(root), static_cast<su_duration_t>(period_.count()));
+  timer_ = sip::sofia::make_timer(root, static_cast<unsigned>(period_.count()));
   if (timer_) arm();
-}
-
-LoopLagProbe::~LoopLagProbe() {
-  if (timer_) su_timer_destroy(timer_);
 }
 
 void LoopLagProbe::arm() {
   due_ = clock_.monotonic() + period_;
-  su_timer_set_interval(timer_, &LoopLagProbe::on_timer, reinterpret_cast<su_timer_arg_t*>(this),
+  su_timer_set_interval(timer_.get(), &LoopLagProbe::on_timer, reinterpret_cast<su_timer_arg_t*>(this),
                         static_cast<su_duration_t>(period_.count()));
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "common/clock.h"
+#include "gateway/sip/sofia_handles.h"
 
 namespace p2psip::runtime {
 
@@ -18,7 +19,6 @@ class LoopLagProbe {
   // `on_tick` gets the lag after every tick (for the gauge). The timer starts at once.
   LoopLagProbe(su_root_t* root, const Clock& clock, Millis period,
                std::function<void(Millis)> on_tick);
-  ~LoopLagProbe();
   LoopLagProbe(const LoopLagProbe&) = delete;
   LoopLagProbe& operator=(const LoopLagProbe&) = delete;
 
@@ -32,7 +32,7 @@ class LoopLagProbe {
   const Clock& clock_;
   Millis period_;
   std::function<void(Millis)> on_tick_;
-  su_timer_t* timer_ = nullptr;
+  sip::sofia::Timer timer_;
   Millis due_{0};
   std::array<Millis, 8> recent_{};  // lateness of the last ticks
   std::size_t next_ = 0;

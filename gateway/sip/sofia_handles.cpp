@@ -11,6 +11,7 @@ void AgentDestroy::operator()(nta_agent_s* a) const noexcept { nta_agent_destroy
 void IncomingDestroy::operator()(nta_incoming_s* irq) const noexcept { nta_incoming_destroy(irq); }
 void OutgoingDestroy::operator()(nta_outgoing_s* orq) const noexcept { nta_outgoing_destroy(orq); }
 void TimerDestroy::operator()(su_timer_s* t) const noexcept { su_timer_destroy(t); }
+void RootDestroy::operator()(su_root_s* r) const noexcept { su_root_destroy(r); }
 
 Message add_ref(msg_s* m) { return Message(msg_ref_create(m)); }
 

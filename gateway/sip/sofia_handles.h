@@ -44,6 +44,9 @@ struct OutgoingDestroy {
 struct TimerDestroy {
   void operator()(su_timer_s* t) const noexcept;
 };
+struct RootDestroy {
+  void operator()(su_root_s* r) const noexcept;
+};
 
 // One reference to a message.
 using Message = std::unique_ptr<msg_s, MsgUnref>;
@@ -51,6 +54,8 @@ using Agent = std::unique_ptr<nta_agent_s, AgentDestroy>;
 using ServerTransaction = std::unique_ptr<nta_incoming_s, IncomingDestroy>;
 using ClientTransaction = std::unique_ptr<nta_outgoing_s, OutgoingDestroy>;
 using Timer = std::unique_ptr<su_timer_s, TimerDestroy>;
+// The su_root of the process's loop (gateway/runtime/event_loop.h); outlives everything on it.
+using Root = std::unique_ptr<su_root_s, RootDestroy>;
 
 // A new reference to `m` (msg_ref_create); null for null.
 Message add_ref(msg_s* m);
