@@ -6,34 +6,18 @@
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
 #include "overlay/wire/fragmentation.h"
+#include "peer_core_fixture.h"
 
 using namespace p2psip;
 using namespace p2psip::peer;
 
 namespace {
 
-constexpr std::uint32_t kOverlay = 0xabcdef01;
-NodeId id(std::uint64_t hi) { return chord::from_u128(static_cast<chord::U128>(hi) << 64); }
+using test::id;
+using test::kOverlay;
 
-// Node A (id 100) alone on the ring, with outbound links 1 -> X (50) and 2 -> Y (200).
-struct Fixture {
-  SimSigner signer{id(100)};
-  PeerCore core{make_config(), signer};
-  NodeId x = id(50), y = id(200);
-  Millis now{1000};
-
-  static PeerConfig make_config() {
-    PeerConfig c;
-    c.node_id = id(100);
-    c.overlay = kOverlay;
-    return c;
-  }
-  Fixture() {
-    core.start(now);
-    core.on_link_up(now, 1, x, true);
-    core.on_link_up(now, 2, y, true);
-    (void)core.take_actions();
-  }
+// The PeerCore tests' node A (peer_core_fixture.h) and Pings of any size to it.
+struct Fixture : test::Fixture {
   // A Ping to A signed by `from`, `padding` bytes of padding.
   Bytes ping(const NodeId& from, std::size_t padding, std::uint32_t max_response_length = 0,
              std::uint64_t txid = 42) {
@@ -47,22 +31,6 @@ struct Fixture {
     m.contents.message_body = *wire::encode_to_bytes(wire::PingReq{Bytes(padding)});
     m.security = s.sign(wire::signature_input(kOverlay, txid, m.contents, s.identity()));
     return *wire::encode_message(m, 1 << 20);
-  }
-  std::vector<std::pair<LinkId, wire::Message>> sent() {
-    std::vector<std::pair<LinkId, wire::Message>> out;
-    wire::DecodeParams p;
-    p.overlay = kOverlay;
-    for (auto& a : core.take_actions()) {
-      if (auto* s = std::get_if<SendOnLink>(&a)) {
-        auto m = wire::decode_message(ByteView(s->bytes), p);
-        REQUIRE(m.has_value());
-        out.emplace_back(s->link, *m);
-      }
-    }
-    return out;
-  }
-  static std::uint16_t error_code(const wire::Message& m) {
-    return wire::decode_error_response(ByteView(m.contents.message_body))->error_code;
   }
 };
 
