@@ -32,6 +32,13 @@ Bytes attach_req(const char* role) {
   return *wire::encode_to_bytes(req);
 }
 
+// A Resource-ID destination at the point id(hi) (one NodeId: its bytes' begin and end must come
+// from the same object).
+wire::Destination resource_at(std::uint64_t hi) {
+  NodeId p = id(hi);
+  return wire::Destination::resource(wire::ResourceId{Bytes(p.bytes().begin(), p.bytes().end())});
+}
+
 std::vector<OpenLink> opens(std::vector<Action>& actions) {
   std::vector<OpenLink> out;
   for (auto& a : actions) {
@@ -115,8 +122,7 @@ TEST_CASE("the Attach requester says passive and waits for the answerer's link")
   }
   CHECK(updated == std::vector<NodeId>{f.x, w, f.y});
   // Messages past W still go through Y; one for W itself may use the link.
-  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::resource(wire::ResourceId{
-                                         Bytes(id(150).bytes().begin(), id(150).bytes().end())})},
+  f.core.on_message(f.now, 1, f.make(f.x, {resource_at(150)},
                                      wire::MessageCode::kPingReq,
                                      *wire::encode_to_bytes(wire::PingReq{}), 100, {}, 8));
   sends = f.sent();
@@ -173,8 +179,7 @@ TEST_CASE("a Node-ID in our range, neither us nor connected, is dropped silently
   CHECK(f.sent().empty());
   CHECK(f.core.counters().unroutable == before + 1);
   // The same point as a Resource-ID is ours: answered.
-  f.core.on_message(f.now, 1, f.make(f.x, {wire::Destination::resource(wire::ResourceId{
-                                         Bytes(id(75).bytes().begin(), id(75).bytes().end())})},
+  f.core.on_message(f.now, 1, f.make(f.x, {resource_at(75)},
                                      wire::MessageCode::kPingReq,
                                      *wire::encode_to_bytes(wire::PingReq{}), 100, {}, 43));
   auto out = f.sent();
