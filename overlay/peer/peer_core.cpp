@@ -294,7 +294,13 @@ void PeerCore::on_timer(Millis now) {
     if (d && now >= *d) storage_->on_timer(now);
   }
   if (handover_pending_ && (*handover_done_ || now >= handover_deadline_)) send_leaves(now);
-  if (state_ == PeerState::kJoining && now >= join_deadline_) join(now);
+  if (state_ == PeerState::kJoining && now >= join_deadline_) {
+    // The Join was answered but no Update followed within the reliability timer: the RFC
+    // orders the AP's Update after its JoinAns (§10.5 step 7), an AP that Updated us first or
+    // not at all still admitted us. Join rather than start over.
+    if (phase_ == JoinPhase::kAwaitJoinUpdate) become_joined(now);
+    else join(now);
+  }
   bool member = state_ == PeerState::kJoined && !config_.client;
   if (member && now >= next_stabilize_) stabilize(now);
   if (member && now >= next_finger_) {

@@ -144,7 +144,7 @@ class PeerCore {
     PeerCore& core_;
   };
   enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
-                                        kAttachNeighbors, kJoinSent };
+                                        kAttachNeighbors, kJoinSent, kAwaitJoinUpdate };
 
   // forwarding (peer_forwarding.cpp)
   void receive(Millis now, const NodeId& prev_hop, ByteView bytes);

@@ -52,7 +52,12 @@ void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire:
       break;
     case TxPurpose::kJoin:
       if (ok && state_ == PeerState::kJoining) {
-        become_joined(now);
+        // §10.5 steps 6-7: the AP now Stores our range's data to us, then Updates us; "at
+        // this point, JP is part of the ring". Joining here, before the data, would answer
+        // Fetches for our range from an empty store. The AP's Stores and Update come over
+        // one ordered link, so its Update means the hand-off has arrived.
+        phase_ = JoinPhase::kAwaitJoinUpdate;
+        join_deadline_ = now + config_.reliability_timer;
       } else if (state_ == PeerState::kJoining) {
         join_deadline_ = now + config_.reliability_timer;
       }
@@ -156,6 +161,10 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
   ids.insert(ids.end(), u->successors.begin(), u->successors.end());
   consider_candidates(now, connected ? std::optional<NodeId>(from) : std::nullopt, ids);
   maybe_send_join(now);
+  if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitJoinUpdate && admitting_ &&
+      *admitting_ == from) {
+    become_joined(now);  // §10.5 step 7
+  }
 }
 
 void PeerCore::consider_candidates(Millis now, const std::optional<NodeId>& via,

@@ -168,6 +168,34 @@ TEST_CASE("join handover: new peers get the resources they are now responsible f
   CHECK(unfetchable(net, regs, rng) == 0);
 }
 
+// RFC 6940 §10.5: the AP Stores the joiner's data (step 6) before its Update makes the joiner
+// "part of the ring" (step 7). A joiner that called itself joined on the JoinAns answered
+// Fetches for its new range from an empty store until the hand-off arrived.
+TEST_CASE("a joiner is joined only once it holds the data of the range it takes over") {
+  SimNetwork net(storage_config(23));
+  REQUIRE(build_ring(net, 10, 230));
+  net.run_for(Millis{10000});
+  std::mt19937_64 rng(231);
+  auto regs = store_many(net, 300, rng);
+  net.run_for(Millis{5000});
+  std::size_t taken_over = 0;
+  for (int k = 0; k < 5; ++k) {
+    PeerIndex p = net.add_peer(random_id(rng), {0});
+    net.start(p);
+    REQUIRE(net.run_until([&] { return net.joined(p); }, net.now() + Millis{60000}));
+    const auto& preds = net.core(p).routing_table().predecessors();
+    REQUIRE(!preds.empty());
+    NodeId self = net.core(p).node_id();
+    for (const auto& r : regs) {
+      if (!chord::between_left_open(preds[0], chord::ring_point(r.resource), self)) continue;
+      ++taken_over;
+      CHECK(net.storage(p)->data().kind_state(r.resource, 1));
+    }
+    settle(net, Millis{60000});
+  }
+  CHECK(taken_over > 0);
+}
+
 // The handover is the only path that can keep the data here: the leaving peer's two replica
 // holders die at the instant it starts to leave, so no other peer holds a copy and none is
 // left to re-replicate one. (Leaving alone used to be tested: the replicas kept the data
