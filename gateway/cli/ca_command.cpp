@@ -110,7 +110,8 @@ void add_issue(CLI::App& ca, Action& selected) {
   cmd->add_option("--dir", args->dir, "CA directory made by 'ca init'")->type_name("DIR");
   cmd->add_option("--user", args->user, "User name, user@domain (the rfc822Name)")->type_name("USER");
   cmd->add_option("--node-id", args->node_ids,
-                  "Node-ID, 32 hex digits; repeat for several (default: one random)")
+                  "Node-ID, 32 hex digits; repeat for several (default: one random). A lab and test tool: "
+                  "in production the CA picks Node-IDs (RFC 6940 §11.3, p2psip enroll-server)")
       ->type_name("HEX")->allow_extra_args(false);
   cmd->add_option("--key-type", args->key_type, "rsa (RSA-2048, default) or ec (P-256)")->type_name("rsa|ec");
   cmd->add_option("--days", args->days, "Validity in days (default 365)")->type_name("N");
