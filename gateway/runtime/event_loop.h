@@ -4,9 +4,11 @@
 // uv_backend_timeout(), and a prepoll hook runs uv before every Sofia poll, so uv timers and
 // sockets (overlay links, c-ares) run on the same thread as nta. No locks anywhere below.
 
+#include <sofia-sip/su_time.h>
 #include <sofia-sip/su_wait.h>
 #include <uv.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,13 +19,22 @@
 
 namespace p2psip::runtime {
 
-// su_init()/su_deinit() for the process; construct once in main before any EventLoop.
+// True when `loop` has work only a uv_run does: io watchers not yet registered with the
+// kernel, a due timer, pending callbacks, closing handles.
+bool uv_needs_run(const uv_loop_t* loop);
+
+// su_init()/su_deinit() for the process; construct once in main before any EventLoop. It also
+// rounds Sofia's clock up to whole milliseconds (event_loop.cpp: Sofia spins before timers
+// otherwise).
 class SofiaLibrary {
  public:
   SofiaLibrary();
   ~SofiaLibrary();
   SofiaLibrary(const SofiaLibrary&) = delete;
   SofiaLibrary& operator=(const SofiaLibrary&) = delete;
+
+ private:
+  void (*previous_clock_hook_)(su_time_t*);
 };
 
 class EventLoop final : public LoopControl {
@@ -39,6 +50,9 @@ class EventLoop final : public LoopControl {
   // Runs until stop() (or a stop signal). Returns the signal number that stopped it, or 0.
   int run() override;
   void stop() override;
+  // Sofia loop iterations so far (its prepoll hook's calls): a loop that sleeps until its next
+  // event makes a few per event, one that spins makes thousands.
+  std::uint64_t iterations() const { return iterations_; }
   // SIGTERM/SIGINT (StopSignals) call this before stopping the loop.
   void on_stop_signal(std::function<void(int)> cb) { on_signal_ = std::move(cb); }
 
@@ -50,6 +64,9 @@ class EventLoop final : public LoopControl {
   void signalled(int signum);
   // Runs ready uv work without blocking, then re-arms the su_timer to uv's next deadline.
   void pump();
+  // Sofia's prepoll hook: pump() only when uv has work Sofia's poll would not wake it for.
+  void prepoll();
+  void rearm();
 
   sip::sofia::Root root_;
   uv_loop_t uv_{};
@@ -57,6 +74,9 @@ class EventLoop final : public LoopControl {
   su_wait_t wait_{};
   int wait_index_ = -1;
   sip::sofia::Timer timer_;
+  std::uint64_t iterations_ = 0;
+  bool armed_ = false;                 // timer_ is set, for uv's deadline armed_deadline_
+  std::uint64_t armed_deadline_ = 0;   // uv_now() milliseconds
   std::unique_ptr<StopSignals> signals_;
   int stop_signal_ = 0;
   bool stopping_ = false;  // stop() was called during the current run()
