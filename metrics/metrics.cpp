@@ -259,6 +259,14 @@ OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
                       .Name("p2psip_overlay_link_errors_total")
                       .Help("Overlay links that failed or were refused, by reason")
                       .Register(registry);
+  auto& refused = prometheus::BuildCounter()
+                      .Name("p2psip_overlay_answers_refused_total")
+                      .Help("RELOAD answers dropped unused: no request of ours has their "
+                            "transaction id (unmatched), or the sender may not answer it "
+                            "(wrong_sender, RFC 6940 section 6.3.4)")
+                      .Register(registry);
+  answers_refused_ = {Series{&refused.Add({{"reason", "unmatched"}}), 0},
+                      Series{&refused.Add({{"reason", "wrong_sender"}}), 0}};
   stored_resources_ = &prometheus::BuildGauge()
                            .Name("p2psip_overlay_stored_resources")
                            .Help("Resources this node stores (responsible and replica), by kind")
@@ -337,6 +345,10 @@ void OverlayMetrics::messages_total(std::string_view code, OverlayDirection dire
   if (map.size() >= kMaxLabelValues && map.find(code) == map.end()) code = "unknown";
   const char* dir = direction == OverlayDirection::kIn ? "in" : "out";
   advance(series(map, *messages_, code, {{"code", std::string(code)}, {"direction", dir}}), total);
+}
+
+void OverlayMetrics::answers_refused_total(OverlayAnswerRefused reason, std::uint64_t total) {
+  advance(answers_refused_[reason == OverlayAnswerRefused::kUnmatched ? 0 : 1], total);
 }
 
 void OverlayMetrics::link_errors_total(std::string_view reason, std::uint64_t total) {

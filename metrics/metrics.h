@@ -124,6 +124,8 @@ class DnsMetrics {
 // values come from bounded sets (RELOAD message code names, link error reasons); past
 // kMaxLabelValues distinct values everything is counted as "unknown".
 enum class OverlayDirection { kIn, kOut };
+// Answers the node dropped unused (RFC 6940 §6.3.4): transaction id unknown, or wrong sender.
+enum class OverlayAnswerRefused { kUnmatched, kWrongSender };
 
 class OverlayMetrics {
  public:
@@ -132,6 +134,7 @@ class OverlayMetrics {
   void routing_table_peers(std::size_t peers);
   void messages_total(std::string_view code, OverlayDirection direction, std::uint64_t total);
   void link_errors_total(std::string_view reason, std::uint64_t total);
+  void answers_refused_total(OverlayAnswerRefused reason, std::uint64_t total);
   // Storage (the node's own store): resources held per kind label (kinds missing from the
   // map drop to 0), and Store/Fetch requests it answered by result ("ok", "forbidden", ...).
   void stored_resources(const std::map<std::string, std::size_t, std::less<>>& by_kind);
@@ -154,6 +157,7 @@ class OverlayMetrics {
   prometheus::Family<prometheus::Counter>* messages_ = nullptr;
   prometheus::Family<prometheus::Counter>* link_errors_ = nullptr;
   std::map<std::string, Series, std::less<>> messages_in_, messages_out_, errors_;
+  std::array<Series, 2> answers_refused_{};  // by OverlayAnswerRefused
   prometheus::Family<prometheus::Gauge>* stored_resources_ = nullptr;
   prometheus::Family<prometheus::Counter>* stores_ = nullptr;
   prometheus::Family<prometheus::Counter>* fetches_ = nullptr;

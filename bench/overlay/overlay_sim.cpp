@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   cfg.seed = a.seed;
   cfg.peer_defaults.overlay = 0x5eed0001;
   cfg.peer_defaults.update_interval = Millis{60000};
-  cfg.peer_defaults.finger_interval = Millis{30000};
+  cfg.peer_defaults.chord_ping_interval = Millis{30000};
   SimNetwork net(cfg);
   std::mt19937_64 rng(a.seed);
   auto t0 = std::chrono::steady_clock::now();

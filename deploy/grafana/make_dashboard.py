@@ -83,6 +83,8 @@ ROWS = [
          [(rate("p2psip_overlay_messages_total", "code, direction"), "{{code}} {{direction}}")]),
         ("timeseries", "Link errors", "eps",
          [(rate("p2psip_overlay_link_errors_total", "reason"), "{{reason}}")]),
+        ("timeseries", "Answers refused (unmatched, wrong sender)", "ops",
+         [(rate("p2psip_overlay_answers_refused_total", "reason"), "{{reason}}")]),
         ("timeseries", "Stored resources", "none",
          [(f"sum by (instance, kind) (p2psip_overlay_stored_resources{{{SEL}}})",
            "{{instance}} {{kind}}")]),

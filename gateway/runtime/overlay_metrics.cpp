@@ -75,6 +75,9 @@ void OverlayPublisher::publish() {
     metrics_.messages_total(m.name, metrics::OverlayDirection::kOut, m.sent);
   }
   for (const auto& [reason, total] : s.link_errors) metrics_.link_errors_total(reason, total);
+  metrics_.answers_refused_total(metrics::OverlayAnswerRefused::kUnmatched, s.answers_unmatched);
+  metrics_.answers_refused_total(metrics::OverlayAnswerRefused::kWrongSender,
+                                 s.answers_wrong_sender);
   std::map<std::string, std::size_t, std::less<>> by_kind;
   for (const auto& [kind, count] : s.storage.resources_by_kind) by_kind[kind_label(kind)] = count;
   metrics_.stored_resources(by_kind);

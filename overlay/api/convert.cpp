@@ -135,6 +135,8 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.dropped_malformed = s.peer.dropped_malformed;
   out.bad_signature = s.peer.bad_signature;
   out.transaction_timeouts = s.peer.transaction_timeouts;
+  out.answers_unmatched = s.peer.unmatched_answers;
+  out.answers_wrong_sender = s.peer.refused_answers;
   s.link.for_each_error([&out](std::string_view reason, std::uint64_t total) {
     out.link_errors.emplace_back(std::string(reason), total);
   });

@@ -53,6 +53,20 @@ NodeId finger_target(const NodeId& n, unsigned i) {
   return add_pow2(n, 128 - std::clamp(i, 1u, 128u));
 }
 
+unsigned finger_index(const NodeId& n, const NodeId& id) {
+  U128 d = distance(n, id);
+  if (d == 0) return 0;
+  unsigned log2 = 127;
+  while ((d >> log2) == 0) --log2;
+  return 128 - log2;  // d in [2^(128-i), 2^(129-i))
+}
+
+NodeId finger_range_point(const NodeId& n, unsigned i, U128 r) {
+  unsigned k = 128 - std::clamp(i, 1u, 128u);
+  U128 size = static_cast<U128>(1) << k;
+  return add(finger_target(n, i), r & (size - 1));
+}
+
 std::uint64_t high64(const NodeId& id) { return static_cast<std::uint64_t>(to_u128(id) >> 64); }
 
 }  // namespace p2psip::chord

@@ -35,6 +35,15 @@ NodeId add_pow2(const NodeId& n, unsigned k);
 NodeId add(const NodeId& n, U128 delta);
 // Finger i (1..128) targets n + 2^(128-i) (§10.5; i = 1 is the farthest, half the ring away).
 NodeId finger_target(const NodeId& n, unsigned i);
+// §10.7.4.2: "the i'th Finger Table entry is valid if it is in the range
+// [n + 2^(128-i), n + 2^(128-(i-1)) - 1]". The index whose range holds `id` (1..128), 0 for n.
+unsigned finger_index(const NodeId& n, const NodeId& id);
+inline bool in_finger_range(const NodeId& n, unsigned i, const NodeId& id) {
+  return i >= 1 && finger_index(n, id) == i;
+}
+// A point of finger i's range: its start plus `r` reduced modulo the range's size (§10.7.4.2
+// "a Node-ID selected randomly from that range" when r is random).
+NodeId finger_range_point(const NodeId& n, unsigned i, U128 r);
 
 // Convenience for tests and logs: the top 64 bits.
 std::uint64_t high64(const NodeId& id);

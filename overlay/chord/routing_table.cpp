@@ -49,6 +49,22 @@ void RoutingTable::recompute() {
   std::size_t n = std::min(neighbors_, peers_.size());
   succs_.assign(peers_.begin(), peers_.begin() + static_cast<std::ptrdiff_t>(n));
   preds_.assign(peers_.rbegin(), peers_.rbegin() + static_cast<std::ptrdiff_t>(n));
+  decide_near_fingers();
+}
+
+void RoutingTable::decide_near_fingers() {
+  unsigned size = finger_table_size();
+  std::erase_if(fingers_, [&](const auto& f) { return f.first > size; });
+  for (unsigned i = 1; i <= size; ++i) {
+    if (!finger_near(i)) continue;
+    // The first peer at or after the range's start is a successor: the true one (§10.3).
+    auto it = lower(peers_, self_, distance(self_, finger_target(self_, i)));
+    if (it != peers_.end() && in_finger_range(self_, i, *it)) {
+      set_finger(i, *it);
+    } else {
+      clear_finger(i);
+    }
+  }
 }
 
 bool RoutingTable::is_neighbor(const NodeId& id) const {
@@ -85,7 +101,7 @@ std::vector<NodeId> RoutingTable::replica_set() const {
 }
 
 void RoutingTable::set_finger(unsigned i, const NodeId& id) {
-  if (i < 1 || i > kMaxFingers || !contains(id)) return;
+  if (i < 1 || i > kMaxFingers || !contains(id) || !in_finger_range(self_, i, id)) return;
   auto it = std::lower_bound(fingers_.begin(), fingers_.end(), i,
                              [](const auto& f, unsigned want) { return f.first < want; });
   if (it != fingers_.end() && it->first == i) {
@@ -123,15 +139,24 @@ std::vector<NodeId> RoutingTable::finger_ids() const {
 
 std::size_t RoutingTable::finger_count() const { return finger_ids().size(); }
 
-unsigned RoutingTable::finger_limit() const {
+unsigned RoutingTable::finger_table_size() const {
   if (succs_.empty()) return 0;
-  U128 last = distance(self_, succs_.back());
-  unsigned limit = 0;
-  for (unsigned i = 1; i <= kMaxFingers; ++i) {
-    if ((static_cast<U128>(1) << (128 - i)) <= last) break;
-    limit = i;
+  return std::clamp(finger_index(self_, succs_.back()), kFingerTableSize, kMaxFingers);
+}
+
+bool RoutingTable::finger_near(unsigned i) const {
+  return !succs_.empty() &&
+         distance(self_, finger_target(self_, i)) <= distance(self_, succs_.back());
+}
+
+unsigned RoutingTable::pick_invalid_finger(const std::function<bool()>& coin) const {
+  unsigned last = 0;
+  for (unsigned i = 1, size = finger_table_size(); i <= size; ++i) {
+    if (finger(i) || finger_near(i)) continue;
+    if (last != 0 && coin()) return last;
+    last = i;
   }
-  return limit;
+  return last;
 }
 
 }  // namespace p2psip::chord

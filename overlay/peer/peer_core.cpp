@@ -195,6 +195,10 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
     send_update(now, peer, wire::ChordUpdateType::kFull);
   }
   if (why) attached_link_up(now, peer, why);
+  // A link to a bootstrap address (no Attach asked for it) that the partition check opened.
+  if (outbound && !answered && !why && partition_opening_ && state_ == PeerState::kJoined) {
+    partition_link_up(now, peer);
+  }
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kConnecting && outbound) {
     phase_ = JoinPhase::kAttachAp;
     auto target = chord::add(config_.node_id, 1);
@@ -208,6 +212,7 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
 
 void PeerCore::on_link_failed(Millis now, const OpenLink& open) {
   ++counters_.link_errors;
+  partition_link_failed(open);
   if (open.expected) {
     connecting_.erase(*open.expected);
     holddown_[*open.expected] = now + config_.failed_peer_holddown;
@@ -303,10 +308,9 @@ void PeerCore::on_timer(Millis now) {
   }
   bool member = state_ == PeerState::kJoined && !config_.client;
   if (member && now >= next_stabilize_) stabilize(now);
-  if (member && now >= next_finger_) {
-    next_finger_ = now + config_.finger_interval;
-    refresh_fingers(now, false);
-  }
+  if (member && now >= next_finger_) finger_ping(now);
+  if (member && now >= next_partition_check_) partition_check(now);
+  if (partition_opening_ && now >= partition_open_until_) partition_opening_.reset();
   if (!loopback_.empty()) on_timer(now);
 }
 
@@ -329,7 +333,9 @@ std::optional<Millis> PeerCore::next_deadline() const {
   if (state_ == PeerState::kJoined && !config_.client) {
     consider(next_stabilize_);
     consider(next_finger_);
+    if (!config_.bootstrap.empty()) consider(next_partition_check_);
   }
+  if (partition_opening_) consider(partition_open_until_);
   return best;
 }
 

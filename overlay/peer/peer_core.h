@@ -203,8 +203,17 @@ class PeerCore {
   void update_connections(Millis now);
   void maybe_send_join(Millis now);
   void become_joined(Millis now);
+  // stabilization (peer_stabilize.cpp, §10.7.4)
   void stabilize(Millis now);
-  void refresh_fingers(Millis now, bool all);
+  void initial_fingers(Millis now);
+  void finger_ping(Millis now);
+  void on_finger_ping_answer(Millis now, const Transaction& tx, const NodeId& from);
+  void finger_failed(Millis now);
+  void partition_check(Millis now);
+  void partition_link_up(Millis now, const NodeId& peer);
+  void partition_link_failed(const OpenLink& open);
+  void send_partition_ping(Millis now, const NodeId& via);
+  void on_partition_ping_answer(Millis now, const Transaction& tx, const NodeId& from);
   void prune_links(Millis now);
   void finish_leave(Millis now);
   void send_leaves(Millis now);
@@ -231,8 +240,15 @@ class PeerCore {
   Millis started_{0};
   Millis join_deadline_{0};
   Millis next_stabilize_{0};
-  Millis next_finger_{0};
-  unsigned finger_cursor_ = 1;
+  Millis next_finger_{0};          // next finger Ping (chord-ping-interval)
+  std::optional<Millis> last_finger_ping_;
+  Millis next_partition_check_{0};
+  // §10.7.4.4: the bootstrap address the current check is connecting to (round robin over
+  // PeerConfig::bootstrap), until when, and the Node-IDs the addresses turned out to have.
+  std::optional<std::size_t> partition_opening_;
+  Millis partition_open_until_{0};
+  std::size_t partition_next_bootstrap_ = 0;
+  std::map<std::size_t, NodeId> bootstrap_ids_;
   std::optional<NodeId> admitting_;
   std::map<NodeId, Connection> conns_;
   std::unordered_map<LinkId, NodeId> links_;   // every live link, including duplicates

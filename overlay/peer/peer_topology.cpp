@@ -1,5 +1,5 @@
 // PeerCore, CHORD-RELOAD topology plug-in (RFC 6940 §10): Join, Update, Leave,
-// RouteQuery, Probe, stabilization and finger maintenance.
+// RouteQuery, Probe (stabilization, fingers and partitions: peer_stabilize.cpp).
 #include <algorithm>
 
 #include "overlay/peer/peer_core.h"
@@ -39,7 +39,7 @@ void PeerCore::send_update(Millis now, const NodeId& to, wire::ChordUpdateType t
 }
 
 void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire::Message* m,
-                                  const NodeId&) {
+                                  const NodeId& from) {
   bool ok = m && !m->contents.is_error();
   switch (tx.info.purpose) {
     case TxPurpose::kJoinAttach:
@@ -73,6 +73,12 @@ void PeerCore::on_topology_answer(Millis now, const Transaction& tx, const wire:
       break;
     case TxPurpose::kLeave:
       if (leave_pending_ > 0 && --leave_pending_ == 0) finish_leave(now);
+      break;
+    case TxPurpose::kFingerPing:
+      if (ok) on_finger_ping_answer(now, tx, from);
+      break;
+    case TxPurpose::kPartitionPing:
+      if (ok) on_partition_ping_answer(now, tx, from);
       break;
     case TxPurpose::kApp:
       break;
@@ -224,8 +230,10 @@ void PeerCore::remove_peer(Millis now, const NodeId& id, bool failed) {
     if (conns_.empty() && state_ == PeerState::kJoined) join(now);
     return;
   }
+  bool was_finger = table_.is_finger(id);
   bool changed = table_.remove_peer(id);
   finger_wait_.erase(id);
+  if (was_finger) finger_failed(now);
   if (failed) {
     conns_.erase(id);
     holddown_[id] = now + config_.failed_peer_holddown;
@@ -271,59 +279,10 @@ void PeerCore::become_joined(Millis now) {
   state_ = PeerState::kJoined;
   phase_ = JoinPhase::kNone;
   next_stabilize_ = now + jitter(config_.update_interval);
-  next_finger_ = now + jitter(config_.finger_interval);
+  next_finger_ = now + jitter(config_.chord_ping_interval);
+  next_partition_check_ = now + jitter(config_.partition_check_interval);
   neighbors_changed(now);  // §10.5 step 9: Updates to all our neighbours
-  refresh_fingers(now, true);
-}
-
-void PeerCore::stabilize(Millis now) {
-  next_stabilize_ = now + jitter(config_.update_interval);
-  std::erase_if(holddown_, [&](const auto& e) { return e.second <= now; });
-  // §10.7.4.1: the periodic Update goes "to every peer in its Neighbor Table" (the whole
-  // Connection Table hears from us when the Neighbor Table changes, neighbors_changed).
-  std::vector<NodeId> to = table_.successors();
-  for (const auto& p : table_.predecessors()) {
-    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
-  }
-  for (const auto& n : to) send_update(now, n, wire::ChordUpdateType::kNeighbors);
-  prune_links(now);
-}
-
-void PeerCore::refresh_fingers(Millis now, bool all) {
-  unsigned limit = table_.finger_limit();
-  for (unsigned i = limit + 1; i <= chord::kMaxFingers; ++i) table_.clear_finger(i);
-  if (limit == 0) return;
-  if (finger_cursor_ < 1 || finger_cursor_ > limit) finger_cursor_ = 1;
-  unsigned refresh = all ? 0 : finger_cursor_++;
-  for (unsigned i = 1; i <= limit; ++i) {
-    if (table_.finger(i) && i != refresh) continue;
-    NodeId target = chord::finger_target(config_.node_id, i);
-    if (table_.is_responsible(target) || attach_pending(target, i)) continue;
-    // §10.7.4.2: the finger is the peer responsible for the point, reached as a Resource-ID
-    // (a Node-ID nobody has is dropped, §6.1.1).
-    send_attach(now, {wire::Destination::resource(wire::ResourceId{
-                         Bytes(target.bytes().begin(), target.bytes().end())})},
-                TxPurposeInfo{TxPurpose::kFingerAttach, i, target}, false);
-  }
-}
-
-void PeerCore::prune_links(Millis) {
-  // Close links we opened that no longer serve as neighbour or finger (and are far from being
-  // a neighbour, so the other side is unlikely to need them either).
-  const auto& peers = table_.peers();
-  std::size_t near = 2 * table_.neighbor_count_target();
-  std::vector<NodeId> drop;
-  for (std::size_t i = near; i + near < peers.size(); ++i) {
-    auto c = conns_.find(peers[i]);
-    if (c != conns_.end() && c->second.requested && !table_.is_finger(peers[i])) {
-      drop.push_back(peers[i]);
-    }
-  }
-  for (const auto& id : drop) {
-    close_link(conns_[id].link);
-    table_.remove_peer(id);
-    conns_.erase(id);
-  }
+  initial_fingers(now);
 }
 
 void PeerCore::handle_route_query(Millis now, const NodeId& prev, const wire::Message& m,

@@ -50,7 +50,13 @@ struct PeerConfig {
   int max_transmissions = 5;            // 1 + 4 retransmissions; 5 x 3 s = the 15 s lifetime
   Millis request_lifetime{15000};       // duplicate answers are replayed this long (§6.2.1)
   Millis update_interval{400000};       // chord-update-interval (§10.7.4.1)
-  Millis finger_interval{60000};        // finger refresh tick (chord-ping-interval spirit)
+  // chord-ping-interval (§10.7.4.2): at most one Ping looking for a finger per interval.
+  Millis chord_ping_interval{3600000};
+  // §10.7.4.4: how often a joined peer Pings its own Node-ID through a bootstrap node to detect
+  // a partition. The RFC says "periodically" and leaves the period open; ten minutes is its
+  // chord-update-interval default. Peers without bootstrap addresses (the overlay's first
+  // peer) have nothing to check through.
+  Millis partition_check_interval{600000};
   Millis join_timeout{60000};           // restart the join if not done by then
   Millis failed_peer_holddown{60000};   // do not re-Attach a failed/left peer this long
   std::size_t max_message_size = wire::kDefaultMaxMessageSize;

@@ -28,13 +28,12 @@ std::function<std::uint64_t()> seeded_transaction_ids(std::uint64_t seed) {
   return [rng = SplitMix64(seed)]() mutable { return rng.next(); };
 }
 
-AnswerFrom expected_answerer(const wire::Destination& last, TxPurpose purpose) {
+AnswerFrom expected_answerer(const wire::Destination& last, TxPurpose) {
   auto point = chord::ring_point(last);
   if (!point) return AnswerFrom{NodeId{}, false, true};
-  // A finger Attach names the finger target n + 2^(128-i), a point, not a node (§10.7.4.2):
-  // the node responsible for it answers, whichever way the target is written.
-  bool responsible = !last.is_node() || purpose == TxPurpose::kFingerAttach;
-  return AnswerFrom{*point, responsible, false};
+  // Finger Attaches name their point as a Resource-ID (join) or the found node's Node-ID
+  // (§10.7.4.2): the same two rules as any other request.
+  return AnswerFrom{*point, !last.is_node(), false};
 }
 
 bool answer_acceptable(const AnswerFrom& expect, const NodeId& sender,

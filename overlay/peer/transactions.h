@@ -23,7 +23,9 @@ enum class TxPurpose : std::uint8_t {
   kApp,             // send_request(): the callback gets the result
   kJoinAttach,      // Attach to n+1 through the bootstrap, to find the admitting peer
   kNeighborAttach,  // Attach to a would-be neighbour
-  kFingerAttach,    // Attach to finger target i
+  kFingerAttach,    // Attach for finger i: to its range's start (join), or to a node found
+  kFingerPing,      // Ping to a random point of finger i's range (§10.7.4.2)
+  kPartitionPing,   // Ping to our own Node-ID through a bootstrap node (§10.7.4.4)
   kJoin,
   kUpdate,
   kLeave,
@@ -31,8 +33,9 @@ enum class TxPurpose : std::uint8_t {
 
 struct TxPurposeInfo {
   TxPurpose purpose = TxPurpose::kApp;
-  unsigned finger = 0;  // kFingerAttach: finger index
-  NodeId peer;          // kUpdate / kLeave / kJoin: the addressee
+  unsigned finger = 0;  // kFingerAttach / kFingerPing: finger index
+  NodeId peer;          // kUpdate / kLeave / kJoin: the addressee; kPartitionPing: the
+                        // bootstrap node it goes through
 };
 
 // Transaction ids (§6.3.2: "they MUST be randomly generated"). An insider that can predict

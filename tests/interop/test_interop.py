@@ -319,6 +319,7 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
         step_cross_lookup(rep, n, work, ca_dir, peers, user)
     step_forbidden(rep, n)
     F.step_forged_answer(rep, n, p1)
+    F.step_guessed_transaction_ids(rep, n, p1)
     T.step_leave(rep, n, peers, PEER_IDS)
     T.step_silent_link(rep, aux, silent)
     problems = wait_ring(peers, PEER_IDS, 30)

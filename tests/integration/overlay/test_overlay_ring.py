@@ -205,6 +205,10 @@ def check_metrics(node):
           "messages_total has out series (attach_ans out is exported)")
     check('p2psip_overlay_link_errors_total{reason="bad_certificate"}' in text,
           "link_errors_total{reason} is exported")
+    for reason in ("unmatched", "wrong_sender"):  # RFC 6940 §6.3.4 answers dropped unused
+        check(node.metric("p2psip_overlay_answers_refused_total", f'{{reason="{reason}"}}',
+                          missing=None) is not None,
+              f"answers_refused_total{{reason={reason}}} is exported")
     code, body = http_get(f"http://127.0.0.1:{node.metrics}/health")
     check(code == 200 and json.loads(body)["overlay_joined"], "/health is 200 with overlay_joined")
 

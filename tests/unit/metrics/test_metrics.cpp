@@ -89,7 +89,12 @@ TEST_CASE("overlay metrics: totals become counter increments, labels stay bounde
   m.overlay.messages_total("join_req", OverlayDirection::kOut, 1);
   m.overlay.link_errors_total("bad_certificate", 2);
   m.overlay.link_errors_total("bad_certificate", 2);  // unchanged
+  m.overlay.answers_refused_total(OverlayAnswerRefused::kUnmatched, 4);
   std::string text = m.serialize();
+  CHECK(text.find("p2psip_overlay_answers_refused_total{reason=\"unmatched\"} 4") !=
+        std::string::npos);
+  CHECK(text.find("p2psip_overlay_answers_refused_total{reason=\"wrong_sender\"} 0") !=
+        std::string::npos);  // present from the start
   CHECK(text.find("p2psip_overlay_routing_table_peers 7") != std::string::npos);
   CHECK(text.find("p2psip_overlay_messages_total{code=\"join_req\",direction=\"in\"} 5") !=
         std::string::npos);

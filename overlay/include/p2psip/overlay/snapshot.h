@@ -52,6 +52,10 @@ struct Snapshot {
   std::uint64_t dropped_malformed = 0;
   std::uint64_t bad_signature = 0;
   std::uint64_t transaction_timeouts = 0;
+  // Answers dropped unused (RFC 6940 §6.3.4): no request of ours has their transaction id
+  // (a late duplicate, or a guessed id), or one has but the sender may not answer it.
+  std::uint64_t answers_unmatched = 0;
+  std::uint64_t answers_wrong_sender = 0;
   // Links: failures by reason (every reason, zeros included), and totals.
   std::vector<std::pair<std::string, std::uint64_t>> link_errors;
   std::uint64_t links_up = 0;

@@ -79,3 +79,23 @@ TEST_CASE("ring_point of resource ids") {
   CHECK(*ring_point(p2psip::wire::Destination::node(id(3))) == id(3));
   CHECK_FALSE(ring_point(p2psip::wire::Destination::opaque({std::byte{1}})).has_value());
 }
+
+TEST_CASE("finger ranges: entry i holds [n + 2^(128-i), n + 2^(129-i) - 1] (§10.7.4.2)") {
+  NodeId n = from_u128(5);
+  U128 one = 1;
+  CHECK(finger_index(n, n) == 0);
+  CHECK(finger_index(n, add(n, 1)) == 128);
+  CHECK(finger_index(n, add(n, one << 127)) == 1);
+  CHECK(finger_index(n, add(n, ~static_cast<U128>(0))) == 1);  // n - 1
+  CHECK(finger_index(n, add(n, (one << 127) - 1)) == 2);
+  CHECK(finger_index(n, add(n, one << 64)) == 64);
+  CHECK(finger_index(n, add(n, (one << 64) - 1)) == 65);
+  for (unsigned i : {1u, 2u, 64u, 127u, 128u}) {
+    for (U128 r : {static_cast<U128>(0), one, ~static_cast<U128>(0), (one << 100) + 12345}) {
+      CHECK(in_finger_range(n, i, finger_range_point(n, i, r)));
+    }
+  }
+  CHECK(finger_range_point(n, 1, 0) == finger_target(n, 1));
+  CHECK(finger_range_point(n, 128, ~static_cast<U128>(0)) == add(n, 1));
+  CHECK_FALSE(in_finger_range(n, 0, n));
+}

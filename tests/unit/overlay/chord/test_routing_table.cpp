@@ -16,7 +16,7 @@ TEST_CASE("alone: responsible for everything, no next hop") {
   CHECK(t.is_responsible(id(100)));
   CHECK(t.next_hop(id(7)).local);
   CHECK(t.replica_set() == std::vector<NodeId>{id(100)});
-  CHECK(t.finger_limit() == 0);
+  CHECK(t.finger_table_size() == 0);
 }
 
 TEST_CASE("neighbour table is the closest peers each way, closest first") {
@@ -79,18 +79,48 @@ TEST_CASE("next_hop: largest id in (self, k), else smallest after k") {
   CHECK(t.next_hop(id(100)).local);
 }
 
-TEST_CASE("fingers: only peers, removed with the peer, limited by the last successor") {
+TEST_CASE("fingers: only peers in their entry's range (§10.7.4.2), removed with the peer") {
   RoutingTable t(id(0), 1);
-  t.add_peer(id(1));
-  t.add_peer(id(0x8000000000000000ull));
+  t.add_peer(id(1));                       // 2^64 away: the only successor
+  t.add_peer(id(0x8000000000000000ull));   // 2^127 away: entry 1's range
   t.set_finger(1, id(0x8000000000000000ull));
-  t.set_finger(2, id(0x1234));  // not a peer: ignored
-  CHECK(t.finger_count() == 1);
-  CHECK(t.is_finger(id(0x8000000000000000ull)));
-  CHECK(t.finger(1).has_value());
+  t.set_finger(2, id(0x1234));                 // not a peer: ignored
+  t.set_finger(3, id(0x8000000000000000ull));  // a peer outside entry 3's range: ignored
+  CHECK(t.finger(1) == id(0x8000000000000000ull));
   CHECK_FALSE(t.finger(2).has_value());
-  // successor is id(1) = 2^64: fingers with offset > 2^64 are 1..63
-  CHECK(t.finger_limit() == 63);
+  CHECK_FALSE(t.finger(3).has_value());
+  // §10.7.4.3: large enough to contain the last successor (entry 64: [2^64, 2^65 - 1]).
+  CHECK(t.finger_table_size() == 64);
+  // Ranges starting within the successor span are decided by the Neighbor Table.
+  CHECK(t.finger_near(64));
+  CHECK_FALSE(t.finger_near(63));
+  CHECK(t.finger(64) == id(1));
+  CHECK(t.finger_count() == 2);
   t.remove_peer(id(0x8000000000000000ull));
-  CHECK(t.finger_count() == 0);
+  CHECK_FALSE(t.finger(1).has_value());
+  CHECK(t.finger_count() == 1);
+}
+
+TEST_CASE("finger table size: at least 16 entries (§10.7.4.3)") {
+  RoutingTable t(id(0), 1);
+  t.add_peer(id(0x8000000000000000ull));  // the last successor is in entry 1's range
+  CHECK(t.finger_table_size() == kFingerTableSize);
+  CHECK(t.finger(1) == id(0x8000000000000000ull));
+  for (unsigned i = 2; i <= kFingerTableSize; ++i) {
+    CHECK(t.finger_near(i));  // decided: empty ranges
+    CHECK_FALSE(t.finger(i).has_value());
+  }
+  CHECK(t.pick_invalid_finger([] { return true; }) == 0);  // nothing to search
+}
+
+TEST_CASE("pick_invalid_finger: lower entries first, each with probability 1/2") {
+  RoutingTable t(id(0), 1);
+  t.add_peer(id(1));  // successor 2^64 away: entries 1..63 are far and invalid
+  CHECK(t.pick_invalid_finger([] { return true; }) == 1);
+  CHECK(t.pick_invalid_finger([] { return false; }) == 63);  // the last takes the rest
+  int flips = 0;
+  CHECK(t.pick_invalid_finger([&] { return ++flips == 2; }) == 2);
+  t.add_peer(id(0x8000000000000000ull));
+  t.set_finger(1, id(0x8000000000000000ull));  // valid: no longer searched
+  CHECK(t.pick_invalid_finger([] { return true; }) == 2);
 }

@@ -153,10 +153,10 @@ TEST_CASE("answer_acceptable: the rules as a pure function") {
   CHECK(answer_acceptable(res, id(150), table));  // a node exactly at the point
   CHECK_FALSE(answer_acceptable(res, id(149), table));  // just before it: not responsible
   CHECK_FALSE(answer_acceptable(res, id(50), table));
-  // A finger Attach names a point as a Node-ID: the node responsible for it answers.
+  // A finger Attach to the node a finger Ping found: that node only (§10.7.4.2).
   auto finger = expected_answerer(wire::Destination::node(id(150)), TxPurpose::kFingerAttach);
-  CHECK(answer_acceptable(finger, id(200), table));
-  CHECK_FALSE(answer_acceptable(finger, id(50), table));
+  CHECK(answer_acceptable(finger, id(150), table));
+  CHECK_FALSE(answer_acceptable(finger, id(200), table));
   chord::RoutingTable empty(id(100), 3);
   CHECK(answer_acceptable(res, id(60), empty));  // no Neighbor Table: rule 2 cannot refuse
 }

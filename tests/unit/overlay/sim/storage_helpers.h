@@ -89,7 +89,7 @@ inline SimConfig storage_config(std::uint64_t seed) {
   c.seed = seed;
   c.peer_defaults.overlay = 0x12345678;
   c.peer_defaults.update_interval = Millis{20000};
-  c.peer_defaults.finger_interval = Millis{30000};
+  c.peer_defaults.chord_ping_interval = Millis{30000};
   c.peer_defaults.wall_clock_offset_ms = kWallBase;
   c.storage_config.sweep_interval = Millis{10000};
   return c;

@@ -16,7 +16,7 @@ namespace {
 SimConfig real_timers(std::uint64_t seed) {
   SimConfig c = fast_config(seed);
   c.peer_defaults.update_interval = peer::PeerConfig{}.update_interval;
-  c.peer_defaults.finger_interval = peer::PeerConfig{}.finger_interval;
+  c.peer_defaults.chord_ping_interval = peer::PeerConfig{}.chord_ping_interval;
   c.peer_defaults.failed_peer_holddown = peer::PeerConfig{}.failed_peer_holddown;
   return c;
 }
