@@ -34,6 +34,14 @@ OverlayAnswer error_answer(wire::ErrorCode code, std::string_view text) {
                        *wire::encode_to_bytes(wire::ErrorResponse::make(code, text)), {}};
 }
 
+// Who the request's own signature names: a signature made by the signer the request was sent
+// with, checked against the certificates that travel with it (as the responsible peer does).
+std::optional<storage::SignerInfo> request_signer(const FakeOverlay::Sent& s) {
+  if (!s.signer) return std::nullopt;  // the node's own certificate would sign
+  Bytes input{std::byte{0x52}};
+  return carried(s.signer.certificates)->verify(s.signer.signer->sign(input), input);
+}
+
 wire::FetchAns one_value(wire::StoredData d) {
   return wire::FetchAns{{wire::FetchKindResponse{1, 0, {std::move(d)}, std::nullopt}}};
 }
@@ -46,7 +54,7 @@ TEST_CASE("store then lookup: uri form and route form, with the registrant's cer
                   wire::SipRegistration::make_uri("sip:alice@192.0.2.1:5060")));
   REQUIRE(f.overlay.sent.size() == 1);
   CHECK(f.overlay.sent[0].code == wire::MessageCode::kStoreReq);
-  CHECK(f.overlay.sent[0].certificates.size() == 1);  // the signer's certificate travels
+  CHECK(f.overlay.sent[0].signer.certificates.size() == 1);  // the signer's certificate travels
   auto r = f.lookup("alice@p2p.example.com");
   REQUIRE(r);
   CHECK(r->uris == std::vector<std::string>{"sip:alice@192.0.2.1:5060"});
@@ -91,6 +99,25 @@ TEST_CASE("remove stores a tombstone: the AoR has no contact afterwards") {
   REQUIRE(r);
   CHECK(r->empty());
   CHECK(r->rejected_values == 0);
+}
+
+TEST_CASE("the registrant signs its StoreReqs (store and remove), not the node (RFC 6940 §7.3)") {
+  Fixture f;
+  REQUIRE(f.store(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
+  std::optional<Expected<void, UsageError>> removed;
+  f.client.remove(registrant(alice()), "alice@p2p.example.com", 3600, kNow,
+                  [&](auto r) { removed = std::move(r); });
+  REQUIRE(removed);
+  REQUIRE(f.lookup("alice@p2p.example.com"));
+  REQUIRE(f.overlay.sent.size() == 3);
+  for (std::size_t i : {0u, 1u}) {
+    CAPTURE(i);
+    CHECK(f.overlay.sent[i].code == wire::MessageCode::kStoreReq);
+    CHECK(request_signer(f.overlay.sent[i]) == storage::signer_info(alice().cert));
+  }
+  // A Fetch carries no stored values: the node signs it.
+  CHECK(f.overlay.sent[2].code == wire::MessageCode::kFetchReq);
+  CHECK_FALSE(f.overlay.sent[2].signer);
 }
 
 TEST_CASE("lookup follows uri-form indirection inside the overlay, with a depth limit") {
