@@ -5,56 +5,42 @@
 // node's.
 #include <doctest/doctest.h>
 
+#include "../link/link_test_support.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
-#include "overlay/security/ca.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/wire/overlay_hash.h"
 
 using namespace p2psip;
 using namespace p2psip::peer;
-namespace sec = p2psip::security;
+using namespace p2psip::link::test;
 
 namespace {
 
-constexpr const char* kOverlayName = "ring.example.org";
-const sec::SysSeconds kNow{std::chrono::seconds{1'700'000'000}};
-
-struct Pki {
-  sec::CertificateAuthority ca;
-  ManualClock clock{Millis{0},
-                    static_cast<std::uint64_t>(kNow.time_since_epoch().count()) * 1000 + 60'000};
-  std::vector<sec::RootCertificate> roots() const { return {ca.root()}; }
-  sec::IssuedCredentials issue(const std::string& user, const sec::NodeId& node) const {
-    auto issued = ca.issue(sec::IssueRequest{user, {node}, sec::KeyType::ec_p256, 30}, kNow);
-    REQUIRE(issued);
-    return std::move(*issued);
-  }
-  NodeSigner signer(const std::string& user, const sec::NodeId& node) const {
-    auto c = issue(user, node);
-    return NodeSigner(std::move(c.certificate), std::move(c.key), roots(), clock);
-  }
-};
-
-Pki make_pki() {
-  auto ca = sec::CertificateAuthority::create(kOverlayName, sec::KeyType::ec_p256, 30, kNow);
-  REQUIRE(ca);
-  return Pki{std::move(*ca)};
+security::SysSeconds now_s() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-sec::NodeId node_id(std::uint8_t fill) {
-  sec::NodeId id{};
-  id.fill(std::byte{fill});
-  return id;
+// A certificate of the test CA for `user`, holding Node-ID `node`.
+security::IssuedCredentials issue_for(const std::string& user, const wire::NodeId& node) {
+  auto c = overlay_ca().issue(
+      security::IssueRequest{user, {node.bytes()}, security::KeyType::ec_p256, 2}, now_s());
+  REQUIRE(c);
+  return std::move(*c);
 }
 
-wire::GenericCertificate generic(const sec::Certificate& c) {
+NodeSigner signer_for(const std::string& user, const wire::NodeId& node, const Clock& clock) {
+  auto c = issue_for(user, node);
+  return NodeSigner(std::move(c.certificate), std::move(c.key), {overlay_ca().root()}, clock);
+}
+
+wire::GenericCertificate generic(const security::Certificate& c) {
   return {wire::CertificateType::kX509, Bytes(c.der().begin(), c.der().end())};
 }
 
 wire::Message decode(const Bytes& bytes) {
   wire::DecodeParams p;
-  p.overlay = wire::overlay_hash(kOverlayName);
+  p.overlay = wire::overlay_hash(kOverlay);
   auto m = wire::decode_message(ByteView(bytes), p);
   REQUIRE(m);
   return std::move(*m);
@@ -62,16 +48,16 @@ wire::Message decode(const Bytes& bytes) {
 
 // The gateway G, alone on its ring, linked (link 1) to a peer P.
 struct Gateway {
-  Pki pki = make_pki();
-  NodeSigner own = pki.signer("gateway@ring.example.org", node_id(0x40));
-  NodeSigner peer = pki.signer("peer@ring.example.org", node_id(0x80));
+  SystemClock clock;
+  NodeSigner own = signer_for("gateway@p2p.example.com", node_id(0x40), clock);
+  NodeSigner peer = signer_for("peer@p2p.example.com", node_id(0x80), clock);
   PeerCore core{config(), own};
   Millis now{1000};
 
   static PeerConfig config() {
     PeerConfig c;
-    c.node_id = to_wire(node_id(0x40));
-    c.overlay = wire::overlay_hash(kOverlayName);
+    c.node_id = node_id(0x40);
+    c.overlay = wire::overlay_hash(kOverlay);
     return c;
   }
   Gateway() {
@@ -93,8 +79,9 @@ struct Gateway {
   }
   // Who P's storage takes for the StoreReq's signer (the certificates it carried, §7.3).
   std::optional<storage::SignerInfo> request_signer(const wire::Message& m) const {
-    auto v = storage::CertificateVerifier::from_block(m.security.certificates, pki.roots(), kNow,
-                                                      kOverlayName);
+    std::vector<security::RootCertificate> roots{overlay_ca().root()};
+    auto v = storage::CertificateVerifier::from_block(m.security.certificates, roots, now_s(),
+                                                      kOverlay);
     return v.message_signer(m);
   }
   // P's StoreAns to the request, over link 1.
@@ -117,7 +104,7 @@ TEST_CASE("send_request with a registrant signer: the registrant signs, the node
   Gateway g;
   // alice's certificate holds the gateway's Node-ID (RFC 7904 §3: the dictionary key is the
   // Node-ID of the node that stores for her).
-  auto alice = g.pki.issue("alice@ring.example.org", node_id(0x40));
+  auto alice = issue_for("alice@p2p.example.com", node_id(0x40));
   auto alice_cert = generic(alice.certificate);
   storage::RequestSigner as_alice{
       std::make_shared<storage::CertificateSigner>(std::move(alice.certificate),
@@ -134,7 +121,7 @@ TEST_CASE("send_request with a registrant signer: the registrant signs, the node
   CHECK(req.security.certificates == std::vector<wire::GenericCertificate>{alice_cert});
   auto who = g.request_signer(req);
   REQUIRE(who);
-  CHECK(who->user == "alice@ring.example.org");
+  CHECK(who->user == "alice@p2p.example.com");
   // P's message verifier accepts it; the signer's Node-ID is the gateway's.
   auto sender = g.peer.verify(req);
   REQUIRE_MESSAGE(sender, g.peer.last_error());
@@ -155,6 +142,6 @@ TEST_CASE("send_request without a signer: the node's own certificate signs") {
   CHECK(req.security.signature.identity == g.own.identity());
   auto who = g.request_signer(req);
   REQUIRE(who);
-  CHECK(who->user == "gateway@ring.example.org");
+  CHECK(who->user == "gateway@p2p.example.com");
   CHECK(g.peer.verify(req) == g.core.node_id());
 }

@@ -21,6 +21,12 @@ struct Fixture {
     REQUIRE(out);
     return *out;
   }
+  Expected<void, UsageError> remove(const Party& p, std::string_view aor) {
+    std::optional<Expected<void, UsageError>> out;
+    client.remove(registrant(p), aor, 3600, kNow, [&](auto r) { out = std::move(r); });
+    REQUIRE(out);
+    return *out;
+  }
   Expected<Resolution, UsageError> lookup(std::string_view aor) {
     std::optional<Expected<Resolution, UsageError>> out;
     client.lookup(aor, [&](auto r) { out = std::move(r); });
@@ -90,11 +96,8 @@ TEST_CASE("a store the responsible peer refuses reports the RELOAD error name") 
 TEST_CASE("remove stores a tombstone: the AoR has no contact afterwards") {
   Fixture f;
   REQUIRE(f.store(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
-  std::optional<Expected<void, UsageError>> removed;
-  f.client.remove(registrant(alice()), "alice@p2p.example.com", 3600, kNow,
-                  [&](auto r) { removed = std::move(r); });
-  REQUIRE(removed);
-  CHECK(removed->has_value());  // same now_ms: the client still makes storage_time newer
+  // Same now_ms: the client still makes storage_time newer.
+  CHECK(f.remove(alice(), "alice@p2p.example.com").has_value());
   auto r = f.lookup("alice@p2p.example.com");
   REQUIRE(r);
   CHECK(r->empty());
@@ -104,10 +107,7 @@ TEST_CASE("remove stores a tombstone: the AoR has no contact afterwards") {
 TEST_CASE("the registrant signs its StoreReqs (store and remove), not the node (RFC 6940 §7.3)") {
   Fixture f;
   REQUIRE(f.store(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
-  std::optional<Expected<void, UsageError>> removed;
-  f.client.remove(registrant(alice()), "alice@p2p.example.com", 3600, kNow,
-                  [&](auto r) { removed = std::move(r); });
-  REQUIRE(removed);
+  REQUIRE(f.remove(alice(), "alice@p2p.example.com"));
   REQUIRE(f.lookup("alice@p2p.example.com"));
   REQUIRE(f.overlay.sent.size() == 3);
   for (std::size_t i : {0u, 1u}) {
