@@ -6,8 +6,7 @@
 namespace p2psip::overlay {
 
 void NodeRequestSender::send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
-                             std::vector<wire::GenericCertificate> certificates,
-                             usage::AnswerCallback done) {
+                             storage::RequestSigner signer, usage::AnswerCallback done) {
   auto shared = std::make_shared<usage::AnswerCallback>(std::move(done));
   auto id = node_.send_request(
       wire::Destination::resource(resource), code, std::move(body),
@@ -17,7 +16,7 @@ void NodeRequestSender::send(const wire::ResourceId& resource, wire::MessageCode
         *shared = nullptr;
         cb(r);
       },
-      std::move(certificates));
+      {}, std::move(signer));
   if (id == 0 && *shared) {  // not started: no callback will come
     auto cb = std::move(*shared);
     *shared = nullptr;

@@ -20,8 +20,7 @@ class NodeRequestSender final : public usage::RequestSender {
  public:
   explicit NodeRequestSender(peer::Node& node) : node_(node) {}
   void send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
-            std::vector<wire::GenericCertificate> certificates,
-            usage::AnswerCallback done) override;
+            storage::RequestSigner signer, usage::AnswerCallback done) override;
 
  private:
   peer::Node& node_;

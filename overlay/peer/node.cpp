@@ -150,10 +150,11 @@ void Node::make_store() {
 
 std::uint64_t Node::send_request(const wire::Destination& dest, wire::MessageCode code,
                                  Bytes body, RequestCallback cb,
-                                 std::vector<wire::GenericCertificate> certificates) {
+                                 std::vector<wire::GenericCertificate> certificates,
+                                 RequestSigner signer) {
   if (!core_) return 0;
   auto id = core_->send_request(now(), dest, code, std::move(body), std::move(cb),
-                                std::move(certificates));
+                                std::move(certificates), std::move(signer));
   after_input();
   return id;
 }

@@ -88,11 +88,14 @@ class Node final : private link::LinkObserver {
   // the Leave completed). Safe to call in any state; `done` always runs, from the loop.
   void leave(Millis max_wait, std::function<void(bool clean)> done);
   // Originates a request; `cb` runs exactly once on the loop thread. 0 before start().
-  // `certificates` go into the security block next to the node's own (e.g. the user
-  // certificate that verifies a StoreReq's stored-data signatures).
+  // `certificates` go into the security block next to the signer's (e.g. certificates that
+  // verify a StoreReq's stored-data signatures). `signer`, when set, signs the message in
+  // place of the node's certificate (§6.3.4; a StoreReq's registrant, §7.3); the answer still
+  // comes back to this node.
   std::uint64_t send_request(const wire::Destination& dest, wire::MessageCode code, Bytes body,
                              RequestCallback cb,
-                             std::vector<wire::GenericCertificate> certificates = {});
+                             std::vector<wire::GenericCertificate> certificates = {},
+                             RequestSigner signer = {});
 
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }

@@ -261,9 +261,10 @@ void PeerCore::client_link_up(Millis now, LinkId link, const NodeId& peer, bool 
 
 std::uint64_t PeerCore::send_request(Millis now, const wire::Destination& dest,
                                      wire::MessageCode code, Bytes body, RequestCallback cb,
-                                     std::vector<wire::GenericCertificate> certificates) {
+                                     std::vector<wire::GenericCertificate> certificates,
+                                     RequestSigner signer) {
   std::uint64_t id = originate(now, {dest}, code, std::move(body), TxPurpose::kApp, std::move(cb),
-                               std::move(certificates));
+                               std::move(certificates), signer);
   on_timer(now);
   return id;
 }

@@ -24,10 +24,14 @@
 //                                   reassembled); any bytes at all: malformed input is answered
 //                                   with Error_Invalid_Message or dropped and counted
 //   on_timer(now)                   call when now >= next_deadline() (calling early is harmless)
-//   send_request(now, dest, code, body, cb, certs)  originate a request (storage/usage
-//                                   layers, tools); cb runs exactly once, from inside a later
-//                                   input call; `certs` are appended to the security block
-//                                   (not covered by the §6.3.4 signature)
+//   send_request(now, dest, code, body, cb, certs, signer)  originate a request
+//                                   (storage/usage layers, tools); cb runs exactly once, from
+//                                   inside a later input call; `certs` are appended to the
+//                                   security block (not covered by the §6.3.4 signature);
+//                                   `signer`, when set, signs the message in place of the
+//                                   MessageSigner (§6.3.4, e.g. a StoreReq's registrant, §7.3)
+//                                   and its certificates travel instead of the node's; the
+//                                   transaction and its answer stay the node's
 //
 // ---- Storage ---------------------------------------------------------------------------------
 // An optional StorageHandler (overlay/storage/storage_handler.h) answers Store/Fetch/Stat/Find,
@@ -89,7 +93,8 @@ class PeerCore {
   // Returns the transaction id. The destination may be a Node-ID or a Resource-ID.
   std::uint64_t send_request(Millis now, const wire::Destination& dest, wire::MessageCode code,
                              Bytes body, RequestCallback cb,
-                             std::vector<wire::GenericCertificate> certificates = {});
+                             std::vector<wire::GenericCertificate> certificates = {},
+                             RequestSigner signer = {});
 
   // ---- outputs ----
   std::vector<Action> take_actions();
@@ -160,11 +165,13 @@ class PeerCore {
   std::optional<LinkId> route_link(const wire::Destination& first) const;
   void send_bytes(Millis now, const wire::Destination& first, Bytes bytes);
   Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
-              std::vector<wire::GenericCertificate> certs = {});
+              std::vector<wire::GenericCertificate> certs = {},
+              const RequestSigner& signer = {});
   std::uint64_t originate(Millis now, std::vector<wire::Destination> dests,
                           wire::MessageCode code, Bytes body, TxPurpose purpose,
                           RequestCallback cb = {},
-                          std::vector<wire::GenericCertificate> certs = {});
+                          std::vector<wire::GenericCertificate> certs = {},
+                          const RequestSigner& signer = {});
   // A ring member: routes, is responsible for its range (joined or leaving, not a client).
   bool in_ring() const {
     return !config_.client && (state_ == PeerState::kJoined || state_ == PeerState::kLeaving);

@@ -182,13 +182,20 @@ void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::Forwar
 }
 
 Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
-                      std::vector<wire::GenericCertificate> certs) {
+                      std::vector<wire::GenericCertificate> certs, const RequestSigner& signer) {
   wire::Message m;
   m.header = h;
   m.contents.message_code = wire::to_u16(code);
   m.contents.message_body = std::move(body);
-  wire::SignerIdentity id = signer_.identity();
-  m.security = signer_.sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
+  if (signer) {  // §6.3.4: signed by the request's own signer, with its certificates
+    wire::SignerIdentity id = signer.signer->identity();
+    m.security.signature =
+        signer.signer->sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
+    m.security.certificates = signer.certificates;
+  } else {
+    wire::SignerIdentity id = signer_.identity();
+    m.security = signer_.sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
+  }
   for (auto& c : certs) {  // certificates are not covered by the signature (§6.3.4)
     bool dup = std::find(m.security.certificates.begin(), m.security.certificates.end(), c) !=
                m.security.certificates.end();
@@ -247,7 +254,8 @@ void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes) {
 std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> dests,
                                   wire::MessageCode code, Bytes body, TxPurpose purpose,
                                   RequestCallback cb,
-                                  std::vector<wire::GenericCertificate> certs) {
+                                  std::vector<wire::GenericCertificate> certs,
+                                  const RequestSigner& signer) {
   std::uint64_t id = 0;
   do {  // unpredictable (or the simulator's injected sequence), never 0, never in use
     id = config_.transaction_ids ? config_.transaction_ids() : crypto_transaction_id();
@@ -261,7 +269,7 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   tx.info.purpose = purpose;
   tx.expect = expected_answerer(h.destination_list.back(), purpose);
   tx.first = h.destination_list.front();
-  tx.bytes = build(h, code, std::move(body), std::move(certs));
+  tx.bytes = build(h, code, std::move(body), std::move(certs), signer);
   tx.next_send = now + config_.reliability_timer;
   tx.sends = 1;
   tx.callback = std::move(cb);

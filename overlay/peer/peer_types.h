@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "overlay/chord/routing_table.h"
+#include "overlay/storage/signing.h"
 #include "overlay/storage/storage_handler.h"
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
@@ -132,6 +133,7 @@ class MessageSigner {
 
 // The storage seam is storage's own (overlay/storage/storage_handler.h); the peer calls a
 // StorageHandler and offers it storage::OverlayServices (PeerCore implements them).
+using storage::RequestSigner;
 using storage::StorageAnswer;
 using storage::StorageHandler;
 using storage::StorageRequest;

@@ -4,6 +4,7 @@
 // checks a signature and says who made it. cert_verifier.h implements both on
 // overlay/security; tests may use it with real keys or write their own.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,16 @@ class DataSigner {
   virtual wire::SignerIdentity identity() const = 0;
   // A complete Signature (algorithm, identity(), value) over `input`.
   virtual wire::Signature sign(ByteView input) = 0;
+};
+
+// Who signs one request in place of the node that sends it (RFC 6940 §6.3.4, §7.3): e.g. the
+// registrant whose value a StoreReq carries, whose certificate the node holds. Its
+// certificates travel in the request's SecurityBlock instead of the node's. Answers still come
+// back to the node (the via list), whatever the signer. An empty signer: the node's own.
+struct RequestSigner {
+  std::shared_ptr<DataSigner> signer;
+  std::vector<wire::GenericCertificate> certificates;
+  explicit operator bool() const { return signer != nullptr; }
 };
 
 // Sets data.signature to the signer's signature over the §7.1 input (an array entry's index

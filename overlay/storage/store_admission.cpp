@@ -44,23 +44,6 @@ bool plausible_replica_sender(const RingView& ring, const wire::ResourceId& reso
 
 namespace {
 
-// TRANSITIONAL (issue 16): a gateway stores its phones' registrations (values signed with the
-// phone's certificate, which holds the gateway's Node-ID) in StoreReqs signed with its own
-// node certificate, whose user is not the phone's. Until it signs those StoreReqs with the
-// phone's certificate (gateway/runtime PhoneOverlayKeeper, static registrations), a
-// USER-NODE-MATCH StoreReq is also accepted from a signer holding the Node-ID the dictionary
-// key names: still no insider can write under another node's key, which is what the value's
-// own signature check (done by DataStore::store) binds to the AoR.
-bool gateway_node_allowed(const KindDef& def, const wire::StoredDataValue& value,
-                          const SignerInfo& signer) {
-  if (def.policy != AccessPolicy::kUserNodeMatch) return false;
-  const auto* entry = std::get_if<wire::DictionaryEntry>(&value);
-  if (!entry) return false;
-  auto key = wire::NodeId::from_bytes(entry->key);
-  return key && std::find(signer.node_ids.begin(), signer.node_ids.end(), *key) !=
-                    signer.node_ids.end();
-}
-
 std::optional<StorageError> request_signer_error(const wire::StoreReq& req,
                                                  const KindRegistry& kinds,
                                                  const std::optional<SignerInfo>& signer) {
@@ -71,8 +54,7 @@ std::optional<StorageError> request_signer_error(const wire::StoreReq& req,
     const KindDef* def = kinds.find(kd.kind);
     if (!def) continue;  // DataStore::store answers Error_Unknown_Kind
     for (const wire::StoredData& data : kd.values) {
-      if (!access_allowed(*def, req.resource, data.value, *signer) &&
-          !gateway_node_allowed(*def, data.value, *signer)) {
+      if (!access_allowed(*def, req.resource, data.value, *signer)) {
         return storage_error(ErrorCode::kForbidden,
                              detail::kind_text(std::string(to_string(def->policy)) +
                                                    " refuses the StoreReq's signer", kd.kind));

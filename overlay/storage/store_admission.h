@@ -8,6 +8,8 @@
 //     non-responsible peer answers elsewhere, §7.4.4.2). The StoreReq's own signer satisfies
 //     the kind's access policy for every value (§7.3: "in a non-replica store, both the signer
 //     of the StoredValue and the signer of the StoreReq MUST conform"), else Error_Forbidden.
+//     No exception for a node storing on another's behalf (a gateway for its phones): it
+//     signs such a StoreReq with that registrant's certificate (usage::SipUsageClient).
 //   replica_number > 0: the sender is plausible, else Error_Forbidden (§7.4.1.1: "replica
 //     StoreReqs MUST come from nodes which are either in the known replica set for a given
 //     resource or which are closer than some node in the replica set"), and no kind carries

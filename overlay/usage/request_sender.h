@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "overlay/storage/signing.h"
 #include "overlay/wire/ids.h"
 #include "overlay/wire/message.h"
 #include "overlay/wire/message_codes.h"
@@ -23,11 +24,13 @@ using AnswerCallback = std::function<void(OverlayAnswer)>;
 class RequestSender {
  public:
   virtual ~RequestSender() = default;
-  // Routes a request to the peer responsible for `resource`. `certificates` go into the
-  // request's security block next to the node's own (the certificates of the stored values'
-  // signers). `done` runs exactly once, possibly before send() returns.
+  // Routes a request to the peer responsible for `resource`. `signer`, when set, signs the
+  // request in place of the node (RFC 6940 §6.3.4, §7.3: a StoreReq's own signer must pass the
+  // kind's access policy, so the registrant whose values it carries signs it) and its
+  // certificates go into the security block; empty: the node signs. `done` runs exactly once,
+  // possibly before send() returns.
   virtual void send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
-                    std::vector<wire::GenericCertificate> certificates, AnswerCallback done) = 0;
+                    storage::RequestSigner signer, AnswerCallback done) = 0;
 };
 
 // Why a usage operation failed.

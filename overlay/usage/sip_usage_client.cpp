@@ -99,7 +99,10 @@ void SipUsageClient::send_store(const Registrant& who, const wire::ResourceId& r
   wire::StoreReq req{resource, 0, {std::move(kd)}};
   auto body = wire::encode_to_bytes(req);
   if (!body) return done(unexpected(bad_input("StoreReq does not encode")));
-  sender_.send(resource, wire::MessageCode::kStoreReq, std::move(*body), who.certificates,
+  // §7.3: "in a non-replica store, both the signer of the StoredValue and the signer of the
+  // StoreReq MUST conform to the policy": the registrant signs the StoreReq too.
+  sender_.send(resource, wire::MessageCode::kStoreReq, std::move(*body),
+               storage::RequestSigner{who.signer, who.certificates},
                [done = std::move(done)](OverlayAnswer a) {
                  if (a.outcome != OverlayAnswer::Outcome::kAnswer) {
                    return done(unexpected(error_from_answer(a)));

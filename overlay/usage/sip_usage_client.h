@@ -5,7 +5,9 @@
 //
 //   store(registrant, aor, value, lifetime, now_ms, done)   Store of Kind 1, one dictionary
 //                                                           entry keyed by the registrant's
-//                                                           Node-ID, signed by it
+//                                                           Node-ID; the value and the
+//                                                           StoreReq itself signed by it
+//                                                           (RFC 6940 §7.3)
 //   remove(registrant, aor, lifetime, now_ms, done)         the same entry with exists=false
 //   lookup(aor, done)                                       Fetch of Kind 1 with no keys,
 //                                                           following uri-form indirection
@@ -34,7 +36,8 @@
 namespace p2psip::usage {
 
 // Who stores: the Node-ID that becomes the dictionary key, a signer whose certificate holds
-// that Node-ID and the AoR's user name, and that certificate (DER) for the security block.
+// that Node-ID and the AoR's user name, and that certificate (DER) for the security block. It
+// signs the stored values and the StoreReq that carries them (§7.3), whichever node sends it.
 struct Registrant {
   wire::NodeId node;
   std::shared_ptr<storage::DataSigner> signer;

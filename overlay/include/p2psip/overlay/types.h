@@ -77,7 +77,8 @@ struct Contact {
 };
 
 // Who signs a stored registration: a certificate (whose user name is the AoR, RFC 7904
-// USER-NODE-MATCH) and its key. An opaque, cheap-to-copy handle; load() or Node::registrant().
+// USER-NODE-MATCH) and its key. It signs the value and the StoreReq that carries it (RFC 6940
+// §7.3), whichever node sends it. An opaque, cheap-to-copy handle; load() or Node::registrant().
 class Registrant {
  public:
   struct Impl;  // the library's; never needed by a user

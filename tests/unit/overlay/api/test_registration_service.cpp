@@ -22,7 +22,7 @@ struct ScriptedSender final : usage::RequestSender {
   std::vector<wire::StoreReq> stores;
   std::vector<usage::AnswerCallback> held;
   void send(const wire::ResourceId&, wire::MessageCode code, Bytes body,
-            std::vector<wire::GenericCertificate>, usage::AnswerCallback done) override {
+            storage::RequestSigner, usage::AnswerCallback done) override {
     REQUIRE(code == wire::MessageCode::kStoreReq);
     stores.push_back(*wire::decode_store_req(body, [](wire::KindId) {
       return std::optional<wire::DataModel>(wire::DataModel::kDictionary);

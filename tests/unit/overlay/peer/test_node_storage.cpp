@@ -1,7 +1,8 @@
 // Real Nodes (libuv, TLS links, certificate signatures) with storage: a client stores a
-// SIP registration signed with a user certificate that it ships next to its own, peers check
-// it with the certificates the message carried, replicate it, and answer a Fetch with the
-// certificate the value needs.
+// SIP registration signed with a user certificate (issued for the client's Node-ID), in a
+// StoreReq signed with that certificate too (RFC 6940 §7.3), peers check it with the
+// certificates the message carried, replicate it, and answer a Fetch with the certificate the
+// value needs.
 #include <doctest/doctest.h>
 
 #include "node_test_support.h"
@@ -62,18 +63,21 @@ TEST_CASE("Node: a client stores with its user certificate; peers replicate and 
   wire::GenericCertificate user_cert{
       wire::CertificateType::kX509,
       Bytes(user.certificate.der().begin(), user.certificate.der().end())};
-  storage::CertificateSigner signer(user.certificate, std::move(user.key));
-  auto store = [&](std::vector<wire::GenericCertificate> certs) {
+  auto signer = std::make_shared<storage::CertificateSigner>(user.certificate, std::move(user.key));
+  auto store = [&](std::vector<wire::GenericCertificate> certs, storage::RequestSigner by) {
     std::optional<peer::RequestResult> got;
     c->send_request(wire::Destination::resource(res), wire::MessageCode::kStoreReq,
-                    registration(signer, res, c->node_id(), clock.wall_ms()),
-                    [&](const peer::RequestResult& r) { got = r; }, std::move(certs));
+                    registration(*signer, res, c->node_id(), clock.wall_ms()),
+                    [&](const peer::RequestResult& r) { got = r; }, std::move(certs),
+                    std::move(by));
     REQUIRE(loop.run_until([&] { return got.has_value(); }, std::chrono::seconds(20)));
     return got->code;
   };
-  // Without the user certificate nobody can check the value's signature.
-  CHECK(store({}) == wire::MessageCode::kError);
-  CHECK(store({user_cert}) == wire::MessageCode::kStoreAns);
+  // Signed by the client's node certificate, which holds the Node-ID keying the entry but not
+  // alice's user name: refused (§7.3), whether or not alice's certificate travels with it.
+  CHECK(store({}, {}) == wire::MessageCode::kError);
+  CHECK(store({user_cert}, {}) == wire::MessageCode::kError);
+  CHECK(store({}, storage::RequestSigner{signer, {user_cert}}) == wire::MessageCode::kStoreAns);
   REQUIRE(loop.run_until([&] {
     return a->snapshot().storage.values == 1 && b->snapshot().storage.values == 1;
   }));
@@ -81,7 +85,7 @@ TEST_CASE("Node: a client stores with its user certificate; peers replicate and 
   CHECK(sa.responsible_resources + sb.responsible_resources == 1);
   CHECK(sa.replica_resources + sb.replica_resources == 1);
   CHECK(sa.resources_by_kind[1] == 1);
-  CHECK(sa.store_results["forbidden"] + sb.store_results["forbidden"] == 1);
+  CHECK(sa.store_results["forbidden"] + sb.store_results["forbidden"] == 2);
   CHECK(c->snapshot().storage.values == 0);  // a client stores nothing
 
   std::optional<peer::RequestResult> fetched;
@@ -128,11 +132,12 @@ TEST_CASE("Node: a peer leaving cleanly hands its data to its successor") {
   wire::GenericCertificate user_cert{
       wire::CertificateType::kX509,
       Bytes(user.certificate.der().begin(), user.certificate.der().end())};
-  storage::CertificateSigner signer(user.certificate, std::move(user.key));
+  auto signer = std::make_shared<storage::CertificateSigner>(user.certificate, std::move(user.key));
   std::optional<peer::RequestResult> got;
   c->send_request(wire::Destination::resource(res), wire::MessageCode::kStoreReq,
-                  registration(signer, res, c->node_id(), clock.wall_ms()),
-                  [&](const peer::RequestResult& r) { got = r; }, {user_cert});
+                  registration(*signer, res, c->node_id(), clock.wall_ms()),
+                  [&](const peer::RequestResult& r) { got = r; }, {},
+                  storage::RequestSigner{signer, {user_cert}});
   REQUIRE(loop.run_until([&] { return got.has_value(); }, std::chrono::seconds(20)));
   REQUIRE(got->code == wire::MessageCode::kStoreAns);
   auto values = [](const std::unique_ptr<peer::Node>& n) { return n->snapshot().storage.values; };

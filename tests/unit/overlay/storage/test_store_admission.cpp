@@ -77,10 +77,17 @@ TEST_CASE("original store: the StoreReq's signer must pass the kind's access pol
   CHECK_FALSE(admit_store(single, registry(), v, alice().node, info(alice())));
   CHECK(code(admit_store(single, registry(), v, bob().node, info(bob()))) ==
         wire::ErrorCode::kForbidden);
-  // Transitional (gateway): a USER-NODE-MATCH StoreReq signed by a certificate holding the
-  // Node-ID the dictionary key names.
+}
+
+TEST_CASE("original store: a node certificate holding the key's Node-ID may not sign for another user") {
+  // A gateway's node certificate holds the Node-ID that keys alice's entry (her certificate
+  // was issued for the gateway's Node-ID), but names another user: USER-NODE-MATCH needs the
+  // StoreReq's signer to be alice herself (§7.3); the gateway signs with her certificate.
+  RingView v = responsible_view();
   SignerInfo gateway{"gateway@p2p.example.com", {alice().node}};
-  CHECK_FALSE(admit_store(alice_sip(), registry(), v, alice().node, gateway));
+  CHECK(code(admit_store(alice_sip(), registry(), v, alice().node, gateway)) ==
+        wire::ErrorCode::kForbidden);
+  CHECK_FALSE(admit_store(alice_sip(), registry(), v, alice().node, info(alice())));
 }
 
 TEST_CASE("replica store: only from a node in (or closer than) the known replica set") {

@@ -21,6 +21,12 @@ struct Fixture {
     REQUIRE(out);
     return *out;
   }
+  Expected<void, UsageError> remove(const Party& p, std::string_view aor) {
+    std::optional<Expected<void, UsageError>> out;
+    client.remove(registrant(p), aor, 3600, kNow, [&](auto r) { out = std::move(r); });
+    REQUIRE(out);
+    return *out;
+  }
   Expected<Resolution, UsageError> lookup(std::string_view aor) {
     std::optional<Expected<Resolution, UsageError>> out;
     client.lookup(aor, [&](auto r) { out = std::move(r); });
@@ -32,6 +38,14 @@ struct Fixture {
 OverlayAnswer error_answer(wire::ErrorCode code, std::string_view text) {
   return OverlayAnswer{OverlayAnswer::Outcome::kError, wire::MessageCode::kError,
                        *wire::encode_to_bytes(wire::ErrorResponse::make(code, text)), {}};
+}
+
+// Who the request's own signature names: a signature made by the signer the request was sent
+// with, checked against the certificates that travel with it (as the responsible peer does).
+std::optional<storage::SignerInfo> request_signer(const FakeOverlay::Sent& s) {
+  if (!s.signer) return std::nullopt;  // the node's own certificate would sign
+  Bytes input{std::byte{0x52}};
+  return carried(s.signer.certificates)->verify(s.signer.signer->sign(input), input);
 }
 
 wire::FetchAns one_value(wire::StoredData d) {
@@ -46,7 +60,7 @@ TEST_CASE("store then lookup: uri form and route form, with the registrant's cer
                   wire::SipRegistration::make_uri("sip:alice@192.0.2.1:5060")));
   REQUIRE(f.overlay.sent.size() == 1);
   CHECK(f.overlay.sent[0].code == wire::MessageCode::kStoreReq);
-  CHECK(f.overlay.sent[0].certificates.size() == 1);  // the signer's certificate travels
+  CHECK(f.overlay.sent[0].signer.certificates.size() == 1);  // the signer's certificate travels
   auto r = f.lookup("alice@p2p.example.com");
   REQUIRE(r);
   CHECK(r->uris == std::vector<std::string>{"sip:alice@192.0.2.1:5060"});
@@ -82,15 +96,28 @@ TEST_CASE("a store the responsible peer refuses reports the RELOAD error name") 
 TEST_CASE("remove stores a tombstone: the AoR has no contact afterwards") {
   Fixture f;
   REQUIRE(f.store(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
-  std::optional<Expected<void, UsageError>> removed;
-  f.client.remove(registrant(alice()), "alice@p2p.example.com", 3600, kNow,
-                  [&](auto r) { removed = std::move(r); });
-  REQUIRE(removed);
-  CHECK(removed->has_value());  // same now_ms: the client still makes storage_time newer
+  // Same now_ms: the client still makes storage_time newer.
+  CHECK(f.remove(alice(), "alice@p2p.example.com").has_value());
   auto r = f.lookup("alice@p2p.example.com");
   REQUIRE(r);
   CHECK(r->empty());
   CHECK(r->rejected_values == 0);
+}
+
+TEST_CASE("the registrant signs its StoreReqs (store and remove), not the node (RFC 6940 §7.3)") {
+  Fixture f;
+  REQUIRE(f.store(alice(), "alice@p2p.example.com", wire::SipRegistration::make_uri("sip:a@h")));
+  REQUIRE(f.remove(alice(), "alice@p2p.example.com"));
+  REQUIRE(f.lookup("alice@p2p.example.com"));
+  REQUIRE(f.overlay.sent.size() == 3);
+  for (std::size_t i : {0u, 1u}) {
+    CAPTURE(i);
+    CHECK(f.overlay.sent[i].code == wire::MessageCode::kStoreReq);
+    CHECK(request_signer(f.overlay.sent[i]) == storage::signer_info(alice().cert));
+  }
+  // A Fetch carries no stored values: the node signs it.
+  CHECK(f.overlay.sent[2].code == wire::MessageCode::kFetchReq);
+  CHECK_FALSE(f.overlay.sent[2].signer);
 }
 
 TEST_CASE("lookup follows uri-form indirection inside the overlay, with a depth limit") {

@@ -25,7 +25,9 @@ struct SimSender final : RequestSender {
   PeerIndex from = 0;
   SimSender(SimNetwork& n, PeerIndex f) : net(n), from(f) {}
   void send(const wire::ResourceId& resource, wire::MessageCode code, Bytes body,
-            std::vector<wire::GenericCertificate>, AnswerCallback done) override {
+            storage::RequestSigner, AnswerCallback done) override {
+    // The simulator's peers sign with SimSigner and do not judge a StoreReq's signer
+    // (sim_data_signer.h): the registrant's signer is not used here.
     net.request(from, wire::Destination::resource(resource), code, std::move(body),
                 [done](const peer::RequestResult& r) {
                   using O = peer::RequestResult::Outcome;

@@ -42,7 +42,7 @@ struct FakeOverlay final : RequestSender {
   struct Sent {
     wire::MessageCode code;
     Bytes body;
-    std::vector<wire::GenericCertificate> certificates;
+    storage::RequestSigner signer;  // who signs the request in place of the node
   };
   storage::DataStore store{registry()};
   std::vector<wire::GenericCertificate> answer_certs{generic(alice().cert), generic(bob().cert)};
@@ -50,14 +50,14 @@ struct FakeOverlay final : RequestSender {
   std::vector<Sent> sent;
 
   void send(const wire::ResourceId&, wire::MessageCode code, Bytes body,
-            std::vector<wire::GenericCertificate> certs, AnswerCallback done) override {
-    sent.push_back({code, body, certs});
+            storage::RequestSigner signer, AnswerCallback done) override {
+    sent.push_back({code, body, signer});
     if (!scripted.empty()) {
       OverlayAnswer a = std::move(scripted.front());
       scripted.pop_front();
       return done(std::move(a));
     }
-    auto v = carried(certs);
+    auto v = carried(signer.certificates);
     auto ans = storage::handle_storage_request(store, registry(), code, body, {kNow, true}, *v);
     OverlayAnswer a;
     a.outcome = ans.code == wire::MessageCode::kError ? OverlayAnswer::Outcome::kError
