@@ -113,6 +113,7 @@ int run_gateway(const config::GatewayConfig& config) {
     return kExitRuntimeError;
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
+  publish_certificate_expiry(overlay_plan->node.credentials.cert, (*port)->metrics.overlay);
 
   auto sip = SipSide::start(config, std::move(*sip_plan), **loop, clock, **port,
                             (*node)->node_id(), *log);

@@ -110,6 +110,7 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
               (*node)->user(), lifetime_s);
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
+  publish_certificate_expiry(plan->node.credentials.cert, (*port)->metrics.overlay);
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });

@@ -66,7 +66,11 @@ struct Fetched {
 Expected<Fetched, EnrollClientResult> fetch_config(const EnrollClientOptions& o, const en::HttpsUrl& url,
                                                    const en::HttpsTrust& trust) {
   auto got = en::https_request(url, trust, "GET", "Accept: application/p2p-overlay+xml\r\n", "");
-  if (!got) return unexpected(fail(kEnrollExitFailed, "configuration: " + got.error()));
+  if (!got) {
+    EnrollClientResult r = fail(kEnrollExitFailed, "configuration: " + got.error());
+    r.unreachable = true;
+    return unexpected(std::move(r));
+  }
   if (got->status != 200) {
     return unexpected(fail(kEnrollExitFailed, "configuration: HTTP " + std::to_string(got->status) + " from " + o.url));
   }
@@ -94,8 +98,10 @@ Expected<sec::Certificate, EnrollClientResult> post_csr(const EnrollClientOption
   auto got = en::https_request(*url, trust, "POST", headers, en::build_form_data(boundary, parts));
   if (!got) return unexpected(fail(kEnrollExitFailed, "enrollment: " + got.error()));
   if (got->status == 403) {
-    std::string token = got->body.substr(0, got->body.find_first_of("\r\n"));
-    return unexpected(fail(kEnrollExitFailed, "enrollment refused: " + token.substr(0, 64)));
+    std::string token = got->body.substr(0, got->body.find_first_of("\r\n")).substr(0, 64);
+    EnrollClientResult r = fail(kEnrollExitFailed, "enrollment refused: " + token);
+    r.refusal = token;
+    return unexpected(std::move(r));
   }
   if (got->status != 200) return unexpected(fail(kEnrollExitFailed, "enrollment: HTTP " + std::to_string(got->status)));
   auto cert = sec::Certificate::from_der(as_bytes(got->body), f.config.instance_name);
@@ -122,7 +128,7 @@ EnrollClientResult check(const EnrollClientOptions& o) {
   for (const char* name : {"node.key", "node.crt", "ca.crt", "reload-config.xml"}) {
     if (fs::exists(dir / name)) return fail(kEnrollExitUsage, "'" + (dir / name).string() + "' exists (already enrolled?)");
   }
-  return {kEnrollExitOk, "", {}, ""};
+  return fail(kEnrollExitOk, "");
 }
 
 }  // namespace
