@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "gateway/config/host_port.h"
+#include "gateway/config/phones.h"
 #include "gateway/runtime/logging.h"
 #include "p2psip/overlay/ca.h"
 
@@ -126,6 +127,40 @@ Expected<void, StartError> apply(config::Settings& s, const config::Schema& sche
   return {};
 }
 
+// The plain phones of phones_file without a certificate in <data_dir>/phones/: enrolled on
+// their behalf with the gateway's key and Node-ID. A phone that cannot be enrolled stays
+// reachable through this gateway only (a warning says why).
+void enroll_missing_phones(const config::Settings& s, const ov::EnrollClientOptions& node,
+                           const ov::StoredEnrollment& e, spdlog::logger& log) {
+  if (s.get("phones_file").empty()) return;
+  auto book = config::read_phones_file(s.get("phones_file"));  // checked at load
+  auto cert = ov::read_certificate(e.cert);
+  if (!book || !cert) return;
+  std::string domain = cert->user.substr(cert->user.find('@') + 1);
+  std::filesystem::path dir = std::filesystem::path(s.get("data_dir")) / "phones";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::vector<ov::PhoneCredentials> missing;
+  for (const auto& [user, password] : *book) {
+    if (!std::filesystem::exists(dir / (user + "@" + domain + ".crt"), ec)) {
+      missing.push_back(ov::PhoneCredentials{user, password});
+    }
+  }
+  if (missing.empty()) return;
+  ov::EnrollClientOptions o = node;
+  o.data_dir = dir.string();
+  for (const ov::PhoneEnrollment& p : ov::enroll_phones(o, e.cert, e.key, missing)) {
+    if (p.result.exit_code == ov::kEnrollExitOk) {
+      log.info("phone {}: enrolled on its behalf, certificate in {}/{}.crt", p.user, o.data_dir, p.result.user);
+    } else {
+      log.warn("phone {}: not enrolled, reachable through this gateway only: {}", p.user,
+               p.result.refusal.empty() ? p.result.message
+                                        : "the enrollment server answered " + p.result.refusal +
+                                              " (the phone's user and password must be in its users file)");
+    }
+  }
+}
+
 }  // namespace
 
 bool renewal_due(SysSeconds not_before, SysSeconds not_after, SysSeconds now) {
@@ -174,6 +209,7 @@ Expected<void, StartError> enroll_from_settings(config::Settings& s, const confi
   auto log = make_logger("enroll", s.get("log_level"));
   auto enrolled = ensure_enrolled(*o, *log);
   if (!enrolled) return unexpected(enrolled.error());
+  enroll_missing_phones(s, *o, *enrolled, *log);
   return apply(s, schema, *enrolled);
 }
 

@@ -3,7 +3,9 @@ nothing but --enroll URL, --user, --password-file and --enroll-fingerprint / --e
 cert, key, ca, overlay or bootstrap) enroll over real HTTPS at a `p2psip enroll-server`, join
 the ring through the bootstrap node the served document names, and work: the peer is linked
 to the seed, the gateway answers OPTIONS (SIPp) and its service AoR gateway@<domain> is found
-by `p2psip lookup` (with dave's files from `p2psip enroll`). Both export
+by `p2psip lookup` (with dave's files from `p2psip enroll`); the gateway enrolls the phones of its
+phones file on their behalf (alice: her certificate with the gateway's Node-ID, and her
+REGISTER at the gateway is found by `p2psip lookup`; bob, unknown to the server: a warning). Both export
 p2psip_certificate_expiry_timestamp_seconds (the issued certificate's notAfter). Restarted,
 they reuse data_dir/enrollment: the server's issued-certificates counter does not move. A
 wrong password exits 2 with failed_authentication and what to do, an unreachable server exits
@@ -17,6 +19,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from harness import *  # noqa: E402,F403
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gateway"))
+import sip_tools  # noqa: E402
 
 OVERLAY = "nodes.example.org"
 
@@ -54,7 +58,7 @@ class Site:
         self.cadir = os.path.join(work, "ca")
         check(p2p("ca", "init", "--overlay", OVERLAY, "--dir", self.cadir, "--key-type", "ec").returncode == 0,
               "ca init")
-        self.users = write(work, "users", "peer1 peer-secret\ngateway gw-secret\ncarol pw3\ndave pw4\n")
+        self.users = write(work, "users", "peer1 peer-secret\ngateway gw-secret\ncarol pw3\ndave pw4\nalice alice-pw\n")
         r = p2p("ca", "issue", "--dir", self.cadir, "--user", f"seed@{OVERLAY}", "--key-type", "ec",
                 "--out", os.path.join(work, "seed"))
         check(r.returncode == 0, f"ca issue seed: {r.stderr}")
@@ -92,7 +96,9 @@ def start_peer(site, name, port, mport):
 
 
 def start_gateway(site, name, sip, mport, oport):
-    return start([P2P_BIN, "gateway", *site.enroll_args("gateway", "gw-secret", trust="ca"),
+    # alice is a user of the enrollment server; bob is not (his phone stays gateway-only).
+    phones = write(site.work, "phones", "alice alice-pw\nbob bob-pw\n")
+    return start([P2P_BIN, "gateway", *site.enroll_args("gateway", "gw-secret", trust="ca"), "--phones-file", phones,
                   "--sip-listen", f"127.0.0.1:{sip}", "--overlay-listen", f"127.0.0.1:{oport}",
                   "--metrics-listen", f"127.0.0.1:{mport}", "--data-dir", os.path.join(site.work, "gw-data")],
                  name, site.work)
@@ -121,6 +127,20 @@ def lookup(site, aor):
                timeout=40)
 
 
+def check_phone(site, gw, sip):
+    phones = os.path.join(site.work, "gw-data", "phones")
+    check(os.path.exists(os.path.join(phones, f"alice@{OVERLAY}.crt")), "the gateway enrolled alice's phone on her behalf")
+    check(not os.path.exists(os.path.join(phones, f"bob@{OVERLAY}.crt")) and "phone bob: not enrolled" in gw.stderr(),
+          "bob (no user of the enrollment server) is not enrolled, and the log says so")
+    statuses = sip_tools.register(sip, "alice", "alice-pw", "sip:alice@127.0.0.1:5999", domain=OVERLAY)[0]
+    check(statuses and statuses[-1] == "SIP/2.0 200 OK", f"alice's phone registers at the gateway ({statuses})")
+    wait_until(lambda: lookup(site, f"alice@{OVERLAY}").returncode == 0 or not gw.alive(), 60,
+               "alice's binding in the overlay")
+    r = lookup(site, f"alice@{OVERLAY}")
+    check(r.returncode == 0 and f"sip:alice@127.0.0.1:{sip}" in r.stdout,
+          f"`p2psip lookup alice@{OVERLAY}` finds her phone through the gateway ({r.stdout.strip()})")
+
+
 def first_start(site, seed_id):
     port, mport = free_port(), free_port()
     peer = start_peer(site, "peer", port, mport)
@@ -138,7 +158,8 @@ def first_start(site, seed_id):
     r = lookup(site, f"gateway@{OVERLAY}")
     check(r.returncode == 0 and f"sip:gateway@127.0.0.1:{sip}" in r.stdout,
           f"`p2psip lookup gateway@{OVERLAY}` finds the enrolled gateway ({r.stdout.strip()} {r.stderr.strip()[-300:]})")
-    check(site.issued() == 3, f"three certificates issued: dave, the peer, the gateway ({site.issued()})")
+    check_phone(site, gw, sip)
+    check(site.issued() == 4, f"four certificates issued: dave, the peer, the gateway, alice ({site.issued()})")
     return peer, gw
 
 
@@ -151,7 +172,7 @@ def restart(site, peer, gw, seed_id):
     sip, gmport, oport = free_port(), free_port(), free_port()
     gw = start_gateway(site, "gateway-again", sip, gmport, oport)
     joined_with_seed(gw, gmport, seed_id, "the restarted gateway joins again")
-    check(site.issued() == 3, f"no second enrollment on restart: still 3 certificates issued ({site.issued()})")
+    check(site.issued() == 4, f"no second enrollment on restart: still 4 certificates issued ({site.issued()})")
     peer.stop()
     gw.stop()
 
@@ -185,7 +206,7 @@ def main():
     peer, gw = first_start(site, seed_id)
     restart(site, peer, gw, seed_id)
     check_failures(site)
-    check(site.issued() == 3 and site.srv.alive(), "the server issued nothing for the failures")
+    check(site.issued() == 4 and site.srv.alive(), "the server issued nothing for the failures")
     site.srv.stop()
     site.seed.stop()
     finish()

@@ -98,6 +98,24 @@ struct EnrollClientResult {
 
 EnrollClientResult run_enroll_client(const EnrollClientOptions& options);
 
+// A gateway enrolling its plain phones on their behalf (an extension of §11.3, see
+// overlay/enroll/enrollment.h): for each phone user, the CSR is made with the gateway's own key
+// and sent with the gateway's certificate (node_cert), so the certificate the server issues
+// names the phone's user and the gateway's Node-ID (RFC 7904 §3.3: the gateway stores the
+// phone's registration under its own Node-ID). The document is fetched once from options.url;
+// each phone's files are written as <options.data_dir>/<user@domain>.{crt,key} (never
+// overwritten). Blocking (network).
+struct PhoneCredentials {
+  std::string user, password;
+};
+struct PhoneEnrollment {
+  std::string user;             // as given
+  EnrollClientResult result;    // result.user: the certificate's user@domain on success
+};
+std::vector<PhoneEnrollment> enroll_phones(const EnrollClientOptions& options, const std::string& node_cert,
+                                           const std::string& node_key,
+                                           const std::vector<PhoneCredentials>& phones);
+
 // A node's own enrollment (p2psip peer/gateway --enroll): the files run_enroll_client keeps in
 // a directory, read back on later starts.
 struct StoredEnrollment {
