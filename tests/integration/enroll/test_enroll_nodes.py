@@ -1,8 +1,9 @@
 """Issue 17, nodes that enroll themselves: a `p2psip peer` and a `p2psip gateway` started with
 nothing but --enroll URL, --user, --password-file and --enroll-fingerprint / --enroll-ca (no
-cert, key, ca, overlay or bootstrap) enroll over real HTTPS at a `p2psip enroll-server`, join
-the ring through the bootstrap node the served document names, and work: the peer is linked
-to the seed, the gateway answers OPTIONS (SIPp) and its service AoR gateway@<domain> is found
+cert, key, ca, overlay or bootstrap) enroll over real HTTPS at a `p2psip enroll-server` and make
+the site of the README's quick start: the gateway is the first node (the document's
+bootstrap-node is its own address, so it starts the ring), the peer joins it through that
+bootstrap-node; the gateway answers OPTIONS (SIPp) and its service AoR gateway@<domain> is found
 by `p2psip lookup` (with dave's files from `p2psip enroll`); the gateway enrolls the phones of its
 phones file on their behalf (alice: her certificate with the gateway's Node-ID, and her
 REGISTER at the gateway is found by `p2psip lookup`; bob, unknown to the server: a warning). Both export
@@ -59,25 +60,15 @@ class Site:
         check(p2p("ca", "init", "--overlay", OVERLAY, "--dir", self.cadir, "--key-type", "ec").returncode == 0,
               "ca init")
         self.users = write(work, "users", "peer1 peer-secret\ngateway gw-secret\ncarol pw3\ndave pw4\nalice alice-pw\n")
-        r = p2p("ca", "issue", "--dir", self.cadir, "--user", f"seed@{OVERLAY}", "--key-type", "ec",
-                "--out", os.path.join(work, "seed"))
-        check(r.returncode == 0, f"ca issue seed: {r.stderr}")
-        self.seed_port, self.seed_metrics = free_port(), free_port()
-        self.seed = start([P2P_BIN, "peer", "--overlay", OVERLAY, "--overlay-listen", f"127.0.0.1:{self.seed_port}",
-                           "--metrics-listen", f"127.0.0.1:{self.seed_metrics}",
-                           "--cert", os.path.join(work, "seed.crt"), "--key", os.path.join(work, "seed.key"),
-                           "--ca", os.path.join(self.cadir, "ca.crt"), "--data-dir", os.path.join(work, "seed-data")],
-                          "seed", work)
+        self.gw_overlay = free_port()  # the first node: the document's bootstrap-node
         self.srv_metrics = free_port()
         self.srv = start([P2P_BIN, "enroll-server", "--overlay", OVERLAY, "--listen", f"127.0.0.1:{free_port()}",
-                          "--ca-dir", self.cadir, "--users", self.users, "--bootstrap", f"127.0.0.1:{self.seed_port}",
+                          "--ca-dir", self.cadir, "--users", self.users, "--bootstrap", f"127.0.0.1:{self.gw_overlay}",
                           "--metrics-listen", f"127.0.0.1:{self.srv_metrics}"], "enroll-server", work)
         wait_until(lambda: "certificate sha256" in self.srv.stdout() or not self.srv.alive(), 20, "enroll-server")
         check(self.srv.alive(), f"enroll-server runs: {self.srv.output()}")
         self.url = re.search(r"serving (https://\S+)", self.srv.stdout()).group(1)
         self.fingerprint = re.search(r"certificate sha256 ([0-9a-f]{64})", self.srv.stdout()).group(1)
-        wait_until(lambda: status_of(self.seed_metrics).get("state") == "joined" or not self.seed.alive(), 30,
-                   "the seed peer runs")
 
     def issued(self):
         return metric(self.srv_metrics, "p2psip_enroll_certificates_issued_total")
@@ -96,6 +87,7 @@ def start_peer(site, name, port, mport):
 
 
 def start_gateway(site, name, sip, mport, oport):
+    oport = site.gw_overlay
     # alice is a user of the enrollment server; bob is not (his phone stays gateway-only).
     phones = write(site.work, "phones", "alice alice-pw\nbob bob-pw\n")
     return start([P2P_BIN, "gateway", *site.enroll_args("gateway", "gw-secret", trust="ca"), "--phones-file", phones,
@@ -104,11 +96,12 @@ def start_gateway(site, name, sip, mport, oport):
                  name, site.work)
 
 
-def joined_with_seed(proc, mport, seed_id, what):
+def joined_with(proc, mport, other_id, what):
+    """Joined, with `other_id` as a neighbour (None: joined, alone or not)."""
     def ok():
         s = status_of(mport)
-        return s.get("state") == "joined" and (seed_id in s.get("successors", []) or
-                                               seed_id in s.get("predecessors", []))
+        return s.get("state") == "joined" and (other_id is None or other_id in s.get("successors", []) or
+                                               other_id in s.get("predecessors", []))
     wait_until(lambda: ok() or not proc.alive(), 60, what)
     check(proc.alive() and ok(), f"{what}: {proc.output()[-1500:]}")
 
@@ -122,7 +115,7 @@ def check_expiry_metric(mport, who):
 
 def lookup(site, aor):
     d = os.path.join(site.work, "dave")  # `p2psip enroll` (a Node-ID of its own)
-    return p2p("lookup", "--bootstrap", f"127.0.0.1:{site.seed_port}", "--cert", os.path.join(d, "node.crt"),
+    return p2p("lookup", "--bootstrap", f"127.0.0.1:{site.gw_overlay}", "--cert", os.path.join(d, "node.crt"),
                "--key", os.path.join(d, "node.key"), "--ca", os.path.join(d, "ca.crt"), "--timeout", "20", aor,
                timeout=40)
 
@@ -141,16 +134,20 @@ def check_phone(site, gw, sip):
           f"`p2psip lookup alice@{OVERLAY}` finds her phone through the gateway ({r.stdout.strip()})")
 
 
-def first_start(site, seed_id):
+def first_start(site):
+    sip, gmport = free_port(), free_port()
+    gw = start_gateway(site, "gateway", sip, gmport, None)
+    joined_with(gw, gmport, None, "the gateway started with only --enroll/--user/--password-file starts the ring "
+                                  "(the document's bootstrap-node is its own address)")
+    check("enrolled: user gateway@" in gw.stderr(), "the gateway logs its enrollment")
+    gw_id = status_of(gmport).get("node_id")
+    check_expiry_metric(gmport, "the gateway")
     port, mport = free_port(), free_port()
     peer = start_peer(site, "peer", port, mport)
-    joined_with_seed(peer, mport, seed_id, "the peer started with only --enroll/--user/--password-file joins the seed's ring")
+    joined_with(peer, mport, gw_id, "the peer started with only --enroll/--user/--password-file joins the gateway "
+                                    "through the document's bootstrap-node")
     check("enrolled: user peer1@" in peer.stderr(), "the peer logs its enrollment")
     check_expiry_metric(mport, "the peer")
-    sip, gmport, oport = free_port(), free_port(), free_port()
-    gw = start_gateway(site, "gateway", sip, gmport, oport)
-    joined_with_seed(gw, gmport, seed_id, "the gateway started with only --enroll/--user/--password-file joins")
-    check_expiry_metric(gmport, "the gateway")
     r = sipp_options(sip, site.work)
     check(r.returncode == 0, f"the enrolled gateway answers OPTIONS (sipp {r.returncode})")
     wait_until(lambda: lookup(site, f"gateway@{OVERLAY}").returncode == 0 or not gw.alive(), 60,
@@ -159,19 +156,20 @@ def first_start(site, seed_id):
     check(r.returncode == 0 and f"sip:gateway@127.0.0.1:{sip}" in r.stdout,
           f"`p2psip lookup gateway@{OVERLAY}` finds the enrolled gateway ({r.stdout.strip()} {r.stderr.strip()[-300:]})")
     check_phone(site, gw, sip)
-    check(site.issued() == 4, f"four certificates issued: dave, the peer, the gateway, alice ({site.issued()})")
+    check(site.issued() == 4, f"four certificates issued: dave, the gateway, the peer, alice ({site.issued()})")
     return peer, gw
 
 
-def restart(site, peer, gw, seed_id):
+def restart(site, peer, gw):
     check(peer.stop() == 0 and gw.stop() == 0, "peer and gateway stop cleanly")
+    sip, gmport = free_port(), free_port()
+    gw = start_gateway(site, "gateway-again", sip, gmport, None)
+    joined_with(gw, gmport, None, "the restarted gateway starts the ring again")
+    check("reusing the enrollment" in gw.stderr(), "the restarted gateway reuses its enrollment")
     port, mport = free_port(), free_port()
     peer = start_peer(site, "peer-again", port, mport)
-    joined_with_seed(peer, mport, seed_id, "the restarted peer joins again")
+    joined_with(peer, mport, status_of(gmport).get("node_id"), "the restarted peer joins the gateway again")
     check("reusing the enrollment" in peer.stderr(), "the restarted peer reuses its enrollment")
-    sip, gmport, oport = free_port(), free_port(), free_port()
-    gw = start_gateway(site, "gateway-again", sip, gmport, oport)
-    joined_with_seed(gw, gmport, seed_id, "the restarted gateway joins again")
     check(site.issued() == 4, f"no second enrollment on restart: still 4 certificates issued ({site.issued()})")
     peer.stop()
     gw.stop()
@@ -190,7 +188,7 @@ def check_failures(site):
             "--metrics-listen", f"127.0.0.1:{free_port()}", "--data-dir", data)
     check(r.returncode == 2 and "cannot reach the enrollment server" in r.stderr,
           f"an unreachable server: exit 2 and what to check ({r.returncode}: {r.stderr.strip()})")
-    r = p2p("peer", *site.enroll_args("carol", "pw3"), "--cert", os.path.join(site.work, "seed.crt"),
+    r = p2p("peer", *site.enroll_args("carol", "pw3"), "--cert", os.path.join(site.work, "dave", "node.crt"),
             "--data-dir", data)
     check(r.returncode == 2 and "config error: cert" in r.stderr, f"enroll with cert: config error ({r.stderr.strip()})")
 
@@ -198,17 +196,14 @@ def check_failures(site):
 def main():
     require_tools("sipp", "curl")
     site = Site(temp_dir("p2p-enroll-nodes-"))
-    seed_id = status_of(site.seed_metrics).get("node_id")
-    check(seed_id, "the seed's Node-ID")
     r = p2p("enroll", "--url", site.url, "--user", "dave", "--password-file", write(site.work, "d.pw", "pw4\n"),
             "--enroll-fingerprint", site.fingerprint, "--data-dir", os.path.join(site.work, "dave"), "--ec")
     check(r.returncode == 0, f"p2psip enroll dave (for lookups): {r.stderr.strip()}")
-    peer, gw = first_start(site, seed_id)
-    restart(site, peer, gw, seed_id)
+    peer, gw = first_start(site)
+    restart(site, peer, gw)
     check_failures(site)
     check(site.issued() == 4 and site.srv.alive(), "the server issued nothing for the failures")
     site.srv.stop()
-    site.seed.stop()
     finish()
 
 
