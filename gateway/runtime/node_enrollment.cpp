@@ -99,6 +99,9 @@ void set(config::Settings& s, const std::string& key, std::vector<std::string> i
 
 Expected<void, StartError> apply(config::Settings& s, const config::Schema& schema,
                                  const ov::StoredEnrollment& e) {
+  if (auto bad = config::check_overlay_name(e.overlay)) {
+    return unexpected(failed("the configuration document's instance-name: " + *bad));
+  }
   if (s.source("overlay") == config::Source::kDefault) {
     set(s, "overlay", {e.overlay});
   } else if (s.get("overlay") != e.overlay) {
@@ -110,7 +113,9 @@ Expected<void, StartError> apply(config::Settings& s, const config::Schema& sche
     std::vector<std::string> peers;
     for (const auto& b : e.bootstrap) {
       config::HostPort hp{b.host, b.port, b.host.find(':') != std::string::npos};
-      if (!own || !(hp == *own)) peers.push_back(hp.to_string());
+      // Only IP literals (the document comes from the network); this node's own address is no peer.
+      auto checked = config::parse_host_port(hp.to_string(), config::HostKind::kIpLiteral);
+      if (checked && (!own || !(*checked == *own))) peers.push_back(hp.to_string());
     }
     set(s, "bootstrap", std::move(peers));
   }

@@ -175,6 +175,10 @@ EnrollClientResult enroll_phone(const EnrollClientOptions& o, const Fetched& f, 
                                 const sec::PrivateKey& key, std::string_view node_cert_pem) {
   auto cert = post_csr(o, f, trust, key, node_cert_pem);
   if (!cert) return cert.error();
+  // The file is named after the certificate's user: it must be this phone's, user@domain.
+  if (!cert->user().starts_with(o.user + "@") || cert->user().find('/') != std::string::npos) {
+    return fail(kEnrollExitFailed, "issued certificate is for '" + cert->user() + "', not " + o.user + "@...");
+  }
   auto pem = cert->to_pem();
   auto key_pem = key.to_pem();
   if (!pem || !key_pem) return fail(kEnrollExitFailed, "cannot encode PEM");
