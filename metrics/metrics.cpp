@@ -289,6 +289,12 @@ OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
                           .Add({}, prometheus::Histogram::BucketBoundaries{
                                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                        0.5, 1, 2.5, 5, 10, 30});
+  certificate_expiry_ = &prometheus::BuildGauge()
+                             .Name("p2psip_certificate_expiry_timestamp_seconds")
+                             .Help("When the node's overlay certificate expires (notAfter), "
+                                   "seconds since the epoch")
+                             .Register(registry)
+                             .Add({});
 }
 
 void OverlayMetrics::stored_resources(

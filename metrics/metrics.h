@@ -142,6 +142,8 @@ class OverlayMetrics {
   void fetch_total(std::string_view result, std::uint64_t total);
   // One AoR lookup this process made (SIP usage client), answered or not.
   void lookup_duration(double seconds);
+  // The notAfter of the node's certificate, seconds since the epoch (0: unknown).
+  void certificate_expiry(double unix_seconds) { certificate_expiry_->Set(unix_seconds); }
 
  private:
   struct Series {
@@ -164,6 +166,7 @@ class OverlayMetrics {
   std::map<std::string, prometheus::Gauge*, std::less<>> stored_by_kind_;
   std::map<std::string, Series, std::less<>> store_results_, fetch_results_;
   prometheus::Histogram* lookup_duration_ = nullptr;
+  prometheus::Gauge* certificate_expiry_ = nullptr;
 };
 
 // The metrics port itself (metrics/http_server.h): connections it closed before answering.

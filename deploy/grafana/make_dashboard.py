@@ -142,6 +142,8 @@ ROWS = [
          [(rate("p2psip_enroll_refusals_total", "instance, reason"), "{{instance}} {{reason}}")]),
         ("timeseries", "Connections evicted (bounds)", "reqps",
          [(rate("p2psip_enroll_connections_evicted_total", "instance"), "{{instance}}")]),
+        ("timeseries", "Node certificate expires in", "s",
+         [(f"p2psip_certificate_expiry_timestamp_seconds{{{SEL}}} - time()", "{{instance}}")]),
     ]),
 ]
 

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +22,7 @@
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
 #include "gateway/registrar/failed_attempts.h"
+#include "gateway/runtime/node_enrollment.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
 #include "metrics/metrics.h"
@@ -172,9 +172,9 @@ struct ClientArgs {
 };
 
 int run_client(ClientArgs a) {
-  std::ifstream in(a.password_file);
-  if (!in || !std::getline(in, a.o.password)) return usage("enroll", "--password-file: cannot read '" + a.password_file + "'");
-  while (!a.o.password.empty() && (a.o.password.back() == '\r' || a.o.password.back() == ' ')) a.o.password.pop_back();
+  auto password = runtime::read_password_file(a.password_file);
+  if (!password) return usage("enroll", "--password-file: " + password.error());
+  a.o.password = *password;
   ov::EnrollClientResult r = ov::run_enroll_client(a.o);
   if (r.exit_code != ov::kEnrollExitOk) {
     std::fprintf(stderr, "p2psip enroll: %s\n", r.message.c_str());

@@ -208,7 +208,7 @@ std::optional<std::string> not_empty(const std::string& v) {
 
 // The keys of the overlay node, in the order --print-config shows them.
 Schema overlay_keys() {
-  return {
+  Schema keys = {
       {"overlay_listen", "RELOAD listen address (TLS over TCP), ADDR:PORT", {"0.0.0.0:6084"},
        false, check_listen_address},
       {"overlay_advertise", "IP address announced to peers in Attach; empty: overlay_listen, "
@@ -229,6 +229,8 @@ Schema overlay_keys() {
       {"log_level", "trace, debug, info, warn, error, critical or off", {"info"}, false,
        check_log_level},
   };
+  for (auto& k : enroll_keys()) keys.push_back(std::move(k));
+  return keys;
 }
 
 // The SIP side of the gateway, after dns_server.
@@ -321,6 +323,7 @@ OverlayConfig to_overlay_config(const Settings& s) {
   c.ca = s.get("ca");
   c.data_dir = s.get("data_dir");
   c.log_level = s.get("log_level");
+  c.enroll = to_enroll_config(s);
   return c;
 }
 

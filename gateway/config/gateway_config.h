@@ -8,6 +8,7 @@
 
 #include "common/expected.h"
 #include "gateway/config/cidr.h"
+#include "gateway/config/enroll_config.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/overload_config.h"
 #include "gateway/config/settings.h"
@@ -26,6 +27,7 @@ struct OverlayConfig {
   std::string ca;
   std::string data_dir;
   std::string log_level;
+  EnrollConfig enroll;  // enroll.enabled(): cert, key and ca come from the enrollment server
 };
 
 // How a request is proxied to several registered contacts (RFC 3261 §16.6).

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
+#include "gateway/runtime/certificate_renewal.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
@@ -113,6 +114,7 @@ int run_gateway(const config::GatewayConfig& config) {
     return kExitRuntimeError;
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
+  publish_certificate_expiry(overlay_plan->node.credentials.cert, (*port)->metrics.overlay);
 
   auto sip = SipSide::start(config, std::move(*sip_plan), **loop, clock, **port,
                             (*node)->node_id(), *log);
@@ -125,6 +127,7 @@ int run_gateway(const config::GatewayConfig& config) {
   auto publisher = std::make_unique<OverlayPublisher>((*loop)->uv(), **node,
                                                       (*port)->metrics.overlay, (*port)->health,
                                                       (*port)->status, (*port)->base_status);
+  auto renewal = renew_while_running((*loop)->uv(), config);
   sip->attach(node->get(), &(*port)->metrics.overlay);
   keep_registrations(**node, *kept, config, (*port)->metrics.gateway, clock, *log);
 
@@ -137,6 +140,7 @@ int run_gateway(const config::GatewayConfig& config) {
 
   sip->attach(nullptr, nullptr);
   publisher.reset();
+  renewal.reset();
   node->reset();
   sip.reset();  // SIP, then DNS (SipSide's own order), then the loop
   loop->reset();

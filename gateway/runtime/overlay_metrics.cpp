@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gateway/runtime/uv_loop.h"
+#include "p2psip/overlay/ca.h"
 
 namespace p2psip::runtime {
 
@@ -94,6 +95,12 @@ void leave_overlay(LoopControl& loop, overlay::Node& node, OverlayPublisher& pub
   node.leave(budget, [&loop] { loop.stop(); });
   loop.run();
   publisher.publish();
+}
+
+void publish_certificate_expiry(const std::string& cert_path, metrics::OverlayMetrics& metrics) {
+  auto cert = overlay::read_certificate(cert_path);
+  if (!cert) return;
+  metrics.certificate_expiry(static_cast<double>(cert->not_after.time_since_epoch().count()));
 }
 
 }  // namespace p2psip::runtime

@@ -46,6 +46,10 @@ class OverlayPublisher {
 void leave_overlay(LoopControl& loop, overlay::Node& node, OverlayPublisher& publisher,
                    Millis budget);
 
+// The expiry (notAfter) of the node's certificate file into
+// p2psip_certificate_expiry_timestamp_seconds (unreadable: left at 0).
+void publish_certificate_expiry(const std::string& cert_path, metrics::OverlayMetrics& metrics);
+
 // The /status members for a node snapshot (without braces), for tests and tools.
 std::string overlay_status_members(const overlay::Snapshot& s);
 // Kind id -> metrics/status label ("sip_registration" for Kind 1, else the number).

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "gateway/runtime/gateway_process.h"
+#include "gateway/runtime/certificate_renewal.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
@@ -102,6 +103,7 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   auto publisher = std::make_unique<OverlayPublisher>(
       (*loop)->uv(), **node, (*port)->metrics.overlay, (*port)->health, (*port)->status,
       (*port)->base_status);
+  auto renewal = renew_while_running((*loop)->uv(), config);
   if (auto kept = keep_registrations(**node, registrations, lifetime_s); !kept) {
     return config_error(kept.error());
   }
@@ -110,12 +112,14 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
               (*node)->user(), lifetime_s);
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
+  publish_certificate_expiry(plan->node.credentials.cert, (*port)->metrics.overlay);
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
   (*loop)->run();
   leave_overlay(**loop, **node, *publisher, Millis{3000});
   publisher.reset();
+  renewal.reset();
   node->reset();
   loop->reset();
   port->reset();

@@ -1,6 +1,10 @@
 // The public CA functions (p2psip/overlay/ca.h) over overlay/security's ca_dir.
 #include "p2psip/overlay/ca.h"
 
+#include <openssl/asn1.h>
+#include <openssl/x509.h>
+
+#include <ctime>
 #include <filesystem>
 
 #include "overlay/security/ca_dir.h"
@@ -21,6 +25,13 @@ CaError to_public(const sec::CaError& e) {
   return CaError{e.kind == sec::CaError::Kind::usage ? CaError::Kind::kUsage
                                                      : CaError::Kind::kRuntime,
                  e.message};
+}
+
+// An ASN1_TIME as seconds since the epoch (0 when it cannot be read).
+SysSeconds to_sys(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return SysSeconds{};
+  return SysSeconds{std::chrono::seconds{timegm(&tm)}};
 }
 
 Error dev_error(const sec::CaError& e) {
@@ -88,6 +99,8 @@ Expected<CertificateInfo, std::string> read_certificate(const std::string& path)
   if (!cert) return unexpected(cert.error());
   CertificateInfo info{cert->overlay(), cert->user(), {}};
   for (const sec::NodeId& id : cert->node_ids()) info.node_ids.push_back(sec::node_id_hex(id));
+  info.not_before = to_sys(X509_get0_notBefore(cert->x509()));
+  info.not_after = to_sys(X509_get0_notAfter(cert->x509()));
   return info;
 }
 

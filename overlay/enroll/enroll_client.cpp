@@ -66,7 +66,11 @@ struct Fetched {
 Expected<Fetched, EnrollClientResult> fetch_config(const EnrollClientOptions& o, const en::HttpsUrl& url,
                                                    const en::HttpsTrust& trust) {
   auto got = en::https_request(url, trust, "GET", "Accept: application/p2p-overlay+xml\r\n", "");
-  if (!got) return unexpected(fail(kEnrollExitFailed, "configuration: " + got.error()));
+  if (!got) {
+    EnrollClientResult r = fail(kEnrollExitFailed, "configuration: " + got.error());
+    r.unreachable = true;
+    return unexpected(std::move(r));
+  }
   if (got->status != 200) {
     return unexpected(fail(kEnrollExitFailed, "configuration: HTTP " + std::to_string(got->status) + " from " + o.url));
   }
@@ -80,8 +84,10 @@ Expected<Fetched, EnrollClientResult> fetch_config(const EnrollClientOptions& o,
   return Fetched{std::move(got->body), std::move(parsed).value()};
 }
 
+// `node_certificate`: the extension of enrollment.h (PEM), "" for a plain §11.3 request.
 Expected<sec::Certificate, EnrollClientResult> post_csr(const EnrollClientOptions& o, const Fetched& f,
-                                                        const en::HttpsTrust& trust, const sec::PrivateKey& key) {
+                                                        const en::HttpsTrust& trust, const sec::PrivateKey& key,
+                                                        std::string_view node_certificate = {}) {
   auto url = en::parse_https_url(f.config.enrollment_servers.front());
   if (!url) return unexpected(fail(kEnrollExitFailed, "enrollment-server: " + url.error()));
   auto csr = make_csr(key);
@@ -89,13 +95,16 @@ Expected<sec::Certificate, EnrollClientResult> post_csr(const EnrollClientOption
   std::vector<en::FormPart> parts{{"username", "", o.user}, {"password", "", o.password}};
   if (o.node_ids > 1) parts.push_back({"nodeids", "", std::to_string(o.node_ids)});
   parts.push_back({"csr", "application/pkcs10", *csr});
+  if (!node_certificate.empty()) parts.push_back({"node_certificate", "", std::string(node_certificate)});
   std::string boundary = random_boundary();
   std::string headers = "Accept: application/pkix-cert\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\n";
   auto got = en::https_request(*url, trust, "POST", headers, en::build_form_data(boundary, parts));
   if (!got) return unexpected(fail(kEnrollExitFailed, "enrollment: " + got.error()));
   if (got->status == 403) {
-    std::string token = got->body.substr(0, got->body.find_first_of("\r\n"));
-    return unexpected(fail(kEnrollExitFailed, "enrollment refused: " + token.substr(0, 64)));
+    std::string token = got->body.substr(0, got->body.find_first_of("\r\n")).substr(0, 64);
+    EnrollClientResult r = fail(kEnrollExitFailed, "enrollment refused: " + token);
+    r.refusal = token;
+    return unexpected(std::move(r));
   }
   if (got->status != 200) return unexpected(fail(kEnrollExitFailed, "enrollment: HTTP " + std::to_string(got->status)));
   auto cert = sec::Certificate::from_der(as_bytes(got->body), f.config.instance_name);
@@ -122,7 +131,7 @@ EnrollClientResult check(const EnrollClientOptions& o) {
   for (const char* name : {"node.key", "node.crt", "ca.crt", "reload-config.xml"}) {
     if (fs::exists(dir / name)) return fail(kEnrollExitUsage, "'" + (dir / name).string() + "' exists (already enrolled?)");
   }
-  return {kEnrollExitOk, "", {}, ""};
+  return fail(kEnrollExitOk, "");
 }
 
 }  // namespace
@@ -157,6 +166,60 @@ EnrollClientResult run_enroll_client(const EnrollClientOptions& o) {
   r.user = cert->user();
   for (const auto& id : cert->node_ids()) r.node_ids.push_back(sec::node_id_hex(id));
   return r;
+}
+
+namespace {
+
+// One phone's certificate for the gateway's key, written as <dir>/<user@domain>.{crt,key}.
+EnrollClientResult enroll_phone(const EnrollClientOptions& o, const Fetched& f, const en::HttpsTrust& trust,
+                                const sec::PrivateKey& key, std::string_view node_cert_pem) {
+  auto cert = post_csr(o, f, trust, key, node_cert_pem);
+  if (!cert) return cert.error();
+  // The file is named after the certificate's user: it must be this phone's, user@domain.
+  if (!cert->user().starts_with(o.user + "@") || cert->user().find('/') != std::string::npos) {
+    return fail(kEnrollExitFailed, "issued certificate is for '" + cert->user() + "', not " + o.user + "@...");
+  }
+  auto pem = cert->to_pem();
+  auto key_pem = key.to_pem();
+  if (!pem || !key_pem) return fail(kEnrollExitFailed, "cannot encode PEM");
+  std::string prefix = (fs::path(o.data_dir) / cert->user()).string();
+  const sec::NewFile files[] = {{prefix + ".key", *key_pem, 0600}, {prefix + ".crt", *pem, 0644}};
+  auto written = sec::write_new_files(files);
+  if (!written) return fail(kEnrollExitFailed, written.error());
+  EnrollClientResult r = fail(kEnrollExitOk, "");
+  r.user = cert->user();
+  return r;
+}
+
+// What fails every phone at once: the document, the gateway's own files.
+Expected<Fetched, EnrollClientResult> phone_setup(const EnrollClientOptions& o, const en::HttpsTrust& trust) {
+  auto url = en::parse_https_url(o.url);
+  if (!url) return unexpected(fail(kEnrollExitUsage, "url: " + url.error()));
+  return fetch_config(o, *url, trust);
+}
+
+}  // namespace
+
+std::vector<PhoneEnrollment> enroll_phones(const EnrollClientOptions& o, const std::string& node_cert,
+                                           const std::string& node_key, const std::vector<PhoneCredentials>& phones) {
+  std::vector<PhoneEnrollment> out;
+  en::HttpsTrust trust{o.ca_file, o.fingerprint};
+  auto fetched = phone_setup(o, trust);
+  auto key = sec::PrivateKey::load(node_key);
+  auto cert_pem = sec::read_file(node_cert);
+  for (const PhoneCredentials& phone : phones) {
+    EnrollClientOptions one = o;
+    one.user = phone.user;
+    one.password = phone.password;
+    if (!fetched) {
+      out.push_back({phone.user, fetched.error()});
+    } else if (!key || !cert_pem) {
+      out.push_back({phone.user, fail(kEnrollExitFailed, !key ? key.error() : cert_pem.error())});
+    } else {
+      out.push_back({phone.user, enroll_phone(one, *fetched, trust, *key, to_string(*cert_pem))});
+    }
+  }
+  return out;
 }
 
 }  // namespace p2psip::overlay

@@ -60,6 +60,7 @@ struct Server {
     if (auto* p = text("password")) r.password = p->data;
     if (auto* p = text("nodeids")) r.nodeids = p->data;
     if (auto* p = text("csr")) r.csr = p->data, r.csr_content_type = p->content_type;
+    if (auto* p = text("node_certificate")) r.node_certificate = p->data;
     // The lockout key: the account and the source, as the registrar counts (failed_attempts.h).
     const std::string key = r.username + "|" + peer;
     if (limiter.blocked(key)) {

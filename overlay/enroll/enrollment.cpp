@@ -67,6 +67,29 @@ std::optional<std::size_t> node_id_count(const std::optional<std::string>& text)
   return n;
 }
 
+// The Node-IDs of a node certificate of this CA whose key is the CSR's (the extension in
+// enrollment.h); nullopt when it is not one.
+std::optional<std::vector<sec::NodeId>> delegated_node_ids(const std::string& text, EVP_PKEY* csr_key,
+                                                           const sec::CertificateAuthority& ca,
+                                                           sec::SysSeconds now) {
+  auto cert = text.starts_with("-----BEGIN") ? sec::Certificate::from_pem(as_bytes(text), ca.overlay())
+                                             : sec::Certificate::from_der(as_bytes(text), ca.overlay());
+  if (!cert || !cert->verify_chain(ca.root(), now) || EVP_PKEY_eq(cert->public_key(), csr_key) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return cert->node_ids();
+}
+
+Expected<Granted, Refusal> certify(Granted& g, EVP_PKEY* key, const sec::CertificateAuthority& ca,
+                                   const EnrollPolicy& policy, sec::SysSeconds now) {
+  sec::IssueRequest issue{g.user, g.node_ids, sec::KeyType::rsa2048, policy.days};
+  auto der = ca.certify(key, issue, now);
+  if (!der) return unexpected(Refusal::internal_error);
+  g.certificate_der = std::move(der).value();
+  return std::move(g);
+}
+
 }  // namespace
 
 std::string_view refusal_token(Refusal r) {
@@ -106,6 +129,16 @@ Expected<Granted, Refusal> decide_enrollment(const EnrollRequest& request, const
   for (const std::string& asked : requested_user_names(req.get())) {
     if (asked != g.user) return unexpected(Refusal::username_not_available);
   }
+  if (!request.node_certificate.empty()) {
+    auto ids = delegated_node_ids(request.node_certificate, key, ca, now);
+    bool bad = ids && std::any_of(ids->begin(), ids->end(), [&](const sec::NodeId& id) {
+      return std::find(policy.bad_nodes.begin(), policy.bad_nodes.end(), id) != policy.bad_nodes.end();
+    });
+    if (!ids || bad) return unexpected(Refusal::node_ids_not_available);
+    g.node_ids = *ids;
+    g.remembered = remembered;
+    return certify(g, key, ca, policy, now);
+  }
   for (const sec::NodeId& id : remembered) {
     if (std::find(policy.bad_nodes.begin(), policy.bad_nodes.end(), id) == policy.bad_nodes.end()) {
       g.remembered.push_back(id);
@@ -117,11 +150,7 @@ Expected<Granted, Refusal> decide_enrollment(const EnrollRequest& request, const
     g.remembered.push_back(*id);
   }
   g.node_ids.assign(g.remembered.begin(), g.remembered.begin() + static_cast<long>(*count));
-  sec::IssueRequest issue{g.user, g.node_ids, sec::KeyType::rsa2048, policy.days};
-  auto der = ca.certify(key, issue, now);
-  if (!der) return unexpected(Refusal::internal_error);
-  g.certificate_der = std::move(der).value();
-  return g;
+  return certify(g, key, ca, policy, now);
 }
 
 }  // namespace p2psip::enroll

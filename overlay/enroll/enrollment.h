@@ -10,6 +10,13 @@
 // (a subjectAltName rfc822Name must be the user's own name, user@domain).
 // Node-IDs: the remembered ones first (except bad-node ones); more are drawn only when more are
 // asked for (§11.3: the same user gets the same Node-IDs back).
+//
+// Extension (not in §11.3), for a gateway that stores its plain phones' registrations: a
+// "node_certificate" part holding a certificate of this CA. When the CSR's key is that
+// certificate's key (the CSR's signature proves the requester holds it), the user's certificate
+// gets that certificate's Node-IDs instead of the user's own (RFC 7904 §3.3: a registration is
+// stored under the storing node's Node-ID), and nothing is remembered for the user. Any other
+// node_certificate is refused with Node-IDs_not_available.
 
 #include <functional>
 #include <map>
@@ -40,6 +47,7 @@ struct EnrollRequest {
   std::optional<std::string> nodeids;  // the "nodeids" form parameter, as sent
   std::string csr;
   std::string csr_content_type;        // "" when the part had none
+  std::string node_certificate;        // the extension above: PEM or DER, "" when absent
 };
 
 struct EnrollPolicy {

@@ -84,6 +84,7 @@ struct CertificateInfo {
   std::string overlay;
   std::string user;
   std::vector<std::string> node_ids;  // hex
+  SysSeconds not_before{}, not_after{};  // validity (UTC)
 };
 Expected<CertificateInfo, std::string> read_certificate(const std::string& path);
 

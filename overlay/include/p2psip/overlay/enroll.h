@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/expected.h"
+
 namespace p2psip::overlay {
 
 // Exit codes, as the other commands: 0 done, 1 refused or failed at run time, 2 usage/config.
@@ -90,8 +92,45 @@ struct EnrollClientResult {
   std::string message;                 // on failure: one line (with the §11.3 token if refused)
   std::vector<std::string> node_ids;   // hex, on success
   std::string user;                    // the certificate's rfc822Name
+  std::string refusal;                 // the §11.3 token when the server answered 403
+  bool unreachable = false;            // no HTTPS answer for the document (connect, TLS, timeout)
 };
 
 EnrollClientResult run_enroll_client(const EnrollClientOptions& options);
+
+// A gateway enrolling its plain phones on their behalf (an extension of §11.3, see
+// overlay/enroll/enrollment.h): for each phone user, the CSR is made with the gateway's own key
+// and sent with the gateway's certificate (node_cert), so the certificate the server issues
+// names the phone's user and the gateway's Node-ID (RFC 7904 §3.3: the gateway stores the
+// phone's registration under its own Node-ID). The document is fetched once from options.url;
+// each phone's files are written as <options.data_dir>/<user@domain>.{crt,key} (never
+// overwritten). Blocking (network).
+struct PhoneCredentials {
+  std::string user, password;
+};
+struct PhoneEnrollment {
+  std::string user;             // as given
+  EnrollClientResult result;    // result.user: the certificate's user@domain on success
+};
+std::vector<PhoneEnrollment> enroll_phones(const EnrollClientOptions& options, const std::string& node_cert,
+                                           const std::string& node_key,
+                                           const std::vector<PhoneCredentials>& phones);
+
+// A node's own enrollment (p2psip peer/gateway --enroll): the files run_enroll_client keeps in
+// a directory, read back on later starts.
+struct StoredEnrollment {
+  std::string cert, key, ca, document;    // paths: node.crt, node.key, ca.crt, reload-config.xml
+  std::string overlay;                    // the document's instance-name
+  std::vector<EnrollEndpoint> bootstrap;  // its bootstrap-node entries
+};
+// Nullopt when `dir` holds no complete enrollment; an error when it holds a broken one. The
+// document is parsed again, not re-verified (it was when fetched; its expiration may be past).
+Expected<std::optional<StoredEnrollment>, std::string> read_enrollment(const std::string& dir);
+
+// A new certificate for the enrollment in options.data_dir (the server gives the user's
+// remembered Node-ID back, §11.3): enrolled into <dir>.new, then put in place of <dir> (the
+// old files are removed only once the new ones are complete). Blocking (network): call it off
+// the event loop once a node runs.
+EnrollClientResult renew_enrollment(const EnrollClientOptions& options);
 
 }  // namespace p2psip::overlay

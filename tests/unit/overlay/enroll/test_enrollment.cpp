@@ -23,7 +23,7 @@ struct Fixture {
     return sec::random_node_id();
   };
   EnrollRequest request(std::string user = "alice", std::string password = "correct horse") const {
-    return {std::move(user), std::move(password), std::nullopt, test::make_csr(key), "application/pkcs10"};
+    return {std::move(user), std::move(password), std::nullopt, test::make_csr(key), "application/pkcs10", ""};
   }
   Expected<Granted, Refusal> decide(const EnrollRequest& r, const std::vector<sec::NodeId>& remembered = {}) {
     return decide_enrollment(r, users, remembered, source, ca, policy, test::test_now());
@@ -135,6 +135,43 @@ TEST_CASE("enrollment: a CSR asking for another user's name is username_not_avai
   CHECK(f.decide(r).error() == Refusal::username_not_available);
   r.csr = test::make_csr(f.key, "alice@p2p.test");
   CHECK(f.decide(r));
+}
+
+TEST_CASE("enrollment: a gateway's node_certificate lends its Node-IDs to a phone user's certificate for its key") {
+  Fixture f;
+  auto gateway = test::test_signer(f.ca, "gateway@p2p.test");
+  std::string gateway_pem = to_string(gateway.certificate.to_pem().value());
+  auto r = f.request();
+  r.csr = test::make_csr(gateway.key);
+  r.node_certificate = gateway_pem;
+  std::vector<sec::NodeId> remembered{sec::random_node_id().value()};
+  auto g = f.decide(r, remembered);
+  REQUIRE(g);
+  auto cert = sec::Certificate::from_der(g->certificate_der, "p2p.test");
+  REQUIRE(cert);
+  CHECK(cert->user() == "alice@p2p.test");
+  CHECK(cert->node_ids() == gateway.certificate.node_ids());
+  CHECK(g->remembered == remembered);  // alice's own Node-IDs are neither used nor changed
+  CHECK(f.drawn == 0);
+
+  SUBCASE("the CSR's key is not the node certificate's key: Node-IDs_not_available") {
+    r.csr = test::make_csr(f.key);
+    CHECK(f.decide(r).error() == Refusal::node_ids_not_available);
+  }
+  SUBCASE("a node certificate of another CA: Node-IDs_not_available") {
+    auto other = test::test_signer(test::test_ca(), "gateway@p2p.test");
+    r.csr = test::make_csr(other.key);
+    r.node_certificate = to_string(other.certificate.to_pem().value());
+    CHECK(f.decide(r).error() == Refusal::node_ids_not_available);
+  }
+  SUBCASE("a node certificate whose Node-ID is a bad-node: Node-IDs_not_available") {
+    f.policy.bad_nodes = gateway.certificate.node_ids();
+    CHECK(f.decide(r).error() == Refusal::node_ids_not_available);
+  }
+  SUBCASE("the password is still checked first") {
+    r.password = "wrong";
+    CHECK(f.decide(r).error() == Refusal::failed_authentication);
+  }
 }
 
 }  // namespace p2psip::enroll
