@@ -135,6 +135,12 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.dropped_malformed = s.peer.dropped_malformed;
   out.bad_signature = s.peer.bad_signature;
   out.transaction_timeouts = s.peer.transaction_timeouts;
+  out.configuration_sequence = s.configuration_sequence;
+  out.bad_node_links = s.bad_node_refusals[0];
+  out.bad_node_messages = s.bad_node_refusals[1];
+  out.bad_node_data = s.bad_node_refusals[2];
+  out.config_too_old = s.peer.config_too_old;
+  out.config_too_new = s.peer.config_too_new;
   s.link.for_each_error([&out](std::string_view reason, std::uint64_t total) {
     out.link_errors.emplace_back(std::string(reason), total);
   });

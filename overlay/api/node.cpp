@@ -79,6 +79,21 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   auto credentials = load_credentials(config.overlay, config.credentials);
   if (!credentials) return unexpected(credentials.error());
   auto impl = std::make_unique<Impl>(loop, clock, std::move(log));
+  auto configuration = ConfigurationKeeper::load(loop, config, clock, impl->log_fn);
+  if (!configuration) return unexpected(configuration.error());
+  if (*configuration) {
+    // RFC 6940 §11.1: a certificate a bad-node entry lists "MUST NOT be considered valid".
+    for (const auto& id : credentials->cert.node_ids()) {
+      const auto bad = bad_node_ids((*configuration)->current());
+      if (std::find(bad.begin(), bad.end(), id) == bad.end()) continue;
+      return unexpected(Error{Error::Kind::kConfig, "cert",
+                              "'" + config.credentials.cert + "': its Node-ID " + security::node_id_hex(id) +
+                                  " is listed as bad-node in configuration sequence " +
+                                  std::to_string((*configuration)->sequence()) + " ('" +
+                                  config.configuration.document + "'): the certificate is revoked; enroll again"});
+    }
+    impl->configuration = std::move(*configuration);
+  }
   auto registrant = make_registrant(*credentials);
   if (!registrant) {
     return unexpected(Error{Error::Kind::kRuntime, "", "overlay credentials: " + registrant.error()});
@@ -92,6 +107,7 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
                                  node_logger(impl->log_fn));
   if (!node) return unexpected(Error{Error::Kind::kRuntime, "", "overlay node: " + node.error()});
   impl->node = std::move(*node);
+  if (impl->configuration) impl->configuration->attach(*impl->node);
   Impl* raw = impl.get();
   impl->sender = std::make_unique<NodeRequestSender>(*impl->node);
   impl->usage = std::make_unique<usage::SipUsageClient>(*impl->sender, std::move(verifiers),
