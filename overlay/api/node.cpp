@@ -82,9 +82,14 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   auto configuration = ConfigurationKeeper::load(loop, config, clock, impl->log_fn);
   if (!configuration) return unexpected(configuration.error());
   if (*configuration) {
+    // §11.1 max-message-size: the overlay's limit on every message (and a ConfigUpdate must
+    // carry the document itself).
+    std::size_t max = std::clamp<std::size_t>((*configuration)->current().max_message_size, 1024, 1 << 20);
+    nc->peer.max_message_size = max;
+    nc->link.max_message_size = max;
     // RFC 6940 §11.1: a certificate a bad-node entry lists "MUST NOT be considered valid".
+    const auto bad = bad_node_ids((*configuration)->current());
     for (const auto& id : credentials->cert.node_ids()) {
-      const auto bad = bad_node_ids((*configuration)->current());
       if (std::find(bad.begin(), bad.end(), id) == bad.end()) continue;
       return unexpected(Error{Error::Kind::kConfig, "cert",
                               "'" + config.credentials.cert + "': its Node-ID " + security::node_id_hex(id) +

@@ -132,6 +132,9 @@ Expected<void, SetupError> build_document(const overlay::EnrollServerOptions& o,
   s.signer_key.emplace(std::move(sig->second));
   ConfigDocumentParams& p = s.params;
   p.instance_name = o.overlay;
+  // The signed document itself is about 6 KB: a ConfigUpdate (RFC 6940 §6.5.4) must be able to
+  // carry it, so enrolled nodes allow messages that large (the RFC's default is 5000).
+  p.max_message_size = kEnrolledMaxMessageSize;
   p.root_certs.emplace_back(s.ca->root().der().begin(), s.ca->root().der().end());
   p.enrollment_servers.push_back("https://" + s.authority + "/enroll");
   for (const auto& b : o.bootstrap) p.bootstrap_nodes.push_back({b.host, b.port});
