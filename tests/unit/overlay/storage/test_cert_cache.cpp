@@ -58,9 +58,6 @@ TEST_CASE("the cache is bounded") {
   CHECK(cache.size() == 1);
 }
 
-}  // namespace
-}  // namespace p2psip::storage
-
 // RFC 6940 §11.1 bad-node: a listed certificate is refused on every use, cached or not, and
 // counted as a refused data certificate; the others still verify.
 TEST_CASE("a certificate a bad-node entry lists is refused, also from the cache") {
@@ -81,3 +78,6 @@ TEST_CASE("a certificate a bad-node entry lists is refused, also from the cache"
   auto bob_sig = const_cast<CertificateSigner&>(bob().signer).sign(ByteView{});
   CHECK(v.verify(bob_sig, ByteView{}).has_value());
 }
+
+}  // namespace
+}  // namespace p2psip::storage
