@@ -219,15 +219,19 @@ bool Node::refuse_bad_link(link::LinkId link, const link::PeerInfo& peer) {
 void Node::close_bad_links() {
   for (auto id : links_->links()) {
     auto info = links_->info(id);
-    if (!info || !info->up || !refuse_bad_link(id, info->peer)) continue;
-    auto it = opening_.find(id.value);
-    if (it != opening_.end()) {
-      OpenLink open = std::move(it->second);
-      opening_.erase(it);
-      core_->on_link_failed(now(), open);
-    } else {
-      core_->on_link_down(now(), id.value);
-    }
+    if (info && info->up && refuse_bad_link(id, info->peer)) link_gone(id.value);
+  }
+}
+
+// A link that will not come up (an OpenLink of ours) or went down: the core hears which.
+void Node::link_gone(std::uint64_t link) {
+  auto it = opening_.find(link);
+  if (it != opening_.end()) {
+    OpenLink open = std::move(it->second);
+    opening_.erase(it);
+    core_->on_link_failed(now(), open);
+  } else {
+    core_->on_link_down(now(), link);
   }
 }
 
@@ -249,11 +253,7 @@ void Node::on_link_up(link::LinkId link, const link::PeerInfo& peer) {
   auto it = opening_.find(link.value);
   bool outbound = it != opening_.end();
   if (refuse_bad_link(link, peer)) {
-    if (outbound) {
-      OpenLink open = std::move(it->second);
-      opening_.erase(it);
-      core_->on_link_failed(now(), open);
-    }
+    if (outbound) link_gone(link.value);  // an inbound one the core never heard of
     after_input();
     return;
   }
@@ -282,14 +282,7 @@ void Node::on_link_down(link::LinkId link, link::LinkError reason, std::string_v
                                     std::string(link::to_string(reason)) + "): " +
                                     std::string(detail));
   if (!core_) return;
-  auto it = opening_.find(link.value);
-  if (it != opening_.end()) {
-    OpenLink open = std::move(it->second);
-    opening_.erase(it);
-    core_->on_link_failed(now(), open);
-  } else {
-    core_->on_link_down(now(), link.value);
-  }
+  link_gone(link.value);
   after_input();
 }
 

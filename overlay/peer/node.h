@@ -139,6 +139,7 @@ class Node final : private link::LinkObserver {
   void finish_leave(bool clean);
   bool refuse_bad_link(link::LinkId link, const link::PeerInfo& peer);
   void close_bad_links();
+  void link_gone(std::uint64_t link);
   void log(int level, const std::string& line) const {
     if (log_) log_(level, line);
   }
