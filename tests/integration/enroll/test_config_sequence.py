@@ -162,9 +162,11 @@ def main():
     # carol, restarted with the new document, refuses to start.
     carol.proc.stop()
     shutil.copy(os.path.join(work, "served2.xml"), os.path.join(carol.dir, "reload-config.xml"))
-    r = run(carol.args(), timeout=20)
-    check(r.returncode == 2 and "bad-node" in r.stderr and carol_id in r.stderr,
-          f"carol refuses to start with her revoked certificate (exit {r.returncode}): {r.stderr.strip()}")
+    revoked = start(carol.args(), "carol-revoked", work)
+    wait_until(lambda: not revoked.alive(), 20, "carol, revoked, to exit instead of joining")
+    rc, err = revoked.wait(1), revoked.stderr()
+    check(rc == 2 and "bad-node" in err and carol_id in err,
+          f"carol refuses to start with her revoked certificate (exit {rc}): {err.strip()}")
     for p in (erin, dave, bob, alice):
         p.proc.stop()
     finish()

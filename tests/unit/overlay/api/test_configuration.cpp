@@ -56,19 +56,28 @@ struct Loop {
   }
 };
 
+// A keeper's surroundings: documents, a loop, a clock, the node's configuration.
+struct Setup : Docs {
+  Loop l;
+  SystemClock clock;
+  NodeConfig config;
+  explicit Setup(const std::string& overlay) {
+    config.overlay = overlay;
+    config.configuration.document = write(make(1));
+  }
+  Expected<std::unique_ptr<ConfigurationKeeper>, Error> load() {
+    return ConfigurationKeeper::load(&l.loop, config, clock, {});
+  }
+};
+
 std::string read(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST_CASE("a ConfigUpdate is accepted only when newer, from our signer under our root") {
-  Docs docs;
-  Loop l;
-  SystemClock clock;
-  NodeConfig config;
-  config.overlay = "p2p.test";
-  config.configuration.document = docs.write(docs.make(1));
-  auto keeper = ConfigurationKeeper::load(&l.loop, config, clock, {});
+  Setup docs("p2p.test");
+  auto keeper = docs.load();
   REQUIRE(keeper.has_value());
   REQUIRE(*keeper);
   ConfigurationKeeper& k = **keeper;
@@ -97,7 +106,7 @@ TEST_CASE("a ConfigUpdate is accepted only when newer, from our signer under our
   CHECK_FALSE(v.refused.has_value());
   CHECK(v.sequence == 2);
   CHECK(k.sequence() == 2);
-  CHECK(read(config.configuration.document) == two);  // kept for the next start
+  CHECK(read(docs.config.configuration.document) == two);  // kept for the next start
   CHECK(bad_node_ids(k.current()) == std::vector<sec::NodeId>{bad});
 
   v = k.offered(Millis{0}, as_bytes(two), from);  // not newer
@@ -106,17 +115,12 @@ TEST_CASE("a ConfigUpdate is accepted only when newer, from our signer under our
 }
 
 TEST_CASE("a document of another overlay is a configuration error") {
-  Docs docs;
-  Loop l;
-  SystemClock clock;
-  NodeConfig config;
-  config.overlay = "other.test";
-  config.configuration.document = docs.write(docs.make(1));
-  auto keeper = ConfigurationKeeper::load(&l.loop, config, clock, {});
+  Setup setup("other.test");
+  auto keeper = setup.load();
   REQUIRE_FALSE(keeper.has_value());
   CHECK(keeper.error().field == "config_document");
-  config.configuration.document.clear();
-  auto none = ConfigurationKeeper::load(&l.loop, config, clock, {});
+  setup.config.configuration.document.clear();
+  auto none = setup.load();
   REQUIRE(none.has_value());
   CHECK(*none == nullptr);  // no document: nothing to keep
 }
