@@ -295,6 +295,28 @@ OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
                                    "seconds since the epoch")
                              .Register(registry)
                              .Add({});
+  configuration_sequence_ = &prometheus::BuildGauge()
+                                 .Name("p2psip_overlay_configuration_sequence")
+                                 .Help("Sequence of the configuration document in use (RFC 6940 "
+                                       "§11.1); 0: none")
+                                 .Register(registry)
+                                 .Add({});
+  auto& bad = prometheus::BuildCounter()
+                  .Name("p2psip_overlay_bad_node_refusals_total")
+                  .Help("Links, message signers and stored-data certificates refused because a "
+                        "bad-node entry of the configuration lists their Node-ID")
+                  .Register(registry);
+  const char* what[] = {"link", "message", "data"};
+  for (std::size_t i = 0; i < bad_node_refusals_.size(); ++i) {
+    bad_node_refusals_[i].counter = &bad.Add({{"what", what[i]}});
+  }
+  auto& errors = prometheus::BuildCounter()
+                     .Name("p2psip_overlay_config_sequence_errors_total")
+                     .Help("Requests answered Error_Config_Too_Old or Error_Config_Too_New "
+                           "(RFC 6940 §6.3.2.1)")
+                     .Register(registry);
+  config_sequence_errors_[0].counter = &errors.Add({{"error", "too_old"}});
+  config_sequence_errors_[1].counter = &errors.Add({{"error", "too_new"}});
 }
 
 void OverlayMetrics::stored_resources(
@@ -380,6 +402,17 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry) {
 void HttpMetrics::closed(HttpClose why) { closed_[static_cast<std::size_t>(why)]->Increment(); }
 
 void HttpMetrics::open_connections(std::size_t n) { open_->Set(static_cast<double>(n)); }
+
+void OverlayMetrics::configuration(std::uint16_t sequence,
+                                   const std::array<std::uint64_t, 3>& bad_node_refusals,
+                                   std::uint64_t too_old, std::uint64_t too_new) {
+  configuration_sequence_->Set(sequence);
+  for (std::size_t i = 0; i < bad_node_refusals.size(); ++i) {
+    advance(bad_node_refusals_[i], bad_node_refusals[i]);
+  }
+  advance(config_sequence_errors_[0], too_old);
+  advance(config_sequence_errors_[1], too_new);
+}
 
 EnrollMetrics::EnrollMetrics(prometheus::Registry& registry) {
   documents_ = &prometheus::BuildCounter()

@@ -144,6 +144,11 @@ class OverlayMetrics {
   void lookup_duration(double seconds);
   // The notAfter of the node's certificate, seconds since the epoch (0: unknown).
   void certificate_expiry(double unix_seconds) { certificate_expiry_->Set(unix_seconds); }
+  // The configuration document in use (RFC 6940 §11.1; sequence 0: none), refusals because of
+  // its bad-node entries (link, message, data: totals), requests answered
+  // Error_Config_Too_Old / _Too_New (totals).
+  void configuration(std::uint16_t sequence, const std::array<std::uint64_t, 3>& bad_node_refusals,
+                     std::uint64_t too_old, std::uint64_t too_new);
 
  private:
   struct Series {
@@ -167,6 +172,9 @@ class OverlayMetrics {
   std::map<std::string, Series, std::less<>> store_results_, fetch_results_;
   prometheus::Histogram* lookup_duration_ = nullptr;
   prometheus::Gauge* certificate_expiry_ = nullptr;
+  prometheus::Gauge* configuration_sequence_ = nullptr;
+  std::array<Series, 3> bad_node_refusals_{};
+  std::array<Series, 2> config_sequence_errors_{};
 };
 
 // The metrics port itself (metrics/http_server.h): connections it closed before answering.

@@ -145,6 +145,14 @@ ROWS = [
         ("timeseries", "Node certificate expires in", "s",
          [(f"p2psip_certificate_expiry_timestamp_seconds{{{SEL}}} - time()", "{{instance}}")]),
     ]),
+    ("Configuration (RFC 6940 §6.3.2.1, §11.1)", [
+        ("timeseries", "Configuration sequence in use", "none",
+         [(f"p2psip_overlay_configuration_sequence{{{SEL}}}", "{{instance}}")]),
+        ("timeseries", "Requests refused: configuration too old / too new", "reqps",
+         [(rate("p2psip_overlay_config_sequence_errors_total", "instance, error"), "{{instance}} {{error}}")]),
+        ("timeseries", "Bad-node refusals (links, signers, data)", "ops",
+         [(rate("p2psip_overlay_bad_node_refusals_total", "instance, what"), "{{instance}} {{what}}")]),
+    ]),
 ]
 
 

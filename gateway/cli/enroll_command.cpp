@@ -1,6 +1,7 @@
 // `p2psip enroll-server` and `p2psip enroll`: RFC 6940 §11 enrollment (p2psip/overlay/enroll.h).
 //   p2psip enroll-server --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
-//                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--sequence N]
+//                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--bad-nodes-file F]
+//                        [--sequence N]
 //                        [--tls-cert FILE --tls-key FILE] [--lockout N] [--metrics-listen IP:PORT]
 //   p2psip enroll --url URL --user USER --password-file FILE
 //                 (--enroll-ca FILE | --enroll-fingerprint HEX) --data-dir DIR [--node-ids N] [--ec]
@@ -85,7 +86,7 @@ class Report final : public ov::EnrollObserver {
 };
 
 struct ServerArgs {
-  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key, metrics_listen;
+  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key, metrics_listen, bad_nodes_file;
   std::vector<std::string> bootstrap, bad_nodes;
   std::uint32_t sequence = 1;
   std::size_t lockout = 3;
@@ -104,6 +105,7 @@ int run_server(const ServerArgs& a) {
   o.tls_cert = a.tls_cert;
   o.tls_key = a.tls_key;
   o.bad_nodes = a.bad_nodes;
+  o.bad_nodes_file = a.bad_nodes_file;
   o.sequence = a.sequence;
   auto listen = config::parse_host_port(a.listen, config::HostKind::kIpLiteral);
   if (!listen) return usage("enroll-server", "--listen: " + listen.error());
@@ -157,7 +159,12 @@ void add_server(CLI::App& root, Action& selected) {
   cmd->add_option("--domain", a->domain, "Domain of the users' names (default: the overlay name)");
   cmd->add_option("--bootstrap", a->bootstrap, "IP:PORT of a bootstrap peer (repeatable)");
   cmd->add_option("--bad-node", a->bad_nodes, "Node-ID (32 hex digits) to list as bad-node (repeatable)");
-  cmd->add_option("--sequence", a->sequence, "Configuration sequence number (0..65534)");
+  cmd->add_option("--bad-nodes-file", a->bad_nodes_file,
+                  "File of bad-node Node-IDs (hex, one a line, '#' comments); edits are picked up\n"
+                  "within a second and served as a new document with the next sequence");
+  cmd->add_option("--sequence", a->sequence,
+                  "Lowest configuration sequence (0..65534); a changed document takes the next\n"
+                  "one after the last served (kept in --ca-dir/config-sequence)");
   cmd->add_option("--tls-cert", a->tls_cert, "HTTPS certificate (PEM); default: issued by the CA at start");
   cmd->add_option("--tls-key", a->tls_key, "Key of --tls-cert (PEM)");
   cmd->add_option("--metrics-listen", a->metrics_listen, "IP:PORT for /metrics (p2psip_enroll_*), /health");

@@ -225,6 +225,10 @@ Schema overlay_keys() {
       {"key", "node private key (PEM) for cert", {}, false, nullptr},
       {"ca", "overlay root certificate (PEM, the CA's ca.crt) that peers must chain to", {},
        false, nullptr},
+      {"config_document", "the overlay's configuration document (RFC 6940 §11.1, reload-config.xml "
+                          "from 'p2psip enroll'): its sequence is checked on every request and "
+                          "its bad nodes refused; newer versions replace the file. None: no checks",
+       {}, false, nullptr},
       {"data_dir", "directory for certificates and state", {"p2psip-data"}, false, not_empty},
       {"log_level", "trace, debug, info, warn, error, critical or off", {"info"}, false,
        check_log_level},
@@ -321,6 +325,7 @@ OverlayConfig to_overlay_config(const Settings& s) {
   c.cert = s.get("cert");
   c.key = s.get("key");
   c.ca = s.get("ca");
+  c.config_document = s.get("config_document");
   c.data_dir = s.get("data_dir");
   c.log_level = s.get("log_level");
   c.enroll = to_enroll_config(s);

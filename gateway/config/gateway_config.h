@@ -25,6 +25,7 @@ struct OverlayConfig {
   std::string cert;  // PEM file paths; all three empty: the development CA in data_dir
   std::string key;
   std::string ca;
+  std::string config_document;  // RFC 6940 §11.1 document; empty: none (sequence 0)
   std::string data_dir;
   std::string log_level;
   EnrollConfig enroll;  // enroll.enabled(): cert, key and ca come from the enrollment server

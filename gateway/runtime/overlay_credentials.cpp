@@ -60,6 +60,7 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   nc.listen_ip = c.overlay_listen.host;
   nc.listen_port = c.overlay_listen.port;
   for (const auto& b : c.bootstrap) nc.bootstrap.push_back({b.host, b.port});
+  nc.configuration.document = c.config_document;
   int given = !c.cert.empty() + !c.key.empty() + !c.ca.empty();
   if (given == 3) {
     nc.credentials = {c.cert, c.key, c.ca};

@@ -48,6 +48,7 @@ std::string overlay_status_members(const overlay::Snapshot& s) {
          ",\"connections\":" + std::to_string(s.connections) +
          ",\"links\":" + std::to_string(s.links) +
          ",\"pending_transactions\":" + std::to_string(s.pending_transactions) +
+         ",\"configuration_sequence\":" + std::to_string(s.configuration_sequence) +
          storage_status_members(s.storage);
 }
 
@@ -71,6 +72,9 @@ void OverlayPublisher::publish() {
   overlay::Snapshot s = node_.snapshot();
   health_.overlay_joined = s.state == overlay::State::kJoined;
   metrics_.routing_table_peers(s.routing_table_size);
+  metrics_.configuration(s.configuration_sequence,
+                         {s.bad_node_links, s.bad_node_messages, s.bad_node_data},
+                         s.config_too_old, s.config_too_new);
   for (const overlay::MessageCount& m : s.messages) {
     metrics_.messages_total(m.name, metrics::OverlayDirection::kIn, m.received);
     metrics_.messages_total(m.name, metrics::OverlayDirection::kOut, m.sent);

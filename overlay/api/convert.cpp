@@ -137,6 +137,12 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.transaction_timeouts = s.peer.transaction_timeouts;
   out.answers_unmatched = s.peer.unmatched_answers;
   out.answers_wrong_sender = s.peer.refused_answers;
+  out.configuration_sequence = s.configuration_sequence;
+  out.bad_node_links = s.bad_node_refusals[0];
+  out.bad_node_messages = s.bad_node_refusals[1];
+  out.bad_node_data = s.bad_node_refusals[2];
+  out.config_too_old = s.peer.config_too_old;
+  out.config_too_new = s.peer.config_too_new;
   s.link.for_each_error([&out](std::string_view reason, std::uint64_t total) {
     out.link_errors.emplace_back(std::string(reason), total);
   });

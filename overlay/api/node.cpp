@@ -79,6 +79,26 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   auto credentials = load_credentials(config.overlay, config.credentials);
   if (!credentials) return unexpected(credentials.error());
   auto impl = std::make_unique<Impl>(loop, clock, std::move(log));
+  auto configuration = ConfigurationKeeper::load(loop, config, clock, impl->log_fn);
+  if (!configuration) return unexpected(configuration.error());
+  if (*configuration) {
+    // §11.1 max-message-size: the overlay's limit on every message (and a ConfigUpdate must
+    // carry the document itself).
+    std::size_t max = std::clamp<std::size_t>((*configuration)->current().max_message_size, 1024, 1 << 20);
+    nc->peer.max_message_size = max;
+    nc->link.max_message_size = max;
+    // RFC 6940 §11.1: a certificate a bad-node entry lists "MUST NOT be considered valid".
+    const auto bad = bad_node_ids((*configuration)->current());
+    for (const auto& id : credentials->cert.node_ids()) {
+      if (std::find(bad.begin(), bad.end(), id) == bad.end()) continue;
+      return unexpected(Error{Error::Kind::kConfig, "cert",
+                              "'" + config.credentials.cert + "': its Node-ID " + security::node_id_hex(id) +
+                                  " is listed as bad-node in configuration sequence " +
+                                  std::to_string((*configuration)->sequence()) + " ('" +
+                                  config.configuration.document + "'): the certificate is revoked; enroll again"});
+    }
+    impl->configuration = std::move(*configuration);
+  }
   auto registrant = make_registrant(*credentials);
   if (!registrant) {
     return unexpected(Error{Error::Kind::kRuntime, "", "overlay credentials: " + registrant.error()});
@@ -92,6 +112,7 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
                                  node_logger(impl->log_fn));
   if (!node) return unexpected(Error{Error::Kind::kRuntime, "", "overlay node: " + node.error()});
   impl->node = std::move(*node);
+  if (impl->configuration) impl->configuration->attach(*impl->node);
   Impl* raw = impl.get();
   impl->sender = std::make_unique<NodeRequestSender>(*impl->node);
   impl->usage = std::make_unique<usage::SipUsageClient>(*impl->sender, std::move(verifiers),

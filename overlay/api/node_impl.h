@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "overlay/api/configuration.h"
 #include "overlay/api/deferred.h"
 #include "overlay/api/registration_service.h"
 #include "overlay/api/usage_glue.h"
@@ -32,6 +33,7 @@ struct Node::Impl {
   const Clock& clock;
   LogFn log_fn;
   std::string node_id, user, overlay;
+  std::unique_ptr<ConfigurationKeeper> configuration;  // outlives `node`, which calls it
   Registrant own;
   std::unique_ptr<peer::Node> node;
   std::unique_ptr<NodeRequestSender> sender;

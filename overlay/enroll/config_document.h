@@ -32,6 +32,8 @@ inline constexpr std::string_view kConfigNamespace = "urn:ietf:params:xml:ns:p2p
 inline constexpr std::string_view kChordNamespace = "urn:ietf:params:xml:ns:p2p:config-chord";
 inline constexpr std::size_t kMaxConfigDocument = 256 * 1024;
 inline constexpr std::uint32_t kMaxConfigSequence = 0xfffe;  // §11.1: 0..2^16-2
+// max-message-size of the enrollment server's documents (server_setup.cpp).
+inline constexpr std::uint32_t kEnrolledMaxMessageSize = 16384;
 
 struct BootstrapNode {
   std::string address;  // IPv4 or IPv6 text (RFC 5952)

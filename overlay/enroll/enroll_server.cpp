@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 
 #include "overlay/enroll/config_document.h"
@@ -102,6 +104,43 @@ struct Server {
   }
 };
 
+// Watches --bad-nodes-file (modification time and size, once a second) and signs a new document
+// when its bad-node set changed; a file that does not parse keeps the document as it is.
+class BadNodeWatch {
+ public:
+  BadNodeWatch(const EnrollServerOptions& o, en::ServerSetup& s) : options_(o), setup_(s) { changed(); }
+  void tick() {
+    if (options_.bad_nodes_file.empty()) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_) return;
+    next_ = now + std::chrono::seconds(1);
+    if (!changed()) return;
+    auto reloaded = en::reload_bad_nodes(options_, setup_);
+    if (!reloaded) {
+      spdlog::error("enroll-server: keeping configuration sequence {}: {}", setup_.params.sequence, reloaded.error());
+    } else if (*reloaded) {
+      spdlog::info("enroll-server: {} changed: configuration sequence {} with {} bad node(s)",
+                   options_.bad_nodes_file, setup_.params.sequence, setup_.params.bad_nodes.size());
+    }
+  }
+
+ private:
+  bool changed() {
+    std::error_code ec;
+    auto mtime = std::filesystem::last_write_time(options_.bad_nodes_file, ec);
+    auto size = ec ? 0 : std::filesystem::file_size(options_.bad_nodes_file, ec);
+    bool differs = mtime != mtime_ || size != size_;
+    mtime_ = mtime;
+    size_ = size;
+    return differs;
+  }
+  const EnrollServerOptions& options_;
+  en::ServerSetup& setup_;
+  std::chrono::steady_clock::time_point next_{};
+  std::filesystem::file_time_type mtime_{};
+  std::uintmax_t size_ = 0;
+};
+
 }  // namespace
 
 int run_enroll_server(const EnrollServerOptions& options, EnrollAttemptLimiter& limiter,
@@ -114,11 +153,13 @@ int run_enroll_server(const EnrollServerOptions& options, EnrollAttemptLimiter& 
     return setup.error().exit_code;
   }
   Server server{options, **setup, limiter, observer};
-  spdlog::info("enroll-server: overlay {} serving https://{}{} and {} ({} users, sequence {})", options.overlay,
-               (*setup)->authority, kConfigPath, kEnrollPath, (*setup)->users.size(), options.sequence);
+  BadNodeWatch watch(options, **setup);
+  spdlog::info("enroll-server: overlay {} serving https://{}{} and {} ({} users, configuration sequence {}, {} bad node(s))",
+               options.overlay, (*setup)->authority, kConfigPath, kEnrollPath, (*setup)->users.size(),
+               (*setup)->params.sequence, (*setup)->params.bad_nodes.size());
   if (ready) ready("https://" + (*setup)->authority + std::string(kConfigPath), (*setup)->fingerprint);
   (*setup)->https->run([&](const en::HttpRequest& r, const std::string& peer) { return server.answer(r, peer); },
-                       stop, [&] { observer.connection_evicted(); });
+                       stop, [&] { observer.connection_evicted(); }, [&] { watch.tick(); });
   return kEnrollExitOk;
 }
 

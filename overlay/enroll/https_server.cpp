@@ -110,10 +110,11 @@ void step(HttpsServer::Conn& c, const HttpsHandler& handler, const HttpsLimits& 
 }  // namespace
 
 void HttpsServer::run(const HttpsHandler& handler, const std::atomic<bool>& stop,
-                      const std::function<void()>& evicted) {
+                      const std::function<void()>& evicted, const std::function<void()>& tick) {
   std::deque<std::unique_ptr<Conn>> conns;  // oldest first
   std::vector<pollfd> fds;
   while (!stop.load()) {
+    if (tick) tick();
     fds.assign(1, pollfd{fd_, POLLIN, 0});
     auto now = Clock::now();
     auto wait = std::chrono::milliseconds(200);

@@ -42,8 +42,9 @@ class HttpsServer {
 
   unsigned port() const { return port_; }
   // Serves until `stop` is true (checked at least every 200 ms). `evicted` is called for each
-  // connection closed to make room.
-  void run(const HttpsHandler& handler, const std::atomic<bool>& stop, const std::function<void()>& evicted);
+  // connection closed to make room; `tick` (if set) on every turn, at least every 200 ms.
+  void run(const HttpsHandler& handler, const std::atomic<bool>& stop, const std::function<void()>& evicted,
+           const std::function<void()>& tick = {});
 
   struct Conn;  // one client (https_server.cpp)
 

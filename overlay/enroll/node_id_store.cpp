@@ -64,10 +64,9 @@ Expected<NodeIdMap, std::string> load_node_id_map(const std::filesystem::path& p
   return map;
 }
 
-Expected<void, std::string> save_node_id_map(const std::filesystem::path& path, const NodeIdMap& map) {
-  std::string text = render_node_id_map(map);
+Expected<void, std::string> replace_file(const std::filesystem::path& path, std::string_view text, mode_t mode) {
   std::string temp = path.string() + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return unexpected("'" + temp + "': " + std::strerror(errno));
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
@@ -77,6 +76,10 @@ Expected<void, std::string> save_node_id_map(const std::filesystem::path& path, 
     return unexpected("'" + path.string() + "': cannot write: " + err);
   }
   return {};
+}
+
+Expected<void, std::string> save_node_id_map(const std::filesystem::path& path, const NodeIdMap& map) {
+  return replace_file(path, render_node_id_map(map), 0600);
 }
 
 }  // namespace p2psip::enroll

@@ -5,6 +5,8 @@
 // Replaced atomically (temporary file, fsync, rename) on every change, so a crash leaves the
 // old or the new mapping, never half of one.
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -26,6 +28,8 @@ std::string render_node_id_map(const NodeIdMap& map);
 
 // A missing file is an empty map.
 Expected<NodeIdMap, std::string> load_node_id_map(const std::filesystem::path& path);
+// Writes `text` to `path` atomically (temporary file, fsync, rename) with `mode`.
+Expected<void, std::string> replace_file(const std::filesystem::path& path, std::string_view text, mode_t mode);
 Expected<void, std::string> save_node_id_map(const std::filesystem::path& path, const NodeIdMap& map);
 
 }  // namespace p2psip::enroll

@@ -3,7 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+
 #include "overlay/enroll/config_document.h"
+#include "overlay/enroll/config_revision.h"
 #include "overlay/enroll/server_certificate.h"
 #include "overlay/security/ca_dir.h"
 #include "overlay/security/files.h"
@@ -79,25 +82,71 @@ Expected<sec::SslCtxPtr, SetupError> tls_context(const overlay::EnrollServerOpti
   return std::move(ctx).value();
 }
 
+Expected<std::vector<sec::NodeId>, std::string> bad_nodes_of(const overlay::EnrollServerOptions& o, const ServerSetup& s) {
+  std::vector<sec::NodeId> all = s.option_bad_nodes;
+  if (o.bad_nodes_file.empty()) return all;
+  auto text = sec::read_file(o.bad_nodes_file);
+  if (!text) return unexpected("--bad-nodes-file: " + text.error());
+  auto listed = parse_bad_nodes(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
+  if (!listed) return unexpected("--bad-nodes-file '" + o.bad_nodes_file + "' " + listed.error());
+  for (const auto& id : *listed) {
+    if (std::find(all.begin(), all.end(), id) == all.end()) all.push_back(id);
+  }
+  return all;
+}
+
+std::vector<std::string> bootstrap_texts(const ConfigDocumentParams& p) {
+  std::vector<std::string> out;
+  for (const BootstrapNode& b : p.bootstrap_nodes) out.push_back(b.address + " " + std::to_string(b.port));
+  return out;
+}
+
+// Signs the document of s.params with `bad` as its bad nodes; the sequence follows the last
+// one served (config_revision.h), which is saved.
+Expected<void, std::string> sign_document(const overlay::EnrollServerOptions& o, ServerSetup& s,
+                                          std::vector<sec::NodeId> bad) {
+  auto path = config_revision_path(o.ca_dir);
+  auto last = load_config_revision(path);
+  if (!last) return unexpected(last.error());
+  std::string digest = content_digest(bootstrap_texts(s.params), bad);
+  ConfigDocumentParams p = s.params;
+  p.sequence = choose_sequence(*last, static_cast<std::uint16_t>(o.sequence), digest);
+  p.expiration = s.now() + std::chrono::days(o.expiration_days);
+  p.bad_nodes = bad;
+  auto doc = build_config_document(p, *s.signer_cert, *s.signer_key);
+  if (!doc) return unexpected("configuration document: " + doc.error());
+  ConfigRevision rev{static_cast<std::uint16_t>(p.sequence), digest};
+  if (!*last || !(**last == rev)) {
+    if (auto saved = save_config_revision(path, rev); !saved) return unexpected(saved.error());
+  }
+  s.document = std::move(doc).value();
+  s.params = std::move(p);
+  s.policy.bad_nodes = std::move(bad);
+  return {};
+}
+
 Expected<void, SetupError> build_document(const overlay::EnrollServerOptions& o, ServerSetup& s) {
   auto sig = signer(o, s.policy.domain);
   if (!sig) return unexpected(sig.error());
-  ConfigDocumentParams p;
+  s.signer_cert.emplace(std::move(sig->first));
+  s.signer_key.emplace(std::move(sig->second));
+  ConfigDocumentParams& p = s.params;
   p.instance_name = o.overlay;
-  p.sequence = o.sequence;
-  p.expiration = s.now() + std::chrono::days(o.expiration_days);
+  // The signed document itself is about 6 KB: a ConfigUpdate (RFC 6940 §6.5.4) must be able to
+  // carry it, so enrolled nodes allow messages that large (the RFC's default is 5000).
+  p.max_message_size = kEnrolledMaxMessageSize;
   p.root_certs.emplace_back(s.ca->root().der().begin(), s.ca->root().der().end());
   p.enrollment_servers.push_back("https://" + s.authority + "/enroll");
   for (const auto& b : o.bootstrap) p.bootstrap_nodes.push_back({b.host, b.port});
   for (const std::string& hex : o.bad_nodes) {
     auto id = sec::parse_node_id_hex(hex);
     if (!id) return unexpected(usage("--bad-node: '" + hex + "' is not 32 hex digits"));
-    p.bad_nodes.push_back(*id);
-    s.policy.bad_nodes.push_back(*id);
+    s.option_bad_nodes.push_back(*id);
   }
-  auto doc = build_config_document(p, sig->first, sig->second);
-  if (!doc) return unexpected(failed("configuration document: " + doc.error()));
-  s.document = std::move(doc).value();
+  auto bad = bad_nodes_of(o, s);
+  if (!bad) return unexpected(usage(bad.error()));
+  auto signed_doc = sign_document(o, s, std::move(bad).value());
+  if (!signed_doc) return unexpected(failed(signed_doc.error()));
   return {};
 }
 
@@ -130,6 +179,19 @@ Expected<std::unique_ptr<ServerSetup>, SetupError> prepare_server(const overlay:
   auto doc = build_document(o, *s);
   if (!doc) return unexpected(doc.error());
   return s;
+}
+
+Expected<bool, std::string> reload_bad_nodes(const overlay::EnrollServerOptions& o, ServerSetup& s) {
+  auto bad = bad_nodes_of(o, s);
+  if (!bad) return unexpected(bad.error());
+  auto sorted = [](std::vector<sec::NodeId> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  if (sorted(*bad) == sorted(s.policy.bad_nodes)) return false;
+  auto signed_doc = sign_document(o, s, std::move(bad).value());
+  if (!signed_doc) return unexpected(signed_doc.error());
+  return true;
 }
 
 }  // namespace p2psip::enroll

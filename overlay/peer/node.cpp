@@ -64,6 +64,7 @@ Node::Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, cons
       signer_(std::move(credentials.cert), std::move(credentials.key),
               std::move(credentials.roots), clock) {
   node_id_ = signer_.node_id();
+  signer_.set_bad_nodes(&bad_nodes_);
 }
 
 void Node::init_links(security::SslCtxPtr ctx) {
@@ -75,6 +76,7 @@ void Node::init_links(security::SslCtxPtr ctx) {
 Node::~Node() {
   timer_.reset();
   leave_timer_.reset();
+  bad_link_timer_.reset();
   links_.reset();  // closes every link without callbacks
 }
 
@@ -99,6 +101,8 @@ Expected<void, std::string> Node::start() {
   pc.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   if (!pc.client) make_store();
   core_ = std::make_unique<PeerCore>(std::move(pc), signer_, store_.get());
+  core_->set_configuration(config_sequence_, config_document_);
+  core_->set_configuration_handler(config_handler_);
 
   timer_ = std::make_unique<uv::Timer>(loop_);
   log(kInfo, "overlay node " + node_id_.hex() + " listening on " + ip + ":" +
@@ -143,7 +147,7 @@ void Node::make_store() {
   auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {
     auto wall = std::chrono::sys_seconds{std::chrono::seconds{clock_.wall_ms() / 1000}};
     return std::make_unique<storage::CertificateVerifier>(storage::CertificateVerifier::from_block(
-        m.security.certificates, roots_, wall, config_.overlay, &verified_certs_));
+        m.security.certificates, roots_, wall, config_.overlay, &verified_certs_, &bad_nodes_));
   };
   store_ = std::make_unique<storage::ReplicatedStore>(kinds_, verifiers, config_.storage);
 }
@@ -171,7 +175,65 @@ NodeSnapshot Node::snapshot() const {
   s.listen_port = listen_port_;
   s.links = links_->links().size();
   if (store_) s.storage = store_->stats();
+  s.configuration_sequence = config_sequence_;
+  s.bad_node_refusals = bad_nodes_.refused();
   return s;
+}
+
+void Node::set_configuration(std::uint16_t sequence, Bytes document,
+                             std::vector<security::NodeId> bad_nodes) {
+  config_sequence_ = sequence;
+  config_document_ = std::move(document);
+  bad_nodes_.replace(std::move(bad_nodes));
+  if (bad_nodes_.listed(to_security(node_id_))) {
+    log(kError, "configuration sequence " + std::to_string(sequence) + " lists this node's Node-ID " +
+                    node_id_.hex() + " as bad-node (RFC 6940 §11.1): its peers refuse it; enroll again");
+  }
+  if (!core_) return;
+  core_->set_configuration(config_sequence_, config_document_);
+  // Possibly inside a core input (a ConfigUpdate): the links are closed from the loop.
+  if (!bad_link_timer_) bad_link_timer_ = std::make_unique<uv::Timer>(loop_);
+  bad_link_timer_->start(0, 0, [this] {
+    close_bad_links();
+    after_input();
+  });
+}
+
+void Node::set_configuration_handler(ConfigurationHandler* handler) {
+  config_handler_ = handler;
+  if (core_) core_->set_configuration_handler(handler);
+}
+
+// §11.1: a certificate listed as bad-node "MUST NOT be considered valid": its link is closed
+// before the core hears of it.
+bool Node::refuse_bad_link(link::LinkId link, const link::PeerInfo& peer) {
+  auto listed = std::find_if(peer.node_ids.begin(), peer.node_ids.end(),
+                             [&](const NodeId& id) { return bad_nodes_.listed(to_security(id)); });
+  if (listed == peer.node_ids.end()) return false;
+  bad_nodes_.count(security::BadNodes::Refused::kLink);
+  log(kWarn, "link " + std::to_string(link.value) + " refused: " + listed->hex() +
+                 " is listed as bad-node in configuration sequence " + std::to_string(config_sequence_));
+  links_->close(link);
+  return true;
+}
+
+void Node::close_bad_links() {
+  for (auto id : links_->links()) {
+    auto info = links_->info(id);
+    if (info && info->up && refuse_bad_link(id, info->peer)) link_gone(id.value);
+  }
+}
+
+// A link that will not come up (an OpenLink of ours) or went down: the core hears which.
+void Node::link_gone(std::uint64_t link) {
+  auto it = opening_.find(link);
+  if (it != opening_.end()) {
+    OpenLink open = std::move(it->second);
+    opening_.erase(it);
+    core_->on_link_failed(now(), open);
+  } else {
+    core_->on_link_down(now(), link);
+  }
 }
 
 bool Node::linked_to(std::string_view ip) const {
@@ -191,6 +253,11 @@ void Node::on_link_up(link::LinkId link, const link::PeerInfo& peer) {
   if (!core_ || peer.node_ids.empty()) return;
   auto it = opening_.find(link.value);
   bool outbound = it != opening_.end();
+  if (refuse_bad_link(link, peer)) {
+    if (outbound) link_gone(link.value);  // an inbound one the core never heard of
+    after_input();
+    return;
+  }
   NodeId id = peer.node_ids.front();
   if (outbound) {
     if (it->second.expected) id = *it->second.expected;
@@ -216,14 +283,7 @@ void Node::on_link_down(link::LinkId link, link::LinkError reason, std::string_v
                                     std::string(link::to_string(reason)) + "): " +
                                     std::string(detail));
   if (!core_) return;
-  auto it = opening_.find(link.value);
-  if (it != opening_.end()) {
-    OpenLink open = std::move(it->second);
-    opening_.erase(it);
-    core_->on_link_failed(now(), open);
-  } else {
-    core_->on_link_down(now(), link.value);
-  }
+  link_gone(link.value);
   after_input();
 }
 

@@ -17,6 +17,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,7 @@
 #include "overlay/link/link_manager.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
+#include "overlay/security/bad_nodes.h"
 #include "overlay/storage/cert_cache.h"
 #include "overlay/storage/replicated_store.h"
 
@@ -63,6 +65,8 @@ struct NodeSnapshot {
   std::uint16_t listen_port = 0;
   std::size_t links = 0;
   storage::StorageStats storage;     // empty in client mode
+  std::uint16_t configuration_sequence = 0;  // RFC 6940 §6.3.2.1; 0: no document
+  std::array<std::uint64_t, security::BadNodes::kKinds> bad_node_refusals{};  // link, message, data
 };
 
 // IP literal + port <-> the wire's IpAddressPort.
@@ -97,6 +101,15 @@ class Node final : private link::LinkObserver {
                              std::vector<wire::GenericCertificate> certificates = {},
                              RequestSigner signer = {});
 
+  // The configuration document the node runs with (RFC 6940 §11.1): its sequence and bytes go
+  // to the core (PeerCore::set_configuration), its bad-node entries refuse links (at once, and
+  // live links to a newly listed node are closed from the loop), message signers and stored
+  // data. Any time, also before start(). The handler (must outlive the Node) reads the
+  // ConfigUpdates the core receives.
+  void set_configuration(std::uint16_t sequence, Bytes document,
+                         std::vector<security::NodeId> bad_nodes);
+  void set_configuration_handler(ConfigurationHandler* handler);
+
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
 
@@ -127,6 +140,9 @@ class Node final : private link::LinkObserver {
   void rearm();
   void on_timer();
   void finish_leave(bool clean);
+  bool refuse_bad_link(link::LinkId link, const link::PeerInfo& peer);
+  void close_bad_links();
+  void link_gone(std::uint64_t link);
   void log(int level, const std::string& line) const {
     if (log_) log_(level, line);
   }
@@ -152,6 +168,11 @@ class Node final : private link::LinkObserver {
   PeerState last_state_ = PeerState::kIdle;
   std::vector<NodeId> last_neighbors_;
   std::uint16_t listen_port_ = 0;
+  security::BadNodes bad_nodes_;            // §11.1 bad-node entries (NodeSigner, store use it)
+  std::uint16_t config_sequence_ = 0;
+  Bytes config_document_;
+  ConfigurationHandler* config_handler_ = nullptr;
+  std::unique_ptr<uv::Timer> bad_link_timer_;  // closes links to newly listed nodes
 };
 
 }  // namespace p2psip::peer

@@ -121,6 +121,9 @@ std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
   if (!alg) return fail("unsupported signature algorithm");
   const sec::Certificate* cert = find_certificate(m);
   if (!cert) return std::nullopt;
+  if (bad_nodes_ && bad_nodes_->refuse(*cert, sec::BadNodes::Refused::kMessage)) {
+    return fail("signer certificate is listed as bad-node (RFC 6940 §11.1)");
+  }
   Bytes input = wire::signature_input(m.header.overlay, m.header.transaction_id, m.contents,
                                       s.identity);
   auto ok = sec::verify(*cert, *alg, input, s.value);

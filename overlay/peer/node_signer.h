@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "overlay/peer/peer_types.h"
+#include "overlay/security/bad_nodes.h"
 #include "overlay/security/certificate.h"
 #include "overlay/security/keys.h"
 
@@ -43,6 +44,9 @@ class NodeSigner final : public MessageSigner {
   // Why the last verify() failed ("" after a success); for debug logs and tests.
   const std::string& last_error() const { return last_error_; }
   std::size_t cached_certificates() const { return cache_.size(); }
+  // The configuration's bad-node entries (RFC 6940 §11.1): a signer certificate they list is
+  // refused (and counted there) on every verify. nullptr: none. Must outlive the signer.
+  void set_bad_nodes(security::BadNodes* bad_nodes) { bad_nodes_ = bad_nodes; }
   std::uint64_t certificates_parsed() const { return parsed_; }
   const NodeId& node_id() const { return node_id_; }
 
@@ -71,6 +75,7 @@ class NodeSigner final : public MessageSigner {
   std::map<CacheKey, Cached> cache_;
   std::uint64_t parsed_ = 0;
   std::string last_error_;
+  security::BadNodes* bad_nodes_ = nullptr;
 };
 
 // security::NodeId (a plain array) <-> wire::NodeId, at the seam between the modules.

@@ -96,6 +96,15 @@ class PeerCore {
                              std::vector<wire::GenericCertificate> certificates = {},
                              RequestSigner signer = {});
 
+  // The configuration document this node runs with (RFC 6940 §11.1): its sequence goes into
+  // every forwarding header the core builds, requests delivered here are checked against it
+  // (§6.3.2.1, config_sequence.h) and `document` is what a ConfigUpdate (§6.5.4) carries to a
+  // requester with an older one. 0 and empty: none (nothing checked). The handler reads
+  // ConfigUpdates and hears of newer sequences; nullptr: ConfigUpdates are refused.
+  void set_configuration(std::uint16_t sequence, Bytes document);
+  void set_configuration_handler(ConfigurationHandler* handler) { config_handler_ = handler; }
+  std::uint16_t configuration_sequence() const { return config_sequence_; }
+
   // ---- outputs ----
   std::vector<Action> take_actions();
   bool has_actions() const { return !actions_.empty(); }
@@ -226,6 +235,13 @@ class PeerCore {
   void send_leaves(Millis now);
   void client_link_up(Millis now, LinkId link, const NodeId& peer, bool outbound);
   bool held_down(Millis now, const NodeId& id) const;
+  // configuration sequence and ConfigUpdate (peer_config_update.cpp)
+  bool sequence_refused(Millis now, const NodeId& prev, const wire::Message& m,
+                        const NodeId& sender);
+  void handle_config_update(Millis now, const NodeId& prev, const wire::Message& m,
+                            const NodeId& from);
+  void send_config_update(Millis now, const NodeId& prev, const wire::ForwardingHeader& req,
+                          const NodeId& to);
   void push(Action a) { actions_.push_back(std::move(a)); }
   void close_link(LinkId link);
 
@@ -276,6 +292,10 @@ class PeerCore {
   std::deque<Bytes> loopback_;                 // messages this node routes to itself
   std::vector<Action> actions_;
   PeerCounters counters_;
+  std::uint16_t config_sequence_ = 0;          // §6.3.2.1; 0: no document, nothing checked
+  Bytes config_document_;                      // what a ConfigUpdate carries
+  ConfigurationHandler* config_handler_ = nullptr;
+  std::map<NodeId, Millis> config_update_sent_;  // last ConfigUpdate per node (bounded)
 };
 
 }  // namespace p2psip::peer

@@ -2,6 +2,7 @@
 // §6.3.2), local delivery, answers along the reversed via list, originated transactions.
 #include <algorithm>
 
+#include "overlay/peer/config_sequence.h"
 #include "overlay/peer/peer_core.h"
 #include "overlay/wire/bodies.h"
 
@@ -139,6 +140,7 @@ void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
     return;
   }
   ++counters_.received[PeerCounters::slot(m->contents.message_code)];
+  if (sequence_refused(now, prev_hop, *m, *sender)) return;
   if (m->contents.is_request()) {
     on_request(now, prev_hop, *m, *sender);
   } else {
@@ -185,6 +187,10 @@ Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, B
                       std::vector<wire::GenericCertificate> certs, const RequestSigner& signer) {
   wire::Message m;
   m.header = h;
+  // §6.3.2.1: our configuration's sequence; a ConfigUpdate carries 65535, which its receiver
+  // accepts whatever its own sequence.
+  m.header.configuration_sequence =
+      code == wire::MessageCode::kConfigUpdateReq ? kConfigUpdateSequence : config_sequence_;
   m.contents.message_code = wire::to_u16(code);
   m.contents.message_body = std::move(body);
   if (signer) {  // §6.3.4: signed by the request's own signer, with its certificates
@@ -331,6 +337,7 @@ void PeerCore::on_request(Millis now, const NodeId& prev, const wire::Message& m
     case MessageCode::kLeaveReq: return handle_leave(now, prev, m, sender);
     case MessageCode::kUpdateReq: return handle_update(now, prev, m, sender);
     case MessageCode::kRouteQueryReq: return handle_route_query(now, prev, m, sender);
+    case MessageCode::kConfigUpdateReq: return handle_config_update(now, prev, m, sender);
     case MessageCode::kStoreReq:
     case MessageCode::kFetchReq:
     case MessageCode::kStatReq:

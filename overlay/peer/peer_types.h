@@ -112,6 +112,12 @@ struct PeerCounters {
   // the request was for, or not plausibly responsible for its Resource-ID): dropped, the
   // transaction goes on.
   std::uint64_t refused_answers = 0;
+  // RFC 6940 §6.3.2.1: requests refused for their configuration_sequence, ConfigUpdates sent
+  // (§6.5.4) and received documents that were refused.
+  std::uint64_t config_too_old = 0;
+  std::uint64_t config_too_new = 0;
+  std::uint64_t config_updates_sent = 0;
+  std::uint64_t config_updates_refused = 0;
 };
 
 // The outcome of a request this node originated (one type with usage::OverlayAnswer).
@@ -129,6 +135,25 @@ class MessageSigner {
   virtual wire::SecurityBlock sign(ByteView signature_input) = 0;
   // Verify a received message; the signer's Node-ID, or nullopt when it does not verify.
   virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
+};
+
+// The overlay configuration document (RFC 6940 §11.1) behind the core's configuration
+// sequence, injected by a driver that has one (the real node; none in the simulator): the core
+// cannot read XML. Called synchronously from inside the core's inputs.
+class ConfigurationHandler {
+ public:
+  virtual ~ConfigurationHandler() = default;
+  struct Verdict {
+    std::optional<wire::ErrorCode> refused;  // nullopt: accepted, the core now runs `sequence`
+    std::uint16_t sequence = 0;
+    std::string why;                         // error_info when refused
+  };
+  // A ConfigUpdateReq of type config from `from` (§6.5.4.2: processed only if its sequence is
+  // greater than ours and it is correctly signed).
+  virtual Verdict offered(Millis now, ByteView config_data, const NodeId& from) = 0;
+  // A verified message from `from` carried a sequence newer than ours: fetch the document
+  // again (rate-limiting is the handler's).
+  virtual void newer_seen(Millis now, std::uint16_t sequence, const NodeId& from) = 0;
 };
 
 // The storage seam is storage's own (overlay/storage/storage_handler.h); the peer calls a

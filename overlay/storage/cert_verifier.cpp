@@ -39,19 +39,21 @@ CertificateVerifier::CertificateVerifier(std::vector<sec::Certificate> trusted)
 
 CertificateVerifier CertificateVerifier::from_block(
     std::span<const wire::GenericCertificate> certs, std::span<const sec::RootCertificate> roots,
-    sec::SysSeconds now, std::string_view overlay, VerifiedCertificateCache* cache) {
+    sec::SysSeconds now, std::string_view overlay, VerifiedCertificateCache* cache,
+    sec::BadNodes* bad_nodes) {
   std::vector<sec::Certificate> ok;
   for (const wire::GenericCertificate& g : certs) {
     if (g.type != wire::CertificateType::kX509) continue;
-    if (cache) {
-      if (auto known = cache->find(g.certificate, now)) {
-        ok.push_back(std::move(*known));
-        continue;
-      }
+    std::optional<sec::Certificate> cert;
+    if (cache) cert = cache->find(g.certificate, now);
+    if (!cert) {
+      auto parsed = sec::Certificate::from_der(g.certificate, overlay);
+      if (!parsed || !parsed->verify_chain(roots, now)) continue;
+      if (cache) cache->remember(*parsed, now);
+      cert = std::move(*parsed);
     }
-    auto cert = sec::Certificate::from_der(g.certificate, overlay);
-    if (!cert || !cert->verify_chain(roots, now)) continue;
-    if (cache) cache->remember(*cert, now);
+    // §11.1 bad-node: checked on every use (the list changes; the cache does not know it).
+    if (bad_nodes && bad_nodes->refuse(*cert, sec::BadNodes::Refused::kData)) continue;
     ok.push_back(std::move(*cert));
   }
   return CertificateVerifier(std::move(ok));

@@ -5,13 +5,15 @@
 // cert_hash_node_id) among certificates the caller trusts, and checks the signature with its
 // key under the algorithm whitelist of security/algorithms.h. from_block() builds one from the
 // certificates a message carried, keeping only those that parse as RELOAD certificates of the
-// overlay and chain to one of its roots; with a cache, certificates verified recently are not
-// parsed again.
+// overlay and chain to one of its roots, and whose Node-IDs no bad-node entry lists (RFC 6940
+// §11.1; counted in `bad_nodes`); with a cache, certificates verified recently are not parsed
+// again.
 
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "overlay/security/bad_nodes.h"
 #include "overlay/security/certificate.h"
 #include "overlay/storage/cert_cache.h"
 #include "overlay/security/keys.h"
@@ -26,7 +28,8 @@ class CertificateVerifier final : public DataVerifier {
   static CertificateVerifier from_block(std::span<const wire::GenericCertificate> certs,
                                         std::span<const security::RootCertificate> roots,
                                         security::SysSeconds now, std::string_view overlay,
-                                        VerifiedCertificateCache* cache = nullptr);
+                                        VerifiedCertificateCache* cache = nullptr,
+                                        security::BadNodes* bad_nodes = nullptr);
 
   std::optional<SignerInfo> verify(const wire::Signature& signature, ByteView input) override;
   std::optional<wire::GenericCertificate> certificate_for(

@@ -63,6 +63,9 @@ struct EnrollServerOptions {
   std::vector<EnrollEndpoint> bootstrap;       // bootstrap peers, into the document
   std::string tls_cert, tls_key;               // HTTPS certificate (PEM); empty: issued at start
   std::vector<std::string> bad_nodes;          // Node-IDs (hex) listed as bad-node
+  // More bad-node entries: one Node-ID (hex) per line, '#' comments. Re-read whenever it
+  // changes (checked every second): the document gets the next sequence (RFC 6940 §11.1).
+  std::string bad_nodes_file;
   std::uint32_t sequence = 1;                  // configuration sequence (§11.1: 0..2^16-2)
   int expiration_days = 30;                    // the document's expiration, from start
   int certificate_days = 365;                  // validity of issued certificates

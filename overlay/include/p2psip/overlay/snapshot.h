@@ -66,6 +66,12 @@ struct Snapshot {
   std::size_t registrations = 0;          // kept alive by this node (Node::keep)
   std::size_t registrations_stored = 0;   // of those, stored at the moment
   std::size_t pending_lookups = 0;        // Node::lookup calls not answered yet
+
+  // The configuration document in use (RFC 6940 §11.1; 0: none) and what its bad-node
+  // entries refused: links, message signers, stored-data certificates.
+  std::uint16_t configuration_sequence = 0;
+  std::uint64_t bad_node_links = 0, bad_node_messages = 0, bad_node_data = 0;
+  std::uint64_t config_too_old = 0, config_too_new = 0;  // requests answered Error_Config_Too_*
 };
 
 }  // namespace p2psip::overlay

@@ -43,6 +43,19 @@ struct Tuning {
   std::optional<std::size_t> replicas;      // stored copies beyond the responsible peer's
 };
 
+// The overlay configuration document (RFC 6940 §11.1) a node runs with, as enrollment stored
+// it (`p2psip enroll`: reload-config.xml). Its sequence goes into every message and is checked
+// on every request (§6.3.2.1), its bad-node entries are refused (links, signers, stored data),
+// and a newer version (ConfigUpdate, §6.5.4, or fetched when a peer shows a newer sequence
+// and before `expiration`) replaces the file.
+struct ConfigurationSource {
+  std::string document;     // path; empty: none (sequence 0: nothing checked, as without enrollment)
+  std::string url;          // https URL of newer versions; empty: /.well-known/reload-config
+                            // at the document's first enrollment-server
+  std::string ca_file;      // trust for that server (PEM); empty: credentials.ca
+  std::string fingerprint;  // ... or SHA-256 of its certificate (hex); used when given
+};
+
 struct NodeConfig {
   std::string overlay;                  // overlay name; the certificates must name it
   std::string listen_ip = "127.0.0.1";  // an IP literal (0.0.0.0 / :: for every interface)
@@ -51,6 +64,7 @@ struct NodeConfig {
   std::vector<Endpoint> bootstrap;      // empty: start a new overlay
   CredentialFiles credentials;
   Tuning tuning;
+  ConfigurationSource configuration;
 };
 
 // Why a call failed. kConfig: something the configuration names is wrong (`field` is the

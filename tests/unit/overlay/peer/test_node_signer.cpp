@@ -134,3 +134,27 @@ TEST_CASE("NodeSigner: an expired signer certificate is refused") {
   clock.advance(std::chrono::hours(24 * 40));  // past the 30-day validity
   CHECK_FALSE(b.verify(m));
 }
+
+// Two EC signers of one CA: a signs, b verifies.
+struct SignerPair {
+  ManualClock clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+};
+
+TEST_CASE("NodeSigner: a signer a bad-node entry lists is refused, also from the cache (RFC 6940 §11.1)") {
+  SignerPair pair;
+  NodeSigner& a = pair.a;
+  NodeSigner& b = pair.b;
+  sec::BadNodes bad;
+  b.set_bad_nodes(&bad);
+  CHECK(b.verify(signed_message(a, 1)) == a.node_id());  // not listed yet; now cached
+  bad.replace({to_security(a.node_id())});
+  CHECK_FALSE(b.verify(signed_message(a, 2)).has_value());
+  CHECK(b.last_error().find("bad-node") != std::string::npos);
+  CHECK(bad.refused()[static_cast<std::size_t>(sec::BadNodes::Refused::kMessage)] == 1);
+  bad.replace({});
+  CHECK(b.verify(signed_message(a, 3)) == a.node_id());
+}

@@ -58,5 +58,26 @@ TEST_CASE("the cache is bounded") {
   CHECK(cache.size() == 1);
 }
 
+// RFC 6940 §11.1 bad-node: a listed certificate is refused on every use, cached or not, and
+// counted as a refused data certificate; the others still verify.
+TEST_CASE("a certificate a bad-node entry lists is refused, also from the cache") {
+  VerifiedCertificateCache cache;
+  security::BadNodes bad;
+  auto certs = std::vector<wire::GenericCertificate>{generic(alice().cert), generic(bob().cert)};
+  std::vector<security::RootCertificate> roots{test::overlay_root()};
+  auto with_bad = [&] {
+    return CertificateVerifier::from_block(certs, roots, kAt, "p2p.example.com", &cache, &bad);
+  };
+  CHECK(with_bad().size() == 2);  // nothing listed yet (and both now cached)
+  bad.replace({alice().cert.node_ids().front()});
+  auto v = with_bad();
+  CHECK(v.size() == 1);
+  CHECK(bad.refused()[static_cast<std::size_t>(security::BadNodes::Refused::kData)] == 1);
+  auto sig = const_cast<CertificateSigner&>(alice().signer).sign(ByteView{});
+  CHECK_FALSE(v.verify(sig, ByteView{}).has_value());  // alice's data is refused
+  auto bob_sig = const_cast<CertificateSigner&>(bob().signer).sign(ByteView{});
+  CHECK(v.verify(bob_sig, ByteView{}).has_value());
+}
+
 }  // namespace
 }  // namespace p2psip::storage
