@@ -10,8 +10,9 @@ import threading
 import time
 
 import reload_bodies as B
-from reload_codec import (CODES, INITIAL_TTL, LINK_TLS_TCP_FH_NO_ICE, DecodeError, Message, Reader,
-                          decode_header, decode_message, node, overlay_hash, overlay_hash_alt)
+from reload_codec import (ARRAY_APPEND, CODES, INITIAL_TTL, KIND_MODELS, LINK_TLS_TCP_FH_NO_ICE,
+                          MODEL_ARRAY, DecodeError, Message, Reader, decode_header, decode_message,
+                          node, overlay_hash, overlay_hash_alt, u32)
 from reload_link import Capture, Link, connect, tls_contexts
 from reload_security import Identity, Verifier, empty_signature
 
@@ -389,8 +390,14 @@ class Node:
         for kd in st["kinds"]:
             slot = self.store.setdefault((st["resource"], kd["kind"]), {})
             for raw in kd["values"]:
-                sd = B.decode_stored_data_dict(Reader(raw))
-                slot[sd["key"]] = raw
+                sd = B.decode_stored_data(Reader(raw), kd["kind"])
+                if "index" in sd:  # an array entry (§7.2.2), keyed by its 4-byte index
+                    index = sd["index"]
+                    if index == ARRAY_APPEND:
+                        index = max((int.from_bytes(k, "big") for k in slot), default=-1) + 1
+                    slot[u32(index)] = raw
+                else:
+                    slot[sd["key"]] = raw
             g = self.generation.get((st["resource"], kd["kind"]), 0) + 1
             self.generation[(st["resource"], kd["kind"])] = g
             kinds.append((kd["kind"], g, []))
@@ -401,6 +408,15 @@ class Node:
         out = []
         for spec in fr["specifiers"]:
             slot = self.store.get((fr["resource"], spec["kind"]), {})
+            if KIND_MODELS.get(spec["kind"]) == MODEL_ARRAY:
+                # §7.4.2.1: the entries whose index lies in one of the ranges (no synthetic
+                # values for an array).
+                ranges = B.decode_array_ranges(spec["model"])
+                vals = [slot[k] for k in sorted(slot) if any(
+                    a <= int.from_bytes(k, "big") <= b for a, b in ranges)]
+                out.append((spec["kind"], self.generation.get((fr["resource"], spec["kind"]), 0),
+                            vals))
+                continue
             keys_r = Reader(spec["model"])
             keys = []
             while not keys_r.done():
