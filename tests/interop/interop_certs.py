@@ -24,12 +24,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import reload_bodies as B
+import interop_adversary as A
 from interop_adversary import OPEN_NODES, describe, error_code
-from interop_ring import OVERLAY, PEER_IDS, issue
+from interop_ring import OVERLAY, PEER_IDS
 from interop_storage import data_signature_input
 from reload_codec import (ARRAY_APPEND, KIND_CERTIFICATE_BY_NODE, KIND_CERTIFICATE_BY_USER, node,
                           resource, sha1_128, u32)
-from reload_node import Node, now_ms
+from reload_node import now_ms
 
 
 def pick_node_id(prefix, lo, hi):
@@ -105,15 +106,8 @@ def step_peer_certificates(rep, n, work, peer):
 
 
 def open_identity(ca_dir, work, ca, n, name, node_id, peers):
-    cert, key = issue(ca_dir, work, name, f"{name}@{OVERLAY}", node_id)
-    m = Node(OVERLAY, cert, key, ca, work, name=name, capture=n.capture)
-    OPEN_NODES.append(m)
-    links = {}
-    for p in peers:
-        try:
-            links[p.node_id] = m.connect("127.0.0.1", p.port, register=False)
-        except OSError:
-            pass
+    m, links = A.open_identity(ca_dir, work, ca, n, peers, name, node_id)
+    OPEN_NODES.append(m)  # closed with the others at the end (interop_adversary.close_nodes)
     return m, links
 
 

@@ -358,18 +358,8 @@ def decode_fetch_req(body):
 
 
 def decode_fetch_ans_dict(body):
-    r = Reader(body)
-    kr = Reader(r.opaque(4))
-    r.expect_done("FetchAns")
-    out = []
-    while not kr.done():
-        kind, gen = kr.u32(), kr.u64()
-        vals = Reader(kr.opaque(4))
-        values = []
-        while not vals.done():
-            values.append(decode_stored_data_dict(vals))
-        out.append({"kind": kind, "generation": gen, "values": values})
-    return out
+    """A FetchAns of dictionary kinds (SIP-REGISTRATION)."""
+    return decode_fetch_ans(body)
 
 
 def fetch_ans(kinds):

@@ -35,15 +35,19 @@ ManualClock clock_at_now() {
   return ManualClock(Millis{0}, static_cast<std::uint64_t>(kNow.time_since_epoch().count()) * 1000 + 60'000);
 }
 
-// A signed PingReq, through the real encoder and decoder.
-wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
+// A PingReq with a one-byte body, not signed yet.
+wire::Message ping(std::uint64_t tid, std::byte b) {
   wire::Message m;
   m.header.overlay = wire::overlay_hash(kOverlayName);
   m.header.transaction_id = tid;
   m.header.destination_list.push_back(wire::Destination::node(wire::NodeId{}));
   m.contents.message_code = wire::to_u16(wire::MessageCode::kPingReq);
-  m.contents.message_body = Bytes{std::byte{1}, std::byte{2}, std::byte{3}};
-  m.security = signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  m.contents.message_body = Bytes{b};
+  return m;
+}
+
+// Through the real encoder and decoder.
+wire::Message round_trip(const wire::Message& m) {
   auto bytes = wire::encode_message(m);
   REQUIRE(bytes);
   wire::DecodeParams p;
@@ -51,6 +55,13 @@ wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
   auto back = wire::decode_message(*bytes, p);
   REQUIRE(back);
   return std::move(*back);
+}
+
+// A signed PingReq, through the real encoder and decoder.
+wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
+  wire::Message m = ping(tid, std::byte{1});
+  m.security = signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  return round_trip(m);
 }
 
 }  // namespace
@@ -142,22 +153,11 @@ namespace {
 // through the real encoder and decoder.
 wire::Message message_signed_by(p2psip::storage::DataSigner& signer,
                                 std::vector<wire::GenericCertificate> certs, std::uint64_t tid) {
-  wire::Message m;
-  m.header.overlay = wire::overlay_hash(kOverlayName);
-  m.header.transaction_id = tid;
-  m.header.destination_list.push_back(wire::Destination::node(wire::NodeId{}));
-  m.contents.message_code = wire::to_u16(wire::MessageCode::kPingReq);
-  m.contents.message_body = Bytes{std::byte{4}};
+  wire::Message m = ping(tid, std::byte{4});
   m.security.certificates = std::move(certs);
   m.security.signature = signer.sign(
       wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
-  auto bytes = wire::encode_message(m);
-  REQUIRE(bytes);
-  wire::DecodeParams p;
-  p.overlay = m.header.overlay;
-  auto back = wire::decode_message(*bytes, p);
-  REQUIRE(back);
-  return std::move(*back);
+  return round_trip(m);
 }
 
 sec::PrivateKey copy_key(const sec::PrivateKey& k) {
