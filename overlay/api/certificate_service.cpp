@@ -12,7 +12,10 @@ CertificateService::CertificateService(uv_loop_t* loop,
     : publisher_(std::move(publisher)), clock_(clock), ready_(std::move(ready)),
       log_(std::move(log)), timer_(loop) {}
 
-void CertificateService::node_changed() { run(); }
+void CertificateService::node_changed(bool ring_changed) {
+  if (ring_changed) publisher_->ring_changed(clock_.monotonic());
+  run();
+}
 
 void CertificateService::run() {
   if (ready_()) {

@@ -1,8 +1,8 @@
 #pragma once
 // CertificateService: the node's own certificate kept in the overlay's certificate store (RFC
-// 6940 §8, usage::CertificatePublisher) on a libuv loop: published once the node is joined,
-// refreshed at 2/3 of its lifetime, retried with a backoff after a failure. Not removed on
-// leave: the values expire with their lifetime.
+// 6940 §8, usage::CertificatePublisher) on a libuv loop: published once the node is joined and
+// its neighbours have settled, refreshed at 2/3 of its lifetime, retried with a backoff after a
+// failure. Not removed on leave: the values expire with their lifetime.
 
 #include <uv.h>
 
@@ -21,8 +21,8 @@ class CertificateService {
   // `ready()`: the node is joined. Everything must outlive the service.
   CertificateService(uv_loop_t* loop, std::unique_ptr<usage::CertificatePublisher> publisher,
                      const Clock& clock, std::function<bool()> ready, LogFn log);
-  // Call when the node's state changed.
-  void node_changed();
+  // Call when the node's state or its neighbours changed.
+  void node_changed(bool ring_changed);
   bool stored() const { return publisher_->stored(); }
 
  private:

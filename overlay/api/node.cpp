@@ -61,7 +61,7 @@ void Node::Impl::changed() {
   bool ring = neighbors != last_neighbors;
   last_neighbors = std::move(neighbors);
   registrations->node_changed(ring);
-  certificates->node_changed();
+  certificates->node_changed(ring);
   if (on_change && !change_posted) {
     change_posted = true;
     deferred.post([this] {

@@ -84,6 +84,12 @@ bool CertificatePublisher::poll(Millis now, std::uint64_t now_ms, Done done) {
   return true;
 }
 
+void CertificatePublisher::ring_changed(Millis now) {
+  if (publications_ > 0) return;
+  if (!first_change_) first_change_ = now;
+  next_ = std::min(now + config_.settle, *first_change_ + config_.max_settle);
+}
+
 void CertificatePublisher::finished(bool ok, Millis now) {
   in_flight_ = false;
   stored_ = ok;

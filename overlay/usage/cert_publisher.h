@@ -12,7 +12,10 @@
 //
 // poll() runs the schedule: publish when due; after a success the next publication is due at
 // refresh_fraction of the lifetime, after a failure after retry_delay (doubling up to
-// max_retry_delay). One publication at a time. The publisher must outlive its callbacks (the
+// max_retry_delay). One publication at a time. The first publication waits until the node's
+// neighbours have not changed for `settle` (ring_changed()), at most max_settle after the first
+// change: a joining node's neighbourhood moves for a while, and replica Stores sent meanwhile
+// are refused by holders that do not know the sender yet (§7.4.1.1's replica-sender rule). The publisher must outlive its callbacks (the
 // sender's), or be destroyed after the sender has dropped them.
 
 #include <cstdint>
@@ -49,6 +52,8 @@ struct PublisherConfig {
   double refresh_fraction = 2.0 / 3.0;
   Millis retry_delay{5000};
   Millis max_retry_delay{300000};
+  Millis settle{5000};
+  Millis max_settle{60000};
 };
 
 class CertificatePublisher {
@@ -67,6 +72,8 @@ class CertificatePublisher {
   // Starts a publication when one is due and none is under way (monotonic `now`, Unix `now_ms`
   // for storage_time); `done`, if given, runs when that publication ends.
   bool poll(Millis now, std::uint64_t now_ms, Done done = {});
+  // The node's neighbour set changed at `now` (its join included).
+  void ring_changed(Millis now);
   // When poll() next has work; nullopt while a publication is under way.
   std::optional<Millis> next_deadline() const;
   bool stored() const { return stored_; }
@@ -85,6 +92,7 @@ class CertificatePublisher {
   std::vector<CertificatePlacement> placements_;
   PublisherConfig config_;
   Millis next_{0};
+  std::optional<Millis> first_change_;  // before the first publication: settling since
   Millis backoff_{0};
   bool in_flight_ = false;
   bool stored_ = false;

@@ -88,3 +88,19 @@ TEST_CASE("CertificatePublisher: a failure is retried after a doubling delay") {
   REQUIRE(pub.poll(config.retry_delay, kNow + 10));
   CHECK(pub.next_deadline() == config.retry_delay + config.retry_delay * 2);
 }
+
+TEST_CASE("CertificatePublisher: the first publication waits for the neighbours to settle") {
+  FakeOverlay overlay;
+  PublisherConfig config;
+  auto pub = publisher_for(overlay, bob(), config);
+  pub.ring_changed(Millis{1000});  // the join
+  CHECK(pub.next_deadline() == Millis{1000} + config.settle);
+  CHECK_FALSE(pub.poll(Millis{2000}, kNow));
+  pub.ring_changed(Millis{4000});  // still moving
+  CHECK(pub.next_deadline() == Millis{4000} + config.settle);
+  pub.ring_changed(Millis{1000} + config.max_settle);  // never quiet: at most max_settle
+  CHECK(pub.next_deadline() == Millis{1000} + config.max_settle);
+  REQUIRE(pub.poll(Millis{1000} + config.max_settle, kNow));
+  pub.ring_changed(Millis{70000});  // after the first publication: the refresh schedule rules
+  CHECK(pub.next_deadline() == Millis{1000} + config.max_settle + Millis{2'400'000});
+}
