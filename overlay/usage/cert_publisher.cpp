@@ -63,6 +63,7 @@ std::optional<Millis> CertificatePublisher::next_deadline() const {
 }
 
 bool CertificatePublisher::poll(Millis now, std::uint64_t now_ms, Done done) {
+  if (publications_ == 0 && !first_change_) ring_changed(now);  // ready: settling starts
   if (in_flight_ || placements_.empty() || !signer_ || now < next_) return false;
   in_flight_ = true;
   ++publications_;

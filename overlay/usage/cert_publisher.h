@@ -12,9 +12,9 @@
 //
 // poll() runs the schedule: publish when due; after a success the next publication is due at
 // refresh_fraction of the lifetime, after a failure after retry_delay (doubling up to
-// max_retry_delay). One publication at a time. The first publication waits until the node's
-// neighbours have not changed for `settle` (ring_changed()), at most max_settle after the first
-// change: a joining node's neighbourhood moves for a while, and replica Stores sent meanwhile
+// max_retry_delay). One publication at a time. The first publication waits `settle` after the
+// first poll() and until the node's neighbours have not changed for `settle` (ring_changed()),
+// at most max_settle after the first of these: a joining node's neighbourhood moves for a while, and replica Stores sent meanwhile
 // are refused by holders that do not know the sender yet (§7.4.1.1's replica-sender rule). The publisher must outlive its callbacks (the
 // sender's), or be destroyed after the sender has dropped them.
 

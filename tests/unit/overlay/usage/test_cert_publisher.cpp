@@ -13,8 +13,14 @@ using namespace p2psip::usage::test;
 
 namespace {
 
+PublisherConfig at_once() {
+  PublisherConfig c;
+  c.settle = Millis{0};  // the first poll publishes
+  return c;
+}
+
 CertificatePublisher publisher_for(FakeOverlay& overlay, const Party& p,
-                                   PublisherConfig config = {}) {
+                                   PublisherConfig config = at_once()) {
   return CertificatePublisher(overlay, registrant(p).signer, generic(p.cert),
                               certificate_placements(p.cert), config);
 }
@@ -78,7 +84,7 @@ TEST_CASE("CertificatePublisher: another certificate of the same user goes to th
 TEST_CASE("CertificatePublisher: a failure is retried after a doubling delay") {
   FakeOverlay overlay;
   for (int i = 0; i < 8; ++i) overlay.scripted.push_back(OverlayAnswer{});  // timeouts
-  PublisherConfig config;
+  PublisherConfig config = at_once();
   auto pub = publisher_for(overlay, bob(), config);
   bool ok = true;
   REQUIRE(pub.poll(Millis{0}, kNow, [&](bool r) { ok = r; }));
@@ -93,7 +99,7 @@ TEST_CASE("CertificatePublisher: the first publication waits for the neighbours 
   FakeOverlay overlay;
   PublisherConfig config;
   auto pub = publisher_for(overlay, bob(), config);
-  pub.ring_changed(Millis{1000});  // the join
+  CHECK_FALSE(pub.poll(Millis{1000}, kNow));  // ready (joined): not at once
   CHECK(pub.next_deadline() == Millis{1000} + config.settle);
   CHECK_FALSE(pub.poll(Millis{2000}, kNow));
   pub.ring_changed(Millis{4000});  // still moving
