@@ -63,6 +63,7 @@ class Node:
         self.start = time.monotonic()
         self.config_seq = 0
         self.attach_role_answer = "active"   # §6.5.1.1: the answerer says active
+        self.answer_certificates = True      # False: our answers carry no certificate
         self.listener = socket.socket()
         self.listener.bind((listen_host, 0))
         self.listener.listen(16)
@@ -302,6 +303,8 @@ class Node:
         if link.peer_id and not (dest and dest[0] == node(link.peer_id)):
             dest = [node(link.peer_id)] + dest
         msg = self.make(code, body, dest, txid=req.txid, ttl=INITIAL_TTL)
+        if not self.answer_certificates:
+            msg.certificates = []  # not covered by the signature (§6.3.4)
         link.send(msg.encode())
 
     def error(self, link, req, code, info=b""):
