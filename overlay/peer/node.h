@@ -10,8 +10,8 @@
 // certificates each Store carries (CertificateVerifier::from_block against the credentials'
 // roots) or, when a signer's certificate is not carried, with the certificates the node knows
 // (storage::KnownCertificates: its own, those seen, those it stores under the RFC 6940 §8
-// certificate kinds). snapshot().storage reports it. A client (config.peer.client) only connects to a
-// bootstrap peer and sends requests (register/lookup tools).
+// certificate kinds). snapshot().storage reports it. A client (config.peer.client) only
+// connects to a bootstrap peer and sends requests (register/lookup tools).
 //
 // Everything runs on the loop thread; callbacks given here run there too. Destroying the Node
 // closes every link at once (no Leave): call leave() first for a clean exit. As with any

@@ -114,7 +114,9 @@ void CertificatePublisher::publish_at(const CertificatePlacement& p, std::uint64
                  std::uint32_t index = storage::kArrayAppendIndex;
                  if (a.outcome == OverlayAnswer::Outcome::kAnswer) {
                    auto fetched = wire::decode_fetch_ans(a.body, array_model);
-                   if (fetched) index = certificate_index(*fetched, p.kind, certificate_.certificate);
+                   if (fetched) {
+                     index = certificate_index(*fetched, p.kind, certificate_.certificate);
+                   }
                  }
                  // No answer: the array is empty or lost; appending is right for both.
                  store_at(p, index, storage_time, done);

@@ -14,8 +14,9 @@
 // refresh_fraction of the lifetime, after a failure after retry_delay (doubling up to
 // max_retry_delay). One publication at a time. The first publication waits `settle` after the
 // first poll() and until the node's neighbours have not changed for `settle` (ring_changed()),
-// at most max_settle after the first of these: a joining node's neighbourhood moves for a while, and replica Stores sent meanwhile
-// are refused by holders that do not know the sender yet (§7.4.1.1's replica-sender rule). The publisher must outlive its callbacks (the
+// at most max_settle after the first of these: a joining node's neighbourhood moves for a
+// while, and replica Stores sent meanwhile are refused by holders that do not know the sender
+// yet (§7.4.1.1's replica-sender rule). The publisher must outlive its callbacks (the
 // sender's), or be destroyed after the sender has dropped them.
 
 #include <cstdint>

@@ -60,7 +60,8 @@ wire::Message round_trip(const wire::Message& m) {
 // A signed PingReq, through the real encoder and decoder.
 wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
   wire::Message m = ping(tid, std::byte{1});
-  m.security = signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  m.security =
+      signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
   return round_trip(m);
 }
 
@@ -189,7 +190,8 @@ TEST_CASE("NodeSigner: several Node-IDs: cert_hash_node_id out; the Node-ID it h
   CHECK(b.verify(m) == wire::NodeId(*id1));  // the node signs as its first Node-ID
 
   std::vector<wire::GenericCertificate> block{
-      wire::GenericCertificate{wire::CertificateType::kX509, Bytes(cert.der().begin(), cert.der().end())}};
+      wire::GenericCertificate{wire::CertificateType::kX509,
+                               Bytes(cert.der().begin(), cert.der().end())}};
   wire::Message second = message_signed_by(as_second, block, 31);
   REQUIRE(second.security.signature.identity.type == wire::SignerIdentityType::kCertHashNodeId);
   CHECK(b.verify(second) == wire::NodeId(*id2));  // §6.3.4: "the NodeId used to sign"
@@ -203,7 +205,8 @@ TEST_CASE("NodeSigner: a certificate the shared store knows verifies a message t
   auto known = std::make_shared<p2psip::storage::KnownCertificates>(roots, kOverlayName);
   auto id = sec::random_node_id();
   REQUIRE(id);
-  auto issued = pki.ca.issue(sec::IssueRequest{"b@ring.example.org", {*id}, sec::KeyType::ec_p256, 30}, kNow);
+  auto issued = pki.ca.issue(
+      sec::IssueRequest{"b@ring.example.org", {*id}, sec::KeyType::ec_p256, 30}, kNow);
   REQUIRE(issued);
   NodeSigner b(std::move(issued->certificate), std::move(issued->key), roots, clock, known);
 
