@@ -35,7 +35,10 @@ std::string storage_status_members(const overlay::StorageStats& st) {
 }  // namespace
 
 std::string kind_label(std::uint32_t kind) {
-  return kind == overlay::kSipRegistrationKind ? "sip_registration" : std::to_string(kind);
+  if (kind == overlay::kSipRegistrationKind) return "sip_registration";
+  if (kind == overlay::kCertificateByNodeKind) return "certificate_by_node";
+  if (kind == overlay::kCertificateByUserKind) return "certificate_by_user";
+  return std::to_string(kind);
 }
 
 std::string overlay_status_members(const overlay::Snapshot& s) {

@@ -47,6 +47,7 @@ Node::Impl::Impl(uv_loop_t* l, const Clock& c, LogFn fn)
     : loop(l), clock(c), log_fn(std::move(fn)), deferred(l) {}
 
 Node::Impl::~Impl() {
+  certificates.reset();
   registrations.reset();
   usage.reset();
   sender.reset();
@@ -60,6 +61,7 @@ void Node::Impl::changed() {
   bool ring = neighbors != last_neighbors;
   last_neighbors = std::move(neighbors);
   registrations->node_changed(ring);
+  certificates->node_changed(ring);
   if (on_change && !change_posted) {
     change_posted = true;
     deferred.post([this] {
@@ -103,6 +105,9 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   if (!registrant) {
     return unexpected(Error{Error::Kind::kRuntime, "", "overlay credentials: " + registrant.error()});
   }
+  auto publisher_signer = registrant->signer;
+  auto own_certificate = registrant->certificates.front();
+  auto placements = usage::certificate_placements(credentials->cert);
   impl->own = wrap(std::move(*registrant));
   impl->node_id = impl->own.node_id();
   impl->user = credentials->cert.user();
@@ -119,6 +124,12 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
                                                         usage::UsageConfig{config.overlay});
   impl->registrations = std::make_unique<RegistrationService>(
       loop, *impl->usage, clock, [raw] { return raw->joined(); }, impl->log_fn);
+  impl->certificates = std::make_unique<CertificateService>(
+      loop,
+      std::make_unique<usage::CertificatePublisher>(*impl->sender, std::move(publisher_signer),
+                                                    std::move(own_certificate),
+                                                    std::move(placements)),
+      clock, [raw] { return raw->joined(); }, impl->log_fn);
   impl->node->on_change([raw] { raw->changed(); });
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "overlay/api/certificate_service.h"
 #include "overlay/api/configuration.h"
 #include "overlay/api/deferred.h"
 #include "overlay/api/registration_service.h"
@@ -39,6 +40,7 @@ struct Node::Impl {
   std::unique_ptr<NodeRequestSender> sender;
   std::unique_ptr<usage::SipUsageClient> usage;
   std::unique_ptr<RegistrationService> registrations;
+  std::unique_ptr<CertificateService> certificates;  // §8: our certificate in the overlay
   std::vector<wire::NodeId> last_neighbors;
   std::function<void()> on_change;
   bool change_posted = false;

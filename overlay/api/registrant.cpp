@@ -48,7 +48,8 @@ Expected<Registrant, std::string> Registrant::load(const std::string& cert_path,
   who.node = wire::NodeId(*node);
   who.certificates.push_back(wire::GenericCertificate{
       wire::CertificateType::kX509, Bytes(cert->der().begin(), cert->der().end())});
-  who.signer = std::make_shared<storage::CertificateSigner>(std::move(*cert), std::move(*key));
+  who.signer =
+      std::make_shared<storage::CertificateSigner>(std::move(*cert), std::move(*key), *node);
   return wrap(std::move(who));
 }
 

@@ -61,8 +61,10 @@ Node::Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, cons
       clock_(clock),
       log_(std::move(log)),
       roots_(credentials.roots),
-      signer_(std::move(credentials.cert), std::move(credentials.key),
-              std::move(credentials.roots), clock) {
+      known_(std::make_shared<storage::KnownCertificates>(credentials.roots, config_.overlay)),
+      signer_(credentials.cert, std::move(credentials.key), std::move(credentials.roots), clock,
+              known_) {
+  known_->pin(credentials.cert);
   node_id_ = signer_.node_id();
   signer_.set_bad_nodes(&bad_nodes_);
 }
@@ -147,9 +149,11 @@ void Node::make_store() {
   auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {
     auto wall = std::chrono::sys_seconds{std::chrono::seconds{clock_.wall_ms() / 1000}};
     return std::make_unique<storage::CertificateVerifier>(storage::CertificateVerifier::from_block(
-        m.security.certificates, roots_, wall, config_.overlay, &verified_certs_, &bad_nodes_));
+        m.security.certificates, roots_, wall, config_.overlay, &verified_certs_, known_.get(),
+        &bad_nodes_));
   };
   store_ = std::make_unique<storage::ReplicatedStore>(kinds_, verifiers, config_.storage);
+  store_->learn_certificates(known_.get());
 }
 
 std::uint64_t Node::send_request(const wire::Destination& dest, wire::MessageCode code,

@@ -8,8 +8,10 @@
 // Storage: unless config.peer.client, the Node owns a storage::ReplicatedStore (the kinds in
 // config.kinds) as the core's StorageHandler; stored-data signatures are checked with the
 // certificates each Store carries (CertificateVerifier::from_block against the credentials'
-// roots). snapshot().storage reports it. A client (config.peer.client) only connects to a
-// bootstrap peer and sends requests (register/lookup tools).
+// roots) or, when a signer's certificate is not carried, with the certificates the node knows
+// (storage::KnownCertificates: its own, those seen, those it stores under the RFC 6940 §8
+// certificate kinds). snapshot().storage reports it. A client (config.peer.client) only
+// connects to a bootstrap peer and sends requests (register/lookup tools).
 //
 // Everything runs on the loop thread; callbacks given here run there too. Destroying the Node
 // closes every link at once (no Leave): call leave() first for a clean exit. As with any
@@ -53,7 +55,7 @@ struct NodeConfig {
   PeerConfig peer;                           // node_id, overlay, listen, bootstrap filled in
   // Kinds this peer stores (unless peer.client); stored-data signatures are checked with the
   // certificates each Store carries, chained to the credentials' roots.
-  std::vector<storage::KindDef> kinds{storage::sip_registration_kind()};
+  std::vector<storage::KindDef> kinds = storage::default_kinds();
   storage::ReplicatedStoreConfig storage{};
 };
 
@@ -119,6 +121,8 @@ class Node final : private link::LinkObserver {
   // Is some link of this node up (certificate verified) with a peer at this IP address (the
   // remote address of the TCP connection, port ignored)? False for a text that is no IP.
   bool linked_to(std::string_view ip) const;
+  // The certificates this node can verify signatures with (known_certificates.h).
+  const std::shared_ptr<storage::KnownCertificates>& known_certificates() const { return known_; }
 
  private:
   Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, const Clock& clock,
@@ -154,6 +158,9 @@ class Node final : private link::LinkObserver {
   NodeId node_id_;
   std::vector<security::RootCertificate> roots_;  // for stored-data certificate chains
   storage::VerifiedCertificateCache verified_certs_;  // chains checked recently (Store, Fetch)
+  // Certificates signatures may name without carrying (§6.3.4, §8): ours, those seen, those
+  // stored here under the certificate kinds; shared by the signer and the store.
+  std::shared_ptr<storage::KnownCertificates> known_;
   NodeSigner signer_;
   storage::KindRegistry kinds_;
   std::unique_ptr<storage::ReplicatedStore> store_;  // before core_: it must outlive it

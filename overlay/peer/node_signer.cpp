@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "overlay/security/signature.h"
+#include "overlay/storage/signer_identity.h"
 
 namespace p2psip::peer {
 
@@ -12,13 +13,17 @@ NodeId to_wire(const sec::NodeId& id) { return NodeId(id); }
 sec::NodeId to_security(const NodeId& id) { return id.bytes(); }
 
 NodeSigner::NodeSigner(sec::Certificate cert, sec::PrivateKey key,
-                       std::vector<sec::RootCertificate> roots, const Clock& clock)
-    : cert_(std::move(cert)), key_(std::move(key)), roots_(std::move(roots)), clock_(clock) {
+                       std::vector<sec::RootCertificate> roots, const Clock& clock,
+                       std::shared_ptr<storage::KnownCertificates> known)
+    : cert_(std::move(cert)), key_(std::move(key)), roots_(std::move(roots)), clock_(clock),
+      known_(std::move(known)) {
+  if (!known_) {
+    known_ = std::make_shared<storage::KnownCertificates>(roots_, cert_.overlay(),
+                                                          kMaxCachedCertificates,
+                                                          kRecheckInterval);
+  }
   if (!cert_.node_ids().empty()) node_id_ = to_wire(cert_.node_ids().front());
-  identity_.type = wire::SignerIdentityType::kCertHash;
-  identity_.hash_alg = wire::kHashSha256;
-  auto h = sec::cert_hash(sec::HashAlgorithm::sha256, cert_.der());
-  if (h) identity_.hash = std::move(*h);
+  identity_ = storage::signer_identity(cert_, to_security(node_id_));
   auto alg = sec::default_algorithm(key_.type());
   algorithm_.hash = static_cast<std::uint8_t>(alg.hash);
   algorithm_.signature = static_cast<std::uint8_t>(alg.signature);
@@ -77,22 +82,18 @@ std::optional<sec::Certificate> NodeSigner::check_candidate(const wire::SignerId
   return std::move(*cert);
 }
 
-const sec::Certificate* NodeSigner::find_certificate(const wire::Message& m) {
+storage::KnownCertificates::CertPtr NodeSigner::find_certificate(const wire::Message& m) {
   const wire::SignerIdentity& id = m.security.signature.identity;
-  CacheKey key{static_cast<std::uint8_t>(id.type), id.hash};
-  auto it = cache_.find(key);
-  if (it != cache_.end() && now() - it->second.checked_at < kRecheckInterval) {
-    return &it->second.cert;
-  }
-  if (it != cache_.end()) cache_.erase(it);
-  last_error_ = "no certificate in the security block matches the signer identity";
+  if (auto known = known_->find(id, now())) return known;
+  last_error_ = "no certificate in the security block or known to this node matches the signer "
+                "identity";
   for (const wire::GenericCertificate& g : m.security.certificates) {
     if (g.type != wire::CertificateType::kX509) continue;
     auto cert = check_candidate(id, g.certificate);
     if (!cert) continue;
-    if (cache_.size() >= kMaxCachedCertificates) cache_.clear();
-    auto [pos, _] = cache_.insert_or_assign(std::move(key), Cached{std::move(*cert), now()});
-    return &pos->second.cert;
+    auto ptr = std::make_shared<const sec::Certificate>(std::move(*cert));
+    known_->remember(*ptr, now());
+    return ptr;
   }
   return nullptr;
 }
@@ -100,6 +101,12 @@ const sec::Certificate* NodeSigner::find_certificate(const wire::Message& m) {
 std::optional<NodeId> NodeSigner::signer_node_id(const sec::Certificate& cert,
                                                  const wire::Message& m) const {
   if (cert.node_ids().empty()) return std::nullopt;
+  // §6.3.4: cert_hash_node_id is computed over "the NodeId used to sign".
+  if (m.security.signature.identity.type == wire::SignerIdentityType::kCertHashNodeId) {
+    auto signing = storage::identity_node_id(m.security.signature.identity, cert);
+    if (!signing) return std::nullopt;
+    return to_wire(*signing);
+  }
   // The originator is the first via-list entry once the message has been forwarded.
   if (!m.header.via_list.empty() && m.header.via_list.front().is_node()) {
     auto via = m.header.via_list.front().node_id();
@@ -119,7 +126,7 @@ std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
   }
   auto alg = sec::accepted_signature_algorithm(s.algorithm.hash, s.algorithm.signature);
   if (!alg) return fail("unsupported signature algorithm");
-  const sec::Certificate* cert = find_certificate(m);
+  auto cert = find_certificate(m);
   if (!cert) return std::nullopt;
   if (bad_nodes_ && bad_nodes_->refuse(*cert, sec::BadNodes::Refused::kMessage)) {
     return fail("signer certificate is listed as bad-node (RFC 6940 §11.1)");

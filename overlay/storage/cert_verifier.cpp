@@ -3,29 +3,11 @@
 #include <algorithm>
 
 #include "overlay/security/signature.h"
+#include "overlay/storage/signer_identity.h"
 
 namespace p2psip::storage {
 
 namespace sec = p2psip::security;
-
-namespace {
-
-bool identity_matches(const wire::SignerIdentity& id, const sec::Certificate& cert) {
-  auto hash_alg = static_cast<sec::HashAlgorithm>(id.hash_alg);
-  if (id.type == wire::SignerIdentityType::kCertHash) {
-    auto h = sec::cert_hash(hash_alg, cert.der());
-    return h && *h == id.hash;
-  }
-  if (id.type == wire::SignerIdentityType::kCertHashNodeId) {
-    return std::any_of(cert.node_ids().begin(), cert.node_ids().end(), [&](const auto& n) {
-      auto h = sec::cert_hash_node_id(hash_alg, n, cert.der());
-      return h && *h == id.hash;
-    });
-  }
-  return false;
-}
-
-}  // namespace
 
 SignerInfo signer_info(const sec::Certificate& cert) {
   SignerInfo info;
@@ -34,13 +16,14 @@ SignerInfo signer_info(const sec::Certificate& cert) {
   return info;
 }
 
-CertificateVerifier::CertificateVerifier(std::vector<sec::Certificate> trusted)
-    : trusted_(std::move(trusted)) {}
+CertificateVerifier::CertificateVerifier(std::vector<sec::Certificate> trusted,
+                                         KnownCertificates* known, sec::SysSeconds now)
+    : trusted_(std::move(trusted)), known_(known), now_(now) {}
 
 CertificateVerifier CertificateVerifier::from_block(
     std::span<const wire::GenericCertificate> certs, std::span<const sec::RootCertificate> roots,
     sec::SysSeconds now, std::string_view overlay, VerifiedCertificateCache* cache,
-    sec::BadNodes* bad_nodes) {
+    KnownCertificates* known, sec::BadNodes* bad_nodes) {
   std::vector<sec::Certificate> ok;
   for (const wire::GenericCertificate& g : certs) {
     if (g.type != wire::CertificateType::kX509) continue;
@@ -50,20 +33,28 @@ CertificateVerifier CertificateVerifier::from_block(
       auto parsed = sec::Certificate::from_der(g.certificate, overlay);
       if (!parsed || !parsed->verify_chain(roots, now)) continue;
       if (cache) cache->remember(*parsed, now);
+      if (known) known->remember(*parsed, now);
       cert = std::move(*parsed);
     }
     // §11.1 bad-node: checked on every use (the list changes; the cache does not know it).
     if (bad_nodes && bad_nodes->refuse(*cert, sec::BadNodes::Refused::kData)) continue;
     ok.push_back(std::move(*cert));
   }
-  return CertificateVerifier(std::move(ok));
+  CertificateVerifier v(std::move(ok), known, now);
+  v.bad_nodes_ = bad_nodes;
+  return v;
 }
 
 const sec::Certificate* CertificateVerifier::find(const wire::SignerIdentity& id) const {
   for (const sec::Certificate& c : trusted_) {
-    if (identity_matches(id, c)) return &c;
+    if (identity_names(id, c)) return &c;
   }
-  return nullptr;
+  if (!known_) return nullptr;
+  auto cert = known_->find(id, now_);
+  if (!cert) return nullptr;
+  if (bad_nodes_ && bad_nodes_->refuse(*cert, sec::BadNodes::Refused::kData)) return nullptr;
+  looked_up_.push_back(cert);
+  return cert.get();
 }
 
 std::optional<SignerInfo> CertificateVerifier::verify(const wire::Signature& signature,
@@ -91,12 +82,11 @@ std::optional<SignerInfo> CertificateVerifier::message_signer(const wire::Messag
   return signer_info(*cert);
 }
 
-CertificateSigner::CertificateSigner(sec::Certificate cert, sec::PrivateKey key)
+CertificateSigner::CertificateSigner(sec::Certificate cert, sec::PrivateKey key,
+                                     std::optional<sec::NodeId> signing)
     : cert_(std::move(cert)), key_(std::move(key)) {
-  identity_.type = wire::SignerIdentityType::kCertHash;
-  identity_.hash_alg = wire::kHashSha256;
-  auto h = sec::cert_hash(sec::HashAlgorithm::sha256, cert_.der());
-  if (h) identity_.hash = std::move(*h);
+  if (!signing && !cert_.node_ids().empty()) signing = cert_.node_ids().front();
+  identity_ = signer_identity(cert_, signing.value_or(sec::NodeId{}));
 }
 
 wire::Signature CertificateSigner::sign(ByteView input) {

@@ -19,6 +19,24 @@ KindDef sip_registration_kind(std::uint32_t max_count, std::uint32_t max_size) {
                  AccessPolicy::kUserNodeMatch, max_count, max_size, 0};
 }
 
+KindDef certificate_by_node_kind() {
+  return KindDef{kCertificateByNodeKindId, DataModel::kArray, AccessPolicy::kNodeMatch,
+                 kDefaultCertificateMaxCount, kDefaultCertificateMaxSize, 0};
+}
+
+KindDef certificate_by_user_kind() {
+  return KindDef{kCertificateByUserKindId, DataModel::kArray, AccessPolicy::kUserMatch,
+                 kDefaultCertificateMaxCount, kDefaultCertificateMaxSize, 0};
+}
+
+bool is_certificate_kind(KindId id) {
+  return id == kCertificateByNodeKindId || id == kCertificateByUserKindId;
+}
+
+std::vector<KindDef> default_kinds() {
+  return {sip_registration_kind(), certificate_by_node_kind(), certificate_by_user_kind()};
+}
+
 bool KindRegistry::add(const KindDef& def) {
   if (def.policy == AccessPolicy::kUserNodeMatch && def.model != DataModel::kDictionary) {
     return false;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "overlay/wire/storage_types.h"
 
@@ -38,6 +39,21 @@ inline constexpr std::uint32_t kDefaultSipMaxCount = 16;
 inline constexpr std::uint32_t kDefaultSipMaxSize = 4096;
 KindDef sip_registration_kind(std::uint32_t max_count = kDefaultSipMaxCount,
                               std::uint32_t max_size = kDefaultSipMaxSize);
+
+// The Certificate Store Usage (RFC 6940 §8): a node's certificate, DER (§6.3.4), as an array
+// entry at H(Node-ID) (CERTIFICATE_BY_NODE, NODE-MATCH) and at H(user name)
+// (CERTIFICATE_BY_USER, USER-MATCH). Kind-IDs from the IANA table of §14.6: CERTIFICATE_BY_USER
+// is 0x10, not 4. The limits are those the enrollment server's configuration document declares
+// (overlay/enroll/config_document.cpp): 16 certificates of at most 16 KiB per resource.
+inline constexpr KindId kCertificateByNodeKindId = 3;
+inline constexpr KindId kCertificateByUserKindId = 0x10;
+inline constexpr std::uint32_t kDefaultCertificateMaxCount = 16;
+inline constexpr std::uint32_t kDefaultCertificateMaxSize = 16 * 1024;
+KindDef certificate_by_node_kind();
+KindDef certificate_by_user_kind();
+bool is_certificate_kind(KindId id);
+// The kinds every peer stores: SIP-REGISTRATION and the two certificate kinds.
+std::vector<KindDef> default_kinds();
 
 class KindRegistry {
  public:

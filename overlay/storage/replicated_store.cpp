@@ -116,6 +116,11 @@ void ReplicatedStore::after_store(Millis now, const StorageRequest& r, DataVerif
       if (auto c = verifier.certificate_for(v.signature.identity)) certs_[key] = std::move(*c);
     }
   }
+  if (known_) {
+    known_->learn_stored(*req, std::chrono::floor<std::chrono::seconds>(
+                                   std::chrono::sys_time<std::chrono::milliseconds>(
+                                       std::chrono::milliseconds(wall(now)))));
+  }
   // A new value: every other holder needs the copy again. A copy from a peer: that peer
   // holds it (and no copy goes back to it, which would ping-pong).
   auto& done = pushed_[req->resource];
@@ -324,8 +329,11 @@ StorageStats ReplicatedStore::stats() const {
   for (const auto& res : store_.resources()) {
     auto all = store_.export_resource(res, 0, 1);
     if (!all) continue;
+    bool usage_data = false;
     for (const auto& kd : all->kind_data) {
       ++s.resources_by_kind[kd.kind];
+      if (is_certificate_kind(kd.kind)) continue;  // the §8 store: by kind only (stats' comment)
+      usage_data = true;
       s.values += kd.values.size();
       for (const auto& v : kd.values) {
         if (s.oldest_storage_time == 0 || v.storage_time < s.oldest_storage_time) {
@@ -333,6 +341,7 @@ StorageStats ReplicatedStore::stats() const {
         }
       }
     }
+    if (!usage_data) continue;
     if (ring && overlay_->routing_table().is_responsible(point_of(res))) {
       ++s.responsible_resources;
     } else {

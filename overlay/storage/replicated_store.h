@@ -38,13 +38,17 @@
 #include <string>
 
 #include "overlay/storage/data_store.h"
+#include "overlay/storage/known_certificates.h"
 #include "overlay/storage/service.h"
 #include "overlay/storage/storage_handler.h"
 #include "overlay/storage/store_admission.h"
 
 namespace p2psip::storage {
 
-// Plain numbers for metrics and /status.
+// Plain numbers for metrics and /status. The certificates of the Certificate Store Usage (RFC
+// 6940 §8: every node keeps its own stored, refreshed on a long lifetime) count in
+// resources_by_kind only; the other numbers are the usages' data (values, holders, how fresh
+// the oldest value is), so that they say what they said before every node stored certificates.
 struct StorageStats {
   std::map<std::uint32_t, std::size_t> resources_by_kind;  // kind id -> stored resources
   std::size_t values = 0;
@@ -77,6 +81,11 @@ class ReplicatedStore final : public StorageHandler {
   void on_timer(Millis now) override;
   void on_leave(Millis now, std::function<void()> done) override;
   std::size_t resource_count() const override { return store_.resource_count(); }
+
+  // Every certificate value of the §8 kinds this store applies (an original or a replica
+  // Store) is offered to `known`, so that signatures naming it verify without it (RFC 6940
+  // §6.3.4, known_certificates.h). `known` must outlive the store; null: off.
+  void learn_certificates(KnownCertificates* known) { known_ = known; }
 
   StorageStats stats() const;
   const DataStore& data() const { return store_; }
@@ -112,6 +121,7 @@ class ReplicatedStore final : public StorageHandler {
   ReplicatedStoreConfig config_;
   DataStore store_;
   OverlayServices* overlay_ = nullptr;  // the peer we live in (attach)
+  KnownCertificates* known_ = nullptr;   // learns the §8 kinds' certificates (optional)
   std::map<wire::ResourceId, std::set<wire::NodeId>, BytesLess> pushed_;  // hold our copy
   std::set<wire::ResourceId, BytesLess> handing_off_;  // role none: handover under way
   // Role none, but a holder pushed us its copy (a leaving peer's handover): not handed back

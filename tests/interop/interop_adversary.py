@@ -118,9 +118,11 @@ def step_replay(rep, n, user, responsible):
             "a value signed 600 s ago with lifetime 60 s, stored now")
 
 
-def open_mallory(ca_dir, work, ca, n, peers):
-    mcert, mkey = issue(ca_dir, work, "mallory", f"mallory@{OVERLAY}", MALLORY_ID)
-    m = Node(OVERLAY, mcert, mkey, ca, work, name="mallory", capture=n.capture)
+def open_identity(ca_dir, work, ca, n, peers, name, node_id):
+    """Another identity of this code (user name@overlay, a certificate of the CA, never joins)
+    with a link to each peer, kept out of routing; its frames go into n's capture."""
+    cert, key = issue(ca_dir, work, name, f"{name}@{OVERLAY}", node_id)
+    m = Node(OVERLAY, cert, key, ca, work, name=name, capture=n.capture)
     links = {}
     for p in peers:
         try:
@@ -128,6 +130,10 @@ def open_mallory(ca_dir, work, ca, n, peers):
         except OSError:
             pass
     return m, links
+
+
+def open_mallory(ca_dir, work, ca, n, peers):
+    return open_identity(ca_dir, work, ca, n, peers, "mallory", MALLORY_ID)
 
 
 def step_insiders(rep, n, user, ca_dir, work, ca, peers):

@@ -3,8 +3,8 @@ encoded and decoded from the RFC's structure definitions (see reload_codec.py)."
 
 import ipaddress
 
-from reload_codec import (CAND_HOST, NODE_ID_LEN, DecodeError, Reader, decode_dest, decode_signature,
-                          opaque, u8, u16, u32, u64)
+from reload_codec import (CAND_HOST, KIND_MODELS, MODEL_ARRAY, NODE_ID_LEN, DecodeError, Reader,
+                          decode_dest, decode_signature, opaque, u8, u16, u32, u64)
 
 # ---- §6.3.3.1 ErrorResponse ------------------------------------------------------------------
 
@@ -219,6 +219,65 @@ def dictionary_entry(key, exists, value):
     return opaque(key, 2) + data_value(exists, value)
 
 
+def array_entry(index, exists, value):
+    """§7.2.2 ArrayEntry (the StoredDataValue of an array kind)."""
+    return u32(index) + data_value(exists, value)
+
+
+def decode_stored_data_array(r):
+    """One StoredData of an array kind; value_bytes is the encoded StoredDataValue."""
+    inner = Reader(r.opaque(4))
+    sd = {"storage_time": inner.u64(), "lifetime": inner.u32()}
+    start = inner.pos
+    sd["index"] = inner.u32()
+    sd["exists"] = inner.u8()
+    sd["value"] = inner.opaque(4)
+    sd["value_bytes"] = inner.data[start:inner.pos]
+    sd["signature"] = decode_signature(inner)
+    inner.expect_done("StoredData")
+    return sd
+
+
+def decode_stored_data(r, kind):
+    """One StoredData of `kind`, by the data model the kind has (§7.2)."""
+    if KIND_MODELS.get(kind) == MODEL_ARRAY:
+        return decode_stored_data_array(r)
+    return decode_stored_data_dict(r)
+
+
+def fetch_req_array(resource_id, kind, ranges, generation=0):
+    """§7.4.2.1 FetchReq with one array StoredDataSpecifier: ArrayRange (first, last) pairs."""
+    spec = opaque(b"".join(u32(a) + u32(b) for a, b in ranges), 2)
+    sds = u32(kind) + u64(generation) + u16(len(spec)) + spec
+    return opaque(resource_id, 1) + opaque(sds, 2)
+
+
+def decode_array_ranges(model):
+    r = Reader(model)
+    ranges = Reader(r.opaque(2))
+    r.expect_done("ArrayRange list")
+    out = []
+    while not ranges.done():
+        out.append((ranges.u32(), ranges.u32()))
+    return out
+
+
+def decode_fetch_ans(body):
+    """A FetchAns whose values are decoded by each kind's data model."""
+    r = Reader(body)
+    kr = Reader(r.opaque(4))
+    r.expect_done("FetchAns")
+    out = []
+    while not kr.done():
+        kind, gen = kr.u32(), kr.u64()
+        vals = Reader(kr.opaque(4))
+        values = []
+        while not vals.done():
+            values.append(decode_stored_data(vals, kind))
+        out.append({"kind": kind, "generation": gen, "values": values})
+    return out
+
+
 def stored_data(storage_time, lifetime, value, signature):
     inner = u64(storage_time) + u32(lifetime) + value + signature.encode()
     return u32(len(inner)) + inner
@@ -299,18 +358,8 @@ def decode_fetch_req(body):
 
 
 def decode_fetch_ans_dict(body):
-    r = Reader(body)
-    kr = Reader(r.opaque(4))
-    r.expect_done("FetchAns")
-    out = []
-    while not kr.done():
-        kind, gen = kr.u32(), kr.u64()
-        vals = Reader(kr.opaque(4))
-        values = []
-        while not vals.done():
-            values.append(decode_stored_data_dict(vals))
-        out.append({"kind": kind, "generation": gen, "values": values})
-    return out
+    """A FetchAns of dictionary kinds (SIP-REGISTRATION)."""
+    return decode_fetch_ans(body)
 
 
 def fetch_ans(kinds):

@@ -10,8 +10,9 @@ import threading
 import time
 
 import reload_bodies as B
-from reload_codec import (CODES, INITIAL_TTL, LINK_TLS_TCP_FH_NO_ICE, DecodeError, Message, Reader,
-                          decode_header, decode_message, node, overlay_hash, overlay_hash_alt)
+from reload_codec import (ARRAY_APPEND, CODES, INITIAL_TTL, KIND_MODELS, LINK_TLS_TCP_FH_NO_ICE,
+                          MODEL_ARRAY, DecodeError, Message, Reader, decode_header, decode_message,
+                          node, overlay_hash, overlay_hash_alt, u32)
 from reload_link import Capture, Link, connect, tls_contexts
 from reload_security import Identity, Verifier, empty_signature
 
@@ -62,6 +63,7 @@ class Node:
         self.start = time.monotonic()
         self.config_seq = 0
         self.attach_role_answer = "active"   # §6.5.1.1: the answerer says active
+        self.answer_certificates = True      # False: our answers carry no certificate
         self.listener = socket.socket()
         self.listener.bind((listen_host, 0))
         self.listener.listen(16)
@@ -301,6 +303,8 @@ class Node:
         if link.peer_id and not (dest and dest[0] == node(link.peer_id)):
             dest = [node(link.peer_id)] + dest
         msg = self.make(code, body, dest, txid=req.txid, ttl=INITIAL_TTL)
+        if not self.answer_certificates:
+            msg.certificates = []  # not covered by the signature (§6.3.4)
         link.send(msg.encode())
 
     def error(self, link, req, code, info=b""):
@@ -389,8 +393,14 @@ class Node:
         for kd in st["kinds"]:
             slot = self.store.setdefault((st["resource"], kd["kind"]), {})
             for raw in kd["values"]:
-                sd = B.decode_stored_data_dict(Reader(raw))
-                slot[sd["key"]] = raw
+                sd = B.decode_stored_data(Reader(raw), kd["kind"])
+                if "index" in sd:  # an array entry (§7.2.2), keyed by its 4-byte index
+                    index = sd["index"]
+                    if index == ARRAY_APPEND:
+                        index = max((int.from_bytes(k, "big") for k in slot), default=-1) + 1
+                    slot[u32(index)] = raw
+                else:
+                    slot[sd["key"]] = raw
             g = self.generation.get((st["resource"], kd["kind"]), 0) + 1
             self.generation[(st["resource"], kd["kind"])] = g
             kinds.append((kd["kind"], g, []))
@@ -401,6 +411,15 @@ class Node:
         out = []
         for spec in fr["specifiers"]:
             slot = self.store.get((fr["resource"], spec["kind"]), {})
+            if KIND_MODELS.get(spec["kind"]) == MODEL_ARRAY:
+                # §7.4.2.1: the entries whose index lies in one of the ranges (no synthetic
+                # values for an array).
+                ranges = B.decode_array_ranges(spec["model"])
+                vals = [slot[k] for k in sorted(slot) if any(
+                    a <= int.from_bytes(k, "big") <= b for a, b in ranges)]
+                out.append((spec["kind"], self.generation.get((fr["resource"], spec["kind"]), 0),
+                            vals))
+                continue
             keys_r = Reader(spec["model"])
             keys = []
             while not keys_r.done():

@@ -29,6 +29,7 @@ import reload_oracle  # noqa: E402
 from interop_report import Report  # noqa: E402
 from interop_ring import AUX_ID, INTEROP_ID, OVERLAY, PEER_IDS, issue, pick_user, start_ring, wait_ring  # noqa: E402
 from interop_storage import fetch, parse_values, random_key, store, verify_stored  # noqa: E402
+import interop_certs as C  # noqa: E402
 import interop_forgery as F  # noqa: E402
 import interop_adversary as A  # noqa: E402
 import interop_topology as T  # noqa: E402
@@ -318,6 +319,8 @@ def run_steps(rep, n, aux, work, ca_dir, peers, user):
         A.step_insiders(rep, n, user, ca_dir, work, os.path.join(ca_dir, "ca.crt"), peers)
         step_cross_lookup(rep, n, work, ca_dir, peers, user)
     step_forbidden(rep, n)
+    C.step_peer_certificates(rep, n, work, p1)
+    C.step_certificate_store(rep, n, ca_dir, work, os.path.join(ca_dir, "ca.crt"), peers)
     F.step_forged_answer(rep, n, p1)
     F.step_guessed_transaction_ids(rep, n, p1)
     T.step_leave(rep, n, peers, PEER_IDS)

@@ -16,6 +16,9 @@ const char* to_string(State s);  // "idle", "joining", "joined", "leaving", "lef
 
 // The SIP-REGISTRATION Kind-ID (RFC 7904 §3.2), as it appears in StorageStats.
 inline constexpr std::uint32_t kSipRegistrationKind = 1;
+// The Certificate Store Usage's Kind-IDs (RFC 6940 §8, §14.6).
+inline constexpr std::uint32_t kCertificateByNodeKind = 3;
+inline constexpr std::uint32_t kCertificateByUserKind = 0x10;
 
 struct MessageCount {
   std::string name;  // the RFC 6940 message code name ("probe_req", ...), or "unknown"

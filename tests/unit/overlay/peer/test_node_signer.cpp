@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "overlay/peer/node_signer.h"
+#include "overlay/storage/cert_verifier.h"
 #include "overlay/security/ca.h"
 #include "overlay/wire/overlay_hash.h"
 
@@ -34,15 +35,19 @@ ManualClock clock_at_now() {
   return ManualClock(Millis{0}, static_cast<std::uint64_t>(kNow.time_since_epoch().count()) * 1000 + 60'000);
 }
 
-// A signed PingReq, through the real encoder and decoder.
-wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
+// A PingReq with a one-byte body, not signed yet.
+wire::Message ping(std::uint64_t tid, std::byte b) {
   wire::Message m;
   m.header.overlay = wire::overlay_hash(kOverlayName);
   m.header.transaction_id = tid;
   m.header.destination_list.push_back(wire::Destination::node(wire::NodeId{}));
   m.contents.message_code = wire::to_u16(wire::MessageCode::kPingReq);
-  m.contents.message_body = Bytes{std::byte{1}, std::byte{2}, std::byte{3}};
-  m.security = signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  m.contents.message_body = Bytes{b};
+  return m;
+}
+
+// Through the real encoder and decoder.
+wire::Message round_trip(const wire::Message& m) {
   auto bytes = wire::encode_message(m);
   REQUIRE(bytes);
   wire::DecodeParams p;
@@ -50,6 +55,14 @@ wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
   auto back = wire::decode_message(*bytes, p);
   REQUIRE(back);
   return std::move(*back);
+}
+
+// A signed PingReq, through the real encoder and decoder.
+wire::Message signed_message(NodeSigner& signer, std::uint64_t tid) {
+  wire::Message m = ping(tid, std::byte{1});
+  m.security =
+      signer.sign(wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  return round_trip(m);
 }
 
 }  // namespace
@@ -157,4 +170,78 @@ TEST_CASE("NodeSigner: a signer a bad-node entry lists is refused, also from the
   CHECK(bad.refused()[static_cast<std::size_t>(sec::BadNodes::Refused::kMessage)] == 1);
   bad.replace({});
   CHECK(b.verify(signed_message(a, 3)) == a.node_id());
+}
+
+namespace {
+
+// A PingReq signed by `signer` (a stored-data signer used for a message), carrying `certs`,
+// through the real encoder and decoder.
+wire::Message message_signed_by(p2psip::storage::DataSigner& signer,
+                                std::vector<wire::GenericCertificate> certs, std::uint64_t tid) {
+  wire::Message m = ping(tid, std::byte{4});
+  m.security.certificates = std::move(certs);
+  m.security.signature = signer.sign(
+      wire::signature_input(m.header.overlay, tid, m.contents, signer.identity()));
+  return round_trip(m);
+}
+
+sec::PrivateKey copy_key(const sec::PrivateKey& k) {
+  auto pem = k.to_pem();
+  REQUIRE(pem);
+  auto back = sec::PrivateKey::from_pem(*pem);
+  REQUIRE(back);
+  return std::move(*back);
+}
+
+}  // namespace
+
+TEST_CASE("NodeSigner: several Node-IDs: cert_hash_node_id out; the Node-ID it hashes signed") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  auto id1 = sec::random_node_id(), id2 = sec::random_node_id();
+  REQUIRE((id1 && id2));
+  auto issued = pki.ca.issue(sec::IssueRequest{"multi@ring.example.org", {*id1, *id2},
+                                               sec::KeyType::ec_p256, 30}, kNow);
+  REQUIRE(issued);
+  sec::Certificate cert = issued->certificate;
+  p2psip::storage::CertificateSigner as_second(cert, copy_key(issued->key), *id2);
+  NodeSigner a(std::move(issued->certificate), std::move(issued->key), roots, clock);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+
+  wire::Message m = signed_message(a, 30);
+  CHECK(m.security.signature.identity.type == wire::SignerIdentityType::kCertHashNodeId);
+  CHECK(b.verify(m) == wire::NodeId(*id1));  // the node signs as its first Node-ID
+
+  std::vector<wire::GenericCertificate> block{
+      wire::GenericCertificate{wire::CertificateType::kX509,
+                               Bytes(cert.der().begin(), cert.der().end())}};
+  wire::Message second = message_signed_by(as_second, block, 31);
+  REQUIRE(second.security.signature.identity.type == wire::SignerIdentityType::kCertHashNodeId);
+  CHECK(b.verify(second) == wire::NodeId(*id2));  // §6.3.4: "the NodeId used to sign"
+}
+
+TEST_CASE("NodeSigner: a certificate the shared store knows verifies a message that omits it") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  auto known = std::make_shared<p2psip::storage::KnownCertificates>(roots, kOverlayName);
+  auto id = sec::random_node_id();
+  REQUIRE(id);
+  auto issued = pki.ca.issue(
+      sec::IssueRequest{"b@ring.example.org", {*id}, sec::KeyType::ec_p256, 30}, kNow);
+  REQUIRE(issued);
+  NodeSigner b(std::move(issued->certificate), std::move(issued->key), roots, clock, known);
+
+  wire::Message with_cert = signed_message(a, 40);
+  Bytes a_der = with_cert.security.certificates.at(0).certificate;
+  wire::Message bare = signed_message(a, 41);
+  bare.security.certificates.clear();
+  CHECK_FALSE(b.verify(bare));  // unknown and not carried: refused (Error_Forbidden upstream)
+  // a's certificate stored under CERTIFICATE_BY_NODE at this node (ReplicatedStore learns it).
+  auto wall = sec::SysSeconds{std::chrono::seconds{clock.wall_ms() / 1000}};
+  REQUIRE(known->learn(a_der, wall));
+  CHECK(b.verify(bare) == a.node_id());
+  CHECK(b.certificates_parsed() == 0);  // nothing parsed from the message
 }

@@ -62,6 +62,8 @@ const KindRegistry& registry() {
     k.add({kNodeSingle, DataModel::kSingle, AccessPolicy::kNodeMatch, 1, 8, 0});
     k.add({kNodeMulti, DataModel::kSingle, AccessPolicy::kNodeMultiple, 1, 1024, 2});
     k.add(sip_registration_kind(2, 1024));
+    k.add(certificate_by_node_kind());
+    k.add(certificate_by_user_kind());
     return k;
   }();
   return r;

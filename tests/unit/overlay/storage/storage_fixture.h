@@ -17,6 +17,7 @@ inline constexpr KindId kUserArray = 101;    // USER-MATCH, ARRAY, max_count 3
 inline constexpr KindId kNodeSingle = 102;   // NODE-MATCH, SINGLE, max_size 8
 inline constexpr KindId kNodeMulti = 103;    // NODE-MULTIPLE (max 2), SINGLE
 inline constexpr KindId kSip = 1;            // SIP-REGISTRATION: USER-NODE-MATCH, DICTIONARY
+// and the §8 kinds CERTIFICATE_BY_NODE (3) and CERTIFICATE_BY_USER (16) as every peer has them
 
 struct Party {
   std::string user;

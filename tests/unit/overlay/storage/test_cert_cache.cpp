@@ -66,7 +66,7 @@ TEST_CASE("a certificate a bad-node entry lists is refused, also from the cache"
   auto certs = std::vector<wire::GenericCertificate>{generic(alice().cert), generic(bob().cert)};
   std::vector<security::RootCertificate> roots{test::overlay_root()};
   auto with_bad = [&] {
-    return CertificateVerifier::from_block(certs, roots, kAt, "p2p.example.com", &cache, &bad);
+    return CertificateVerifier::from_block(certs, roots, kAt, "p2p.example.com", &cache, nullptr, &bad);
   };
   CHECK(with_bad().size() == 2);  // nothing listed yet (and both now cached)
   bad.replace({alice().cert.node_ids().front()});
