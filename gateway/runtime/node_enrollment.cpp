@@ -122,6 +122,9 @@ Expected<void, StartError> apply(config::Settings& s, const config::Schema& sche
   set(s, "cert", {e.cert});
   set(s, "key", {e.key});
   set(s, "ca", {e.ca});
+  // The node runs the enrolled document: its sequence on every message, its bad-node entries
+  // refused, newer versions fetched (RFC 6940 §6.3.2.1, §6.5.4, §11.1).
+  if (s.get("config_document").empty()) set(s, "config_document", {e.document});
   bool has_domain = std::any_of(schema.begin(), schema.end(),
                                 [](const config::KeySpec& k) { return k.name == "domain"; });
   auto cert = ov::read_certificate(e.cert);

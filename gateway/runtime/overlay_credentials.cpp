@@ -61,6 +61,11 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   nc.listen_port = c.overlay_listen.port;
   for (const auto& b : c.bootstrap) nc.bootstrap.push_back({b.host, b.port});
   nc.configuration.document = c.config_document;
+  if (c.enroll.enabled()) {  // newer versions come from where enrollment got the document
+    nc.configuration.url = c.enroll.url;
+    nc.configuration.ca_file = c.enroll.ca;
+    nc.configuration.fingerprint = c.enroll.fingerprint;
+  }
   int given = !c.cert.empty() + !c.key.empty() + !c.ca.empty();
   if (given == 3) {
     nc.credentials = {c.cert, c.key, c.ca};

@@ -113,6 +113,13 @@ def check_expiry_metric(mport, who):
           f"{who} exports its certificate's expiry ({expiry})")
 
 
+def check_runs_document(mport, who):
+    """An enrolled node runs the document it got: its sequence (1: the server's first) is on
+    every message it sends and checked on every request (RFC 6940 §6.3.2.1)."""
+    seq = status_of(mport).get("configuration_sequence")
+    check(seq == 1, f"{who} runs the enrolled configuration document (sequence {seq})")
+
+
 def lookup(site, aor):
     d = os.path.join(site.work, "dave")  # `p2psip enroll` (a Node-ID of its own)
     return p2p("lookup", "--bootstrap", f"127.0.0.1:{site.gw_overlay}", "--cert", os.path.join(d, "node.crt"),
@@ -142,12 +149,14 @@ def first_start(site):
     check("enrolled: user gateway@" in gw.stderr(), "the gateway logs its enrollment")
     gw_id = status_of(gmport).get("node_id")
     check_expiry_metric(gmport, "the gateway")
+    check_runs_document(gmport, "the gateway")
     port, mport = free_port(), free_port()
     peer = start_peer(site, "peer", port, mport)
     joined_with(peer, mport, gw_id, "the peer started with only --enroll/--user/--password-file joins the gateway "
                                     "through the document's bootstrap-node")
     check("enrolled: user peer1@" in peer.stderr(), "the peer logs its enrollment")
     check_expiry_metric(mport, "the peer")
+    check_runs_document(mport, "the peer")
     r = sipp_options(sip, site.work)
     check(r.returncode == 0, f"the enrolled gateway answers OPTIONS (sipp {r.returncode})")
     wait_until(lambda: lookup(site, f"gateway@{OVERLAY}").returncode == 0 or not gw.alive(), 60,
