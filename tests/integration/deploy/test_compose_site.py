@@ -1,9 +1,9 @@
 """deploy/docker/compose.yaml without a container engine: the file is checked for what compose
 would trip over, then the site is run on loopback from the same files, processes instead of
 containers:
-- every build context and Dockerfile, bind-mounted path, named volume and depends_on exists;
-  each gateway listens for SIP on its fixed address on the site network (its service AoR's
-  contact is sip:gateway@<sip_listen>, so not 0.0.0.0);
+- every build context and Dockerfile, bind-mounted path, named volume, secret file and
+  depends_on exists; each gateway listens for SIP on its fixed address on the site network (its
+  service AoR's contact is sip:<user>@<sip_listen>, so not 0.0.0.0);
   prometheus.yml scrapes exactly the compose services on their metrics ports (gateways in job
   p2psip-gateway, peers in p2psip-peer, Kamailio on the port its config listens on); the Grafana
   provisioning points at the prometheus service and the mounted dashboards directory;
@@ -143,7 +143,7 @@ def check_wiring(compose, nodes):
     subnets = [ipaddress.ip_network(c["subnet"]) for c in
                (((compose.get("networks") or {}).get("default") or {}).get("ipam") or {}).get("config", [])]
     for g in gateways:
-        # The service AoR's contact is sip:gateway@<sip_listen>: it must be an address the
+        # The service AoR's contact is sip:<user>@<sip_listen>: it must be an address the
         # peers reach, i.e. the gateway's fixed address on the site network, not 0.0.0.0.
         listen = nodes[g][1].get("P2PSIP_SIP_LISTEN", "0.0.0.0:5060")
         fixed = ((services[g].get("networks") or {}).get("default") or {}).get("ipv4_address")
