@@ -1,18 +1,23 @@
 """deploy/docker/compose.yaml without a container engine: the file is checked for what compose
 would trip over, then the site is run on loopback from the same files, processes instead of
 containers:
-- every build context and Dockerfile, bind-mounted path, named volume and depends_on exists;
-  each gateway listens for SIP on its fixed address on the site network (its service AoR's
-  contact is sip:gateway@<sip_listen>, so not 0.0.0.0);
+- every build context and Dockerfile, bind-mounted path, named volume, secret file and
+  depends_on exists; each gateway listens for SIP on its fixed address on the site network (its
+  service AoR's contact is sip:<user>@<sip_listen>, so not 0.0.0.0);
   prometheus.yml scrapes exactly the compose services on their metrics ports (gateways in job
   p2psip-gateway, peers in p2psip-peer, Kamailio on the port its config listens on); the Grafana
   provisioning points at the prometheus service and the mounted dashboards directory;
   dispatcher.list names the gateway services on their SIP port; `kamailio -c` accepts the site's
   kamailio.cfg;
-- the ca-init service's script (compose's $$ unescaped, /pki a temp dir) makes the CA and every
-  certificate; peer1..3 and gw1..2 start with their compose environment (plus loopback listen
-  addresses, the Dockerfile's P2PSIP_DATA_DIR and compose host names mapped to 127.0.0.1), so
-  every P2PSIP_* variable there must be one the binary accepts;
+- the site enrolls (RFC 6940 §11): the enroll service's script (compose's $$ unescaped, its
+  volumes and secrets temp dirs/files, its fixed addresses loopback ports) makes the CA, copies
+  ca.crt into the trust volume and runs `p2psip enroll-server`; peer1..3 and gw1..2 start with
+  their compose environment only (plus loopback listen addresses, compose's mounts and secrets
+  as temp paths), so every P2PSIP_* variable there must be one the binary accepts: each enrolls
+  with its own user and password, trusting the server by ca.crt; the first peer (its address is
+  the document's bootstrap-node) starts the ring; each gateway's service AoR holds its contact;
+  afterwards the CA key is in the enroll service's mounts and in no other service's, and no
+  node is configured with a certificate, key or CA of its own;
 - the site's kamailio.cfg (listen addresses and the dispatcher list rewritten to loopback, the
   gateways named `localhost` as compose names them gw1/gw2) probes both gateways with OPTIONS
   and gets 200 (their P2PSIP_ALIAS makes the name their own), routes INVITEs for the overlay
@@ -42,6 +47,7 @@ DOCKER = os.path.join(SOURCE_DIR, "deploy", "docker")
 COMPOSE = os.path.join(DOCKER, "compose.yaml")
 MONITORING = os.path.join(SOURCE_DIR, "deploy", "monitoring")
 METRICS_PORT, SIP_PORT, RELOAD_PORT = 9464, 5060, 6084  # the binary's defaults, EXPOSEd
+ENROLL_PORT = 8443  # the enroll service's HTTPS
 
 
 def in_compose_dir(path):
@@ -68,12 +74,17 @@ def check_files(compose):
                     fail(f"service {name}: bind mount source {src} does not exist")
             elif src not in volumes:
                 fail(f"service {name}: volume {src} is not declared under volumes:")
+        top_secrets = compose.get("secrets") or {}
+        for sec in svc.get("secrets") or []:
+            src = sec if isinstance(sec, str) else sec["source"]
+            if src not in top_secrets or not os.path.isfile(in_compose_dir(top_secrets[src]["file"])):
+                fail(f"service {name}: secret {src} is not declared under secrets: with an existing file")
         deps = svc.get("depends_on") or []
         for d in deps if isinstance(deps, list) else deps.keys():
             if d not in services:
                 fail(f"service {name} depends on unknown service {d}")
-    check(True, f"{len(services)} services: build contexts, Dockerfiles, bind mounts, volumes and "
-                f"depends_on all exist")
+    check(True, f"{len(services)} services: build contexts, Dockerfiles, bind mounts, volumes, secrets "
+                f"and depends_on all exist")
 
 
 def p2psip_services(compose):
@@ -132,7 +143,7 @@ def check_wiring(compose, nodes):
     subnets = [ipaddress.ip_network(c["subnet"]) for c in
                (((compose.get("networks") or {}).get("default") or {}).get("ipam") or {}).get("config", [])]
     for g in gateways:
-        # The service AoR's contact is sip:gateway@<sip_listen>: it must be an address the
+        # The service AoR's contact is sip:<user>@<sip_listen>: it must be an address the
         # peers reach, i.e. the gateway's fixed address on the site network, not 0.0.0.0.
         listen = nodes[g][1].get("P2PSIP_SIP_LISTEN", "0.0.0.0:5060")
         fixed = ((services[g].get("networks") or {}).get("default") or {}).get("ipv4_address")
@@ -162,15 +173,70 @@ def kamailio_cfg(work, kam_port, http_port, dispatcher_list):
     return path
 
 
-def run_ca_init(compose, pki):
-    script = compose["services"]["ca-init"]["command"][0].replace("$$", "$")
-    script = script.replace("/pki", pki)
+def mounts_of(compose, name, volumes_dir):
+    """{path in the container: path here} for a service, as compose mounts them: a directory
+    per named volume under volumes_dir (shared by the services mounting it), bind mounts, and
+    secrets at /run/secrets/<target>."""
+    svc = compose["services"][name]
+    out = {}
+    for v in svc.get("volumes") or []:
+        src, target = v.split(":")[:2]
+        out[target] = in_compose_dir(src) if src.startswith((".", "/")) else os.path.join(volumes_dir, src)
+    top = compose.get("secrets") or {}
+    for sec in svc.get("secrets") or []:
+        src, target = (sec, sec) if isinstance(sec, str) else (sec["source"], sec.get("target", sec["source"]))
+        out["/run/secrets/" + target] = in_compose_dir(top[src]["file"])
+    return out
+
+
+def localize(value, mounts, addresses):
+    """A compose value as it is here: mounted paths to their temp paths, fixed site addresses
+    (and the service's own 0.0.0.0:PORT) to loopback ports."""
+    for target in sorted(mounts, key=len, reverse=True):
+        value = re.sub(rf"(?<![\w./-]){re.escape(target)}(?=[/\s]|$)", mounts[target], value)
+    for addr, local in addresses.items():
+        value = re.sub(rf"(?<![\w.]){re.escape(addr)}\b", local, value)
+    return value
+
+
+def sh_services(compose):
+    """(one-shot, server): the services running a shell script of the p2psip image; the server
+    is the one that execs `p2psip enroll-server`."""
+    scripts = {n: svc["command"][0].replace("$$", "$") for n, svc in compose["services"].items()
+               if svc.get("image", "").startswith("p2psip") and svc.get("entrypoint") == ["/bin/sh", "-ec"]}
+    servers = [n for n, text in scripts.items() if "enroll-server" in text]
+    check(len(servers) == 1, f"one enrollment server: {servers}")
+    return {n: t for n, t in scripts.items() if n not in servers}, (servers[0], scripts[servers[0]])
+
+
+def sh_env():
+    return dict(os.environ, PATH=os.path.dirname(P2P_BIN) + ":" + os.environ["PATH"])
+
+
+def run_one_shot(name, script):
     # chown to the image's user: harmless here, as root; skipped otherwise.
     if os.getuid() != 0:
-        script = re.sub(r"^\s*chown .*$", "", script, flags=re.M)
-    env = dict(os.environ, PATH=os.path.dirname(P2P_BIN) + ":" + os.environ["PATH"])
-    r = subprocess.run(["/bin/sh", "-ec", script], capture_output=True, text=True, env=env, timeout=120)
-    check(r.returncode == 0, f"the ca-init script ran{'' if r.returncode == 0 else ': ' + r.stderr[-500:]}")
+        script = re.sub(r"^\s*chown .*$", ":", script, flags=re.M)
+    r = subprocess.run(["/bin/sh", "-ec", script], capture_output=True, text=True, env=sh_env(), timeout=60)
+    check(r.returncode == 0, f"the {name} script ran{'' if r.returncode == 0 else ': ' + r.stderr[-500:]}")
+
+
+def holds(path, key_pem):
+    with open(path, "rb") as f:
+        return key_pem in f.read()
+
+
+def ca_key_holders(compose, volumes_dir, key_pem):
+    """The services whose mounts (volumes, bind mounts, secrets) hold a file containing key_pem."""
+    holders = []
+    for name in compose["services"]:
+        for path in mounts_of(compose, name, volumes_dir).values():
+            files = [path] if os.path.isfile(path) else \
+                [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
+            if any(holds(f, key_pem) for f in files if os.path.isfile(f)):
+                holders.append(name)
+                break
+    return holders
 
 
 def invite(kam_port, user, domain, wait=15):
@@ -209,6 +275,110 @@ def metric(port, name, labels="", missing=0.0):
     return missing
 
 
+def address_map(compose, ports, own=None):
+    """Fixed site addresses (compose's ipv4_address with the known ports) to loopback ports;
+    with `own`, also that service's 0.0.0.0:PORT listeners."""
+    kinds = {RELOAD_PORT: "overlay", SIP_PORT: "sip", METRICS_PORT: "metrics", ENROLL_PORT: "https"}
+    out = {}
+    for name, svc in compose["services"].items():
+        ip = ((svc.get("networks") or {}).get("default") or {}).get("ipv4_address")
+        for port, kind in kinds.items():
+            if name in ports and kind in ports[name]:
+                if ip:
+                    out[f"{ip}:{port}"] = f"127.0.0.1:{ports[name][kind]}"
+                if name == own:
+                    out[f"0.0.0.0:{port}"] = f"127.0.0.1:{ports[name][kind]}"
+    return out
+
+
+def start_enroll_server(compose, ports, work, volumes):
+    one_shots, (server, script) = sh_services(compose)
+    for name, text in one_shots.items():
+        run_one_shot(name, localize(text, mounts_of(compose, name, volumes), {}))
+    ports[server] = {"https": free_port(), "metrics": free_port()}
+    script = localize(script, mounts_of(compose, server, volumes), address_map(compose, ports, own=server))
+    srv = start(["/bin/sh", "-ec", script], server, work, env=sh_env())
+    wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 30, "the enrollment server")
+    check(srv.alive(), f"{server} made the CA and runs the enrollment server{'' if srv.alive() else srv.output()}")
+    return server, script, srv
+
+
+def start_site(compose, nodes, peers, work):
+    """The enroll service, then every node with its compose environment, the first peer (the
+    document's bootstrap-node) first; returns (ports, procs, domain)."""
+    with open(os.path.join(DOCKER, "Dockerfile")) as f:
+        data_dir_env = re.search(r"^ENV P2PSIP_DATA_DIR=(\S+)", f.read(), re.M).group(1)
+    volumes = os.path.join(work, "volumes")
+    for v in compose.get("volumes") or {}:
+        os.makedirs(os.path.join(volumes, v))
+    ports = {n: {"overlay": free_port(), "metrics": free_port(), "sip": free_port()} for n in nodes}
+    server, script, srv = start_enroll_server(compose, ports, work, volumes)
+    domain = re.search(r"--overlay\s+(\S+)", script).group(1)
+    bootstrap = re.findall(r"--bootstrap\s+(\S+)", script)
+    envs = {n: {k: localize(v, mounts_of(compose, n, volumes), address_map(compose, ports))
+                for k, v in env.items()} for n, (_, env) in nodes.items()}
+    first = [n for n in nodes if envs[n].get("P2PSIP_OVERLAY_LISTEN") in bootstrap]
+    check(len(first) == 1 and first[0] in peers,
+          f"one peer ({first}) starts the overlay: its address is the server's --bootstrap {bootstrap}")
+    procs = {server: srv}
+    for n in first + [n for n in nodes if n not in first]:
+        cmd, env = nodes[n][0], envs[n]
+        check(not {"P2PSIP_CERT", "P2PSIP_KEY", "P2PSIP_CA"} & set(env) and env.get("P2PSIP_ENROLL", "").startswith(
+            f"https://127.0.0.1:{ports[server]['https']}/"), f"{n} has no certificate of its own: it enrolls at the server")
+        if cmd[0] == "gateway":
+            env["P2PSIP_ALIAS"] = "localhost"  # the name the loopback dispatcher list uses
+            env["P2PSIP_SIP_LISTEN"] = f"127.0.0.1:{ports[n]['sip']}"
+        env["P2PSIP_LOG_LEVEL"] = "debug"  # for the log shown on a failure
+        env["P2PSIP_OVERLAY_LISTEN"] = f"127.0.0.1:{ports[n]['overlay']}"
+        env["P2PSIP_METRICS_LISTEN"] = f"127.0.0.1:{ports[n]['metrics']}"
+        env["P2PSIP_DATA_DIR"] = mounts_of(compose, n, volumes)[data_dir_env]
+        p = start([P2P_BIN, *cmd], n, work, env=env)
+        deadline = time.monotonic() + 30
+        while http_get(f"http://127.0.0.1:{ports[n]['metrics']}/health")[0] != 200 and p.alive():
+            if time.monotonic() > deadline:
+                fail(f"{n}: no /health 200 after 30 s\n{p.output()[-3000:]}")
+            time.sleep(0.2)
+        check(p.alive(), f"{n} ({' '.join(cmd)}) runs with its compose environment"
+                         f"{'' if p.alive() else chr(10) + p.output()[-1500:]}")
+        check(f"enrolled: user {env.get('P2PSIP_USER')}@{domain}" in p.stderr(),
+              f"{n} enrolled as {env.get('P2PSIP_USER')}@{domain}")
+        procs[n] = p
+    issued = metric(ports[server]["metrics"], "p2psip_enroll_certificates_issued_total", missing=None)
+    check(issued == len(nodes), f"{server}'s /metrics (the p2psip-enroll scrape job): {issued} certificates issued")
+    ca_dir = re.search(r"--ca-dir\s+(\S+)", script).group(1)
+    with open(os.path.join(ca_dir, "ca.key"), "rb") as f:
+        key_pem = f.read().strip()
+    holders = ca_key_holders(compose, volumes, key_pem)
+    check(holders == [server], f"the CA key is in the mounts of {holders} only")
+    return ports, procs, domain
+
+
+def check_service_aors(compose, nodes, gateways, ports, procs, domain, work):
+    """Each gateway's service AoR (its own user: one Node-ID per user) holds its contact."""
+    server = next(n for n in procs if n not in nodes)
+    ca_dir = re.search(r"--ca-dir\s+(\S+)", procs[server].args[-1]).group(1)
+    client = os.path.join(work, "client")  # a client of its own (a node's cert is its Node-ID)
+    r = run([P2P_BIN, "ca", "issue", "--dir", ca_dir, "--user", f"client@{domain}", "--out", client])
+    check(r.returncode == 0, f"a client certificate{'' if r.returncode == 0 else ': ' + r.stderr}")
+    first = next(n for n in nodes if n in procs and n not in gateways)
+    for g in gateways:
+        aor = nodes[g][1].get("P2PSIP_SERVICE_AOR", f"gateway@{domain}")
+        lookup = [P2P_BIN, "lookup", "--bootstrap", f"127.0.0.1:{ports[first]['overlay']}",
+                  "--cert", client + ".crt", "--key", client + ".key",
+                  "--ca", os.path.join(ca_dir, "ca.crt"), "--timeout", "10", aor]
+        want = [f"sip:{aor.split('@')[0]}@127.0.0.1:{ports[g]['sip']}"]
+        got = []
+        deadline = time.monotonic() + 30
+        while got != want:
+            r = run(lookup, timeout=30)
+            got = sorted(r.stdout.split())
+            if time.monotonic() > deadline:
+                fail(f"{aor} holds {got} ({r.stderr.strip()[-500:]}), not {want}\n--- {g}\n"
+                     + procs[g].output()[-1500:])
+            time.sleep(0.5)
+        check(True, f"p2psip lookup {aor}: {want}")
+
+
 def main():
     if not P2P_BIN:
         fail("P2P_BIN is not set (run through ctest)")
@@ -219,64 +389,8 @@ def main():
     gateways, peers = check_wiring(compose, nodes)
 
     work = temp_dir("p2p-site-")
-    with open(os.path.join(DOCKER, "Dockerfile")) as f:
-        data_dir_env = re.search(r"^ENV P2PSIP_DATA_DIR=(\S+)", f.read(), re.M).group(1)
-    pki = os.path.join(work, "pki")
-    run_ca_init(compose, pki)
-
-    # Loopback ports for every node; compose host names in P2PSIP_BOOTSTRAP mapped to them.
-    ports = {n: {"overlay": free_port(), "metrics": free_port(), "sip": free_port()} for n in nodes}
-    def localize(value):
-        value = value.replace("/pki", pki)
-        for n in nodes:
-            value = re.sub(rf"\b{n}:{RELOAD_PORT}\b", f"127.0.0.1:{ports[n]['overlay']}", value)
-        return value
-    procs = {}
-    order = [n for n in nodes if "P2PSIP_BOOTSTRAP" not in nodes[n][1]] + \
-            [n for n in nodes if "P2PSIP_BOOTSTRAP" in nodes[n][1]]
-    check(order[0] in peers and len([n for n in order if "P2PSIP_BOOTSTRAP" not in nodes[n][1]]) == 1,
-          f"one peer ({order[0]}) starts the overlay, everything else bootstraps from peers")
-    for n in order:
-        cmd, env = nodes[n]
-        env = {k: localize(v) for k, v in env.items()}
-        if cmd[0] == "gateway":
-            env["P2PSIP_ALIAS"] = "localhost"  # the name the loopback dispatcher list uses
-            env["P2PSIP_SIP_LISTEN"] = f"127.0.0.1:{ports[n]['sip']}"
-        env["P2PSIP_LOG_LEVEL"] = "debug"  # for the log shown on a failure
-        env["P2PSIP_OVERLAY_LISTEN"] = f"127.0.0.1:{ports[n]['overlay']}"
-        env["P2PSIP_METRICS_LISTEN"] = f"127.0.0.1:{ports[n]['metrics']}"
-        env["P2PSIP_DATA_DIR"] = os.path.join(work, n + data_dir_env.replace("/", "-"))
-        os.makedirs(env["P2PSIP_DATA_DIR"])
-        p = start([P2P_BIN, *cmd], n, work, env=env)
-        deadline = time.monotonic() + 30
-        while http_get(f"http://127.0.0.1:{ports[n]['metrics']}/health")[0] != 200 and p.alive():
-            if time.monotonic() > deadline:
-                fail(f"{n}: no /health 200 after 30 s\n{p.output()[-3000:]}")
-            time.sleep(0.2)
-        check(p.alive(), f"{n} ({' '.join(cmd)}) runs with its compose environment"
-                         f"{'' if p.alive() else chr(10) + p.output()[-1500:]}")
-        procs[n] = p
-
-    # Both gateways keep the service AoR (their certificates are for it) in the overlay.
-    domain = nodes[gateways[0]][1]["P2PSIP_OVERLAY"]
-    client = os.path.join(work, "client")  # a client of its own (a node's cert is its Node-ID)
-    r = run([P2P_BIN, "ca", "issue", "--dir", os.path.join(pki, "ca"), "--user", f"client@{domain}",
-             "--out", client])
-    check(r.returncode == 0, f"a client certificate{'' if r.returncode == 0 else ': ' + r.stderr}")
-    lookup = [P2P_BIN, "lookup", "--bootstrap", f"127.0.0.1:{ports[peers[0]]['overlay']}",
-              "--cert", client + ".crt", "--key", client + ".key",
-              "--ca", os.path.join(pki, "ca", "ca.crt"), "--timeout", "10", f"gateway@{domain}"]
-    want = sorted(f"sip:gateway@127.0.0.1:{ports[g]['sip']}" for g in gateways)
-    got = []
-    deadline = time.monotonic() + 30
-    while got != want:
-        r = run(lookup, timeout=30)
-        got = sorted(r.stdout.split())
-        if time.monotonic() > deadline:
-            fail(f"gateway@{domain} holds {got} ({r.stderr.strip()[-500:]}), not {want}\n"
-                 + "".join(f"\n--- {g}\n" + procs[g].output()[-1500:] for g in gateways))
-        time.sleep(0.5)
-    check(True, f"p2psip lookup gateway@{domain}: {want}")
+    ports, procs, domain = start_site(compose, nodes, peers, work)
+    check_service_aors(compose, nodes, gateways, ports, procs, domain, work)
 
     # Kamailio with the site's configuration.
     kam_port, http_port = free_port(), free_port()
