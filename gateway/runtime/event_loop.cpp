@@ -17,7 +17,7 @@ namespace {
 // Sofia turns the time to its next timer into a poll timeout by truncating to milliseconds
 // (su_duration), so for the last fraction of a millisecond before every timer it polls with
 // timeout 0 again and again: under call load that spin took most of the gateway's loop
-// (bench/RESULTS-sip.md: ~120,000 zero-timeout polls a second at 150 calls/s). With Sofia's
+// (bench/RESULTS-sip.md: ~190,000 zero-timeout polls a second at 150 calls/s). With Sofia's
 // clock rounded up to whole milliseconds, every timer it sets falls on a whole millisecond and
 // the time left is always whole: it sleeps the full remainder and wakes with the timer due.
 // Timers fire up to 1 ms early by the real clock, which no SIP timer (T1 = 500 ms) notices.
