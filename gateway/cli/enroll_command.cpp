@@ -1,5 +1,5 @@
 // `p2psip enroll-server` and `p2psip enroll`: RFC 6940 §11 enrollment (p2psip/overlay/enroll.h).
-//   p2psip enroll-server --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
+//   p2psip enroll-server [--config FILE] --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
 //                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--bad-nodes-file F]
 //                        [--sequence N]
 //                        [--tls-cert FILE --tls-key FILE] [--lockout N] [--metrics-listen IP:PORT]
@@ -20,6 +20,8 @@
 
 #include "common/clock.h"
 #include "gateway/cli/command.h"
+#include "gateway/cli/schema_flags.h"
+#include "gateway/config/enroll_server_config.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
 #include "gateway/registrar/failed_attempts.h"
@@ -85,19 +87,12 @@ class Report final : public ov::EnrollObserver {
   std::map<std::string, std::uint64_t> refused_;
 };
 
-struct ServerArgs {
-  std::string overlay, listen, ca_dir, users, domain, tls_cert, tls_key, metrics_listen, bad_nodes_file;
-  std::vector<std::string> bootstrap, bad_nodes;
-  std::uint32_t sequence = 1;
-  std::size_t lockout = 3;
-};
-
 int usage(const char* cmd, const std::string& message) {
   std::fprintf(stderr, "p2psip %s: %s\n", cmd, message.c_str());
   return ov::kEnrollExitUsage;
 }
 
-int run_server(const ServerArgs& a) {
+int run_server(const config::EnrollServerConfig& a) {
   ov::EnrollServerOptions o;
   o.overlay = a.overlay;
   o.ca_dir = a.ca_dir;
@@ -107,14 +102,8 @@ int run_server(const ServerArgs& a) {
   o.bad_nodes = a.bad_nodes;
   o.bad_nodes_file = a.bad_nodes_file;
   o.sequence = a.sequence;
-  auto listen = config::parse_host_port(a.listen, config::HostKind::kIpLiteral);
-  if (!listen) return usage("enroll-server", "--listen: " + listen.error());
-  o.listen = {listen->host, listen->port};
-  for (const std::string& b : a.bootstrap) {
-    auto hp = config::parse_host_port(b, config::HostKind::kIpLiteral);
-    if (!hp) return usage("enroll-server", "--bootstrap: " + hp.error());
-    o.bootstrap.push_back({hp->host, hp->port});
-  }
+  o.listen = {a.listen.host, a.listen.port};
+  for (const config::HostPort& b : a.bootstrap) o.bootstrap.push_back({b.host, b.port});
   auto users = config::read_phones_file(a.users);
   if (!users) return usage("enroll-server", "--users: " + users.error());
   o.users.insert(users->begin(), users->end());
@@ -150,27 +139,27 @@ void add_server(CLI::App& root, Action& selected) {
       "enroll-server",
       "Serve the overlay's configuration document and enrollment (RFC 6940 §11) over HTTPS:\n"
       "GET /.well-known/reload-config and POST /enroll. Holds the CA key of --ca-dir;\n"
-      "users and passwords come from --users (the phones file's `USER PASSWORD` lines).");
-  auto a = std::make_shared<ServerArgs>();
-  cmd->add_option("--overlay", a->overlay, "Overlay name (the CA's)")->required();
-  cmd->add_option("--listen", a->listen, "IP:PORT to serve HTTPS on")->required();
-  cmd->add_option("--ca-dir", a->ca_dir, "Directory made by 'p2psip ca init'")->required();
-  cmd->add_option("--users", a->users, "Users file: `USER PASSWORD` lines")->required();
-  cmd->add_option("--domain", a->domain, "Domain of the users' names (default: the overlay name)");
-  cmd->add_option("--bootstrap", a->bootstrap, "IP:PORT of a bootstrap peer (repeatable)");
-  cmd->add_option("--bad-node", a->bad_nodes, "Node-ID (32 hex digits) to list as bad-node (repeatable)");
-  cmd->add_option("--bad-nodes-file", a->bad_nodes_file,
-                  "File of bad-node Node-IDs (hex, one a line, '#' comments); edits are picked up\n"
-                  "within a second and served as a new document with the next sequence");
-  cmd->add_option("--sequence", a->sequence,
-                  "Lowest configuration sequence (0..65534); a changed document takes the next\n"
-                  "one after the last served (kept in --ca-dir/config-sequence)");
-  cmd->add_option("--tls-cert", a->tls_cert, "HTTPS certificate (PEM); default: issued by the CA at start");
-  cmd->add_option("--tls-key", a->tls_key, "Key of --tls-cert (PEM)");
-  cmd->add_option("--metrics-listen", a->metrics_listen, "IP:PORT for /metrics (p2psip_enroll_*), /health");
-  cmd->add_option("--lockout", a->lockout, "Wrong passwords per user and source before a 5-minute lock")
-      ->check(CLI::Range(1, 1000));
-  cmd->callback([&selected, a] { selected = [a] { return run_server(*a); }; });
+      "users and passwords come from --users (the phones file's `USER PASSWORD` lines).\n"
+      "Each option can also be set in the YAML file (key with '_') or as P2PSIP_<KEY>;\n"
+      "flags override env, env overrides the file.");
+  auto flags = std::make_shared<SchemaFlags>();
+  flags->add_to(*cmd, config::enroll_server_schema());
+  cmd->callback([&selected, flags] {
+    selected = [flags]() -> int {
+      auto settings = load_or_report(config::enroll_server_schema(), *flags);
+      if (!settings) return ov::kEnrollExitUsage;
+      if (flags->print_config()) {
+        std::fputs(config::render_yaml(*settings, config::enroll_server_schema()).c_str(), stdout);
+        return ov::kEnrollExitOk;
+      }
+      auto c = config::to_enroll_server_config(*settings);
+      if (!c) {
+        std::fprintf(stderr, "%s\n", c.error().to_string().c_str());
+        return ov::kEnrollExitUsage;
+      }
+      return run_server(*c);
+    };
+  });
 }
 
 struct ClientArgs {

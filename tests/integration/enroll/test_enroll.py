@@ -49,11 +49,11 @@ def status_of(metrics_port):
         return {}
 
 
-def start_server(work, cadir, users, bootstrap_port, metrics_port, extra=(), name="enroll-server"):
+def start_server(work, cadir, users, bootstrap_port, metrics_port, extra=(), name="enroll-server", env=None):
     port = free_port()
     srv = start([P2P_BIN, "enroll-server", "--overlay", OVERLAY, "--listen", f"127.0.0.1:{port}",
                  "--ca-dir", cadir, "--users", users, "--bootstrap", f"127.0.0.1:{bootstrap_port}",
-                 "--lockout", "3", "--metrics-listen", f"127.0.0.1:{metrics_port}", *extra], name, work)
+                 "--lockout", "3", "--metrics-listen", f"127.0.0.1:{metrics_port}", *extra], name, work, env=env)
     wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 20, "enroll-server ready")
     check(srv.alive(), f"enroll-server runs: {srv.output()}")
     url = re.search(r"serving (https://\S+)", srv.stdout()).group(1)
@@ -196,6 +196,11 @@ def check_usage_errors(work, cadir, users, url):
     base = ["enroll-server", "--listen", f"127.0.0.1:{free_port()}", "--ca-dir", cadir, "--users", users]
     r = p2p(*base, "--overlay", "other.example.org")
     check(r.returncode == 2 and "other.example.org" in r.stderr, f"a CA of another overlay: exit 2 ({r.stderr.strip()})")
+    r = p2p(*base)
+    check(r.returncode == 2 and "overlay" in r.stderr and "P2PSIP_OVERLAY" in r.stderr,
+          f"no overlay: exit 2 naming the key ({r.stderr.strip()})")
+    r = p2p(*base, "--overlay", OVERLAY, "--sequence", "65535")
+    check(r.returncode == 2 and "sequence" in r.stderr, f"--sequence 65535: exit 2 ({r.stderr.strip()})")
     r = p2p(*base, "--overlay", OVERLAY, "--tls-cert", users)
     check(r.returncode == 2 and "--tls-key" in r.stderr, f"--tls-cert without --tls-key: exit 2 ({r.stderr.strip()})")
 
@@ -204,8 +209,12 @@ def check_bad_node(work, cadir, users, seed_port, enrolled_dir):
     """A restarted server listing alice's Node-ID as bad-node publishes it and gives her a new one."""
     old = re.search(r"reload://0110([0-9a-f]{32})@", run(["openssl", "x509", "-in", os.path.join(enrolled_dir, "node.crt"),
                                                         "-noout", "-text"]).stdout).group(1)
-    srv, _, url, fingerprint = start_server(work, cadir, users, seed_port, free_port(), ["--bad-node", old, "--sequence", "2"],
-                                            name="enroll-server-2")
+    # The bad node from the YAML file, the sequence from the environment (the keys' twins).
+    cfg = os.path.join(work, "enroll-server-2.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"bad_node: [{old}]\nsequence: 1\n")
+    srv, _, url, fingerprint = start_server(work, cadir, users, seed_port, free_port(), ["--config", cfg],
+                                            name="enroll-server-2", env={"P2PSIP_SEQUENCE": "2"})
     path = os.path.join(work, "served2.xml")
     run(["curl", "-sk", "-o", path, url])
     doc = open(path).read()

@@ -1,0 +1,106 @@
+#include "gateway/config/enroll_server_config.h"
+
+#include <charconv>
+#include <functional>
+
+#include "gateway/config/gateway_config.h"
+
+namespace p2psip::config {
+
+namespace {
+
+using Check = std::function<std::optional<std::string>(const std::string&)>;
+
+Check empty_or(Check check) {
+  return [check](const std::string& v) { return v.empty() ? std::nullopt : check(v); };
+}
+
+// A whole number in [lo, hi].
+Check number_in(unsigned long lo, unsigned long hi) {
+  return [lo, hi](const std::string& v) -> std::optional<std::string> {
+    unsigned long n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < lo || n > hi) {
+      return "'" + v + "' is not a whole number in " + std::to_string(lo) + ".." + std::to_string(hi);
+    }
+    return std::nullopt;
+  };
+}
+
+unsigned long to_number(const std::string& v) {
+  unsigned long n = 0;
+  std::from_chars(v.data(), v.data() + v.size(), n);  // validated by number_in
+  return n;
+}
+
+HostPort to_host_port(const std::string& v) {
+  return *parse_host_port(v, HostKind::kIpLiteral);  // validated by check_listen_address
+}
+
+Schema make_schema() {
+  return {
+      {"overlay", "overlay name (the CA's); required", {""}, false, empty_or(check_overlay_name)},
+      {"listen", "IP:PORT to serve HTTPS on; required", {""}, false, empty_or(check_listen_address)},
+      {"data_dir", "state directory (as for the nodes); ca_dir defaults to DATA_DIR/ca", {""}, false,
+       nullptr},
+      {"ca_dir", "directory made by 'p2psip ca init'; required unless data_dir is set", {""},
+       false, nullptr},
+      {"users", "users file: `USER PASSWORD` lines (the phones file's format); required", {""},
+       false, check_phones_file},
+      {"domain", "domain of the users' names (default: the overlay name)", {""}, false,
+       check_domain},
+      {"bootstrap", "IP:PORT of a bootstrap peer, into the document", {}, true,
+       check_listen_address},
+      {"bad_node", "Node-ID (32 hex digits) to list as bad-node", {}, true, nullptr},
+      {"bad_nodes_file", "file of bad-node Node-IDs (hex, one a line, '#' comments); edits are "
+                         "picked up within a second and served with the next sequence", {""},
+       false, nullptr},
+      {"sequence", "lowest configuration sequence; a changed document takes the next one after "
+                   "the last served (kept in ca_dir/config-sequence)", {"1"}, false,
+       number_in(0, 65534)},
+      {"tls_cert", "HTTPS certificate (PEM); default: issued by the CA at start", {""}, false,
+       nullptr},
+      {"tls_key", "key of tls_cert (PEM)", {""}, false, nullptr},
+      {"lockout", "wrong passwords per user and source before a 5-minute lock", {"3"}, false,
+       number_in(1, 1000)},
+      {"metrics_listen", "IP:PORT for /metrics (p2psip_enroll_*) and /health; empty: none", {""},
+       false, empty_or(check_listen_address)},
+  };
+}
+
+ConfigError missing(const std::string& key) {
+  return {key, "missing: give --" + flag_name(key) + ", " + key + " in the config file or " +
+                   env_name(key)};
+}
+
+}  // namespace
+
+const Schema& enroll_server_schema() {
+  static const Schema schema = make_schema();
+  return schema;
+}
+
+Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings& s) {
+  for (const char* key : {"overlay", "listen", "users"}) {
+    if (s.get(key).empty()) return unexpected(missing(key));
+  }
+  EnrollServerConfig c;
+  c.ca_dir = s.get("ca_dir");
+  if (c.ca_dir.empty() && !s.get("data_dir").empty()) c.ca_dir = s.get("data_dir") + "/ca";
+  if (c.ca_dir.empty()) return unexpected(missing("ca_dir"));
+  c.overlay = s.get("overlay");
+  c.listen = to_host_port(s.get("listen"));
+  c.users = s.get("users");
+  c.domain = s.get("domain");
+  for (const std::string& b : s.list("bootstrap")) c.bootstrap.push_back(to_host_port(b));
+  c.bad_nodes = s.list("bad_node");
+  c.bad_nodes_file = s.get("bad_nodes_file");
+  c.sequence = static_cast<std::uint32_t>(to_number(s.get("sequence")));
+  c.tls_cert = s.get("tls_cert");
+  c.tls_key = s.get("tls_key");
+  c.lockout = to_number(s.get("lockout"));
+  c.metrics_listen = s.get("metrics_listen");
+  return c;
+}
+
+}  // namespace p2psip::config

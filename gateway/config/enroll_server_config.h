@@ -1,0 +1,36 @@
+#pragma once
+// The keys of `p2psip enroll-server` (RFC 6940 §11): YAML file, P2PSIP_* environment and flags,
+// like every other command (settings.h). The flag names are the key names with '-'
+// (--overlay, --listen, --ca-dir, --users, --bad-node, ...).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "gateway/config/host_port.h"
+#include "gateway/config/settings.h"
+
+namespace p2psip::config {
+
+struct EnrollServerConfig {
+  std::string overlay;
+  HostPort listen;
+  std::string ca_dir;  // default: data_dir/ca
+  std::string users;   // `USER PASSWORD` lines (the phones file's format)
+  std::string domain;
+  std::vector<HostPort> bootstrap;
+  std::vector<std::string> bad_nodes;
+  std::string bad_nodes_file;
+  std::uint32_t sequence = 1;
+  std::string tls_cert, tls_key;
+  std::size_t lockout = 3;
+  std::string metrics_listen;  // empty: no /metrics
+};
+
+const Schema& enroll_server_schema();
+// Validated settings to typed values; a required key left unset is an error naming the key.
+Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings& s);
+
+}  // namespace p2psip::config

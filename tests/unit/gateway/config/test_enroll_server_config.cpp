@@ -1,0 +1,111 @@
+// The keys of `p2psip enroll-server` (enroll_server_config.h): the old flag names, file < env <
+// flags, required keys named when missing, ca_dir from data_dir, bad values naming their key.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gateway/config/enroll_server_config.h"
+#include "gateway/config/settings.h"
+
+using namespace p2psip::config;
+
+namespace {
+
+std::string users_file() {
+  static const std::string path = [] {
+    auto p = std::filesystem::temp_directory_path() / "p2psip-unit-enroll-users";
+    std::ofstream(p) << "alice correct horse\n";
+    return p.string();
+  }();
+  return path;
+}
+
+p2psip::Expected<Settings, ConfigError> resolve(const std::string& yaml,
+                                                const std::map<std::string, std::string>& env,
+                                                const Layer& flags) {
+  const Schema& schema = enroll_server_schema();
+  auto file = layer_from_yaml(yaml, "enroll.yaml", schema);
+  if (!file) return p2psip::unexpected(file.error());
+  auto env_layer = layer_from_env(env, schema);
+  if (!env_layer) return p2psip::unexpected(env_layer.error());
+  return resolve_settings(schema, *file, *env_layer, flags);
+}
+
+}  // namespace
+
+TEST_CASE("enroll-server keys: every flag of the CLI-only command is still there") {
+  std::set<std::string> flags;
+  for (const KeySpec& k : enroll_server_schema()) flags.insert(flag_name(k.name));
+  for (const char* f : {"overlay", "listen", "ca-dir", "users", "domain", "bootstrap", "bad-node",
+                        "bad-nodes-file", "sequence", "tls-cert", "tls-key", "metrics-listen",
+                        "lockout"}) {
+    CHECK_MESSAGE(flags.count(f) == 1, f);
+  }
+}
+
+TEST_CASE("enroll-server keys: file < environment < flags, typed") {
+  std::string yaml = "overlay: p2p.example.com\nlisten: 127.0.0.1:8443\nca_dir: /srv/ca\n"
+                     "users: " + users_file() + "\nbootstrap: [192.0.2.1:6084, \"[2001:db8::1]:6084\"]\n"
+                     "sequence: 4\nlockout: 5\n";
+  auto s = resolve(yaml, {{"P2PSIP_LISTEN", "127.0.0.1:9443"}, {"P2PSIP_LOCKOUT", "7"}},
+                   {{"lockout", {"9"}}, {"bad_node", {"00112233445566778899aabbccddeeff"}}});
+  REQUIRE(s);
+  CHECK(s->source("listen") == Source::kEnv);
+  CHECK(s->source("lockout") == Source::kFlag);
+  auto c = to_enroll_server_config(*s);
+  REQUIRE(c);
+  CHECK(c->overlay == "p2p.example.com");
+  CHECK(c->listen.port == 9443);
+  CHECK(c->ca_dir == "/srv/ca");
+  CHECK(c->lockout == 9);
+  CHECK(c->sequence == 4);
+  REQUIRE(c->bootstrap.size() == 2);
+  CHECK(c->bootstrap[1].host == "2001:db8::1");
+  CHECK(c->bad_nodes == std::vector<std::string>{"00112233445566778899aabbccddeeff"});
+  CHECK(c->metrics_listen.empty());
+}
+
+TEST_CASE("enroll-server keys: required keys, ca_dir from data_dir") {
+  std::string base = "overlay: p2p.example.com\nlisten: 127.0.0.1:8443\nusers: " + users_file() + "\n";
+  auto no_ca = resolve(base, {}, {});
+  REQUIRE(no_ca);
+  auto c = to_enroll_server_config(*no_ca);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().key == "ca_dir");
+  CHECK(c.error().message.find("P2PSIP_CA_DIR") != std::string::npos);
+  auto with_data = resolve(base, {{"P2PSIP_DATA_DIR", "/var/lib/p2psip"}}, {});
+  REQUIRE(with_data);
+  auto d = to_enroll_server_config(*with_data);
+  REQUIRE(d);
+  CHECK(d->ca_dir == "/var/lib/p2psip/ca");
+  auto no_listen = resolve("overlay: p2p.example.com\nca_dir: /srv/ca\nusers: " + users_file() + "\n", {}, {});
+  REQUIRE(no_listen);
+  auto l = to_enroll_server_config(*no_listen);
+  REQUIRE_FALSE(l);
+  CHECK(l.error().key == "listen");
+}
+
+TEST_CASE("enroll-server keys: bad values name their key and origin") {
+  auto seq = resolve("", {{"P2PSIP_SEQUENCE", "65535"}}, {});
+  REQUIRE_FALSE(seq);
+  CHECK(seq.error().key == "sequence");
+  CHECK(seq.error().message.find("P2PSIP_SEQUENCE") != std::string::npos);
+  auto lockout = resolve("lockout: 0\n", {}, {});
+  REQUIRE_FALSE(lockout);
+  CHECK(lockout.error().key == "lockout");
+  auto listen = resolve("", {}, {{"listen", {"example.com:8443"}}});
+  REQUIRE_FALSE(listen);
+  CHECK(listen.error().key == "listen");
+  auto users = resolve("users: /nonexistent/users\n", {}, {});
+  REQUIRE_FALSE(users);
+  CHECK(users.error().key == "users");
+  auto unknown = resolve("", {{"P2PSIP_SIP_LISTEN", "0.0.0.0:5060"}}, {});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().key == "P2PSIP_SIP_LISTEN");
+}
