@@ -12,19 +12,16 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
 #include "gateway/cli/command.h"
 #include "gateway/cli/schema_flags.h"
 #include "gateway/config/enroll_server_config.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
-#include "gateway/registrar/failed_attempts.h"
+#include "gateway/runtime/enroll_service.h"
 #include "gateway/runtime/node_enrollment.h"
 #include "gateway/version.h"
 #include "metrics/http_server.h"
@@ -40,52 +37,6 @@ namespace ov = p2psip::overlay;
 std::atomic<bool> g_stop{false};  // set by SIGTERM/SIGINT (a signal handler needs a global)
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
-// The registrar's lockout (3 wrong passwords per user and source within 5 minutes).
-class Lockout final : public ov::EnrollAttemptLimiter {
- public:
-  explicit Lockout(std::size_t limit) : attempts_(limit) {}
-  bool blocked(const std::string& key) override { return attempts_.blocked(key, clock_.monotonic()); }
-  void failed(const std::string& key) override { attempts_.fail(key, clock_.monotonic()); }
-  void succeeded(const std::string& key) override { attempts_.succeeded(key); }
-
- private:
-  SystemClock clock_;
-  registrar::FailedAttempts attempts_;
-};
-
-// Counts for the log line at exit, and the /metrics counters when --metrics-listen is given.
-class Report final : public ov::EnrollObserver {
- public:
-  explicit Report(metrics::EnrollMetrics* m) : metrics_(m) {}
-  void document_served() override {
-    ++documents_;
-    if (metrics_) metrics_->document_served();
-  }
-  void enrolled() override {
-    ++enrolled_;
-    if (metrics_) metrics_->enrolled();
-  }
-  void refused(std::string_view reason) override {
-    ++refused_[std::string(reason)];
-    if (metrics_) metrics_->refused(reason);
-  }
-  void connection_evicted() override {
-    ++evicted_;
-    if (metrics_) metrics_->connection_evicted();
-  }
-  void log() const {
-    std::string refusals;
-    for (const auto& [why, n] : refused_) refusals += " " + why + "=" + std::to_string(n);
-    spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused:{}, {} connections evicted",
-                 documents_, enrolled_, refusals.empty() ? " none" : refusals, evicted_);
-  }
-
- private:
-  metrics::EnrollMetrics* metrics_;
-  std::uint64_t documents_ = 0, enrolled_ = 0, evicted_ = 0;
-  std::map<std::string, std::uint64_t> refused_;
-};
 
 int usage(const char* cmd, const std::string& message) {
   std::fprintf(stderr, "p2psip %s: %s\n", cmd, message.c_str());
@@ -109,7 +60,7 @@ int run_server(const config::EnrollServerConfig& a) {
   o.users.insert(users->begin(), users->end());
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
-  Lockout lockout(a.lockout);
+  runtime::EnrollLockout lockout(a.lockout);
   metrics::Metrics registry(P2PSIP_VERSION);
   metrics::HealthState health;
   health.sip_required = false;
@@ -125,7 +76,7 @@ int run_server(const config::EnrollServerConfig& a) {
     }
     http = std::move(started).value();
   }
-  Report report(http ? &registry.enroll : nullptr);
+  runtime::EnrollReport report(http ? &registry.enroll : nullptr);
   int rc = ov::run_enroll_server(o, lockout, report, g_stop, [](const std::string& url, const std::string& fp) {
     std::printf("enroll-server: serving %s\nenroll-server: certificate sha256 %s\n", url.c_str(), fp.c_str());
     std::fflush(stdout);

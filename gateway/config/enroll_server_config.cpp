@@ -103,4 +103,27 @@ Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings
   return c;
 }
 
+Schema gateway_enroll_keys() {
+  return {
+      {"enroll_listen", "IP:PORT: also run the enrollment server (RFC 6940 §11, as 'p2psip "
+                        "enroll-server') in this process; empty: none", {""}, false,
+       empty_or(check_listen_address)},
+      {"enroll_users", "users file of the in-process enrollment server; empty: phones_file", {""},
+       false, check_phones_file},
+      {"enroll_ca_dir", "CA directory ('p2psip ca init') of the in-process enrollment server; "
+                        "empty: DATA_DIR/ca", {""}, false, nullptr},
+      {"enroll_bootstrap", "IP:PORT of a bootstrap peer in the served document; none: this "
+                           "gateway's overlay_listen", {}, true, check_listen_address},
+  };
+}
+
+InProcessEnrollConfig to_in_process_enroll_config(const Settings& s) {
+  InProcessEnrollConfig c;
+  if (!s.get("enroll_listen").empty()) c.listen = to_host_port(s.get("enroll_listen"));
+  c.users = s.get("enroll_users");
+  c.ca_dir = s.get("enroll_ca_dir");
+  for (const std::string& b : s.list("enroll_bootstrap")) c.bootstrap.push_back(to_host_port(b));
+  return c;
+}
+
 }  // namespace p2psip::config

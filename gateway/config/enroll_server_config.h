@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,18 @@ struct EnrollServerConfig {
 const Schema& enroll_server_schema();
 // Validated settings to typed values; a required key left unset is an error naming the key.
 Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings& s);
+
+// `p2psip gateway` runs the same server in-process when enroll_listen is set (a small site
+// needs one box). The keys as given; the runtime fills in the defaults (users: phones_file,
+// ca_dir: data_dir/ca, bootstrap: the gateway's own overlay address).
+struct InProcessEnrollConfig {
+  std::optional<HostPort> listen;  // none: no enrollment server in the gateway
+  std::string users;
+  std::string ca_dir;
+  std::vector<HostPort> bootstrap;
+};
+
+Schema gateway_enroll_keys();
+InProcessEnrollConfig to_in_process_enroll_config(const Settings& s);
 
 }  // namespace p2psip::config

@@ -305,6 +305,7 @@ const Schema& gateway_schema() {
                  true, check_listen_address});
     for (auto& k : sip_keys()) s.push_back(std::move(k));
     for (auto& k : overload_keys()) s.push_back(std::move(k));
+    for (auto& k : gateway_enroll_keys()) s.push_back(std::move(k));
     return s;
   }();
   return schema;
@@ -368,6 +369,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.sip_tls_ca = s.get("sip_tls_ca");
   c.sip_tls_verify = s.get("sip_tls_verify") != "false";
   c.overload = to_overload_config(s);
+  c.enroll_server = to_in_process_enroll_config(s);
   return c;
 }
 

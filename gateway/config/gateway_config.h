@@ -9,6 +9,7 @@
 #include "common/expected.h"
 #include "gateway/config/cidr.h"
 #include "gateway/config/enroll_config.h"
+#include "gateway/config/enroll_server_config.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/overload_config.h"
 #include "gateway/config/settings.h"
@@ -76,6 +77,7 @@ struct GatewayConfig : OverlayConfig {
   std::string sip_tls_ca;  // verifies servers the gateway connects to over TLS
   bool sip_tls_verify = true;
   OverloadConfig overload;  // admission control (overload_config.h)
+  InProcessEnrollConfig enroll_server;  // enroll_listen: the enrollment server in-process
 
   // The domain or one of the aliases, compared case-insensitively.
   bool serves_domain(std::string_view host) const;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "gateway/runtime/enroll_service.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/certificate_renewal.h"
@@ -115,6 +116,9 @@ int run_gateway(const config::GatewayConfig& config) {
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
   publish_certificate_expiry(overlay_plan->node.credentials.cert, (*port)->metrics.overlay);
+  // enroll_listen: the enrollment server on its own thread, its counters on this metrics port.
+  auto enroll = start_gateway_enroll(config, (*port)->metrics.enroll, *log);
+  if (!enroll) return report(enroll.error());
 
   auto sip = SipSide::start(config, std::move(*sip_plan), **loop, clock, **port,
                             (*node)->node_id(), *log);
@@ -136,6 +140,7 @@ int run_gateway(const config::GatewayConfig& config) {
     sip->stopping();
   });
   (*loop)->run();
+  enroll->reset();  // stops and joins the enrollment server's thread
   leave_overlay(**loop, **node, *publisher, Millis{3000});  // within the 5 s shutdown budget
 
   sip->attach(nullptr, nullptr);

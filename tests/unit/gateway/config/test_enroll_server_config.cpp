@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/config/enroll_server_config.h"
+#include "gateway/config/gateway_config.h"
 #include "gateway/config/settings.h"
 
 using namespace p2psip::config;
@@ -108,4 +109,31 @@ TEST_CASE("enroll-server keys: bad values name their key and origin") {
   auto unknown = resolve("", {{"P2PSIP_SIP_LISTEN", "0.0.0.0:5060"}}, {});
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().key == "P2PSIP_SIP_LISTEN");
+}
+
+TEST_CASE("gateway enroll_listen keys: off by default, typed when set, in the gateway only") {
+  const Schema& schema = gateway_schema();
+  auto off = resolve_settings(schema, {}, {}, {});
+  REQUIRE(off);
+  CHECK_FALSE(to_gateway_config(*off).enroll_server.listen.has_value());
+  auto file = layer_from_yaml("enroll_listen: 127.0.0.1:8443\nenroll_ca_dir: /srv/ca\n"
+                              "enroll_bootstrap: [192.0.2.7:6084]\n", "gw.yaml", schema);
+  REQUIRE(file);
+  auto env = layer_from_env({{"P2PSIP_ENROLL_USERS", users_file()}}, schema);
+  REQUIRE(env);
+  auto on = resolve_settings(schema, *file, *env, {});
+  REQUIRE(on);
+  InProcessEnrollConfig e = to_gateway_config(*on).enroll_server;
+  REQUIRE(e.listen.has_value());
+  CHECK(e.listen->port == 8443);
+  CHECK(e.users == users_file());
+  CHECK(e.ca_dir == "/srv/ca");
+  REQUIRE(e.bootstrap.size() == 1);
+  CHECK(e.bootstrap[0].host == "192.0.2.7");
+  auto bad = layer_from_env({{"P2PSIP_ENROLL_LISTEN", "nowhere"}}, schema);
+  REQUIRE(bad);
+  auto refused = resolve_settings(schema, {}, *bad, {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().key == "enroll_listen");
+  CHECK_FALSE(layer_from_yaml("enroll_listen: 127.0.0.1:8443\n", "peer.yaml", peer_schema()));
 }

@@ -1,0 +1,87 @@
+#include "gateway/runtime/enroll_service.h"
+
+#include <future>
+
+#include "gateway/config/phones.h"
+#include "gateway/runtime/gateway_process.h"
+
+namespace p2psip::runtime {
+
+void EnrollReport::document_served() {
+  ++documents_;
+  if (metrics_) metrics_->document_served();
+}
+
+void EnrollReport::enrolled() {
+  ++enrolled_;
+  if (metrics_) metrics_->enrolled();
+}
+
+void EnrollReport::refused(std::string_view reason) {
+  ++refused_[std::string(reason)];
+  if (metrics_) metrics_->refused(reason);
+}
+
+void EnrollReport::connection_evicted() {
+  ++evicted_;
+  if (metrics_) metrics_->connection_evicted();
+}
+
+void EnrollReport::log() const {
+  std::string refusals;
+  for (const auto& [why, n] : refused_) refusals += " " + why + "=" + std::to_string(n);
+  spdlog::info("enroll-server: stopped: {} documents, {} enrollments, refused:{}, {} connections evicted",
+               documents_, enrolled_, refusals.empty() ? " none" : refusals, evicted_);
+}
+
+Expected<std::unique_ptr<EnrollThread>, StartError> EnrollThread::start(
+    overlay::EnrollServerOptions o, metrics::EnrollMetrics& m, spdlog::logger& log) {
+  std::unique_ptr<EnrollThread> t(new EnrollThread(m));
+  auto ready = std::make_shared<std::promise<int>>();  // 0: listening; else the exit code
+  std::future<int> started = ready->get_future();
+  t->thread_ = std::thread([self = t.get(), o = std::move(o), ready, &log] {
+    bool told = false;
+    int rc = overlay::run_enroll_server(
+        o, self->lockout_, self->report_, self->stop_,
+        [&](const std::string& url, const std::string& fingerprint) {
+          log.info("enroll-server: serving {}", url);
+          log.info("enroll-server: certificate sha256 {}", fingerprint);
+          told = true;
+          ready->set_value(0);
+        });
+    if (!told) ready->set_value(rc == 0 ? kExitRuntimeError : rc);
+    self->report_.log();
+  });
+  int rc = started.get();  // the server either calls ready or returns
+  if (rc != 0) return unexpected(StartError{rc, "enroll_listen: the enrollment server did not start"});
+  return t;
+}
+
+EnrollThread::~EnrollThread() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
+    const config::GatewayConfig& c, metrics::EnrollMetrics& m, spdlog::logger& log) {
+  const config::InProcessEnrollConfig& e = c.enroll_server;
+  if (!e.listen) return std::unique_ptr<EnrollThread>();
+  overlay::EnrollServerOptions o;
+  o.overlay = c.overlay;
+  o.listen = {e.listen->host, e.listen->port};
+  o.ca_dir = e.ca_dir.empty() ? c.data_dir + "/ca" : e.ca_dir;
+  o.domain = c.domain;
+  for (const config::HostPort& b : e.bootstrap) o.bootstrap.push_back({b.host, b.port});
+  if (o.bootstrap.empty()) o.bootstrap.push_back({c.overlay_listen.host, c.overlay_listen.port});
+  const std::string& users_file = e.users.empty() ? c.phones_file : e.users;
+  if (users_file.empty()) {
+    return unexpected(StartError{kExitConfigError, "config error: enroll_users: enroll_listen "
+                                                   "needs a users file (enroll_users or phones_file)"});
+  }
+  auto users = config::read_phones_file(users_file);
+  if (!users) return unexpected(StartError{kExitConfigError, "config error: enroll_users: " + users.error()});
+  o.users.insert(users->begin(), users->end());
+  return EnrollThread::start(std::move(o), m, log);
+}
+
+}  // namespace p2psip::runtime
