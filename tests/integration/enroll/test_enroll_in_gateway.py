@@ -5,35 +5,19 @@ bootstrap-node its own overlay address (all defaults). A `p2psip peer` started w
 the gateway's metrics port counts the enrollment (p2psip_enroll_*); SIGTERM ends the gateway,
 server thread included, with exit 0."""
 
-import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from harness import *  # noqa: E402,F403
+from test_enroll_nodes import metric, status_of  # noqa: E402
 
 OVERLAY = "onebox.example.org"
 
 
 def p2p(*args):
     return run([P2P_BIN, *args], timeout=60)
-
-
-def status_of(port):
-    code, body = http_get(f"http://127.0.0.1:{port}/status", timeout=2)
-    try:
-        return json.loads(body) if code == 200 else {}
-    except ValueError:
-        return {}
-
-
-def metric(port, name):
-    code, text = http_get(f"http://127.0.0.1:{port}/metrics", timeout=5)
-    for line in text.splitlines() if code == 200 else []:
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
 
 
 def logs(proc):
