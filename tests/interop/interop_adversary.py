@@ -26,7 +26,7 @@ import reload_bodies as B
 from harness import http_get
 from interop_ring import OVERLAY, issue
 from interop_storage import fetch, parse_values, registration_value, signed_stored_data
-from reload_codec import ERRORS, KIND_SIP_REGISTRATION, node, resource, sha1_128
+from reload_codec import KIND_SIP_REGISTRATION, node, resource, sha1_128
 from reload_node import Node, now_ms
 
 OPEN_NODES = []
@@ -39,13 +39,7 @@ def error_code(ans):
     return B.decode_error(ans.body)[0]
 
 
-def describe(ans):
-    if ans is None:
-        return "no answer"
-    if ans.name != "error":
-        return ans.name
-    code, info = B.decode_error(ans.body)
-    return f"{ERRORS.get(code, code)} ({info.decode(errors='replace')})"
+describe = B.answer_name
 
 
 def with_cert_of(n):

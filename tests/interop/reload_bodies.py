@@ -3,7 +3,7 @@ encoded and decoded from the RFC's structure definitions (see reload_codec.py)."
 
 import ipaddress
 
-from reload_codec import (CAND_HOST, KIND_MODELS, MODEL_ARRAY, NODE_ID_LEN, DecodeError, Reader,
+from reload_codec import (CAND_HOST, ERRORS, KIND_MODELS, MODEL_ARRAY, NODE_ID_LEN, DecodeError, Reader,
                           decode_dest, decode_signature, opaque, u8, u16, u32, u64)
 
 # ---- §6.3.3.1 ErrorResponse ------------------------------------------------------------------
@@ -18,6 +18,16 @@ def decode_error(body):
     code, info = r.u16(), r.opaque(2)
     r.expect_done("ErrorResponse")
     return code, info
+
+
+def answer_name(ans):
+    """An answer for a report line: its message name, or the error's name and info text."""
+    if ans is None:
+        return "no answer"
+    if ans.name != "error":
+        return ans.name
+    code, info = decode_error(ans.body)
+    return f"{ERRORS.get(code, code)} ({info.decode(errors='replace')})"
 
 
 # ---- §6.5.3 Ping -----------------------------------------------------------------------------

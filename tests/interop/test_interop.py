@@ -33,19 +33,13 @@ import interop_certs as C  # noqa: E402
 import interop_forgery as F  # noqa: E402
 import interop_adversary as A  # noqa: E402
 import interop_topology as T  # noqa: E402
-from reload_codec import ERRORS, FRAME_ACK, sha1_128  # noqa: E402
+from reload_codec import FRAME_ACK, sha1_128  # noqa: E402
 from reload_node import Node  # noqa: E402
 
 CONTACT = "sip:interop@192.0.2.16:5060"
 
 
-def error_name(ans):
-    if ans is None:
-        return "no answer"
-    if ans.name != "error":
-        return ans.name
-    code, info = B.decode_error(ans.body)
-    return f"{ERRORS.get(code, code)} ({info.decode(errors='replace')})"
+error_name = B.answer_name
 
 
 def step_store(rep, n, user, peers):
