@@ -143,6 +143,8 @@ void PeerCore::attached_link_up(Millis now, const NodeId& peer,
     }
   }
   auto c = conns_.find(peer);
+  // Our Attach asked for this link even when the answerer's connection beat its AttachAns.
+  if (c != conns_.end() && why) c->second.requested = true;
   if (state_ != PeerState::kJoined || config_.client || c == conns_.end()) return;
   // §10.7.3: a successful Attach to a new neighbour changes the Neighbor Table: Update every
   // connection (the new neighbour included).
@@ -168,6 +170,7 @@ void PeerCore::expire_awaited(Millis now) {
     if (state_ == PeerState::kJoining && admitting_ && *admitting_ == id) join_deadline_ = now;
     maybe_send_join(now);
   }
+  maybe_become_joined(now);
 }
 
 }  // namespace p2psip::peer

@@ -71,6 +71,7 @@ void PeerCore::join(Millis now) {
   join_deadline_ = now + config_.join_timeout;
   join_waiting_.clear();
   updated_while_joining_.clear();
+  join_update_seen_ = false;
   admitting_.reset();
   if (config_.client) {  // a client only needs a link to some peer
     if (!conns_.empty()) {
@@ -185,7 +186,8 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
     c.link = link;
     c.outbound = outbound;
     c.returned = held_down(now, peer);
-    c.requested = why.has_value() || (outbound && !answered);
+    // Our neighbour Attach to it still pending: the answerer's link can beat its AttachAns.
+    c.requested = why.has_value() || (outbound && !answered) || attach_pending(peer, 0);
     conns_[peer] = c;
   }
   std::erase(join_waiting_, peer);
@@ -207,6 +209,7 @@ void PeerCore::on_link_up(Millis now, LinkId link, const NodeId& peer, bool outb
                 TxPurposeInfo{TxPurpose::kJoinAttach, 0, {}}, true);
   }
   maybe_send_join(now);
+  maybe_become_joined(now);
   on_timer(now);
 }
 

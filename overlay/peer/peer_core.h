@@ -219,6 +219,7 @@ class PeerCore {
   void update_connections(Millis now);
   void maybe_send_join(Millis now);
   void become_joined(Millis now);
+  void maybe_become_joined(Millis now);
   // stabilization (peer_stabilize.cpp, §10.7.4)
   void stabilize(Millis now);
   void initial_fingers(Millis now);
@@ -283,6 +284,7 @@ class PeerCore {
   // overtake its AttachAns (the Update comes over a direct link, the answer along the Attach's
   // reverse path), and must not be waited for again.
   std::vector<NodeId> updated_while_joining_;
+  bool join_update_seen_ = false;              // the AP's Update after its JoinAns (§10.5 step 7)
   std::vector<NodeId> full_update_on_link_;    // Attach with send_update, link not up yet
   std::map<NodeId, Millis> holddown_;          // failed or left peers
   std::size_t leave_pending_ = 0;

@@ -169,7 +169,8 @@ void PeerCore::handle_update(Millis now, const NodeId& prev, const wire::Message
   maybe_send_join(now);
   if (state_ == PeerState::kJoining && phase_ == JoinPhase::kAwaitJoinUpdate && admitting_ &&
       *admitting_ == from) {
-    become_joined(now);  // §10.5 step 7
+    join_update_seen_ = true;  // §10.5 step 7
+    maybe_become_joined(now);
   }
 }
 
@@ -275,7 +276,28 @@ void PeerCore::maybe_send_join(Millis now) {
   if (auto* tx = txs_.find(id)) tx->info.peer = *admitting_;
 }
 
+// §10.5 step 7 makes us part of the ring; we join once the links of the neighbours whose
+// Attach was answered are up too (the answerer opens them, §6.5.1.13), so that step 4 below
+// can enter them. A link that never comes expires (expire_awaited) and calls us again.
+void PeerCore::maybe_become_joined(Millis now) {
+  if (state_ != PeerState::kJoining || phase_ != JoinPhase::kAwaitJoinUpdate || !join_update_seen_)
+    return;
+  for (const auto& [id, a] : awaited_) {
+    if (a.info.purpose == TxPurpose::kNeighborAttach) return;
+  }
+  become_joined(now);
+}
+
 void PeerCore::become_joined(Millis now) {
+  // §10.5 step 4: "JN MUST enter into its Routing Table all the peers that it has successfully
+  // contacted" -- not only those whose own Update has reached us. Without it, a predecessor
+  // whose Update was still on its way left us believing we were responsible for its range.
+  // The links we asked for (bootstrap, admitting peer, neighbours, fingers) are those peers.
+  std::vector<NodeId> contacted;
+  for (const auto& [id, c] : conns_) {
+    if (c.requested && !c.routable && !held_down(now, id)) contacted.push_back(id);
+  }
+  for (const NodeId& id : contacted) add_routable(now, id);
   state_ = PeerState::kJoined;
   phase_ = JoinPhase::kNone;
   next_stabilize_ = now + jitter(config_.update_interval);

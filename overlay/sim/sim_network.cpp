@@ -157,7 +157,9 @@ void SimNetwork::do_send(PeerIndex from, const peer::SendOnLink& s) {
   if (!connected_groups(from, to)) return;
   if (config_.loss > 0 && static_cast<double>(rng_.next() % 1000000) < config_.loss * 1e6) return;
   Millis& last = l.a == from ? l.last_ab : l.last_ba;
-  last = std::max(last, now_ + latency());  // ordered, like TCP
+  Millis extra{0};
+  if (auto slow = slow_.find({from, to}); slow != slow_.end()) extra = slow->second;
+  last = std::max(last, now_ + latency() + extra);  // ordered, like TCP
   ++messages_;
   bytes_ += s.bytes.size();
   push(Event{last, 0, Kind::kDeliver, to, s.link, false,

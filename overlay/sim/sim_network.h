@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <queue>
 #include <unordered_map>
@@ -62,6 +63,8 @@ class SimNetwork {
   // address, fresh state (empty store), joining through `bootstrap`.
   void restart(PeerIndex i, const std::vector<PeerIndex>& bootstrap);
   void partition(std::function<int(PeerIndex)> group);  // nullptr heals
+  // Messages from `from` to `to` take `extra` longer (still ordered): one slow path.
+  void slow_path(PeerIndex from, PeerIndex to, Millis extra) { slow_[{from, to}] = extra; }
   // Issue a request from peer i (runs the callback on completion).
   void request(PeerIndex i, const wire::Destination& dest, wire::MessageCode code, Bytes body,
                peer::RequestCallback cb);
@@ -137,6 +140,7 @@ class SimNetwork {
   std::unordered_map<peer::LinkId, Link> links_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::function<int(PeerIndex)> group_;
+  std::map<std::pair<PeerIndex, PeerIndex>, Millis> slow_;
 };
 
 }  // namespace p2psip::sim

@@ -119,9 +119,10 @@ def main():
         return run([exe, OVERLAY, f"127.0.0.1:{nodes[2].port}", example.cert, example.key, example.ca,
                     aor], timeout=90)
     r = lookup(f"sip:alice@{OVERLAY}")
-    check(r.returncode == 0 and r.stdout.split() == [contact],
-          f"the installed example joined and found {contact}: exit {r.returncode}, "
-          f"stdout {r.stdout!r}, stderr {r.stderr[-1500:]}")
+    found = r.returncode == 0 and r.stdout.split() == [contact]
+    ring_logs = "" if found else "".join(f"\n--- {n.name}:\n{n.proc.output()[-1500:]}" for n in nodes)
+    check(found, f"the installed example joined and found {contact}: exit {r.returncode}, "
+          f"stdout {r.stdout!r}, stderr {r.stderr[-1500:]}{ring_logs}")
     r = lookup(f"sip:nobody@{OVERLAY}")
     check(r.returncode == 1 and r.stdout.strip() == "",
           f"no registration: exit 1 and nothing printed (exit {r.returncode}, {r.stdout!r}, "

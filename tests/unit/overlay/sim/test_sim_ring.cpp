@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -105,4 +106,37 @@ TEST_CASE("joining through several bootstrap peers completes in one attempt") {
     CHECK(net.ring_errors() == 0);
   }
   CHECK(slow == 0);
+}
+
+// RFC 6940 §10.5 step 4: "JN MUST enter into its Routing Table all the peers that it has
+// successfully contacted". A joiner whose predecessor's own Update was still on its way when
+// the admitting peer's Update made it joined had only the AP in its table: it took itself for
+// the peer responsible for nearly the whole ring and answered Fetches there from its (empty)
+// store. The predecessor's Update is held back here; the joiner must still know it.
+TEST_CASE("a joiner knows its predecessor when joined, before that peer's Update arrives") {
+  int checked = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimNetwork net(fast_config(seed));
+    REQUIRE(build_ring(net, 3, seed * 31));
+    net.run_for(Millis{5000});
+    std::mt19937_64 rng(seed * 131);
+    NodeId id = random_id(rng);
+    auto ring = net.ring();
+    auto after = std::lower_bound(ring.begin(), ring.end(), id);
+    NodeId pred = after == ring.begin() ? ring.back() : *(after - 1);
+    PeerIndex pred_index = 0;
+    for (PeerIndex i = 0; i < net.size(); ++i) {
+      if (net.core(i).node_id() == pred) pred_index = i;
+    }
+    PeerIndex joiner = net.add_peer(id, {0});
+    net.slow_path(pred_index, joiner, Millis{2500});  // its Update comes after the AP's
+    net.start(joiner);
+    REQUIRE(net.run_until([&] { return net.joined(joiner); }, net.now() + Millis{60000}));
+    const auto& preds = net.core(joiner).routing_table().predecessors();
+    REQUIRE(!preds.empty());
+    CHECK(preds.front() == pred);
+    CHECK(!net.core(joiner).routing_table().is_responsible(pred));
+    ++checked;
+  }
+  CHECK(checked == 10);
 }
