@@ -95,6 +95,13 @@ std::vector<std::string> PhoneRegistry::contacts(std::string_view aor, Millis no
   return out;
 }
 
+std::optional<OverlayBinding> PhoneRegistry::overlay_binding(std::string_view aor,
+                                                             Millis now) const {
+  auto list = table_.lookup(aor, now);  // soonest expiry first
+  if (list.empty()) return std::nullopt;
+  return OverlayBinding{list.back().contact, list.back().seconds_left(now)};
+}
+
 bool PhoneRegistry::known_source(std::string_view ip, Millis now) const {
   return std::any_of(sources_.begin(), sources_.end(), [&](const auto& entry) {
     return entry.second == ip && !table_.lookup(entry.first, now).empty();

@@ -115,7 +115,7 @@ void PhoneFrontEnd::handle(sofia::Message msg, sip_s* sip, const std::string& so
                a.reason.empty() ? "" : " (" + a.reason + ")");
   }
   arm();
-  if (a.status == 200 && changed_) changed_(a.aor, !a.contacts.empty());
+  if (a.status == 200 && changed_) changed_(a.aor, registry_->overlay_binding(a.aor, clock_.monotonic()));
 }
 
 std::vector<std::string> PhoneFrontEnd::contacts(std::string_view aor) const {
@@ -145,10 +145,6 @@ void PhoneFrontEnd::expire() {
   for (const auto& g : gone) log_->info("registration of {} at {} expired", g.aor, g.contact);
   metrics_.registered_phones(registry_->bindings());
   arm();
-  if (!changed_) return;
-  for (const auto& g : gone) {
-    if (registry_->contacts(g.aor, clock_.monotonic()).empty()) changed_(g.aor, false);
-  }
 }
 
 }  // namespace p2psip::sip
