@@ -16,8 +16,10 @@ domain to ds_select_dst(1, "4") (round robin over A and B).
   overlay).
 - After the gateway a phone registered through is restarted (SIGTERM: exit 0, then started
   again with the same data), a call to that phone through it (and through the other one)
-  still succeeds: a clean shutdown leaves the binding in the overlay, and the value there is
-  the phone's own Contact, not the gateway's."""
+  still succeeds (the restarted gateway has no binding of its own: it finds the phone in the
+  overlay): a clean shutdown leaves the binding in the overlay, and the value there is the
+  phone's own Contact, not the gateway's. Both phones then register through the dispatcher
+  again."""
 
 import os
 import re
@@ -28,7 +30,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, free_port, http_get, run, start, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, raw, request, scenario, uac, uas  # noqa: E402
+from sip_tools import DOMAIN, metric, raw, request, scenario, uac, uas  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -186,6 +188,10 @@ check(sorted(registered_through.values()) == ["A", "B"],
       f"the phones registered through different gateways: {registered_through}")
 
 
+def registered_phones(g):
+    return metric(http_get(f"http://127.0.0.1:{g.metrics}/metrics")[1], "p2psip_registered_phones")
+
+
 def call_each(phase):
     """A call to each phone through each running gateway, straight to the gateway's port."""
     for user in PHONES:
@@ -193,7 +199,8 @@ def call_each(phase):
                      calls=len(gws))
         for name, g in gws.items():
             r = uac(scenario("uac_call.xml"), g.sip, user)
-            how = "its binding" if registered_through[user] == name else "the overlay"
+            how = ("its binding" if registered_through[user] == name and g.runs == 1
+                   else "the overlay")
             check(r.returncode == 0, f"{phase}: a call to {user} through gateway {name} ({how}) "
                                      f"completes (sipp {r.returncode})")
         check(callee.wait(30) == 0, f"{phase}: {user}'s phone took both calls (INVITE, ACK, BYE)")
@@ -206,7 +213,14 @@ for user in PHONES:
     g = gws[registered_through[user]]
     check(g.proc.stop(15) == 0, f"gateway {g.name} ({user} registered through it) exits 0 on SIGTERM")
     g.launch()
+    check(registered_phones(g) == 0, f"the restarted gateway {g.name} has no binding of its own")
     call_each(f"after gateway {g.name} restarted")
+
+# Every REGISTER succeeds also after the restarts (the nonce secret is the file's, not the run's).
+for user in PHONES:
+    r = register(user)
+    check(r.returncode == 0, f"{user} registers again through the dispatcher after the restarts "
+                             f"(sipp {r.returncode}: {r.stderr.strip()[-300:]})")
 
 kam.stop()
 for g in gws.values():
