@@ -41,13 +41,13 @@ PhoneRegistry::PhoneRegistry(Registrar registrar, FailedAttempts limits)
     : registrar_(std::move(registrar)), limits_(std::move(limits)), counts_(Millis{300'000}) {}
 
 RegisterAnswer PhoneRegistry::handle(const RegisterFacts& facts, const std::string& source_ip,
-                                     Millis now) {
+                                     Millis now, Millis nonce_now) {
   // Without credentials for our realm no password is checked: nothing to count or refuse.
   // While a key is blocked every answer is the same 403, right password or not.
   auto user = registrar_.credential_user(facts);
   std::string key = user ? limit_key(*user, source_ip) : std::string();
   if (user && limits_.blocked(key, now)) return answer(403, "Forbidden", "too many failed attempts");
-  Decision d = registrar_.decide(facts, now, counts_);
+  Decision d = registrar_.decide(facts, nonce_now, counts_);
   return std::visit(
       Overloaded{
           [&](const Challenge& c) {

@@ -42,8 +42,15 @@ class PhoneRegistry {
  public:
   explicit PhoneRegistry(Registrar registrar, FailedAttempts limits = FailedAttempts{});
 
-  // One REGISTER from `source_ip` (numeric).
-  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now);
+  // One REGISTER from `source_ip` (numeric). `now` (monotonic) times the bindings and the
+  // failed-attempt limit; `nonce_now` the nonces, which other gateways of the site check too:
+  // the wall clock (ms since the epoch), the one time base the hosts of a site share.
+  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now,
+                        Millis nonce_now);
+  // The same with one time base for both (tests).
+  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now) {
+    return handle(facts, source_ip, now, now);
+  }
   // The current contacts of a registered AoR ("user@domain", domain lower-case).
   std::vector<std::string> contacts(std::string_view aor, Millis now) const;
   // The binding to publish in the overlay for this AoR; nullopt when it has none left.

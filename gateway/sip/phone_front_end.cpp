@@ -83,7 +83,8 @@ PhoneFrontEnd::~PhoneFrontEnd() = default;
 
 void PhoneFrontEnd::handle(sofia::Message msg, sip_s* sip, const std::string& source_ip) {
   registrar::RegisterFacts facts = register_facts(sip);
-  registrar::RegisterAnswer a = registry_->handle(facts, source_ip, clock_.monotonic());
+  registrar::RegisterAnswer a = registry_->handle(
+      facts, source_ip, clock_.monotonic(), Millis{static_cast<Millis::rep>(clock_.wall_ms())});
   // nta_incoming_create() takes the message, even when it fails.
   sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
   if (!irq) {

@@ -100,6 +100,19 @@ TEST_CASE("overlay_binding: the contact that lasts longest, for its seconds left
   CHECK_FALSE(r.overlay_binding(aor, kNow + Millis{3'600'000}));
 }
 
+TEST_CASE("two gateways with one nonce secret: nonces are timed by the shared wall clock") {
+  // Their monotonic clocks have nothing in common (other hosts, other boot times).
+  constexpr Millis kWall{1'700'000'000'000};
+  PhoneRegistry a = make_registry();
+  PhoneRegistry b = make_registry();
+  auto challenge = a.handle(facts({}), "192.0.2.7", Millis{5'000}, kWall);
+  REQUIRE(challenge.status == 401);
+  auto ok = b.handle(facts({authorization("alice-pw", nonce_of(challenge))}, 600), "192.0.2.7",
+                     Millis{90'000'000}, kWall + Millis{1'000});
+  CHECK(ok.status == 200);
+  CHECK(b.contacts("alice@p2p.example.com", Millis{90'000'000}).size() == 1);
+}
+
 TEST_CASE("wrong password: 401 twice, then 403 on the third failure; nothing stored") {
   PhoneRegistry r = make_registry();
   auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
