@@ -173,6 +173,9 @@ for user in PHONES:
     r = register(user)
     check(r.returncode == 0, f"{user} registers through Kamailio's dispatcher: 401 then 200 "
                              f"(sipp {r.returncode}: {r.stderr.strip()[-300:]})")
+    # The registrar logs its answer just after sending it: wait for both lines.
+    wait_until(lambda: sum(len(g.register_lines(user)) for g in gws.values()) >= 2, 10,
+               f"the gateways to log {user}'s REGISTERs")
     seen = {name: g.register_lines(user) for name, g in gws.items()}
     challenged = [n for n, lines in seen.items() if "401" in lines]
     accepted = [n for n, lines in seen.items() if "200" in lines]
