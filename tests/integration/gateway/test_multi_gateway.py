@@ -111,45 +111,7 @@ for g in gws.values():
     g.launch()
 
 # ---- Kamailio: the dispatcher, round robin over A and B ----
-ds_list = os.path.join(work, "dispatcher.list")
-with open(ds_list, "w") as f:
-    f.write("".join(f"1 sip:127.0.0.1:{g.sip};transport=udp\n" for g in gws.values()))
-kam_cfg = os.path.join(work, "kamailio.cfg")
-with open(kam_cfg, "w") as f:
-    f.write(f"""#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-listen=udp:127.0.0.1:{kam_port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "dispatcher.so"
-modparam("dispatcher", "list_file", "{ds_list}")
-request_route {{
-    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-    if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
-        if (is_method("ACK") && t_check_trans()) {{ t_relay(); }}
-        exit;
-    }}
-    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-    if ($rd == "{DOMAIN}" || (is_method("REGISTER") && $td == "{DOMAIN}")) {{
-        if (!ds_select_dst("1", "4")) {{ sl_send_reply("503", "No Gateway"); exit; }}
-        if (!is_method("REGISTER")) {{ record_route(); }}
-        if (!t_relay()) {{ sl_reply_error(); }}
-        exit;
-    }}
-    sl_send_reply("404", "Not Here");
-}}
-""")
-kam = start(["kamailio", "-f", kam_cfg, "-DD", "-E", "-Y", work, "-w", work,
-             "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
+kam = sip_tools.start_kamailio(kam_port, None, dispatch=[g.sip for g in gws.values()])
 wait_until(lambda: raw(kam_port, request("OPTIONS", "sip:nobody@elsewhere.example"), wait=0.5) is not None
            or not kam.alive(), 20, "Kamailio to answer")
 check(kam.alive(), "Kamailio is running")
