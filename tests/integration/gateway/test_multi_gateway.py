@@ -13,7 +13,7 @@ domain to ds_select_dst(1, "4") (round robin over A and B).
   the other.
 - A call (INVITE/200/ACK/BYE) to each phone succeeds through either gateway (SIPp caller
   straight to each gateway: the one without the binding finds the phone's Contact in the
-  overlay).
+  overlay), and through Kamailio's dispatcher.
 - After the gateway a phone registered through is restarted (SIGTERM: exit 0, then started
   again with the same data), a call to that phone through it (and through the other one)
   still succeeds (the restarted gateway has no binding of its own: it finds the phone in the
@@ -158,17 +158,22 @@ def registered_phones(g):
 
 
 def call_each(phase):
-    """A call to each phone through each running gateway, straight to the gateway's port."""
+    """A call to each phone through each gateway, straight to the gateway's port; then as many
+    through Kamailio (the round robin takes each gateway in turn)."""
     for user in PHONES:
         callee = uas(f"phone-{user}-{phase}", scenario("uas_call.xml"), phone_port[user],
-                     calls=len(gws))
+                     calls=2 * len(gws))
         for name, g in gws.items():
             r = uac(scenario("uac_call.xml"), g.sip, user)
             how = ("its binding" if registered_through[user] == name and g.runs == 1
                    else "the overlay")
             check(r.returncode == 0, f"{phase}: a call to {user} through gateway {name} ({how}) "
                                      f"completes (sipp {r.returncode})")
-        check(callee.wait(30) == 0, f"{phase}: {user}'s phone took both calls (INVITE, ACK, BYE)")
+        for i in range(len(gws)):
+            r = uac(scenario("uac_call.xml"), kam_port, user, source="127.0.0.2")
+            check(r.returncode == 0, f"{phase}: call {i + 1} to {user} through Kamailio's "
+                                     f"dispatcher completes (sipp {r.returncode})")
+        check(callee.wait(30) == 0, f"{phase}: {user}'s phone took every call (INVITE, ACK, BYE)")
 
 
 call_each("both running")
