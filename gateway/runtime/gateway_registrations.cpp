@@ -20,7 +20,7 @@ std::string user_aor(const std::string& user) {
 }
 
 // The gateway's own SIP URI for an AoR it stands in for: the AoR's user at the advertised
-// address (the service AoR, a static AoR with several contacts, a registered phone).
+// address (the service AoR, a static AoR with several contacts).
 std::string gateway_uri(const std::string& aor, const std::string& advertised) {
   return "sip:" + aor.substr(0, aor.find('@')) + "@" + advertised;
 }
