@@ -143,6 +143,13 @@ std::optional<std::string> check_phones_file(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_nonce_secret_file(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  auto secret = read_nonce_secret(value);
+  if (!secret) return secret.error();
+  return std::nullopt;
+}
+
 std::optional<std::string> check_readable_file(const std::string& value) {
   if (value.empty()) return std::nullopt;
   std::FILE* f = std::fopen(value.c_str(), "r");
@@ -264,14 +271,17 @@ Schema sip_keys() {
                            "read only the first challenge)", {"false"}, false, check_bool},
       {"phones_file", "plain phones' credentials, one 'USER PASSWORD' per line ('#' comments); "
                       "empty: no plain phones", {""}, false, check_phones_file},
+      {"nonce_secret_file", "digest nonce secret shared by the gateways of a site (16 bytes "
+                            "or more), so any of them accepts a nonce another issued; empty: "
+                            "a random secret per process", {""}, false, check_nonce_secret_file},
       {"static_registrations", "SIP-REGISTRATIONs stored for external targets (YAML only): "
                                "a list of {aor, contact, cert, key}", {}, true, nullptr,
        {{"aor", true, check_aor},
         {"contact", true, check_sip_uri},
         {"cert", true, not_empty},
         {"key", true, not_empty}}},
-      {"registration_lifetime", "seconds the static registrations, the service AoR and the "
-                                "phones' bindings last in the overlay (refreshed at 2/3 of it)",
+      {"registration_lifetime", "seconds the static registrations and the service AoR last in "
+                                "the overlay (refreshed at 2/3 of it)",
        {"3600"}, false,
        check_lifetime},
       {"sip_tls_listen", "SIP over TLS listen address, ADDR:PORT; empty: no TLS listener and "
@@ -358,6 +368,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
   c.digest_md5_first = s.get("digest_md5_first") == "true";
   c.phones_file = s.get("phones_file");
+  c.nonce_secret_file = s.get("nonce_secret_file");
   for (const Record& r : s.records("static_registrations")) {
     c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});
   }

@@ -68,6 +68,8 @@ struct GatewayConfig : OverlayConfig {
   bool digest_md5_first = false;      // offer MD5 before SHA-256 to plain phones
   // Empty: no plain phones. Validated at load; the runtime reads it with read_phones_file().
   std::string phones_file;
+  // Empty: a random nonce secret per process. Validated at load (read_nonce_secret).
+  std::string nonce_secret_file;
   std::vector<StaticRegistrationConfig> static_registrations;
   // SIP over TLS: a listener when sip_tls_listen is set (empty: no TLS at all, TLS targets
   // are skipped). Empty cert/key: the node's overlay certificate and key.
@@ -114,6 +116,7 @@ std::optional<std::string> check_aor(const std::string& value);     // user@doma
 std::optional<std::string> check_sip_uri(const std::string& value); // sip:/sips: URI
 std::optional<std::string> check_realm(const std::string& value);   // empty is fine
 std::optional<std::string> check_phones_file(const std::string& value);  // reads the file
+std::optional<std::string> check_nonce_secret_file(const std::string& value);  // reads it
 std::optional<std::string> check_readable_file(const std::string& value);  // empty is fine
 std::optional<std::string> check_advertise(const std::string& value);  // HOST[:PORT]; empty is fine
 std::optional<std::string> check_ip(const std::string& value);  // an IP literal; empty is fine

@@ -74,4 +74,24 @@ Expected<PhoneBook, std::string> read_phones_file(const std::string& path) {
   return book;
 }
 
+Expected<std::string, std::string> read_nonce_secret(const std::string& path) {
+  constexpr std::size_t kMaxSecret = 4096;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return unexpected("'" + path + "': is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected("'" + path + "': cannot read: " + std::strerror(errno));
+  std::string secret(kMaxSecret + 1, '\0');
+  in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
+  secret.resize(static_cast<std::size_t>(in.gcount()));
+  if (secret.size() > kMaxSecret) return unexpected("'" + path + "': larger than 4 KiB");
+  while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos) {
+    secret.pop_back();
+  }
+  if (secret.size() < kMinNonceSecret) {
+    return unexpected("'" + path + "': the secret must have at least " +
+                      std::to_string(kMinNonceSecret) + " bytes (e.g. `openssl rand -hex 32`)");
+  }
+  return secret;
+}
+
 }  // namespace p2psip::config

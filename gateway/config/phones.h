@@ -11,6 +11,7 @@
 //   alice    correct horse
 //   bob      s3cret
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -28,5 +29,12 @@ Expected<PhoneBook, std::string> parse_phones(std::string_view text);
 
 // Reads and parses the file. Errors: "'PATH': cannot read: ..." or "'PATH' line N: ...".
 Expected<PhoneBook, std::string> read_phones_file(const std::string& path);
+
+// The `nonce_secret_file` key: the digest nonce secret shared by every gateway of a site, so
+// that a nonce one gateway issued verifies at the others (several gateways behind one
+// dispatcher). The file's bytes up to trailing blanks and line ends; at least 16 of them, at
+// most 4 KiB. Errors: "'PATH': ...".
+inline constexpr std::size_t kMinNonceSecret = 16;
+Expected<std::string, std::string> read_nonce_secret(const std::string& path);
 
 }  // namespace p2psip::config

@@ -124,7 +124,7 @@ NonceState NonceIssuer::check(std::string_view nonce, Millis now) const {
   if (mac.size() != 32 || CRYPTO_memcmp(mac.data(), nonce.data() + 16, 32) != 0) {
     return NonceState::kInvalid;
   }
-  if (*issued > now) return NonceState::kInvalid;  // from the future: not ours
+  if (*issued > now + kMaxClockSkew) return NonceState::kInvalid;  // from the future: not ours
   return now - *issued > lifetime_ ? NonceState::kStale : NonceState::kValid;
 }
 

@@ -47,8 +47,11 @@ enum class NonceState { kValid, kStale, kInvalid };
 // HMAC-SHA256(secret, those 8 bytes || realm)). A nonce this issuer did not make (or made for
 // another realm, or with another secret) is kInvalid; one older than `lifetime` is kStale, so
 // the client is challenged again with stale=true and retries without asking the user.
+// Gateways sharing the secret check each other's nonces, so time is the wall clock (the
+// caller's); a nonce up to kMaxClockSkew ahead of `now` (another host's clock) is still valid.
 class NonceIssuer {
  public:
+  static constexpr Millis kMaxClockSkew{30'000};
   NonceIssuer(std::string secret, std::string realm, Millis lifetime = Millis{300'000});
   std::string issue(Millis now) const;
   NonceState check(std::string_view nonce, Millis now) const;

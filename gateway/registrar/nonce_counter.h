@@ -3,6 +3,16 @@
 // the highest nc accepted per nonce until the nonce is past its lifetime; bounded in size
 // (when full, the oldest-issued nonces are forgotten first, which only costs their clients a
 // fresh challenge). Pure: time comes in.
+//
+// Several gateways sharing a nonce secret (nonce_secret_file): the counts live in each
+// process, so a phone whose requests alternate between gateways shows each of them a growing
+// but gappy nc (1 at A, 2 at B, 3 at A ...). The reading taken: nc must be higher than the
+// highest this gateway accepted for the nonce, never "the last one plus one" and never "1 for
+// a nonce this gateway has not seen", which would refuse every phone behind a round-robin
+// dispatcher. What that costs: one captured request can be replayed once at each other
+// gateway of the site within the nonce's lifetime (300 s); a replayed REGISTER only re-applies
+// what the phone itself sent (qop=auth covers the method and the Request-URI, never Contact
+// or Expires), so the exposure is a binding the phone removed coming back until it expires.
 
 #include <cstddef>
 #include <cstdint>

@@ -41,13 +41,13 @@ PhoneRegistry::PhoneRegistry(Registrar registrar, FailedAttempts limits)
     : registrar_(std::move(registrar)), limits_(std::move(limits)), counts_(Millis{300'000}) {}
 
 RegisterAnswer PhoneRegistry::handle(const RegisterFacts& facts, const std::string& source_ip,
-                                     Millis now) {
+                                     Millis now, Millis nonce_now) {
   // Without credentials for our realm no password is checked: nothing to count or refuse.
   // While a key is blocked every answer is the same 403, right password or not.
   auto user = registrar_.credential_user(facts);
   std::string key = user ? limit_key(*user, source_ip) : std::string();
   if (user && limits_.blocked(key, now)) return answer(403, "Forbidden", "too many failed attempts");
-  Decision d = registrar_.decide(facts, now, counts_);
+  Decision d = registrar_.decide(facts, nonce_now, counts_);
   return std::visit(
       Overloaded{
           [&](const Challenge& c) {
@@ -93,6 +93,13 @@ std::vector<std::string> PhoneRegistry::contacts(std::string_view aor, Millis no
   std::vector<std::string> out;
   for (const Binding& b : table_.lookup(aor, now)) out.push_back(b.contact);
   return out;
+}
+
+std::optional<OverlayBinding> PhoneRegistry::overlay_binding(std::string_view aor,
+                                                             Millis now) const {
+  auto list = table_.lookup(aor, now);  // soonest expiry first
+  if (list.empty()) return std::nullopt;
+  return OverlayBinding{list.back().contact, list.back().seconds_left(now)};
 }
 
 bool PhoneRegistry::known_source(std::string_view ip, Millis now) const {

@@ -20,6 +20,14 @@
 
 namespace p2psip::registrar {
 
+// What the overlay holds for a phone's AoR (one SIP-REGISTRATION value per storing node, RFC
+// 7904 §3.2): the contact of the binding that lasts longest, for as long as it lasts.
+struct OverlayBinding {
+  std::string contact;
+  std::uint32_t seconds = 0;
+  bool operator==(const OverlayBinding&) const = default;
+};
+
 struct RegisterAnswer {
   int status = 500;
   std::string phrase;
@@ -34,10 +42,19 @@ class PhoneRegistry {
  public:
   explicit PhoneRegistry(Registrar registrar, FailedAttempts limits = FailedAttempts{});
 
-  // One REGISTER from `source_ip` (numeric).
-  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now);
+  // One REGISTER from `source_ip` (numeric). `now` (monotonic) times the bindings and the
+  // failed-attempt limit; `nonce_now` the nonces, which other gateways of the site check too:
+  // the wall clock (ms since the epoch), the one time base the hosts of a site share.
+  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now,
+                        Millis nonce_now);
+  // The same with one time base for both (tests).
+  RegisterAnswer handle(const RegisterFacts& facts, const std::string& source_ip, Millis now) {
+    return handle(facts, source_ip, now, now);
+  }
   // The current contacts of a registered AoR ("user@domain", domain lower-case).
   std::vector<std::string> contacts(std::string_view aor, Millis now) const;
+  // The binding to publish in the overlay for this AoR; nullopt when it has none left.
+  std::optional<OverlayBinding> overlay_binding(std::string_view aor, Millis now) const;
   // Whether a phone with unexpired bindings registered from this address.
   bool known_source(std::string_view ip, Millis now) const;
   // Drops expired bindings (and the sources of AoRs left without any).

@@ -118,7 +118,6 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
   }
   if (c.uri != facts.request_uri) return BadRequest{"digest uri does not match the Request-URI"};
   NonceState nonce = nonces_.check(c.nonce, now);
-  if (nonce == NonceState::kInvalid) return challenge(now, false);
   auto password = phones_.find(c.username);
   bool right = password != phones_.end() &&
                responses_equal(digest_response(*algorithm, {c.username, c.realm, password->second,
@@ -130,7 +129,12 @@ std::optional<Decision> Registrar::authenticate(const RegisterFacts& facts,
     again.failed_attempt = true;
     return again;
   }
-  if (nonce == NonceState::kStale) return challenge(now, true);
+  // RFC 7616 §3.3: stale=true when the nonce is not valid (expired, or made with another
+  // secret: another gateway of the site without the shared nonce_secret_file, or this one
+  // before a restart) but the response is right for it, so the phone retries with the new
+  // nonce without asking its user. The password is checked first, and a wrong one is counted
+  // above whatever the nonce, so stale=true tells a guesser nothing it could not learn anyway.
+  if (nonce != NonceState::kValid) return challenge(now, true);
   auto issued = NonceIssuer::issued_at(c.nonce);
   if (counts && (!issued || !counts->accept(c.nonce, c.nc, *issued, now))) {
     return challenge(now, false);  // a replayed (or non-increasing) nonce-count

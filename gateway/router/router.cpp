@@ -98,7 +98,13 @@ Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneCon
 Decision after_lookup(const RouterConfig& config, const Decision& pending,
                       const LookupResult& result) {
   if (result.status == LookupStatus::found && !result.contacts.empty()) {
-    return forward(Route::overlay, result.contacts);
+    // Several gateways may each hold the same phone contact (one value per storing node,
+    // RFC 7904 §3.2): fork to each contact once (RFC 3261 §16.5: a target set has no duplicates).
+    std::vector<std::string> targets;
+    for (const std::string& c : result.contacts) {
+      if (std::find(targets.begin(), targets.end(), c) == targets.end()) targets.push_back(c);
+    }
+    return forward(Route::overlay, std::move(targets));
   }
   if (pending.dns_fallback) return resolve_dns();
   if (result.status == LookupStatus::unreachable) {

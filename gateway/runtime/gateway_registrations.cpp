@@ -20,7 +20,7 @@ std::string user_aor(const std::string& user) {
 }
 
 // The gateway's own SIP URI for an AoR it stands in for: the AoR's user at the advertised
-// address (the service AoR, a static AoR with several contacts, a registered phone).
+// address (the service AoR, a static AoR with several contacts).
 std::string gateway_uri(const std::string& aor, const std::string& advertised) {
   return "sip:" + aor.substr(0, aor.find('@')) + "@" + advertised;
 }
@@ -81,40 +81,47 @@ std::vector<KeptRegistration> plan_service_registration(const config::GatewayCon
 }
 
 PhoneOverlayKeeper::PhoneOverlayKeeper(const config::GatewayConfig& config,
-                                       const config::HostPort& advertise,
                                        std::string gateway_node, spdlog::logger& log)
     : phones_dir_((std::filesystem::path(config.data_dir) / "phones").string()),
       overlay_(config.overlay),
       node_id_(std::move(gateway_node)),
-      sip_host_port_(advertise.to_string()),
       lifetime_s_(config.registration_lifetime),
       log_(log) {}
 
-void PhoneOverlayKeeper::changed(const std::string& aor, bool registered) {
-  if (!node_) return;
-  if (!registered) {
-    if (kept_.erase(aor)) {
-      node_->forget(aor);
-      log_.info("phone {} unregistered: removing it from the overlay", aor);
-    }
-    return;
-  }
-  if (kept_.count(aor)) return;
+const overlay::Registrant* PhoneOverlayKeeper::registrant(const std::string& aor) {
+  if (auto it = registrants_.find(aor); it != registrants_.end()) return &it->second;
   std::string base = (std::filesystem::path(phones_dir_) / aor).string();
   std::error_code ec;
   if (!std::filesystem::exists(base + ".crt", ec)) {
     log_.debug("phone {}: no certificate at {}.crt, registered at the gateway only", aor, base);
-    return;
+    return nullptr;
   }
   auto who = overlay::Registrant::load(base + ".crt", base + ".key", aor, overlay_, node_id_);
   if (!who) {
     log_.warn("phone {}: not stored in the overlay: {}", aor, who.error());
-    return;
+    return nullptr;
   }
-  std::string contact = gateway_uri(aor, sip_host_port_);
-  if (node_->keep(aor, overlay::Contact::make_uri(contact), lifetime_s_, std::move(*who))) {
-    kept_.insert(aor);
-    log_.info("phone {}: stored in the overlay as {}", aor, contact);
+  return &registrants_.emplace(aor, std::move(*who)).first->second;
+}
+
+void PhoneOverlayKeeper::changed(const std::string& aor,
+                                 const std::optional<registrar::OverlayBinding>& binding) {
+  if (!node_) return;
+  const overlay::Registrant* who = registrant(aor);
+  if (!who) return;
+  // The callbacks name only values and the logger (which outlives the node): the node drops
+  // them when it goes.
+  auto done = [&log = log_, aor, what = binding ? "stored" : "removed"](Expected<void, overlay::Failure> r) {
+    if (r) {
+      log.info("phone {}: {} in the overlay", aor, what);
+    } else {
+      log.warn("phone {}: not {} in the overlay: {}", aor, what, r.error().message);
+    }
+  };
+  if (binding) {
+    node_->store(*who, aor, overlay::Contact::make_uri(binding->contact), binding->seconds, done);
+  } else {
+    node_->remove(*who, aor, lifetime_s_, done);
   }
 }
 

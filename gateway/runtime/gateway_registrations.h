@@ -9,12 +9,15 @@
 #include <spdlog/logger.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/expected.h"
 #include "gateway/config/gateway_config.h"
+#include "gateway/registrar/phone_registry.h"
 #include "gateway/runtime/overlay_credentials.h"
 #include "p2psip/overlay/overlay.h"
 
@@ -57,29 +60,35 @@ namespace p2psip::runtime {
 
 // Plain phones registered at the gateway, stored into the overlay on their behalf when a
 // certificate for the phone's AoR exists at <data_dir>/phones/<user@domain>.crt and .key
-// (`p2psip ca issue --user AOR --node-id <gateway node-id>`). The stored contact is the
-// gateway's own SIP URI for that user (at the advertised address), so overlay callers reach the phone through the gateway.
-// It lasts registration_lifetime in the overlay and is refreshed before that, as the static
-// registrations are. An un-REGISTER or the last binding expiring removes it. Loop thread.
+// (`p2psip ca issue --user AOR --node-id <gateway node-id>`, or enrollment). The stored value
+// is the phone's own Contact (its longest-lived binding), for as long as that binding lasts:
+// any gateway of the site routes a call to the phone from the overlay, also after the gateway
+// it registered through restarted or went away. Each REGISTER the phone sends stores it again
+// (the phone refreshes it, not the gateway); an un-REGISTER of the last binding removes this
+// gateway's value. A binding belongs to the phone: it is not removed when the gateway shuts
+// down (RFC 3261 §10.2.1: it lasts until the phone's Expires), nor when it expires locally (the
+// overlay value lasts exactly as long). Loop thread.
 class PhoneOverlayKeeper {
  public:
-  // `advertise`: the gateway's SIP address as others reach it (sip_advertise, resolved).
-  PhoneOverlayKeeper(const config::GatewayConfig& config, const config::HostPort& advertise,
-                     std::string gateway_node, spdlog::logger& log);
+  // registration_lifetime: how long the removal an un-REGISTER stores lasts.
+  PhoneOverlayKeeper(const config::GatewayConfig& config, std::string gateway_node,
+                     spdlog::logger& log);
   // The overlay node once it runs; nullptr when it is gone.
   void attach(overlay::Node* node) { node_ = node; }
-  // From the registrar front-end: `aor` (normalised) has bindings (registered) or not.
-  void changed(const std::string& aor, bool registered);
+  // From the registrar front-end after an accepted REGISTER: what the overlay should hold for
+  // `aor` (normalised), or nullopt once the phone removed its bindings.
+  void changed(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
 
  private:
+  const overlay::Registrant* registrant(const std::string& aor);
+
   std::string phones_dir_;
   std::string overlay_;
   std::string node_id_;  // the gateway's, hex
-  std::string sip_host_port_;
-  std::uint32_t lifetime_s_;  // registration_lifetime, as for the static registrations
+  std::uint32_t lifetime_s_;
   spdlog::logger& log_;
   overlay::Node* node_ = nullptr;
-  std::set<std::string> kept_;
+  std::map<std::string, overlay::Registrant> registrants_;  // loaded once per AoR
 };
 
 }  // namespace p2psip::runtime

@@ -60,19 +60,32 @@ router::RouterConfig router_config(const config::GatewayConfig& config) {
   return rc;
 }
 
-// The plain phones' registrar when a phones_file is configured; a random nonce secret per
-// process (nonces from before a restart are simply challenged again).
+// The nonce secret: nonce_secret_file's, shared by the gateways of a site (a nonce one issued
+// verifies at the others), else random per process (a nonce from another gateway or from
+// before a restart gets 401 stale=true, and the phone answers the new one).
+Expected<std::string, std::string> nonce_secret(const config::GatewayConfig& config) {
+  if (!config.nonce_secret_file.empty()) {
+    auto secret = config::read_nonce_secret(config.nonce_secret_file);
+    if (!secret) return unexpected("nonce_secret_file: " + secret.error());
+    return secret;
+  }
+  std::random_device rd;
+  std::string secret;
+  for (int i = 0; i < 8; ++i) secret += fmt::format("{:08x}", rd());
+  return secret;
+}
+
+// The plain phones' registrar when a phones_file is configured.
 Expected<std::unique_ptr<registrar::PhoneRegistry>, std::string> make_phone_registry(
     const config::GatewayConfig& config) {
   if (config.phones_file.empty()) return std::unique_ptr<registrar::PhoneRegistry>{};
   auto phones = config::read_phones_file(config.phones_file);
   if (!phones) return unexpected("phones_file: " + phones.error());
-  std::random_device rd;
-  std::string secret;
-  for (int i = 0; i < 8; ++i) secret += fmt::format("{:08x}", rd());
+  auto secret = nonce_secret(config);
+  if (!secret) return unexpected(secret.error());
   registrar::RegistrarPolicy policy = registrar::policy_from(config);
   registrar::Registrar r(policy, std::move(phones).value(),
-                         registrar::NonceIssuer(secret, policy.realm));
+                         registrar::NonceIssuer(std::move(*secret), policy.realm));
   return std::make_unique<registrar::PhoneRegistry>(std::move(r));
 }
 
@@ -130,13 +143,13 @@ Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config) {
   return plan;
 }
 
-SipSide::SipSide(const config::GatewayConfig& config, const SipPlan& plan, MetricsPort& port,
+SipSide::SipSide(const config::GatewayConfig& config, MetricsPort& port,
                  const std::string& node_id, spdlog::logger& log)
     : port_(port),
       dns_observer_(port.metrics.dns),
       lookup_([this] { return node_ != nullptr && node_->state() == overlay::State::kJoined; },
               port.metrics.gateway, make_logger("lookup", config.log_level)),
-      phone_keeper_(config, plan.advertise, node_id, log) {}
+      phone_keeper_(config, node_id, log) {}
 
 SipSide::~SipSide() {
   // The agent first (its transactions use the resolver), then DNS and the rest.
@@ -148,7 +161,7 @@ SipSide::~SipSide() {
 std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, SipPlan plan,
                                         EventLoop& loop, const Clock& clock, MetricsPort& port,
                                         const std::string& node_id, spdlog::logger& log) {
-  std::unique_ptr<SipSide> self(new SipSide(config, plan, port, node_id, log));
+  std::unique_ptr<SipSide> self(new SipSide(config, port, node_id, log));
   SipSide* s = self.get();
   metrics::Metrics& metrics = port.metrics;
   s->resolver_ = make_resolver(config, loop.uv(), clock, s->dns_observer_, log);
@@ -172,8 +185,9 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   deps.lookup = &s->lookup_;
   if (plan.phones) log.info("plain phones: registrar for realm '{}'", config.realm);
   deps.phones = std::move(plan.phones);
-  deps.phone_changed = [s](const std::string& aor, bool registered) {
-    s->phone_keeper_.changed(aor, registered);
+  deps.phone_changed = [s](const std::string& aor,
+                           const std::optional<registrar::OverlayBinding>& binding) {
+    s->phone_keeper_.changed(aor, binding);
   };
   deps.resolver = s->resolver_.get();
   deps.sip_metrics = &metrics.sip;

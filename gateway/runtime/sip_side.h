@@ -54,8 +54,8 @@ class SipSide {
   void stopping();
 
  private:
-  SipSide(const config::GatewayConfig& config, const SipPlan& plan, MetricsPort& port,
-          const std::string& node_id, spdlog::logger& log);
+  SipSide(const config::GatewayConfig& config, MetricsPort& port, const std::string& node_id,
+          spdlog::logger& log);
 
   MetricsPort& port_;
   DnsMetricsObserver dns_observer_;

@@ -83,7 +83,8 @@ PhoneFrontEnd::~PhoneFrontEnd() = default;
 
 void PhoneFrontEnd::handle(sofia::Message msg, sip_s* sip, const std::string& source_ip) {
   registrar::RegisterFacts facts = register_facts(sip);
-  registrar::RegisterAnswer a = registry_->handle(facts, source_ip, clock_.monotonic());
+  registrar::RegisterAnswer a = registry_->handle(
+      facts, source_ip, clock_.monotonic(), Millis{static_cast<Millis::rep>(clock_.wall_ms())});
   // nta_incoming_create() takes the message, even when it fails.
   sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
   if (!irq) {
@@ -115,7 +116,7 @@ void PhoneFrontEnd::handle(sofia::Message msg, sip_s* sip, const std::string& so
                a.reason.empty() ? "" : " (" + a.reason + ")");
   }
   arm();
-  if (a.status == 200 && changed_) changed_(a.aor, !a.contacts.empty());
+  if (a.status == 200 && changed_) changed_(a.aor, registry_->overlay_binding(a.aor, clock_.monotonic()));
 }
 
 std::vector<std::string> PhoneFrontEnd::contacts(std::string_view aor) const {
@@ -145,10 +146,6 @@ void PhoneFrontEnd::expire() {
   for (const auto& g : gone) log_->info("registration of {} at {} expired", g.aor, g.contact);
   metrics_.registered_phones(registry_->bindings());
   arm();
-  if (!changed_) return;
-  for (const auto& g : gone) {
-    if (registry_->contacts(g.aor, clock_.monotonic()).empty()) changed_(g.aor, false);
-  }
 }
 
 }  // namespace p2psip::sip

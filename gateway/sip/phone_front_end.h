@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,11 @@ class PhoneFrontEnd {
   void handle(sofia::Message msg, sip_s* sip, const std::string& source_ip);
   std::vector<std::string> contacts(std::string_view aor) const;
   bool known_source(std::string_view ip) const;
-  // Called after an AoR's bindings changed: registered (some left) or not.
-  using Changed = std::function<void(const std::string& aor, bool registered)>;
+  // Called after a REGISTER was accepted (200), with what the overlay should now hold for the
+  // AoR: its longest-lived binding, or nullopt when the phone removed them all. Not called
+  // when a binding merely expires: its overlay value was stored with the same lifetime.
+  using Changed = std::function<void(const std::string& aor,
+                                     const std::optional<registrar::OverlayBinding>& binding)>;
   void on_changed(Changed cb) { changed_ = std::move(cb); }
 
  private:

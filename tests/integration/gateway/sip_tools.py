@@ -84,9 +84,23 @@ def static_config(name, entries, node_id):
             f.write(f"  - aor: {aor}\n    contact: \"{contact}\"\n    cert: {cert}\n    key: {key}\n")
     return path
 
-def start_kamailio(kam_port, gw_port):
+def start_kamailio(kam_port, gw_port, dispatch=()):
     """Kamailio 5.6 with a static route for the overlay domain to the gateway (record_route,
-    UDP), 404 for other domains. Started through harness.start (ended by PID)."""
+    UDP), 404 for other domains. With `dispatch` (the SIP ports of several gateways) the
+    dispatcher module chooses the gateway instead, round robin (ds_select_dst algorithm 4),
+    also for REGISTERs whose To is in the overlay domain (phones registering with the site's
+    SIP server as their registrar). Started through harness.start (ended by PID)."""
+    if dispatch:
+        ds_list = os.path.join(work, "dispatcher.list")
+        with open(ds_list, "w") as f:
+            f.write("".join(f"1 sip:127.0.0.1:{p};transport=udp\n" for p in dispatch))
+        modules = f'loadmodule "dispatcher.so"\nmodparam("dispatcher", "list_file", "{ds_list}")\n'
+        match = f'$rd == "{DOMAIN}" || (is_method("REGISTER") && $td == "{DOMAIN}")'
+        target = ('if (!ds_select_dst("1", "4")) { sl_send_reply("503", "No Gateway"); exit; }\n'
+                  '        if (!is_method("REGISTER")) { record_route(); }')
+    else:
+        modules, match = "", f'$rd == "{DOMAIN}"'
+        target = f'record_route();\n        $du = "sip:127.0.0.1:{gw_port};transport=udp";'
     cfg = f"""#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -101,7 +115,7 @@ loadmodule "pv.so"
 loadmodule "maxfwd.so"
 loadmodule "siputils.so"
 loadmodule "textops.so"
-request_route {{
+{modules}request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
     if (has_totag()) {{
         if (loose_route()) {{ t_relay(); exit; }}
@@ -109,9 +123,8 @@ request_route {{
         exit;
     }}
     if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-    if ($rd == "{DOMAIN}") {{
-        record_route();
-        $du = "sip:127.0.0.1:{gw_port};transport=udp";
+    if ({match}) {{
+        {target}
         if (!t_relay()) {{ sl_reply_error(); }}
         exit;
     }}

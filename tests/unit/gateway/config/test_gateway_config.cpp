@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gateway/config/gateway_config.h"
+#include "gateway/config/phones.h"
 #include "gateway/config/settings.h"
 
 using namespace p2psip::config;
@@ -160,6 +161,22 @@ TEST_CASE("phones_file is read and checked at load, errors carry the line") {
 
   std::ofstream(path) << "alice secret\nbob pw\n";
   CHECK(config_of({}, {}, {{"phones_file", {path.string()}}}).phones_file == path.string());
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("nonce_secret_file: read at load, 16 bytes at least, trailing line end ignored") {
+  auto path = std::filesystem::temp_directory_path() /
+              ("p2psip-test-cfg-nonce-" + std::to_string(getpid()) + ".txt");
+  std::ofstream(path) << "too-short\n";
+  ConfigError e = error_of({}, {{"nonce_secret_file", {path.string()}}}, {});
+  CHECK(e.key == "nonce_secret_file");
+  CHECK(e.message.find("at least 16") != std::string::npos);
+  CHECK(error_of({}, {}, {{"nonce_secret_file", {"/nonexistent/secret"}}}).key == "nonce_secret_file");
+
+  std::ofstream(path) << "0123456789abcdef0123\r\n";
+  CHECK(config_of({}, {}, {{"nonce_secret_file", {path.string()}}}).nonce_secret_file == path.string());
+  CHECK(read_nonce_secret(path.string()).value() == "0123456789abcdef0123");
+  CHECK(config_of({}, {}, {}).nonce_secret_file.empty());
   std::filesystem::remove(path);
 }
 

@@ -85,6 +85,34 @@ TEST_CASE("un-REGISTER (Expires: 0) removes the binding") {
   CHECK_FALSE(r.known_source("192.0.2.7", later));
 }
 
+TEST_CASE("overlay_binding: the contact that lasts longest, for its seconds left; none when gone") {
+  PhoneRegistry r = make_registry();
+  const char* aor = "alice@p2p.example.com";
+  CHECK_FALSE(r.overlay_binding(aor, kNow));
+  auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
+  auto two = facts({authorization("alice-pw", nonce)}, 600);
+  two.contacts = {{"sip:alice@192.0.2.7:5062", {}}, {"sip:alice@192.0.2.9:5062", 3600}};
+  REQUIRE(r.handle(two, "192.0.2.7", kNow).status == 200);
+  CHECK(r.overlay_binding(aor, kNow + Millis{500}) ==
+        OverlayBinding{"sip:alice@192.0.2.9:5062", 3600});
+  CHECK(r.overlay_binding(aor, kNow + Millis{3'000'000}) ==
+        OverlayBinding{"sip:alice@192.0.2.9:5062", 600});
+  CHECK_FALSE(r.overlay_binding(aor, kNow + Millis{3'600'000}));
+}
+
+TEST_CASE("two gateways with one nonce secret: nonces are timed by the shared wall clock") {
+  // Their monotonic clocks have nothing in common (other hosts, other boot times).
+  constexpr Millis kWall{1'700'000'000'000};
+  PhoneRegistry a = make_registry();
+  PhoneRegistry b = make_registry();
+  auto challenge = a.handle(facts({}), "192.0.2.7", Millis{5'000}, kWall);
+  REQUIRE(challenge.status == 401);
+  auto ok = b.handle(facts({authorization("alice-pw", nonce_of(challenge))}, 600), "192.0.2.7",
+                     Millis{90'000'000}, kWall + Millis{1'000});
+  CHECK(ok.status == 200);
+  CHECK(b.contacts("alice@p2p.example.com", Millis{90'000'000}).size() == 1);
+}
+
 TEST_CASE("wrong password: 401 twice, then 403 on the third failure; nothing stored") {
   PhoneRegistry r = make_registry();
   auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));

@@ -57,6 +57,21 @@ T as(const Decision& d) {
   return std::get<T>(d);
 }
 
+// A nonce that is not valid at `now`: the right password gets 401 stale=true (RFC 7616 §3.3),
+// a wrong one a plain 401 counted as a failed attempt.
+void check_not_valid_nonce(const Registrar& r, const std::string& nonce, Millis now) {
+  CAPTURE(nonce);
+  const auto right = as<Challenge>(
+      r.decide(facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce)}), now));
+  CHECK(right.stale);
+  CHECK(right.www_authenticate[0].find("stale=true") != std::string::npos);
+  CHECK_FALSE(right.failed_attempt);
+  const auto wrong = as<Challenge>(
+      r.decide(facts("alice@p2p.example.com", {authorization("alice", "bad", nonce)}), now));
+  CHECK_FALSE(wrong.stale);
+  CHECK(wrong.failed_attempt);
+}
+
 }  // namespace
 
 TEST_CASE("no credentials: 401 offering SHA-256 then MD5, nothing stored") {
@@ -101,25 +116,34 @@ TEST_CASE("wrong password or unknown user: 401 again, counted as a failed attemp
 
 TEST_CASE("a stale nonce with the right password: 401 stale=true; with a wrong one: not stale") {
   Registrar r = make_registrar();
-  std::string nonce = nonce_of(r.challenge(kNow, false));
-  Millis later = kNow + Millis{300'001};
-  const auto& stale = as<Challenge>(
-      r.decide(facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce)}), later));
-  CHECK(stale.stale);
-  CHECK(stale.www_authenticate[0].find("stale=true") != std::string::npos);
-  CHECK_FALSE(stale.failed_attempt);
-  const auto& wrong = as<Challenge>(
-      r.decide(facts("alice@p2p.example.com", {authorization("alice", "bad", nonce)}), later));
-  CHECK_FALSE(wrong.stale);
-  CHECK(wrong.failed_attempt);
+  check_not_valid_nonce(r, nonce_of(r.challenge(kNow, false)), kNow + Millis{300'001});
 }
 
-TEST_CASE("a forged nonce, another realm or an unknown algorithm: a fresh challenge") {
+TEST_CASE("an unknown nonce with the right password: stale=true; with a wrong one: a failed attempt") {
   Registrar r = make_registrar();
-  std::string forged(48, 'a');
-  CHECK_FALSE(as<Challenge>(r.decide(
-      facts("alice@p2p.example.com", {authorization("alice", "alice-pw", forged)}), kNow))
-      .failed_attempt);
+  // Made by a gateway with another secret (or this one before a restart), or forged.
+  Registrar other(r.policy(), {{"alice", "alice-pw"}},
+                  NonceIssuer("another-secret", kRealm, Millis{300'000}));
+  for (const std::string& nonce : {nonce_of(other.challenge(kNow, false)), std::string(48, 'a'),
+                                   std::string("short")}) {
+    check_not_valid_nonce(r, nonce, kNow);
+  }
+}
+
+TEST_CASE("gateways sharing a nonce secret accept each other's nonces") {
+  Registrar a = make_registrar();
+  Registrar b(a.policy(), {{"alice", "alice-pw"}},
+              NonceIssuer("test-secret", kRealm, Millis{300'000}));
+  NonceCounter counts_b(Millis{300'000});
+  std::string nonce = nonce_of(a.challenge(kNow, false));
+  // nc 2 at b: the phone's first answer (nc 1) went to a; b never saw it and takes the higher count.
+  auto f = facts("alice@p2p.example.com", {authorization("alice", "alice-pw", nonce,
+                                                         DigestAlgorithm::kSha256, kRuri, "00000002")});
+  as<Accepted>(b.decide(f, kNow + Millis{1000}, counts_b));
+}
+
+TEST_CASE("another realm or an unknown algorithm: a fresh challenge") {
+  Registrar r = make_registrar();
   std::string nonce = nonce_of(r.challenge(kNow, false));
   std::string other_realm = "Digest username=\"alice\", realm=\"elsewhere\", nonce=\"" + nonce +
                             "\", uri=\"sip:p2p.example.com\", response=\"00\"";

@@ -79,6 +79,10 @@ TEST_CASE("inbound lookup outcome: found forwards, not found 404, unreachable 50
   CHECK(down.retry_after == 17);
   auto empty = after_lookup(cfg, pending, {LookupStatus::found, {}});
   CHECK(empty.status == 404);
+  // Two gateways' values with the same phone contact: forked to once.
+  auto twice = after_lookup(cfg, pending, {LookupStatus::found,
+                                           {"sip:a@192.0.2.1", "sip:a@192.0.2.2", "sip:a@192.0.2.1"}});
+  CHECK(twice.targets == std::vector<std::string>{"sip:a@192.0.2.1", "sip:a@192.0.2.2"});
 }
 
 TEST_CASE("a Request-URI without user at our domain or address is for the gateway itself") {
