@@ -4,10 +4,12 @@
 
 #include <cstdio>
 #include <memory>
+#include <unistd.h>
 
 #include "gateway/cli/command.h"
 #include "gateway/cli/schema_flags.h"
 #include "gateway/config/gateway_config.h"
+#include "gateway/config/load.h"
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/node_enrollment.h"
 
@@ -29,11 +31,16 @@ void add_gateway_command(CLI::App& root, Action& selected) {
         std::fputs(config::render_yaml(*settings, config::gateway_schema()).c_str(), stdout);
         return runtime::kExitOk;
       }
+      // SIGHUP reads the same file, environment and flags again (gateway/runtime/reload.h).
+      runtime::ReloadSource reload{*settings, [flags] {
+        return config::load_settings(config::gateway_schema(), flags->config_file(),
+                                     config::read_environment(environ), flags->layer());
+      }};
       if (auto enrolled = runtime::enroll_from_settings(*settings, config::gateway_schema()); !enrolled) {
         std::fprintf(stderr, "%s\n", enrolled.error().message.c_str());
         return enrolled.error().exit_code;
       }
-      return runtime::run_gateway(config::to_gateway_config(*settings));
+      return runtime::run_gateway(config::to_gateway_config(*settings), std::move(reload));
     };
   });
 }

@@ -48,6 +48,10 @@ class PhoneFrontEnd {
   void handle(sofia::Message msg, sip_s* sip, const std::string& source_ip);
   std::vector<std::string> contacts(std::string_view aor) const;
   bool known_source(std::string_view ip) const;
+  // A reload (PhoneRegistry::replace_phones): the removed phones' bindings go at once, each
+  // AoR left without any is reported unregistered (on_changed) as on expiry.
+  void replace_phones(config::PhoneBook phones);
+  const config::PhoneBook& phones() const { return registry_->phones(); }
   // Called after an AoR's bindings changed: registered (some left) or not.
   using Changed = std::function<void(const std::string& aor, bool registered)>;
   void on_changed(Changed cb) { changed_ = std::move(cb); }
