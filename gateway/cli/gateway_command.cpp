@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <unistd.h>
 
@@ -32,10 +33,11 @@ void add_gateway_command(CLI::App& root, Action& selected) {
         return runtime::kExitOk;
       }
       // SIGHUP reads the same file, environment and flags again (gateway/runtime/reload.h).
+      const char* env_file = std::getenv(config::kConfigFileEnv);
       runtime::ReloadSource reload{*settings, [flags] {
         return config::load_settings(config::gateway_schema(), flags->config_file(),
                                      config::read_environment(environ), flags->layer());
-      }};
+      }, flags->config_file().value_or(env_file ? env_file : "")};
       if (auto enrolled = runtime::enroll_from_settings(*settings, config::gateway_schema()); !enrolled) {
         std::fprintf(stderr, "%s\n", enrolled.error().message.c_str());
         return enrolled.error().exit_code;

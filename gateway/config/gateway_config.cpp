@@ -264,6 +264,9 @@ Schema sip_keys() {
                            "read only the first challenge)", {"false"}, false, check_bool},
       {"phones_file", "plain phones' credentials, one 'USER PASSWORD' per line ('#' comments); "
                       "empty: no plain phones", {""}, false, check_phones_file},
+      {"config_watch", "seconds between looks at the config and phones files: a change is "
+                       "reloaded as on SIGHUP; 0: only SIGHUP reloads", {"0"}, false,
+       [](const std::string& v) { return check_count(v, 0, 3600); }},
       {"static_registrations", "SIP-REGISTRATIONs stored for external targets (YAML only): "
                                "a list of {aor, contact, cert, key}", {}, true, nullptr,
        {{"aor", true, check_aor},
@@ -358,6 +361,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
   c.digest_md5_first = s.get("digest_md5_first") == "true";
   c.phones_file = s.get("phones_file");
+  c.config_watch = static_cast<std::uint32_t>(std::stoul(s.get("config_watch")));
   for (const Record& r : s.records("static_registrations")) {
     c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});
   }

@@ -68,6 +68,7 @@ struct GatewayConfig : OverlayConfig {
   bool digest_md5_first = false;      // offer MD5 before SHA-256 to plain phones
   // Empty: no plain phones. Validated at load; the runtime reads it with read_phones_file().
   std::string phones_file;
+  std::uint32_t config_watch = 0;  // seconds between looks for changed files; 0: SIGHUP only
   std::vector<StaticRegistrationConfig> static_registrations;
   // SIP over TLS: a listener when sip_tls_listen is set (empty: no TLS at all, TLS targets
   // are skipped). Empty cert/key: the node's overlay certificate and key.

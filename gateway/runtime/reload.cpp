@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include "common/uv_handle.h"
 #include "gateway/runtime/gateway_registrations.h"
@@ -114,6 +115,26 @@ HangupSignal::HangupSignal(uv_loop_t* loop, std::function<void()> cb)
 
 HangupSignal::~HangupSignal() { uv::close_and_delete(handle_); }
 
+FileWatch::FileWatch(uv_loop_t* loop, const std::vector<std::string>& paths, unsigned interval_ms,
+                     std::function<void()> cb)
+    : interval_ms_(interval_ms), cb_(std::move(cb)), settle_(loop) {
+  for (const auto& path : paths) {
+    auto* h = new uv_fs_poll_t{};
+    uv_fs_poll_init(loop, h);
+    h->data = this;
+    uv_fs_poll_start(h, [](uv_fs_poll_t* p, int, const uv_stat_t*, const uv_stat_t*) {
+      if (auto* self = static_cast<FileWatch*>(p->data)) self->changed();
+    }, path.c_str(), interval_ms);
+    polls_.push_back(h);
+  }
+}
+
+FileWatch::~FileWatch() {
+  for (auto* h : polls_) uv::close_and_delete(h);
+}
+
+void FileWatch::changed() { settle_.start(interval_ms_, 0, [this] { cb_(); }); }
+
 void count_static_refreshes(overlay::Node& node, std::set<std::string> static_aors,
                             metrics::GatewayMetrics& metrics, const Clock& clock) {
   node.on_stored([&metrics, &clock, aors = std::move(static_aors)](const std::string& aor) {
@@ -135,20 +156,30 @@ ConfigReloader::ConfigReloader(uv_loop_t* loop, const config::GatewayConfig& run
       static_(static_set(running.static_registrations, pair_digest)),
       creds_(digests(credential_files(running))),
       self_(std::make_shared<ConfigReloader*>(this)),
-      hangup_(loop, [this] { reload(); }) {}
+      hangup_(loop, [this] { reload("SIGHUP"); }) {
+  std::vector<std::string> files;
+  for (const std::string* f : {&std::as_const(source_.config_file), &running.phones_file}) {
+    if (!f->empty()) files.push_back(*f);
+  }
+  if (running.config_watch > 0 && !files.empty() && source_.read) {
+    watch_ = std::make_unique<FileWatch>(loop, files, running.config_watch * 1000,
+                                         [this] { reload("config_watch: a file changed"); });
+    log_->info("config_watch: looking at {} every {} s", fmt::join(files, ", "), running.config_watch);
+  }
+}
 
 ConfigReloader::~ConfigReloader() { *self_ = nullptr; }
 
-void ConfigReloader::reload() {
+void ConfigReloader::reload(const char* why) {
   if (!source_.read) {
-    log_->warn("SIGHUP: no configuration source to read again; nothing reloaded");
+    log_->warn("reload: no configuration source to read again; nothing reloaded");
     return;
   }
   if (in_flight_) {
     again_ = true;
     return;
   }
-  log_->info("SIGHUP: reading the configuration again");
+  log_->info("{}: reading the configuration again", why);
   start_read();
 }
 

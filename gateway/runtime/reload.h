@@ -9,6 +9,8 @@
 //  - static_registrations: new AoRs stored in the overlay, removed ones removed, changed ones
 //    (contacts, certificate/key paths or those files' content) stored again; the proxy's
 //    static routing table follows;
+//  - with config_watch N > 0 the config file and the phones file are looked at every N seconds
+//    and a change reloads as SIGHUP does (FileWatch);
 //  - everything else (listen addresses, the node's certificate, SIP TLS material, ...) is read
 //    at start only: a warning names the keys and certificate files that changed, they apply
 //    from the next start. The overlay library cannot swap a running node's certificate, and
@@ -27,9 +29,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/expected.h"
+#include "common/uv_handle.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/runtime/reload_plan.h"
 #include "metrics/metrics.h"
@@ -44,6 +48,27 @@ class SipSide;
 struct ReloadSource {
   config::Settings started;
   std::function<Expected<config::Settings, config::ConfigError>()> read;
+  std::string config_file;  // the YAML file (--config or P2PSIP_CONFIG), watched with config_watch
+};
+
+// config_watch: looks at files every `interval_ms` (uv_fs_poll: a stat each time, which also
+// sees a file replaced by a rename, as editors and Kubernetes ConfigMaps do) and runs `cb` one
+// interval after the last change seen, so that a file being written is read once complete.
+class FileWatch {
+ public:
+  FileWatch(uv_loop_t* loop, const std::vector<std::string>& paths, unsigned interval_ms,
+            std::function<void()> cb);
+  ~FileWatch();
+  FileWatch(const FileWatch&) = delete;
+  FileWatch& operator=(const FileWatch&) = delete;
+
+ private:
+  void changed();
+
+  unsigned interval_ms_;
+  std::function<void()> cb_;
+  std::vector<uv_fs_poll_t*> polls_;
+  uv::Timer settle_;
 };
 
 // SIGHUP on a uv loop (uv_signal): `cb` runs on the loop. Without it SIGHUP ends the process.
@@ -84,7 +109,7 @@ class ConfigReloader {
   // Reads the configuration again (off the loop) and applies it, or refuses it. A reload
   // asked while one runs is done once more after it. SIGHUP calls it from construction on;
   // destroy the reloader before the SIP side, the node and the loop.
-  void reload();
+  void reload(const char* why);
 
   struct Read;  // one reading's result (reload.cpp)
 
@@ -108,6 +133,7 @@ class ConfigReloader {
   bool in_flight_ = false;
   bool again_ = false;
   HangupSignal hangup_;  // SIGHUP -> reload()
+  std::unique_ptr<FileWatch> watch_;  // config_watch > 0
 };
 
 }  // namespace p2psip::runtime
