@@ -11,6 +11,7 @@ against the real gateway with SIPp phones:
 - the call in progress completes (BYE 200 through the gateway) after the reload;
 - a broken phones file is refused: one "reload refused" log line naming the bad line,
   {result="refused"} counts it, alice and carol still register;
+- with config_watch 1 a second gateway reloads a changed phones file by itself (no SIGHUP);
 - `p2psip peer` survives SIGHUP too."""
 
 import os
@@ -186,6 +187,24 @@ ok, statuses = registers("carol", "carol-secret", "sip:carol@127.0.0.1:5997")
 check(ok, f"carol is still a phone: nothing of the refused reload was applied ({statuses})")
 check(lookup(fax[0]) == (0, [fax[1]]), "fax is still in the overlay")
 check(gw.stop(10) == 0, "gateway exits 0 on SIGTERM")
+
+# config_watch: the file changes, no signal; the new phone registers once the watch saw it.
+gw_port, watch_metrics = free_port(), free_port()
+base = f"http://127.0.0.1:{watch_metrics}"
+gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
+            "--metrics-listen", f"127.0.0.1:{watch_metrics}",
+            "--overlay-listen", f"127.0.0.1:{free_port()}", "--overlay", DOMAIN,
+            "--data-dir", os.path.join(work, "watch-data"), "--config-watch", "1",
+            "--phones-file", phones], "gateway-watch", work)
+wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "watching gateway /health")
+check(not registers("erin", "erin-secret", "sip:erin@127.0.0.1:5996", tries=1)[0],
+      "erin is unknown before the file changes")
+write_phones("alice alice-secret\nerin erin-secret\n")
+wait_until(lambda: reloads("ok") == 1 or not gw.alive(), 20, "config_watch to reload the changed file")
+ok, statuses = registers("erin", "erin-secret", "sip:erin@127.0.0.1:5996")
+check(ok, f"erin registers after config_watch reloaded the file ({statuses})")
+check("config_watch: a file changed" in gw.stderr(), "the log says the watch reloaded")
+check(gw.stop(10) == 0, "the watching gateway exits 0 on SIGTERM")
 
 peer_metrics = free_port()
 peer = start([P2P_BIN, "peer", "--overlay-listen", f"127.0.0.1:{free_port()}",
