@@ -13,6 +13,7 @@
 #include "gateway/config/load.h"
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/node_enrollment.h"
+#include "gateway/runtime/reload.h"
 
 namespace p2psip::cli {
 
@@ -26,6 +27,7 @@ void add_gateway_command(CLI::App& root, Action& selected) {
   flags->add_to(*cmd, config::gateway_schema());
   cmd->callback([&selected, flags] {
     selected = [flags]() -> int {
+      runtime::ignore_hangup();  // until the loop reloads on it (runtime/reload.h)
       auto settings = load_or_report(config::gateway_schema(), *flags);
       if (!settings) return runtime::kExitConfigError;
       if (flags->print_config()) {

@@ -104,6 +104,8 @@ struct ConfigReloader::Read {
   }
 };
 
+void ignore_hangup() { std::signal(SIGHUP, SIG_IGN); }
+
 HangupSignal::HangupSignal(uv_loop_t* loop, std::function<void()> cb)
     : cb_(std::move(cb)), handle_(new uv_signal_t{}) {
   uv_signal_init(loop, handle_);
@@ -113,7 +115,10 @@ HangupSignal::HangupSignal(uv_loop_t* loop, std::function<void()> cb)
   }, SIGHUP);
 }
 
-HangupSignal::~HangupSignal() { uv::close_and_delete(handle_); }
+HangupSignal::~HangupSignal() {
+  uv::close_and_delete(handle_);  // libuv puts back the default action (the process ends)...
+  ignore_hangup();                // ...so a SIGHUP during the shutdown is ignored instead
+}
 
 FileWatch::FileWatch(uv_loop_t* loop, const std::vector<std::string>& paths, unsigned interval_ms,
                      std::function<void()> cb)

@@ -71,7 +71,10 @@ class FileWatch {
   uv::Timer settle_;
 };
 
-// SIGHUP on a uv loop (uv_signal): `cb` runs on the loop. Without it SIGHUP ends the process.
+// SIGHUP on a uv loop (uv_signal): `cb` runs on the loop. Without it SIGHUP ends the process:
+// the commands ignore SIGHUP from their start (ignore_hangup) until one exists, and from its
+// end on.
+void ignore_hangup();
 class HangupSignal {
  public:
   HangupSignal(uv_loop_t* loop, std::function<void()> cb);
