@@ -141,6 +141,13 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry) {
   overlay_lookups_[0] = &lookups.Add({{"result", "found"}});
   overlay_lookups_[1] = &lookups.Add({{"result", "not_found"}});
   overlay_lookups_[2] = &lookups.Add({{"result", "unreachable"}});
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("p2psip_config_reloads_total")
+                      .Help("Reloads of the phones file and static registrations (SIGHUP), by "
+                            "result: ok (applied) or refused (the running configuration kept)")
+                      .Register(registry);
+  reloads_[0] = &reloads.Add({{"result", "ok"}});
+  reloads_[1] = &reloads.Add({{"result", "refused"}});
   refresh_family_ = &prometheus::BuildGauge()
                          .Name("p2psip_gateway_static_registrations_refresh_timestamp_seconds")
                          .Help("When the gateway last stored or refreshed one of its static "
@@ -179,6 +186,8 @@ void GatewayMetrics::static_registrations_refreshed(double unix_seconds) {
 void GatewayMetrics::overlay_lookup(OverlayLookupResult result) {
   overlay_lookups_[static_cast<std::size_t>(result)]->Increment();
 }
+void GatewayMetrics::config_reload(bool ok) { reloads_[ok ? 0 : 1]->Increment(); }
+
 void GatewayMetrics::static_registrations(std::size_t entries) {
   static_registrations_->Set(static_cast<double>(entries));
 }

@@ -66,6 +66,8 @@ class GatewayMetrics {
   // A static registration was stored or refreshed in the overlay at `unix_seconds`. The
   // series exists from the first refresh on (no static registrations: no series, no alert).
   void static_registrations_refreshed(double unix_seconds);
+  // A reload of the phones file and static registrations (SIGHUP): applied or refused.
+  void config_reload(bool ok);
 
  private:
   std::array<std::array<prometheus::Counter*, router::kForwardingRoutes>, kSipMethods.size() + 1>
@@ -81,6 +83,7 @@ class GatewayMetrics {
   std::array<prometheus::Counter*, 3> overlay_lookups_{};
   prometheus::Family<prometheus::Gauge>* refresh_family_ = nullptr;
   prometheus::Gauge* refreshed_ = nullptr;
+  std::array<prometheus::Counter*, 2> reloads_{};  // ok, refused
 };
 
 // Admission control at the SIP edge (gateway/sip/overload.h): initial requests refused with

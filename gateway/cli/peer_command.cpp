@@ -12,6 +12,7 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/node_enrollment.h"
+#include "gateway/runtime/reload.h"
 #include "gateway/runtime/peer_process.h"
 
 namespace p2psip::cli {
@@ -38,6 +39,7 @@ void add_peer_command(CLI::App& root, Action& selected) {
       ->check(CLI::Range(10u, 0x7fffffffu));
   cmd->callback([&selected, flags, regs, lifetime] {
     selected = [flags, regs, lifetime]() -> int {
+      runtime::ignore_hangup();  // until the loop reloads on it (runtime/reload.h)
       std::vector<runtime::PeerRegistration> parsed;
       for (const std::string& r : *regs) {
         auto p = runtime::parse_peer_registration(r);

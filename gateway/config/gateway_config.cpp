@@ -274,6 +274,9 @@ Schema sip_keys() {
       {"nonce_secret_file", "digest nonce secret shared by the gateways of a site (16 bytes "
                             "or more), so any of them accepts a nonce another issued; empty: "
                             "a random secret per process", {""}, false, check_nonce_secret_file},
+      {"config_watch", "seconds between looks at the config and phones files: a change is "
+                       "reloaded as on SIGHUP; 0: only SIGHUP reloads", {"0"}, false,
+       [](const std::string& v) { return check_count(v, 0, 3600); }},
       {"static_registrations", "SIP-REGISTRATIONs stored for external targets (YAML only): "
                                "a list of {aor, contact, cert, key}", {}, true, nullptr,
        {{"aor", true, check_aor},
@@ -369,6 +372,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.digest_md5_first = s.get("digest_md5_first") == "true";
   c.phones_file = s.get("phones_file");
   c.nonce_secret_file = s.get("nonce_secret_file");
+  c.config_watch = static_cast<std::uint32_t>(std::stoul(s.get("config_watch")));
   for (const Record& r : s.records("static_registrations")) {
     c.static_registrations.push_back({r.at("aor"), r.at("contact"), r.at("cert"), r.at("key")});
   }

@@ -70,6 +70,7 @@ struct GatewayConfig : OverlayConfig {
   std::string phones_file;
   // Empty: a random nonce secret per process. Validated at load (read_nonce_secret).
   std::string nonce_secret_file;
+  std::uint32_t config_watch = 0;  // seconds between looks for changed files; 0: SIGHUP only
   std::vector<StaticRegistrationConfig> static_registrations;
   // SIP over TLS: a listener when sip_tls_listen is set (empty: no TLS at all, TLS targets
   // are skipped). Empty cert/key: the node's overlay certificate and key.

@@ -66,6 +66,19 @@ std::vector<Expired> BindingTable::expire(Millis now) {
   return gone;
 }
 
+std::vector<Expired> BindingTable::drop(const std::function<bool(const std::string& aor)>& gone) {
+  std::vector<Expired> out;
+  for (auto it = table_.begin(); it != table_.end();) {
+    if (!gone(it->first)) {
+      ++it;
+      continue;
+    }
+    for (const Binding& b : it->second) out.push_back({it->first, b.contact});
+    it = table_.erase(it);
+  }
+  return out;
+}
+
 std::optional<Millis> BindingTable::next_expiry() const {
   std::optional<Millis> next;
   for (const auto& [aor, list] : table_) {

@@ -7,6 +7,7 @@
 // AoR would exceed max_per_aor bindings, the one closest to expiry is dropped to make room.
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,9 @@ class BindingTable {
   std::vector<Binding> lookup(std::string_view aor, Millis now) const;
   // Drops every binding expired at `now` and returns them.
   std::vector<Expired> expire(Millis now);
+  // Drops every binding of the AoRs `gone(aor)` names and returns them (a phone removed from
+  // the phones file by a reload).
+  std::vector<Expired> drop(const std::function<bool(const std::string& aor)>& gone);
   // When the next binding expires, if any.
   std::optional<Millis> next_expiry() const;
   std::size_t size() const;  // bindings, expired or not

@@ -108,6 +108,16 @@ bool PhoneRegistry::known_source(std::string_view ip, Millis now) const {
   });
 }
 
+std::vector<Expired> PhoneRegistry::replace_phones(config::PhoneBook phones) {
+  registrar_.set_phones(std::move(phones));
+  const config::PhoneBook& book = registrar_.phones();
+  auto gone = table_.drop([&book](const std::string& aor) {
+    return book.find(aor.substr(0, aor.find('@'))) == book.end();
+  });
+  for (const Expired& e : gone) sources_.erase(e.aor);
+  return gone;
+}
+
 std::vector<Expired> PhoneRegistry::expire(Millis now) {
   auto gone = table_.expire(now);
   for (const Expired& e : gone) forget_if_empty(e.aor, now);

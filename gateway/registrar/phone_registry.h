@@ -60,6 +60,11 @@ class PhoneRegistry {
   // Drops expired bindings (and the sources of AoRs left without any).
   std::vector<Expired> expire(Millis now);
   std::optional<Millis> next_expiry() const { return table_.next_expiry(); }
+  const config::PhoneBook& phones() const { return registrar_.phones(); }
+  // A reload: `phones` replace the credentials; the bindings of users no longer in it are
+  // dropped at once (a phone taken out of the file is no longer routable nor a trusted
+  // sender) and returned. The others keep their bindings, a changed password included.
+  std::vector<Expired> replace_phones(config::PhoneBook phones);
   std::size_t bindings() const { return table_.size(); }
 
  private:

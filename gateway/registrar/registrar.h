@@ -101,6 +101,10 @@ class Registrar {
   Challenge challenge(Millis now, bool stale) const;
 
   const RegistrarPolicy& policy() const { return policy_; }
+  const config::PhoneBook& phones() const { return phones_; }
+  // A reload's new credentials: checked from the next REGISTER on. Nonces stay valid (their
+  // secret is the process's, not the password's).
+  void set_phones(config::PhoneBook phones) { phones_ = std::move(phones); }
 
  private:
   // nullopt: authenticated as `user`; otherwise the decision to answer with.

@@ -18,6 +18,7 @@
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
 #include "gateway/runtime/overlay_metrics.h"
+#include "gateway/runtime/reload.h"
 #include "gateway/runtime/sip_side.h"
 #include "gateway/version.h"
 #include "p2psip/overlay/overlay.h"
@@ -69,11 +70,7 @@ Expected<KeptPlan, StartError> plan_kept(const config::GatewayConfig& config,
 // Stored once joined, refreshed, re-stored on ring changes, removed before the Leave.
 void keep_registrations(overlay::Node& node, KeptPlan& plan, const config::GatewayConfig& config,
                         metrics::GatewayMetrics& metrics, const Clock& clock, spdlog::logger& log) {
-  node.on_stored([&metrics, &clock, aors = plan.static_aors](const std::string& aor) {
-    if (aors.count(aor)) {
-      metrics.static_registrations_refreshed(static_cast<double>(clock.wall_ms()) / 1000.0);
-    }
-  });
+  count_static_refreshes(node, plan.static_aors, metrics, clock);
   for (auto& k : plan.registrations) {
     if (!node.keep(k.aor, k.value, config.registration_lifetime, std::move(k.who))) {
       log.warn("cannot keep {} registered in the overlay", k.aor);
@@ -85,7 +82,7 @@ void keep_registrations(overlay::Node& node, KeptPlan& plan, const config::Gatew
 
 }  // namespace
 
-int run_gateway(const config::GatewayConfig& config) {
+int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto log = make_logger("gateway", config.log_level);
   if (auto dir = ensure_data_dir(config.data_dir); !dir) return report(dir.error());
   auto sip_plan = plan_sip(config);
@@ -102,7 +99,8 @@ int run_gateway(const config::GatewayConfig& config) {
   SystemClock clock;
   auto node = create_overlay_node((*loop)->uv(), *overlay_plan, clock);
   if (!node) return report(node.error());
-  auto kept = plan_kept(config, sip_plan->advertise, **node, *log);
+  config::HostPort advertise = sip_plan->advertise;
+  auto kept = plan_kept(config, advertise, **node, *log);
   if (!kept) return report(kept.error());
   if (!sip_plan->advertise_warning.empty()) log->warn("SIP: {}", sip_plan->advertise_warning);
   log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
@@ -134,12 +132,16 @@ int run_gateway(const config::GatewayConfig& config) {
   auto renewal = renew_while_running((*loop)->uv(), config);
   sip->attach(node->get(), &(*port)->metrics.overlay);
   keep_registrations(**node, *kept, config, (*port)->metrics.gateway, clock, *log);
+  auto reloader = std::make_unique<ConfigReloader>(  // SIGHUP: reload.h
+      (*loop)->uv(), config, std::move(reload),
+      ReloadTargets{*sip, **node, (*port)->metrics.gateway, clock, advertise}, log);
 
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sip->stopping();
   });
   (*loop)->run();
+  reloader.reset();
   enroll->reset();  // stops and joins the enrollment server's thread
   leave_overlay(**loop, **node, *publisher, Millis{3000});  // within the 5 s shutdown budget
 

@@ -3,6 +3,7 @@
 // runs until SIGTERM/SIGINT and shuts down in reverse order.
 
 #include "gateway/config/gateway_config.h"
+#include "gateway/runtime/reload.h"
 
 namespace p2psip::runtime {
 
@@ -10,6 +11,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitConfigError = 2;
 
-int run_gateway(const config::GatewayConfig& config);
+// `reload`: how SIGHUP reads the configuration again (reload.h).
+int run_gateway(const config::GatewayConfig& config, ReloadSource reload = {});
 
 }  // namespace p2psip::runtime

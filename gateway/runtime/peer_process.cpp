@@ -10,6 +10,7 @@
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
 #include "gateway/runtime/overlay_metrics.h"
+#include "gateway/runtime/reload.h"
 #include "gateway/runtime/uv_loop.h"
 #include "gateway/version.h"
 #include "p2psip/overlay/overlay.h"
@@ -116,7 +117,12 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   (*loop)->on_stop_signal([&](int sig) {
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
+  // SIGHUP must not end a peer; it has nothing a reload could change (reload.h).
+  auto hangup = std::make_unique<HangupSignal>((*loop)->uv(), [&log] {
+    log->info("SIGHUP: a peer reads its configuration at start only; nothing to reload");
+  });
   (*loop)->run();
+  hangup.reset();
   leave_overlay(**loop, **node, *publisher, Millis{3000});
   publisher.reset();
   renewal.reset();

@@ -41,20 +41,13 @@ std::unique_ptr<dns::Resolver> make_resolver(const config::GatewayConfig& config
   return std::move(resolver).value();
 }
 
-// The router's view of the config: the domain first, then the aliases; the static table with
-// one AoR per key (several entries with the same AoR fork to all their contacts).
+// The router's view of the config: the domain first, then the aliases; the static table.
 router::RouterConfig router_config(const config::GatewayConfig& config) {
   router::RouterConfig rc;
   rc.domains.push_back(config.domain);
   rc.domains.insert(rc.domains.end(), config.aliases.begin(), config.aliases.end());
   rc.trusted_networks = config.trusted_networks;
-  for (const auto& entry : config.static_registrations) {
-    auto at = entry.aor.find('@');
-    std::string aor = at == std::string::npos
-                          ? entry.aor
-                          : router::make_aor(entry.aor.substr(0, at), entry.aor.substr(at + 1));
-    rc.static_registrations[aor].push_back(entry.contact);
-  }
+  rc.static_registrations = static_table(config);
   rc.record_route = config.record_route;
   rc.parallel_forking = config.forking == config::Forking::kParallel;
   return rc;
@@ -126,6 +119,18 @@ sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
 }
 
 }  // namespace
+
+router::StaticTable static_table(const config::GatewayConfig& config) {
+  router::StaticTable table;
+  for (const auto& entry : config.static_registrations) {
+    auto at = entry.aor.find('@');
+    std::string aor = at == std::string::npos
+                          ? entry.aor
+                          : router::make_aor(entry.aor.substr(0, at), entry.aor.substr(at + 1));
+    table[aor].push_back(entry.contact);
+  }
+  return table;
+}
 
 Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config) {
   SipPlan plan;
@@ -226,6 +231,13 @@ void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
   lookup_.attach(node, timing ? std::function<void(double)>([timing](double seconds) {
     timing->lookup_duration(seconds);
   }) : std::function<void(double)>{});
+}
+
+sip::PhoneFrontEnd* SipSide::phones() { return agent_->proxy().phones(); }
+
+void SipSide::replace_static(const config::GatewayConfig& config) {
+  agent_->proxy().set_static_registrations(static_table(config));
+  port_.metrics.gateway.static_registrations(config.static_registrations.size());
 }
 
 void SipSide::stopping() { port_.health.sip_listening = false; }

@@ -37,6 +37,10 @@ struct SipPlan {
 };
 Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config);
 
+// The static table from the config, one AoR per key (several entries with the same AoR fork
+// to all their contacts).
+router::StaticTable static_table(const config::GatewayConfig& config);
+
 class SipSide {
  public:
   // Null (the reason logged) when the resolver or the agent cannot start.
@@ -50,6 +54,10 @@ class SipSide {
 
   // Lookups, phones and trusted senders go to `node` from now on (nullptr: no more).
   void attach(overlay::Node* node, metrics::OverlayMetrics* timing);
+  // Reload (reload.h): the phones' front-end (null without a phones_file at start) and the
+  // static registrations' routing table with its gauge.
+  sip::PhoneFrontEnd* phones();
+  void replace_static(const config::GatewayConfig& config);
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
 

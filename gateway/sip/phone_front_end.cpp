@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <set>
 
 #include "metrics/metrics.h"
 
@@ -125,6 +126,18 @@ std::vector<std::string> PhoneFrontEnd::contacts(std::string_view aor) const {
 
 bool PhoneFrontEnd::known_source(std::string_view ip) const {
   return registry_->known_source(ip, clock_.monotonic());
+}
+
+void PhoneFrontEnd::replace_phones(config::PhoneBook phones) {
+  auto gone = registry_->replace_phones(std::move(phones));
+  for (const auto& g : gone) log_->info("phone {} removed by a reload: dropped its binding {}", g.aor, g.contact);
+  metrics_.registered_phones(registry_->bindings());
+  arm();
+  std::set<std::string> aors;
+  for (const auto& g : gone) aors.insert(g.aor);
+  if (changed_) {
+    for (const auto& aor : aors) changed_(aor, std::nullopt);
+  }
 }
 
 void PhoneFrontEnd::arm() {

@@ -49,6 +49,10 @@ class PhoneFrontEnd {
   void handle(sofia::Message msg, sip_s* sip, const std::string& source_ip);
   std::vector<std::string> contacts(std::string_view aor) const;
   bool known_source(std::string_view ip) const;
+  // A reload (PhoneRegistry::replace_phones): the removed phones' bindings go at once, each
+  // AoR left without any is reported (on_changed, no binding) as an un-REGISTER would be.
+  void replace_phones(config::PhoneBook phones);
+  const config::PhoneBook& phones() const { return registry_->phones(); }
   // Called after a REGISTER was accepted (200), with what the overlay should now hold for the
   // AoR: its longest-lived binding, or nullopt when the phone removed them all. Not called
   // when a binding merely expires: its overlay value was stored with the same lifetime.

@@ -79,6 +79,12 @@ class Proxy {
   // A request from nta's message callback (no transaction matched it); `sip` is msg's.
   void handle_request(sofia::Message msg, sip_s* sip);
   std::size_t transactions() const { return transactions_.size(); }
+  // Reload (gateway/runtime/reload.h): the plain phones' front-end (null: no phones_file) and
+  // the static registrations table, used from the next request on.
+  PhoneFrontEnd* phones() { return phones_.get(); }
+  void set_static_registrations(router::StaticTable table) {
+    deps_.router.static_registrations = std::move(table);
+  }
 
  private:
   struct Own {

@@ -50,6 +50,7 @@ class SipAgent {
   ~SipAgent();
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
+  Proxy& proxy() { return *proxy_; }
 
  private:
   explicit SipAgent(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}

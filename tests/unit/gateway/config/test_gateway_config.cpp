@@ -293,3 +293,11 @@ TEST_CASE("digest_md5_first: false by default, true from YAML, environment or fl
   CHECK_FALSE(config_of({}, *env, {{"digest_md5_first", {"false"}}}).digest_md5_first);
   CHECK(error_of({}, {}, {{"digest_md5_first", {"yes"}}}).key == "digest_md5_first");
 }
+
+TEST_CASE("config_watch: seconds from 0 (off, the default) to 3600, from file, env and flag") {
+  CHECK(config_of({}, {}, {}).config_watch == 0);
+  CHECK(config_of({{"config_watch", {"5"}}}, {}, {}).config_watch == 5);
+  CHECK(config_of({}, {{"config_watch", {"3600"}}}, {}).config_watch == 3600);
+  CHECK(error_of({}, {}, {{"config_watch", {"3601"}}}).key == "config_watch");
+  CHECK(error_of({{"config_watch", {"-1"}}}, {}, {}).key == "config_watch");
+}

@@ -70,3 +70,18 @@ TEST_CASE("max_per_aor drops the binding closest to expiry") {
   CHECK(t.size() == 2);
   CHECK(t.lookup("alice@d", Millis{0})[1].contact == "sip:c@3");
 }
+
+TEST_CASE("drop removes every binding of the AoRs named, expired ones too, and returns them") {
+  BindingTable t;
+  t.apply(store("alice@d", {{"sip:a@1", 60}, {"sip:b@2", 30}}), Millis{0});
+  t.apply(store("bob@d", {{"sip:c@3", 90}}), Millis{0});
+  auto gone = t.drop([](const std::string& aor) { return aor == "alice@d"; });
+  CHECK(gone.size() == 2);
+  CHECK(t.lookup("alice@d", Millis{0}).empty());
+  CHECK(t.lookup("bob@d", Millis{0}).size() == 1);
+  CHECK(t.size() == 1);
+  CHECK(t.drop([](const std::string&) { return false; }).empty());
+  // Past their expiry but not yet expire()d: dropped all the same.
+  CHECK(t.drop([](const std::string& aor) { return aor == "bob@d"; }).size() == 1);
+  CHECK(t.size() == 0);
+}

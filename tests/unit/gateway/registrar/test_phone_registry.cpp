@@ -183,3 +183,40 @@ TEST_CASE("the limit follows the credentials' username: rotating To gives no mor
   // Another source is not locked out.
   CHECK(r.handle(facts({authorization("alice-pw", nonce)}), "192.0.2.9", kNow).status == 200);
 }
+
+TEST_CASE("replace_phones: a removed user's bindings go at once, a new user registers, a kept one stays") {
+  RegistrarPolicy policy;
+  policy.realm = kRealm;
+  policy.domains = {"p2p.example.com"};
+  PhoneRegistry r(Registrar(policy, {{"alice", "alice-pw"}, {"bob", "bob-pw"}},
+                            NonceIssuer("test-secret", kRealm, Millis{300'000})));
+  auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
+  REQUIRE(r.handle(facts({authorization("alice-pw", nonce)}, 600), "192.0.2.7", kNow).status == 200);
+  REQUIRE(r.contacts("alice@p2p.example.com", kNow).size() == 1);
+
+  // alice out, bob's password changed, carol in: alice's binding and trust go now.
+  auto gone = r.replace_phones({{"bob", "bob-new"}, {"carol", "carol-pw"}});
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].aor == "alice@p2p.example.com");
+  CHECK(gone[0].contact == "sip:alice@192.0.2.7:5062");
+  CHECK(r.contacts("alice@p2p.example.com", kNow).empty());
+  CHECK_FALSE(r.known_source("192.0.2.7", kNow));
+  CHECK(r.bindings() == 0);
+  CHECK(r.phones().count("carol") == 1);
+  // alice's right (old) password no longer registers her.
+  auto again = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
+  CHECK(r.handle(facts({authorization("alice-pw", again)}, 600), "192.0.2.7", kNow).status == 401);
+}
+
+TEST_CASE("replace_phones: a changed password keeps the binding and counts from the next REGISTER") {
+  PhoneRegistry r = make_registry();
+  auto nonce = nonce_of(r.handle(facts({}), "192.0.2.7", kNow));
+  REQUIRE(r.handle(facts({authorization("alice-pw", nonce)}, 600), "192.0.2.7", kNow).status == 200);
+  CHECK(r.replace_phones({{"alice", "alice-new"}}).empty());
+  CHECK(r.contacts("alice@p2p.example.com", kNow).size() == 1);
+  CHECK(r.known_source("192.0.2.7", kNow));
+  auto n1 = nonce_of(r.handle(facts({}), "192.0.2.7", kNow + Millis{1}));
+  CHECK(r.handle(facts({authorization("alice-pw", n1)}, 600), "192.0.2.7", kNow + Millis{1}).status == 401);
+  auto n2 = nonce_of(r.handle(facts({}), "192.0.2.7", kNow + Millis{2}));
+  CHECK(r.handle(facts({authorization("alice-new", n2)}, 600), "192.0.2.7", kNow + Millis{2}).status == 200);
+}
