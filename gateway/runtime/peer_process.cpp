@@ -6,6 +6,7 @@
 
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
@@ -113,13 +114,16 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
   publish_certificate_expiry(plan->node.credentials.cert, (*port)->metrics.overlay);
+  auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
   (*loop)->on_stop_signal([&](int sig) {
+    (*port)->health.draining = true;  // leaving: /readyz answers 503
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
   (*loop)->run();
   leave_overlay(**loop, **node, *publisher, Millis{3000});
   publisher.reset();
   renewal.reset();
+  beat.reset();
   node->reset();
   loop->reset();
   port->reset();

@@ -52,6 +52,8 @@ class SipSide {
   void attach(overlay::Node* node, metrics::OverlayMetrics* timing);
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
+  // SIP transactions in flight (drain.h).
+  std::size_t in_flight() const;
 
  private:
   SipSide(const config::GatewayConfig& config, const SipPlan& plan, MetricsPort& port,

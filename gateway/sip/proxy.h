@@ -67,6 +67,10 @@ struct ProxyDeps {
   std::uint16_t tls_port = 0;
   // Admission control (overload_gate.h); null: every request is admitted.
   OverloadGate* overload = nullptr;
+  // Readiness (OPTIONS to the gateway answers 503 when false) and the SIGTERM drain (new
+  // out-of-dialog requests get 503): local_answer.h. Empty: ready, never draining.
+  std::function<bool()> ready;
+  std::function<bool()> draining;
 };
 
 class Proxy {
@@ -97,6 +101,8 @@ class Proxy {
   std::string record_route_params(const sip_s* sip) const;
   // False: refused, and `msg` consumed.
   bool well_formed(sofia::Message& msg, sip_s* sip);
+  // False: refused (503, draining) and `msg` consumed.
+  bool admitted_while_draining(sofia::Message& msg, sip_s* sip);
   void answer_locally(sofia::Message msg, sip_s* sip);
   void forward_ack(sofia::Message msg, sip_s* sip, bool pop_route);
   void ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r);

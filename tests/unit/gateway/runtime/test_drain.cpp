@@ -1,0 +1,84 @@
+// The SIGTERM drain (gateway/runtime/drain.h): the pure decision, and the Drain on a real uv
+// loop with a clock moved by hand (no waiting on the wall clock).
+#include <doctest/doctest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "gateway/runtime/drain.h"
+#include "gateway/runtime/uv_loop.h"
+
+using namespace p2psip;
+using namespace p2psip::runtime;
+
+TEST_CASE("drain_state: the grace period ends it; nothing in flight ends it only without dialogs") {
+  Millis grace{10'000};
+  CHECK(drain_state(Millis{0}, grace, 3, true) == DrainState::kDraining);
+  CHECK(drain_state(Millis{9'999}, grace, 3, false) == DrainState::kDraining);
+  CHECK(drain_state(Millis{10'000}, grace, 3, true) == DrainState::kGraceOver);
+  // record_route on: a call's BYE may still come although no transaction is in flight.
+  CHECK(drain_state(Millis{1}, grace, 0, true) == DrainState::kDraining);
+  CHECK(drain_state(Millis{1}, grace, 0, false) == DrainState::kQuiet);
+}
+
+namespace {
+
+struct Fixture {
+  std::unique_ptr<UvLoop> loop = std::move(UvLoop::create()).value();
+  ManualClock clock;
+  metrics::HealthState health;
+  spdlog::logger log{"drain-test", std::make_shared<spdlog::sinks::null_sink_mt>()};
+  std::size_t in_flight = 2;
+  int checks = 0;
+
+  std::unique_ptr<Drain> make(Millis grace, bool dialogs) {
+    Drain::Plan plan{grace, [this] {
+                       ++checks;
+                       clock.advance(Millis{1000});  // each check one second later
+                       return in_flight;
+                     },
+                     dialogs};
+    return std::make_unique<Drain>(*loop, loop->uv(), clock, health, std::move(plan), log);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("SIGTERM: not ready at once, then the loop runs until the grace period is over") {
+  Fixture f;
+  auto drain = f.make(Millis{5000}, true);
+  CHECK(drain->signalled(SIGTERM));
+  CHECK(f.health.draining);
+  drain->run();
+  // One in_flight() for the start line, then one per check until 5 s have passed.
+  CHECK(f.checks >= 5);
+  CHECK(f.clock.monotonic() >= Millis{5000});
+  drain->run();  // once only
+}
+
+TEST_CASE("without dialogs through the gateway the drain ends once nothing is in flight") {
+  Fixture f;
+  f.in_flight = 0;
+  auto drain = f.make(Millis{60'000}, false);
+  CHECK(drain->signalled(SIGTERM));
+  drain->run();
+  CHECK(f.clock.monotonic() < Millis{60'000});
+}
+
+TEST_CASE("no drain: drain_grace 0, SIGINT, or a second signal before it ran") {
+  for (auto [grace, sig] : {std::pair{Millis{0}, SIGTERM}, std::pair{Millis{5000}, SIGINT}}) {
+    Fixture f;
+    auto drain = f.make(grace, true);
+    CHECK_FALSE(drain->signalled(sig));
+    CHECK(f.health.draining);  // not ready all the same
+    drain->run();              // returns at once
+    CHECK(f.checks == 0);
+  }
+  Fixture f;
+  auto drain = f.make(Millis{5000}, true);
+  CHECK(drain->signalled(SIGTERM));
+  CHECK_FALSE(drain->signalled(SIGTERM));
+  drain->run();
+  CHECK(f.checks == 0);
+}
