@@ -82,3 +82,17 @@ TEST_CASE("no drain: drain_grace 0, SIGINT, or a second signal before it ran") {
   drain->run();
   CHECK(f.checks == 0);
 }
+
+TEST_CASE("LoopBeat ticks the health state's heartbeat on the loop") {
+  Fixture f;
+  LoopBeat beat(f.loop->uv(), f.health);
+  f.health.loop_beat_ms = 0;  // as if the loop had stalled since boot
+  uv::Timer poll(f.loop->uv());
+  int polls = 0;
+  poll.start(50, 50, [&] {
+    // A bound (10 s), not a threshold: the beat comes after kLoopBeatPeriod.
+    if (f.health.loop_beat_ms.load() != 0 || ++polls > 200) f.loop->stop();
+  });
+  f.loop->run();
+  CHECK(f.health.loop_beat_ms.load() != 0);
+}
