@@ -25,7 +25,9 @@ struct HealthState {
   std::atomic<bool> overlay_joined{false};
   // SIGTERM received: the gateway drains (drain.h), the peer leaves. Never ready again.
   std::atomic<bool> draining{false};
-  // steady_clock milliseconds of the event loop's last tick (beat()).
+  // steady_clock milliseconds of the event loop's last tick (beat()); only watched once a
+  // LoopBeat ticks it (the enrollment server has no loop: live while it answers).
+  std::atomic<bool> loop_watched{false};
   std::atomic<std::int64_t> loop_beat_ms{now_ms()};
 
   bool healthy() const {
@@ -44,8 +46,10 @@ struct HealthState {
 struct HealthFacts {
   bool sip_required = true;
   bool sip_listening = false;
+  bool overlay_required = false;
   bool overlay_joined = false;
   bool draining = false;
+  bool loop_watched = false;
   std::chrono::milliseconds since_beat{0};  // since the loop's last tick
 };
 HealthFacts facts_of(const HealthState& h, std::int64_t now_ms);
@@ -53,8 +57,6 @@ HealthFacts facts_of(const HealthState& h, std::int64_t now_ms);
 // nullopt: live; otherwise why not (one short line).
 std::optional<std::string> not_live(const HealthFacts& f);
 // nullopt: ready; otherwise why not. Draining is named first: it is the reason that lasts.
-// Both processes are overlay nodes: readiness needs the overlay joined from the start (/health
-// asks for it only once the node's publisher runs).
 std::optional<std::string> not_ready(const HealthFacts& f);
 
 }  // namespace p2psip::metrics

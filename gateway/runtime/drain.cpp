@@ -14,10 +14,9 @@ double seconds(Millis m) { return static_cast<double>(m.count()) / 1000.0; }
 
 }  // namespace
 
-DrainState drain_state(Millis elapsed, Millis grace, std::size_t in_flight,
-                       bool dialogs_through_us) {
+DrainState drain_state(Millis elapsed, Millis grace, std::size_t in_flight) {
   if (elapsed >= grace) return DrainState::kGraceOver;
-  if (in_flight == 0 && !dialogs_through_us) return DrainState::kQuiet;
+  if (in_flight == 0) return DrainState::kQuiet;
   return DrainState::kDraining;
 }
 
@@ -30,7 +29,7 @@ Drain::~Drain() = default;
 bool Drain::signalled(int signum) {
   const char* name = signum == SIGTERM ? "SIGTERM" : "SIGINT";
   if (running_) {
-    log_.info("received {} during the drain: ending it now ({} transaction(s) in flight)", name,
+    log_.info("received {} during the drain: ending it now ({} transaction(s) and call(s) in flight)", name,
               plan_.in_flight());
     return false;
   }
@@ -52,10 +51,8 @@ void Drain::run() {
   running_ = true;
   ended_ = false;
   started_ = clock_.monotonic();
-  log_.info("drain started: {} transaction(s) in flight, {}; new out-of-dialog requests get 503",
-            plan_.in_flight(),
-            plan_.dialogs_through_us ? "calls through the Record-Route may still send BYE"
-                                     : "ends once nothing is in flight");
+  log_.info("drain started: {} transaction(s) and call(s) in flight; new out-of-dialog "
+            "requests get 503; it ends when none is left", plan_.in_flight());
   timer_.start(kCheckEvery.count(), kCheckEvery.count(), [this] { check(); });
   loop_.run();  // until check() ends it or a second signal stops the loop
   timer_.stop();
@@ -68,13 +65,14 @@ void Drain::run() {
 void Drain::check() {
   Millis elapsed = clock_.monotonic() - started_;
   std::size_t in_flight = plan_.in_flight();
-  DrainState state = drain_state(elapsed, plan_.grace, in_flight, plan_.dialogs_through_us);
+  DrainState state = drain_state(elapsed, plan_.grace, in_flight);
   if (state == DrainState::kDraining) return;
   ended_ = true;
   if (state == DrainState::kQuiet) {
     log_.info("drain ended after {:.1f} s: nothing in flight", seconds(elapsed));
   } else {
-    log_.info("drain ended after {:.1f} s: grace period over, {} transaction(s) still in flight",
+    log_.info("drain ended after {:.1f} s: grace period over, {} transaction(s) and call(s) still in "
+              "flight",
               seconds(elapsed), in_flight);
   }
   timer_.stop();
@@ -83,6 +81,7 @@ void Drain::check() {
 
 LoopBeat::LoopBeat(uv_loop_t* uv, metrics::HealthState& health) : timer_(uv) {
   health.beat();
+  health.loop_watched = true;
   timer_.start(metrics::kLoopBeatPeriod.count(), metrics::kLoopBeatPeriod.count(),
                [&health] { health.beat(); });
 }

@@ -6,9 +6,8 @@
 // with Retry-After (local_answer.h), and transactions in flight and in-dialog requests are
 // served for at most `drain_grace`; then the process leaves the overlay and exits 0. A second
 // SIGTERM or SIGINT ends the drain at once. SIGINT (an operator's Ctrl-C) does not drain.
-// The drain ends early once nothing is in flight, but only when dialogs do not pass through
-// the gateway (record_route off): with Record-Route a call's BYE may come at any time and the
-// proxy keeps no dialog state, so then only the grace period ends it.
+// The drain ends early once nothing is in flight: no proxy transaction and no call through
+// the gateway's Record-Route (counted without dialog state: gateway/sip/dialog_count.h).
 
 #include <spdlog/logger.h>
 #include <uv.h>
@@ -26,15 +25,13 @@ class LoopControl;
 
 // Pure: where a drain stands after `elapsed` of `grace`.
 enum class DrainState { kDraining, kQuiet, kGraceOver };
-DrainState drain_state(Millis elapsed, Millis grace, std::size_t in_flight,
-                       bool dialogs_through_us);
+DrainState drain_state(Millis elapsed, Millis grace, std::size_t in_flight);
 
 class Drain {
  public:
   struct Plan {
     Millis grace{0};  // 0: no drain
-    std::function<std::size_t()> in_flight;  // SIP transactions in flight
-    bool dialogs_through_us = true;          // record_route
+    std::function<std::size_t()> in_flight;  // SIP transactions and calls in flight
   };
   // Everything handed in must outlive the Drain.
   Drain(LoopControl& loop, uv_loop_t* uv, const Clock& clock, metrics::HealthState& health,

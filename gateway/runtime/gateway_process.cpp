@@ -139,8 +139,7 @@ int run_gateway(const config::GatewayConfig& config) {
   auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
   auto drain = std::make_unique<Drain>(
       **loop, (*loop)->uv(), clock, (*port)->health,
-      Drain::Plan{Millis{config.drain_grace_s * 1000}, [&] { return sip->in_flight(); },
-                  config.record_route},
+      Drain::Plan{Millis{config.drain_grace_s * 1000}, [&] { return sip->in_flight(); }},
       *log);
   (*loop)->on_stop_signal([&](int sig) {
     drain->signalled(sig);

@@ -219,6 +219,6 @@ void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
 
 void SipSide::stopping() { port_.health.sip_listening = false; }
 
-std::size_t SipSide::in_flight() const { return agent_ ? agent_->transactions() : 0; }
+std::size_t SipSide::in_flight() const { return agent_ ? agent_->in_flight() : 0; }
 
 }  // namespace p2psip::runtime

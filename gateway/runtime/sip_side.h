@@ -52,7 +52,7 @@ class SipSide {
   void attach(overlay::Node* node, metrics::OverlayMetrics* timing);
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
-  // SIP transactions in flight (drain.h).
+  // SIP transactions and calls in flight (drain.h).
   std::size_t in_flight() const;
 
  private:

@@ -80,6 +80,9 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     active_branches_[b] = ruri;
   };
   env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
+  env_.dialogs_changed = [this](int delta) {
+    dialogs_ = delta > 0 ? dialogs_ + 1 : dialogs_ > 0 ? dialogs_ - 1 : 0;
+  };
   env_.finished = [this](std::uint64_t id) {
     to_reap_.push_back(id);
     su_timer_set(reaper_.get(), reinterpret_cast<su_timer_f>(&Proxy::reap_timer),

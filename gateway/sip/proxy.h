@@ -83,6 +83,8 @@ class Proxy {
   // A request from nta's message callback (no transaction matched it); `sip` is msg's.
   void handle_request(sofia::Message msg, sip_s* sip);
   std::size_t transactions() const { return transactions_.size(); }
+  // Transactions plus the calls through our Record-Route (dialog_count.h): the drain's wait.
+  std::size_t in_flight() const { return transactions_.size() + dialogs_; }
 
  private:
   struct Own {
@@ -120,6 +122,7 @@ class Proxy {
   RouteToken route_token_ = RouteToken::random();  // per process: see route_token.h
   ProxyEnv env_;
   std::uint64_t next_id_ = 1;
+  std::size_t dialogs_ = 0;
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
   std::vector<std::uint64_t> to_reap_;

@@ -8,13 +8,15 @@ and real SIPp:
   established and waits before its BYE; the gateway gets SIGTERM: at once /readyz 503
   ("draining") and OPTIONS 503 with Retry-After, /livez still 200, and a new INVITE (SIPp)
   gets 503; the call's BYE then goes through the draining gateway and gets 200;
-- the gateway exits 0 within drain_grace plus a bound, its log telling the drain;
-- a second gateway with drain_grace 60 gets SIGTERM, then SIGINT: it exits 0 at once,
-  long before the grace period.
+- the drain ends with the call (nothing left in flight) and the gateway exits 0 within
+  drain_grace plus a bound, its log telling the drain;
+- a second gateway with drain_grace 60 and an INVITE in flight (a callee that never answers)
+  gets SIGTERM, then SIGINT: it exits 0 at once, long before the grace period.
 Everything is polled with a bound; no fixed sleeps."""
 
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -141,19 +143,42 @@ check(callee.wait(30) == 0, "the callee got the BYE")
 rc = gw.wait(DRAIN_GRACE + EXIT_BOUND - (time.monotonic() - sigterm_at))
 check(rc == 0, f"the gateway exits 0 within drain_grace + {EXIT_BOUND} s of SIGTERM (rc {rc})")
 log = gw.stderr()
-for line in ("received SIGTERM: not ready", "drain started", "drain ended after"):
-    check(line in log, f"the gateway's log says '{line}'")
+for line in ("received SIGTERM: not ready", "drain started: 1 transaction(s) and call(s) in flight",
+             "nothing in flight"):
+    check(line in log, f"the gateway's log says '{line}' (the drain ended with the call)")
 
-# 5. A second signal ends a long drain at once.
+# 5. A second signal ends a long drain at once. The second gateway holds an INVITE in flight
+# (to a callee that never answers: a bound UDP socket nobody reads), so its drain waits.
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 0))
+silent_port = silent.getsockname()[1]
+static2 = static_config("gateway2", [(f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{silent_port}")], gw_node)
 g2_metrics, g2_port = free_port(), free_port()
-g2 = gateway("gateway2", g2_metrics, g2_port, free_port(), ["--drain-grace", "60"])
-wait_until(lambda: http_get(f"http://127.0.0.1:{g2_metrics}/readyz")[0] == 200 or not g2.alive(), 60,
-           "second gateway /readyz")
+g2 = gateway("gateway2", g2_metrics, g2_port, free_port(), ["--config", static2, "--drain-grace", "60"])
+g2_base = f"http://127.0.0.1:{g2_metrics}"
+wait_until(lambda: http_get(g2_base + "/readyz")[0] == 200 or not g2.alive(), 60, "second gateway /readyz")
+caller2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+caller2.bind(("127.0.0.1", 0))
+invite = request("INVITE", f"sip:carol@{DOMAIN}").replace("LPORT", str(caller2.getsockname()[1]))
+caller2.sendto(invite.encode(), ("127.0.0.1", g2_port))
+
+
+def g2_transactions():
+    status, text = http_get(g2_base + "/metrics")
+    return (metric(text, "p2psip_sip_transactions", '{side="server"}') or 0) if status == 200 else 0
+
+
+wait_until(lambda: g2_transactions() >= 1 or not g2.alive(), 10, "the INVITE in flight")
 g2.signal(signal.SIGTERM)
 wait_until(lambda: "drain started" in g2.stderr() or not g2.alive(), 10, "the second gateway's drain")
+check("drain started: 1 transaction(s) and call(s) in flight" in g2.stderr(),
+      "the second gateway drains with its INVITE in flight")
 g2.signal(signal.SIGINT)
 rc = g2.wait(EXIT_BOUND)
 check(rc == 0, f"SIGINT during a 60 s drain ends it: exit 0 within {EXIT_BOUND} s (rc {rc})")
-check("during the drain: ending it now" in g2.stderr(), "the log says the second signal ended the drain")
+check("during the drain: ending it now (1 transaction(s)" in g2.stderr(),
+      "the log says the second signal ended the drain")
+silent.close()
+caller2.close()
 check(peer.stop() == 0, "the peer stops cleanly")
 print("PASS", flush=True)

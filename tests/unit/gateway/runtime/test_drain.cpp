@@ -12,14 +12,12 @@
 using namespace p2psip;
 using namespace p2psip::runtime;
 
-TEST_CASE("drain_state: the grace period ends it; nothing in flight ends it only without dialogs") {
+TEST_CASE("drain_state: the grace period ends it, or nothing left in flight") {
   Millis grace{10'000};
-  CHECK(drain_state(Millis{0}, grace, 3, true) == DrainState::kDraining);
-  CHECK(drain_state(Millis{9'999}, grace, 3, false) == DrainState::kDraining);
-  CHECK(drain_state(Millis{10'000}, grace, 3, true) == DrainState::kGraceOver);
-  // record_route on: a call's BYE may still come although no transaction is in flight.
-  CHECK(drain_state(Millis{1}, grace, 0, true) == DrainState::kDraining);
-  CHECK(drain_state(Millis{1}, grace, 0, false) == DrainState::kQuiet);
+  CHECK(drain_state(Millis{0}, grace, 3) == DrainState::kDraining);
+  CHECK(drain_state(Millis{9'999}, grace, 1) == DrainState::kDraining);
+  CHECK(drain_state(Millis{10'000}, grace, 3) == DrainState::kGraceOver);
+  CHECK(drain_state(Millis{1}, grace, 0) == DrainState::kQuiet);
 }
 
 namespace {
@@ -32,13 +30,12 @@ struct Fixture {
   std::size_t in_flight = 2;
   int checks = 0;
 
-  std::unique_ptr<Drain> make(Millis grace, bool dialogs) {
+  std::unique_ptr<Drain> make(Millis grace) {
     Drain::Plan plan{grace, [this] {
                        ++checks;
                        clock.advance(Millis{1000});  // each check one second later
                        return in_flight;
-                     },
-                     dialogs};
+                     }};
     return std::make_unique<Drain>(*loop, loop->uv(), clock, health, std::move(plan), log);
   }
 };
@@ -47,7 +44,7 @@ struct Fixture {
 
 TEST_CASE("SIGTERM: not ready at once, then the loop runs until the grace period is over") {
   Fixture f;
-  auto drain = f.make(Millis{5000}, true);
+  auto drain = f.make(Millis{5000});
   CHECK(drain->signalled(SIGTERM));
   CHECK(f.health.draining);
   drain->run();
@@ -57,10 +54,10 @@ TEST_CASE("SIGTERM: not ready at once, then the loop runs until the grace period
   drain->run();  // once only
 }
 
-TEST_CASE("without dialogs through the gateway the drain ends once nothing is in flight") {
+TEST_CASE("the drain ends once nothing is in flight") {
   Fixture f;
   f.in_flight = 0;
-  auto drain = f.make(Millis{60'000}, false);
+  auto drain = f.make(Millis{60'000});
   CHECK(drain->signalled(SIGTERM));
   drain->run();
   CHECK(f.clock.monotonic() < Millis{60'000});
@@ -69,14 +66,14 @@ TEST_CASE("without dialogs through the gateway the drain ends once nothing is in
 TEST_CASE("no drain: drain_grace 0, SIGINT, or a second signal before it ran") {
   for (auto [grace, sig] : {std::pair{Millis{0}, SIGTERM}, std::pair{Millis{5000}, SIGINT}}) {
     Fixture f;
-    auto drain = f.make(grace, true);
+    auto drain = f.make(grace);
     CHECK_FALSE(drain->signalled(sig));
     CHECK(f.health.draining);  // not ready all the same
     drain->run();              // returns at once
     CHECK(f.checks == 0);
   }
   Fixture f;
-  auto drain = f.make(Millis{5000}, true);
+  auto drain = f.make(Millis{5000});
   CHECK(drain->signalled(SIGTERM));
   CHECK_FALSE(drain->signalled(SIGTERM));
   drain->run();
@@ -86,6 +83,7 @@ TEST_CASE("no drain: drain_grace 0, SIGINT, or a second signal before it ran") {
 TEST_CASE("LoopBeat ticks the health state's heartbeat on the loop") {
   Fixture f;
   LoopBeat beat(f.loop->uv(), f.health);
+  CHECK(f.health.loop_watched);
   f.health.loop_beat_ms = 0;  // as if the loop had stalled since boot
   uv::Timer poll(f.loop->uv());
   int polls = 0;
