@@ -37,8 +37,8 @@ bool Drain::signalled(int signum) {
   // A second signal before the drain ran (both in one loop turn) cancels it.
   pending_ = first && signum == SIGTERM && plan_.grace.count() > 0;
   if (pending_) {
-    log_.info("received SIGTERM: not ready from now on (OPTIONS and /readyz answer 503), "
-              "draining for up to {} s", plan_.grace.count() / 1000);
+    log_.info("received SIGTERM, shutting down: not ready from now on (OPTIONS and /readyz "
+              "answer 503), draining for up to {} s", plan_.grace.count() / 1000);
   } else {
     log_.info("received {}, shutting down", name);
   }

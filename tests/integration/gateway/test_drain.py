@@ -143,7 +143,7 @@ check(callee.wait(30) == 0, "the callee got the BYE")
 rc = gw.wait(DRAIN_GRACE + EXIT_BOUND - (time.monotonic() - sigterm_at))
 check(rc == 0, f"the gateway exits 0 within drain_grace + {EXIT_BOUND} s of SIGTERM (rc {rc})")
 log = gw.stderr()
-for line in ("received SIGTERM: not ready", "drain started: 1 transaction(s) and call(s) in flight",
+for line in ("received SIGTERM, shutting down: not ready", "drain started: 1 transaction(s) and call(s) in flight",
              "nothing in flight"):
     check(line in log, f"the gateway's log says '{line}' (the drain ended with the call)")
 
