@@ -83,8 +83,11 @@ peer = start([P2P_BIN, "peer", "--overlay", DOMAIN, "--overlay-listen", f"127.0.
               "--log-level", "info"], "peer", work)
 peer_base = f"http://127.0.0.1:{peer_metrics}"
 wait_until(lambda: http_get(peer_base + "/readyz")[0] == 200 or not peer.alive(), 30, "peer /readyz")
-check(http_get(peer_base + "/livez") == (200, "live\n"), "the peer's /livez answers 200")
-check(http_get(peer_base + "/readyz") == (200, "ready\n"), "the peer's /readyz answers 200 once it runs the overlay")
+check(peer.alive(), "the bootstrap peer runs")
+live = http_get(peer_base + "/livez")
+check(live == (200, "live\n"), f"the peer's /livez answers 200 ({live})")
+ready = http_get(peer_base + "/readyz")
+check(ready == (200, "ready\n"), f"the peer's /readyz answers 200 once it runs the overlay ({ready})")
 peer.signal(signal.SIGSTOP)
 
 # 2. Not joined yet: live, not ready, OPTIONS 503 with Retry-After.
@@ -95,7 +98,8 @@ wait_until(lambda: status_of(options(gw_port)).startswith("SIP/2.0 ") or not gw.
            "an answer to OPTIONS")
 ready = http_get(base + "/readyz")
 check(ready == (503, "overlay not joined\n"), f"/readyz 503 before the overlay is joined: {ready}")
-check(http_get(base + "/livez") == (200, "live\n"), "/livez 200 before the overlay is joined")
+live = http_get(base + "/livez")
+check(live == (200, "live\n"), f"/livez 200 before the overlay is joined ({live})")
 answer = options(gw_port)
 check(status_of(answer) == "SIP/2.0 503 Service Unavailable" and (retry_after(answer) or "").isdigit()
       and int(retry_after(answer)) > 0,
@@ -105,7 +109,8 @@ check(status_of(answer) == "SIP/2.0 503 Service Unavailable" and (retry_after(an
 # 3. The peer goes on; the gateway joins through it: ready, OPTIONS 200.
 peer.signal(signal.SIGCONT)
 wait_until(lambda: http_get(base + "/readyz")[0] == 200 or not gw.alive(), 60, "gateway /readyz")
-check(http_get(base + "/readyz") == (200, "ready\n"), "the gateway's /readyz answers 200 once joined")
+ready = http_get(base + "/readyz")
+check(ready == (200, "ready\n"), f"the gateway's /readyz answers 200 once joined ({ready})")
 answer = options(gw_port)
 check(status_of(answer) == "SIP/2.0 200 OK" and retry_after(answer) is None,
       f"OPTIONS to the gateway: 200 once joined ({status_of(answer)!r})")
@@ -127,7 +132,8 @@ sigterm_at = time.monotonic()
 wait_until(lambda: http_get(base + "/readyz")[0] == 503 or not gw.alive(), 10, "/readyz 503 after SIGTERM")
 ready = http_get(base + "/readyz")
 check(ready == (503, "draining\n"), f"/readyz 503 'draining' at once after SIGTERM: {ready}")
-check(http_get(base + "/livez")[0] == 200, "/livez still 200 while draining")
+live = http_get(base + "/livez")
+check(live[0] == 200, f"/livez still 200 while draining ({live})")
 answer = options(gw_port)
 check(status_of(answer) == "SIP/2.0 503 Service Unavailable" and (retry_after(answer) or "").isdigit(),
       f"OPTIONS during the drain: 503 with Retry-After ({status_of(answer)!r}, {retry_after(answer)!r})")
