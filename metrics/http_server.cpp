@@ -66,6 +66,16 @@ HttpResponse health_response(const HealthState& h) {
   return r;
 }
 
+// /livez and /readyz: 200 or 503 with the reason as one line of text.
+HttpResponse probe_response(const std::optional<std::string>& problem, const char* ok_text) {
+  HttpResponse r;
+  r.status = problem ? 503 : 200;
+  r.reason = problem ? "Service Unavailable" : "OK";
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = (problem ? *problem : std::string(ok_text)) + "\n";
+  return r;
+}
+
 std::string errno_text(int e) { return std::strerror(e); }
 
 // A listening, non-blocking socket on host:port (an IP literal: never a name lookup).
@@ -232,6 +242,11 @@ bool HttpServer::Loop::write(Connection& c) {
 
 HttpResponse HttpServer::Loop::answer(const HttpRequest& request) const {
   if (request.path == "/health") return health_response(health);
+  if (request.path == "/livez" || request.path == "/readyz") {
+    HealthFacts f = facts_of(health, HealthState::now_ms());
+    return request.path == "/livez" ? probe_response(not_live(f), "live")
+                                    : probe_response(not_ready(f), "ready");
+  }
   HttpResponse r;
   r.status = 200;
   r.reason = "OK";

@@ -1,5 +1,6 @@
 #pragma once
-// The metrics port: GET /metrics (Prometheus text format), /health and /status.
+// The metrics port: GET /metrics (Prometheus text format), /livez, /readyz, /health (health.h)
+// and /status.
 // One thread of our own serves it with poll() over non-blocking sockets, so no number of idle
 // or slow clients can keep a probe waiting (issue 13, finding 5: civetweb's 4 worker threads
 // and 10 s request timeout let 4 idle connections stall /health for 10 s). Bounds: at most
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include "common/expected.h"
+#include "metrics/health.h"
 
 namespace p2psip::metrics {
 
@@ -25,18 +27,6 @@ class Metrics;
 inline constexpr std::size_t kMaxHttpConnections = 32;
 inline constexpr std::chrono::milliseconds kHttpHeadTimeout{2000};
 inline constexpr std::chrono::milliseconds kHttpWriteTimeout{5000};
-
-// What /health reports. 200 only when every required part is up.
-struct HealthState {
-  std::atomic<bool> sip_required{true};  // false for `p2psip peer` (no SIP side)
-  std::atomic<bool> sip_listening{false};
-  std::atomic<bool> overlay_required{false};  // set once the node has an overlay part
-  std::atomic<bool> overlay_joined{false};
-  bool healthy() const {
-    return (!sip_required.load() || sip_listening.load()) &&
-           (!overlay_required.load() || overlay_joined.load());
-  }
-};
 
 // The JSON document /status serves; the loop thread replaces it whenever its state changes.
 class StatusBoard {

@@ -80,6 +80,7 @@ struct GatewayConfig : OverlayConfig {
   std::string sip_tls_ca;  // verifies servers the gateway connects to over TLS
   bool sip_tls_verify = true;
   OverloadConfig overload;  // admission control (overload_config.h)
+  std::uint32_t drain_grace_s = 10;  // SIGTERM drain, seconds at most; 0: none (drain.h)
   InProcessEnrollConfig enroll_server;  // enroll_listen: the enrollment server in-process
 
   // The domain or one of the aliases, compared case-insensitively.

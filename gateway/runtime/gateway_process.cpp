@@ -14,6 +14,7 @@
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
@@ -136,11 +137,17 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
       (*loop)->uv(), config, std::move(reload),
       ReloadTargets{*sip, **node, (*port)->metrics.gateway, clock, advertise}, log);
 
+  auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
+  auto drain = std::make_unique<Drain>(
+      **loop, (*loop)->uv(), clock, (*port)->health,
+      Drain::Plan{Millis{config.drain_grace_s * 1000}, [&] { return sip->in_flight(); }},
+      *log);
   (*loop)->on_stop_signal([&](int sig) {
-    log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    drain->signalled(sig);
     sip->stopping();
   });
   (*loop)->run();
+  drain->run();  // SIGTERM: serve what is in flight for up to drain_grace (drain.h)
   reloader.reset();
   enroll->reset();  // stops and joins the enrollment server's thread
   leave_overlay(**loop, **node, *publisher, Millis{3000});  // within the 5 s shutdown budget
@@ -148,6 +155,8 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   sip->attach(nullptr, nullptr);
   publisher.reset();
   renewal.reset();
+  drain.reset();
+  beat.reset();
   node->reset();
   sip.reset();  // SIP, then DNS (SipSide's own order), then the loop
   loop->reset();

@@ -13,6 +13,7 @@ Expected<std::unique_ptr<MetricsPort>, std::string> MetricsPort::start(
     const std::string& extra, bool sip_required) {
   auto port = std::make_unique<MetricsPort>();
   port->health.sip_required = sip_required;
+  port->health.overlay_required = true;  // both processes are overlay nodes: not ready unjoined
   auto http = metrics::HttpServer::start(listen.host, listen.port, port->metrics, port->health,
                                          port->status);
   if (!http) return unexpected(http.error());

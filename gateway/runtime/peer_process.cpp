@@ -6,6 +6,7 @@
 
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
@@ -114,7 +115,9 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
   publish_certificate_expiry(plan->node.credentials.cert, (*port)->metrics.overlay);
+  auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
   (*loop)->on_stop_signal([&](int sig) {
+    (*port)->health.draining = true;  // leaving: /readyz answers 503
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
   // SIGHUP must not end a peer; it has nothing a reload could change (reload.h).
@@ -126,6 +129,7 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   leave_overlay(**loop, **node, *publisher, Millis{3000});
   publisher.reset();
   renewal.reset();
+  beat.reset();
   node->reset();
   loop->reset();
   port->reset();

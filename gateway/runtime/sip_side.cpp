@@ -195,6 +195,9 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
     s->phone_keeper_.changed(aor, binding);
   };
   deps.resolver = s->resolver_.get();
+  // OPTIONS to the gateway follows /readyz; the loop answering it is live by definition.
+  deps.ready = [&h = port.health] { return !metrics::not_ready(metrics::facts_of(h, h.loop_beat_ms)); };
+  deps.draining = [&h = port.health] { return h.draining.load(); };
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;
   deps.clock = &clock;
@@ -241,5 +244,7 @@ void SipSide::replace_static(const config::GatewayConfig& config) {
 }
 
 void SipSide::stopping() { port_.health.sip_listening = false; }
+
+std::size_t SipSide::in_flight() const { return agent_ ? agent_->in_flight() : 0; }
 
 }  // namespace p2psip::runtime

@@ -60,6 +60,8 @@ class SipSide {
   void replace_static(const config::GatewayConfig& config);
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
+  // SIP transactions and calls in flight (drain.h).
+  std::size_t in_flight() const;
 
  private:
   SipSide(const config::GatewayConfig& config, MetricsPort& port, const std::string& node_id,

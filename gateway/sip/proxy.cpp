@@ -80,6 +80,9 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     active_branches_[b] = ruri;
   };
   env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
+  env_.dialogs_changed = [this](int delta) {
+    dialogs_ = delta > 0 ? dialogs_ + 1 : dialogs_ > 0 ? dialogs_ - 1 : 0;
+  };
   env_.finished = [this](std::uint64_t id) {
     to_reap_.push_back(id);
     su_timer_set(reaper_.get(), reinterpret_cast<su_timer_f>(&Proxy::reap_timer),
@@ -138,9 +141,22 @@ bool Proxy::well_formed(sofia::Message& msg, sip_s* sip) {
   return false;
 }
 
+bool Proxy::admitted_while_draining(sofia::Message& msg, sip_s* sip) {
+  bool draining = deps_.draining && deps_.draining();
+  LocalAnswer a = drain_answer(sip->sip_request->rq_method_name, sip->sip_to->a_tag != nullptr,
+                               draining);
+  if (a.status == 0) return true;
+  deps_.metrics->routed(router::Route::rejected);
+  std::string retry_after = std::to_string(a.retry_after);
+  nta_msg_treply(agent_, msg.release(), a.status, a.phrase,
+                 SIPTAG_RETRY_AFTER_STR(retry_after.c_str()), TAG_END());
+  deps_.sip_metrics->response_sent(a.status);
+  return false;
+}
+
 void Proxy::answer_locally(sofia::Message msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
-  LocalAnswer answer = local_answer(rq->rq_method_name, true);
+  LocalAnswer answer = local_answer(rq->rq_method_name, true, !deps_.ready || deps_.ready());
   if (answer.status == 0) return;
   deps_.metrics->routed(router::Route::local);
   // nta_incoming_create() takes the message, even when it fails.
@@ -150,6 +166,10 @@ void Proxy::answer_locally(sofia::Message msg, sip_s* sip) {
     nta_incoming_treply(irq.get(), answer.status, answer.phrase,
                         SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"),
                         SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+  } else if (answer.retry_after > 0) {
+    nta_incoming_treply(irq.get(), answer.status, answer.phrase,
+                        SIPTAG_RETRY_AFTER_STR(std::to_string(answer.retry_after).c_str()),
+                        TAG_END());
   } else {
     nta_incoming_treply(irq.get(), answer.status, answer.phrase, TAG_END());
   }
@@ -219,6 +239,7 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
   const sip_request_t* rq = sip->sip_request;
   deps_.sip_metrics->request_received(rq->rq_method_name ? rq->rq_method_name : "");
   if (!well_formed(msg, sip)) return;
+  if (!admitted_while_draining(msg, sip)) return;
   std::string source = source_ip(msg.get());
   // Admission control first (overload_gate.h): a refused request costs a stateless 503 only.
   if (deps_.overload && !deps_.overload->admit(agent_, msg, sip, source, transactions_.size())) {

@@ -67,6 +67,10 @@ struct ProxyDeps {
   std::uint16_t tls_port = 0;
   // Admission control (overload_gate.h); null: every request is admitted.
   OverloadGate* overload = nullptr;
+  // Readiness (OPTIONS to the gateway answers 503 when false) and the SIGTERM drain (new
+  // out-of-dialog requests get 503): local_answer.h. Empty: ready, never draining.
+  std::function<bool()> ready;
+  std::function<bool()> draining;
 };
 
 class Proxy {
@@ -85,6 +89,8 @@ class Proxy {
   void set_static_registrations(router::StaticTable table) {
     deps_.router.static_registrations = std::move(table);
   }
+  // Transactions plus the calls through our Record-Route (dialog_count.h): the drain's wait.
+  std::size_t in_flight() const { return transactions_.size() + dialogs_; }
 
  private:
   struct Own {
@@ -103,6 +109,8 @@ class Proxy {
   std::string record_route_params(const sip_s* sip) const;
   // False: refused, and `msg` consumed.
   bool well_formed(sofia::Message& msg, sip_s* sip);
+  // False: refused (503, draining) and `msg` consumed.
+  bool admitted_while_draining(sofia::Message& msg, sip_s* sip);
   void answer_locally(sofia::Message msg, sip_s* sip);
   void forward_ack(sofia::Message msg, sip_s* sip, bool pop_route);
   void ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r);
@@ -120,6 +128,7 @@ class Proxy {
   RouteToken route_token_ = RouteToken::random();  // per process: see route_token.h
   ProxyEnv env_;
   std::uint64_t next_id_ = 1;
+  std::size_t dialogs_ = 0;
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
   std::vector<std::uint64_t> to_reap_;

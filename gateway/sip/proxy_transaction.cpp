@@ -9,6 +9,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_util.h>
 
+#include "gateway/sip/dialog_count.h"
 #include "gateway/sip/proxy_policy.h"
 #include "metrics/metrics.h"
 
@@ -44,6 +45,7 @@ ProxyTransaction::ProxyTransaction(ProxyEnv& env, std::uint64_t id, sofia::Serve
       request_(sofia::add_ref(request)),
       method_(sip_object(request)->sip_request->rq_method_name),
       invite_(is_invite(request)),
+      initial_(sip_object(request)->sip_to == nullptr || sip_object(request)->sip_to->a_tag == nullptr),
       pop_own_route_(pop_own_route),
       max_forwards_(max_forwards),
       rr_params_(std::move(rr_params)),
@@ -276,6 +278,12 @@ void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
     return;
   }
   env_.sip_metrics->response_sent(status);
+  count_dialog(status);
+}
+
+void ProxyTransaction::count_dialog(int status) {
+  int delta = dialog_delta(method_, initial_, status, !env_.record_route.empty());
+  if (delta != 0 && env_.dialogs_changed) env_.dialogs_changed(delta);
 }
 
 void ProxyTransaction::send_reply(const ForkAction& a) {
@@ -288,6 +296,7 @@ void ProxyTransaction::send_reply(const ForkAction& a) {
     nta_incoming_treply(irq_.get(), a.status, phrase, TAG_END());
   }
   env_.sip_metrics->response_sent(a.status);
+  count_dialog(a.status);
 }
 
 int ProxyTransaction::cancel_trampoline(void* magic, nta_incoming_s*, const sip_s* sip) {

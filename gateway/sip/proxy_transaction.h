@@ -49,6 +49,8 @@ struct ProxyEnv {
   std::function<void(const std::string& branch, const std::string& ruri)> branch_started;
   std::function<void(const std::string& branch)> branch_ended;
   std::function<void(std::uint64_t id)> finished;  // schedule destruction
+  // Told the change in calls through the gateway a final response makes (dialog_count.h).
+  std::function<void(int delta)> dialogs_changed;
 };
 
 class ProxyTransaction {
@@ -87,6 +89,7 @@ class ProxyTransaction {
   // WWW-/Proxy-Authenticate headers are added to it (RFC 3261 §16.7 step 7).
   void relay(nta_outgoing_s* orq, int status, const std::vector<nta_outgoing_s*>& challenges = {});
   void send_reply(const ForkAction& a);
+  void count_dialog(int status);
   void retire(Branch& b);
   static int response_trampoline(void* magic, nta_outgoing_s* orq, const sip_s* sip);
   static int cancel_trampoline(void* magic, nta_incoming_s* irq, const sip_s* sip);
@@ -97,6 +100,7 @@ class ProxyTransaction {
   sofia::Message request_;
   std::string method_;
   bool invite_;
+  bool initial_;  // no To-tag: not inside a dialog yet
   bool pop_own_route_;
   unsigned max_forwards_;
   std::string rr_params_;

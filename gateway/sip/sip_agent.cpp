@@ -107,4 +107,6 @@ int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* raw, sip_s* sip) {
   return 0;
 }
 
+std::size_t SipAgent::in_flight() const { return proxy_ ? proxy_->in_flight() : 0; }
+
 }  // namespace p2psip::sip

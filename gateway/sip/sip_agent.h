@@ -48,6 +48,8 @@ class SipAgent {
   static constexpr unsigned kStallMs = 10'000;
   static constexpr unsigned kIdleMs = 120'000;
   ~SipAgent();
+  // Proxy transactions and calls in flight (the drain waits for them): Proxy::in_flight.
+  std::size_t in_flight() const;
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
   Proxy& proxy() { return *proxy_; }

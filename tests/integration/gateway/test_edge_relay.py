@@ -166,7 +166,8 @@ gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
             "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
             "--data-dir", os.path.join(work, "data"), "--log-level", "debug", "--config", static,
-            "--trusted-network", f"{TRUSTED}/32", *gw_identity], "gateway", work)
+            "--trusted-network", f"{TRUSTED}/32", "--drain-grace", "0",  # its adversaries' requests
+            *gw_identity], "gateway", work)                              # would hold a drain open
 wait_until(lambda: http_get(f"http://127.0.0.1:{metrics_port}/health")[0] == 200 or not gw.alive(),
            20, "gateway /health")
 check(gw.alive(), "gateway is running and joined")

@@ -216,7 +216,8 @@ gw2 = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw2_port}",
                  (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_busy_port}"),
                  (f"seq2@{DOMAIN}", f"sip:seq@127.0.0.1:{uas_fork_port}")], gw2_node)],
             "gateway2", work)
-wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 200 OK"
+# OPTIONS to the gateway follows readiness (issue 19): the unjoined gateway answers 503.
+wait_until(lambda: raw(gw2_port, request("OPTIONS", f"sip:{DOMAIN}"), wait=0.5) == "SIP/2.0 503 Service Unavailable"
            or not gw2.alive(), 30, "the unjoined gateway to answer OPTIONS")
 check(http_get(f"http://127.0.0.1:{gw2_metrics}/health")[0] != 200, "the second gateway is not joined")
 # One datagram, no retransmission: the default 3 s wait is a timing threshold a loaded machine

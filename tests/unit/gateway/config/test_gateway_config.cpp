@@ -301,3 +301,18 @@ TEST_CASE("config_watch: seconds from 0 (off, the default) to 3600, from file, e
   CHECK(error_of({}, {}, {{"config_watch", {"3601"}}}).key == "config_watch");
   CHECK(error_of({{"config_watch", {"-1"}}}, {}, {}).key == "config_watch");
 }
+
+TEST_CASE("drain_grace: 10 s by default, 0 turns the drain off, from YAML, environment and flags") {
+  CHECK(config_of({}, {}, {}).drain_grace_s == 10);
+  auto s = from_yaml("drain_grace: 30\n");
+  REQUIRE(s.has_value());
+  CHECK(to_gateway_config(*s).drain_grace_s == 30);
+  auto env = layer_from_env({{"P2PSIP_DRAIN_GRACE", "0"}}, gateway_schema());
+  REQUIRE(env.has_value());
+  CHECK(config_of({}, *env, {}).drain_grace_s == 0);
+  CHECK(config_of({}, *env, {{"drain_grace", {"3600"}}}).drain_grace_s == 3600);
+  for (const char* bad : {"3601", "-1", "ten", "10s", ""}) {
+    CAPTURE(bad);
+    CHECK(error_of({}, {}, {{"drain_grace", {bad}}}).key == "drain_grace");
+  }
+}
