@@ -9,6 +9,7 @@
 #include "gateway/cli/schema_flags.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/runtime/gateway_process.h"
+#include "gateway/runtime/logging.h"
 #include "gateway/runtime/node_enrollment.h"
 
 namespace p2psip::cli {
@@ -29,6 +30,7 @@ void add_gateway_command(CLI::App& root, Action& selected) {
         std::fputs(config::render_yaml(*settings, config::gateway_schema()).c_str(), stdout);
         return runtime::kExitOk;
       }
+      runtime::set_log_format(settings->get("log_format"));
       if (auto enrolled = runtime::enroll_from_settings(*settings, config::gateway_schema()); !enrolled) {
         std::fprintf(stderr, "%s\n", enrolled.error().message.c_str());
         return enrolled.error().exit_code;
