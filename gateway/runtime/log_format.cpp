@@ -139,6 +139,12 @@ std::optional<LogFormat> parse_log_format(std::string_view name) {
   return std::nullopt;
 }
 
+std::string json_quote(std::string_view s) {
+  std::string out;
+  append_json(out, s);
+  return out;
+}
+
 std::string format_line(LogFormat format, const LogRecord& r) {
   ParsedEvent e = parse_log_event(r.payload);
   std::string out;

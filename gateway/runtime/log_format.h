@@ -33,6 +33,9 @@ struct LogRecord {
 // One line, '\n' included. Text shows local time with its offset, logfmt and JSON UTC.
 std::string format_line(LogFormat format, const LogRecord& record);
 
+// `s` as a JSON string, quotes included (the escaping of the json layout).
+std::string json_quote(std::string_view s);
+
 // An spdlog formatter writing format_line() lines.
 std::unique_ptr<spdlog::formatter> make_line_formatter(LogFormat format);
 
