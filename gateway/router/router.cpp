@@ -91,7 +91,9 @@ Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneCon
     return lookup(std::move(aor), false);
   }
   // Outbound: never an open relay.
-  if (!trusted(config, f)) return forbidden("outbound request from an untrusted sender (no open relay)");
+  if (!trusted(config, f)) {
+    return forbidden("outbound request from an untrusted sender (no open relay)");
+  }
   if (f.in_dialog || f.ruri_user.empty()) return resolve_dns();
   return lookup(make_aor(f.ruri_user, f.ruri_host), true);
 }

@@ -19,6 +19,7 @@
 #include "gateway/runtime/overlay_credentials.h"
 #include "gateway/runtime/overlay_metrics.h"
 #include "gateway/runtime/sip_side.h"
+#include "gateway/runtime/sofia_log.h"
 #include "gateway/version.h"
 #include "p2psip/overlay/overlay.h"
 
@@ -94,6 +95,7 @@ int run_gateway(const config::GatewayConfig& config) {
   if (!overlay_plan) return report(overlay_plan.error());
 
   SofiaLibrary sofia;
+  SofiaLogRedirect sofia_log(make_logger("sofia", config.log_level));  // in log_format too
   auto loop = EventLoop::create();
   if (!loop) {
     log->error("event loop: {}", loop.error());

@@ -48,9 +48,8 @@ void append_quoted(std::string& out, std::string_view s) {
 void append_value(std::string& out, std::string_view s) {
   bool bare = !s.empty();
   for (char ch : s) {
-    if (ch == ' ' || ch == '=' || ch == '"' || ch == '\\' || is_control(static_cast<unsigned char>(ch))) {
-      bare = false;
-    }
+    auto c = static_cast<unsigned char>(ch);
+    if (ch == ' ' || ch == '=' || ch == '"' || ch == '\\' || is_control(c)) bare = false;
   }
   if (bare) out += s;
   else append_quoted(out, s);
@@ -60,16 +59,21 @@ void append_value(std::string& out, std::string_view s) {
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  std::size_t n = c < 0x80          ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xe  ? 3
+                  : (c >> 3) == 0x1e ? 4
+                                     : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xc0) != 0x80) return 0;
   }
   unsigned char d = n > 1 ? b(i + 1) : 0;
-  if ((n == 2 && c < 0xc2) || (n == 3 && c == 0xe0 && d < 0xa0) || (n == 3 && c == 0xed && d >= 0xa0) ||
-      (n == 4 && c == 0xf0 && d < 0x90) || (n == 4 && (c > 0xf4 || (c == 0xf4 && d >= 0x90)))) {
-    return 0;
-  }
+  bool overlong = (n == 2 && c < 0xc2) || (n == 3 && c == 0xe0 && d < 0xa0) ||
+                  (n == 4 && c == 0xf0 && d < 0x90);
+  bool surrogate_or_too_big = (n == 3 && c == 0xed && d >= 0xa0) ||
+                              (n == 4 && (c > 0xf4 || (c == 0xf4 && d >= 0x90)));
+  if (overlong || surrogate_or_too_big) return 0;
   return n;
 }
 
@@ -148,30 +152,7 @@ std::string json_quote(std::string_view s) {
 std::string format_line(LogFormat format, const LogRecord& r) {
   ParsedEvent e = parse_log_event(r.payload);
   std::string out;
-  if (format == LogFormat::kText) {
-    out = timestamp(r.time, false) + ' ';
-    out += r.level;
-    if (r.level.size() < 5) out.append(5 - r.level.size(), ' ');
-    out += " [";
-    append_text(out, r.component);
-    out += "] ";
-    append_text(out, e.message);
-    for (const auto& [key, value] : e.fields) {
-      ((out += ' ') += key) += '=';
-      append_value(out, value);
-    }
-  } else if (format == LogFormat::kLogfmt) {
-    out = "time=" + timestamp(r.time, true) + " level=";
-    out += r.level;
-    out += " component=";
-    append_value(out, r.component);
-    out += " msg=";
-    append_value(out, e.message);
-    for (const auto& [key, value] : e.fields) {
-      ((out += ' ') += key) += '=';
-      append_value(out, value);
-    }
-  } else {
+  if (format == LogFormat::kJson) {
     out = "{\"time\":\"" + timestamp(r.time, true) + "\",\"level\":";
     append_json(out, r.level);
     out += ",\"component\":";
@@ -184,10 +165,29 @@ std::string format_line(LogFormat format, const LogRecord& r) {
       out += ':';
       append_json(out, value);
     }
-    out += '}';
+    return out + "}\n";
   }
-  out += '\n';
-  return out;
+  if (format == LogFormat::kText) {
+    out = timestamp(r.time, false) + ' ';
+    out += r.level;
+    if (r.level.size() < 5) out.append(5 - r.level.size(), ' ');
+    out += " [";
+    append_text(out, r.component);
+    out += "] ";
+    append_text(out, e.message);
+  } else {
+    out = "time=" + timestamp(r.time, true) + " level=";
+    out += r.level;
+    out += " component=";
+    append_value(out, r.component);
+    out += " msg=";
+    append_value(out, e.message);
+  }
+  for (const auto& [key, value] : e.fields) {  // text and logfmt: key=value
+    ((out += ' ') += key) += '=';
+    append_value(out, value);
+  }
+  return out + '\n';
 }
 
 std::unique_ptr<spdlog::formatter> make_line_formatter(LogFormat format) {

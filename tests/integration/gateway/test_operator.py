@@ -66,20 +66,17 @@ def json_lines(proc):
     return out
 
 
-def route_line(proc, call_id):
-    for obj in json_lines(proc):
-        if obj.get("msg") == "route" and obj.get("call_id") == call_id:
-            return obj
-    return None
+def route_lines(proc, call_id):
+    """The info-level routing lines of one request (a lookup's own line is at debug)."""
+    return [o for o in json_lines(proc)
+            if o.get("msg") == "route" and o.get("call_id") == call_id and o.get("level") == "info"]
 
 
 def expect_route(proc, call_id, what, **want):
-    wait_until(lambda: route_line(proc, call_id) is not None or not proc.alive(), 10,
-               f"the routing line of {what}")
-    line = route_line(proc, call_id)
-    check(line is not None and line.get("level") == "info" and
-          all(line.get(k) == v for k, v in want.items()),
-          f"{what}: one info line with its Call-ID and {want}: {line}")
+    wait_until(lambda: route_lines(proc, call_id) or not proc.alive(), 10, f"the routing line of {what}")
+    lines = route_lines(proc, call_id)
+    check(len(lines) == 1 and all(lines[0].get(k) == v for k, v in want.items()),
+          f"{what}: one info line with its Call-ID and {want}: {lines}")
 
 
 # A ring of two: the gateway (its own certificate) and a peer keeping peer@DOMAIN registered.
@@ -137,7 +134,8 @@ call_id, r = options(gw_port, f"sip:nobody@{DOMAIN}")
 check(r == "SIP/2.0 404 Not Found", f"nobody@{DOMAIN}: 404 ({r})")
 expect_route(gw, call_id, "OPTIONS to nobody", route="rejected", lookup="miss", status="404",
              why="not registered in the overlay")
-call_id, r = options(gw_port, "sip:carol@elsewhere.example")
+# From 127.0.0.3: neither trusted_network nor the address of a registered phone (127.0.0.1 is).
+call_id, r = options(gw_port, "sip:carol@elsewhere.example", source="127.0.0.3")
 check(r == "SIP/2.0 403 Forbidden", f"an outbound request from an untrusted sender: 403 ({r})")
 expect_route(gw, call_id, "the outbound request from an untrusted sender", route="rejected",
              status="403", why="outbound request from an untrusted sender (no open relay)")
@@ -162,7 +160,8 @@ for name, port in (("gateway", gw_metrics), ("peer", peer_metrics)):
     check(doc["successors"] == [other] and f"  successors (1):\n    {other}\n" in out,
           f"{name}: its successor is the other node")
     check(f"  predecessors (1):\n    {other}\n" in out, f"{name}: its predecessor is the other node")
-    check(f"  fingers ({len(doc['fingers'])})" in out, f"{name}: its fingers ({doc['fingers']})")
+    check(f"  fingers ({len(doc['fingers'])}):\n" + "".join(f"    {i}\n" for i in doc["fingers"]) in out,
+          f"{name}: its fingers ({doc['fingers']})")
     check(re.search(r"storage: \d+ resources \(\d+ responsible, \d+ replicas\), \d+ values", out),
           f"{name}: what it stores")
     kept = f"peer@{DOMAIN} stored" if name == "peer" else f"gateway@{DOMAIN}"

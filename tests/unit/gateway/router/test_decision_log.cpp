@@ -17,13 +17,11 @@ RouterConfig config() {
   return c;
 }
 
+// An INVITE for user@host from source.
 RequestFacts request(std::string user, std::string host, std::string source) {
-  RequestFacts f;
-  f.method = "INVITE";
-  f.ruri_user = std::move(user);
-  f.ruri_host = std::move(host);
-  f.source_ip = std::move(source);
-  return f;
+  return RequestFacts{.method = "INVITE", .ruri_user = std::move(user), .ruri_host = std::move(host),
+                      .ruri_is_gateway = false, .own_route_verified = false, .has_route = false,
+                      .in_dialog = false, .source_ip = std::move(source), .source_known = false};
 }
 
 DecisionContext context() { return {"a84b4c76e66710@pc33", "INVITE", "sip:carol@example.net", {}, ""}; }
@@ -32,6 +30,17 @@ std::map<std::string, std::string> fields(const Decision& d, const DecisionConte
   std::map<std::string, std::string> out;
   for (const auto& f : describe_decision(d, c)) out[std::string(f.key)] = f.value;
   return out;
+}
+
+// The line of the decision that follows the overlay lookup `facts` lead to, answered `status`.
+std::map<std::string, std::string> after(const RequestFacts& facts, LookupStatus status,
+                                         std::vector<std::string> contacts = {}) {
+  auto lookup = route(config(), facts);
+  REQUIRE(lookup.kind == Kind::lookup_overlay);
+  auto c = context();
+  c.lookup = status;
+  c.aor = lookup.aor;
+  return fields(after_lookup(config(), lookup, {status, std::move(contacts)}), c);
 }
 
 }  // namespace
@@ -50,13 +59,8 @@ TEST_CASE("routing line: static route and its targets") {
 }
 
 TEST_CASE("routing line: overlay lookup hit, with the AoR and the contacts found") {
-  auto lookup = route(config(), request("bob", "p2p.example.com", "192.0.2.9"));
-  REQUIRE(lookup.kind == Kind::lookup_overlay);
-  auto c = context();
-  c.lookup = LookupStatus::found;
-  c.aor = lookup.aor;
-  auto d = after_lookup(config(), lookup, {LookupStatus::found, {"sip:bob@192.0.2.7:5060"}});
-  auto f = fields(d, c);
+  auto f = after(request("bob", "p2p.example.com", "192.0.2.9"), LookupStatus::found,
+                 {"sip:bob@192.0.2.7:5060"});
   CHECK(f["route"] == "overlay");
   CHECK(f["lookup"] == "hit");
   CHECK(f["aor"] == "bob@p2p.example.com");
@@ -64,12 +68,7 @@ TEST_CASE("routing line: overlay lookup hit, with the AoR and the contacts found
 }
 
 TEST_CASE("routing line: RFC 3263 fallback after a miss goes to the next hop") {
-  auto lookup = route(config(), request("carol", "example.net", "10.1.2.3"));
-  REQUIRE(lookup.kind == Kind::lookup_overlay);
-  auto c = context();
-  c.lookup = LookupStatus::not_found;
-  c.aor = lookup.aor;
-  auto f = fields(after_lookup(config(), lookup, {LookupStatus::not_found, {}}), c);
+  auto f = after(request("carol", "example.net", "10.1.2.3"), LookupStatus::not_found);
   CHECK(f["route"] == "dns");
   CHECK(f["lookup"] == "miss");
   CHECK(f["target"] == "sip:carol@example.net");
@@ -82,15 +81,11 @@ TEST_CASE("routing line: refusals say their status and why") {
   CHECK(relay["why"] == "outbound request from an untrusted sender (no open relay)");
   CHECK(relay.count("target") == 0);
 
-  auto lookup = route(config(), request("nobody", "p2p.example.com", "192.0.2.9"));
-  auto c = context();
-  c.lookup = LookupStatus::not_found;
-  c.aor = lookup.aor;
-  auto missing = fields(after_lookup(config(), lookup, {LookupStatus::not_found, {}}), c);
+  auto nobody = request("nobody", "p2p.example.com", "192.0.2.9");
+  auto missing = after(nobody, LookupStatus::not_found);
   CHECK(missing["status"] == "404");
   CHECK(missing["why"] == "not registered in the overlay");
-  c.lookup = LookupStatus::unreachable;
-  auto down = fields(after_lookup(config(), lookup, {LookupStatus::unreachable, {}}), c);
+  auto down = after(nobody, LookupStatus::unreachable);
   CHECK(down["status"] == "503");
   CHECK(down["why"] == "overlay unreachable");
   CHECK(down["lookup"] == "unreachable");
