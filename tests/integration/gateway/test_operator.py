@@ -160,6 +160,7 @@ for name, port in (("gateway", gw_metrics), ("peer", peer_metrics)):
     check(doc["successors"] == [other] and f"  successors (1):\n    {other}\n" in out,
           f"{name}: its successor is the other node")
     check(f"  predecessors (1):\n    {other}\n" in out, f"{name}: its predecessor is the other node")
+    check("fingers" in doc, f"{name}: /status lists the fingers")
     check(f"  fingers ({len(doc['fingers'])}):\n" + "".join(f"    {i}\n" for i in doc["fingers"]) in out,
           f"{name}: its fingers ({doc['fingers']})")
     check(re.search(r"storage: \d+ resources \(\d+ responsible, \d+ replicas\), \d+ values", out),
