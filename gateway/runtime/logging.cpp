@@ -30,7 +30,15 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& component, const 
 }
 
 void set_log_format(std::string_view name) {
-  stderr_sink()->set_formatter(make_line_formatter(parse_log_format(name).value_or(LogFormat::kText)));
+  auto format = parse_log_format(name).value_or(LogFormat::kText);
+  stderr_sink()->set_formatter(make_line_formatter(format));
+  // Library code that logs through spdlog's default logger (the in-process enrollment
+  // server) joins the same sink and layout, at the level the default logger had.
+  auto level = spdlog::default_logger()->level();
+  auto fallback = std::make_shared<spdlog::logger>("enroll", stderr_sink());
+  fallback->set_level(level);
+  fallback->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(fallback));
 }
 
 }  // namespace p2psip::runtime

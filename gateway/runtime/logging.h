@@ -14,7 +14,8 @@ namespace p2psip::runtime {
 std::shared_ptr<spdlog::logger> make_logger(const std::string& component, const std::string& level);
 
 // The layout of every line on the shared sink from now on: "text" (the default), "logfmt" or
-// "json" (a validated log_format value; anything else keeps text). Call it once, at start.
+// "json" (a validated log_format value; anything else keeps text), spdlog's default logger
+// included. Call it once, at start.
 void set_log_format(std::string_view name);
 
 }  // namespace p2psip::runtime
