@@ -8,8 +8,16 @@ import json
 import os
 import sys
 
-DS = {"type": "prometheus", "uid": "prometheus"}  # provisioning/datasources/prometheus.yaml
+# Every panel reads the datasource chosen in the `datasource` variable, so that the dashboard
+# imports into an existing Grafana whatever its Prometheus is called (the provisioned one in
+# provisioning/datasources/prometheus.yaml has uid "prometheus" and is the default choice).
+DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'job=~"p2psip-.*", instance=~"$instance"'
+# The site's Kamailio, as florentchauveau/kamailio_exporter names it (BINRPC through the ctl
+# module that deploy/docker/kamailio/kamailio.cfg loads; run it with
+# -m tm.stats,sl.stats,core.shmmem,core.uptime,dispatcher.list). Kamailio's own xhttp_prom
+# (the `kamailio` scrape job) exports only sl/tcp/dns counters: no memory, TM or dispatcher.
+KSEL = 'job=~"$kamailio_job"'
 RI = "$__rate_interval"
 
 
@@ -148,6 +156,20 @@ ROWS = [
         ("timeseries", "Node certificate expires in", "s",
          [(f"p2psip_certificate_expiry_timestamp_seconds{{{SEL}}} - time()", "{{instance}}")]),
     ]),
+    ("Site Kamailio (kamailio_exporter)", [
+        ("stat", "Kamailio exporter scrape ok", "none", [(f"min(kamailio_up{{{KSEL}}})", "up")]),
+        ("timeseries", "Shared memory used (share of total)", "percentunit",
+         [(f"kamailio_core_shmmem_used{{{KSEL}}} / kamailio_core_shmmem_total{{{KSEL}}}",
+           "{{instance}}")]),
+        ("timeseries", "TM transactions: current, created/s", "none",
+         [(f"sum by (instance) (kamailio_tm_stats_current{{{KSEL}}})", "current {{instance}}"),
+          (f"sum by (instance) (rate(kamailio_tm_stats_created_total{{{KSEL}}}[{RI}]))",
+           "created/s {{instance}}")]),
+        ("timeseries", "TM replies by code", "reqps",
+         [(f"sum by (code) (rate(kamailio_tm_stats_codes_total{{{KSEL}}}[{RI}]))", "{{code}}")]),
+        ("timeseries", "Dispatcher targets (1 active, 0 inactive/probing)", "none",
+         [(f"kamailio_dispatcher_list_target{{{KSEL}}}", "{{destination}}")]),
+    ]),
     ("Configuration (RFC 6940 §6.3.2.1, §11.1)", [
         ("timeseries", "Configuration sequence in use", "none",
          [(f"p2psip_overlay_configuration_sequence{{{SEL}}}", "{{instance}}")]),
@@ -186,11 +208,18 @@ def build():
         "version": 1, "editable": True, "time": {"from": "now-1h", "to": "now"}, "refresh": "30s",
         "tags": ["p2psip"], "panels": panels,
         "templating": {"list": [{
+            "name": "datasource", "type": "datasource", "query": "prometheus", "label": "Prometheus",
+            "current": {"text": "default", "value": "default"}, "hide": 0, "refresh": 1,
+            "regex": "", "includeAll": False, "multi": False,
+        }, {
             "name": "instance", "type": "query", "datasource": DS, "label": "instance",
             "query": {"query": 'label_values(p2psip_build_info, instance)', "refId": "instance"},
             "definition": 'label_values(p2psip_build_info, instance)',
             "includeAll": True, "multi": True, "allValue": ".*", "refresh": 2,
-            "current": {"text": "All", "value": "$__all"}}]},
+            "current": {"text": "All", "value": "$__all"}}, {
+            "name": "kamailio_job", "type": "textbox", "label": "Kamailio exporter job",
+            "query": "kamailio-exporter", "hide": 0,
+            "current": {"text": "kamailio-exporter", "value": "kamailio-exporter"}}]},
     }
 
 

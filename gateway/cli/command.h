@@ -20,6 +20,7 @@ void add_resolve_command(CLI::App& root, Action& selected);
 void add_dns_records_command(CLI::App& root, Action& selected);
 void add_register_command(CLI::App& root, Action& selected);
 void add_lookup_command(CLI::App& root, Action& selected);
+void add_status_command(CLI::App& root, Action& selected);
 void add_enroll_commands(CLI::App& root, Action& selected);  // enroll-server, enroll
 
 }  // namespace p2psip::cli

@@ -12,6 +12,7 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/config/load.h"
 #include "gateway/runtime/gateway_process.h"
+#include "gateway/runtime/logging.h"
 #include "gateway/runtime/node_enrollment.h"
 #include "gateway/runtime/reload.h"
 
@@ -34,6 +35,7 @@ void add_gateway_command(CLI::App& root, Action& selected) {
         std::fputs(config::render_yaml(*settings, config::gateway_schema()).c_str(), stdout);
         return runtime::kExitOk;
       }
+      runtime::set_log_format(settings->get("log_format"));
       // SIGHUP reads the same file, environment and flags again (gateway/runtime/reload.h).
       const char* env_file = std::getenv(config::kConfigFileEnv);
       runtime::ReloadSource reload{*settings, [flags] {

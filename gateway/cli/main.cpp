@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   p2psip::cli::add_dns_records_command(app, selected);
   p2psip::cli::add_register_command(app, selected);
   p2psip::cli::add_lookup_command(app, selected);
+  p2psip::cli::add_status_command(app, selected);
   p2psip::cli::add_enroll_commands(app, selected);
 
   try {

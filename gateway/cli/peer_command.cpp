@@ -11,6 +11,7 @@
 #include "gateway/cli/schema_flags.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/runtime/gateway_process.h"
+#include "gateway/runtime/logging.h"
 #include "gateway/runtime/node_enrollment.h"
 #include "gateway/runtime/reload.h"
 #include "gateway/runtime/peer_process.h"
@@ -55,6 +56,7 @@ void add_peer_command(CLI::App& root, Action& selected) {
         std::fputs(config::render_yaml(*settings, config::peer_schema()).c_str(), stdout);
         return runtime::kExitOk;
       }
+      runtime::set_log_format(settings->get("log_format"));
       if (auto enrolled = runtime::enroll_from_settings(*settings, config::peer_schema()); !enrolled) {
         std::fprintf(stderr, "%s\n", enrolled.error().message.c_str());
         return enrolled.error().exit_code;

@@ -60,6 +60,11 @@ std::optional<std::string> check_log_level(const std::string& value) {
   return "'" + value + "' is not one of trace, debug, info, warn, error, critical, off";
 }
 
+std::optional<std::string> check_log_format(const std::string& value) {
+  if (value == "text" || value == "logfmt" || value == "json") return std::nullopt;
+  return "'" + value + "' is not one of text, logfmt, json";
+}
+
 std::optional<std::string> check_cidr(const std::string& value) {
   auto c = Cidr::parse(value);
   if (!c) return c.error();
@@ -239,6 +244,8 @@ Schema overlay_keys() {
       {"data_dir", "directory for certificates and state", {"p2psip-data"}, false, not_empty},
       {"log_level", "trace, debug, info, warn, error, critical or off", {"info"}, false,
        check_log_level},
+      {"log_format", "layout of the log lines on stderr: text, logfmt or json (one object a "
+                     "line)", {"text"}, false, check_log_format},
   };
   for (auto& k : enroll_keys()) keys.push_back(std::move(k));
   return keys;

@@ -104,6 +104,7 @@ std::optional<std::string> check_listen_address(const std::string& value);
 std::optional<std::string> check_peer_address(const std::string& value);
 std::optional<std::string> check_overlay_name(const std::string& value);
 std::optional<std::string> check_log_level(const std::string& value);
+std::optional<std::string> check_log_format(const std::string& value);  // text, logfmt, json
 std::optional<std::string> check_cidr(const std::string& value);
 std::optional<std::string> check_domain(const std::string& value);  // empty is fine
 std::optional<std::string> check_bool(const std::string& value);    // true or false

@@ -8,11 +8,12 @@ namespace p2psip::router {
 
 namespace {
 
-Decision reply(int status, std::string phrase, std::uint32_t retry_after = 0) {
+Decision reply(int status, std::string phrase, std::string why, std::uint32_t retry_after = 0) {
   Decision d;
   d.kind = Decision::Kind::reply;
   d.status = status;
   d.phrase = std::move(phrase);
+  d.why = std::move(why);
   d.retry_after = retry_after;
   return d;
 }
@@ -41,7 +42,7 @@ Decision lookup(std::string aor, bool dns_fallback) {
   return d;
 }
 
-Decision forbidden() { return reply(403, "Forbidden"); }
+Decision forbidden(std::string why) { return reply(403, "Forbidden", std::move(why)); }
 
 }  // namespace
 
@@ -65,7 +66,7 @@ Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneCon
   // The route set decides for requests that carry one (RFC 3261 §16.4, §16.6 step 7).
   if (f.own_route_verified) return forward(Route::dialog, {});
   if (f.has_route) {
-    if (!trusted(config, f)) return forbidden();
+    if (!trusted(config, f)) return forbidden("Route set from an untrusted sender");
     return forward(Route::dialog, {});
   }
 
@@ -90,7 +91,9 @@ Decision route(const RouterConfig& config, const RequestFacts& f, const PhoneCon
     return lookup(std::move(aor), false);
   }
   // Outbound: never an open relay.
-  if (!trusted(config, f)) return forbidden();
+  if (!trusted(config, f)) {
+    return forbidden("outbound request from an untrusted sender (no open relay)");
+  }
   if (f.in_dialog || f.ruri_user.empty()) return resolve_dns();
   return lookup(make_aor(f.ruri_user, f.ruri_host), true);
 }
@@ -108,9 +111,9 @@ Decision after_lookup(const RouterConfig& config, const Decision& pending,
   }
   if (pending.dns_fallback) return resolve_dns();
   if (result.status == LookupStatus::unreachable) {
-    return reply(503, "Service Unavailable", config.retry_after_seconds);
+    return reply(503, "Service Unavailable", "overlay unreachable", config.retry_after_seconds);
   }
-  return reply(404, "Not Found");
+  return reply(404, "Not Found", "not registered in the overlay");
 }
 
 }  // namespace p2psip::router

@@ -71,6 +71,7 @@ struct Decision {
   Kind kind = Kind::reply;
   int status = 0;
   std::string phrase;
+  std::string why;                   // reply: why it refuses, for the routing log line
   std::uint32_t retry_after = 0;
   Route route = Route::dns;          // forward: overlay, static_table or dialog
   std::string aor;                   // lookup_overlay

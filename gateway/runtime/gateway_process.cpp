@@ -21,6 +21,7 @@
 #include "gateway/runtime/overlay_metrics.h"
 #include "gateway/runtime/reload.h"
 #include "gateway/runtime/sip_side.h"
+#include "gateway/runtime/sofia_log.h"
 #include "gateway/version.h"
 #include "p2psip/overlay/overlay.h"
 
@@ -92,6 +93,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   if (!overlay_plan) return report(overlay_plan.error());
 
   SofiaLibrary sofia;
+  SofiaLogRedirect sofia_log(make_logger("sofia", config.log_level));  // in log_format too
   auto loop = EventLoop::create();
   if (!loop) {
     log->error("event loop: {}", loop.error());

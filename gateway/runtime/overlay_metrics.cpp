@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "gateway/runtime/log_format.h"
 #include "gateway/runtime/uv_loop.h"
 #include "p2psip/overlay/ca.h"
 
@@ -14,6 +15,16 @@ constexpr std::uint64_t kPublishIntervalMs = 1000;
 std::string id_list(const std::vector<std::string>& ids) {
   std::string out = "[";
   for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
+  return out + "]";
+}
+
+// [{"aor":"alice@example.com","stored":true},...] (the first 100: snapshot.h).
+std::string aor_list(const std::vector<std::pair<std::string, bool>>& aors) {
+  std::string out = "[";
+  for (const auto& [aor, stored] : aors) {
+    out += (out.size() > 1 ? ",{\"aor\":" : "{\"aor\":") + json_quote(aor) +
+           ",\"stored\":" + (stored ? "true}" : "false}");
+  }
   return out + "]";
 }
 
@@ -47,6 +58,7 @@ std::string overlay_status_members(const overlay::Snapshot& s) {
          ",\"predecessors\":" + id_list(s.predecessors) +
          ",\"successors\":" + id_list(s.successors) +
          ",\"finger_count\":" + std::to_string(s.finger_count) +
+         ",\"fingers\":" + id_list(s.fingers) +
          ",\"routing_table_size\":" + std::to_string(s.routing_table_size) +
          ",\"connections\":" + std::to_string(s.connections) +
          ",\"links\":" + std::to_string(s.links) +
@@ -93,7 +105,8 @@ void OverlayPublisher::publish() {
   for (const auto& [result, total] : s.storage.fetch_results) metrics_.fetch_total(result, total);
   status_.publish("{" + base_status_ + "," + overlay_status_members(s) +
                   ",\"registrations\":" + std::to_string(s.registrations) +
-                  ",\"registrations_stored\":" + std::to_string(s.registrations_stored) + "}");
+                  ",\"registrations_stored\":" + std::to_string(s.registrations_stored) +
+                  ",\"registration_aors\":" + aor_list(s.registration_aors) + "}");
 }
 
 void leave_overlay(LoopControl& loop, overlay::Node& node, OverlayPublisher& publisher,

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/log_fields.h"
 #include "gateway/sip/local_answer.h"
 #include "gateway/sip/proxy_policy.h"
 #include "gateway/sip/request_check.h"
@@ -40,6 +41,19 @@ std::string source_ip(msg_t* msg) {
 }
 
 unsigned port_of(const char* port) { return port && *port ? static_cast<unsigned>(std::atoi(port)) : 5060; }
+
+router::Decision refusal(int status, std::string why) {
+  router::Decision d;
+  d.status = status;
+  d.why = std::move(why);
+  return d;
+}
+
+router::Decision local() {
+  router::Decision d;
+  d.kind = router::Decision::Kind::local;
+  return d;
+}
 
 }  // namespace
 
@@ -127,8 +141,13 @@ bool Proxy::well_formed(sofia::Message& msg, sip_s* sip) {
   if (v.status == 0) return true;
   if (v.status == 400) deps_.metrics->malformed();
   else deps_.metrics->routed(router::Route::rejected);
-  log_->info("{} {} request from {}: {}", v.status == 400 ? "malformed" : "refused",
-             sip->sip_request->rq_method_name, source_ip(msg.get()), v.status);
+  const char* method = sip->sip_request->rq_method_name;
+  router::DecisionContext c{sip->sip_call_id ? sip->sip_call_id->i_id : "", method ? method : "",
+                            "", {}, ""};
+  auto fields = router::describe_decision(
+      refusal(v.status, v.status == 400 ? "malformed request" : v.phrase), c);
+  fields.push_back({"source", source_ip(msg.get())});
+  log_->info("{}", log_event("route", fields));
   // Without a Via there is nowhere to answer; an ACK is never answered.
   if (!v.answer || !sip->sip_via) {
     msg.reset();
@@ -247,39 +266,52 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
   }
   OwnRoute own = own_route(msg.get(), sip);
   router::RequestFacts f = facts(sip, own, std::move(source));
+  router::DecisionContext c{sip->sip_call_id ? sip->sip_call_id->i_id : "", f.method, "", {}, ""};
   if (rq->rq_method == sip_method_register && phones_ && !f.has_route &&
       (f.ruri_is_gateway || router::is_our_domain(deps_.router, f.ruri_host))) {
     deps_.metrics->routed(router::Route::local);
+    log_route(local(), c);
     return phones_->handle(std::move(msg), sip, f.source_ip);
   }
   const sip_route_t* next_route = own.popped ? sip->sip_route->r_next : sip->sip_route;
-  std::string next_hop = url_as_string(msg_home(msg.get()), next_route ? next_route->r_url : rq->rq_url);
+  c.next_hop = url_as_string(msg_home(msg.get()), next_route ? next_route->r_url : rq->rq_url);
 
   auto d = router::route(deps_.router, f, phone_contacts_);
   if (rq->rq_method == sip_method_ack) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
     if (!forward) return;  // ACK for a response of ours, or nowhere to go: dropped
+    log_route(d, c, spdlog::level::debug);  // its INVITE's line said where the dialog goes
     return forward_ack(std::move(msg), sip, own.popped);
   }
-  if (d.kind == router::Decision::Kind::local) return answer_locally(std::move(msg), sip);
+  if (d.kind == router::Decision::Kind::local) {
+    log_route(d, c);
+    return answer_locally(std::move(msg), sip);
+  }
   if (rq->rq_method == sip_method_cancel) {
     // nta matches a CANCEL to its INVITE before this callback: this one cancels nothing here.
+    log_route(refusal(481, "CANCEL matches no transaction"), c);
     nta_msg_treply(agent_, msg.release(), 481, "Call/Transaction Does Not Exist", TAG_END());
     deps_.sip_metrics->response_sent(481);
     return;
   }
-  start_transaction(std::move(msg), sip, d, own.popped, next_hop);
+  start_transaction(std::move(msg), sip, d, own.popped, c);
+}
+
+void Proxy::log_route(const router::Decision& d, const router::DecisionContext& c,
+                      spdlog::level::level_enum level) const {
+  if (log_->should_log(level)) log_->log(level, "{}", log_event("route", router::describe_decision(d, c)));
 }
 
 void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d,
-                              bool popped, const std::string& next_hop) {
+                              bool popped, const router::DecisionContext& c) {
   auto mf = next_max_forwards(sip->sip_max_forwards
                                   ? std::optional<unsigned>(static_cast<unsigned>(
                                         std::min<unsigned long>(sip->sip_max_forwards->mf_count, 255)))
                                   : std::nullopt);
   if (!mf || looping(sip)) {
     int status = mf ? 482 : 483;
+    log_route(refusal(status, mf ? "loop detected (RFC 3261 §16.3 step 4)" : "Max-Forwards exhausted"), c);
     nta_msg_treply(agent_, msg.release(), status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
     deps_.sip_metrics->response_sent(status);
     deps_.metrics->routed(router::Route::rejected);
@@ -300,11 +332,14 @@ void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Deci
                                            env_, id, std::move(irq), request, popped, *mf,
                                            record_route_params(sip)))
                  .first->second;
-  act(t, d, next_hop);
+  act(t, d, c);
 }
 
-void Proxy::act(ProxyTransaction& t, const router::Decision& d, const std::string& next_hop) {
+void Proxy::act(ProxyTransaction& t, const router::Decision& d, const router::DecisionContext& c) {
   using Kind = router::Decision::Kind;
+  // A lookup is half a decision: the line comes with its answer (after_lookup).
+  log_route(d, c, d.kind == Kind::lookup_overlay ? spdlog::level::debug : spdlog::level::info);
+  const std::string& next_hop = c.next_hop;
   switch (d.kind) {
     case Kind::reply:
     case Kind::local:
@@ -321,10 +356,16 @@ void Proxy::act(ProxyTransaction& t, const router::Decision& d, const std::strin
       return t.forward_to_next_hop(next_hop, router::Route::dns);
     case Kind::lookup_overlay: {
       std::uint64_t id = t.id();
-      deps_.lookup->lookup(d.aor, [this, id, d, next_hop](router::LookupResult r) {
+      deps_.lookup->lookup(d.aor, [this, id, d, c](router::LookupResult r) {
         auto it = transactions_.find(id);
         if (it == transactions_.end() || it->second->answered()) return;
-        act(*it->second, router::after_lookup(deps_.router, d, r), next_hop);
+        router::DecisionContext after = c;
+        // A found AoR without contacts routes as a miss (after_lookup).
+        bool hit = r.status == router::LookupStatus::found && !r.contacts.empty();
+        after.lookup = hit || r.status != router::LookupStatus::found ? r.status
+                                                                      : router::LookupStatus::not_found;
+        after.aor = d.aor;
+        act(*it->second, router::after_lookup(deps_.router, d, r), after);
       });
       return;
     }

@@ -24,6 +24,7 @@
 #include "gateway/router/router.h"
 #include "gateway/sip/overload_gate.h"
 #include "gateway/sip/phone_front_end.h"
+#include "gateway/router/decision_log.h"
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
 #include "gateway/sip/sofia_handles.h"
@@ -116,8 +117,11 @@ class Proxy {
   void ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r);
   bool looping(sip_s* sip) const;
   void start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d, bool popped,
-                         const std::string& next_hop);
-  void act(ProxyTransaction& t, const router::Decision& d, const std::string& next_hop);
+                         const router::DecisionContext& c);
+  void act(ProxyTransaction& t, const router::Decision& d, const router::DecisionContext& c);
+  // The routing log line (router/decision_log.h).
+  void log_route(const router::Decision& d, const router::DecisionContext& c,
+                 spdlog::level::level_enum level = spdlog::level::info) const;
   void reap();
   static void reap_timer(void* magic, su_timer_s* timer, void* arg);
 

@@ -126,6 +126,7 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.predecessors = hex_list(st.predecessors);
   out.successors = hex_list(st.successors);
   out.finger_count = st.finger_count;
+  out.fingers = hex_list(st.fingers);
   out.routing_table_size = st.routing_table_size;
   out.connections = st.connections;
   out.links = s.links;
@@ -158,6 +159,7 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.storage.fetch_results = s.storage.fetch_results;
   out.registrations = kept.registrations;
   out.registrations_stored = kept.stored;
+  out.registration_aors = kept.aors;
   out.pending_lookups = pending_lookups;
   return out;
 }

@@ -349,7 +349,8 @@ PeerStatus PeerCore::status() const {
   s.state = state_;
   s.predecessors = table_.predecessors();
   s.successors = table_.successors();
-  s.finger_count = table_.finger_count();
+  s.fingers = table_.finger_ids();
+  s.finger_count = s.fingers.size();
   s.routing_table_size = table_.size();
   s.connections = conns_.size();
   s.pending_transactions = txs_.size();

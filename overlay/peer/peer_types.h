@@ -83,6 +83,7 @@ struct PeerStatus {
   std::vector<NodeId> predecessors;  // closest first
   std::vector<NodeId> successors;    // closest first
   std::size_t finger_count = 0;
+  std::vector<NodeId> fingers;         // distinct, closest first
   std::size_t routing_table_size = 0;  // routable peers
   std::size_t connections = 0;         // links with a known Node-ID
   std::size_t pending_transactions = 0;

@@ -92,6 +92,7 @@ KeeperCounts RegistrationKeeper::counts() const {
   c.registrations = entries_.size();
   for (const auto& [aor, e] : entries_) {
     if (e.stored) ++c.stored;
+    if (c.aors.size() < KeeperCounts::kMaxListedAors) c.aors.emplace_back(aor, e.stored);
     if (e.in_flight != 0) ++c.in_flight;
   }
   return c;

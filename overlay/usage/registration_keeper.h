@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -43,6 +44,9 @@ struct KeeperCounts {
   std::size_t registrations = 0;  // kept
   std::size_t stored = 0;         // whose last store succeeded
   std::size_t in_flight = 0;
+  // The first kMaxListedAors kept AoRs (ascending) and whether each is stored, for /status.
+  static constexpr std::size_t kMaxListedAors = 100;
+  std::vector<std::pair<std::string, bool>> aors;
 };
 
 class RegistrationKeeper {

@@ -42,7 +42,8 @@ def main():
                 "--key", os.path.join(work, "gw.key"), "--ca", os.path.join(cadir, "ca.crt"),
                 "--phones-file", phones, "--sip-listen", f"127.0.0.1:{free_port()}",
                 "--overlay-listen", f"127.0.0.1:{oport}", "--metrics-listen", f"127.0.0.1:{gm}",
-                "--data-dir", data], "gateway", work, env={"P2PSIP_ENROLL_LISTEN": f"127.0.0.1:{free_port()}"})
+                "--data-dir", data, "--log-level", "debug"], "gateway", work,
+               env={"P2PSIP_ENROLL_LISTEN": f"127.0.0.1:{free_port()}"})
     wait_until(lambda: "certificate sha256" in logs(gw) or not gw.alive(), 30, "the in-process enrollment server")
     check(gw.alive(), f"the gateway runs the enrollment server: {logs(gw)[-1500:]}")
     url = re.search(r"serving (https://\S+)", logs(gw)).group(1)
@@ -56,7 +57,8 @@ def main():
     pm = free_port()
     peer = start([P2P_BIN, "peer", "--enroll", url, "--user", "peer1", "--password-file", pw,
                   "--enroll-fingerprint", fingerprint, "--overlay-listen", f"127.0.0.1:{free_port()}",
-                  "--metrics-listen", f"127.0.0.1:{pm}", "--data-dir", os.path.join(work, "peer-data")], "peer", work)
+                  "--metrics-listen", f"127.0.0.1:{pm}", "--data-dir", os.path.join(work, "peer-data"),
+                  "--log-level", "debug"], "peer", work)
 
     def joined():
         s = status_of(pm)
@@ -69,6 +71,14 @@ def main():
     check(gw.stop() == 0, f"SIGTERM ends the gateway and its enrollment server with exit 0: {logs(gw)[-800:]}")
     check(re.search(r"enroll-server: stopped: \d+ documents, 1 enrollments", logs(gw)) is not None,
           "the server thread stopped and logged its counts")
+    # Issue 19: no secrets in logs, even at debug level: the enrollment password, the private
+    # keys the peer got and the gateway's CA holds.
+    keys = [os.path.join(root, f) for d in (data, os.path.join(work, "peer-data"))
+            for root, _, files in os.walk(d) for f in files if f.endswith(".key")]
+    bodies = ["".join(open(k).read().splitlines()[1:-1]) for k in keys]
+    check(len(keys) >= 2 and "peer-secret" not in logs(gw) + logs(peer) and
+          not any(b[:64] in logs(gw) + logs(peer) for b in bodies),
+          f"neither the password nor any of {len(keys)} private keys appear in the debug logs")
     print("PASS: a one-box site: the gateway enrolls the peer that joins its ring")
 
 

@@ -213,11 +213,11 @@ def _challenges(response):
 
 
 def register(gw_port, user, password, contact, expires=600, algorithm="SHA-256", domain=DOMAIN,
-             attempts=1):
+             attempts=1, sent=None):
     """A plain phone's REGISTER with RFC 7616 digest (qop=auth), over UDP from 127.0.0.1 (SIPp
     3.6 cannot answer a challenge that lists SHA-256 first). Sends the REGISTER without
     credentials, then up to `attempts` answers to the latest challenge. Returns the status
-    lines received, in order, and the last response."""
+    lines received, in order, and the last response. `sent`, a list, gets every request sent."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     s.settimeout(5)
@@ -234,6 +234,8 @@ def register(gw_port, user, password, contact, expires=600, algorithm="SHA-256",
                    f"Call-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\nContact: <{contact}>\r\n"
                    f"Expires: {expires}\r\nMax-Forwards: 70\r\n{auth}Content-Length: 0\r\n\r\n")
             s.sendto(msg.encode(), ("127.0.0.1", gw_port))
+            if sent is not None:
+                sent.append(msg)
             while True:
                 last = s.recv(65535).decode(errors="replace")
                 if not last.startswith("SIP/2.0 1"):

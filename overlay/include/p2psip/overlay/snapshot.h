@@ -43,6 +43,7 @@ struct Snapshot {
   std::vector<std::string> predecessors;  // Node-IDs (hex), closest first
   std::vector<std::string> successors;    // Node-IDs (hex), closest first
   std::size_t finger_count = 0;
+  std::vector<std::string> fingers;       // Node-IDs (hex), distinct, closest first
   std::size_t routing_table_size = 0;     // routable peers
   std::size_t connections = 0;            // links with a known Node-ID
   std::size_t links = 0;                  // open links
@@ -68,6 +69,8 @@ struct Snapshot {
   StorageStats storage;                   // empty for a client session
   std::size_t registrations = 0;          // kept alive by this node (Node::keep)
   std::size_t registrations_stored = 0;   // of those, stored at the moment
+  // The first 100 kept AoRs (ascending) and whether each is stored at the moment.
+  std::vector<std::pair<std::string, bool>> registration_aors;
   std::size_t pending_lookups = 0;        // Node::lookup calls not answered yet
 
   // The configuration document in use (RFC 6940 §11.1; 0: none) and what its bad-node

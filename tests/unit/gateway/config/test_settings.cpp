@@ -128,6 +128,16 @@ TEST_CASE("validation names the key, the problem and where the value came from")
   CHECK(level.error().key == "log_level");
   CHECK(level.error().message.find("config file") != std::string::npos);
 
+  auto format = resolve_settings(peer_schema(), {}, {{"log_format", {"xml"}}}, {});
+  REQUIRE_FALSE(format.has_value());
+  CHECK(format.error().key == "log_format");
+  for (const char* ok : {"text", "logfmt", "json"}) {
+    auto good = resolve_settings(gateway_schema(), {}, {}, {{"log_format", {ok}}});
+    REQUIRE(good.has_value());
+    CHECK(good->get("log_format") == ok);
+  }
+  CHECK(resolve_settings(gateway_schema(), {}, {}, {})->get("log_format") == "text");
+
   auto host = resolve_settings(gateway_schema(), {}, {}, {{"sip_listen", {"gw.example:5060"}}});
   REQUIRE_FALSE(host.has_value());  // listen addresses must be IP literals
 

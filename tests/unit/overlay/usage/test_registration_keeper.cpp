@@ -82,3 +82,22 @@ TEST_CASE("remove and shutdown produce removals and forget the entries") {
 }
 
 }  // namespace p2psip::usage
+
+namespace p2psip::usage {
+
+TEST_CASE("counts list the kept AoRs and whether each is stored, at most kMaxListedAors") {
+  RegistrationKeeper k;
+  REQUIRE(k.add("bob@p2p.example.com", kUri, 600, Millis{0}));
+  REQUIRE(k.add("alice@p2p.example.com", kUri, 600, Millis{0}));
+  auto tasks = k.due(Millis{0});
+  for (const auto& t : tasks) k.on_result(t.token, t.aor == "alice@p2p.example.com", Millis{1});
+  using Listed = std::vector<std::pair<std::string, bool>>;
+  CHECK(k.counts().aors == Listed{{"alice@p2p.example.com", true}, {"bob@p2p.example.com", false}});
+  for (std::size_t i = 0; i < KeeperCounts::kMaxListedAors + 5; ++i) {
+    REQUIRE(k.add("u" + std::to_string(i) + "@p2p.example.com", kUri, 600, Millis{0}));
+  }
+  CHECK(k.counts().aors.size() == KeeperCounts::kMaxListedAors);
+  CHECK(k.counts().registrations == KeeperCounts::kMaxListedAors + 7);
+}
+
+}  // namespace p2psip::usage
