@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "gateway/config/advertise.h"
+#include "gateway/runtime/bootstrap_names.h"
 #include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/logging.h"
 #include "p2psip/overlay/ca.h"
@@ -97,7 +98,11 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
 Expected<std::unique_ptr<overlay::Node>, StartError> create_overlay_node(uv_loop_t* loop,
                                                                         const OverlayPlan& plan,
                                                                         const Clock& clock) {
-  auto node = overlay::Node::create(loop, plan.node, clock,
+  overlay::NodeConfig config = plan.node;
+  if (!resolve_bootstrap_names(config.bootstrap, *make_logger("overlay", plan.log_level))) {
+    return unexpected(StartError{0, "stopped while waiting for the bootstrap peers' names"});
+  }
+  auto node = overlay::Node::create(loop, std::move(config), clock,
                                     overlay_log(make_logger("overlay", plan.log_level)));
   if (!node) return unexpected(start_error(node.error(), plan.dev_credentials));
   return std::move(*node);
