@@ -21,9 +21,10 @@ BUILD_PKGS=(
 #   clang-14, libclang-rt-14-dev, llvm-14: fuzz targets and sanitizers
 #   podman, buildah, debootstrap: the container smoke test
 #   jing, trang: RELAX NG validation of the configuration document (RFC 6940 §11.1.1; tests/enroll)
+#   python3-kubernetes: the Kubernetes API schema deploy/k8s/ is checked against (k8s_manifests)
 TEST_PKGS=(
   sip-tester prometheus kamailio nsd tshark openssl curl python3 python3-yaml iproute2
-  python3-cryptography
+  python3-cryptography python3-kubernetes
   util-linux clang-14 libclang-rt-14-dev llvm-14
   podman buildah debootstrap jing trang
 )

@@ -5,12 +5,19 @@
 # `buildah run --isolation chroot` (podman run cannot set rlimits in this sandbox), which shares the
 # host's network. The image: non-root USER, HEALTHCHECK, EXPOSE of SIP udp+tcp, RELOAD and
 # metrics, the data VOLUME, the runtime libraries and no build tools or -dev packages. From the
-# host: SIP OPTIONS gets 200, /health 200, the process is not uid 0, the image's HEALTHCHECK
-# script passes, SIGTERM ends it with 0 and its log went to stderr.
+# host: SIP OPTIONS gets 200, /health 200 (with SIP over TLS on, so the default CA bundle of
+# ca-certificates must be there), the process is not uid 0, the image's HEALTHCHECK script
+# passes, SIGTERM ends it with 0, its log went to stderr with no warning but the development
+# CA's.
 #
-# Usage: smoke_test.sh [path/to/p2psip]   (default $P2P_BIN, else build/gateway/p2psip).
-# The image gets the host-built binary (BINARY=prebuilt): compiling inside the build takes much
-# longer than this test may run. SMOKE_BUILD_FROM_SOURCE=1 builds the source stage instead.
+# Usage: smoke_test.sh [path/to/p2psip]
+# By default the image is built from source by the documented command (deploy/README.md,
+# "The image"): `podman build --format docker -f deploy/docker/Dockerfile -t ... .` on the
+# repository, plus what this sandbox needs: --isolation=chroot and the debootstrapped base as
+# BUILD_IMAGE and RUNTIME_IMAGE (no registry here). The source stage's ccache lives in a build
+# cache mount, so after the first run only changed files are recompiled.
+# SMOKE_BINARY=prebuilt builds `--target prebuilt` with the host-built binary instead (the
+# argument, else $P2P_BIN, else build/gateway/p2psip): quicker, for local runs.
 #
 # Exit 77 (ctest: skipped) with a SKIP line when a prerequisite is truly missing: not root,
 # podman/buildah/debootstrap neither installed nor installable, podman unusable here, or no
@@ -48,7 +55,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
       --no-install-recommends "${missing[@]}"; } >&2 ||
     skip "${missing[*]} missing and apt-get could not install them"
 fi
-[ -x "$bin" ] || die "no p2psip binary at $bin (build first)"
+mode="${SMOKE_BINARY:-source}"
+case "$mode" in source | prebuilt) ;; *) die "SMOKE_BINARY is '$mode' (source or prebuilt)" ;; esac
+[ "$mode" = source ] || [ -x "$bin" ] || die "no p2psip binary at $bin (build first)"
 podman info >/dev/null 2>&1 || skip "podman cannot run here: $(podman info 2>&1 | tail -1)"
 mkdir -p "$cache"
 work="$(mktemp -d /tmp/p2psip-smoke.XXXXXX)"
@@ -121,20 +130,23 @@ flock -u 9
 log "base $base"
 
 # --- image --------------------------------------------------------------------------------------
-if [ "${SMOKE_BUILD_FROM_SOURCE:-0}" = 1 ]; then
-  ctx="" ; context="$src" ; binary=source
+if [ "$mode" = source ]; then
+  ctx="" ; context="$src" ; target=()
 else
   # A minimal context: the binary and the files the runtime stage copies.
   ctx="$work/context"
   install -D -m 0755 "$bin" "$ctx/build/gateway/p2psip"
   install -D -m 0755 "$src/deploy/docker/healthcheck.sh" "$ctx/deploy/docker/healthcheck.sh"
-  context="$ctx" ; binary=prebuilt
+  context="$ctx" ; target=(--target prebuilt)
 fi
-log "podman build (BINARY=$binary)"
+log "podman build ($mode)"
 old_id="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
-podman build --isolation=chroot --format docker -f "$src/deploy/docker/Dockerfile" \
-  --build-arg BINARY="$binary" --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
+build_t0=$(date +%s)
+podman build --isolation=chroot --format docker -f "$src/deploy/docker/Dockerfile" "${target[@]}" \
+  --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
   -t "$tag" "$context" >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; die "podman build"; }
+grep -iE '^(cache)?[[:space:]]*(hits|misses)|cache hit|cache miss' "$work/build.log" | sed 's/^/smoke: ccache: /' || true
+log "podman build took $(($(date +%s) - build_t0)) s"
 new_id="$(podman image inspect --format '{{.Id}}' "$tag")"
 # The previous build of this tag is now untagged: remove it (only that image, by its ID).
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then podman rmi "$old_id" >/dev/null 2>&1 || true; fi
@@ -164,8 +176,11 @@ dev="$(grep -E -- '-dev$|^(build-essential|cmake|g\+\+|gcc|ninja-build)$' <<<"$p
 [ -z "$dev" ] || die "build packages in the runtime image: $dev"
 log "ok: no build tools or -dev packages in the image"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sip=$(port); metrics=$(port); overlay=$(port)
+sip=$(port); metrics=$(port); overlay=$(port); tls=$(port)
+# SIP over TLS on: the gateway then reads sip_tls_ca, by default the image's
+# /etc/ssl/certs/ca-certificates.crt (ca-certificates), with sip_tls_verify on (the default).
 buildah run --isolation chroot -e P2PSIP_SIP_LISTEN="127.0.0.1:$sip" \
+  -e P2PSIP_SIP_TLS_LISTEN="127.0.0.1:$tls" \
   -e P2PSIP_METRICS_LISTEN="127.0.0.1:$metrics" -e P2PSIP_OVERLAY_LISTEN="127.0.0.1:$overlay" \
   "$ctr" -- "${argv[@]}" >"$work/gateway.log" 2>&1 &
 runner=$!
@@ -210,5 +225,8 @@ rc=0; wait "$runner" || rc=$?
 runner=""
 [ "$rc" = 0 ] || { tail -5 "$work/gateway.log"; die "exit code $rc after SIGTERM"; }
 grep -q "SIP listening" "$work/gateway.log" || die "no log on stderr"
+if grep -E '^[^ ]+ (warning|error) ' "$work/gateway.log" | grep -v -e DEVELOPMENT -e 'first non-loopback'; then
+  die "unexpected warnings from the default configuration (above)"
+fi
 log "ok: SIGTERM -> exit 0, logs on stderr"
 log "PASS"

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "gateway/config/load.h"
+#include "gateway/runtime/logging.h"
 
 extern char** environ;
 
@@ -47,6 +48,14 @@ std::optional<config::Settings> load_or_report(const config::Schema& schema,
   if (!settings) {
     std::fprintf(stderr, "%s\n", settings.error().to_string().c_str());
     return std::nullopt;
+  }
+  if (!settings->ignored_env().empty()) {
+    std::string level = settings->get("log_level");
+    std::string names;
+    for (const std::string& n : settings->ignored_env()) names += (names.empty() ? "" : ", ") + n;
+    runtime::make_logger("config", level.empty() ? "info" : level)
+        ->debug("ignoring {} (Kubernetes service links of a Service named p2psip*, not "
+                "configuration; enableServiceLinks: false leaves them out)", names);
   }
   return std::move(settings).value();
 }

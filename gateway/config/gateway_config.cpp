@@ -380,6 +380,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.sip_tcp_max_connections = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_connections")));
   c.sip_tcp_max_per_ip = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_per_ip")));
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");
+  c.dev_user = c.service_aor;
   c.realm = s.get("realm").empty() ? c.domain : s.get("realm");
   c.digest_md5_first = s.get("digest_md5_first") == "true";
   c.phones_file = s.get("phones_file");

@@ -29,6 +29,9 @@ struct OverlayConfig {
   std::string config_document;  // RFC 6940 §11.1 document; empty: none (sequence 0)
   std::string data_dir;
   std::string log_level;
+  // The user of the development certificate (no cert/key/ca): empty, node@<overlay>; a
+  // gateway's is its service AoR, so that it can register that AoR (USER-NODE-MATCH).
+  std::string dev_user;
   EnrollConfig enroll;  // enroll.enabled(): cert, key and ca come from the enrollment server
 };
 

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "gateway/config/service_links.h"
+
 namespace p2psip::config {
 
 namespace {
@@ -180,6 +182,10 @@ Expected<Layer, ConfigError> layer_from_env(const std::map<std::string, std::str
     if (name.rfind("P2PSIP_", 0) != 0 || name == kConfigFileEnv) continue;
     auto spec = std::find_if(schema.begin(), schema.end(),
                              [&](const KeySpec& k) { return env_name(k.name) == name; });
+    if (spec == schema.end() && is_kubernetes_service_link(name, value)) {
+      layer.ignored.push_back(name);
+      continue;
+    }
     if (spec == schema.end()) {
       return unexpected(ConfigError{name, "unknown environment variable (no such key)"});
     }
@@ -217,6 +223,7 @@ Source Settings::source(const std::string& key) const {
 Expected<Settings, ConfigError> resolve_settings(const Schema& schema, const Layer& file,
                                                  const Layer& env, const Layer& flags) {
   Settings settings;
+  settings.set_ignored_env(env.ignored);
   for (const KeySpec& spec : schema) {
     if (spec.structured()) {
       auto it = file.records.find(spec.name);

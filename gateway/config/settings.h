@@ -64,12 +64,14 @@ struct ConfigError {
 struct Layer : std::map<std::string, std::vector<std::string>> {
   using map::map;
   std::map<std::string, std::vector<Record>> records;
+  std::vector<std::string> ignored;  // environment: Kubernetes service links (service_links.h)
 };
 
 // origin names the file in messages. Unknown keys and wrong shapes are errors.
 Expected<Layer, ConfigError> layer_from_yaml(const std::string& yaml_text,
                                              const std::string& origin, const Schema& schema);
-// Only P2PSIP_* variables are looked at; lists are comma-separated.
+// Only P2PSIP_* variables are looked at; lists are comma-separated. Kubernetes service links
+// (P2PSIP_SERVICE_HOST=10.0.0.11, ...: service_links.h) are not keys: they go to `ignored`.
 Expected<Layer, ConfigError> layer_from_env(const std::map<std::string, std::string>& env,
                                             const Schema& schema);
 
@@ -86,9 +88,13 @@ class Settings {
   const std::vector<Record>& records(const std::string& key) const;  // structured keys
   Source source(const std::string& key) const;
   void set(const std::string& key, Value v) { values_[key] = std::move(v); }
+  // The environment variables left out as Kubernetes service links (Layer::ignored).
+  const std::vector<std::string>& ignored_env() const { return ignored_env_; }
+  void set_ignored_env(std::vector<std::string> names) { ignored_env_ = std::move(names); }
 
  private:
   std::map<std::string, Value> values_;
+  std::vector<std::string> ignored_env_;
 };
 
 // Applies the layers in order of precedence and validates every value with its key's check.

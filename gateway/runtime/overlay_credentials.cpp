@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "gateway/config/advertise.h"
+#include "gateway/runtime/bootstrap_names.h"
 #include "gateway/runtime/interface_addresses.h"
 #include "gateway/runtime/logging.h"
 #include "p2psip/overlay/ca.h"
@@ -19,10 +20,17 @@ StartError config_error(const std::string& key, const std::string& message) {
 Expected<overlay::CredentialFiles, StartError> dev_credentials(const config::OverlayConfig& c,
                                                                spdlog::logger& log) {
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto dev = overlay::ensure_dev_credentials(c.data_dir, c.overlay, now);
+  // A user the overlay cannot take (the service AoR's own check reports it) gets node@.
+  std::string user;
+  if (auto aor = overlay::normalize_aor(c.dev_user); aor && !c.dev_user.empty()) user = *aor;
+  auto dev = overlay::ensure_dev_credentials(c.data_dir, c.overlay, now, user);
   if (!dev) return unexpected(start_error(dev.error()));
   if (dev->created_ca) {
     log.warn("created a DEVELOPMENT CA for overlay '{}' in {}", c.overlay, dev->ca_dir);
+  }
+  if (!dev->replaced_user.empty()) {
+    log.warn("the development node certificate was for '{}': issued again for '{}'",
+             dev->replaced_user, user);
   }
   log.warn("no cert/key/ca configured: using the DEVELOPMENT CA in {} and the node certificate "
            "{} (a new single-node overlay; not for production: give --cert, --key and --ca)",
@@ -97,7 +105,11 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
 Expected<std::unique_ptr<overlay::Node>, StartError> create_overlay_node(uv_loop_t* loop,
                                                                         const OverlayPlan& plan,
                                                                         const Clock& clock) {
-  auto node = overlay::Node::create(loop, plan.node, clock,
+  overlay::NodeConfig config = plan.node;
+  if (!resolve_bootstrap_names(config.bootstrap, *make_logger("overlay", plan.log_level))) {
+    return unexpected(StartError{0, "stopped while waiting for the bootstrap peers' names"});
+  }
+  auto node = overlay::Node::create(loop, std::move(config), clock,
                                     overlay_log(make_logger("overlay", plan.log_level)));
   if (!node) return unexpected(start_error(node.error(), plan.dev_credentials));
   return std::move(*node);

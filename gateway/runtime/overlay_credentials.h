@@ -22,7 +22,7 @@
 namespace p2psip::runtime {
 
 struct StartError {
-  int exit_code = 1;    // 2: configuration, 1: runtime
+  int exit_code = 1;    // 2: configuration, 1: runtime, 0: stopped by a signal before starting
   std::string message;  // one line, printed as is
 };
 
@@ -45,7 +45,9 @@ StartError start_error(const overlay::Error& e, bool dev = false);
 overlay::LogFn overlay_log(std::shared_ptr<spdlog::logger> log);
 
 // The plan's node on `loop` (credentials checked; nothing listens yet). Logs to an "overlay"
-// logger at the plan's level.
+// logger at the plan's level. Bootstrap peers given by name are resolved first, waiting (and
+// retrying) while none resolves (bootstrap_names.h); a stop signal meanwhile is a StartError
+// with exit code 0.
 Expected<std::unique_ptr<overlay::Node>, StartError> create_overlay_node(uv_loop_t* loop,
                                                                         const OverlayPlan& plan,
                                                                         const Clock& clock);

@@ -66,7 +66,8 @@ Expected<CaIssueResult, CaError> issue_certificate(const CaIssueOptions& o, SysS
 
 Expected<DevCredentials, Error> ensure_dev_credentials(const std::string& data_dir,
                                                        const std::string& overlay,
-                                                       SysSeconds now) {
+                                                       SysSeconds now,
+                                                       const std::string& user) {
   fs::path data(data_dir);
   fs::path ca_dir = data / "dev-ca";
   fs::path cert_path = data / "node.crt";
@@ -83,11 +84,30 @@ Expected<DevCredentials, Error> ensure_dev_credentials(const std::string& data_d
                             "the development CA in '" + ca_dir.string() + "' is for overlay '" +
                                 root->overlay() + "', not '" + overlay + "'"});
   }
-  if (!fs::exists(cert_path)) {
-    sec::CaIssueOptions o{ca_dir, "node@" + overlay, {}, sec::KeyType::rsa2048,
-                          sec::kDefaultIssueDays, data / "node"};
+  std::string wanted = user.empty() ? "node@" + overlay : user;
+  if (fs::exists(cert_path)) {
+    auto existing = sec::Certificate::load(cert_path);
+    if (existing && !sec::iequals(existing->user(), wanted)) out.replaced_user = existing->user();
+  }
+  if (!fs::exists(cert_path) || !out.replaced_user.empty()) {
+    // Issued next to the old pair, then moved over it: a failure leaves the old one intact.
+    fs::path prefix = data / (out.replaced_user.empty() ? "node" : "node.reissue");
+    std::error_code ec;
+    if (!out.replaced_user.empty()) {  // a leftover of an interrupted reissue
+      fs::remove(prefix.string() + ".crt", ec);
+      fs::remove(prefix.string() + ".key", ec);
+    }
+    sec::CaIssueOptions o{ca_dir, wanted, {}, sec::KeyType::rsa2048, sec::kDefaultIssueDays, prefix};
     auto r = sec::issue_to_files(o, now);
     if (!r) return unexpected(dev_error(r.error()));
+    if (!out.replaced_user.empty()) {
+      fs::rename(prefix.string() + ".key", data / "node.key", ec);
+      if (!ec) fs::rename(prefix.string() + ".crt", cert_path, ec);
+      if (ec) {
+        return unexpected(Error{Error::Kind::kRuntime, "", "development certificate for " +
+                                                              wanted + ": " + ec.message()});
+      }
+    }
   }
   out.files = CredentialFiles{cert_path.string(), (data / "node.key").string(),
                               sec::ca_cert_path(ca_dir).string()};

@@ -157,6 +157,51 @@ def check_wiring(compose, nodes):
     return gateways, peers
 
 
+def check_addresses_and_order(compose, nodes, peers):
+    """Issue 19: fixed addresses outside the network's ip_range (so that no container started
+    first takes one), every node but the first peer started once that peer (the bootstrap) is
+    healthy, Kamailio once both gateways are; Kamailio's Record-Route address from
+    KAMAILIO_ADVERTISE; its failure route takes a gateway out only on no reply or a 503."""
+    services = compose["services"]
+    ipam = compose["networks"]["default"]["ipam"]["config"][0]
+    subnet = ipaddress.ip_network(ipam["subnet"])
+    check("ip_range" in ipam and ipaddress.ip_network(ipam["ip_range"]).subnet_of(subnet),
+          f"the site network has an ip_range inside its subnet: {ipam}")
+    dynamic = ipaddress.ip_network(ipam["ip_range"])
+    fixed = {n: ((s.get("networks") or {}).get("default") or {}).get("ipv4_address")
+             for n, s in services.items()}
+    fixed = {n: ipaddress.ip_address(a) for n, a in fixed.items() if a}
+    check(all(a in subnet and a not in dynamic for a in fixed.values())
+          and len(set(fixed.values())) == len(fixed),
+          f"fixed addresses in {subnet}, unique, outside ip_range {dynamic}: "
+          f"{ {n: str(a) for n, a in fixed.items()} }")
+    first = next(p for p in peers if "P2PSIP_OVERLAY_LISTEN" in nodes[p][1])
+
+    def healthy_deps(name):
+        deps = services[name].get("depends_on") or {}
+        return {d for d, c in (deps.items() if isinstance(deps, dict) else [])
+                if c.get("condition") == "service_healthy"}
+    for n in nodes:
+        if n != first:
+            check(first in healthy_deps(n), f"{n} starts once {first} (its bootstrap) is healthy")
+    gateways = [n for n in nodes if nodes[n][0][0] == "gateway"]
+    check(set(gateways) <= healthy_deps("kamailio"), "Kamailio starts once both gateways are healthy")
+    check("kamailio" in fixed and services["kamailio"]["environment"].get("KAMAILIO_ADVERTISE"),
+          "Kamailio has a fixed address and KAMAILIO_ADVERTISE")
+    cfg = os.path.join(DOCKER, "kamailio", "kamailio.cfg")
+    r = run(["kamailio", "-c", "-f", cfg], timeout=30,
+            env={**os.environ, "KAMAILIO_ADVERTISE": "203.0.113.7"})
+    check("udp: 0.0.0.0:5060 advertise 203.0.113.7:5060" in r.stdout + r.stderr,
+          "KAMAILIO_ADVERTISE is the address Kamailio's SIP sockets advertise (Record-Route)")
+    with open(cfg) as f:
+        text = f.read()
+    failure = re.search(r"failure_route\[GATEWAY_FAILED\] \{(.*?)\n\}", text, re.S).group(1)
+    mark = re.search(r"if \((.*)\) \{\s*ds_mark_dst", failure).group(1)
+    check("5[0-9][0-9]" not in mark and 't_check_status("503")' in mark
+          and "t_branch_timeout() && !t_branch_replied()" in mark,
+          f"the failure route marks a gateway down only on no reply or its own 503: if ({mark})")
+
+
 def kamailio_cfg(work, kam_port, http_port, dispatcher_list):
     with open(os.path.join(DOCKER, "kamailio", "kamailio.cfg")) as f:
         cfg = f.read()
@@ -387,6 +432,7 @@ def main():
     check_files(compose)
     nodes = p2psip_services(compose)
     gateways, peers = check_wiring(compose, nodes)
+    check_addresses_and_order(compose, nodes, peers)
 
     work = temp_dir("p2p-site-")
     ports, procs, domain = start_site(compose, nodes, peers, work)

@@ -67,17 +67,21 @@ Expected<CaInitResult, CaError> init_ca(const CaInitOptions& options, SysSeconds
 Expected<CaIssueResult, CaError> issue_certificate(const CaIssueOptions& options, SysSeconds now);
 
 // The development CA of a new single-node overlay: <data_dir>/dev-ca/ca.{crt,key} and the
-// node's <data_dir>/node.{crt,key}, made when missing and reused afterwards.
+// node's <data_dir>/node.{crt,key} for `user` (empty: node@<overlay>), made when missing and
+// reused afterwards; a node certificate for another user is issued again (e.g. a gateway whose
+// service AoR changed: its certificate must be for that AoR, USER-NODE-MATCH).
 struct DevCredentials {
   CredentialFiles files;
   std::string ca_dir;
-  bool created_ca = false;  // the CA was made by this call
+  bool created_ca = false;    // the CA was made by this call
+  std::string replaced_user;  // non-empty: the node certificate was for this user, reissued
 };
 // Errors: kConfig with field "overlay" when the existing CA is of another overlay; else the
 // CA's failure (kConfig for a usage error, kRuntime otherwise).
 Expected<DevCredentials, Error> ensure_dev_credentials(const std::string& data_dir,
                                                        const std::string& overlay,
-                                                       SysSeconds now);
+                                                       SysSeconds now,
+                                                       const std::string& user = "");
 
 // What a certificate file holds, without checking its chain.
 struct CertificateInfo {
