@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -23,6 +25,11 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
     out.push_back(kDigits[data[i] & 0xf]);
   }
   return out;
+}
+
+// A lower-case hex digit's value (the nonce is ours: we write lower case), -1 otherwise.
+int hex_digit(char c) {
+  return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -86,9 +93,8 @@ bool responses_equal(std::string_view expected, std::string_view received) {
 NonceIssuer::NonceIssuer(std::string secret, std::string realm, Millis lifetime)
     : secret_(std::move(secret)), realm_(std::move(realm)), lifetime_(lifetime) {}
 
-std::string NonceIssuer::mac_hex(std::uint64_t issued_ms) const {
-  auto stamp = be64(issued_ms);
-  std::string data(reinterpret_cast<const char*>(stamp.data()), stamp.size());
+std::string NonceIssuer::mac_hex(std::string_view stamp_and_salt) const {
+  std::string data(stamp_and_salt);
   data += realm_;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -100,16 +106,19 @@ std::string NonceIssuer::mac_hex(std::uint64_t issued_ms) const {
 }
 
 std::string NonceIssuer::issue(Millis now) const {
-  auto ms = static_cast<std::uint64_t>(now.count());
-  auto stamp = be64(ms);
-  return to_hex(stamp.data(), stamp.size()) + mac_hex(ms);
+  std::array<unsigned char, 16> head{};
+  auto stamp = be64(static_cast<std::uint64_t>(now.count()));
+  std::copy(stamp.begin(), stamp.end(), head.begin());
+  if (RAND_bytes(head.data() + 8, 8) != 1) return {};  // no nonce: check() refuses "" as invalid
+  return to_hex(head.data(), head.size()) +
+         mac_hex(std::string_view(reinterpret_cast<const char*>(head.data()), head.size()));
 }
 
 std::optional<Millis> NonceIssuer::issued_at(std::string_view nonce) {
-  if (nonce.size() != 48) return std::nullopt;
+  if (nonce.size() != 64) return std::nullopt;
   std::uint64_t ms = 0;
   for (char c : nonce.substr(0, 16)) {
-    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    int v = hex_digit(c);
     if (v < 0) return std::nullopt;
     ms = (ms << 4) | static_cast<std::uint64_t>(v);
   }
@@ -120,8 +129,14 @@ std::optional<Millis> NonceIssuer::issued_at(std::string_view nonce) {
 NonceState NonceIssuer::check(std::string_view nonce, Millis now) const {
   auto issued = issued_at(nonce);
   if (!issued) return NonceState::kInvalid;
-  std::string mac = mac_hex(static_cast<std::uint64_t>(issued->count()));
-  if (mac.size() != 32 || CRYPTO_memcmp(mac.data(), nonce.data() + 16, 32) != 0) {
+  std::string head;  // the 16 bytes the first 32 hex digits spell
+  for (std::size_t i = 0; i < 32; i += 2) {
+    int hi = hex_digit(nonce[i]), lo = hex_digit(nonce[i + 1]);
+    if (hi < 0 || lo < 0) return NonceState::kInvalid;
+    head.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  std::string mac = mac_hex(head);
+  if (mac.size() != 32 || CRYPTO_memcmp(mac.data(), nonce.data() + 32, 32) != 0) {
     return NonceState::kInvalid;
   }
   if (*issued > now + kMaxClockSkew) return NonceState::kInvalid;  // from the future: not ours

@@ -43,8 +43,10 @@ bool responses_equal(std::string_view expected, std::string_view received);
 
 enum class NonceState { kValid, kStale, kInvalid };
 
-// Nonces that need no state: hex(issue time in ms, 8 bytes) || hex(first 16 bytes of
-// HMAC-SHA256(secret, those 8 bytes || realm)). A nonce this issuer did not make (or made for
+// Nonces that need no state: hex(issue time in ms, 8 bytes) || hex(8 random bytes) ||
+// hex(first 16 bytes of HMAC-SHA256(secret, those 16 bytes || realm)). The random part keeps
+// two challenges of the same millisecond apart: with one nonce for two phones, the second
+// phone's nc=1 looked like a replay of the first's (NonceCounter). A nonce this issuer did not make (or made for
 // another realm, or with another secret) is kInvalid; one older than `lifetime` is kStale, so
 // the client is challenged again with stale=true and retries without asking the user.
 // Gateways sharing the secret check each other's nonces, so time is the wall clock (the
@@ -60,7 +62,7 @@ class NonceIssuer {
   Millis lifetime() const { return lifetime_; }
 
  private:
-  std::string mac_hex(std::uint64_t issued_ms) const;
+  std::string mac_hex(std::string_view stamp_and_salt) const;  // the 16 leading bytes
 
   std::string secret_;
   std::string realm_;

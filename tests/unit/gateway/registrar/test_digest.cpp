@@ -49,7 +49,7 @@ TEST_CASE("hash helpers") {
 TEST_CASE("nonces: valid, stale after the lifetime, invalid when forged") {
   NonceIssuer issuer("secret-1", "p2p.example.com", Millis{60'000});
   std::string n = issuer.issue(Millis{1'000'000});
-  CHECK(n.size() == 48);
+  CHECK(n.size() == 64);
   CHECK(issuer.check(n, Millis{1'000'000}) == NonceState::kValid);
   CHECK(issuer.check(n, Millis{1'060'000}) == NonceState::kValid);
   CHECK(issuer.check(n, Millis{1'060'001}) == NonceState::kStale);
@@ -72,4 +72,13 @@ TEST_CASE("nonces: valid, stale after the lifetime, invalid when forged") {
     CHECK(issuer.check(bad, Millis{1'000'000}) == NonceState::kInvalid);
   }
   CHECK(issuer.issue(Millis{1}) != issuer.issue(Millis{2}));
+  // Two challenges in the same millisecond differ (two phones, one nonce: the second phone's
+  // nc=1 was taken for a replay), and both verify.
+  std::string a = issuer.issue(Millis{5'000}), b = issuer.issue(Millis{5'000});
+  CHECK(a != b);
+  CHECK(issuer.check(a, Millis{5'000}) == NonceState::kValid);
+  CHECK(issuer.check(b, Millis{5'000}) == NonceState::kValid);
+  std::string salted = a;
+  salted[20] = salted[20] == '0' ? '1' : '0';  // the random part is authenticated too
+  CHECK(issuer.check(salted, Millis{5'000}) == NonceState::kInvalid);
 }
