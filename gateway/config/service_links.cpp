@@ -1,21 +1,15 @@
 #include "gateway/config/service_links.h"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <regex>
+
+#include "gateway/config/host_port.h"
 
 namespace p2psip::config {
 
 namespace {
 
 enum class ValueShape { kIp, kPort, kUrl, kProto };
-
-bool is_ip(const std::string& v) {
-  std::array<unsigned char, 16> buf{};
-  return inet_pton(AF_INET, v.c_str(), buf.data()) == 1 ||
-         inet_pton(AF_INET6, v.c_str(), buf.data()) == 1;
-}
 
 bool is_port(const std::string& v) {
   static const std::regex port("[0-9]{1,5}");
@@ -28,12 +22,12 @@ bool is_url(const std::string& v) {
   static const std::regex url("(tcp|udp|sctp)://(\\[([0-9a-fA-F:.]+)\\]|([0-9.]+)):([0-9]{1,5})");
   std::smatch m;
   if (!std::regex_match(v, m, url)) return false;
-  return is_ip(m[3].matched ? m[3].str() : m[4].str()) && is_port(m[5].str());
+  return is_ip_literal(m[3].matched ? m[3].str() : m[4].str()) && is_port(m[5].str());
 }
 
 bool has_shape(const std::string& v, ValueShape shape) {
   switch (shape) {
-    case ValueShape::kIp: return is_ip(v);
+    case ValueShape::kIp: return is_ip_literal(v);
     case ValueShape::kPort: return is_port(v);
     case ValueShape::kUrl: return is_url(v);
     case ValueShape::kProto: return v == "tcp" || v == "udp" || v == "sctp";

@@ -95,12 +95,6 @@ std::chrono::milliseconds bootstrap_retry_delay(int failed_rounds) {
   return std::min(std::chrono::milliseconds(1000LL << shift), std::chrono::milliseconds(30000));
 }
 
-bool is_ip_literal(const std::string& host) {
-  std::array<unsigned char, 16> buf{};
-  return inet_pton(AF_INET, host.c_str(), buf.data()) == 1 ||
-         inet_pton(AF_INET6, host.c_str(), buf.data()) == 1;
-}
-
 bool resolve_bootstrap_names(std::vector<overlay::Endpoint>& bootstrap, spdlog::logger& log) {
   std::vector<bool> resolved(bootstrap.size());
   for (std::size_t i = 0; i < bootstrap.size(); ++i) resolved[i] = is_ip_literal(bootstrap[i].host);

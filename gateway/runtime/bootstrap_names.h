@@ -14,6 +14,7 @@
 
 #include <spdlog/logger.h>
 
+#include "gateway/config/host_port.h"
 #include "p2psip/overlay/types.h"
 
 namespace p2psip::runtime {
@@ -22,8 +23,8 @@ namespace p2psip::runtime {
 // 4 s ... at most 30 s. Pure.
 std::chrono::milliseconds bootstrap_retry_delay(int failed_rounds);
 
-// True for an IPv4 or IPv6 literal (no lookup needed). Pure.
-bool is_ip_literal(const std::string& host);
+// An IPv4 or IPv6 literal needs no lookup (gateway/config/host_port.h).
+using config::is_ip_literal;
 
 // Replaces every name in `bootstrap` by the address it resolves to (see above). Returns false
 // when a stop signal came before any bootstrap peer was usable (the caller exits 0).
