@@ -24,7 +24,6 @@ containers:
   domain to them (nobody registered: the gateway's overlay lookup answers 404), and after gw1
   is stopped still gets every call answered by gw2 (failover); its xhttp_prom /metrics answers."""
 
-import atexit
 import ipaddress
 import os
 import re
@@ -37,6 +36,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import (P2P_BIN, SOURCE_DIR, check, fail, free_port, http_get, run, skip, start,  # noqa: E402
                      temp_dir, wait_until)
+from site_kamailio import dispatcher_states, render_cfg, render_dispatcher_list, start_kamailio  # noqa: E402
 
 try:
     import yaml  # python3-yaml (scripts/install-deps.sh)
@@ -200,22 +200,6 @@ def check_addresses_and_order(compose, nodes, peers):
     check("5[0-9][0-9]" not in mark and 't_check_status("503")' in mark
           and "t_branch_timeout() && !t_branch_replied()" in mark,
           f"the failure route marks a gateway down only on no reply or its own 503: if ({mark})")
-
-
-def kamailio_cfg(work, kam_port, http_port, dispatcher_list):
-    with open(os.path.join(DOCKER, "kamailio", "kamailio.cfg")) as f:
-        cfg = f.read()
-    cfg = re.sub(r"^listen=(udp|tcp):0\.0\.0\.0:5060", rf"listen=\1:127.0.0.1:{kam_port}", cfg, flags=re.M)
-    cfg = re.sub(r"^listen=tcp:0\.0\.0\.0:9494", f"listen=tcp:127.0.0.1:{http_port}", cfg, flags=re.M)
-    cfg = cfg.replace("/etc/kamailio/dispatcher.list", dispatcher_list)
-    cfg = cfg.replace("unix:/tmp/kamailio_ctl", f"unix:{work}/kamailio_ctl")
-    # Kamailio's DNS cache asks DNS servers only; compose's DNS knows gw1/gw2, here the
-    # dispatcher's `localhost` must come from /etc/hosts.
-    cfg = cfg.replace("\nloadmodule", "\nuse_dns_cache=off\nloadmodule", 1)
-    path = os.path.join(work, "kamailio.cfg")
-    with open(path, "w") as f:
-        f.write(cfg)
-    return path
 
 
 def mounts_of(compose, name, volumes_dir):
@@ -440,23 +424,10 @@ def main():
 
     # Kamailio with the site's configuration.
     kam_port, http_port = free_port(), free_port()
-    dlist = os.path.join(work, "dispatcher.list")
-    with open(os.path.join(DOCKER, "kamailio", "dispatcher.list")) as f:
-        text = f.read()
-    for g in gateways:
-        text = text.replace(f"sip:{g}:{SIP_PORT}", f"sip:localhost:{ports[g]['sip']}")
-    with open(dlist, "w") as f:
-        f.write(text)
-    cfg = kamailio_cfg(work, kam_port, http_port, dlist)
-    r = run(["kamailio", "-c", "-f", cfg], timeout=30)
-    check(r.returncode == 0, f"kamailio -c accepts the site's kamailio.cfg{'' if r.returncode == 0 else chr(10) + r.stderr[-1500:]}")
-    kam = start(["kamailio", "-f", cfg, "-DD", "-E", "-Y", work, "-w", work,
-                 "-P", os.path.join(work, "kamailio.pid")], "kamailio", work)
-    # SIGTERM, not the harness's final SIGKILL: Kamailio's main process ends its children then.
-    atexit.register(kam.stop, 10)
-    wait_until(lambda: http_get(f"http://127.0.0.1:{http_port}/metrics")[0] == 200 or not kam.alive(),
-               20, "Kamailio's /metrics")
-    check(kam.alive(), "Kamailio runs the site configuration")
+    dlist, _ = render_dispatcher_list(work, {f"sip:{g}:{SIP_PORT}": f"sip:localhost:{ports[g]['sip']}"
+                                             for g in gateways})
+    cfg = render_cfg(work, kam_port, http_port, dlist)
+    kam = start_kamailio(cfg, work, http_port)
     status, text = http_get(f"http://127.0.0.1:{http_port}/metrics")
     check(status == 200 and "kamailio_" in text, "Kamailio's xhttp_prom /metrics (the kamailio scrape job)")
 
@@ -472,10 +443,8 @@ def main():
                  + kam.output()[-3000:] + "".join(f"\n--- {g}\n" + procs[g].output()[-1500:]
                                                   for g in gateways))
         time.sleep(0.5)
-    ctl = ["kamcmd", "-s", f"unix:{work}/kamailio_ctl", "dispatcher.list"]
     def states():
-        out = run(ctl, timeout=10).stdout
-        return dict(re.findall(r"URI:\s*sip:localhost:(\d+)\s+FLAGS:\s*(\w+)", out))
+        return {re.sub(r"^sip:localhost:", "", u): f for u, f in dispatcher_states(work).items()}
     want = {str(ports[g]["sip"]): "AP" for g in gateways}
     wait_until(lambda: states() == want, 30, "the dispatcher to mark both gateways active and probed")
     check(True, f"kamcmd dispatcher.list: both gateways AP ({states()})")
