@@ -315,8 +315,10 @@ def check_config(by_kind, pods, secrets):
                   f"{pod.name}: joins through every peer")
         else:
             want = [f"{pod.workload['metadata']['name']}-{i}" for i in range(pod.ordinal)]
-            check(c["user"] == pod.name and [b.split(".")[0] for b in c["bootstrap"]] == want,
-                  f"{pod.name}: enrolls as {c['user']}, joins through {want or 'nobody (starts the overlay)'}")
+            got = [b.split(".")[0] for b in c["bootstrap"]]
+            check(c["user"] == pod.name and got == want,
+                  f"{pod.name}: enrolls as {c['user']} (its pod name), joins through {got}: "
+                  f"{want or 'nobody (it starts the overlay)'}")
     return printed
 
 
