@@ -26,34 +26,20 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (SOURCE_DIR, check, fail, finish, free_port, require_tools, run, start,  # noqa: E402
+from harness import (check, fail, finish, free_port, require_tools, run, start,  # noqa: E402
                      temp_dir, wait_until)
 from site_kamailio import (SHIPPED_CFG, dispatcher_states, kamcmd, render_cfg,  # noqa: E402
                            render_dispatcher_list, start_kamailio)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "gateway"))
-from sip_tools import udp_bound  # noqa: E402
+import sip_tools  # noqa: E402
+from sip_tools import scenario, udp_bound  # noqa: E402
 
-GATEWAY_SCEN = os.path.join(SOURCE_DIR, "tests", "integration", "gateway", "scenarios")
 OWN_SCEN = os.path.join(os.path.dirname(__file__), "scenarios")
 DOMAIN = "p2p.example.com"  # the config's OVERLAY_DOMAIN
 
 work = temp_dir("p2p-kamfail-")
-
-
-def scenario(directory, name, **subst):
-    """A scenario file; with substitutions (e.g. STATUS=503), a copy in the work dir."""
-    path = os.path.join(directory, name)
-    if not subst:
-        return path
-    with open(path) as f:
-        text = f.read()
-    for k, v in subst.items():
-        text = text.replace(k, str(v))
-    out = os.path.join(work, f"{name}.{'-'.join(str(v) for v in subst.values())}.xml")
-    with open(out, "w") as f:
-        f.write(text)
-    return out
+sip_tools.set_workdir(work)  # scenario() copies with substitutions go there
 
 
 class Target:
@@ -136,8 +122,8 @@ class Site:
         return call(scen, self.kam_port)
 
     def learn_order(self):
-        targets = [Target(f"probe-{p}", p, scenario(GATEWAY_SCEN, "uas_call.xml")) for p in self.ports]
-        rc, out = self.call(scenario(GATEWAY_SCEN, "uac_call.xml"))
+        targets = [Target(f"probe-{p}", p, scenario("uas_call.xml")) for p in self.ports]
+        rc, out = self.call(scenario("uac_call.xml"))
         check(rc == 0, f"a call through Kamailio, both gateways answering, succeeds{'' if rc == 0 else out}")
         got = [t.port for t in targets if t.invites()]
         for t in targets:
@@ -153,7 +139,7 @@ class Site:
         uris = [f"sip:127.0.0.1:{a_port}", f"sip:127.0.0.1:{b_port}"]
         activate(uris)
         a = Target(f"{name}-A", a_port, a_scen)
-        b = Target(f"{name}-B", b_port, scenario(GATEWAY_SCEN, "uas_call.xml"))
+        b = Target(f"{name}-B", b_port, scenario("uas_call.xml"))
         rc, out = self.call(caller_scen)
         states = dispatcher_states(work)
         if not a.invites():
@@ -182,11 +168,11 @@ def main():
 
     site = Site(kam, kam_port, ports)
     site.learn_order()
-    call_ok = scenario(GATEWAY_SCEN, "uac_call.xml")
+    call_ok = scenario("uac_call.xml")
 
     # 503: the gateway is not ready. Next gateway, and this one out of rotation.
     rc, out, a, b, states = site.case("503",
-                                     scenario(GATEWAY_SCEN, "uas_final.xml", STATUS=503), call_ok)
+                                     scenario("uas_final.xml", STATUS=503), call_ok)
     check(rc == 0, f"503 from A: the caller's call succeeds (SIPp UAC){'' if rc == 0 else out}")
     check(a.final_answers() == [503] and b.invites() == a.invites() and b.final_answers() == [200],
           f"503 from A: the same INVITE went on to B, which answered 200 "
@@ -199,8 +185,8 @@ def main():
     # 500 and 408: the callee's answer through a working gateway. Relayed, nobody marked.
     for code in (500, 408):
         rc, out, a, b, states = site.case(str(code),
-                                         scenario(GATEWAY_SCEN, "uas_final.xml", STATUS=code),
-                                         scenario(GATEWAY_SCEN, "uac_expect.xml", EXPECTED=code))
+                                         scenario("uas_final.xml", STATUS=code),
+                                         scenario("uac_expect.xml", EXPECTED=code))
         check(rc == 0, f"{code} from A: the caller gets {code} (SIPp UAC expecting it)"
                        f"{'' if rc == 0 else out}")
         check(a.final_answers() == [code] and not b.invites(),
@@ -212,10 +198,10 @@ def main():
 
     # No answer at all (a hung gateway): fr_timer, then the next gateway; A out of rotation.
     rc, out, a, b, states = site.case("timeout",
-                                     scenario(OWN_SCEN, "uas_silent.xml"), call_ok)
+                                     os.path.join(OWN_SCEN, "uas_silent.xml"), call_ok)
     check(rc == 0, f"A silent: the call succeeds after the failover{'' if rc == 0 else out}")
     check(not a.final_answers() and b.invites() == a.invites() and b.final_answers() == [200],
-          f"A silent: A answered nothing, the same INVITE went on to B, which answered 200")
+          "A silent: A answered nothing, the same INVITE went on to B, which answered 200")
     check(states["A"].startswith("I") and states["B"].startswith("A"),
           f"A silent: A is out of rotation, B is not: {states}")
     b.stop()
