@@ -1,6 +1,7 @@
 // `p2psip enroll-server` and `p2psip enroll`: RFC 6940 §11 enrollment (p2psip/overlay/enroll.h).
 //   p2psip enroll-server [--config FILE] --overlay NAME --listen IP:PORT --ca-dir DIR --users FILE
-//                        [--domain D] [--bootstrap IP:PORT]... [--bad-node HEX]... [--bad-nodes-file F]
+//                        [--advertise HOST[:PORT]] [--domain D] [--bootstrap IP:PORT]...
+//                        [--bad-node HEX]... [--bad-nodes-file F]
 //                        [--sequence N]
 //                        [--tls-cert FILE --tls-key FILE] [--lockout N] [--metrics-listen IP:PORT]
 //   p2psip enroll --url URL --user USER --password-file FILE
@@ -54,6 +55,7 @@ int run_server(const config::EnrollServerConfig& a) {
   o.bad_nodes_file = a.bad_nodes_file;
   o.sequence = a.sequence;
   o.listen = {a.listen.host, a.listen.port};
+  if (a.advertise) o.advertise = {a.advertise->host, a.advertise->port};
   for (const config::HostPort& b : a.bootstrap) o.bootstrap.push_back({b.host, b.port});
   auto users = config::read_phones_file(a.users);
   if (!users) return usage("enroll-server", "--users: " + users.error());

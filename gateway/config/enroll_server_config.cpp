@@ -3,6 +3,7 @@
 #include <charconv>
 #include <functional>
 
+#include "gateway/config/advertise.h"
 #include "gateway/config/gateway_config.h"
 
 namespace p2psip::config {
@@ -49,6 +50,9 @@ Schema make_schema() {
        false, check_phones_file},
       {"domain", "domain of the users' names (default: the overlay name)", {""}, false,
        check_domain},
+      {"advertise", "HOST[:PORT] the nodes reach the server at, in the document's "
+                    "enrollment-server URL (port: listen's); empty: listen, which must then not "
+                    "be 0.0.0.0/::", {""}, false, check_advertise},
       {"bootstrap", "IP:PORT of a bootstrap peer, into the document", {}, true,
        check_listen_address},
       {"bad_node", "Node-ID (32 hex digits) to list as bad-node", {}, true, nullptr},
@@ -90,6 +94,14 @@ Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings
   if (c.ca_dir.empty()) return unexpected(missing("ca_dir"));
   c.overlay = s.get("overlay");
   c.listen = to_host_port(s.get("listen"));
+  if (!s.get("advertise").empty()) {
+    c.advertise = *parse_advertise(s.get("advertise"), c.listen.port);  // checked already
+  } else if (is_any_address(c.listen.host)) {
+    // The document would send the nodes to 0.0.0.0 for their certificates (RFC 6940 §11.3).
+    return unexpected(ConfigError{"advertise", "missing: listen " + c.listen.to_string() +
+                                                   " is the any-address; name where the nodes "
+                                                   "reach the server (--advertise HOST[:PORT])"});
+  }
   c.users = s.get("users");
   c.domain = s.get("domain");
   for (const std::string& b : s.list("bootstrap")) c.bootstrap.push_back(to_host_port(b));

@@ -18,6 +18,7 @@ namespace p2psip::config {
 struct EnrollServerConfig {
   std::string overlay;
   HostPort listen;
+  std::optional<HostPort> advertise;  // none: listen (then not the any-address)
   std::string ca_dir;  // default: data_dir/ca
   std::string users;   // `USER PASSWORD` lines (the phones file's format)
   std::string domain;

@@ -175,7 +175,9 @@ Expected<std::unique_ptr<ServerSetup>, SetupError> prepare_server(const overlay:
   auto https = HttpsServer::listen(o.listen.host, o.listen.port, std::move(ctx).value(), HttpsLimits{});
   if (!https) return unexpected(failed(https.error()));
   s->https = std::move(https).value();
-  s->authority = authority_of(o.listen.host, s->https->port());
+  // The document's enrollment-server URL: where the nodes POST (§11.3) after fetching it.
+  s->authority = o.advertise.host.empty() ? authority_of(o.listen.host, s->https->port())
+                                          : authority_of(o.advertise.host, o.advertise.port);
   auto doc = build_document(o, *s);
   if (!doc) return unexpected(doc.error());
   return s;

@@ -24,17 +24,22 @@
   the overlay), p2psip-peer-N the peers before it, the gateways all peers, always by the stable
   names of the StatefulSet's pods (<pod>.<headless service>:<reload port>).
 - Enrollment for real: the enrollment server's script (its mounts as temp dirs, listening on
-  loopback) runs with the made Secrets; every node's user enrolls with the password its pod
-  mounts (the server's fingerprint stands in for the name check done above); afterwards the CA
-  key is in no file of the server's data volume (linked from its Secret, not copied)."""
+  loopback) runs with the made Secrets; every node enrolls with its printed settings (the
+  ConfigMap's URL, its user, the password its pod mounts, its enroll_ca), the URL's host name
+  resolving to loopback through a private /etc/hosts (root: a mount namespace; without root the
+  server's fingerprint stands in and the test ends skipped), so the server is checked by that
+  name both for the document and for the enrollment URL the document names (--advertise);
+  afterwards the CA key is in no file of the server's data volume (linked, not copied)."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import P2P_BIN, SOURCE_DIR, check, fail, finish, free_port, run, skip, start, temp_dir, wait_until  # noqa: E402,E501
+from harness import (P2P_BIN, SOURCE_DIR, check, fail, finish, free_port, run, skip, skip_part,  # noqa: E402
+                     start, temp_dir, wait_until)
 
 try:
     import yaml
@@ -322,6 +327,24 @@ def check_config(by_kind, pods, secrets):
     return printed
 
 
+def enroll_command(c, https, fingerprint, name, private_hosts):
+    """`p2psip enroll` with the node's enrollment settings, the URL's port the server's here.
+    As root: the URL's host name resolves to loopback through a private /etc/hosts (a mount
+    namespace), and the server is checked by that name against the node's enroll_ca."""
+    host = re.match(r"https://([^:/]+)", c["enroll"]).group(1)
+    args = [P2P_BIN, "enroll", "--url", re.sub(r":\d+/", f":{https}/", c["enroll"], count=1),
+            "--user", c["user"], "--password-file", c["password_file"],
+            "--data-dir", os.path.join(work, "enrolled", name)]
+    if not private_hosts:
+        return [*args, "--url", f"https://127.0.0.1:{https}/.well-known/reload-config",
+                "--enroll-fingerprint", fingerprint]
+    hosts = os.path.join(work, "hosts")
+    with open(hosts, "w") as f:
+        f.write(f"127.0.0.1 localhost {host}\n")
+    shell = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    return ["unshare", "--mount", "--", "sh", "-c", shell, hosts, *args, "--enroll-ca", c["enroll_ca"]]
+
+
 def check_enrollment(pods, printed, made):
     """The enrollment server's script with the made Secrets, on loopback; every node enrolls."""
     server = next(p for p in pods if p.role == "enroll-server")
@@ -334,15 +357,17 @@ def check_enrollment(pods, printed, made):
     wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 30, "the enrollment server")
     check(srv.alive(), f"the enrollment server runs with the made Secrets{'' if srv.alive() else srv.output()}")
     fingerprint = re.search(r"certificate sha256 (\S+)", srv.stdout()).group(1)
+    private_hosts = os.geteuid() == 0 and shutil.which("unshare")
+    if not private_hosts:
+        skip_part("enrolling by the URL's host name needs root and unshare (a private /etc/hosts); "
+                  "enrolled by the server's fingerprint instead")
     for pod in pods:
-        if pod.role == "enroll-server":
-            continue
-        c, _ = printed[pod.name]
-        r = run([P2P_BIN, "enroll", "--url", f"https://127.0.0.1:{https}/.well-known/reload-config",
-                 "--user", c["user"], "--password-file", c["password_file"], "--enroll-fingerprint",
-                 fingerprint, "--data-dir", os.path.join(work, "enrolled", pod.name)], timeout=60)
-        check(r.returncode == 0, f"{pod.name} enrolls as {c['user']} with the password its pod mounts"
-                                 f"{'' if r.returncode == 0 else ': ' + r.stderr}")
+        if pod.role != "enroll-server":
+            c, _ = printed[pod.name]
+            r = run(enroll_command(c, https, fingerprint, pod.name, private_hosts), timeout=60)
+            check(r.returncode == 0, f"{pod.name} enrolls at {c['enroll']} as {c['user']} with the password "
+                                     f"its pod mounts, trusting {os.path.basename(c['enroll_ca'])}"
+                                     f"{'' if r.returncode == 0 else ': ' + r.stderr}")
     ca_key = made["p2psip-ca"]["stringData"]["ca.key"].strip()
     data = mounts[persistent_mount(server, re.search(r"--ca-dir\s+(\S+)", server.script).group(1))]
     copies = [os.path.join(d, f) for d, _, fs in os.walk(data) for f in fs

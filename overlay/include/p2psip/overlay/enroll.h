@@ -61,6 +61,9 @@ struct EnrollServerOptions {
   std::map<std::string, std::string> users;    // user -> password (the phones file, parsed)
   std::string domain;                          // rfc822Name domain; empty: the overlay name
   std::vector<EnrollEndpoint> bootstrap;       // bootstrap peers, into the document
+  // Where the nodes reach the server: the document's enrollment-server URL (RFC 6940 §11.1),
+  // a name or an address (behind a Service or NAT). Empty host: listen's address and port.
+  EnrollEndpoint advertise;
   std::string tls_cert, tls_key;               // HTTPS certificate (PEM); empty: issued at start
   std::vector<std::string> bad_nodes;          // Node-IDs (hex) listed as bad-node
   // More bad-node entries: one Node-ID (hex) per line, '#' comments. Re-read whenever it

@@ -137,3 +137,32 @@ TEST_CASE("gateway enroll_listen keys: off by default, typed when set, in the ga
   CHECK(refused.error().key == "enroll_listen");
   CHECK_FALSE(layer_from_yaml("enroll_listen: 127.0.0.1:8443\n", "peer.yaml", peer_schema()));
 }
+
+TEST_CASE("enroll-server keys: advertise is the document's enrollment URL; 0.0.0.0 needs it") {
+  std::string base = "overlay: p2p.example.com\nca_dir: /srv/ca\nusers: " + users_file() + "\n";
+  auto wildcard = resolve(base + "listen: 0.0.0.0:8443\n", {}, {});
+  REQUIRE(wildcard);
+  auto refused = to_enroll_server_config(*wildcard);
+  REQUIRE_FALSE(refused);  // the document would send the nodes to 0.0.0.0
+  CHECK(refused.error().key == "advertise");
+
+  auto named = resolve(base + "listen: 0.0.0.0:8443\n", {{"P2PSIP_ADVERTISE", "p2psip-enroll"}}, {});
+  REQUIRE(named);
+  auto c = to_enroll_server_config(*named);
+  REQUIRE(c);
+  REQUIRE(c->advertise);
+  CHECK(c->advertise->host == "p2psip-enroll");
+  CHECK(c->advertise->port == 8443);  // listen's
+
+  auto port = resolve(base + "listen: 0.0.0.0:8443\nadvertise: enroll.example.com:443\n", {}, {});
+  REQUIRE(port);
+  CHECK(to_enroll_server_config(*port)->advertise->port == 443);
+
+  CHECK_FALSE(resolve(base + "listen: 127.0.0.1:8443\nadvertise: 0.0.0.0\n", {}, {}));
+
+  auto specific = resolve(base + "listen: 127.0.0.1:8443\n", {}, {});
+  REQUIRE(specific);
+  auto s = to_enroll_server_config(*specific);
+  REQUIRE(s);
+  CHECK_FALSE(s->advertise);
+}
