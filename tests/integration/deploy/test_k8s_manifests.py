@@ -26,8 +26,8 @@
 - Enrollment for real: the enrollment server's script (its mounts as temp dirs, listening on
   loopback) runs with the made Secrets; every node enrolls with its printed settings (the
   ConfigMap's URL, its user, the password its pod mounts, its enroll_ca), the URL's host name
-  resolving to loopback through a private /etc/hosts (root: a mount namespace; without root the
-  server's fingerprint stands in and the test ends skipped), so the server is checked by that
+  resolving to loopback through a private /etc/hosts (root: a mount namespace; without root
+  this part is skipped and the test ends skipped), so the server is checked by that
   name both for the document and for the enrollment URL the document names (--advertise);
   afterwards the CA key is in no file of the server's data volume (linked, not copied)."""
 
@@ -327,26 +327,27 @@ def check_config(by_kind, pods, secrets):
     return printed
 
 
-def enroll_command(c, https, fingerprint, name, private_hosts):
-    """`p2psip enroll` with the node's enrollment settings, the URL's port the server's here.
-    As root: the URL's host name resolves to loopback through a private /etc/hosts (a mount
-    namespace), and the server is checked by that name against the node's enroll_ca."""
+def enroll_command(c, https, name):
+    """`p2psip enroll` with the node's enrollment settings (the URL's port the server's here), in
+    a mount namespace whose /etc/hosts resolves the URL's host name to loopback: the server is
+    checked by that name against the node's enroll_ca, for the document's URL and for the
+    enrollment URL the document names."""
     host = re.match(r"https://([^:/]+)", c["enroll"]).group(1)
-    args = [P2P_BIN, "enroll", "--url", re.sub(r":\d+/", f":{https}/", c["enroll"], count=1),
-            "--user", c["user"], "--password-file", c["password_file"],
-            "--data-dir", os.path.join(work, "enrolled", name)]
-    if not private_hosts:
-        return [*args, "--url", f"https://127.0.0.1:{https}/.well-known/reload-config",
-                "--enroll-fingerprint", fingerprint]
     hosts = os.path.join(work, "hosts")
     with open(hosts, "w") as f:
         f.write(f"127.0.0.1 localhost {host}\n")
     shell = 'mount --bind "$0" /etc/hosts && exec "$@"'
-    return ["unshare", "--mount", "--", "sh", "-c", shell, hosts, *args, "--enroll-ca", c["enroll_ca"]]
+    return ["unshare", "--mount", "--", "sh", "-c", shell, hosts, P2P_BIN, "enroll",
+            "--url", re.sub(r":\d+/", f":{https}/", c["enroll"], count=1), "--user", c["user"],
+            "--password-file", c["password_file"], "--enroll-ca", c["enroll_ca"],
+            "--data-dir", os.path.join(work, "enrolled", name)]
 
 
 def check_enrollment(pods, printed, made):
     """The enrollment server's script with the made Secrets, on loopback; every node enrolls."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        skip_part("enrolling by the URL's host name needs root and unshare (a private /etc/hosts)")
+        return
     server = next(p for p in pods if p.role == "enroll-server")
     _, mounts = printed[server.name]
     https, metrics = free_port(), free_port()
@@ -356,15 +357,10 @@ def check_enrollment(pods, printed, made):
                 env={"PATH": os.path.dirname(P2P_BIN) + ":" + os.environ["PATH"]})
     wait_until(lambda: "certificate sha256" in srv.stdout() or not srv.alive(), 30, "the enrollment server")
     check(srv.alive(), f"the enrollment server runs with the made Secrets{'' if srv.alive() else srv.output()}")
-    fingerprint = re.search(r"certificate sha256 (\S+)", srv.stdout()).group(1)
-    private_hosts = os.geteuid() == 0 and shutil.which("unshare")
-    if not private_hosts:
-        skip_part("enrolling by the URL's host name needs root and unshare (a private /etc/hosts); "
-                  "enrolled by the server's fingerprint instead")
     for pod in pods:
         if pod.role != "enroll-server":
             c, _ = printed[pod.name]
-            r = run(enroll_command(c, https, fingerprint, pod.name, private_hosts), timeout=60)
+            r = run(enroll_command(c, https, pod.name), timeout=60)
             check(r.returncode == 0, f"{pod.name} enrolls at {c['enroll']} as {c['user']} with the password "
                                      f"its pod mounts, trusting {os.path.basename(c['enroll_ca'])}"
                                      f"{'' if r.returncode == 0 else ': ' + r.stderr}")
