@@ -106,7 +106,25 @@ const overlay::Registrant* PhoneOverlayKeeper::registrant(const std::string& aor
 
 void PhoneOverlayKeeper::changed(const std::string& aor,
                                  const std::optional<registrar::OverlayBinding>& binding) {
-  if (!node_) return;
+  if (!node_ || node_->state() != overlay::State::kJoined) {
+    if (pending_.insert(aor).second) {
+      log_.info("phone {}: the overlay node has not joined yet; stored once it has", aor);
+    }
+    return;
+  }
+  pending_.erase(aor);
+  apply(aor, binding);
+}
+
+void PhoneOverlayKeeper::store_pending(const Current& current) {
+  if (pending_.empty() || !node_ || node_->state() != overlay::State::kJoined) return;
+  auto aors = std::move(pending_);
+  pending_.clear();
+  for (const auto& aor : aors) apply(aor, current(aor));
+}
+
+void PhoneOverlayKeeper::apply(const std::string& aor,
+                               const std::optional<registrar::OverlayBinding>& binding) {
   const overlay::Registrant* who = registrant(aor);
   if (!who) return;
   // The callbacks name only values and the logger (which outlives the node): the node drops

@@ -9,6 +9,7 @@
 #include <spdlog/logger.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -77,9 +78,18 @@ class PhoneOverlayKeeper {
   void attach(overlay::Node* node) { node_ = node; }
   // From the registrar front-end after an accepted REGISTER: what the overlay should hold for
   // `aor` (normalised), or nullopt once the phone removed its bindings.
+  // A REGISTER taken while the node is not joined (not attached yet, or still joining) would
+  // store nothing: its AoR waits here (at most one entry per phone of the phones file) and
+  // store_pending() stores what is current for it once the node has joined.
   void changed(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
+  using Current = std::function<std::optional<registrar::OverlayBinding>(const std::string& aor)>;
+  // From a periodic check: when the node has joined, each waiting AoR is stored (or removed).
+  void store_pending(const Current& current);
+  std::size_t pending() const { return pending_.size(); }
 
  private:
+  void apply(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
+
   const overlay::Registrant* registrant(const std::string& aor);
 
   std::string phones_dir_;
@@ -89,6 +99,7 @@ class PhoneOverlayKeeper {
   spdlog::logger& log_;
   overlay::Node* node_ = nullptr;
   std::map<std::string, overlay::Registrant> registrants_;  // loaded once per AoR
+  std::set<std::string> pending_;  // AoRs changed before the node joined
 };
 
 }  // namespace p2psip::runtime

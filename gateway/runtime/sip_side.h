@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/uv_handle.h"
 #include "dns/resolver.h"
 #include "gateway/config/advertise.h"
 #include "gateway/config/gateway_config.h"
@@ -76,7 +77,9 @@ class SipSide {
   std::unique_ptr<sip::OverloadGate> overload_;
   PhoneOverlayKeeper phone_keeper_;
   overlay::Node* node_ = nullptr;  // overlay peers are trusted senders
-  std::unique_ptr<sip::SipAgent> agent_;  // last: it uses everything above
+  std::unique_ptr<sip::SipAgent> agent_;  // it uses everything above
+  // While attached: stores the phones registered before the node joined, once it has.
+  std::unique_ptr<uv::Timer> pending_phones_;
 };
 
 }  // namespace p2psip::runtime
