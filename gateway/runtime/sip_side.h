@@ -59,6 +59,12 @@ class SipSide {
   // static registrations' routing table with its gauge.
   sip::PhoneFrontEnd* phones();
   void replace_static(const config::GatewayConfig& config);
+  // SIP TLS renewal (gateway/sip/tls_reload.h): the running files (null: no TLS) and the new
+  // certificate for new TLS connections (true: it differs from the one served).
+  const sip::TlsFiles* tls_files() const { return agent_ ? agent_->tls_files() : nullptr; }
+  Expected<bool, std::string> replace_tls(const sip::TlsCredentials& creds) {
+    return agent_->replace_tls(creds);
+  }
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
   // SIP transactions and calls in flight (drain.h).
