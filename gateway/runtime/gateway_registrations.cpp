@@ -1,5 +1,7 @@
 #include "gateway/runtime/gateway_registrations.h"
 
+#include "gateway/runtime/cert_node_ids.h"
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -101,6 +103,13 @@ const overlay::Registrant* PhoneOverlayKeeper::registrant(const std::string& aor
     log_.warn("phone {}: not stored in the overlay: {}", aor, who.error());
     return nullptr;
   }
+  auto& others = others_[aor];
+  for (const auto& id : certificate_node_ids(base + ".crt")) {
+    if (id == node_id_) continue;
+    if (auto other = overlay::Registrant::load(base + ".crt", base + ".key", aor, overlay_, id)) {
+      others.push_back(std::move(*other));
+    }
+  }
   return &registrants_.emplace(aor, std::move(*who)).first->second;
 }
 
@@ -140,6 +149,16 @@ void PhoneOverlayKeeper::apply(const std::string& aor,
     node_->store(*who, aor, overlay::Contact::make_uri(binding->contact), binding->seconds, done);
   } else {
     node_->remove(*who, aor, lifetime_s_, done);
+    // The values other gateways stored for this phone (their Node-IDs in its certificate).
+    for (const auto& other : others_[aor]) {
+      node_->remove(other, aor, lifetime_s_, [&log = log_, aor, id = other.node_id()](Expected<void, overlay::Failure> r) {
+        if (r) {
+          log.info("phone {}: the value stored under Node-ID {} removed from the overlay", aor, id);
+        } else {
+          log.warn("phone {}: the value stored under Node-ID {} not removed: {}", aor, id, r.error().message);
+        }
+      });
+    }
   }
 }
 
