@@ -88,8 +88,10 @@ for user, password in PHONES.items():
     statuses, _ = register(gws["B"]["sip"], user, password, contact[user], expires=0)
     check(statuses[-1] == "SIP/2.0 200 OK", f"{user} un-REGISTERs through B (Expires: 0): 200 ({statuses})")
 
-wait_until(lambda: "value stored under Node-ID" in gws["B"]["proc"].output() or not gws["B"]["proc"].alive(),
-           20, "B to remove A's value of alice")
+# Removals travel through the overlay: poll the lookup (bounded) for the value to go.
+wait_until(lambda: lookup("alice").returncode == 1 or not gws["B"]["proc"].alive(), 20,
+           "the overlay to hold nothing for alice after her un-REGISTER through B (before the "
+           "fix A's value stayed until its Expires)", interval=1)
 r = lookup("alice")
 check(r.returncode == 1 and contact["alice"] not in r.stdout,
       f"after the un-REGISTER through B the overlay holds nothing for alice (exit {r.returncode}: "
