@@ -292,8 +292,9 @@ void ConfigReloader::warn_restart(const Read& read) {
     if (creds_[path] != digest && !(read.tls && sip_tls_only(read.config, path))) files.push_back(path);
   }
   if (!files.empty()) {
-    log_->warn("reload: certificate files changed on disk ({}): the running node and SIP TLS "
-               "keep the ones loaded at start until a restart", fmt::join(files, ", "));
+    log_->warn("reload: certificate files changed on disk ({}): the running node's certificate "
+               "and sip_tls_ca are read at start only, they apply from the next start",
+               fmt::join(files, ", "));
   }
 }
 
