@@ -23,10 +23,7 @@ work = temp_dir("p2p-prejoin-")
 sip_tools.set_workdir(work)
 ca_dir, ca = sip_tools.ca_dir()
 
-phones_file = os.path.join(work, "phones")
-with open(phones_file, "w") as f:
-    f.write("alice alice-secret\n")
-os.chmod(phones_file, 0o600)
+phones_file = sip_tools.write_phones({"alice": "alice-secret"})
 
 peer_port, peer_metrics = free_port(), free_port()
 node_id, identity = sip_tools.gateway_identity("gw")

@@ -104,27 +104,8 @@ held_der = held.getpeercert(binary_form=True)
 check(status_over(held, 1) == "SIP/2.0 200 OK", "OPTIONS over a TLS connection opened before the reload: 200")
 
 # A call over UDP that stays established across the reload: the caller pauses before its BYE.
-long_call = os.path.join(work, "uac_long_call.xml")
-text = open(scenario("uac_call.xml")).read()
-check('<pause milliseconds="200"/>' in text, "uac_call.xml has the pause the long call stretches")
-with open(long_call, "w") as f:
-    f.write(text.replace('<pause milliseconds="200"/>', '<pause milliseconds="8000"/>'))
 callee = uas("uas-bob", scenario("uas_call.xml"), uas_port)
-caller_trace = os.path.join(work, "caller-messages.log")
-caller = start(["sipp", "-sf", long_call, "-i", "127.0.0.1", "-p", free_port(), "-t", "u1",
-                "-m", 1, "-s", "bob", "-set", "domain", DOMAIN, "-nostdin", "-timeout", "30",
-                "-timeout_error", "-trace_msg", "-message_file", caller_trace,
-                f"127.0.0.1:{sip_port}"], "caller", work)
-
-
-def caller_sent_ack():
-    try:
-        with open(caller_trace) as f:
-            return "ACK sip:" in f.read()
-    except OSError:
-        return False
-
-
+caller, caller_sent_ack = sip_tools.start_long_call(sip_port, "bob")
 wait_until(lambda: caller_sent_ack() or not caller.alive(), 20, "the call to bob to be established")
 check(caller.alive(), "the call to bob is established and its caller waits before the BYE")
 

@@ -25,10 +25,7 @@ work = temp_dir("p2p-unreg-")
 sip_tools.set_workdir(work)
 ca_dir, ca = sip_tools.ca_dir()
 PHONES = {"alice": "alice-secret", "bob": "bob-secret"}
-phones_file = os.path.join(work, "phones")
-with open(phones_file, "w") as f:
-    f.write("".join(f"{u} {p}\n" for u, p in PHONES.items()))
-os.chmod(phones_file, 0o600)
+phones_file = sip_tools.write_phones(PHONES)
 
 
 def healthy(port):
