@@ -15,7 +15,8 @@ void CallAges::changed(std::string_view call_id, int delta, Millis now) {
   if (delta > 0) {
     auto it = calls_.find(call_id);
     if (it == calls_.end()) {
-      if (calls_.size() >= max_calls_) prune(now);
+      // Stale calls go on every kPruneEvery-th new call, or when the table is full.
+      if (++started_ % kPruneEvery == 0 || calls_.size() >= max_calls_) prune(now);
       if (calls_.size() >= max_calls_) {
         ++not_counted_;
         return;

@@ -42,6 +42,7 @@ class CallAges {
   // Calls seen within max_idle (older ones are dropped here).
   std::size_t live(Millis now);
   std::size_t not_counted() const { return not_counted_; }  // refused: the table was full
+  std::size_t tracked() const { return calls_.size(); }  // Call-IDs held (stale ones included)
 
  private:
   struct Call {
@@ -55,6 +56,8 @@ class CallAges {
   std::map<std::string, Call, std::less<>> calls_;
   std::size_t dialogs_ = 0;
   std::size_t not_counted_ = 0;
+  std::size_t started_ = 0;  // new Call-IDs counted so far
+  static constexpr std::size_t kPruneEvery = 1024;
 };
 
 }  // namespace p2psip::sip

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "gateway/sip/dialog_count.h"
 
 using p2psip::sip::dialog_delta;
@@ -81,4 +83,15 @@ TEST_CASE("the default max idle is two hours") {
   calls.changed("a", 1, Millis{0});
   CHECK(calls.live(Millis{2LL * 3600 * 1000}) == 1);
   CHECK(calls.live(Millis{2LL * 3600 * 1000 + 1}) == 0);
+}
+
+TEST_CASE("stale calls are dropped as new ones come, not only when the drain asks") {
+  CallAges calls(Millis{60'000});
+  calls.changed("stale", 1, Millis{0});
+  for (int i = 0; i < 1100; ++i) {  // more than one pruning period of new calls, then BYEs
+    std::string id = "c" + std::to_string(i);
+    calls.changed(id, 1, Millis{100'000});
+    calls.changed(id, -1, Millis{100'000});
+  }
+  CHECK(calls.tracked() == 0);  // "stale" went with a pruning pass
 }
