@@ -330,6 +330,10 @@ const Schema& gateway_schema() {
                                 "go on, new out-of-dialog requests get 503; then Leave and "
                                 "exit. 0: no drain", {"10"}, false,
                  [](const std::string& v) { return check_count(v, 0, 3600); }});
+    s.push_back({"drain_call_max_idle", "seconds without a request through the gateway after "
+                                        "which a call is no longer waited for by a drain (its "
+                                        "BYE never came)", {"7200"}, false,
+                 [](const std::string& v) { return check_count(v, 60, 86400); }});
     for (auto& k : gateway_enroll_keys()) s.push_back(std::move(k));
     return s;
   }();
@@ -398,6 +402,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.sip_tls_verify = s.get("sip_tls_verify") != "false";
   c.overload = to_overload_config(s);
   c.drain_grace_s = static_cast<std::uint32_t>(std::stoul(s.get("drain_grace")));  // checked
+  c.drain_call_max_idle_s = static_cast<std::uint32_t>(std::stoul(s.get("drain_call_max_idle")));
   c.enroll_server = to_in_process_enroll_config(s);
   return c;
 }

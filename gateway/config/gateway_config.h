@@ -84,6 +84,7 @@ struct GatewayConfig : OverlayConfig {
   bool sip_tls_verify = true;
   OverloadConfig overload;  // admission control (overload_config.h)
   std::uint32_t drain_grace_s = 10;  // SIGTERM drain, seconds at most; 0: none (drain.h)
+  std::uint32_t drain_call_max_idle_s = 7200;  // a call quiet this long is not waited for
   InProcessEnrollConfig enroll_server;  // enroll_listen: the enrollment server in-process
 
   // The domain or one of the aliases, compared case-insensitively.

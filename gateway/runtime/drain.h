@@ -7,7 +7,7 @@
 // served for at most `drain_grace`; then the process leaves the overlay and exits 0. A second
 // SIGTERM or SIGINT ends the drain at once. SIGINT (an operator's Ctrl-C) does not drain.
 // The drain ends early once nothing is in flight: no proxy transaction and no call through
-// the gateway's Record-Route (counted without dialog state: gateway/sip/dialog_count.h).
+// the gateway's Record-Route (per Call-ID, quiet calls not waited for: gateway/sip/dialog_count.h).
 
 #include <spdlog/logger.h>
 #include <uv.h>

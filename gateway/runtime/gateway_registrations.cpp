@@ -1,5 +1,7 @@
 #include "gateway/runtime/gateway_registrations.h"
 
+#include "gateway/runtime/cert_node_ids.h"
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -101,12 +103,37 @@ const overlay::Registrant* PhoneOverlayKeeper::registrant(const std::string& aor
     log_.warn("phone {}: not stored in the overlay: {}", aor, who.error());
     return nullptr;
   }
+  auto& others = others_[aor];
+  for (const auto& id : certificate_node_ids(base + ".crt")) {
+    if (id == node_id_) continue;
+    if (auto other = overlay::Registrant::load(base + ".crt", base + ".key", aor, overlay_, id)) {
+      others.push_back(std::move(*other));
+    }
+  }
   return &registrants_.emplace(aor, std::move(*who)).first->second;
 }
 
 void PhoneOverlayKeeper::changed(const std::string& aor,
                                  const std::optional<registrar::OverlayBinding>& binding) {
-  if (!node_) return;
+  if (!node_ || node_->state() != overlay::State::kJoined) {
+    if (pending_.insert(aor).second) {
+      log_.info("phone {}: the overlay node has not joined yet; stored once it has", aor);
+    }
+    return;
+  }
+  pending_.erase(aor);
+  apply(aor, binding);
+}
+
+void PhoneOverlayKeeper::store_pending(const Current& current) {
+  if (pending_.empty() || !node_ || node_->state() != overlay::State::kJoined) return;
+  auto aors = std::move(pending_);
+  pending_.clear();
+  for (const auto& aor : aors) apply(aor, current(aor));
+}
+
+void PhoneOverlayKeeper::apply(const std::string& aor,
+                               const std::optional<registrar::OverlayBinding>& binding) {
   const overlay::Registrant* who = registrant(aor);
   if (!who) return;
   // The callbacks name only values and the logger (which outlives the node): the node drops
@@ -122,6 +149,16 @@ void PhoneOverlayKeeper::changed(const std::string& aor,
     node_->store(*who, aor, overlay::Contact::make_uri(binding->contact), binding->seconds, done);
   } else {
     node_->remove(*who, aor, lifetime_s_, done);
+    // The values other gateways stored for this phone (their Node-IDs in its certificate).
+    for (const auto& other : others_[aor]) {
+      node_->remove(other, aor, lifetime_s_, [&log = log_, aor, id = other.node_id()](Expected<void, overlay::Failure> r) {
+        if (r) {
+          log.info("phone {}: the value stored under Node-ID {} removed from the overlay", aor, id);
+        } else {
+          log.warn("phone {}: the value stored under Node-ID {} not removed: {}", aor, id, r.error().message);
+        }
+      });
+    }
   }
 }
 

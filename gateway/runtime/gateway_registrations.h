@@ -9,6 +9,7 @@
 #include <spdlog/logger.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -67,7 +68,12 @@ namespace p2psip::runtime {
 // (the phone refreshes it, not the gateway); an un-REGISTER of the last binding removes this
 // gateway's value. A binding belongs to the phone: it is not removed when the gateway shuts
 // down (RFC 3261 §10.2.1: it lasts until the phone's Expires), nor when it expires locally (the
-// overlay value lasts exactly as long). Loop thread.
+// overlay value lasts exactly as long). SIP-REGISTRATION is a dictionary keyed by Node-ID
+// (RFC 7904 §3.2-3.3; USER-NODE-MATCH, RFC 6940 §7.3.3: the key must be a Node-ID of the signing
+// certificate), so each gateway stores under its own Node-ID; a site whose phone certificates
+// hold every gateway's Node-ID (`p2psip ca issue --user AOR --node-id A --node-id B`) has an
+// un-REGISTER through any gateway remove the values stored through the others too (all
+// bindings gone: RFC 3261 §10.2.2 "Contact: *" or the last one's Expires: 0). Loop thread.
 class PhoneOverlayKeeper {
  public:
   // registration_lifetime: how long the removal an un-REGISTER stores lasts.
@@ -77,9 +83,18 @@ class PhoneOverlayKeeper {
   void attach(overlay::Node* node) { node_ = node; }
   // From the registrar front-end after an accepted REGISTER: what the overlay should hold for
   // `aor` (normalised), or nullopt once the phone removed its bindings.
+  // A REGISTER taken while the node is not joined (not attached yet, or still joining) would
+  // store nothing: its AoR waits here (at most one entry per phone of the phones file) and
+  // store_pending() stores what is current for it once the node has joined.
   void changed(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
+  using Current = std::function<std::optional<registrar::OverlayBinding>(const std::string& aor)>;
+  // From a periodic check: when the node has joined, each waiting AoR is stored (or removed).
+  void store_pending(const Current& current);
+  std::size_t pending() const { return pending_.size(); }
 
  private:
+  void apply(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
+
   const overlay::Registrant* registrant(const std::string& aor);
 
   std::string phones_dir_;
@@ -89,6 +104,10 @@ class PhoneOverlayKeeper {
   spdlog::logger& log_;
   overlay::Node* node_ = nullptr;
   std::map<std::string, overlay::Registrant> registrants_;  // loaded once per AoR
+  // The phone certificate's other Node-IDs (other gateways of the site), one registrant each:
+  // an un-REGISTER here removes the values they stored too.
+  std::map<std::string, std::vector<overlay::Registrant>> others_;
+  std::set<std::string> pending_;  // AoRs changed before the node joined
 };
 
 }  // namespace p2psip::runtime

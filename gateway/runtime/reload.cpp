@@ -12,6 +12,7 @@
 
 #include "common/uv_handle.h"
 #include "gateway/runtime/gateway_registrations.h"
+#include "gateway/runtime/reload_sip_tls.h"
 #include "gateway/runtime/sip_side.h"
 
 namespace p2psip::runtime {
@@ -76,6 +77,8 @@ struct ConfigReloader::Read {
   std::vector<KeptRegistration> kept;
   StaticSet statics;
   std::map<std::string, std::string> credentials;
+  std::optional<sip::TlsFiles> tls_files;  // SIP TLS's running files (none: no TLS)
+  std::shared_ptr<const sip::TlsCredentials> tls;  // read again (reload_sip_tls.cpp)
 
   void run() {
     auto s = read();
@@ -101,6 +104,14 @@ struct ConfigReloader::Read {
     kept = std::move(*planned);
     statics = static_set(config.static_registrations, pair_digest);
     credentials = digests(credential_paths);
+    if (tls_files) {
+      auto loaded = sip::TlsCredentials::load(*tls_files);
+      if (!loaded) {
+        error = loaded.error();
+        return;
+      }
+      tls = std::move(*loaded);
+    }
   }
 };
 
@@ -197,6 +208,7 @@ void ConfigReloader::start_read() {
   r->gateway = GatewayIdentity{targets_.node.node_id(), targets_.node.user(), {}};
   r->advertise = targets_.advertise;
   for (const auto& [path, digest] : creds_) r->credential_paths.push_back(path);
+  if (const sip::TlsFiles* f = targets_.sip.tls_files()) r->tls_files = *f;
   r->log = log_;
   auto work = [](uv_work_t* req) { static_cast<Read*>(req->data)->run(); };
   auto after = [](uv_work_t* req, int status) {
@@ -233,6 +245,7 @@ void ConfigReloader::apply(Read& read) {
   apply_phones(read, phones);
   KeyChanges statics = diff_static(static_, read.statics);
   apply_static(read, statics);
+  if (read.tls) apply_sip_tls(targets_.sip, *read.tls, *log_);
   log_->info("reload applied: {}", describe(phones, statics));
   warn_restart(read);
 }
@@ -276,11 +289,12 @@ void ConfigReloader::warn_restart(const Read& read) {
   }
   std::vector<std::string> files;
   for (const auto& [path, digest] : read.credentials) {
-    if (creds_[path] != digest) files.push_back(path);
+    if (creds_[path] != digest && !(read.tls && sip_tls_only(read.config, path))) files.push_back(path);
   }
   if (!files.empty()) {
-    log_->warn("reload: certificate files changed on disk ({}): the running node and SIP TLS "
-               "keep the ones loaded at start until a restart", fmt::join(files, ", "));
+    log_->warn("reload: certificate files changed on disk ({}): the running node's certificate "
+               "and sip_tls_ca are read at start only, they apply from the next start",
+               fmt::join(files, ", "));
   }
 }
 

@@ -11,10 +11,10 @@
 //    static routing table follows;
 //  - with config_watch N > 0 the config file and the phones file are looked at every N seconds
 //    and a change reloads as SIGHUP does (FileWatch);
-//  - everything else (listen addresses, the node's certificate, SIP TLS material, ...) is read
-//    at start only: a warning names the keys and certificate files that changed, they apply
-//    from the next start. The overlay library cannot swap a running node's certificate, and
-//    Sofia's TLS transport keeps the context it was created with.
+//  - SIP TLS's certificate and key: served to new TLS connections (reload_sip_tls.h);
+//  - everything else (listen addresses, the node's certificate, sip_tls_ca, ...) is read at
+//    start only: a warning names the keys and certificate files that changed, they apply from
+//    the next start. The overlay library cannot swap a running node's certificate.
 //
 // All or nothing: a new configuration that cannot be read or parsed, or whose static
 // registrations' certificates do not load, is refused with one log line and the running one

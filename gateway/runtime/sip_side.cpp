@@ -157,6 +157,7 @@ SipSide::SipSide(const config::GatewayConfig& config, MetricsPort& port,
       phone_keeper_(config, node_id, log) {}
 
 SipSide::~SipSide() {
+  pending_phones_.reset();
   // The agent first (its transactions use the resolver), then DNS and the rest.
   agent_.reset();
   resolver_.reset();
@@ -171,6 +172,7 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   metrics::Metrics& metrics = port.metrics;
   s->resolver_ = make_resolver(config, loop.uv(), clock, s->dns_observer_, log);
   if (!s->resolver_) return nullptr;
+  s->pending_phones_ = std::make_unique<uv::Timer>(loop.uv());
   // Admission control: the SIP UDP queue (its sockets are found once nta has bound them), the
   // loop's lag (probed every 10 ms), pending lookups and transactions.
   s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics](Millis l) {
@@ -198,6 +200,7 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   // OPTIONS to the gateway follows /readyz; the loop answering it is live by definition.
   deps.ready = [&h = port.health] { return !metrics::not_ready(metrics::facts_of(h, h.loop_beat_ms)); };
   deps.draining = [&h = port.health] { return h.draining.load(); };
+  deps.call_max_idle = Millis{static_cast<Millis::rep>(config.drain_call_max_idle_s) * 1000};
   deps.sip_metrics = &metrics.sip;
   deps.metrics = &metrics.gateway;
   deps.clock = &clock;
@@ -228,9 +231,22 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   return self;
 }
 
+namespace {
+constexpr Millis kPendingCheck{500};  // how soon after the join a waiting phone is stored
+}  // namespace
+
 void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
   node_ = node;
   phone_keeper_.attach(node);
+  if (!node) {
+    pending_phones_->stop();
+  } else {
+    pending_phones_->start(kPendingCheck.count(), kPendingCheck.count(), [this] {
+      sip::PhoneFrontEnd* front = agent_ ? agent_->proxy().phones() : nullptr;
+      if (!front) return;
+      phone_keeper_.store_pending([front](const std::string& aor) { return front->overlay_binding(aor); });
+    });
+  }
   lookup_.attach(node, timing ? std::function<void(double)>([timing](double seconds) {
     timing->lookup_duration(seconds);
   }) : std::function<void(double)>{});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/uv_handle.h"
 #include "dns/resolver.h"
 #include "gateway/config/advertise.h"
 #include "gateway/config/gateway_config.h"
@@ -58,6 +59,12 @@ class SipSide {
   // static registrations' routing table with its gauge.
   sip::PhoneFrontEnd* phones();
   void replace_static(const config::GatewayConfig& config);
+  // SIP TLS renewal (gateway/sip/tls_reload.h): the running files (null: no TLS) and the new
+  // certificate for new TLS connections (true: it differs from the one served).
+  const sip::TlsFiles* tls_files() const { return agent_ ? agent_->tls_files() : nullptr; }
+  Expected<bool, std::string> replace_tls(const sip::TlsCredentials& creds) {
+    return agent_->replace_tls(creds);
+  }
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
   // SIP transactions and calls in flight (drain.h).
@@ -76,7 +83,9 @@ class SipSide {
   std::unique_ptr<sip::OverloadGate> overload_;
   PhoneOverlayKeeper phone_keeper_;
   overlay::Node* node_ = nullptr;  // overlay peers are trusted senders
-  std::unique_ptr<sip::SipAgent> agent_;  // last: it uses everything above
+  std::unique_ptr<sip::SipAgent> agent_;  // it uses everything above
+  // While attached: stores the phones registered before the node joined, once it has.
+  std::unique_ptr<uv::Timer> pending_phones_;
 };
 
 }  // namespace p2psip::runtime

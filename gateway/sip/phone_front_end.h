@@ -59,6 +59,10 @@ class PhoneFrontEnd {
   using Changed = std::function<void(const std::string& aor,
                                      const std::optional<registrar::OverlayBinding>& binding)>;
   void on_changed(Changed cb) { changed_ = std::move(cb); }
+  // What the overlay should hold for `aor` now (as on_changed reports it).
+  std::optional<registrar::OverlayBinding> overlay_binding(const std::string& aor) const {
+    return registry_->overlay_binding(aor, clock_.monotonic());
+  }
 
  private:
   void arm();

@@ -59,7 +59,7 @@ router::Decision local() {
 
 Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
              std::shared_ptr<spdlog::logger> log)
-    : agent_(agent), deps_(std::move(deps)), log_(std::move(log)) {
+    : agent_(agent), deps_(std::move(deps)), log_(std::move(log)), calls_(deps_.call_max_idle) {
   if (const sip_via_t* via = nta_agent_via(agent_)) {
     own_.host = via->v_host ? via->v_host : "";
     own_.port = port_of(via->v_port);
@@ -94,8 +94,8 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     active_branches_[b] = ruri;
   };
   env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
-  env_.dialogs_changed = [this](int delta) {
-    dialogs_ = delta > 0 ? dialogs_ + 1 : dialogs_ > 0 ? dialogs_ - 1 : 0;
+  env_.dialogs_changed = [this](std::string_view call_id, int delta) {
+    calls_.changed(call_id, delta, deps_.clock->monotonic());
   };
   env_.finished = [this](std::uint64_t id) {
     to_reap_.push_back(id);
@@ -277,6 +277,7 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
   c.next_hop = url_as_string(msg_home(msg.get()), next_route ? next_route->r_url : rq->rq_url);
 
   auto d = router::route(deps_.router, f, phone_contacts_);
+  if (f.in_dialog && sip->sip_call_id) calls_.seen(sip->sip_call_id->i_id, deps_.clock->monotonic());
   if (rq->rq_method == sip_method_ack) {
     bool forward = (d.kind == router::Decision::Kind::forward && d.route == router::Route::dialog) ||
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);

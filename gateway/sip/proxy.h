@@ -25,6 +25,7 @@
 #include "gateway/sip/overload_gate.h"
 #include "gateway/sip/phone_front_end.h"
 #include "gateway/router/decision_log.h"
+#include "gateway/sip/dialog_count.h"
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
 #include "gateway/sip/sofia_handles.h"
@@ -72,6 +73,8 @@ struct ProxyDeps {
   // out-of-dialog requests get 503): local_answer.h. Empty: ready, never draining.
   std::function<bool()> ready;
   std::function<bool()> draining;
+  // A counted call with no request through us for this long is taken as gone (dialog_count.h).
+  Millis call_max_idle = CallAges::kDefaultMaxIdle;
 };
 
 class Proxy {
@@ -91,7 +94,7 @@ class Proxy {
     deps_.router.static_registrations = std::move(table);
   }
   // Transactions plus the calls through our Record-Route (dialog_count.h): the drain's wait.
-  std::size_t in_flight() const { return transactions_.size() + dialogs_; }
+  std::size_t in_flight() const { return transactions_.size() + calls_.live(deps_.clock->monotonic()); }
 
  private:
   struct Own {
@@ -132,7 +135,7 @@ class Proxy {
   RouteToken route_token_ = RouteToken::random();  // per process: see route_token.h
   ProxyEnv env_;
   std::uint64_t next_id_ = 1;
-  std::size_t dialogs_ = 0;
+  mutable CallAges calls_;  // calls through our Record-Route; live() drops the quiet ones
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
   std::vector<std::uint64_t> to_reap_;

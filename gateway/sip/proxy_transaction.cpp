@@ -283,7 +283,8 @@ void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
 
 void ProxyTransaction::count_dialog(int status) {
   int delta = dialog_delta(method_, initial_, status, !env_.record_route.empty());
-  if (delta != 0 && env_.dialogs_changed) env_.dialogs_changed(delta);
+  const sip_call_id_t* id = sip_object(request_.get())->sip_call_id;
+  if (delta != 0 && id && env_.dialogs_changed) env_.dialogs_changed(id->i_id, delta);
 }
 
 void ProxyTransaction::send_reply(const ForkAction& a) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -50,7 +51,7 @@ struct ProxyEnv {
   std::function<void(const std::string& branch)> branch_ended;
   std::function<void(std::uint64_t id)> finished;  // schedule destruction
   // Told the change in calls through the gateway a final response makes (dialog_count.h).
-  std::function<void(int delta)> dialogs_changed;
+  std::function<void(std::string_view call_id, int delta)> dialogs_changed;
 };
 
 class ProxyTransaction {

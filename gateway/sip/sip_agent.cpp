@@ -65,6 +65,8 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     // transport sets 0); nta then answers the branch 503 at once instead of waiting for
     // timer B, and the proxy fails over.
     unsigned policy = tls->verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE;
+    TlsContexts::Capture capture(self->tls_contexts_);  // the transport's SSL_CTX (tls_reload.h)
+    self->tls_files_ = tls->files;
     if (nta_agent_add_tport(self->agent_.get(), URL_STRING_MAKE(tls_url.c_str()),
                             TPTAG_CERTIFICATE(self->tls_->dir().c_str()),
                             TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_SDWN_ERROR(1),
@@ -84,6 +86,12 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
                                                 self->log_);
   self->proxy_ = std::make_unique<Proxy>(root, self->agent_.get(), std::move(deps), self->log_);
   return self;
+}
+
+Expected<bool, std::string> SipAgent::replace_tls(const TlsCredentials& creds) {
+  bool changed = false;
+  if (auto r = tls_contexts_.replace(creds, changed); !r) return unexpected(r.error());
+  return changed;
 }
 
 SipAgent::~SipAgent() {

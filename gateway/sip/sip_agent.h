@@ -16,6 +16,7 @@
 #include "gateway/sip/sofia_handles.h"
 #include "gateway/sip/tcp_guard.h"
 #include "gateway/sip/tls_material.h"
+#include "gateway/sip/tls_reload.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -53,6 +54,11 @@ class SipAgent {
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
   Proxy& proxy() { return *proxy_; }
+  // SIP TLS renewal (tls_reload.h): the files the TLS transport was started with (null: no
+  // TLS), and the new certificate and key for every TLS connection made from now on (true:
+  // the certificate differs from the one served before).
+  const TlsFiles* tls_files() const { return tls_ ? &tls_files_ : nullptr; }
+  Expected<bool, std::string> replace_tls(const TlsCredentials& creds);
 
  private:
   explicit SipAgent(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}
@@ -61,6 +67,8 @@ class SipAgent {
 
   std::unique_ptr<PinnedViaClass> via_class_;  // outlives the agent and its messages
   std::unique_ptr<TlsMaterial> tls_;  // outlives the agent's TLS transport
+  TlsFiles tls_files_;
+  TlsContexts tls_contexts_;  // Sofia's TLS transport's SSL_CTX(s), referenced
   sofia::Agent agent_;  // destroyed after the proxy and its transactions (~SipAgent)
   std::unique_ptr<Proxy> proxy_;
   std::unique_ptr<TcpGuard> tcp_guard_;

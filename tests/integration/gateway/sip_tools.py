@@ -256,3 +256,37 @@ def register(gw_port, user, password, contact, expires=600, algorithm="SHA-256",
     finally:
         s.close()
     return statuses, last
+
+
+def write_phones(phones, name="phones"):
+    """A phones file ("user password" lines, mode 0600) in the work dir; returns its path."""
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        f.write("".join(f"{u} {p}\n" for u, p in phones.items()))
+    os.chmod(path, 0o600)
+    return path
+
+
+def start_long_call(gw_port, service, pause_ms=8000):
+    """A SIPp caller (UDP) whose call to `service` stays established for `pause_ms` before its
+    BYE (uac_call.xml with its pause stretched). Returns (caller, established): established()
+    is true once the caller sent its ACK."""
+    text = open(scenario("uac_call.xml")).read()
+    if '<pause milliseconds="200"/>' not in text:
+        raise RuntimeError("uac_call.xml lacks the pause a long call stretches")
+    long_call = os.path.join(work, f"uac_long_call_{pause_ms}.xml")
+    with open(long_call, "w") as f:
+        f.write(text.replace('<pause milliseconds="200"/>', f'<pause milliseconds="{pause_ms}"/>'))
+    trace = os.path.join(work, f"caller-{service}-messages.log")
+    caller = start(["sipp", "-sf", long_call, "-i", "127.0.0.1", "-p", free_port(), "-t", "u1",
+                    "-m", 1, "-s", service, "-set", "domain", DOMAIN, "-nostdin", "-timeout", "30",
+                    "-timeout_error", "-trace_msg", "-message_file", trace,
+                    f"127.0.0.1:{gw_port}"], f"caller-{service}", work)
+
+    def established():
+        try:
+            with open(trace) as f:
+                return "ACK sip:" in f.read()
+        except OSError:
+            return False
+    return caller, established

@@ -115,28 +115,8 @@ check(lookup(fax[0])[0] == 1, "fax is not in the overlay before the reload")
 check(reloads("ok") == 0 and reloads("refused") == 0, "no reload counted yet")
 
 # A call to alice that stays established for a while: the caller pauses before its BYE.
-long_call = os.path.join(work, "uac_long_call.xml")
-with open(scenario("uac_call.xml")) as f:
-    text = f.read()
-check('<pause milliseconds="200"/>' in text, "uac_call.xml has the pause the long call stretches")
-with open(long_call, "w") as f:
-    f.write(text.replace('<pause milliseconds="200"/>', '<pause milliseconds="8000"/>'))
 callee = uas("phone-alice", scenario("uas_call.xml"), phone_port)
-caller_trace = os.path.join(work, "caller-messages.log")
-caller = start(["sipp", "-sf", long_call, "-i", "127.0.0.1", "-p", free_port(), "-t", "u1",
-                "-m", 1, "-s", "alice", "-set", "domain", DOMAIN, "-nostdin", "-timeout", "30",
-                "-timeout_error", "-trace_msg", "-message_file", caller_trace,
-                f"127.0.0.1:{gw_port}"], "caller", work)
-
-
-def caller_sent_ack():
-    try:
-        with open(caller_trace) as f:
-            return "ACK sip:" in f.read()
-    except OSError:
-        return False
-
-
+caller, caller_sent_ack = sip_tools.start_long_call(gw_port, "alice")
 wait_until(lambda: caller_sent_ack() or not caller.alive(), 20, "the call to alice to be established")
 check(caller.alive(), "the call to alice is established (ACK sent) and the caller waits before BYE")
 

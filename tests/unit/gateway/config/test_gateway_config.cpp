@@ -316,3 +316,15 @@ TEST_CASE("drain_grace: 10 s by default, 0 turns the drain off, from YAML, envir
     CHECK(error_of({}, {}, {{"drain_grace", {bad}}}).key == "drain_grace");
   }
 }
+
+TEST_CASE("drain_call_max_idle: 7200 s by default, 60..86400, from YAML and flags") {
+  CHECK(config_of({}, {}, {}).drain_call_max_idle_s == 7200);
+  auto s = from_yaml("drain_call_max_idle: 600\n");
+  REQUIRE(s);
+  CHECK(to_gateway_config(*s).drain_call_max_idle_s == 600);
+  CHECK(config_of({}, {}, {{"drain_call_max_idle", {"86400"}}}).drain_call_max_idle_s == 86400);
+  for (const char* bad : {"59", "86401", "ten", ""}) {
+    CAPTURE(bad);
+    CHECK(error_of({}, {}, {{"drain_call_max_idle", {bad}}}).key == "drain_call_max_idle");
+  }
+}
