@@ -1,6 +1,7 @@
 #include "overlay/enroll/kind_update.h"
 
 #include "overlay/enroll/xml_signature.h"
+#include "overlay/security/identity.h"
 #include "overlay/storage/kinds.h"
 
 namespace p2psip::enroll {
