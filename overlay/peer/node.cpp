@@ -144,6 +144,7 @@ void Node::finish_leave(bool clean) {
 
 void Node::make_store() {
   for (const auto& k : config_.kinds) {
+    if (kinds_.find(k.id)) continue;  // the configuration document's definition (set before start)
     if (!kinds_.add(k)) log(kWarn, "kind " + std::to_string(k.id) + " ignored (duplicate or inconsistent)");
   }
   auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {

@@ -30,7 +30,16 @@ bool PeerCore::sequence_refused(Millis now, const NodeId& prev, const wire::Mess
       sequence_newer(theirs, config_sequence_)) {
     config_handler_->newer_seen(now, theirs, sender);  // a request or an answer
   }
-  if (!m.contents.is_request()) return false;
+  if (!m.contents.is_request()) {
+    // §6.5.4: "Whenever a node detects that another node has old configuration data, it MUST
+    // generate a ConfigUpdate request": an answer with an older sequence (e.g. the
+    // Error_Config_Too_New of a node we joined through) gets our document too.
+    if (config_sequence_ != kUncheckedSequence && theirs != kUncheckedSequence &&
+        sequence_newer(config_sequence_, theirs)) {
+      send_config_update(now, prev, m.header, sender);
+    }
+    return false;
+  }
   const std::string seqs =
       std::to_string(theirs) + " (ours " + std::to_string(config_sequence_) + ")";
   switch (check_configuration_sequence(config_sequence_, theirs, m.contents.message_code)) {

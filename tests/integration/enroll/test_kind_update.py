@@ -5,8 +5,9 @@ An enrollment server serves sequence 1; alice and bob enroll and alice runs `p2p
 document. The test then makes sequence 2 as the overlay's configuration-signer would (the
 server's DIR/config-signer key): SIP-REGISTRATION's max-count 16 -> 1, the kind-signature and
 the document signature made again. The server is stopped (alice cannot fetch); bob starts with
-sequence 2 and joins through alice: alice gets the document by ConfigUpdate, runs sequence 2 and
-applies the changed kind to her store (her log names the new max-count). A document whose kind
+sequence 2 and joins through alice: alice answers Error_Config_Too_New, bob sends her the document
+by ConfigUpdate (§6.5.4: a node that detects old configuration data MUST), she runs sequence 2
+and applies the changed kind to her store (her log names the new max-count). A document whose kind
 was changed without a new kind-signature is refused (a second run with a forged sequence 3)."""
 
 import base64

@@ -148,6 +148,22 @@ TEST_CASE("a newer sequence: Error_Config_Too_New, and the handler hears of it (
   CHECK(f.handler.newer == std::vector<std::uint16_t>{6, 7});
 }
 
+TEST_CASE("an answer with an older sequence gets our document by ConfigUpdate (§6.5.4)") {
+  Configured f;
+  auto tx = f.core.send_request(f.now, wire::Destination::node(f.x), MessageCode::kPingReq,
+                                *wire::encode_to_bytes(wire::PingReq{}), [](const RequestResult&) {});
+  (void)f.sent();
+  f.core.on_message(f.now, 1, with_sequence(f.make(f.x, {wire::Destination::node(id(100))},
+                                                   MessageCode::kPingAns,
+                                                   *wire::encode_to_bytes(wire::PingAns{}), 100, {}, tx),
+                                            4));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.code() == MessageCode::kConfigUpdateReq);
+  CHECK(out[0].second.header.destination_list.back() == wire::Destination::node(f.x));
+  CHECK(f.core.counters().config_updates_sent == 1);
+}
+
 TEST_CASE("a ConfigUpdate is judged by the handler: accepted, the core runs the new sequence") {
   Configured f;
   auto update = [&](std::string_view doc, std::uint64_t txid) {
