@@ -447,6 +447,23 @@ EnrollMetrics::EnrollMetrics(prometheus::Registry& registry) {
     refusals_[i] = &refusals.Add({{"reason", std::string(kEnrollRefusals[i])}});
   }
   refusals_.back() = &refusals.Add({{"reason", "other"}});
+  auto& phones = prometheus::BuildCounter()
+                     .Name("p2psip_enroll_phones_total")
+                     .Help("Phones a gateway enrolled on their behalf at its start, by result "
+                           "(deferred: refused before, not asked again yet)")
+                     .Register(registry);
+  std::size_t i = 0;
+  for (const char* result : {"enrolled", "refused", "deferred", "failed"}) {
+    phones_[i++] = &phones.Add({{"result", result}});
+  }
+}
+
+void EnrollMetrics::phones(std::uint64_t enrolled, std::uint64_t refused, std::uint64_t deferred,
+                           std::uint64_t failed) {
+  std::size_t i = 0;
+  for (std::uint64_t n : {enrolled, refused, deferred, failed}) {
+    phones_[i++]->Increment(static_cast<double>(n));
+  }
 }
 
 void EnrollMetrics::refused(std::string_view reason) {

@@ -207,8 +207,11 @@ class EnrollMetrics {
   void enrolled() { enrollments_->Increment(); }
   void refused(std::string_view reason);
   void connection_evicted() { evicted_->Increment(); }
+  // A gateway's phones at its start (gateway/runtime/phone_refusals.h).
+  void phones(std::uint64_t enrolled, std::uint64_t refused, std::uint64_t deferred, std::uint64_t failed);
 
  private:
+  std::array<prometheus::Counter*, 4> phones_{};
   prometheus::Counter* documents_ = nullptr;
   prometheus::Counter* enrollments_ = nullptr;
   prometheus::Counter* evicted_ = nullptr;

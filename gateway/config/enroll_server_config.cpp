@@ -34,6 +34,10 @@ unsigned long to_number(const std::string& v) {
   return n;
 }
 
+// RFC 6940 §11.1: sequence 0..2^16-2.
+constexpr unsigned long kMaxSequence = 65534;
+constexpr unsigned long kMaxLockout = 1000;
+
 HostPort to_host_port(const std::string& v) {
   return *parse_host_port(v, HostKind::kIpLiteral);  // validated by check_listen_address
 }
@@ -61,12 +65,12 @@ Schema make_schema() {
        false, nullptr},
       {"sequence", "lowest configuration sequence; a changed document takes the next one after "
                    "the last served (kept in ca_dir/config-sequence)", {"1"}, false,
-       number_in(0, 65534)},
+       number_in(0, kMaxSequence)},
       {"tls_cert", "HTTPS certificate (PEM); default: issued by the CA at start", {""}, false,
        nullptr},
       {"tls_key", "key of tls_cert (PEM)", {""}, false, nullptr},
       {"lockout", "wrong passwords per user and source before a 5-minute lock", {"3"}, false,
-       number_in(1, 1000)},
+       number_in(1, kMaxLockout)},
       {"metrics_listen", "IP:PORT for /metrics (p2psip_enroll_*) and /health; empty: none", {""},
        false, empty_or(check_listen_address)},
   };
@@ -126,6 +130,15 @@ Schema gateway_enroll_keys() {
                         "empty: DATA_DIR/ca", {""}, false, nullptr},
       {"enroll_bootstrap", "IP:PORT of a bootstrap peer in the served document; none: this "
                            "gateway's overlay_listen", {}, true, check_listen_address},
+      // The standalone server's lockout, sequence and bad_nodes_file (make_schema above).
+      {"enroll_lockout", "wrong passwords per user and source before a 5-minute lock (in-process "
+                         "enrollment server)", {"3"}, false, number_in(1, kMaxLockout)},
+      {"enroll_sequence", "lowest configuration sequence of the in-process enrollment server (a "
+                          "changed document takes the next one, kept in ENROLL_CA_DIR/config-sequence)",
+       {"1"}, false, number_in(0, kMaxSequence)},
+      {"enroll_bad_nodes_file", "bad-node file of the in-process enrollment server (Node-IDs, one a "
+                                "line; edits served with the next sequence); empty: none", {""},
+       false, nullptr},
   };
 }
 
@@ -135,6 +148,9 @@ InProcessEnrollConfig to_in_process_enroll_config(const Settings& s) {
   c.users = s.get("enroll_users");
   c.ca_dir = s.get("enroll_ca_dir");
   for (const std::string& b : s.list("enroll_bootstrap")) c.bootstrap.push_back(to_host_port(b));
+  c.lockout = to_number(s.get("enroll_lockout"));
+  c.sequence = static_cast<std::uint32_t>(to_number(s.get("enroll_sequence")));
+  c.bad_nodes_file = s.get("enroll_bad_nodes_file");
   return c;
 }
 

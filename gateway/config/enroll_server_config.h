@@ -43,6 +43,9 @@ struct InProcessEnrollConfig {
   std::string users;
   std::string ca_dir;
   std::vector<HostPort> bootstrap;
+  std::size_t lockout = 3;        // enroll_lockout: as the standalone server's lockout
+  std::uint32_t sequence = 1;     // enroll_sequence: as its sequence
+  std::string bad_nodes_file;     // enroll_bad_nodes_file: as its bad_nodes_file
 };
 
 Schema gateway_enroll_keys();

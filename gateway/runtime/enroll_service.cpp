@@ -35,8 +35,8 @@ void EnrollReport::log() const {
 }
 
 Expected<std::unique_ptr<EnrollThread>, StartError> EnrollThread::start(
-    overlay::EnrollServerOptions o, metrics::EnrollMetrics& m, spdlog::logger& log) {
-  std::unique_ptr<EnrollThread> t(new EnrollThread(m));
+    overlay::EnrollServerOptions o, std::size_t lockout, metrics::EnrollMetrics& m, spdlog::logger& log) {
+  std::unique_ptr<EnrollThread> t(new EnrollThread(lockout, m));
   auto ready = std::make_shared<std::promise<int>>();  // 0: listening; else the exit code
   std::future<int> started = ready->get_future();
   t->thread_ = std::thread([self = t.get(), o = std::move(o), ready, &log] {
@@ -71,6 +71,8 @@ Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
   o.listen = {e.listen->host, e.listen->port};
   o.ca_dir = e.ca_dir.empty() ? c.data_dir + "/ca" : e.ca_dir;
   o.domain = c.domain;
+  o.sequence = e.sequence;
+  o.bad_nodes_file = e.bad_nodes_file;
   for (const config::HostPort& b : e.bootstrap) o.bootstrap.push_back({b.host, b.port});
   if (o.bootstrap.empty()) o.bootstrap.push_back({c.overlay_listen.host, c.overlay_listen.port});
   const std::string& users_file = e.users.empty() ? c.phones_file : e.users;
@@ -81,7 +83,7 @@ Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
   auto users = config::read_phones_file(users_file);
   if (!users) return unexpected(StartError{kExitConfigError, "config error: enroll_users: " + users.error()});
   o.users.insert(users->begin(), users->end());
-  return EnrollThread::start(std::move(o), m, log);
+  return EnrollThread::start(std::move(o), e.lockout, m, log);
 }
 
 }  // namespace p2psip::runtime

@@ -57,6 +57,7 @@ class EnrollThread {
  public:
   // Returns once the server listens, or its start-up error (printed on stderr by the server).
   static Expected<std::unique_ptr<EnrollThread>, StartError> start(overlay::EnrollServerOptions o,
+                                                                   std::size_t lockout,
                                                                    metrics::EnrollMetrics& m,
                                                                    spdlog::logger& log);
   ~EnrollThread();
@@ -64,7 +65,7 @@ class EnrollThread {
   EnrollThread& operator=(const EnrollThread&) = delete;
 
  private:
-  explicit EnrollThread(metrics::EnrollMetrics& m) : lockout_(3), report_(&m) {}
+  EnrollThread(std::size_t lockout, metrics::EnrollMetrics& m) : lockout_(lockout), report_(&m) {}
   EnrollLockout lockout_;
   EnrollReport report_;
   std::atomic<bool> stop_{false};

@@ -19,6 +19,7 @@
 #include "gateway/runtime/metrics_port.h"
 #include "gateway/runtime/overlay_credentials.h"
 #include "gateway/runtime/overlay_metrics.h"
+#include "gateway/runtime/phone_refusals.h"
 #include "gateway/runtime/reload.h"
 #include "gateway/runtime/sip_side.h"
 #include "gateway/runtime/sofia_log.h"
@@ -117,6 +118,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   }
   log->info("metrics on http://{}/metrics (/health, /status)", config.metrics_listen.to_string());
   publish_certificate_expiry(overlay_plan->node.credentials.cert, (*port)->metrics.overlay);
+  publish_phone_enrollments((*port)->metrics.enroll);
   // enroll_listen: the enrollment server on its own thread, its counters on this metrics port.
   auto enroll = start_gateway_enroll(config, (*port)->metrics.enroll, *log);
   if (!enroll) return report(enroll.error());

@@ -4,10 +4,12 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
 #include "gateway/runtime/logging.h"
+#include "gateway/runtime/phone_refusals.h"
 #include "p2psip/overlay/ca.h"
 
 namespace p2psip::runtime {
@@ -26,6 +28,20 @@ StartError config_error(const std::string& key, const std::string& message) {
 
 SysSeconds now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// A §11.3 refusal is remembered (one more in a row for the same entry); anything else (server
+// unreachable, a local failure) is not.
+void note_refusal(PhoneRefusals& refused, const ov::PhoneEnrollment& p, const std::string& entry,
+                  PhoneEnrollTally& tally) {
+  if (p.result.refusal.empty()) {
+    ++tally.failed;
+    return;
+  }
+  ++tally.refused;
+  auto it = refused.find(p.user);
+  std::uint32_t attempts = it != refused.end() && it->second.entry == entry ? it->second.attempts + 1 : 1;
+  refused[p.user] = PhoneRefusal{attempts, now(), entry, p.result.refusal};
 }
 
 // A failed enrollment exchange, with what the operator can do about it.
@@ -137,7 +153,8 @@ Expected<void, StartError> apply(config::Settings& s, const config::Schema& sche
 
 // The plain phones of phones_file without a certificate in <data_dir>/phones/: enrolled on
 // their behalf with the gateway's key and Node-ID. A phone that cannot be enrolled stays
-// reachable through this gateway only (a warning says why).
+// reachable through this gateway only (a warning says why); a refused one is asked for again
+// only when its entry changed or its backoff passed (phone_refusals.h).
 void enroll_missing_phones(const config::Settings& s, const ov::EnrollClientOptions& node,
                            const ov::StoredEnrollment& e, spdlog::logger& log) {
   if (s.get("phones_file").empty()) return;
@@ -148,24 +165,43 @@ void enroll_missing_phones(const config::Settings& s, const ov::EnrollClientOpti
   std::filesystem::path dir = std::filesystem::path(s.get("data_dir")) / "phones";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  PhoneRefusals refused = load_phone_refusals(phone_refusals_path(dir));
+  PhoneEnrollTally& tally = phone_enroll_tally();
   std::vector<ov::PhoneCredentials> missing;
+  std::map<std::string, std::string> entries;
   for (const auto& [user, password] : *book) {
-    if (!std::filesystem::exists(dir / (user + "@" + domain + ".crt"), ec)) {
-      missing.push_back(ov::PhoneCredentials{user, password});
+    if (std::filesystem::exists(dir / (user + "@" + domain + ".crt"), ec)) continue;
+    entries[user] = phone_entry_digest(user, password);
+    auto retry = phone_retry_at(refused, user, entries[user]);
+    if (retry && *retry > now()) {
+      ++tally.deferred;
+      log.warn("phone {}: refused by the enrollment server ({}, {} time(s)); not asked again before {} "
+               "unless its users-file entry changes", user, refused[user].reason, refused[user].attempts,
+               when(*retry));
+      continue;
     }
+    missing.push_back(ov::PhoneCredentials{user, password});
   }
   if (missing.empty()) return;
   ov::EnrollClientOptions o = node;
   o.data_dir = dir.string();
   for (const ov::PhoneEnrollment& p : ov::enroll_phones(o, e.cert, e.key, missing)) {
     if (p.result.exit_code == ov::kEnrollExitOk) {
+      ++tally.enrolled;
+      refused.erase(p.user);
       log.info("phone {}: enrolled on its behalf, certificate in {}/{}.crt", p.user, o.data_dir, p.result.user);
     } else {
+      note_refusal(refused, p, entries[p.user], tally);
       log.warn("phone {}: not enrolled, reachable through this gateway only: {}", p.user,
                p.result.refusal.empty() ? p.result.message
                                         : "the enrollment server answered " + p.result.refusal +
                                               " (the phone's user and password must be in its users file)");
     }
+  }
+  std::erase_if(refused, [&](const auto& r) { return !entries.contains(r.first); });
+  if (!save_phone_refusals(phone_refusals_path(dir), refused)) {
+    log.warn("cannot write {}: refused phones are asked for again at the next start",
+             phone_refusals_path(dir).string());
   }
 }
 

@@ -103,6 +103,7 @@ void ConfigurationKeeper::attach(peer::Node& node) {
   node_ = &node;
   node.set_configuration(sequence_, to_bytes(text_), bad_node_ids(current_));
   node.set_configuration_handler(this);
+  apply_kinds(document_kinds(), path_);
   log(LogLevel::kInfo, "configuration sequence " + std::to_string(sequence_) + " (" + path_ + ", " +
                            std::to_string(current_.bad_nodes.size()) + " bad node(s)), newer versions from " +
                            (url_.empty() ? std::string("nowhere (no URL)") : url_));
@@ -139,6 +140,7 @@ void ConfigurationKeeper::apply(std::string text, en::ParsedConfig parsed, const
                            std::to_string(current_.bad_nodes.size()) + " bad node(s))");
   if (node_) node_->set_configuration(sequence_, to_bytes(text_),
                                       bad_node_ids(current_));
+  apply_kinds(document_kinds(), source);  // §6.5.4: "reconfigure itself to match"
   schedule_refresh();
 }
 

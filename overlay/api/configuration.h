@@ -15,12 +15,14 @@
 #include <uv.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "common/clock.h"
 #include "common/uv_handle.h"
 #include "overlay/enroll/config_document.h"
+#include "overlay/enroll/kind_update.h"
 #include "overlay/peer/node.h"
 #include "p2psip/overlay/types.h"
 
@@ -49,6 +51,7 @@ class ConfigurationKeeper final : public peer::ConfigurationHandler {
   const enroll::ParsedConfig& current() const { return current_; }
 
   Verdict offered(Millis now, ByteView config_data, const peer::NodeId& from) override;
+  Verdict kinds_offered(Millis now, const std::vector<Bytes>& kinds, const peer::NodeId& from) override;
   void newer_seen(Millis now, std::uint16_t sequence, const peer::NodeId& from) override;
 
  private:
@@ -58,6 +61,10 @@ class ConfigurationKeeper final : public peer::ConfigurationHandler {
   // The checks of a newer version (see above); the parsed document or why not.
   Expected<enroll::ParsedConfig, std::string> check_newer(std::string_view text) const;
   void apply(std::string text, enroll::ParsedConfig parsed, const std::string& source);
+  // The document's kinds (and those of accepted kind updates) into the node's registry
+  // (configuration_kinds.cpp).
+  void apply_kinds(const std::vector<enroll::VerifiedKind>& kinds, const std::string& source);
+  std::vector<enroll::VerifiedKind> document_kinds() const;
   void fetch(const std::string& why);
   void fetched(Expected<std::string, std::string> body);
   void schedule_refresh();
@@ -76,6 +83,7 @@ class ConfigurationKeeper final : public peer::ConfigurationHandler {
   uv::Timer timer_;
   bool fetching_ = false;
   std::optional<Millis> last_fetch_;
+  std::map<std::string, enroll::VerifiedKind> kinds_;  // by kind_key: what the node runs
   std::shared_ptr<ConfigurationKeeper*> self_;  // a finished fetch finds us through it (or not)
 };
 

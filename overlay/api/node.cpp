@@ -112,11 +112,13 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   impl->node_id = impl->own.node_id();
   impl->user = credentials->cert.user();
   impl->overlay = config.overlay;
-  auto verifiers = chain_verifier(copy_roots(credentials->roots), config.overlay, clock);
+  auto roots = copy_roots(credentials->roots);
   auto node = peer::Node::create(loop, std::move(*nc), std::move(*credentials), clock,
                                  node_logger(impl->log_fn));
   if (!node) return unexpected(Error{Error::Kind::kRuntime, "", "overlay node: " + node.error()});
   impl->node = std::move(*node);
+  // Lookups refuse values a bad-node certificate signed (the usage client dies before the node).
+  auto verifiers = chain_verifier(std::move(roots), config.overlay, clock, &impl->node->bad_nodes());
   if (impl->configuration) impl->configuration->attach(*impl->node);
   Impl* raw = impl.get();
   impl->sender = std::make_unique<NodeRequestSender>(*impl->node);

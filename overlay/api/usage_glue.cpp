@@ -1,5 +1,6 @@
 #include "overlay/api/usage_glue.h"
 
+#include "overlay/storage/bad_node_filter.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/storage/signature_memo.h"
 
@@ -34,18 +35,21 @@ std::vector<security::RootCertificate> copy_roots(
 }
 
 usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
-                                      std::string overlay, const Clock& clock) {
+                                      std::string overlay, const Clock& clock,
+                                      security::BadNodes* bad_nodes) {
   auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
   // Both caches outlive single lookups: the same certificates and the same stored values come
   // back on every lookup of an AoR.
   auto cache = std::make_shared<storage::VerifiedCertificateCache>();
   auto memo = std::make_shared<storage::SignatureMemo>();
-  return [shared, cache, memo, overlay = std::move(overlay), &clock](
+  return [shared, cache, memo, overlay = std::move(overlay), &clock, bad_nodes](
              std::span<const wire::GenericCertificate> certs) -> std::unique_ptr<storage::DataVerifier> {
     security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
     auto chained = std::make_unique<storage::CertificateVerifier>(
         storage::CertificateVerifier::from_block(certs, *shared, now, overlay, cache.get()));
-    return std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
+    auto memoized = std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
+    if (!bad_nodes) return memoized;
+    return std::make_unique<storage::BadNodeFilter>(std::move(memoized), *bad_nodes);
   };
 }
 

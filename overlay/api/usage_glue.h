@@ -31,9 +31,11 @@ std::vector<security::RootCertificate> copy_roots(
     const std::vector<security::RootCertificate>& roots);
 
 // Certificates of an answer -> a CertificateVerifier over those that are RELOAD certificates
-// of `overlay` chaining to `roots` at the clock's wall time.
+// of `overlay` chaining to `roots` at the clock's wall time; with `bad_nodes` (which must
+// outlive the factory), signers a bad-node entry lists are refused (storage/bad_node_filter.h).
 usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
-                                      std::string overlay, const Clock& clock);
+                                      std::string overlay, const Clock& clock,
+                                      security::BadNodes* bad_nodes = nullptr);
 
 // The node's certificate and key as a registrant (its Node-ID keys the dictionary entry; its
 // user name is the only AoR it can register under USER-NODE-MATCH).

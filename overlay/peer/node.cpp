@@ -144,6 +144,7 @@ void Node::finish_leave(bool clean) {
 
 void Node::make_store() {
   for (const auto& k : config_.kinds) {
+    if (kinds_.find(k.id)) continue;  // the configuration document's definition (set before start)
     if (!kinds_.add(k)) log(kWarn, "kind " + std::to_string(k.id) + " ignored (duplicate or inconsistent)");
   }
   auto verifiers = [this](const wire::Message& m) -> std::unique_ptr<storage::DataVerifier> {
@@ -189,6 +190,7 @@ void Node::set_configuration(std::uint16_t sequence, Bytes document,
   config_sequence_ = sequence;
   config_document_ = std::move(document);
   bad_nodes_.replace(std::move(bad_nodes));
+  drop_bad_node_data();
   if (bad_nodes_.listed(to_security(node_id_))) {
     log(kError, "configuration sequence " + std::to_string(sequence) + " lists this node's Node-ID " +
                     node_id_.hex() + " as bad-node (RFC 6940 §11.1): its peers refuse it; enroll again");
@@ -201,6 +203,16 @@ void Node::set_configuration(std::uint16_t sequence, Bytes document,
     close_bad_links();
     after_input();
   });
+}
+
+// §11.1: data a listed certificate signed before its entry appeared is no longer valid either:
+// dropped, so that no Fetch answer or replica carries it.
+void Node::drop_bad_node_data() {
+  if (!store_ || bad_nodes_.ids().empty()) return;
+  std::size_t n = store_->drop_signed_by([this](const NodeId& id) { return bad_nodes_.listed(to_security(id)); });
+  for (std::size_t i = 0; i < n; ++i) bad_nodes_.count(security::BadNodes::Refused::kData);
+  if (n > 0) log(kWarn, std::to_string(n) + " stored value(s) signed by bad-node certificates dropped (configuration sequence " +
+                            std::to_string(config_sequence_) + ")");
 }
 
 void Node::set_configuration_handler(ConfigurationHandler* handler) {

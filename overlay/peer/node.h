@@ -111,6 +111,11 @@ class Node final : private link::LinkObserver {
   void set_configuration(std::uint16_t sequence, Bytes document,
                          std::vector<security::NodeId> bad_nodes);
   void set_configuration_handler(ConfigurationHandler* handler);
+  // A kind of the configuration (or of a kind update) for the store (KindRegistry::update).
+  bool update_kind(const storage::KindDef& def) { return kinds_.update(def); }
+  const storage::KindRegistry& kinds() const { return kinds_; }
+  // The current bad-node entries (replaced by set_configuration), for verifiers of lookups.
+  security::BadNodes& bad_nodes() { return bad_nodes_; }
 
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
@@ -144,6 +149,7 @@ class Node final : private link::LinkObserver {
   void rearm();
   void on_timer();
   void finish_leave(bool clean);
+  void drop_bad_node_data();
   bool refuse_bad_link(link::LinkId link, const link::PeerInfo& peer);
   void close_bad_links();
   void link_gone(std::uint64_t link);

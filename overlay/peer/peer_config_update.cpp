@@ -30,7 +30,16 @@ bool PeerCore::sequence_refused(Millis now, const NodeId& prev, const wire::Mess
       sequence_newer(theirs, config_sequence_)) {
     config_handler_->newer_seen(now, theirs, sender);  // a request or an answer
   }
-  if (!m.contents.is_request()) return false;
+  if (!m.contents.is_request()) {
+    // §6.5.4: "Whenever a node detects that another node has old configuration data, it MUST
+    // generate a ConfigUpdate request": an answer with an older sequence (e.g. the
+    // Error_Config_Too_New of a node we joined through) gets our document too.
+    if (config_sequence_ != kUncheckedSequence && theirs != kUncheckedSequence &&
+        sequence_newer(config_sequence_, theirs)) {
+      send_config_update(now, prev, m.header, sender);
+    }
+    return false;
+  }
   const std::string seqs =
       std::to_string(theirs) + " (ours " + std::to_string(config_sequence_) + ")";
   switch (check_configuration_sequence(config_sequence_, theirs, m.contents.message_code)) {
@@ -87,12 +96,17 @@ void PeerCore::handle_config_update(Millis now, const NodeId& prev, const wire::
     return answer_error(now, prev, m.header, wire::ErrorCode::kInvalidMessage, "bad ConfigUpdate");
   }
   ConfigurationHandler::Verdict v;
-  if (req->type != wire::ConfigUpdateType::kConfig) {
-    v.refused = wire::ErrorCode::kForbidden;
-    v.why = "kind updates are not supported";
-  } else if (!config_handler_) {
+  if (!config_handler_) {
     v.refused = wire::ErrorCode::kForbidden;
     v.why = "this node runs without a configuration document";
+  } else if (!config_updates_received_.allow(now, from)) {
+    // Before any signature check: that is the cost the limit bounds. The RFC has no error
+    // for "too many"; Error_Forbidden says "not processed" (§6.5.4.2: "appropriate errors").
+    ++counters_.config_updates_limited;
+    v.refused = wire::ErrorCode::kForbidden;
+    v.why = "too many ConfigUpdates from this node";
+  } else if (req->type == wire::ConfigUpdateType::kKind) {
+    v = config_handler_->kinds_offered(now, req->kinds, from);
   } else {
     v = config_handler_->offered(now, ByteView(req->config_data), from);
   }
@@ -100,7 +114,7 @@ void PeerCore::handle_config_update(Millis now, const NodeId& prev, const wire::
     ++counters_.config_updates_refused;
     return answer_error(now, prev, m.header, *v.refused, v.why);
   }
-  set_configuration(v.sequence, std::move(req->config_data));
+  if (req->type == wire::ConfigUpdateType::kConfig) set_configuration(v.sequence, std::move(req->config_data));
   auto body = wire::encode_to_bytes(wire::ConfigUpdateAns{});
   if (body) answer_raw(now, prev, m.header, wire::MessageCode::kConfigUpdateAns, std::move(*body), false);
 }

@@ -68,6 +68,7 @@
 
 #include "common/splitmix64.h"
 #include "overlay/chord/routing_table.h"
+#include "overlay/peer/config_update_limit.h"
 #include "overlay/peer/peer_types.h"
 #include "overlay/peer/transactions.h"
 #include "overlay/wire/bodies.h"
@@ -298,6 +299,8 @@ class PeerCore {
   Bytes config_document_;                      // what a ConfigUpdate carries
   ConfigurationHandler* config_handler_ = nullptr;
   std::map<NodeId, Millis> config_update_sent_;  // last ConfigUpdate per node (bounded)
+  PerSenderLimit config_updates_received_{kConfigUpdatesPerSender, kConfigUpdateWindow,
+                                          kMaxConfigUpdateSenders};  // ConfigUpdates we judge
 };
 
 }  // namespace p2psip::peer

@@ -119,6 +119,7 @@ struct PeerCounters {
   std::uint64_t config_too_new = 0;
   std::uint64_t config_updates_sent = 0;
   std::uint64_t config_updates_refused = 0;
+  std::uint64_t config_updates_limited = 0;  // over the per-sender limit (also in _refused)
 };
 
 // The outcome of a request this node originated (one type with usage::OverlayAnswer).
@@ -152,6 +153,13 @@ class ConfigurationHandler {
   // A ConfigUpdateReq of type config from `from` (§6.5.4.2: processed only if its sequence is
   // greater than ours and it is correctly signed).
   virtual Verdict offered(Millis now, ByteView config_data, const NodeId& from) = 0;
+  // A ConfigUpdateReq of type kind (§6.5.4.2: processed only if correctly signed by a
+  // kind-signer of the current document; a conflict with a known kind is Error_Forbidden).
+  // Accepted: `sequence` is unused (the document's sequence does not change).
+  virtual Verdict kinds_offered(Millis now, const std::vector<Bytes>& kinds, const NodeId& from) {
+    (void)now, (void)kinds, (void)from;
+    return {wire::ErrorCode::kForbidden, 0, "kind updates are not supported"};
+  }
   // A verified message from `from` carried a sequence newer than ours: fetch the document
   // again (rate-limiting is the handler's).
   virtual void newer_seen(Millis now, std::uint16_t sequence, const NodeId& from) = 0;

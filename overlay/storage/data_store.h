@@ -20,6 +20,7 @@
 // replica or handover copy merges into what a peer already holds.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,10 @@ class DataStore {
   std::optional<wire::StoreReq> export_resource(const wire::ResourceId& resource, WallMs now,
                                                 std::uint8_t replica_number) const;
   bool erase_resource(const wire::ResourceId& resource);
+  // Drops every value whose signer's certificate holds a Node-ID `listed` names (RFC 6940
+  // §11.1: a bad-node entry's certificate "MUST NOT be considered valid", so neither is data
+  // it signed before the entry appeared); the number dropped. Resources left empty go.
+  std::size_t drop_signed_by(const std::function<bool(const wire::NodeId&)>& listed);
   std::size_t resource_count() const { return resources_.size(); }
   std::size_t value_count() const;
   wire::GenerationCounter generation(const wire::ResourceId& resource, KindId kind) const;
@@ -90,6 +95,7 @@ class DataStore {
   struct Entry {
     wire::StoredData data;
     WallMs expires_at = 0;
+    std::vector<wire::NodeId> signer;  // the signer certificate's Node-IDs (drop_signed_by)
     friend bool operator==(const Entry&, const Entry&) = default;
   };
   // Keyed by an empty key (single), the big-endian index (array) or the dictionary key.

@@ -38,7 +38,7 @@ DataStore::Entry synthetic_entry(const Bytes& key) {
   d.value = wire::DictionaryEntry{key, wire::DataValue{false, {}}};
   d.signature.algorithm = {wire::kHashNone, wire::kSignatureAnonymous};  // {0, 0}
   d.signature.identity.type = wire::SignerIdentityType::kNone;
-  return DataStore::Entry{std::move(d), 0};
+  return DataStore::Entry{std::move(d), 0, {}};
 }
 
 // The values a specifier asks for, in the order the answer lists them; an absent dictionary

@@ -45,6 +45,15 @@ bool KindRegistry::add(const KindDef& def) {
   return kinds_.emplace(def.id, def).second;
 }
 
+bool KindRegistry::update(const KindDef& def) {
+  auto it = kinds_.find(def.id);
+  if (it == kinds_.end()) return add(def);
+  if (it->second.model != def.model || it->second.policy != def.policy) return false;
+  it->second.max_count = def.max_count;
+  it->second.max_size = def.max_size;
+  return true;
+}
+
 const KindDef* KindRegistry::find(KindId id) const {
   auto it = kinds_.find(id);
   return it == kinds_.end() ? nullptr : &it->second;

@@ -60,6 +60,11 @@ class KindRegistry {
   // False (and nothing changes) when the id is taken or the definition is inconsistent
   // (USER-NODE-MATCH needs DICTIONARY; NODE-MULTIPLE needs max_node_multiple >= 1).
   bool add(const KindDef& def);
+  // A kind added, or an existing one's max_count/max_size changed (RFC 6940 §6.5.4: a kind
+  // update at run time); false (nothing changes) for an inconsistent definition or another
+  // data model or policy than the existing kind's. Values already stored stay (a lower
+  // max_count/max_size applies to the next Store).
+  bool update(const KindDef& def);
   const KindDef* find(KindId id) const;
   std::optional<DataModel> model(KindId id) const;
   // For the wire decoders. The lookup refers to this registry: keep it alive.

@@ -89,6 +89,9 @@ class ReplicatedStore final : public StorageHandler {
 
   StorageStats stats() const;
   const DataStore& data() const { return store_; }
+  std::size_t drop_signed_by(const std::function<bool(const wire::NodeId&)>& listed) {
+    return store_.drop_signed_by(listed);
+  }
   std::size_t pushes_in_flight() const { return inflight_; }
   std::size_t cached_certificates() const { return certs_.size(); }
 

@@ -6,7 +6,8 @@ An enrollment server with a --bad-nodes-file serves sequence 1; alice, bob and c
 1. carol's Node-ID is written into the bad-node file: the server serves sequence 2 (the document
 validates with jing). dave enrolls and joins with sequence 2: the seed peer answers
 Error_Config_Too_New and fetches the new document, bob gets it by ConfigUpdate or fetch; both
-then run sequence 2 and refuse carol's links (counted in p2psip_overlay_bad_node_refusals_total).
+then run sequence 2, refuse carol's links (counted in p2psip_overlay_bad_node_refusals_total) and
+drop the values carol signed before (her certificate in the overlay).
 carol, restarted with the new document, refuses to start with a clear error. Every node's
 /metrics reports its sequence (p2psip_overlay_configuration_sequence)."""
 
@@ -110,6 +111,8 @@ def main():
         check(p.sequence() == 1, f"{p.name} runs configuration sequence 1 ({p.sequence()})")
         check(metric(p.metrics, "p2psip_overlay_configuration_sequence") == 1, f"{p.name} exports sequence 1")
     carol_id = carol.node_id()
+    # carol's certificate is in the overlay (§8 kinds, at alice and bob) before she is revoked.
+    wait_until(lambda: "certificate stored in the overlay" in carol.proc.output(), 30, "carol stores her certificate")
 
     # The operator revokes carol: one line in the bad-node file.
     with open(bad_file, "a") as f:
@@ -150,6 +153,11 @@ def main():
     check('sequence="2"' in stored, "alice replaced her stored document with sequence 2")
     wait_joined([dave])
 
+    # The values carol signed before her entry appeared (her certificate under the §8 kinds) are
+    # dropped by the peers that hold them when they take sequence 2.
+    dropped = "signed by bad-node certificates dropped (configuration sequence 2)"
+    wait_until(lambda: any(dropped in p.proc.output() for p in (alice, bob)), 10, "carol's stored data dropped")
+    check(any(dropped in p.proc.output() for p in (alice, bob)), "alice or bob dropped the data carol signed")
     # carol's links are refused by the peers that run sequence 2.
     wait_until(lambda: (metric(alice.metrics, 'p2psip_overlay_bad_node_refusals_total{what="link"}') or 0) >= 1,
                30, "alice refuses carol's link")

@@ -3,7 +3,9 @@ site needs one box): the CA in DATA_DIR/ca, the users from its phones file, the 
 bootstrap-node its own overlay address (all defaults). A `p2psip peer` started with only
 --enroll/--user/--password-file/--enroll-fingerprint against that URL joins the gateway's ring;
 the gateway's metrics port counts the enrollment (p2psip_enroll_*); SIGTERM ends the gateway,
-server thread included, with exit 0."""
+server thread included, with exit 0. The standalone server's lockout and sequence options are the
+gateway's enroll_lockout (flag) and enroll_sequence (env): one wrong password locks `locked`
+out, and the peer runs sequence 7."""
 
 import os
 import re
@@ -24,6 +26,21 @@ def logs(proc):
     return proc.stdout() + proc.stderr()
 
 
+def check_lockout(work, url, fingerprint):
+    """enroll_lockout 1: after one wrong password the right one is refused too (default 3)."""
+    def enroll(password, name):
+        pw = os.path.join(work, f"{name}.pw")
+        with open(pw, "w") as f:
+            f.write(password + "\n")
+        return p2p("enroll", "--url", url, "--user", "locked", "--password-file", pw,
+                   "--enroll-fingerprint", fingerprint, "--data-dir", os.path.join(work, name), "--ec")
+    r = enroll("wrong", "locked1")
+    check(r.returncode == 1 and "failed_authentication" in r.stderr, f"wrong password refused: {r.stderr}")
+    r = enroll("locked-secret", "locked2")
+    check(r.returncode == 1 and "failed_authentication" in r.stderr,
+          f"enroll_lockout 1: after one wrong password the right one is refused: {r.returncode} {r.stderr}")
+
+
 def main():
     if not P2P_BIN:
         fail("P2P_BIN not set")
@@ -36,14 +53,14 @@ def main():
     check(r.returncode == 0, f"ca issue gateway: {r.stderr}")
     phones = os.path.join(work, "phones")
     with open(phones, "w") as f:
-        f.write("peer1 peer-secret\n")
+        f.write("peer1 peer-secret\nlocked locked-secret\n")
     gm, oport = free_port(), free_port()
     gw = start([P2P_BIN, "gateway", "--overlay", OVERLAY, "--cert", os.path.join(work, "gw.crt"),
                 "--key", os.path.join(work, "gw.key"), "--ca", os.path.join(cadir, "ca.crt"),
                 "--phones-file", phones, "--sip-listen", f"127.0.0.1:{free_port()}",
                 "--overlay-listen", f"127.0.0.1:{oport}", "--metrics-listen", f"127.0.0.1:{gm}",
-                "--data-dir", data, "--log-level", "debug"], "gateway", work,
-               env={"P2PSIP_ENROLL_LISTEN": f"127.0.0.1:{free_port()}"})
+                "--data-dir", data, "--log-level", "debug", "--enroll-lockout", "1"], "gateway", work,
+               env={"P2PSIP_ENROLL_LISTEN": f"127.0.0.1:{free_port()}", "P2PSIP_ENROLL_SEQUENCE": "7"})
     wait_until(lambda: "certificate sha256" in logs(gw) or not gw.alive(), 30, "the in-process enrollment server")
     check(gw.alive(), f"the gateway runs the enrollment server: {logs(gw)[-1500:]}")
     url = re.search(r"serving (https://\S+)", logs(gw)).group(1)
@@ -65,6 +82,9 @@ def main():
         return s.get("state") == "joined" and gw_id in s.get("successors", []) + s.get("predecessors", [])
     wait_until(lambda: joined() or not peer.alive(), 60, "the enrolled peer joins the gateway")
     check(peer.alive() and joined(), f"the peer enrolled at the gateway joins its ring: {logs(peer)[-1500:]}")
+    seq = status_of(pm).get("configuration_sequence")
+    check(seq == 7, f"enroll_sequence 7 (environment): the peer runs sequence {seq}")
+    check_lockout(work, url, fingerprint)
     issued = metric(gm, "p2psip_enroll_certificates_issued_total")
     check(issued == 1, f"the gateway's metrics port counts the enrollment ({issued})")
     check(peer.stop() == 0, "the peer exits 0")

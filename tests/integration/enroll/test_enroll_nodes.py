@@ -73,6 +73,9 @@ class Site:
     def issued(self):
         return metric(self.srv_metrics, "p2psip_enroll_certificates_issued_total")
 
+    def refused(self):
+        return metric(self.srv_metrics, 'p2psip_enroll_refusals_total{reason="failed_authentication"}')
+
     def enroll_args(self, user, password, trust="fingerprint"):
         pw = write(self.work, f"{user}-{password}.pw", password + "\n")
         how = (["--enroll-fingerprint", self.fingerprint] if trust == "fingerprint"
@@ -86,10 +89,10 @@ def start_peer(site, name, port, mport):
                   "--data-dir", os.path.join(site.work, "peer-data")], name, site.work)
 
 
-def start_gateway(site, name, sip, mport, oport):
+def start_gateway(site, name, sip, mport, oport, bob="bob-pw"):
     oport = site.gw_overlay
     # alice is a user of the enrollment server; bob is not (his phone stays gateway-only).
-    phones = write(site.work, "phones", "alice alice-pw\nbob bob-pw\n")
+    phones = write(site.work, "phones", f"alice alice-pw\nbob {bob}\n")
     return start([P2P_BIN, "gateway", *site.enroll_args("gateway", "gw-secret", trust="ca"), "--phones-file", phones,
                   "--sip-listen", f"127.0.0.1:{sip}", "--overlay-listen", f"127.0.0.1:{oport}",
                   "--metrics-listen", f"127.0.0.1:{mport}", "--data-dir", os.path.join(site.work, "gw-data")],
@@ -181,7 +184,16 @@ def restart(site, peer, gw):
     joined_with(peer, mport, status_of(gmport).get("node_id"), "the restarted peer joins the gateway again")
     check("reusing the enrollment" in peer.stderr(), "the restarted peer reuses its enrollment")
     check(site.issued() == 4, f"no second enrollment on restart: still 4 certificates issued ({site.issued()})")
+    check(site.refused() == 1 and "phone bob: refused by the enrollment server (failed_authentication, 1 time(s)); "
+          "not asked again before" in gw.stderr(),
+          f"the refused phone bob is not asked for again at the restart ({site.refused()} refusals)")
+    check(metric(gmport, 'p2psip_enroll_phones_total{result="deferred"}') == 1, "counted as deferred")
     peer.stop()
+    gw.stop()
+    # bob's users-file entry changes (a new password): asked for again at once.
+    gw = start_gateway(site, "gateway-bob", free_port(), free_port(), None, bob="bob-new")
+    wait_until(lambda: "phone bob: not enrolled" in gw.stderr() or not gw.alive(), 30, "bob asked for again")
+    check(site.refused() == 2, f"a changed entry is asked for again ({site.refused()} refusals)")
     gw.stop()
 
 

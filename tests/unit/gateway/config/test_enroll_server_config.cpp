@@ -166,3 +166,29 @@ TEST_CASE("enroll-server keys: advertise is the document's enrollment URL; 0.0.0
   REQUIRE(s);
   CHECK_FALSE(s->advertise);
 }
+
+TEST_CASE("gateway enroll keys: the standalone server's lockout, sequence and bad-node file") {
+  const Schema& schema = gateway_schema();
+  auto defaults = resolve_settings(schema, {}, {}, {});
+  REQUIRE(defaults);
+  InProcessEnrollConfig d = to_gateway_config(*defaults).enroll_server;
+  CHECK(d.lockout == 3);
+  CHECK(d.sequence == 1);
+  CHECK(d.bad_nodes_file.empty());
+  auto file = layer_from_yaml("enroll_lockout: 5\nenroll_bad_nodes_file: /srv/bad\n", "gw.yaml", schema);
+  REQUIRE(file);
+  auto env = layer_from_env({{"P2PSIP_ENROLL_SEQUENCE", "9"}}, schema);
+  REQUIRE(env);
+  auto set = resolve_settings(schema, *file, *env, {{"enroll_lockout", {"2"}}});
+  REQUIRE(set);
+  InProcessEnrollConfig e = to_gateway_config(*set).enroll_server;
+  CHECK(e.lockout == 2);  // the flag over the file
+  CHECK(e.sequence == 9);
+  CHECK(e.bad_nodes_file == "/srv/bad");
+  for (const auto& [key, value] : std::map<std::string, std::string>{
+           {"enroll_lockout", "0"}, {"enroll_sequence", "65535"}}) {
+    auto bad = resolve_settings(schema, {}, {}, {{key, {value}}});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().key == key);
+  }
+}

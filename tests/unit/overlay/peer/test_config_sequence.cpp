@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "overlay/peer/config_sequence.h"
+#include "overlay/peer/config_update_limit.h"
 #include "tests/unit/overlay/peer/peer_core_fixture.h"
 
 namespace p2psip::peer {
@@ -50,6 +51,11 @@ struct FakeHandler final : ConfigurationHandler {
     return {std::nullopt, static_cast<std::uint16_t>(std::stoi(text.substr(4))), ""};
   }
   void newer_seen(Millis, std::uint16_t sequence, const NodeId&) override { newer.push_back(sequence); }
+  std::vector<std::vector<Bytes>> kind_offers;
+  Verdict kinds_offered(Millis, const std::vector<Bytes>& kinds, const NodeId&) override {
+    kind_offers.push_back(kinds);
+    return {};
+  }
 };
 
 Bytes text_bytes(std::string_view s) {
@@ -142,6 +148,22 @@ TEST_CASE("a newer sequence: Error_Config_Too_New, and the handler hears of it (
   CHECK(f.handler.newer == std::vector<std::uint16_t>{6, 7});
 }
 
+TEST_CASE("an answer with an older sequence gets our document by ConfigUpdate (§6.5.4)") {
+  Configured f;
+  auto tx = f.core.send_request(f.now, wire::Destination::node(f.x), MessageCode::kPingReq,
+                                *wire::encode_to_bytes(wire::PingReq{}), [](const RequestResult&) {});
+  (void)f.sent();
+  f.core.on_message(f.now, 1, with_sequence(f.make(f.x, {wire::Destination::node(id(100))},
+                                                   MessageCode::kPingAns,
+                                                   *wire::encode_to_bytes(wire::PingAns{}), 100, {}, tx),
+                                            4));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.code() == MessageCode::kConfigUpdateReq);
+  CHECK(out[0].second.header.destination_list.back() == wire::Destination::node(f.x));
+  CHECK(f.core.counters().config_updates_sent == 1);
+}
+
 TEST_CASE("a ConfigUpdate is judged by the handler: accepted, the core runs the new sequence") {
   Configured f;
   auto update = [&](std::string_view doc, std::uint64_t txid) {
@@ -193,6 +215,52 @@ TEST_CASE("a node without a configuration checks nothing and refuses ConfigUpdat
   REQUIRE(out.size() == 1);
   CHECK(Fixture::error_code(out[0].second) == wire::to_u16(wire::ErrorCode::kForbidden));
   CHECK(f.core.configuration_sequence() == 0);
+}
+
+TEST_CASE("ConfigUpdates per sender are bounded before any signature check") {
+  PerSenderLimit limit(2, Millis{1000}, 2);
+  CHECK(limit.allow(Millis{0}, id(1)));
+  CHECK(limit.allow(Millis{10}, id(1)));
+  CHECK_FALSE(limit.allow(Millis{20}, id(1)));      // third in the window
+  CHECK(limit.allow(Millis{20}, id(2)));            // another sender has its own
+  CHECK_FALSE(limit.allow(Millis{30}, id(3)));      // table full, no window ended
+  CHECK(limit.allow(Millis{1000}, id(1)));          // a new window
+  CHECK(limit.allow(Millis{1500}, id(3)));          // id(2)'s window ended: room made
+  CHECK(limit.tracked() <= 2);
+
+  Configured f;
+  auto update = [&](std::uint64_t txid) {
+    wire::ConfigUpdateReq req;
+    req.config_data = text_bytes("forged");
+    return with_sequence(f.make(f.x, {wire::Destination::node(id(100))}, MessageCode::kConfigUpdateReq,
+                                *wire::encode_to_bytes(req), 100, {}, txid),
+                         kConfigUpdateSequence);
+  };
+  for (std::uint64_t i = 1; i <= kConfigUpdatesPerSender + 2; ++i) f.core.on_message(f.now, 1, update(i));
+  CHECK(f.handler.offers.size() == kConfigUpdatesPerSender);  // the rest never reached the handler
+  CHECK(f.core.counters().config_updates_limited == 2);
+  auto out = f.sent();
+  REQUIRE(out.size() == kConfigUpdatesPerSender + 2);
+  CHECK(Fixture::error_code(out.back().second) == wire::to_u16(wire::ErrorCode::kForbidden));
+  f.core.on_message(f.now + kConfigUpdateWindow, 1, update(99));  // the next minute
+  CHECK(f.handler.offers.size() == kConfigUpdatesPerSender + 1);
+}
+
+TEST_CASE("a ConfigUpdate of type kind goes to the handler; the sequence stays") {
+  Configured f;
+  wire::ConfigUpdateReq req;
+  req.type = wire::ConfigUpdateType::kKind;
+  req.kinds = {text_bytes("<kind-block/>")};
+  f.core.on_message(f.now, 1, with_sequence(f.make(f.x, {wire::Destination::node(id(100))},
+                                                   MessageCode::kConfigUpdateReq, *wire::encode_to_bytes(req),
+                                                   100, {}, 1),
+                                            kConfigUpdateSequence));
+  auto out = f.sent();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].second.contents.code() == MessageCode::kConfigUpdateAns);
+  REQUIRE(f.handler.kind_offers.size() == 1);
+  CHECK(f.handler.kind_offers[0] == req.kinds);
+  CHECK(f.core.configuration_sequence() == 5);
 }
 
 }  // namespace
