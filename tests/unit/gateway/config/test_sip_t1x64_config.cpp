@@ -3,19 +3,12 @@
 
 #include "gateway/config/gateway_config.h"
 #include "gateway/config/settings.h"
+#include "tests/unit/gateway/config/config_with.h"
 #include "gateway/sip/sip_timers.h"
 
 using namespace p2psip::config;
 
-namespace {
-
-p2psip::Expected<GatewayConfig, ConfigError> config_with(const Layer& env, const Layer& flags) {
-  auto s = resolve_settings(gateway_schema(), {}, env, flags);
-  if (!s) return p2psip::unexpected(s.error());
-  return to_gateway_config(*s);
-}
-
-}  // namespace
+using p2psip::config::test::config_with;
 
 TEST_CASE("sip_t1x64_ms: unset by default, so nta gets 64*T1 (RFC 3261)") {
   auto c = config_with({}, {});
