@@ -51,8 +51,10 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");
   }
+  unsigned nta_t1x64 = 0;  // as nta took it (sip_timers.h)
+  nta_agent_get_params(self->agent_.get(), NTATAG_SIP_T1X64_REF(nta_t1x64), TAG_END());
   self->log_->info("SIP listening on {} (udp, tcp), T1 {} ms, 64*T1 {} ms", listen.to_string(),
-                   t1_ms, t1x64_ms(t1_ms, t1x64));
+                   t1_ms, nta_t1x64);
   if (tls) {
     auto material = TlsMaterial::create(tls->files, tls->work_dir);
     if (!material) return unexpected(material.error());
