@@ -392,7 +392,9 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.record_route = s.get("record_route") != "false";
   c.forking = s.get("forking") == "sequential" ? Forking::kSequential : Forking::kParallel;
   c.sip_t1_ms = static_cast<unsigned>(std::stoul(s.get("sip_t1_ms")));  // checked already
-  if (!s.get("sip_t1x64_ms").empty()) c.sip_t1x64_ms = static_cast<unsigned>(std::stoul(s.get("sip_t1x64_ms")));
+  if (const std::string& t1x64 = s.get("sip_t1x64_ms"); !t1x64.empty()) {
+    c.sip_t1x64_ms = static_cast<unsigned>(std::stoul(t1x64));  // checked already
+  }
   c.sip_tcp_max_connections = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_connections")));
   c.sip_tcp_max_per_ip = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_per_ip")));
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");

@@ -12,6 +12,7 @@
 // strings too and keeps no reference. The copy lists headers in Sofia's header order rather
 // than as received: RFC 3261 §7.3.1, the relative order of different field names is not
 // significant (headers of one name keep theirs; Via, Route, Record-Route come first).
+// Header lines Sofia could not parse (sip_error) are not copied; msg_copy() kept them.
 // Pure (Sofia's message functions only).
 
 #include "gateway/sip/sofia_handles.h"
