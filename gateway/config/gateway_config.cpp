@@ -88,6 +88,18 @@ std::optional<std::string> check_forking(const std::string& value) {
   return "'" + value + "' is not parallel or sequential";
 }
 
+std::optional<std::string> check_t1x64_ms(const std::string& value) {
+  if (value.empty()) return std::nullopt;  // 64 * sip_t1_ms
+  unsigned ms = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+  if (ec != std::errc{} || end != value.data() + value.size() || ms < kMinSipT1x64Ms ||
+      ms > kMaxSipT1x64Ms) {
+    return "'" + value + "' is not empty nor a number of milliseconds from " +
+           std::to_string(kMinSipT1x64Ms) + " to " + std::to_string(kMaxSipT1x64Ms);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_t1_ms(const std::string& value) {
   unsigned ms = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
@@ -265,6 +277,9 @@ Schema sip_keys() {
        check_forking},
       {"sip_t1_ms", "SIP timer T1 in ms (RFC 3261 RTT estimate); a silent next hop fails "
                     "over after 64*T1 (timer B/F)", {"500"}, false, check_t1_ms},
+      {"sip_t1x64_ms", "nta's 64*T1 in ms: timers B/F/H and J (a completed BYE's stay, memory "
+                       "per call: gateway/sip/sip_timers.h); empty: 64*sip_t1_ms (RFC 3261)",
+       {""}, false, check_t1x64_ms},
       {"sip_tcp_max_connections", "connections to the SIP TCP/TLS listeners at most, in all "
                                   "(above it the newest that completed no request close)",
        {"1024"}, false, check_connection_limit},
@@ -381,6 +396,9 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.record_route = s.get("record_route") != "false";
   c.forking = s.get("forking") == "sequential" ? Forking::kSequential : Forking::kParallel;
   c.sip_t1_ms = static_cast<unsigned>(std::stoul(s.get("sip_t1_ms")));  // checked already
+  if (const std::string& t1x64 = s.get("sip_t1x64_ms"); !t1x64.empty()) {
+    c.sip_t1x64_ms = static_cast<unsigned>(std::stoul(t1x64));  // checked already
+  }
   c.sip_tcp_max_connections = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_connections")));
   c.sip_tcp_max_per_ip = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_per_ip")));
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");

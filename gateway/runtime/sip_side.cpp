@@ -212,7 +212,8 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   auto agent = sip::SipAgent::start(loop.su_root(), config.sip_listen, plan.tls, config.sip_t1_ms,
                                     std::move(deps), make_logger("sip", config.log_level),
                                     {.max_connections = config.sip_tcp_max_connections,
-                                     .max_per_ip = config.sip_tcp_max_per_ip});
+                                     .max_per_ip = config.sip_tcp_max_per_ip},
+                                    config.sip_t1x64_ms);
   if (!agent) {
     log.error("{}", agent.error());
     return nullptr;

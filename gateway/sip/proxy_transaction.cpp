@@ -10,6 +10,7 @@
 #include <sofia-sip/sip_util.h>
 
 #include "gateway/sip/dialog_count.h"
+#include "gateway/sip/message_copy.h"
 #include "gateway/sip/proxy_policy.h"
 #include "metrics/metrics.h"
 
@@ -198,7 +199,7 @@ bool ProxyTransaction::send(Branch& b, std::size_t target) {
 }
 
 sofia::Message ProxyTransaction::build_request(const Branch& b, std::size_t target) const {
-  sofia::Message copy(msg_copy(request_.get()));
+  sofia::Message copy = forwarding_copy(request_.get());  // message_copy.h
   if (!copy) return copy;
   msg_t* msg = copy.get();
   sip_t* sip = sip_object(msg);
@@ -269,7 +270,7 @@ void add_challenges(msg_t* to, nta_outgoing_s* from) {
 void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
                              const std::vector<nta_outgoing_s*>& challenges) {
   sofia::Message copy;
-  if (sofia::Message rsp{nta_outgoing_getresponse(orq)}) copy.reset(msg_copy(rsp.get()));
+  if (sofia::Message rsp{nta_outgoing_getresponse(orq)}) copy = forwarding_copy(rsp.get());
   if (!copy) return;
   sip_via_remove(copy.get(), sip_object(copy.get()));  // ours: the response goes on along the rest
   for (nta_outgoing_s* other : challenges) add_challenges(copy.get(), other);

@@ -9,6 +9,7 @@
 #include <sofia-sip/tport_tag.h>
 
 #include "gateway/sip/pinned_via_class.h"
+#include "gateway/sip/sip_timers.h"
 
 
 namespace p2psip::sip {
@@ -28,7 +29,8 @@ std::string listen_url(const config::HostPort& hp, const char* scheme = "sip") {
 
 Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
     su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
-    unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log, const TcpLimits& tcp) {
+    unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log, const TcpLimits& tcp,
+    unsigned t1x64) {
   std::unique_ptr<SipAgent> self(new SipAgent(std::move(log)));
   // Every reply nta sends goes to the request's source address, never to a name it would
   // resolve on the loop nor to a third party (via_pin.h).
@@ -43,13 +45,16 @@ Expected<std::unique_ptr<SipAgent>, std::string> SipAgent::start(
       reinterpret_cast<nta_message_f*>(&SipAgent::on_message),
       reinterpret_cast<nta_agent_magic_t*>(self.get()), NTATAG_UA(0), NTATAG_CANCEL_487(0),
       NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1), NTATAG_SIP_T1(t1_ms),
-      NTATAG_SIP_T1X64(64 * t1_ms), NTATAG_MCLASS(self->via_class_->mclass()),
+      NTATAG_SIP_T1X64(t1x64_ms(t1_ms, t1x64)), NTATAG_MCLASS(self->via_class_->mclass()),
       NTATAG_MAXSIZE(kMaxMessageBytes), TPTAG_TIMEOUT(kStallMs), TPTAG_IDLE(kIdleMs), TAG_END()));
   if (!self->agent_) {
     return unexpected("cannot listen for SIP on " + listen.to_string() +
                       " (udp+tcp): address in use or not available");
   }
-  self->log_->info("SIP listening on {} (udp, tcp), T1 {} ms", listen.to_string(), t1_ms);
+  unsigned nta_t1x64 = 0;  // as nta took it (sip_timers.h)
+  nta_agent_get_params(self->agent_.get(), NTATAG_SIP_T1X64_REF(nta_t1x64), TAG_END());
+  self->log_->info("SIP listening on {} (udp, tcp), T1 {} ms, 64*T1 {} ms", listen.to_string(),
+                   t1_ms, nta_t1x64);
   if (tls) {
     auto material = TlsMaterial::create(tls->files, tls->work_dir);
     if (!material) return unexpected(material.error());

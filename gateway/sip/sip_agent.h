@@ -37,10 +37,11 @@ class SipAgent {
  public:
   // `t1_ms` is nta's timer T1 (NTATAG_SIP_T1); client transactions time out after 64*T1.
   // `tcp`: bounds on the connections to the TCP and TLS listeners (tcp_limits.h).
+  // `t1x64`: nta's 64*T1 (timers B, F, H, J; sip_timers.h); 0: 64 * t1_ms.
   static Expected<std::unique_ptr<SipAgent>, std::string> start(
       su_root_s* root, const config::HostPort& listen, const std::optional<SipTlsOptions>& tls,
       unsigned t1_ms, ProxyDeps deps, std::shared_ptr<spdlog::logger> log,
-      const TcpLimits& tcp = {});
+      const TcpLimits& tcp = {}, unsigned t1x64 = 0);
 
   // Per connection, enforced by Sofia: the largest message (bigger: 413, connection closed),
   // how long an incomplete message may stall without a byte (then 400, closed), how long a

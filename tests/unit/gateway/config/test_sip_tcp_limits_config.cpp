@@ -3,18 +3,11 @@
 
 #include "gateway/config/gateway_config.h"
 #include "gateway/config/settings.h"
+#include "tests/unit/gateway/config/config_with.h"
 
 using namespace p2psip::config;
 
-namespace {
-
-p2psip::Expected<GatewayConfig, ConfigError> config_with(const Layer& env, const Layer& flags) {
-  auto s = resolve_settings(gateway_schema(), {}, env, flags);
-  if (!s) return p2psip::unexpected(s.error());
-  return to_gateway_config(*s);
-}
-
-}  // namespace
+using p2psip::config::test::config_with;
 
 TEST_CASE("SIP connection limits: 1024 in all and 64 per address by default") {
   auto c = config_with({}, {});
