@@ -151,6 +151,8 @@ ROWS = [
          [(rate("p2psip_enroll_certificates_issued_total", "instance"), "{{instance}}")]),
         ("timeseries", "Enrollments refused by reason", "reqps",
          [(rate("p2psip_enroll_refusals_total", "instance, reason"), "{{instance}} {{reason}}")]),
+        ("timeseries", "Phones enrolled by their gateway, by result", "reqps",
+         [(rate("p2psip_enroll_phones_total", "instance, result"), "{{instance}} {{result}}")]),
         ("timeseries", "Connections evicted (bounds)", "reqps",
          [(rate("p2psip_enroll_connections_evicted_total", "instance"), "{{instance}}")]),
         ("timeseries", "Node certificate expires in", "s",
