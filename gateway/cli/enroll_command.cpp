@@ -53,6 +53,7 @@ int run_server(const config::EnrollServerConfig& a) {
   o.bad_nodes = a.bad_nodes;
   o.bad_nodes_file = a.bad_nodes_file;
   o.sequence = a.sequence;
+  o.certificate_seconds = a.test_certificate_seconds;
   o.listen = {a.listen.host, a.listen.port};
   for (const config::HostPort& b : a.bootstrap) o.bootstrap.push_back({b.host, b.port});
   auto users = config::read_phones_file(a.users);
