@@ -168,7 +168,7 @@ def renewal_while_running(work):
         return ["--enroll", url, "--user", user, "--password-file", pw, "--enroll-fingerprint", fp]
 
     dave = os.path.join(work, "dave")
-    r = p2p("enroll", *enroll_args("dave", "pw4"), "--data-dir", dave, "--ec")
+    r = p2p("enroll", "--url", url, *enroll_args("dave", "pw4")[2:], "--data-dir", dave, "--ec")
     check(r.returncode == 0, f"p2psip enroll dave (for lookups): {r.stderr.strip()}")
     sip, gm = free_port(), free_port()
     gw = start([P2P_BIN, "gateway", *enroll_args("gateway", "gw-secret"), "--sip-listen", f"127.0.0.1:{sip}",
