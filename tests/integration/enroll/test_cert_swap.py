@@ -11,7 +11,8 @@ Part 2, renewal while running (real HTTPS enrollment): `p2psip enroll-server
 --test-certificate-seconds 180`; an enrolled gateway (the first node) and an enrolled peer renew
 while they run (same Node-ID) and swap the renewed certificate in: log line, the expiry gauge moves
 forward, s_client to each overlay port sees the renewed certificate, and the gateway's service AoR,
-stored again signed by its renewed certificate, is found by `p2psip lookup` through the peer."""
+stored again signed by its renewed certificate, is found by `p2psip lookup` through the peer.
+A SIGHUP at the gateway with another node's pair in its files is refused (counted, logged)."""
 
 import json
 import os
@@ -208,6 +209,15 @@ def renewal_while_running(work):
     check(r.returncode == 0 and f"sip:gateway@127.0.0.1:{sip}" in r.stdout,
           f"the gateway's service AoR, stored again with its renewed certificate, is found through the peer "
           f"({r.stdout.strip()} {r.stderr.strip()[-300:]})")
+    # SIGHUP at the gateway with a pair of another Node-ID (dave's) in its files: the reload is
+    # refused as a whole, the running certificate kept.
+    put_in_place(os.path.join(dave, "node.crt"), os.path.join(dave, "node.key"), *gw_files)
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: reloads(gm, "refused") == 1 or not gw.alive(), 20, "the gateway refuses dave's pair")
+    check(gw.alive() and reloads(gm, "refused") == 1 and "new certificate files are refused" in gw.stderr(),
+          f"the gateway refuses a pair of another Node-ID on SIGHUP (counted, logged): {gw.stderr()[-1500:]}")
+    check(status_of(gm).get("node_id") == ids[gm] and status_of(gm).get("state") == "joined",
+          "the gateway keeps running with its own certificate")
     check(peer.stop() == 0 and gw.stop() == 0, "peer and gateway stop cleanly")
     srv.stop()
 
