@@ -14,7 +14,6 @@ forward, s_client to each overlay port sees the renewed certificate, and the gat
 stored again signed by its renewed certificate, is found by `p2psip lookup` through the peer.
 A SIGHUP at the gateway with another node's pair in its files is refused (counted, logged)."""
 
-import json
 import os
 import re
 import signal
@@ -23,28 +22,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from harness import *  # noqa: E402,F403
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_enroll_nodes import metric, p2p, status_of  # noqa: E402
 
 OVERLAY = "swap.example.org"
-
-
-def p2p(*args, timeout=60):
-    return run([P2P_BIN, *args], timeout=timeout)
-
-
-def status_of(port):
-    code, body = http_get(f"http://127.0.0.1:{port}/status", timeout=2)
-    try:
-        return json.loads(body) if code == 200 else {}
-    except ValueError:
-        return {}
-
-
-def metric(port, name):
-    code, text = http_get(f"http://127.0.0.1:{port}/metrics", timeout=5)
-    for line in text.splitlines() if code == 200 else []:
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
 
 
 def fingerprint_of_pem(pem):
