@@ -54,6 +54,7 @@ int run_server(const config::EnrollServerConfig& a) {
   o.bad_nodes = a.bad_nodes;
   o.bad_nodes_file = a.bad_nodes_file;
   o.sequence = a.sequence;
+  o.certificate_seconds = a.test_certificate_seconds;
   o.listen = {a.listen.host, a.listen.port};
   if (a.advertise) o.advertise = {a.advertise->host, a.advertise->port};
   for (const config::HostPort& b : a.bootstrap) o.bootstrap.push_back({b.host, b.port});

@@ -73,6 +73,9 @@ Schema make_schema() {
        number_in(1, kMaxLockout)},
       {"metrics_listen", "IP:PORT for /metrics (p2psip_enroll_*) and /health; empty: none", {""},
        false, empty_or(check_listen_address)},
+      {"test_certificate_seconds", "TESTS ONLY: issued certificates end this many seconds after "
+                                   "issue (instead of 365 days) so that renewal can be watched; "
+                                   "0: off", {"0"}, false, number_in(0, 86400)},
   };
 }
 
@@ -116,6 +119,7 @@ Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings
   c.tls_key = s.get("tls_key");
   c.lockout = to_number(s.get("lockout"));
   c.metrics_listen = s.get("metrics_listen");
+  c.test_certificate_seconds = static_cast<int>(to_number(s.get("test_certificate_seconds")));
   return c;
 }
 

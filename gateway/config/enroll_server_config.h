@@ -29,6 +29,7 @@ struct EnrollServerConfig {
   std::string tls_cert, tls_key;
   std::size_t lockout = 3;
   std::string metrics_listen;  // empty: no /metrics
+  int test_certificate_seconds = 0;  // > 0: issued certificates last this long (tests only)
 };
 
 const Schema& enroll_server_schema();

@@ -18,6 +18,7 @@ struct RenewalWork {
   overlay::EnrollClientResult result;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<bool> in_flight;
+  std::weak_ptr<std::function<void()>> renewed;
 };
 
 void renew_off_loop(uv_work_t* req) {
@@ -33,23 +34,34 @@ void renewed(uv_work_t* req, int status) {
                  status != 0 ? uv_strerror(status) : w->result.message.c_str());
     return;
   }
-  w->log->info("renewed the certificate in {} (user {}, same Node-ID {}): used from the next start",
-               w->options.data_dir, w->result.user, w->result.node_ids.empty() ? "" : w->result.node_ids.front());
+  w->log->info("renewed the certificate in {} (user {}, same Node-ID {})", w->options.data_dir,
+               w->result.user, w->result.node_ids.empty() ? "" : w->result.node_ids.front());
+  if (auto cb = w->renewed.lock(); cb && *cb) (*cb)();
 }
 
 }  // namespace
 
+Millis renewal_check_interval(SysSeconds not_before, SysSeconds not_after, Millis longest) {
+  Millis part = std::chrono::duration_cast<Millis>(not_after - not_before) / 32;
+  return std::min(longest, std::max(part, Millis{1000}));
+}
+
 CertificateRenewal::CertificateRenewal(uv_loop_t* loop, overlay::EnrollClientOptions options,
-                                       std::shared_ptr<spdlog::logger> log, Millis interval)
-    : loop_(loop), options_(std::move(options)), log_(std::move(log)), timer_(loop) {
-  auto ms = static_cast<std::uint64_t>(interval.count());
-  timer_.start(ms, ms, [this] { check(); });
+                                       std::shared_ptr<spdlog::logger> log, Millis interval,
+                                       std::function<void()> renewed)
+    : loop_(loop), options_(std::move(options)), log_(std::move(log)), interval_(interval),
+      renewed_(std::make_shared<std::function<void()>>(std::move(renewed))), timer_(loop) {
+  auto cert = overlay::read_certificate((std::filesystem::path(options_.data_dir) / "node.crt").string());
+  Millis first = cert ? renewal_check_interval(cert->not_before, cert->not_after, interval_) : interval_;
+  timer_.start(static_cast<std::uint64_t>(first.count()), 0, [this] { check(); });
   timer_.unref();  // never keeps the loop alive on its own
 }
 
 void CertificateRenewal::check() {
-  if (*in_flight_) return;
   auto cert = overlay::read_certificate((std::filesystem::path(options_.data_dir) / "node.crt").string());
+  Millis next = cert ? renewal_check_interval(cert->not_before, cert->not_after, interval_) : interval_;
+  timer_.start(static_cast<std::uint64_t>(next.count()), 0, [this] { check(); });
+  if (*in_flight_) return;
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!cert || !renewal_due(cert->not_before, cert->not_after, now)) return;
   auto w = std::make_unique<RenewalWork>();
@@ -57,6 +69,7 @@ void CertificateRenewal::check() {
   w->options = options_;
   w->log = log_;
   w->in_flight = in_flight_;
+  w->renewed = renewed_;
   log_->info("certificate in {} due for renewal: renewing it at {}", options_.data_dir, options_.url);
   if (uv_queue_work(loop_, &w->req, renew_off_loop, renewed) != 0) return;
   *in_flight_ = true;
@@ -64,7 +77,8 @@ void CertificateRenewal::check() {
 }
 
 std::unique_ptr<CertificateRenewal> renew_while_running(uv_loop_t* loop,
-                                                        const config::OverlayConfig& config) {
+                                                        const config::OverlayConfig& config,
+                                                        std::function<void()> renewed) {
   if (!config.enroll.enabled()) return nullptr;
   auto log = make_logger("enroll", config.log_level);
   auto options = enroll_options(config.enroll, config.data_dir);
@@ -72,7 +86,9 @@ std::unique_ptr<CertificateRenewal> renew_while_running(uv_loop_t* loop,
     log->warn("no certificate renewal while running: {}", options.error().message);
     return nullptr;
   }
-  return std::make_unique<CertificateRenewal>(loop, std::move(*options), std::move(log));
+  return std::make_unique<CertificateRenewal>(loop, std::move(*options), std::move(log),
+                                              CertificateRenewal::kDefaultInterval,
+                                              std::move(renewed));
 }
 
 }  // namespace p2psip::runtime

@@ -14,6 +14,7 @@
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/node_certificate.h"
 #include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
@@ -134,12 +135,15 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto publisher = std::make_unique<OverlayPublisher>((*loop)->uv(), **node,
                                                       (*port)->metrics.overlay, (*port)->health,
                                                       (*port)->status, (*port)->base_status);
-  auto renewal = renew_while_running((*loop)->uv(), config);
+  auto node_cert = std::make_unique<NodeCertificate>(**node, overlay_plan->node.credentials,
+                                                     (*port)->metrics.overlay, log);
+  auto renewal = renew_while_running((*loop)->uv(), config,
+                                     [&node_cert] { node_cert->swap_if_changed("renewal"); });
   sip->attach(node->get(), &(*port)->metrics.overlay);
   keep_registrations(**node, *kept, config, (*port)->metrics.gateway, clock, *log);
   auto reloader = std::make_unique<ConfigReloader>(  // SIGHUP: reload.h
       (*loop)->uv(), config, std::move(reload),
-      ReloadTargets{*sip, **node, (*port)->metrics.gateway, clock, advertise}, log);
+      ReloadTargets{*sip, **node, (*port)->metrics.gateway, clock, advertise, node_cert.get()}, log);
 
   auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
   auto drain = std::make_unique<Drain>(
@@ -159,6 +163,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   sip->attach(nullptr, nullptr);
   publisher.reset();
   renewal.reset();
+  node_cert.reset();
   drain.reset();
   beat.reset();
   node->reset();

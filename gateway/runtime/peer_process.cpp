@@ -6,6 +6,7 @@
 
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/node_certificate.h"
 #include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
 #include "gateway/runtime/metrics_port.h"
@@ -105,7 +106,10 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
   auto publisher = std::make_unique<OverlayPublisher>(
       (*loop)->uv(), **node, (*port)->metrics.overlay, (*port)->health, (*port)->status,
       (*port)->base_status);
-  auto renewal = renew_while_running((*loop)->uv(), config);
+  auto node_cert = std::make_unique<NodeCertificate>(**node, plan->node.credentials,
+                                                     (*port)->metrics.overlay, log);
+  auto renewal = renew_while_running((*loop)->uv(), config,
+                                     [&node_cert] { node_cert->swap_if_changed("renewal"); });
   if (auto kept = keep_registrations(**node, registrations, lifetime_s); !kept) {
     return config_error(kept.error());
   }
@@ -120,15 +124,24 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
     (*port)->health.draining = true;  // leaving: /readyz answers 503
     log->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
-  // SIGHUP must not end a peer; it has nothing a reload could change (reload.h).
-  auto hangup = std::make_unique<HangupSignal>((*loop)->uv(), [&log] {
-    log->info("SIGHUP: a peer reads its configuration at start only; nothing to reload");
+  // SIGHUP must not end a peer; it swaps in changed certificate files (node_certificate.h),
+  // everything else is read at start only.
+  auto hangup = std::make_unique<HangupSignal>((*loop)->uv(), [&log, &node_cert, &port] {
+    auto swap = node_cert->swap_if_changed("SIGHUP");
+    if (swap != NodeCertificate::Swap::kUnchanged) {
+      (*port)->metrics.gateway.config_reload(swap == NodeCertificate::Swap::kSwapped);
+    }
+    log->info("SIGHUP: {}; a peer reads the rest of its configuration at start only",
+              swap == NodeCertificate::Swap::kUnchanged ? "certificate files unchanged"
+              : swap == NodeCertificate::Swap::kSwapped ? "certificate swapped"
+                                                         : "new certificate refused");
   });
   (*loop)->run();
   hangup.reset();
   leave_overlay(**loop, **node, *publisher, Millis{3000});
   publisher.reset();
   renewal.reset();
+  node_cert.reset();
   beat.reset();
   node->reset();
   loop->reset();

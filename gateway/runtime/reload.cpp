@@ -13,6 +13,7 @@
 #include "common/uv_handle.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/reload_sip_tls.h"
+#include "gateway/runtime/node_certificate.h"
 #include "gateway/runtime/sip_side.h"
 
 namespace p2psip::runtime {
@@ -36,16 +37,13 @@ std::string pair_digest(const std::string& cert, const std::string& key) {
   return file_digest(cert) + "/" + file_digest(key);
 }
 
-// The certificate files the running process loaded at start: the node's (the development
-// CA's node.crt/key under data_dir when none is configured) and SIP TLS's.
+// The certificate files the running process loaded at start and keeps until a restart: the
+// overlay root and SIP TLS's (the node's own certificate and key are swapped: NodeCertificate;
+// SIP TLS's certificate and key are served anew when they load: reload_sip_tls.h).
 std::vector<std::string> credential_files(const config::GatewayConfig& c) {
   std::vector<std::string> out;
-  for (const std::string* p : {&c.cert, &c.key, &c.ca, &c.sip_tls_cert, &c.sip_tls_key, &c.sip_tls_ca}) {
+  for (const std::string* p : {&c.ca, &c.sip_tls_cert, &c.sip_tls_key, &c.sip_tls_ca}) {
     if (!p->empty()) out.push_back(*p);
-  }
-  if (c.cert.empty()) {
-    out.push_back(c.data_dir + "/node.crt");
-    out.push_back(c.data_dir + "/node.key");
   }
   return out;
 }
@@ -230,6 +228,10 @@ void ConfigReloader::finished(Read& read) {
   if (!read.error.empty()) {
     log_->error("reload refused, keeping the running configuration: {}", read.error);
     targets_.metrics.config_reload(false);
+  } else if (targets_.node_cert &&
+             targets_.node_cert->swap_if_changed("reload") == NodeCertificate::Swap::kRefused) {
+    log_->error("reload refused, keeping the running configuration: the node's certificate files");
+    targets_.metrics.config_reload(false);
   } else {
     apply(read);
     targets_.metrics.config_reload(true);
@@ -292,9 +294,8 @@ void ConfigReloader::warn_restart(const Read& read) {
     if (creds_[path] != digest && !(read.tls && sip_tls_only(read.config, path))) files.push_back(path);
   }
   if (!files.empty()) {
-    log_->warn("reload: certificate files changed on disk ({}): the running node's certificate "
-               "and sip_tls_ca are read at start only, they apply from the next start",
-               fmt::join(files, ", "));
+    log_->warn("reload: certificate files changed on disk ({}): the overlay root and sip_tls_ca "
+               "are read at start only, they apply from the next start", fmt::join(files, ", "));
   }
 }
 

@@ -11,10 +11,13 @@
 //    static routing table follows;
 //  - with config_watch N > 0 the config file and the phones file are looked at every N seconds
 //    and a change reloads as SIGHUP does (FileWatch);
+//  - the node's certificate and key files (cert/key, or the enrolled ones): changed content is
+//    handed to the running node first (node_certificate.h); a pair it refuses (another
+//    Node-ID, not its key, expired, ...) refuses the whole reload;
 //  - SIP TLS's certificate and key: served to new TLS connections (reload_sip_tls.h);
-//  - everything else (listen addresses, the node's certificate, sip_tls_ca, ...) is read at
-//    start only: a warning names the keys and certificate files that changed, they apply from
-//    the next start. The overlay library cannot swap a running node's certificate.
+//  - everything else (listen addresses, the overlay root, sip_tls_ca, ...) is read at start
+//    only: a warning names the keys and certificate files that changed, they apply from the
+//    next start.
 //
 // All or nothing: a new configuration that cannot be read or parsed, or whose static
 // registrations' certificates do not load, is refused with one log line and the running one
@@ -42,6 +45,7 @@
 namespace p2psip::runtime {
 
 class SipSide;
+class NodeCertificate;
 
 // Where the running gateway's configuration came from: the settings it started with (before
 // enrollment filled in cert/key/ca) and how to read them again. No reader: SIGHUP only logs.
@@ -99,6 +103,7 @@ struct ReloadTargets {
   metrics::GatewayMetrics& metrics;
   const Clock& clock;
   config::HostPort advertise;  // the SIP side's, for static AoRs with several contacts
+  NodeCertificate* node_cert = nullptr;  // swaps changed node certificate files; may be null
 };
 
 class ConfigReloader {

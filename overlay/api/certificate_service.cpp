@@ -17,6 +17,12 @@ void CertificateService::node_changed(bool ring_changed) {
   run();
 }
 
+void CertificateService::renewed(std::shared_ptr<storage::DataSigner> signer,
+                                 wire::GenericCertificate certificate) {
+  publisher_->replace(std::move(signer), std::move(certificate), clock_.monotonic());
+  run();
+}
+
 void CertificateService::run() {
   if (ready_()) {
     publisher_->poll(clock_.monotonic(), clock_.wall_ms(), [this](bool ok) {

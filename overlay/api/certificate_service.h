@@ -24,6 +24,8 @@ class CertificateService {
   // Call when the node's state or its neighbours changed.
   void node_changed(bool ring_changed);
   bool stored() const { return publisher_->stored(); }
+  // A renewed certificate (same Node-IDs and user): stored again at once (when joined).
+  void renewed(std::shared_ptr<storage::DataSigner> signer, wire::GenericCertificate certificate);
 
  private:
   void run();

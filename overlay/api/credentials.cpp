@@ -52,6 +52,18 @@ Expected<peer::NodeCredentials, Error> load_credentials(const std::string& overl
   return peer::NodeCredentials{std::move(*cert), std::move(*key), std::move(roots)};
 }
 
+Expected<peer::NodeCredentials, Error> load_renewed(const std::string& overlay,
+                                                    const CredentialFiles& f) {
+  auto cert = sec::Certificate::load(f.cert, overlay);
+  if (!cert) return unexpected(config_error("cert", "'" + f.cert + "': " + cert.error()));
+  auto key = sec::PrivateKey::load(f.key);
+  if (!key) return unexpected(config_error("key", "'" + f.key + "': " + key.error()));
+  if (!key_matches(*cert, *key)) {
+    return unexpected(config_error("key", "'" + f.key + "' is not the key of '" + f.cert + "'"));
+  }
+  return peer::NodeCredentials{std::move(*cert), std::move(*key), {}};
+}
+
 Expected<wire::IpAddressPort, std::string> resolve_endpoint(const Endpoint& e) {
   if (auto a = peer::make_address(e.host, e.port)) return *a;
   addrinfo hints{};

@@ -20,6 +20,11 @@ bool key_matches(const security::Certificate& cert, const security::PrivateKey& 
 Expected<peer::NodeCredentials, Error> load_credentials(const std::string& overlay,
                                                         const CredentialFiles& files);
 
+// A renewed certificate and key for a running node (the `ca` file is not read; chains and
+// Node-IDs are checked by peer::Node::renew_credentials). Errors are kConfig ("cert", "key").
+Expected<peer::NodeCredentials, Error> load_renewed(const std::string& overlay,
+                                                    const CredentialFiles& files);
+
 // An IP literal or a name (resolved with getaddrinfo, once) with its port.
 Expected<wire::IpAddressPort, std::string> resolve_endpoint(const Endpoint& e);
 

@@ -154,6 +154,25 @@ void Node::leave(Millis budget, std::function<void()> done) {
   });
 }
 
+Expected<void, Error> Node::renew_credentials(const CredentialFiles& files) {
+  Impl& i = *impl_;
+  auto c = load_renewed(i.overlay, files);
+  if (!c) return unexpected(c.error());
+  auto renewed = make_registrant(*c);
+  if (!renewed) return unexpected(Error{Error::Kind::kConfig, "cert", renewed.error()});
+  if (auto ok = i.node->renew_credentials(std::move(*c)); !ok) {
+    return unexpected(Error{Error::Kind::kConfig, "cert", "'" + files.cert + "': " + ok.error()});
+  }
+  const storage::DataSigner* old_signer = i.own.impl()->registrant.signer.get();
+  std::size_t kept = i.registrations->resign(old_signer, *renewed);
+  i.certificates->renewed(renewed->signer, renewed->certificates.front());
+  i.own = wrap(std::move(*renewed));
+  i.log(LogLevel::kInfo, "renewed certificate '" + files.cert + "' in use (Node-ID " + i.node_id +
+                             "); " + std::to_string(kept) +
+                             " kept registration(s) and the certificate kinds stored again");
+  return {};
+}
+
 const std::string& Node::node_id() const { return impl_->node_id; }
 const std::string& Node::user() const { return impl_->user; }
 const std::string& Node::overlay_name() const { return impl_->overlay; }

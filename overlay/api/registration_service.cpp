@@ -39,6 +39,18 @@ void RegistrationService::remove(std::string_view aor) {
   rearm();
 }
 
+std::size_t RegistrationService::resign(const storage::DataSigner* old_signer,
+                                        const usage::Registrant& renewed) {
+  std::size_t n = 0;
+  for (auto& [aor, who] : registrants_) {
+    if (who.signer.get() != old_signer) continue;
+    who = renewed;
+    if (keeper_.store_again(aor, clock_.monotonic())) ++n;
+  }
+  if (n > 0) run_due();
+  return n;
+}
+
 void RegistrationService::node_changed(bool ring_changed) {
   if (shutdown_done_) return;
   if (ring_changed) keeper_.ring_changed(clock_.monotonic());

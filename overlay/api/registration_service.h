@@ -32,6 +32,9 @@ class RegistrationService {
            usage::Registrant who);
   // Stops keeping `aor` and removes it from the overlay (a phone that unregistered).
   void remove(std::string_view aor);
+  // The registrations signed by `old_signer` are signed by `renewed` from now on and stored
+  // again at once (a renewed certificate). Returns how many.
+  std::size_t resign(const storage::DataSigner* old_signer, const usage::Registrant& renewed);
   // Call when the node's state or neighbours changed (join, ring change).
   void node_changed(bool ring_changed);
   // Removes every registration from the overlay; `done` runs when all removals are answered

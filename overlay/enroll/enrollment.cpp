@@ -83,7 +83,7 @@ std::optional<std::vector<sec::NodeId>> delegated_node_ids(const std::string& te
 
 Expected<Granted, Refusal> certify(Granted& g, EVP_PKEY* key, const sec::CertificateAuthority& ca,
                                    const EnrollPolicy& policy, sec::SysSeconds now) {
-  sec::IssueRequest issue{g.user, g.node_ids, sec::KeyType::rsa2048, policy.days};
+  sec::IssueRequest issue{g.user, g.node_ids, sec::KeyType::rsa2048, policy.days, policy.seconds};
   auto der = ca.certify(key, issue, now);
   if (!der) return unexpected(Refusal::internal_error);
   g.certificate_der = std::move(der).value();

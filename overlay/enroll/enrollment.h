@@ -53,6 +53,7 @@ struct EnrollRequest {
 struct EnrollPolicy {
   std::string domain;  // user@domain
   int days = security::kDefaultIssueDays;
+  int seconds = 0;  // > 0: certificates last this many seconds (renewal tests only)
   // The configuration's bad-node entries (§11.1: a certificate with such a Node-ID "MUST NOT be
   // considered valid"): a remembered Node-ID listed here is dropped and replaced by a new one.
   std::vector<security::NodeId> bad_nodes;

@@ -40,6 +40,8 @@ Expected<void, SetupError> check_options(const overlay::EnrollServerOptions& o, 
   if (o.sequence > kMaxConfigSequence) return unexpected(usage("--sequence must be 0..65534"));
   if (o.certificate_days < 1 || o.certificate_days > sec::kMaxDays) return unexpected(usage("bad certificate days"));
   s.policy.days = o.certificate_days;
+  if (o.certificate_seconds < 0 || o.certificate_seconds > 86400) return unexpected(usage("bad certificate seconds"));
+  s.policy.seconds = o.certificate_seconds;
   return {};
 }
 

@@ -80,6 +80,11 @@ Expected<std::unique_ptr<LinkManager>, std::string> LinkManager::create(
   return std::make_unique<LinkManager>(loop, std::move(ctx).value(), std::move(config), observer);
 }
 
+void LinkManager::set_tls_context(security::SslCtxPtr ctx) {
+  ctx_ = std::move(ctx);
+  if (!config_.keylog_file.empty()) security::set_keylog_file(ctx_.get(), config_.keylog_file);
+}
+
 LinkManager::~LinkManager() {
   for (auto& [id, connection] : links_) connection->abandon();
   links_.clear();

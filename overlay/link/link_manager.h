@@ -72,6 +72,9 @@ class LinkManager final : private ConnectionHost {
   std::size_t handshakes() const { return budget_.size(); }  // incoming, in progress
   std::size_t verified_links() const { return verified_; }
   const LinkConfig& config() const override { return config_; }
+  // Links made from now on use `ctx` (a renewed certificate); links up or in their handshake
+  // keep the context they started with (each SSL holds a reference to it).
+  void set_tls_context(security::SslCtxPtr ctx);
 
  private:
   // ConnectionHost

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "overlay/security/renewal.h"
 #include "overlay/security/tls_context.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/wire/overlay_hash.h"
@@ -67,6 +68,20 @@ Node::Node(uv_loop_t* loop, NodeConfig config, NodeCredentials credentials, cons
   known_->pin(credentials.cert);
   node_id_ = signer_.node_id();
   signer_.set_bad_nodes(&bad_nodes_);
+}
+
+Expected<void, std::string> Node::renew_credentials(NodeCredentials c) {
+  auto wall = std::chrono::sys_seconds{std::chrono::seconds{clock_.wall_ms() / 1000}};
+  if (auto ok = security::check_renewal(signer_.certificate(), c.cert, roots_, wall); !ok) {
+    return unexpected(ok.error());
+  }
+  auto ctx = security::make_tls_context(c.cert, c.key, roots_);
+  if (!ctx) return unexpected(ctx.error());
+  links_->set_tls_context(std::move(ctx).value());
+  signer_.replace(std::move(c.cert), std::move(c.key));
+  log(kInfo, "overlay node " + node_id_.hex() +
+                 ": renewed certificate in use for new links and signatures (links up keep theirs)");
+  return {};
 }
 
 void Node::init_links(security::SslCtxPtr ctx) {

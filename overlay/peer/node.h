@@ -117,6 +117,12 @@ class Node final : private link::LinkObserver {
   // The current bad-node entries (replaced by set_configuration), for verifiers of lookups.
   security::BadNodes& bad_nodes() { return bad_nodes_; }
 
+  // Switches to a renewed certificate and key (security::check_renewal against the running
+  // certificate and the node's roots, at the wall clock): links opened or accepted from now on
+  // present it, messages are signed with it. Links already up keep their TLS sessions.
+  // `credentials.roots` are not used: the overlay's roots stay. An error changes nothing.
+  Expected<void, std::string> renew_credentials(NodeCredentials credentials);
+
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
 

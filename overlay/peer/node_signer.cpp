@@ -22,11 +22,22 @@ NodeSigner::NodeSigner(sec::Certificate cert, sec::PrivateKey key,
                                                           kMaxCachedCertificates,
                                                           kRecheckInterval);
   }
+  derive();
+}
+
+void NodeSigner::derive() {
   if (!cert_.node_ids().empty()) node_id_ = to_wire(cert_.node_ids().front());
   identity_ = storage::signer_identity(cert_, to_security(node_id_));
   auto alg = sec::default_algorithm(key_.type());
   algorithm_.hash = static_cast<std::uint8_t>(alg.hash);
   algorithm_.signature = static_cast<std::uint8_t>(alg.signature);
+}
+
+void NodeSigner::replace(sec::Certificate cert, sec::PrivateKey key) {
+  cert_ = std::move(cert);
+  key_ = std::move(key);
+  derive();
+  known_->pin(cert_);
 }
 
 std::chrono::sys_seconds NodeSigner::now() const {

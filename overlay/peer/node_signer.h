@@ -45,6 +45,9 @@ class NodeSigner final : public MessageSigner {
              std::shared_ptr<storage::KnownCertificates> known = nullptr);
 
   wire::SignerIdentity identity() const override { return identity_; }
+  // Signs with a renewed certificate and key from now on (the caller checked that they hold
+  // this node's Node-IDs, RFC 6940 §11.3); the new certificate becomes a known one.
+  void replace(security::Certificate cert, security::PrivateKey key);
   wire::SecurityBlock sign(ByteView signature_input) override;
   std::optional<NodeId> verify(const wire::Message& m) override;
 
@@ -56,6 +59,7 @@ class NodeSigner final : public MessageSigner {
   void set_bad_nodes(security::BadNodes* bad_nodes) { bad_nodes_ = bad_nodes; }
   std::uint64_t certificates_parsed() const { return parsed_; }
   const NodeId& node_id() const { return node_id_; }
+  const security::Certificate& certificate() const { return cert_; }
 
  private:
   storage::KnownCertificates::CertPtr find_certificate(const wire::Message& m);
@@ -64,6 +68,7 @@ class NodeSigner final : public MessageSigner {
   std::optional<NodeId> signer_node_id(const security::Certificate& cert,
                                        const wire::Message& m) const;
   std::optional<NodeId> fail(std::string why);
+  void derive();  // node_id_, identity_, algorithm_ from cert_ and key_
   std::chrono::sys_seconds now() const;
 
   security::Certificate cert_;

@@ -15,7 +15,8 @@ Expected<void, std::string> fail(std::string_view what) {
   return unexpected(openssl_error(what));
 }
 
-Expected<void, std::string> set_serial_and_validity(X509* x, int days, SysSeconds now) {
+Expected<void, std::string> set_serial_and_validity(X509* x, int days, SysSeconds now,
+                                                    int seconds = 0) {
   std::array<unsigned char, 20> raw{};
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) return fail("no randomness");
   raw[0] = static_cast<unsigned char>((raw[0] & 0x7f) | 0x01);  // positive, 159 bits, non-zero
@@ -24,7 +25,8 @@ Expected<void, std::string> set_serial_and_validity(X509* x, int days, SysSecond
   if (!serial || X509_set_serialNumber(x, serial.get()) != 1) return fail("cannot set serial");
   time_t t = static_cast<time_t>(now.time_since_epoch().count());
   if (ASN1_TIME_adj(X509_getm_notBefore(x), t, 0, -kBackdateSeconds) == nullptr ||
-      ASN1_TIME_adj(X509_getm_notAfter(x), t, days, 0) == nullptr) {
+      ASN1_TIME_adj(X509_getm_notAfter(x), t, seconds > 0 ? 0 : days, seconds > 0 ? seconds : 0) ==
+          nullptr) {
     return fail("cannot set validity");
   }
   return {};
@@ -184,7 +186,7 @@ Expected<Bytes, std::string> CertificateAuthority::certify(EVP_PKEY* public_key,
   if (!type) return unexpected(type.error());
   X509Ptr x(X509_new());
   if (!x || X509_set_version(x.get(), X509_VERSION_3) != 1) return unexpected(openssl_error("X509_new"));
-  ok = set_serial_and_validity(x.get(), request.days, now);
+  ok = set_serial_and_validity(x.get(), request.days, now, request.seconds);
   X509* issuer = root_.x509();
   if (ok && (X509_set_issuer_name(x.get(), X509_get_subject_name(issuer)) != 1 ||
              X509_set_pubkey(x.get(), public_key) != 1)) {

@@ -33,6 +33,9 @@ struct IssueRequest {
   std::vector<NodeId> node_ids;   // 1..kMaxNodeIdsPerCertificate, distinct
   KeyType key_type = KeyType::rsa2048;
   int days = kDefaultIssueDays;
+  // Tests of renewal only: when > 0, the certificate ends this many seconds after issue in
+  // place of `days` (notBefore is backdated as always).
+  int seconds = 0;
 };
 
 struct IssuedCredentials {

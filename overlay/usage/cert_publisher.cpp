@@ -91,9 +91,23 @@ void CertificatePublisher::ring_changed(Millis now) {
   next_ = std::min(now + config_.settle, *first_change_ + config_.max_settle);
 }
 
+void CertificatePublisher::replace(std::shared_ptr<storage::DataSigner> signer,
+                                   wire::GenericCertificate certificate, Millis now) {
+  signer_ = std::move(signer);
+  certificate_ = std::move(certificate);
+  backoff_ = Millis{0};
+  if (in_flight_) again_ = true;
+  next_ = now;
+}
+
 void CertificatePublisher::finished(bool ok, Millis now) {
   in_flight_ = false;
   stored_ = ok;
+  if (again_) {
+    again_ = false;
+    next_ = now;
+    return;
+  }
   if (ok) {
     backoff_ = Millis{0};
     next_ = now + Millis{static_cast<std::int64_t>(config_.lifetime_s * 1000.0 *

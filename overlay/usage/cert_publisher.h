@@ -73,6 +73,11 @@ class CertificatePublisher {
   // Starts a publication when one is due and none is under way (monotonic `now`, Unix `now_ms`
   // for storage_time); `done`, if given, runs when that publication ends.
   bool poll(Millis now, std::uint64_t now_ms, Done done = {});
+  // The node's certificate was renewed (same Node-IDs and user, so the same placements): from
+  // now on `signer` signs and `certificate` is stored, at the end of each array beside the old
+  // one (§8), which expires with its lifetime. Due at once; after the one under way, if any.
+  void replace(std::shared_ptr<storage::DataSigner> signer, wire::GenericCertificate certificate,
+               Millis now);
   // The node's neighbour set changed at `now` (its join included).
   void ring_changed(Millis now);
   // When poll() next has work; nullopt while a publication is under way.
@@ -96,6 +101,7 @@ class CertificatePublisher {
   std::optional<Millis> first_change_;  // before the first publication: settling since
   Millis backoff_{0};
   bool in_flight_ = false;
+  bool again_ = false;  // replaced while a publication was under way: publish once more
   bool stored_ = false;
   std::uint64_t publications_ = 0;
   std::uint64_t last_storage_time_ = 0;

@@ -71,6 +71,20 @@ void RegistrationKeeper::ring_changed(Millis now) {
   }
 }
 
+bool RegistrationKeeper::store_again(std::string_view aor, Millis now) {
+  auto n = normalize_aor(aor);
+  auto it = n ? entries_.find(*n) : entries_.end();
+  if (it == entries_.end()) return false;
+  Entry& e = it->second;  // `stored` stays: the old signature is valid until then
+  e.backoff = Millis{0};
+  if (e.in_flight != 0) {
+    e.restore_after = true;
+  } else {
+    e.next = now;
+  }
+  return true;
+}
+
 std::vector<KeeperTask> RegistrationKeeper::shutdown() {
   std::vector<KeeperTask> out;
   for (auto& [aor, e] : entries_) out.push_back(task(KeeperTask::Op::kRemove, aor, e, next_token_++));

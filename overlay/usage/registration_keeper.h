@@ -63,6 +63,9 @@ class RegistrationKeeper {
   std::vector<KeeperTask> due(Millis now);
   void on_result(std::uint64_t token, bool ok, Millis now);
   void ring_changed(Millis now);
+  // The AoR's registrant was renewed: store it again now (after the store under way, if any);
+  // false when the AoR is not kept.
+  bool store_again(std::string_view aor, Millis now);
   // Removal tasks for every kept registration; the keeper is empty afterwards.
   std::vector<KeeperTask> shutdown();
 

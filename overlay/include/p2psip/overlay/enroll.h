@@ -72,6 +72,7 @@ struct EnrollServerOptions {
   std::uint32_t sequence = 1;                  // configuration sequence (§11.1: 0..2^16-2)
   int expiration_days = 30;                    // the document's expiration, from start
   int certificate_days = 365;                  // validity of issued certificates
+  int certificate_seconds = 0;                 // tests of renewal: > 0 replaces certificate_days
 };
 
 // Validates the options, starts serving and returns only when `stop` becomes true (or on a

@@ -60,6 +60,26 @@ class Node {
   // half the budget), then a RELOAD Leave (§10.9). `done` runs once it is over, in any state.
   void leave(Millis budget, std::function<void()> done);
 
+  // Switches the running node to a renewed certificate and key (e.g. after re-enrollment),
+  // without a restart. RFC 6940 §11.3: the certificate binds the node's Node-IDs, so the new
+  // one must hold exactly this node's Node-IDs and user name, be of this overlay, be signed
+  // by the overlay root the node runs with and be valid now; `files.key` must be its key.
+  // (`files.ca` is not read: the root cannot change while running. Node certificates are
+  // issued by the root itself, so there is no chain file to give.) The error (kConfig, field
+  // "cert" or "key") says why and leaves the node as it was.
+  // On success, from this call on: TLS handshakes of links opened or accepted later present
+  // the new certificate (the overlay uses TLS over TCP only, no DTLS); messages, and stored
+  // values signed with registrant(), are signed with it; registrant() returns the renewed
+  // registrant, and registrations kept with the old registrant() are stored again signed by
+  // it; the node's certificate is stored again under the certificate kinds (RFC 6940 §8,
+  // CERTIFICATE_BY_NODE and CERTIFICATE_BY_USER: appended beside the old one, which expires
+  // with its lifetime). Links already up keep running on the TLS session they were set up
+  // with (their peers verify the new signatures with the certificate each message carries).
+  // Registrant handles obtained earlier stay usable (signed by the old certificate while it
+  // is valid). Reads the two files (small local files) on the calling thread; takes no
+  // callback, so the completion rule holds: stores it starts report only through on_stored.
+  Expected<void, Error> renew_credentials(const CredentialFiles& files);
+
   // ---- identity and state ----
   const std::string& node_id() const;  // hex, the certificate's (first) Node-ID
   const std::string& user() const;     // the certificate's user name (rfc822Name)

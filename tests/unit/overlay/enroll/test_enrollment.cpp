@@ -16,7 +16,7 @@ struct Fixture {
   sec::CertificateAuthority ca = test::test_ca();
   Users users{{"alice", "correct horse"}, {"bob", "s3cret"}};
   sec::PrivateKey key = sec::PrivateKey::generate(sec::KeyType::ec_p256).value();
-  EnrollPolicy policy{"p2p.test", 30, {}};
+  EnrollPolicy policy{"p2p.test", 30, 0, {}};
   int drawn = 0;
   NodeIdSource source = [this]() -> Expected<sec::NodeId, std::string> {
     ++drawn;

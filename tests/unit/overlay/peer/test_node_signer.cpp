@@ -245,3 +245,24 @@ TEST_CASE("NodeSigner: a certificate the shared store knows verifies a message t
   CHECK(b.verify(bare) == a.node_id());
   CHECK(b.certificates_parsed() == 0);  // nothing parsed from the message
 }
+
+TEST_CASE("NodeSigner::replace: a renewed certificate (another key, RSA) signs from then on") {
+  auto clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  std::vector<sec::RootCertificate> roots{pki.ca.root()};
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, roots);
+  auto old_identity = a.identity();
+  auto renewed = pki.ca.issue(sec::IssueRequest{"node@ring.example.org", {to_security(a.node_id())},
+                                                sec::KeyType::rsa2048, 30}, kNow);
+  REQUIRE(renewed);
+  Bytes der(renewed->certificate.der().begin(), renewed->certificate.der().end());
+  a.replace(std::move(renewed->certificate), std::move(renewed->key));
+  CHECK(a.identity().hash != old_identity.hash);  // cert_hash of the renewed certificate
+  wire::Message m = signed_message(a, 20);
+  REQUIRE(m.security.certificates.size() == 1);
+  CHECK(m.security.certificates[0].certificate == der);
+  CHECK(m.security.signature.algorithm.signature == 1);  // the renewed RSA key's algorithm
+  CHECK(b.verify(m) == a.node_id());
+  CHECK(a.verify(m) == a.node_id());  // its own renewed certificate is known (pinned)
+}

@@ -50,6 +50,11 @@ const Party& mallory() {
   return p;
 }
 
+const Party& bob_renewed() {
+  static Party p = make_party("bob@p2p.example.com", {fill(0x22)});
+  return p;
+}
+
 const sec::RootCertificate& overlay_root() { return ca().root(); }
 
 CertificateVerifier verifier() { return CertificateVerifier({alice().cert, bob().cert}); }

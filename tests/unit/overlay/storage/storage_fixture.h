@@ -29,6 +29,7 @@ struct Party {
 const Party& alice();    // alice@p2p.example.com, Node-IDs 0x11.. and 0x12..
 const Party& bob();      // bob@p2p.example.com, Node-ID 0x22..
 const Party& mallory();  // a certificate the verifier does not know
+const Party& bob_renewed();  // bob's user and Node-ID, another key (a renewal, RFC 6940 §11.3)
 CertificateVerifier verifier();  // knows alice and bob
 const KindRegistry& registry();
 const security::RootCertificate& overlay_root();  // the CA every party's certificate chains to

@@ -110,3 +110,23 @@ TEST_CASE("CertificatePublisher: the first publication waits for the neighbours 
   pub.ring_changed(Millis{70000});  // after the first publication: the refresh schedule rules
   CHECK(pub.next_deadline() == Millis{1000} + config.max_settle + Millis{2'400'000});
 }
+
+TEST_CASE("CertificatePublisher: a renewed certificate is stored at once, beside the old one") {
+  FakeOverlay overlay;
+  auto pub = publisher_for(overlay, bob());
+  REQUIRE(pub.poll(Millis{0}, kNow));
+  REQUIRE(pub.next_deadline() == Millis{2'400'000});
+  pub.replace(registrant(bob_renewed()).signer, generic(bob_renewed().cert), Millis{5000});
+  CHECK(pub.next_deadline() == Millis{5000});  // not at the old refresh
+  bool ok = false;
+  REQUIRE(pub.poll(Millis{5000}, kNow + 5000, [&](bool r) { ok = r; }));
+  CHECK(ok);  // signed by the renewed certificate: NODE-MATCH / USER-MATCH pass
+  Bytes renewed(bob_renewed().cert.der().begin(), bob_renewed().cert.der().end());
+  for (const auto& p : certificate_placements(bob().cert)) {
+    REQUIRE(entries(overlay, p) == 2);  // §8: new certificates at the end of the list
+    auto fetched = overlay.store.export_resource(p.resource, kNow + 5000, 1);
+    REQUIRE(fetched);
+    const auto& values = fetched->kind_data[0].values;
+    CHECK(std::get<wire::ArrayEntry>(values.back().value).value.value == renewed);
+  }
+}

@@ -100,4 +100,21 @@ TEST_CASE("counts list the kept AoRs and whether each is stored, at most kMaxLis
   CHECK(k.counts().registrations == KeeperCounts::kMaxListedAors + 7);
 }
 
+TEST_CASE("store_again (a renewed registrant): at once, or right after the store in flight") {
+  RegistrationKeeper k;
+  REQUIRE(k.add("alice@p2p.example.com", kUri, 600, ms(0)));
+  auto t1 = k.due(ms(0)).at(0);
+  CHECK(k.store_again("alice@p2p.example.com", ms(10)));
+  CHECK(k.due(ms(10)).empty());  // one store at a time
+  k.on_result(t1.token, true, ms(20));
+  CHECK(k.next_deadline() == ms(20));  // the renewed signature follows at once
+  auto t2 = k.due(ms(20)).at(0);
+  k.on_result(t2.token, true, ms(30));
+  CHECK(k.next_deadline() == ms(30 + 400'000));
+  CHECK(k.store_again("sip:alice@P2P.example.com", ms(100)));
+  CHECK(k.next_deadline() == ms(100));
+  CHECK(k.counts().stored == 1);  // the old signature stays valid meanwhile
+  CHECK_FALSE(k.store_again("bob@p2p.example.com", ms(100)));
+}
+
 }  // namespace p2psip::usage
