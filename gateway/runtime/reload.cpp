@@ -233,6 +233,7 @@ void ConfigReloader::apply(Read& read) {
   apply_phones(read, phones);
   KeyChanges statics = diff_static(static_, read.statics);
   apply_static(read, statics);
+  targets_.sip.forget_lookups();
   log_->info("reload applied: {}", describe(phones, statics));
   warn_restart(read);
 }

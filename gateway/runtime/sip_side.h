@@ -58,6 +58,9 @@ class SipSide {
   // static registrations' routing table with its gauge.
   sip::PhoneFrontEnd* phones();
   void replace_static(const config::GatewayConfig& config);
+  // Reload: the cached overlay lookups go (the static registrations this gateway stores may
+  // have changed).
+  void forget_lookups();
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
   // SIP transactions and calls in flight (drain.h).
@@ -65,7 +68,7 @@ class SipSide {
 
  private:
   SipSide(const config::GatewayConfig& config, MetricsPort& port, const std::string& node_id,
-          spdlog::logger& log);
+          const Clock& clock, spdlog::logger& log);
 
   MetricsPort& port_;
   DnsMetricsObserver dns_observer_;

@@ -59,7 +59,10 @@ TEST_CASE("without an attached, joined overlay every lookup is unreachable, and 
   metrics::GatewayMetrics metrics(registry);
   auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   bool joined = true;
-  runtime::UsageLookup lookup([&] { return joined; }, metrics, log);
+  metrics::LookupCacheMetrics cache_metrics(registry);
+  SystemClock clock;
+  runtime::UsageLookup lookup([&] { return joined; }, metrics, log, {10, 2000}, clock,
+                              cache_metrics);
   int answers = 0;
   lookup.lookup("carol@p2p.example.com", [&](router::LookupResult r) {
     ++answers;
