@@ -2,8 +2,8 @@
 // A short, bounded cache of the overlay's answers for the proxy (issue 18): AoR -> the
 // uri-form contacts a RELOAD Fetch found. PURE: time comes in with each call, nothing else.
 //
-// What RFC 6940 lets us keep (§7: a stored value is valid for `lifetime` seconds from its
-// storage_time, unless a newer store with a later storage_time replaces it): an entry lives
+// What RFC 6940 lets us keep (§7: a stored value is valid for `lifetime` seconds from the time
+// the storing peer received the StoreReq, unless a newer store replaces it): an entry lives
 // for the shortest of the configured TTL and the remaining validity of the values it came from
 // (the caller works that out, valid_ms), never longer. Within that TTL a change made at ANOTHER
 // node (the phone registered elsewhere, a removal) is not seen: that is the price, and why the
@@ -76,9 +76,10 @@ class LookupCache {
 // How long a found answer may be kept (ms, before the TTL cap), from what the overlay said of
 // its values: the shortest lifetime (seconds from each value's store) and the earliest
 // storage_time + lifetime (Unix ms, by the storers' clocks). RFC 6940 §7 counts a value's
-// lifetime from its storage_time; the storing peer only hands out values still valid, so
-// counting from now with the full lifetime could outlive a value stored a while ago: the
-// smaller of the two readings is used. 0 (do not keep) without any lifetime.
+// lifetime "from the time the peer receives the StoreReq", which this node cannot see: the full
+// lifetime counted from now is an upper bound (the store was received before now), and the
+// storer's storage_time (§7: "best-effort ... correct clock") usually a closer one. The smaller
+// of the two is used. 0 (do not keep) without any lifetime.
 std::uint64_t answer_validity_ms(std::uint32_t min_lifetime_s, std::uint64_t earliest_expiry_ms,
                                  std::uint64_t wall_now_ms);
 
