@@ -19,6 +19,12 @@ router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overla
   return {LookupStatus::not_found, {}};
 }
 
+std::uint64_t cache_validity_ms(const overlay::Resolution& r, const router::LookupResult& result,
+                                std::uint64_t wall_now_ms) {
+  if (result.status != router::LookupStatus::found || r.failed_lookups > 0) return 0;
+  return router::answer_validity_ms(r.min_lifetime_s, r.earliest_expiry_ms, wall_now_ms);
+}
+
 namespace {
 
 // The cache's key: the AoR as the overlay normalises it (RFC 7904 §3.1), so that the proxy's
@@ -75,9 +81,9 @@ void UsageLookup::lookup(const std::string& aor, Callback cb) {
 
 void UsageLookup::keep(const std::string& key, const overlay::Resolution& r,
                        const router::LookupResult& result, std::uint64_t generation) {
-  if (result.status != router::LookupStatus::found || !cache_.limits().enabled()) return;
-  std::uint64_t valid = router::answer_validity_ms(r.min_lifetime_s, r.earliest_expiry_ms,
-                                                   clock_.wall_ms());
+  if (!cache_.limits().enabled()) return;
+  std::uint64_t valid = cache_validity_ms(r, result, clock_.wall_ms());
+  if (valid == 0) return;
   cache_.put(key, result.contacts, valid, ms(clock_.monotonic()), generation);
   publish();
 }

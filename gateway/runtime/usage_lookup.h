@@ -29,6 +29,10 @@ namespace p2psip::runtime {
 
 // Pure: what the router makes of a lookup's outcome.
 router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overlay::Failure>& r);
+// Pure: how long (ms) the lookup cache may keep this answer; 0: not at all (not found, or a
+// fetch down the indirection chain failed, so the contacts may be incomplete).
+std::uint64_t cache_validity_ms(const overlay::Resolution& r, const router::LookupResult& result,
+                                std::uint64_t wall_now_ms);
 
 class UsageLookup final : public router::OverlayLookup {
  public:
