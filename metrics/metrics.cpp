@@ -481,6 +481,7 @@ Metrics::Metrics(std::string_view version)
       overlay(*registry_),
       http(*registry_),
       enroll(*registry_),
+      lookup_cache(*registry_),
       process_(std::make_shared<ProcessCollector>()) {
   prometheus::BuildGauge()
       .Name("p2psip_build_info")

@@ -219,6 +219,23 @@ class EnrollMetrics {
 };
 
 // The registry plus every module's struct. One per process, owned by main and handed down.
+// The proxy's short cache of overlay lookups (gateway/router/lookup_cache.h): answers served
+// from it (hit) or not (miss), entries dropped by reason (expired, evicted, invalidated), and
+// entries held. Defined in lookup_cache_metrics.cpp.
+class LookupCacheMetrics {
+ public:
+  explicit LookupCacheMetrics(prometheus::Registry& registry);
+  void add(std::uint64_t hits, std::uint64_t misses, std::uint64_t expired, std::uint64_t evicted,
+           std::uint64_t invalidated);
+  void entries(std::size_t n);
+
+ private:
+  prometheus::Counter* hits_ = nullptr;
+  prometheus::Counter* misses_ = nullptr;
+  std::array<prometheus::Counter*, 3> dropped_{};
+  prometheus::Gauge* entries_ = nullptr;
+};
+
 class Metrics {
   // Declared first: constructed before the module structs that register into it.
   std::shared_ptr<prometheus::Registry> registry_;
@@ -240,6 +257,7 @@ class Metrics {
   OverlayMetrics overlay;
   HttpMetrics http;
   EnrollMetrics enroll;
+  LookupCacheMetrics lookup_cache;
 
  private:
   std::shared_ptr<prometheus::Collectable> process_;

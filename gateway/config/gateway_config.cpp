@@ -340,6 +340,7 @@ const Schema& gateway_schema() {
                  true, check_listen_address});
     for (auto& k : sip_keys()) s.push_back(std::move(k));
     for (auto& k : overload_keys()) s.push_back(std::move(k));
+    for (auto& k : lookup_cache_keys()) s.push_back(std::move(k));
     s.push_back({"drain_grace", "seconds a SIGTERM drain lasts at most: not ready at once "
                                 "(OPTIONS and /readyz 503), calls and transactions in flight "
                                 "go on, new out-of-dialog requests get 503; then Leave and "
@@ -419,6 +420,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   c.sip_tls_ca = s.get("sip_tls_ca");
   c.sip_tls_verify = s.get("sip_tls_verify") != "false";
   c.overload = to_overload_config(s);
+  c.lookup_cache = to_lookup_cache_config(s);
   c.drain_grace_s = static_cast<std::uint32_t>(std::stoul(s.get("drain_grace")));  // checked
   c.drain_call_max_idle_s = static_cast<std::uint32_t>(std::stoul(s.get("drain_call_max_idle")));
   c.enroll_server = to_in_process_enroll_config(s);

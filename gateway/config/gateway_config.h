@@ -11,6 +11,7 @@
 #include "gateway/config/enroll_config.h"
 #include "gateway/config/enroll_server_config.h"
 #include "gateway/config/host_port.h"
+#include "gateway/config/lookup_cache_config.h"
 #include "gateway/config/overload_config.h"
 #include "gateway/config/settings.h"
 
@@ -84,6 +85,7 @@ struct GatewayConfig : OverlayConfig {
   std::string sip_tls_ca;  // verifies servers the gateway connects to over TLS
   bool sip_tls_verify = true;
   OverloadConfig overload;  // admission control (overload_config.h)
+  LookupCacheConfig lookup_cache;  // the proxy's overlay lookup cache (lookup_cache_config.h)
   std::uint32_t drain_grace_s = 10;  // SIGTERM drain, seconds at most; 0: none (drain.h)
   std::uint32_t drain_call_max_idle_s = 7200;  // a call quiet this long is not waited for
   InProcessEnrollConfig enroll_server;  // enroll_listen: the enrollment server in-process

@@ -248,6 +248,7 @@ void ConfigReloader::apply(Read& read) {
   KeyChanges statics = diff_static(static_, read.statics);
   apply_static(read, statics);
   if (read.tls) apply_sip_tls(targets_.sip, *read.tls, *log_);
+  targets_.sip.forget_lookups();
   log_->info("reload applied: {}", describe(phones, statics));
   warn_restart(read);
 }

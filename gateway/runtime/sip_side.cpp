@@ -149,11 +149,13 @@ Expected<SipPlan, StartError> plan_sip(const config::GatewayConfig& config) {
 }
 
 SipSide::SipSide(const config::GatewayConfig& config, MetricsPort& port,
-                 const std::string& node_id, spdlog::logger& log)
+                 const std::string& node_id, const Clock& clock, spdlog::logger& log)
     : port_(port),
       dns_observer_(port.metrics.dns),
       lookup_([this] { return node_ != nullptr && node_->state() == overlay::State::kJoined; },
-              port.metrics.gateway, make_logger("lookup", config.log_level)),
+              port.metrics.gateway, make_logger("lookup", config.log_level),
+              {config.lookup_cache.max_entries, config.lookup_cache.ttl_ms}, clock,
+              port.metrics.lookup_cache),
       phone_keeper_(config, node_id, log) {}
 
 SipSide::~SipSide() {
@@ -167,7 +169,7 @@ SipSide::~SipSide() {
 std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, SipPlan plan,
                                         EventLoop& loop, const Clock& clock, MetricsPort& port,
                                         const std::string& node_id, spdlog::logger& log) {
-  std::unique_ptr<SipSide> self(new SipSide(config, port, node_id, log));
+  std::unique_ptr<SipSide> self(new SipSide(config, port, node_id, clock, log));
   SipSide* s = self.get();
   metrics::Metrics& metrics = port.metrics;
   s->resolver_ = make_resolver(config, loop.uv(), clock, s->dns_observer_, log);
@@ -194,6 +196,7 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   deps.phones = std::move(plan.phones);
   deps.phone_changed = [s](const std::string& aor,
                            const std::optional<registrar::OverlayBinding>& binding) {
+    s->lookup_.forget(aor);  // this gateway stores or removes it: the cached answer is old
     s->phone_keeper_.changed(aor, binding);
   };
   deps.resolver = s->resolver_.get();
@@ -259,6 +262,8 @@ void SipSide::replace_static(const config::GatewayConfig& config) {
   agent_->proxy().set_static_registrations(static_table(config));
   port_.metrics.gateway.static_registrations(config.static_registrations.size());
 }
+
+void SipSide::forget_lookups() { lookup_.forget_all(); }
 
 void SipSide::stopping() { port_.health.sip_listening = false; }
 

@@ -65,6 +65,9 @@ class SipSide {
   Expected<bool, std::string> replace_tls(const sip::TlsCredentials& creds) {
     return agent_->replace_tls(creds);
   }
+  // Reload: the cached overlay lookups go (the static registrations this gateway stores may
+  // have changed).
+  void forget_lookups();
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
   // SIP transactions and calls in flight (drain.h).
@@ -72,7 +75,7 @@ class SipSide {
 
  private:
   SipSide(const config::GatewayConfig& config, MetricsPort& port, const std::string& node_id,
-          spdlog::logger& log);
+          const Clock& clock, spdlog::logger& log);
 
   MetricsPort& port_;
   DnsMetricsObserver dns_observer_;

@@ -19,17 +19,51 @@ router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overla
   return {LookupStatus::not_found, {}};
 }
 
+std::uint64_t cache_validity_ms(const overlay::Resolution& r, const router::LookupResult& result,
+                                std::uint64_t wall_now_ms) {
+  if (result.status != router::LookupStatus::found || r.failed_lookups > 0) return 0;
+  return router::answer_validity_ms(r.min_lifetime_s, r.earliest_expiry_ms, wall_now_ms);
+}
+
+namespace {
+
+// The cache's key: the AoR as the overlay normalises it (RFC 7904 §3.1), so that the proxy's
+// lookups and the registrar's stores name one entry.
+std::string cache_key(const std::string& aor) {
+  auto n = overlay::normalize_aor(aor);
+  return n ? std::move(*n) : aor;
+}
+
+std::uint64_t ms(Millis t) { return static_cast<std::uint64_t>(t.count()); }
+
+}  // namespace
+
 UsageLookup::UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& metrics,
-                         std::shared_ptr<spdlog::logger> log)
-    : joined_(std::move(joined)), metrics_(metrics), log_(std::move(log)) {}
+                         std::shared_ptr<spdlog::logger> log,
+                         router::LookupCacheLimits cache_limits, const Clock& clock,
+                         metrics::LookupCacheMetrics& cache_metrics)
+    : joined_(std::move(joined)),
+      metrics_(metrics),
+      log_(std::move(log)),
+      clock_(clock),
+      cache_(cache_limits),
+      cache_metrics_(cache_metrics) {}
 
 void UsageLookup::lookup(const std::string& aor, Callback cb) {
   if (!node_ || !joined_ || !joined_()) {
     return answer(cb, {router::LookupStatus::unreachable, {}});
   }
+  std::string key = cache_key(aor);
+  if (cache_.limits().enabled()) {
+    auto cached = cache_.get(key, ms(clock_.monotonic()));
+    publish();
+    if (cached) return cb({router::LookupStatus::found, std::move(*cached)});
+  }
   ++pending_;
   auto t0 = std::chrono::steady_clock::now();
-  node_->lookup(aor, [this, aor, cb, t0](Expected<overlay::Resolution, overlay::Failure> r) {
+  std::uint64_t generation = cache_.generation();
+  node_->lookup(aor, [this, aor, key = std::move(key), cb, t0,
+                      generation](Expected<overlay::Resolution, overlay::Failure> r) {
     --pending_;
     if (observe_) {
       observe_(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -40,8 +74,37 @@ void UsageLookup::lookup(const std::string& aor, Callback cb) {
     } else if (result.status != router::LookupStatus::found && !r->routes.empty()) {
       log_->info("overlay lookup of {}: only route-form registrations, not usable here", aor);
     }
+    if (r) keep(key, *r, result, generation);
     answer(cb, std::move(result));
   });
+}
+
+void UsageLookup::keep(const std::string& key, const overlay::Resolution& r,
+                       const router::LookupResult& result, std::uint64_t generation) {
+  if (!cache_.limits().enabled()) return;
+  std::uint64_t valid = cache_validity_ms(r, result, clock_.wall_ms());
+  if (valid == 0) return;
+  cache_.put(key, result.contacts, valid, ms(clock_.monotonic()), generation);
+  publish();
+}
+
+void UsageLookup::forget(const std::string& aor) {
+  cache_.forget(cache_key(aor));
+  publish();
+}
+
+void UsageLookup::forget_all() {
+  cache_.forget_all();
+  publish();
+}
+
+void UsageLookup::publish() {
+  const router::LookupCacheStats& s = cache_.stats();
+  cache_metrics_.add(s.hits - published_.hits, s.misses - published_.misses,
+                     s.expired - published_.expired, s.evicted - published_.evicted,
+                     s.invalidated - published_.invalidated);
+  cache_metrics_.entries(cache_.size());
+  published_ = s;
 }
 
 void UsageLookup::answer(const Callback& cb, router::LookupResult r) {

@@ -3,7 +3,10 @@
 // uri-form indirection, signatures checked by the library). found: the uri-form contacts
 // outside the overlay; not_found: nothing registered (or only route-form registrations,
 // which a SIP proxy cannot use); unreachable: not joined, no overlay attached, a timeout or
-// an overlay error. Counts p2psip_overlay_lookups_total{result}. Loop thread.
+// an overlay error. Counts p2psip_overlay_lookups_total{result} (lookups sent to the overlay).
+// A found answer is kept in a short bounded cache (router/lookup_cache.h) and reused for the
+// same AoR until its TTL or the values' lifetime ends, or until forget() (a store or removal
+// of that AoR through this gateway) or forget_all() (reload). Loop thread.
 
 #include <spdlog/logger.h>
 
@@ -11,23 +14,31 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/expected.h"
+#include "gateway/router/lookup_cache.h"
 #include "gateway/router/overlay_lookup.h"
 #include "p2psip/overlay/overlay.h"
 
 namespace p2psip::metrics {
 class GatewayMetrics;
+class LookupCacheMetrics;
 }
 
 namespace p2psip::runtime {
 
 // Pure: what the router makes of a lookup's outcome.
 router::LookupResult to_lookup_result(const Expected<overlay::Resolution, overlay::Failure>& r);
+// Pure: how long (ms) the lookup cache may keep this answer; 0: not at all (not found, or a
+// fetch down the indirection chain failed, so the contacts may be incomplete).
+std::uint64_t cache_validity_ms(const overlay::Resolution& r, const router::LookupResult& result,
+                                std::uint64_t wall_now_ms);
 
 class UsageLookup final : public router::OverlayLookup {
  public:
   UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& metrics,
-              std::shared_ptr<spdlog::logger> log);
+              std::shared_ptr<spdlog::logger> log, router::LookupCacheLimits cache_limits,
+              const Clock& clock, metrics::LookupCacheMetrics& cache_metrics);
   // The overlay node once it runs; nullptr before it starts and once it is gone. `observe`
   // gets each lookup's duration in seconds (p2psip_overlay_lookup_duration_seconds).
   void attach(overlay::Node* node, std::function<void(double)> observe = {}) {
@@ -37,9 +48,15 @@ class UsageLookup final : public router::OverlayLookup {
   void lookup(const std::string& aor, Callback cb) override;
   // Lookups sent to the overlay and not answered yet (an overload signal, overload.h).
   std::size_t pending() const { return pending_; }
+  // The AoR was stored or removed through this gateway / everything may have changed (reload).
+  void forget(const std::string& aor);
+  void forget_all();
 
  private:
   void answer(const Callback& cb, router::LookupResult r);
+  void keep(const std::string& key, const overlay::Resolution& r,
+            const router::LookupResult& result, std::uint64_t generation);
+  void publish();  // the cache's counters since the last call, to the metrics
 
   std::function<bool()> joined_;
   metrics::GatewayMetrics& metrics_;
@@ -47,6 +64,10 @@ class UsageLookup final : public router::OverlayLookup {
   overlay::Node* node_ = nullptr;
   std::function<void(double)> observe_;
   std::size_t pending_ = 0;
+  const Clock& clock_;
+  router::LookupCache cache_;
+  metrics::LookupCacheMetrics& cache_metrics_;
+  router::LookupCacheStats published_;
 };
 
 }  // namespace p2psip::runtime

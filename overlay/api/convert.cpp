@@ -77,6 +77,8 @@ Resolution to_resolution(const usage::Resolution& r) {
   out.depth_exceeded = r.depth_exceeded;
   out.failed_lookups = r.failed_lookups;
   out.rejected_values = r.rejected_values;
+  out.min_lifetime_s = r.min_lifetime_s;
+  out.earliest_expiry_ms = r.earliest_expiry_ms;
   return out;
 }
 

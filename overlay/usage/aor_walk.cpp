@@ -34,6 +34,14 @@ std::optional<std::string> AorWalk::next() {
   return current_->first;
 }
 
+void AorWalk::add_validity(std::uint32_t lifetime_s, std::uint64_t storage_time_ms) {
+  std::uint64_t expiry = storage_time_ms + std::uint64_t{lifetime_s} * 1000;
+  if (out_.min_lifetime_s == 0 || lifetime_s < out_.min_lifetime_s) out_.min_lifetime_s = lifetime_s;
+  if (out_.earliest_expiry_ms == 0 || expiry < out_.earliest_expiry_ms) {
+    out_.earliest_expiry_ms = expiry;
+  }
+}
+
 void AorWalk::on_registrations(std::vector<wire::SipRegistration> registrations) {
   if (!current_) return;
   std::size_t depth = current_->second;

@@ -11,6 +11,7 @@
 // names an AoR of the overlay domain at max_depth marks depth_exceeded instead of a lookup.
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <set>
@@ -30,6 +31,10 @@ struct Resolution {
   bool depth_exceeded = false;                     // some indirection went past max_depth
   std::size_t failed_lookups = 0;                  // fetches that failed (timeout, error)
   std::size_t rejected_values = 0;                 // values whose signature or signer failed
+  // Of the registrations the answers held (RFC 6940 §7): the shortest lifetime (s) and the
+  // earliest storage_time + lifetime (Unix ms, the storers' clocks); 0: none seen.
+  std::uint32_t min_lifetime_s = 0;
+  std::uint64_t earliest_expiry_ms = 0;
   bool empty() const { return uris.empty() && routes.empty(); }
 };
 
@@ -44,6 +49,8 @@ class AorWalk {
   void on_registrations(std::vector<wire::SipRegistration> registrations);
   void on_failure() { ++out_.failed_lookups; current_.reset(); }
   void add_rejected(std::size_t n) { out_.rejected_values += n; }
+  // One registration's validity, from its StoredData (lifetime s, storage_time ms).
+  void add_validity(std::uint32_t lifetime_s, std::uint64_t storage_time_ms);
 
   const Resolution& result() const { return out_; }
   Resolution take() { return std::move(out_); }

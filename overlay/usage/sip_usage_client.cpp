@@ -30,6 +30,18 @@ void verifier_missing_counts(const wire::FetchAns& answer, std::size_t& rejected
   }
 }
 
+// The validity of every live registration the answer held, for the caller's cache (a
+// rejected one too: the bound only gets shorter).
+void note_validity(const wire::FetchAns& answer, AorWalk& walk) {
+  for (const wire::FetchKindResponse& kr : answer.kind_responses) {
+    if (kr.kind != wire::kSipRegistrationKindId) continue;
+    for (const wire::StoredData& d : kr.values) {
+      const auto* e = std::get_if<wire::DictionaryEntry>(&d.value);
+      if (e && e->value.exists) walk.add_validity(d.lifetime, d.storage_time);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<wire::SipRegistration> verified_registrations(const wire::FetchAns& answer,
@@ -153,6 +165,7 @@ void SipUsageClient::step(std::shared_ptr<Lookup> l) {
                    l->walk.on_failure();
                  } else {
                    std::size_t rejected = 0;
+                   note_validity(*ans, l->walk);
                    auto verifier = verifiers_ ? verifiers_(a.certificates) : nullptr;
                    if (verifier) {
                      l->walk.on_registrations(

@@ -146,6 +146,11 @@ struct Resolution {
   bool depth_exceeded = false;                   // indirection deeper than kMaxIndirection
   std::size_t failed_lookups = 0;                // fetches down the chain that failed
   std::size_t rejected_values = 0;               // values whose signature or signer failed
+  // How long the answer holds (RFC 6940 §7), over every registration the fetches returned:
+  // the shortest lifetime in seconds and the earliest storage_time + lifetime (Unix ms, by
+  // the storers' clocks). 0: no registration seen.
+  std::uint32_t min_lifetime_s = 0;
+  std::uint64_t earliest_expiry_ms = 0;
   bool empty() const { return uris.empty() && routes.empty(); }
 };
 

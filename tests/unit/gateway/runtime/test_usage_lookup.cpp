@@ -54,12 +54,32 @@ TEST_CASE("usage outcome -> router lookup result") {
         LookupStatus::not_found);
 }
 
+TEST_CASE("what the lookup cache may keep: complete found answers, for their values' lifetime") {
+  std::uint64_t now = 1'700'000'000'000;
+  overlay::Resolution found;
+  found.uris = {"sip:carol@192.0.2.7:5062"};
+  found.min_lifetime_s = 600;
+  found.earliest_expiry_ms = now + 30'000;  // stored 570 s ago
+  auto result = runtime::to_lookup_result(Outcome(found));
+  CHECK(runtime::cache_validity_ms(found, result, now) == 30'000);
+  // A fetch down the indirection chain failed: the contacts may be incomplete, not kept.
+  overlay::Resolution partial = found;
+  partial.failed_lookups = 1;
+  CHECK(runtime::cache_validity_ms(partial, runtime::to_lookup_result(Outcome(partial)), now) == 0);
+  // Nothing found: asked again every time.
+  overlay::Resolution none;
+  CHECK(runtime::cache_validity_ms(none, runtime::to_lookup_result(Outcome(none)), now) == 0);
+}
+
 TEST_CASE("without an attached, joined overlay every lookup is unreachable, and counted") {
   prometheus::Registry registry;
   metrics::GatewayMetrics metrics(registry);
   auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   bool joined = true;
-  runtime::UsageLookup lookup([&] { return joined; }, metrics, log);
+  metrics::LookupCacheMetrics cache_metrics(registry);
+  SystemClock clock;
+  runtime::UsageLookup lookup([&] { return joined; }, metrics, log, {10, 2000}, clock,
+                              cache_metrics);
   int answers = 0;
   lookup.lookup("carol@p2p.example.com", [&](router::LookupResult r) {
     ++answers;

@@ -120,6 +120,41 @@ TEST_CASE("the registrant signs its StoreReqs (store and remove), not the node (
   CHECK_FALSE(f.overlay.sent[2].signer);
 }
 
+TEST_CASE("a lookup reports how long its answer holds: the shortest lifetime down the chain") {
+  // RFC 6940 §7: a value is valid for `lifetime` seconds from its storage_time. The gateway's
+  // lookup cache keeps an answer no longer than the shortest of them (issue 18).
+  Fixture f;
+  std::optional<Expected<void, UsageError>> done;
+  f.client.store(registrant(alice()), "alice@p2p.example.com",
+                 wire::SipRegistration::make_uri("sip:bob@p2p.example.com"), 3600, kNow,
+                 [&](auto r) { done = std::move(r); });
+  REQUIRE(done);
+  REQUIRE(*done);
+  done.reset();
+  f.client.store(registrant(bob()), "bob@p2p.example.com",
+                 wire::SipRegistration::make_uri("sip:bob@192.0.2.2"), 600, kNow,
+                 [&](auto r) { done = std::move(r); });
+  REQUIRE(done);
+  REQUIRE(*done);
+  auto r = f.lookup("alice@p2p.example.com");
+  REQUIRE(r);
+  CHECK(r->uris == std::vector<std::string>{"sip:bob@192.0.2.2"});
+  CHECK(r->min_lifetime_s == 600);
+  // bob's store came second: storage_time kNow + 1 (strictly increasing per client).
+  CHECK(r->earliest_expiry_ms == kNow + 1 + 600'000);
+  auto a = f.lookup("bob@p2p.example.com");
+  REQUIRE(a);
+  CHECK(a->min_lifetime_s == 600);
+
+  // A tombstone is not a registration: nothing found, no lifetime.
+  REQUIRE(f.remove(bob(), "bob@p2p.example.com"));
+  auto gone = f.lookup("bob@p2p.example.com");
+  REQUIRE(gone);
+  CHECK(gone->empty());
+  CHECK(gone->min_lifetime_s == 0);
+  CHECK(gone->earliest_expiry_ms == 0);
+}
+
 TEST_CASE("lookup follows uri-form indirection inside the overlay, with a depth limit") {
   Fixture f;
   REQUIRE(f.store(alice(), "alice@p2p.example.com",

@@ -1,0 +1,74 @@
+#include "gateway/router/lookup_cache.h"
+
+#include <algorithm>
+
+namespace p2psip::router {
+
+std::optional<std::vector<std::string>> LookupCache::get(std::string_view aor,
+                                                         std::uint64_t now_ms) {
+  if (!limits_.enabled()) return std::nullopt;
+  auto it = entries_.find(std::string(aor));
+  if (it == entries_.end()) {
+    ++stats_.misses;
+    return std::nullopt;
+  }
+  if (now_ms >= it->second.expires_ms) {
+    ++stats_.expired;
+    ++stats_.misses;
+    erase(it);
+    return std::nullopt;
+  }
+  ++stats_.hits;
+  lru_.splice(lru_.begin(), lru_, it->second.use);
+  return it->second.contacts;
+}
+
+void LookupCache::put(const std::string& aor, std::vector<std::string> contacts,
+                      std::uint64_t valid_ms, std::uint64_t now_ms, std::uint64_t generation) {
+  if (!limits_.enabled() || contacts.empty() || valid_ms == 0 || generation != generation_) return;
+  std::uint64_t expires = now_ms + std::min(valid_ms, limits_.ttl_ms);
+  if (auto it = entries_.find(aor); it != entries_.end()) {
+    it->second.contacts = std::move(contacts);
+    it->second.expires_ms = expires;
+    lru_.splice(lru_.begin(), lru_, it->second.use);
+    return;
+  }
+  if (entries_.size() >= limits_.max_entries) {
+    // Full: the least recently used entry goes.
+    erase(entries_.find(lru_.back()));
+    ++stats_.evicted;
+  }
+  lru_.push_front(aor);
+  entries_.emplace(aor, Entry{std::move(contacts), expires, lru_.begin()});
+}
+
+void LookupCache::forget(std::string_view aor) {
+  ++generation_;
+  auto it = entries_.find(std::string(aor));
+  if (it == entries_.end()) return;
+  erase(it);
+  ++stats_.invalidated;
+}
+
+void LookupCache::forget_all() {
+  ++generation_;
+  stats_.invalidated += entries_.size();
+  entries_.clear();
+  lru_.clear();
+}
+
+void LookupCache::erase(std::unordered_map<std::string, Entry>::iterator it) {
+  lru_.erase(it->second.use);
+  entries_.erase(it);
+}
+
+std::uint64_t answer_validity_ms(std::uint32_t min_lifetime_s, std::uint64_t earliest_expiry_ms,
+                                 std::uint64_t wall_now_ms) {
+  if (min_lifetime_s == 0) return 0;
+  std::uint64_t from_now = std::uint64_t{min_lifetime_s} * 1000;
+  if (earliest_expiry_ms == 0) return from_now;
+  if (earliest_expiry_ms <= wall_now_ms) return 0;
+  return std::min(from_now, earliest_expiry_ms - wall_now_ms);
+}
+
+}  // namespace p2psip::router
