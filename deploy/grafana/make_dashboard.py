@@ -109,6 +109,11 @@ ROWS = [
            + rate("p2psip_overlay_lookups_total", "instance"), "{{instance}}")]),
         ("timeseries", "Overlay lookup latency", "s",
          quantiles("p2psip_overlay_lookup_duration_seconds")),
+        ("timeseries", "Lookup cache: hits and misses, entries dropped", "ops",
+         [(rate("p2psip_lookup_cache_total", "result"), "{{result}}"),
+          (rate("p2psip_lookup_cache_dropped_total", "reason"), "dropped {{reason}}")]),
+        ("timeseries", "Lookup cache entries", "short",
+         [(gw("p2psip_lookup_cache_entries"), "{{instance}}")]),
     ]),
     ("DNS", [
         ("timeseries", "Queries by type and result", "qps",
