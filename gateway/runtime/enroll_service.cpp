@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "gateway/config/advertise.h"
 #include "gateway/config/phones.h"
 #include "gateway/runtime/gateway_process.h"
 
@@ -62,19 +63,34 @@ EnrollThread::~EnrollThread() {
   if (thread_.joinable()) thread_.join();
 }
 
-Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
-    const config::GatewayConfig& c, metrics::EnrollMetrics& m, spdlog::logger& log) {
+overlay::EnrollServerOptions gateway_enroll_options(const config::GatewayConfig& c,
+                                                    const AnnouncedHosts& announced) {
   const config::InProcessEnrollConfig& e = c.enroll_server;
-  if (!e.listen) return std::unique_ptr<EnrollThread>();
   overlay::EnrollServerOptions o;
   o.overlay = c.overlay;
-  o.listen = {e.listen->host, e.listen->port};
+  if (e.listen) o.listen = {e.listen->host, e.listen->port};
   o.ca_dir = e.ca_dir.empty() ? c.data_dir + "/ca" : e.ca_dir;
   o.domain = c.domain;
   o.sequence = e.sequence;
   o.bad_nodes_file = e.bad_nodes_file;
+  if (config::is_any_address(o.listen.host) && !announced.sip.empty()) {
+    // The nodes are sent to the enrollment URL in the document: never https://0.0.0.0/.
+    o.advertise = {announced.sip, o.listen.port};
+  }
   for (const config::HostPort& b : e.bootstrap) o.bootstrap.push_back({b.host, b.port});
-  if (o.bootstrap.empty()) o.bootstrap.push_back({c.overlay_listen.host, c.overlay_listen.port});
+  if (o.bootstrap.empty()) {
+    bool any = config::is_any_address(c.overlay_listen.host) && !announced.overlay.empty();
+    o.bootstrap.push_back({any ? announced.overlay : c.overlay_listen.host, c.overlay_listen.port});
+  }
+  return o;
+}
+
+Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
+    const config::GatewayConfig& c, const AnnouncedHosts& announced, metrics::EnrollMetrics& m,
+    spdlog::logger& log) {
+  const config::InProcessEnrollConfig& e = c.enroll_server;
+  if (!e.listen) return std::unique_ptr<EnrollThread>();
+  overlay::EnrollServerOptions o = gateway_enroll_options(c, announced);
   const std::string& users_file = e.users.empty() ? c.phones_file : e.users;
   if (users_file.empty()) {
     return unexpected(StartError{kExitConfigError, "config error: enroll_users: enroll_listen "
@@ -83,6 +99,10 @@ Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
   auto users = config::read_phones_file(users_file);
   if (!users) return unexpected(StartError{kExitConfigError, "config error: enroll_users: " + users.error()});
   o.users.insert(users->begin(), users->end());
+  if (!o.advertise.host.empty()) {
+    log.info("enroll_listen {}: the configuration document names https://{}:{} (the SIP "
+             "advertise address)", e.listen->to_string(), o.advertise.host, o.advertise.port);
+  }
   return EnrollThread::start(std::move(o), e.lockout, m, log);
 }
 

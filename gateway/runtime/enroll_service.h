@@ -72,9 +72,24 @@ class EnrollThread {
   std::thread thread_;
 };
 
+// The addresses the gateway announces (its SIP advertise IP, the overlay's advertised IP):
+// an enroll_listen or overlay_listen on the any-address (0.0.0.0, ::) cannot be written into
+// the configuration document, so these stand in for it there.
+struct AnnouncedHosts {
+  std::string sip;
+  std::string overlay;
+};
+
+// The server options enroll_listen and its keys give (users not read yet). Pure.
+overlay::EnrollServerOptions gateway_enroll_options(const config::GatewayConfig& c,
+                                                    const AnnouncedHosts& announced);
+
 // The gateway's in-process server when enroll_listen is set (null otherwise), with the
-// defaults: users = phones_file, ca_dir = data_dir/ca, bootstrap = the gateway's overlay_listen.
+// defaults: users = phones_file, ca_dir = data_dir/ca, bootstrap = the gateway's overlay_listen;
+// the document's enrollment URL and bootstrap name `announced` where those listen on the
+// any-address.
 Expected<std::unique_ptr<EnrollThread>, StartError> start_gateway_enroll(
-    const config::GatewayConfig& c, metrics::EnrollMetrics& m, spdlog::logger& log);
+    const config::GatewayConfig& c, const AnnouncedHosts& announced, metrics::EnrollMetrics& m,
+    spdlog::logger& log);
 
 }  // namespace p2psip::runtime

@@ -121,7 +121,9 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   publish_certificate_expiry(overlay_plan->node.credentials.cert, (*port)->metrics.overlay);
   publish_phone_enrollments((*port)->metrics.enroll);
   // enroll_listen: the enrollment server on its own thread, its counters on this metrics port.
-  auto enroll = start_gateway_enroll(config, (*port)->metrics.enroll, *log);
+  auto enroll = start_gateway_enroll(
+      config, AnnouncedHosts{advertise.host, overlay_plan->node.advertise_ip},
+      (*port)->metrics.enroll, *log);
   if (!enroll) return report(enroll.error());
 
   auto sip = SipSide::start(config, std::move(*sip_plan), **loop, clock, **port,
