@@ -3,9 +3,12 @@
 
 #include <uv.h>
 
+#include <algorithm>
+
 #include "overlay/api/convert.h"
 #include "overlay/api/credentials.h"
 #include "overlay/api/deferred.h"
+#include "overlay/api/name_lookup.h"
 #include "overlay/api/node_impl.h"
 #include "overlay/api/usage_glue.h"
 #include "overlay/peer/node.h"
@@ -73,9 +76,6 @@ Expected<int, ClientError> run_client(
   nc.overlay = overlay;
   nc.listen_ip = "127.0.0.1";
   nc.listen_port = 0;
-  auto bootstrap = resolve_endpoint(o.bootstrap);
-  if (!bootstrap) return unexpected(setup_error({Error::Kind::kConfig, "bootstrap", bootstrap.error()}));
-  nc.bootstrap.push_back(*bootstrap);
   nc.peer.client = true;
   auto credentials = load_credentials(overlay, o.credentials);
   if (!credentials) return unexpected(setup_error(credentials.error()));
@@ -85,6 +85,19 @@ Expected<int, ClientError> run_client(
   auto verifiers = chain_verifier(copy_roots(credentials->roots), overlay, clock);
 
   Loop l;
+  // A name is looked up on the session's loop (thread pool), within the session's timeout.
+  std::uint64_t began = uv_now(&l.loop);
+  auto bootstrap = lookup_on_loop(&l.loop, o.bootstrap, o.timeout);
+  if (!bootstrap && bootstrap.error().timed_out) {
+    return unexpected(ClientError{ClientError::Kind::kConnectTimeout,
+                                  {Error::Kind::kRuntime, "bootstrap", bootstrap.error().message}});
+  }
+  if (!bootstrap) {
+    return unexpected(setup_error({Error::Kind::kConfig, "bootstrap", bootstrap.error().message}));
+  }
+  nc.bootstrap.push_back(*bootstrap);
+  auto spent = static_cast<Millis::rep>(uv_now(&l.loop) - began);
+  Millis left = std::max(Millis{0}, o.timeout - Millis{spent});
   int exit_code = -1;
   bool op_started = false;
   auto finish = [&](int code) {
@@ -109,7 +122,7 @@ Expected<int, ClientError> run_client(
       return unexpected(setup_error({Error::Kind::kRuntime, "", started.error()}));
     }
     uv::Timer timer(&l.loop);
-    timer.start(static_cast<std::uint64_t>(o.timeout.count()), 0, [&] { finish(-2); });
+    timer.start(static_cast<std::uint64_t>(left.count()), 0, [&] { finish(-2); });
     start_op();
     if (exit_code < 0) uv_run(&l.loop, UV_RUN_DEFAULT);
   }

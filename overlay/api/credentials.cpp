@@ -1,8 +1,5 @@
 #include "overlay/api/credentials.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <chrono>
 
 #include "overlay/security/signature.h"
@@ -64,21 +61,10 @@ Expected<peer::NodeCredentials, Error> load_renewed(const std::string& overlay,
   return peer::NodeCredentials{std::move(*cert), std::move(*key), {}};
 }
 
-Expected<wire::IpAddressPort, std::string> resolve_endpoint(const Endpoint& e) {
+Expected<wire::IpAddressPort, std::string> literal_endpoint(const Endpoint& e) {
   if (auto a = peer::make_address(e.host, e.port)) return *a;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(e.host.c_str(), nullptr, &hints, &res);
-  if (rc != 0 || res == nullptr) {
-    return unexpected("cannot resolve '" + e.host + "': " + gai_strerror(rc));
-  }
-  char host[NI_MAXHOST] = {};
-  getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
-  freeaddrinfo(res);
-  auto a = peer::make_address(host, e.port);
-  if (!a) return unexpected("cannot resolve '" + e.host + "'");
-  return *a;
+  return unexpected("'" + e.host + ":" + std::to_string(e.port) +
+                    "': bootstrap must be an IP literal; resolve it first (e.g. uv_getaddrinfo)");
 }
 
 }  // namespace p2psip::overlay

@@ -1,7 +1,7 @@
 #pragma once
 // Checks of what a NodeConfig names, before a node is built: the credential files (the
 // certificate is of the overlay and chains to the root, the key is its key) and the
-// bootstrap peers (names resolved once).
+// bootstrap peers (IP literals: the library never resolves a name on a Node's loop).
 
 #include <string>
 
@@ -25,7 +25,8 @@ Expected<peer::NodeCredentials, Error> load_credentials(const std::string& overl
 Expected<peer::NodeCredentials, Error> load_renewed(const std::string& overlay,
                                                     const CredentialFiles& files);
 
-// An IP literal or a name (resolved with getaddrinfo, once) with its port.
-Expected<wire::IpAddressPort, std::string> resolve_endpoint(const Endpoint& e);
+// An IP literal with its port. A name is refused (no blocking lookup on the caller's thread):
+// the error names the entry and says to resolve it first.
+Expected<wire::IpAddressPort, std::string> literal_endpoint(const Endpoint& e);
 
 }  // namespace p2psip::overlay

@@ -15,7 +15,7 @@ Failure bad_input(std::string text) {
   return to_failure(e);
 }
 
-// The peer::Node configuration of a public NodeConfig, bootstrap names resolved.
+// The peer::Node configuration of a public NodeConfig; a bootstrap name is refused (overlay.h).
 Expected<peer::NodeConfig, Error> node_config(const NodeConfig& c) {
   peer::NodeConfig nc;
   nc.overlay = c.overlay;
@@ -23,7 +23,7 @@ Expected<peer::NodeConfig, Error> node_config(const NodeConfig& c) {
   nc.listen_port = c.listen_port;
   nc.advertise_ip = c.advertise_ip;
   for (const Endpoint& b : c.bootstrap) {
-    auto a = resolve_endpoint(b);
+    auto a = literal_endpoint(b);
     if (!a) return unexpected(Error{Error::Kind::kConfig, "bootstrap", a.error()});
     nc.bootstrap.push_back(*a);
   }

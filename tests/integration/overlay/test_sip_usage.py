@@ -85,6 +85,15 @@ def check_cli_errors(work, nodes, creds, ca):
     check(r.returncode == 1 and not r.stdout.strip() and "no registration" in r.stderr,
           f"lookup of an unknown AoR prints nothing and exits 1: {r.stderr.strip()}")
     cert, key = creds[0]
+    # --bootstrap takes a name: the client session looks it up on its loop (uv_getaddrinfo).
+    r = run([P2P_BIN, "lookup", "--bootstrap", f"localhost:{nodes[1].port}", "--cert", cert,
+             "--key", key, "--ca", ca, "--timeout", "20", f"nobody@{OVERLAY}"], timeout=40)
+    check(r.returncode == 1 and "no registration" in r.stderr,
+          f"lookup through a bootstrap name connects: {r.stderr.strip()}")
+    r = run([P2P_BIN, "lookup", "--bootstrap", "no-such-host.invalid:1", "--cert", cert,
+             "--key", key, "--ca", ca, "--timeout", "20", aor(0)], timeout=40)
+    check(r.returncode == 2 and "no-such-host.invalid" in r.stderr,
+          f"a bootstrap name that does not resolve is a configuration error: {r.stderr.strip()}")
     dead = free_port()  # nobody listens there: the lookup fails, it does not find "nothing"
     r = run([P2P_BIN, "lookup", "--bootstrap", f"127.0.0.1:{dead}", "--cert", cert, "--key", key,
              "--ca", ca, "--timeout", "2", aor(0)], timeout=30)

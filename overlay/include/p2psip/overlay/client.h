@@ -16,7 +16,9 @@
 namespace p2psip::overlay {
 
 struct ClientConfig {
-  Endpoint bootstrap;
+  Endpoint bootstrap;           // an IP literal or a name: looked up with uv_getaddrinfo on the
+                                // session's loop, within `timeout` (no answer: kConnectTimeout;
+                                // the resolver says no: kSetup, field "bootstrap")
   CredentialFiles credentials;  // the overlay's name comes from the certificate
   Millis timeout{30000};        // the whole session: connect and operation
   LogFn log;
@@ -46,7 +48,8 @@ struct ClientError {
 };
 
 // `op` runs once connected and calls `finish(code)` exactly once; run_client returns that
-// code. Blocks the calling thread for at most config.timeout.
+// code. Blocks the calling thread for at most config.timeout (a name lookup already under way
+// in libuv's thread pool when it expires is waited for: the system resolver's timeouts bound it).
 Expected<int, ClientError> run_client(
     const ClientConfig& config,
     std::function<void(ClientSession& session, std::function<void(int code)> finish)> op);

@@ -44,9 +44,12 @@ namespace p2psip::overlay {
 
 class Node {
  public:
-  // Resolves the bootstrap names, loads and checks the credentials (the certificate is of
+  // Checks the bootstrap entries, loads and checks the credentials (the certificate is of
   // `config.overlay`, holds a Node-ID, chains to the root; the key is its key) and builds the
-  // node. Opens no socket yet.
+  // node. Opens no socket yet. Looks no name up: a bootstrap entry that is not an IP literal
+  // is a kConfig error, field "bootstrap", whose message names the entry ("bootstrap must be
+  // an IP literal; resolve it first"). Resolve names before (uv_getaddrinfo on the loop, and
+  // retry while the peer's name is not there yet), then create the node with the addresses.
   static Expected<std::unique_ptr<Node>, Error> create(uv_loop_t* loop, NodeConfig config,
                                                        const Clock& clock, LogFn log = {});
   ~Node();

@@ -21,7 +21,9 @@ enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarn, kError };
 // One log line of the library (no trailing newline). Runs on the loop thread.
 using LogFn = std::function<void(LogLevel level, const std::string& line)>;
 
-// A peer's address: an IP literal or a host name (resolved once, when the node is created).
+// A peer's address. In NodeConfig::bootstrap an IP literal only: Node::create refuses a name
+// (a lookup would block the caller's loop; resolve it first, e.g. with uv_getaddrinfo). In
+// ClientConfig::bootstrap an IP literal or a host name (looked up without blocking, client.h).
 struct Endpoint {
   std::string host;
   std::uint16_t port = 0;
@@ -61,7 +63,7 @@ struct NodeConfig {
   std::string listen_ip = "127.0.0.1";  // an IP literal (0.0.0.0 / :: for every interface)
   std::uint16_t listen_port = 0;        // 0: any free port
   std::string advertise_ip;             // announced in Attach; empty: listen_ip
-  std::vector<Endpoint> bootstrap;      // empty: start a new overlay
+  std::vector<Endpoint> bootstrap;      // IP literals; empty: start a new overlay
   CredentialFiles credentials;
   Tuning tuning;
   ConfigurationSource configuration;

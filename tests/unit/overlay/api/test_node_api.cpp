@@ -115,4 +115,14 @@ TEST_CASE("public API: configuration errors name the field") {
   auto bad_bootstrap = ov::Node::create(&loop.loop, c, clock);
   REQUIRE_FALSE(bad_bootstrap);
   CHECK(bad_bootstrap.error().field == "bootstrap");
+  // No blocking lookup on the caller's loop: even a name that resolves is refused, by name.
+  c.bootstrap = {{"127.0.0.1", 1}, {"localhost", 6084}};
+  auto name = ov::Node::create(&loop.loop, c, clock);
+  REQUIRE_FALSE(name);
+  CHECK(name.error().kind == ov::Error::Kind::kConfig);
+  CHECK(name.error().field == "bootstrap");
+  CHECK(name.error().message.find("'localhost:6084'") != std::string::npos);
+  CHECK(name.error().message.find("IP literal") != std::string::npos);
+  c.bootstrap = {{"127.0.0.1", 1}, {"::1", 2}};
+  CHECK(ov::Node::create(&loop.loop, c, clock));
 }
