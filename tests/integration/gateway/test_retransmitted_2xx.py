@@ -13,27 +13,18 @@ import time
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import (P2P_BIN, check, fail, finish, free_port, http_get, start,  # noqa: E402
-                     temp_dir, wait_until)
+from harness import P2P_BIN, check, fail, finish, free_port, http_get, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, gateway_identity, metric, scenario, static_config, uac, uas  # noqa: E402
+from sip_tools import DOMAIN, metric, scenario, static_gateway, uac, uas  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
 work = temp_dir("p2p-retrans2xx-")
 sip_tools.set_workdir(work)
 
-gw_port, metrics_port, overlay_port, uas_port = free_port(), free_port(), free_port(), free_port()
-gw_node, gw_identity = gateway_identity("gateway")
-static = static_config("gateway", [(f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_port}")], gw_node)
-gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
-            "--metrics-listen", f"127.0.0.1:{metrics_port}",
-            "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
-            "--data-dir", os.path.join(work, "data"), "--log-level", "debug", "--config", static,
-            *gw_identity], "gateway", work)
-base = f"http://127.0.0.1:{metrics_port}"
-wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 20, "/health")
+uas_port = free_port()
+gw, gw_port, base = static_gateway([(f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{uas_port}")])
 check(gw.alive(), "gateway is running")
 
 
