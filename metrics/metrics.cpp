@@ -64,6 +64,12 @@ SipMetrics::SipMetrics(prometheus::Registry& registry) {
                      .Register(registry);
   connections_closed_ = {&closed.Add({{"reason", "no_request"}}),
                          &closed.Add({{"reason", "per_ip"}}), &closed.Add({{"reason", "total"}})};
+  auto& stray = prometheus::BuildCounter()
+                    .Name("p2psip_sip_stray_responses_total")
+                    .Help("SIP responses matching no transaction: 2xx to INVITE retransmissions "
+                          "forwarded upstream, or dropped")
+                    .Register(registry);
+  stray_responses_ = {&stray.Add({{"action", "forwarded"}}), &stray.Add({{"action", "dropped"}})};
 }
 
 void SipMetrics::request_received(std::string_view method) {
@@ -75,6 +81,8 @@ void SipMetrics::response_sent(int status) { responses_sent_[code_class_index(st
 void SipMetrics::connection_closed(std::size_t reason) {
   if (reason < connections_closed_.size()) connections_closed_[reason]->Increment();
 }
+
+void SipMetrics::stray_response(bool forwarded) { stray_responses_[forwarded ? 0 : 1]->Increment(); }
 
 void SipMetrics::response_received(int status) {
   responses_received_[code_class_index(status)]->Increment();

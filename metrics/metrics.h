@@ -34,9 +34,12 @@ class SipMetrics {
   // A SIP TCP/TLS connection closed by the gateway's bounds (gateway/sip/tcp_limits.h):
   // reason 0 no complete request in time, 1 per-address cap, 2 total cap.
   void connection_closed(std::size_t reason);
+  // A response matching no transaction (gateway/sip/stray_response.h): forwarded or dropped.
+  void stray_response(bool forwarded);
 
  private:
   std::array<prometheus::Counter*, 3> connections_closed_{};
+  std::array<prometheus::Counter*, 2> stray_responses_{};  // forwarded, dropped
   std::array<prometheus::Counter*, kSipMethods.size() + 1> requests_{};
   std::array<prometheus::Counter*, 6> responses_sent_{};
   std::array<prometheus::Counter*, 6> responses_received_{};

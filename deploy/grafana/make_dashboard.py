@@ -72,6 +72,8 @@ ROWS = [
          [(rate("p2psip_sip_malformed_requests_total", "instance"), "{{instance}}")]),
         ("timeseries", "SIP TCP/TLS connections closed by the edge limits", "ops",
          [(rate("p2psip_sip_connections_closed_total", "reason"), "{{reason}}")]),
+        ("timeseries", "Stray responses (2xx retransmissions forwarded, others dropped)", "reqps",
+         [(rate("p2psip_sip_stray_responses_total", "action"), "{{action}}")]),
         ("timeseries", "Call setup latency (INVITE to 2xx)", "s",
          quantiles("p2psip_call_setup_duration_seconds")),
     ]),

@@ -94,6 +94,12 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
     active_branches_[b] = ruri;
   };
   env_.branch_ended = [this](const std::string& b) { active_branches_.erase(b); };
+  unsigned t1x64 = 0;  // RFC 6026 Timer M, 64*T1, as nta took it
+  nta_agent_get_params(agent_, NTATAG_SIP_T1X64_REF(t1x64), TAG_END());
+  if (t1x64 > 0) accepted_ = AcceptedBranches(Millis{t1x64});
+  env_.accepted = [this](const std::string& branch, const std::string& upstream_via) {
+    accepted_.remember(branch, upstream_via, deps_.clock->monotonic());
+  };
   env_.dialogs_changed = [this](std::string_view call_id, int delta) {
     calls_.changed(call_id, delta, deps_.clock->monotonic());
   };
@@ -297,6 +303,33 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
     return;
   }
   start_transaction(std::move(msg), sip, d, own.popped, c);
+}
+
+void Proxy::handle_stray_response(sofia::Message msg, sip_s* sip) {
+  StrayResponseFacts f;
+  f.status = sip->sip_status ? sip->sip_status->st_status : 0;
+  f.cseq_invite = sip->sip_cseq && sip->sip_cseq->cs_method == sip_method_invite;
+  const sip_via_t* top = sip->sip_via;
+  f.top_via_ours = top && is_own(top->v_host, top->v_port);
+  if (f.top_via_ours && top->v_branch) {
+    f.accepted_upstream_via = accepted_.find(top->v_branch, deps_.clock->monotonic());
+  }
+  su_home_t* home = msg_home(msg.get());
+  if (top && top->v_next) {
+    if (char* next = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(top->v_next))) {
+      f.second_via = next;
+    }
+  }
+  StrayVerdict v = decide_stray_response(f);
+  bool forwarded = false;
+  if (v == StrayVerdict::forward) {
+    // RFC 3261 §16.7 step 10 / §18.2.2: our Via removed, sent to the next one's received and
+    // rport (nta_msg_tsend takes the message, even when it fails).
+    forwarded = nta_msg_tsend(agent_, msg.release(), nullptr, TAG_END()) == 0;
+  }
+  deps_.sip_metrics->stray_response(forwarded);
+  log_->debug("stray {} response {}: {}{}", f.cseq_invite ? "INVITE" : "non-INVITE", f.status,
+              to_string(v), v == StrayVerdict::forward && !forwarded ? " (cannot send)" : "");
 }
 
 void Proxy::log_route(const router::Decision& d, const router::DecisionContext& c,

@@ -29,6 +29,7 @@
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
 #include "gateway/sip/sofia_handles.h"
+#include "gateway/sip/stray_response.h"
 
 struct nta_agent_s;
 struct msg_s;
@@ -86,6 +87,9 @@ class Proxy {
 
   // A request from nta's message callback (no transaction matched it); `sip` is msg's.
   void handle_request(sofia::Message msg, sip_s* sip);
+  // A response matching no client transaction: a 2xx retransmission goes on upstream
+  // statelessly, anything else is dropped (stray_response.h).
+  void handle_stray_response(sofia::Message msg, sip_s* sip);
   std::size_t transactions() const { return transactions_.size(); }
   // Reload (gateway/runtime/reload.h): the plain phones' front-end (null: no phones_file) and
   // the static registrations table, used from the next request on.
@@ -138,6 +142,7 @@ class Proxy {
   mutable CallAges calls_;  // calls through our Record-Route; live() drops the quiet ones
   std::map<std::uint64_t, std::unique_ptr<ProxyTransaction>> transactions_;
   std::map<std::string, std::string> active_branches_;  // Via branch -> Request-URI
+  AcceptedBranches accepted_{Millis{32000}};  // TTL: nta's 64*T1, set in the constructor
   std::vector<std::uint64_t> to_reap_;
   sofia::Timer reaper_;
   std::unique_ptr<PhoneFrontEnd> phones_;

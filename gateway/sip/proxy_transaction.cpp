@@ -280,6 +280,18 @@ void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
   }
   env_.sip_metrics->response_sent(status);
   count_dialog(status);
+  if (status >= 200 && status < 300 && method_ == "INVITE") accepted(orq);
+}
+
+void ProxyTransaction::accepted(nta_outgoing_s* orq) {
+  const char* branch = nta_outgoing_branch(orq);
+  const sip_t* sip = sip_object(request_.get());
+  if (!env_.accepted || !branch || !sip || !sip->sip_via) return;
+  // The Via as received and pinned (via_pin.h); its own text, not the whole Via list.
+  su_home_t* home = msg_home(request_.get());
+  char* via = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(sip->sip_via));
+  if (via) env_.accepted(branch, via);
+  su_free(home, via);
 }
 
 void ProxyTransaction::count_dialog(int status) {

@@ -52,6 +52,9 @@ struct ProxyEnv {
   std::function<void(std::uint64_t id)> finished;  // schedule destruction
   // Told the change in calls through the gateway a final response makes (dialog_count.h).
   std::function<void(std::string_view call_id, int delta)> dialogs_changed;
+  // A 2xx to INVITE relayed: its client branch enters RFC 6026's Accepted state, where 2xx
+  // retransmissions go on to `upstream_via` (stray_response.h).
+  std::function<void(const std::string& branch, const std::string& upstream_via)> accepted;
 };
 
 class ProxyTransaction {
@@ -91,6 +94,7 @@ class ProxyTransaction {
   void relay(nta_outgoing_s* orq, int status, const std::vector<nta_outgoing_s*>& challenges = {});
   void send_reply(const ForkAction& a);
   void count_dialog(int status);
+  void accepted(nta_outgoing_s* orq);  // a 2xx to INVITE from `orq` was relayed
   void retire(Branch& b);
   static int response_trampoline(void* magic, nta_outgoing_s* orq, const sip_s* sip);
   static int cancel_trampoline(void* magic, nta_incoming_s* irq, const sip_s* sip);

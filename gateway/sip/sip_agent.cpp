@@ -112,9 +112,11 @@ int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* raw, sip_s* sip) {
     tport_t* tp = tport_delivered_by(nta_agent_tports(self->agent_.get()), raw);
     if (tp && tport_is_stream(tp)) self->tcp_guard_->request_completed(raw);
     self->proxy_->handle_request(std::move(msg), sip);
-  } else {
+  } else if (sip && sip->sip_status && self->proxy_) {
     // A response matching no client transaction (e.g. a retransmitted 2xx after the
-    // transaction ended), or an unparsable message: nothing to relay it to.
+    // transaction ended): nta.c agent_recv_response hands it here.
+    self->proxy_->handle_stray_response(std::move(msg), sip);
+  } else {
     self->log_->debug("dropping stray SIP message {}", sip && sip->sip_status ? sip->sip_status->st_status : 0);
   }
   return 0;

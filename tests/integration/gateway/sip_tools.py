@@ -84,6 +84,24 @@ def static_config(name, entries, node_id):
             f.write(f"  - aor: {aor}\n    contact: \"{contact}\"\n    cert: {cert}\n    key: {key}\n")
     return path
 
+def static_gateway(entries, *flags, log_level="debug"):
+    """A `p2psip gateway` (the overlay's first peer) on free loopback ports whose static
+    registrations are `entries` ((aor, contact) pairs), once /health answers: (process, SIP
+    port, metrics base URL)."""
+    from harness import http_get, wait_until
+    gw_port, metrics_port, overlay_port = free_port(), free_port(), free_port()
+    gw_node, gw_identity = gateway_identity("gateway")
+    static = static_config("gateway", entries, gw_node)
+    gw = start([P2P_BIN, "gateway", "--sip-listen", f"127.0.0.1:{gw_port}",
+                "--metrics-listen", f"127.0.0.1:{metrics_port}",
+                "--overlay-listen", f"127.0.0.1:{overlay_port}", "--overlay", DOMAIN,
+                "--data-dir", os.path.join(work, "data"), "--log-level", log_level,
+                "--config", static, *flags, *gw_identity], "gateway", work)
+    base = f"http://127.0.0.1:{metrics_port}"
+    wait_until(lambda: http_get(base + "/health")[0] == 200 or not gw.alive(), 30, "/health")
+    return gw, gw_port, base
+
+
 def start_kamailio(kam_port, gw_port, dispatch=()):
     """Kamailio 5.6 with a static route for the overlay domain to the gateway (record_route,
     UDP), 404 for other domains. With `dispatch` (the SIP ports of several gateways) the

@@ -1,0 +1,77 @@
+#pragma once
+// Responses that match no client transaction (nta's message callback): forward or drop. Pure.
+//
+// RFC 3261 §16.7 step 10 / §13.3.1.4 and RFC 6026 §7.1-7.2: the callee's UA retransmits its
+// 2xx to INVITE until the ACK arrives, and a proxy forwards each retransmission upstream; RFC
+// 6026 keeps the proxy's INVITE client transaction in the "Accepted" state for 64*T1 (Timer M)
+// to do so. nta ends our client transaction once the first 2xx is relayed (nta.c
+// outgoing_recv: a destroyed INVITE transaction returns the 2xx "to proxy statelessly", and
+// agent_recv_response hands it to the message callback), so the Accepted state lives here:
+// the branches whose first 2xx was relayed, each with the Via it must go on to (the top Via
+// of the request as received and pinned, via_pin.h).
+//
+// Hostile edge: only a 2xx to INVITE whose top Via is ours with a branch in that table, and
+// whose next Via is exactly the one the request came with, is forwarded (a downstream
+// rewriting that Via would steer our datagram to a third party, or make nta resolve a name on
+// the loop). Everything else is dropped and counted. The table is bounded in time (Timer M)
+// and in size (oldest first).
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.h"
+
+namespace p2psip::sip {
+
+struct StrayResponseFacts {
+  int status = 0;
+  bool cseq_invite = false;
+  bool top_via_ours = false;  // sent-by host and port are the gateway's
+  // The upstream Via recorded for the top Via's branch (AcceptedBranches::find); nullopt:
+  // not a branch of ours in the Accepted state.
+  std::optional<std::string> accepted_upstream_via;
+  std::optional<std::string> second_via;  // the response's next Via, as text
+};
+
+enum class StrayVerdict {
+  forward,
+  not_2xx_invite,    // non-2xx or not INVITE: the transaction handled it (§16.7: not forwarded)
+  not_our_via,       // top Via names another host/port
+  unknown_branch,    // not a branch whose 2xx we relayed within Timer M
+  no_next_via,       // nowhere upstream to send it
+  next_via_altered,  // the next Via differs from the one the request arrived with
+};
+
+StrayVerdict decide_stray_response(const StrayResponseFacts& f);
+std::string_view to_string(StrayVerdict v);
+
+// Branches in RFC 6026's Accepted state: branch -> upstream Via, for `ttl` after the first
+// 2xx, at most `max_entries` (the oldest is forgotten first). `now`: Clock::monotonic().
+// A branch remembered again keeps its first expiry (Timer M starts at the first 2xx).
+class AcceptedBranches {
+ public:
+  static constexpr std::size_t kDefaultMaxEntries = 8192;
+  explicit AcceptedBranches(Millis ttl, std::size_t max_entries = kDefaultMaxEntries)
+      : ttl_(ttl), max_entries_(max_entries) {}
+  void remember(const std::string& branch, std::string upstream_via, Millis now);
+  std::optional<std::string> find(const std::string& branch, Millis now);
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string upstream_via;
+    Millis expires;
+  };
+  void expire(Millis now);
+
+  Millis ttl_;
+  std::size_t max_entries_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::deque<std::string> order_;  // the keys of entries_, oldest first
+};
+
+}  // namespace p2psip::sip
