@@ -54,7 +54,9 @@ std::string_view to_string(StrayVerdict v);
 // A branch remembered again keeps its first expiry (Timer M starts at the first 2xx).
 class AcceptedBranches {
  public:
-  static constexpr std::size_t kDefaultMaxEntries = 8192;
+  // 65,536 entries (~250 B each, ~16 MB at the cap) cover Timer M's 32 s up to ~2,000 calls/s;
+  // past that the oldest go first and their late retransmissions are dropped (counted).
+  static constexpr std::size_t kDefaultMaxEntries = 65536;
   explicit AcceptedBranches(Millis ttl, std::size_t max_entries = kDefaultMaxEntries)
       : ttl_(ttl), max_entries_(max_entries) {}
   void remember(const std::string& branch, std::string upstream_via, Millis now);
