@@ -37,7 +37,6 @@ struct PhoneWork {
   ov::EnrollClientOptions options;  // data_dir: the temporary directory
   std::string node_cert, node_key, phones_dir;
   std::vector<ov::PhoneCredentials> phones;
-  std::vector<std::string> aors;  // as phones
   std::vector<ov::PhoneEnrollment> results;
   std::vector<std::string> renewed;  // AoRs whose files were replaced
   std::shared_ptr<spdlog::logger> log;
