@@ -85,7 +85,7 @@ def lookup(via, cert, key, ca, aor):
 
 def node_ids_in(cert):
     r = run(["openssl", "x509", "-noout", "-text", "-in", cert])
-    return [i.lower() for i in re.findall(r"reload://([0-9A-Fa-f]{32})", r.stdout)]
+    return [i.lower() for i in re.findall(r"reload://0110([0-9A-Fa-f]{32})", r.stdout)]
 
 
 def check_phone_renewal(work, gw, gm, dave, pport, phone_first):
