@@ -458,10 +458,10 @@ EnrollMetrics::EnrollMetrics(prometheus::Registry& registry) {
   auto& phones = prometheus::BuildCounter()
                      .Name("p2psip_enroll_phones_total")
                      .Help("Phones a gateway enrolled on their behalf at its start, by result "
-                           "(deferred: refused before, not asked again yet)")
+                           "(deferred: refused before, not asked again yet; renewed: while running)")
                      .Register(registry);
   std::size_t i = 0;
-  for (const char* result : {"enrolled", "refused", "deferred", "failed"}) {
+  for (const char* result : {"enrolled", "refused", "deferred", "failed", "renewed"}) {
     phones_[i++] = &phones.Add({{"result", result}});
   }
 }

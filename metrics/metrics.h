@@ -212,9 +212,11 @@ class EnrollMetrics {
   void connection_evicted() { evicted_->Increment(); }
   // A gateway's phones at its start (gateway/runtime/phone_refusals.h).
   void phones(std::uint64_t enrolled, std::uint64_t refused, std::uint64_t deferred, std::uint64_t failed);
+  // A phone's certificate renewed while the gateway runs (gateway/runtime/phone_renewal.h).
+  void phone_renewed() { phones_[4]->Increment(); }
 
  private:
-  std::array<prometheus::Counter*, 4> phones_{};
+  std::array<prometheus::Counter*, 5> phones_{};
   prometheus::Counter* documents_ = nullptr;
   prometheus::Counter* enrollments_ = nullptr;
   prometheus::Counter* evicted_ = nullptr;

@@ -14,6 +14,7 @@
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/certificate_renewal.h"
+#include "gateway/runtime/phone_renewal.h"
 #include "gateway/runtime/node_certificate.h"
 #include "gateway/runtime/drain.h"
 #include "gateway/runtime/logging.h"
@@ -141,6 +142,8 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
                                                      (*port)->metrics.overlay, log);
   auto renewal = renew_while_running((*loop)->uv(), config,
                                      [&node_cert] { node_cert->swap_if_changed("renewal"); });
+  auto phone_renewal = renew_phones_while_running((*loop)->uv(), config, (*port)->metrics.enroll,
+                                                  [&sip](const std::string& aor) { sip->phone_renewed(aor); });
   sip->attach(node->get(), &(*port)->metrics.overlay);
   keep_registrations(**node, *kept, config, (*port)->metrics.gateway, clock, *log);
   auto reloader = std::make_unique<ConfigReloader>(  // SIGHUP: reload.h
@@ -165,6 +168,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   sip->attach(nullptr, nullptr);
   publisher.reset();
   renewal.reset();
+  phone_renewal.reset();
   node_cert.reset();
   drain.reset();
   beat.reset();

@@ -125,6 +125,13 @@ void PhoneOverlayKeeper::changed(const std::string& aor,
   apply(aor, binding);
 }
 
+void PhoneOverlayKeeper::renewed(const std::string& aor,
+                                 const std::optional<registrar::OverlayBinding>& binding) {
+  registrants_.erase(aor);
+  others_.erase(aor);
+  if (binding) changed(aor, binding);
+}
+
 void PhoneOverlayKeeper::store_pending(const Current& current) {
   if (pending_.empty() || !node_ || node_->state() != overlay::State::kJoined) return;
   auto aors = std::move(pending_);

@@ -91,6 +91,9 @@ class PhoneOverlayKeeper {
   // From a periodic check: when the node has joined, each waiting AoR is stored (or removed).
   void store_pending(const Current& current);
   std::size_t pending() const { return pending_.size(); }
+  // The phone's certificate was renewed (phone_renewal.h): the cached registrant goes and the
+  // phone's current binding, if any, is stored again, signed with the new certificate.
+  void renewed(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);
 
  private:
   void apply(const std::string& aor, const std::optional<registrar::OverlayBinding>& binding);

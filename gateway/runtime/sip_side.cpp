@@ -258,6 +258,11 @@ void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
 
 sip::PhoneFrontEnd* SipSide::phones() { return agent_->proxy().phones(); }
 
+void SipSide::phone_renewed(const std::string& aor) {
+  sip::PhoneFrontEnd* front = agent_ ? agent_->proxy().phones() : nullptr;
+  phone_keeper_.renewed(aor, front ? front->overlay_binding(aor) : std::nullopt);
+}
+
 void SipSide::replace_static(const config::GatewayConfig& config) {
   agent_->proxy().set_static_registrations(static_table(config));
   port_.metrics.gateway.static_registrations(config.static_registrations.size());

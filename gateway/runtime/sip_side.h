@@ -68,6 +68,8 @@ class SipSide {
   // Reload: the cached overlay lookups go (the static registrations this gateway stores may
   // have changed).
   void forget_lookups();
+  // A phone's certificate was renewed: its binding is stored again with it (phone_renewal.h).
+  void phone_renewed(const std::string& aor);
   // SIGTERM: /health reports the SIP side down while the process shuts down.
   void stopping();
   // SIP transactions and calls in flight (drain.h).

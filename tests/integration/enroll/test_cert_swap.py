@@ -12,6 +12,9 @@ Part 2, renewal while running (real HTTPS enrollment): `p2psip enroll-server
 while they run (same Node-ID) and swap the renewed certificate in: log line, the expiry gauge moves
 forward, s_client to each overlay port sees the renewed certificate, and the gateway's service AoR,
 stored again signed by its renewed certificate, is found by `p2psip lookup` through the peer.
+The gateway also renews the certificate it enrolled on behalf of its plain phone alice (file
+replaced, the gateway's Node-ID in the new one, {result="renewed"} counted) and stores her
+phone's binding again signed with it: `p2psip lookup` still finds her Contact.
 A SIGHUP at the gateway with another node's pair in its files is refused (counted, logged)."""
 
 import os
@@ -23,6 +26,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from harness import *  # noqa: E402,F403
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gateway"))
+import sip_tools  # noqa: E402
 from test_enroll_nodes import metric, p2p, status_of  # noqa: E402
 
 OVERLAY = "swap.example.org"
@@ -76,6 +81,34 @@ def put_in_place(cert, key, into_cert, into_key):
 def lookup(via, cert, key, ca, aor):
     return p2p("lookup", "--bootstrap", f"127.0.0.1:{via}", "--cert", cert, "--key", key, "--ca", ca,
                "--timeout", "20", aor, timeout=40)
+
+
+def node_ids_in(cert):
+    r = run(["openssl", "x509", "-noout", "-text", "-in", cert])
+    return [i.lower() for i in re.findall(r"reload://0110([0-9A-Fa-f]{32})", r.stdout)]
+
+
+def check_phone_renewal(work, gw, gm, dave, pport, phone_first):
+    """alice's phone certificate (enrolled by the gateway at its start) is renewed while the
+    gateway runs, and her binding is stored again with it."""
+    aor = f"alice@{OVERLAY}"
+    crt = os.path.join(work, "gw-data", "phones", aor + ".crt")
+    renewed_line = f"phone {aor}: renewed its certificate"
+    wait_until(lambda: renewed_line in gw.stderr() or not gw.alive(), 90, "the gateway renews alice's certificate")
+    check(gw.alive() and renewed_line in gw.stderr(), f"the gateway renews alice's phone certificate: {gw.stderr()[-2000:]}")
+    check(file_fingerprint(crt) != phone_first, "alice's certificate file holds the renewed certificate")
+    check(node_ids_in(crt) == [status_of(gm).get("node_id").lower()],
+          f"the renewed certificate holds the gateway's Node-ID ({node_ids_in(crt)})")
+    renewed = metric(gm, 'p2psip_enroll_phones_total{result="renewed"}') or 0
+    check(renewed >= 1, f'p2psip_enroll_phones_total{{result="renewed"}} counts it ({renewed})')
+    stored = f"phone {aor}: stored in the overlay"
+    wait_until(lambda: stored in gw.stderr()[gw.stderr().index(renewed_line):] or not gw.alive(), 30,
+               "alice's binding stored again")
+    check(stored in gw.stderr()[gw.stderr().index(renewed_line):],
+          f"alice's binding is stored again after the renewal: {gw.stderr()[-1500:]}")
+    r = lookup(pport, os.path.join(dave, "node.crt"), os.path.join(dave, "node.key"), os.path.join(dave, "ca.crt"), aor)
+    check(r.returncode == 0 and "sip:alice@127.0.0.1:5999" in r.stdout,
+          f"`p2psip lookup {aor}` still finds alice's Contact after the renewal ({r.stdout.strip()} {r.stderr.strip()[-300:]})")
 
 
 def reloads(mport, result):
@@ -133,7 +166,10 @@ def renewal_while_running(work):
     check(p2p("ca", "init", "--overlay", OVERLAY, "--dir", cadir, "--key-type", "ec").returncode == 0, "ca init")
     users = os.path.join(work, "users")
     with open(users, "w") as f:
-        f.write("peer1 peer-secret\ngateway gw-secret\ndave pw4\n")
+        f.write("peer1 peer-secret\ngateway gw-secret\ndave pw4\nalice alice-pw\n")
+    phones = os.path.join(work, "phones")
+    with open(phones, "w") as f:
+        f.write("alice alice-pw\n")
     gw_overlay = free_port()
     srv = start([P2P_BIN, "enroll-server", "--overlay", OVERLAY, "--listen", f"127.0.0.1:{free_port()}",
                  "--ca-dir", cadir, "--users", users, "--bootstrap", f"127.0.0.1:{gw_overlay}",
@@ -155,8 +191,12 @@ def renewal_while_running(work):
     sip, gm = free_port(), free_port()
     gw = start([P2P_BIN, "gateway", *enroll_args("gateway", "gw-secret"), "--sip-listen", f"127.0.0.1:{sip}",
                 "--overlay-listen", f"127.0.0.1:{gw_overlay}", "--metrics-listen", f"127.0.0.1:{gm}",
-                "--data-dir", os.path.join(work, "gw-data")], "gateway", work)
+                "--phones-file", phones, "--data-dir", os.path.join(work, "gw-data")], "gateway", work)
     joined(gw, gm, "the enrolled gateway starts the ring")
+    phone_first = file_fingerprint(os.path.join(work, "gw-data", "phones", f"alice@{OVERLAY}.crt"))
+    check(phone_first, "the gateway enrolled alice's phone at its start")
+    statuses = sip_tools.register(sip, "alice", "alice-pw", "sip:alice@127.0.0.1:5999", domain=OVERLAY)[0]
+    check(statuses and statuses[-1] == "SIP/2.0 200 OK", f"alice's phone registers at the gateway ({statuses})")
     pport, pm = free_port(), free_port()
     peer = start([P2P_BIN, "peer", *enroll_args("peer1", "peer-secret"), "--overlay-listen", f"127.0.0.1:{pport}",
                   "--metrics-listen", f"127.0.0.1:{pm}", "--data-dir", os.path.join(work, "peer-data")], "peer", work)
@@ -190,6 +230,7 @@ def renewal_while_running(work):
     check(r.returncode == 0 and f"sip:gateway@127.0.0.1:{sip}" in r.stdout,
           f"the gateway's service AoR, stored again with its renewed certificate, is found through the peer "
           f"({r.stdout.strip()} {r.stderr.strip()[-300:]})")
+    check_phone_renewal(work, gw, gm, dave, pport, phone_first)
     # SIGHUP at the gateway with a pair of another Node-ID (dave's) in its files: the reload is
     # refused as a whole, the running certificate kept.
     put_in_place(os.path.join(dave, "node.crt"), os.path.join(dave, "node.key"), *gw_files)
