@@ -1,6 +1,7 @@
 #include "gateway/sip/overload.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 
 namespace p2psip::sip {
@@ -51,16 +52,28 @@ bool SourceBuckets::take(std::string_view source, Millis now) {
   return take_from(it->second, now);
 }
 
-double OverloadGuard::pressure(const LoadSignals& s) const {
-  return std::max({fraction(s.udp_backlog, limits_.max_udp_backlog),
+double OverloadGuard::backlog_pressure(double fill, Millis now) {
+  double p = fraction(fill, limits_.max_udp_backlog);
+  if (p < 1.0) {
+    backlog_high_since_.reset();
+    return p;
+  }
+  if (!backlog_high_since_) backlog_high_since_ = now;
+  bool sustained = now - *backlog_high_since_ >= limits_.udp_backlog_hold;
+  if (sustained || shedding_ || fill >= kUdpBacklogAlmostFull) return p;
+  return std::nextafter(1.0, 0.0);  // over the limit for a moment: not yet
+}
+
+double OverloadGuard::pressure(const LoadSignals& s, Millis now) {
+  return std::max({backlog_pressure(s.udp_backlog, now),
                    fraction(static_cast<double>(s.loop_lag.count()),
                             static_cast<double>(limits_.max_loop_lag.count())),
                    fraction(static_cast<double>(s.transactions), static_cast<double>(limits_.max_transactions)),
                    fraction(static_cast<double>(s.lookups), static_cast<double>(limits_.max_lookups))});
 }
 
-bool OverloadGuard::update(const LoadSignals& s) {
-  double p = pressure(s);
+bool OverloadGuard::update(const LoadSignals& s, Millis now) {
+  double p = pressure(s, now);
   if (!shedding_ && p >= 1.0) shedding_ = true;
   else if (shedding_ && p < limits_.resume_fraction) shedding_ = false;
   return shedding_;
@@ -81,7 +94,7 @@ AdmissionControl::AdmissionControl(const OverloadLimits& limits)
       guard_(limits) {}
 
 Admission AdmissionControl::decide(const AdmissionRequest& r, const LoadSignals& s, Millis now) {
-  bool shedding = guard_.update(s);
+  bool shedding = guard_.update(s, now);
   if (!r.initial) return Admission::admit;
   if (!r.trusted && !buckets_.take(r.source, now)) return Admission::over_source_limit;
   return shedding ? Admission::shed : Admission::admit;
