@@ -5,7 +5,8 @@
 namespace p2psip::router {
 
 std::optional<std::vector<std::string>> LookupCache::get(std::string_view aor,
-                                                         std::uint64_t now_ms) {
+                                                         std::uint64_t now_ms, bool* refresh_due) {
+  if (refresh_due) *refresh_due = false;
   if (!limits_.enabled()) return std::nullopt;
   auto it = entries_.find(std::string(aor));
   if (it == entries_.end()) {
@@ -20,16 +21,20 @@ std::optional<std::vector<std::string>> LookupCache::get(std::string_view aor,
   }
   ++stats_.hits;
   lru_.splice(lru_.begin(), lru_, it->second.use);
+  if (refresh_due) *refresh_due = now_ms >= it->second.refresh_ms;
   return it->second.contacts;
 }
 
 void LookupCache::put(const std::string& aor, std::vector<std::string> contacts,
                       std::uint64_t valid_ms, std::uint64_t now_ms, std::uint64_t generation) {
   if (!limits_.enabled() || contacts.empty() || valid_ms == 0 || generation != generation_) return;
-  std::uint64_t expires = now_ms + std::min(valid_ms, limits_.ttl_ms);
+  std::uint64_t keep_ms = std::min(valid_ms, limits_.ttl_ms);
+  std::uint64_t expires = now_ms + keep_ms;
+  auto refresh = now_ms + static_cast<std::uint64_t>(static_cast<double>(keep_ms) * kRefreshAfter);
   if (auto it = entries_.find(aor); it != entries_.end()) {
     it->second.contacts = std::move(contacts);
     it->second.expires_ms = expires;
+    it->second.refresh_ms = refresh;
     lru_.splice(lru_.begin(), lru_, it->second.use);
     return;
   }
@@ -39,7 +44,7 @@ void LookupCache::put(const std::string& aor, std::vector<std::string> contacts,
     ++stats_.evicted;
   }
   lru_.push_front(aor);
-  entries_.emplace(aor, Entry{std::move(contacts), expires, lru_.begin()});
+  entries_.emplace(aor, Entry{std::move(contacts), expires, refresh, lru_.begin()});
 }
 
 void LookupCache::forget(std::string_view aor) {

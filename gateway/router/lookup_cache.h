@@ -41,8 +41,15 @@ class LookupCache {
  public:
   explicit LookupCache(LookupCacheLimits limits) : limits_(limits) {}
 
-  // The cached contacts of `aor` when an entry is still valid at `now_ms` (monotonic).
-  std::optional<std::vector<std::string>> get(std::string_view aor, std::uint64_t now_ms);
+  // The cached contacts of `aor` when an entry is still valid at `now_ms` (monotonic). With
+  // `refresh_due`: set when the entry is in the last quarter of its time (kRefreshAfter), so
+  // the caller may look the AoR up again before it expires and a hot AoR never misses; an
+  // answer put() then restarts the entry's time. A refresh does not lengthen what an answer
+  // may be trusted for: each entry still lives at most its TTL from the answer it holds.
+  std::optional<std::vector<std::string>> get(std::string_view aor, std::uint64_t now_ms,
+                                              bool* refresh_due = nullptr);
+  // Share of an entry's time after which get() reports it due for a refresh.
+  static constexpr double kRefreshAfter = 0.75;
   // Keep `contacts` for `aor` until now_ms + min(ttl, valid_ms). Ignored when the cache is off,
   // contacts is empty, valid_ms is 0, or `generation` is older than generation(): something
   // invalidated the cache after the lookup that produced this answer started.
@@ -62,6 +69,7 @@ class LookupCache {
   struct Entry {
     std::vector<std::string> contacts;
     std::uint64_t expires_ms = 0;
+    std::uint64_t refresh_ms = 0;  // from then on get() reports refresh_due
     std::list<std::string>::iterator use;  // position in lru_ (front: most recent)
   };
   void erase(std::unordered_map<std::string, Entry>::iterator it);

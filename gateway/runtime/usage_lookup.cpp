@@ -51,18 +51,28 @@ UsageLookup::UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& 
 
 void UsageLookup::lookup(const std::string& aor, Callback cb) {
   if (!node_ || !joined_ || !joined_()) {
-    return answer(cb, {router::LookupStatus::unreachable, {}});
+    count(router::LookupStatus::unreachable);
+    return cb({router::LookupStatus::unreachable, {}});
   }
   std::string key = cache_key(aor);
   if (cache_.limits().enabled()) {
-    auto cached = cache_.get(key, ms(clock_.monotonic()));
+    bool refresh = false;
+    auto cached = cache_.get(key, ms(clock_.monotonic()), &refresh);
     publish();
-    if (cached) return cb({router::LookupStatus::found, std::move(*cached)});
+    if (cached) {
+      if (refresh) fetch(aor, key, {});  // ahead of expiry: nobody waits for it
+      return cb({router::LookupStatus::found, std::move(*cached)});
+    }
   }
+  fetch(aor, key, std::move(cb));
+}
+
+void UsageLookup::fetch(const std::string& aor, const std::string& key, Callback cb) {
+  std::uint64_t generation = cache_.generation();
+  if (!flights_.join(key, generation, std::move(cb))) return;  // waits for the one in flight
   ++pending_;
   auto t0 = std::chrono::steady_clock::now();
-  std::uint64_t generation = cache_.generation();
-  node_->lookup(aor, [this, aor, key = std::move(key), cb, t0,
+  node_->lookup(aor, [this, aor, key, t0,
                       generation](Expected<overlay::Resolution, overlay::Failure> r) {
     --pending_;
     if (observe_) {
@@ -75,7 +85,8 @@ void UsageLookup::lookup(const std::string& aor, Callback cb) {
       log_->info("overlay lookup of {}: only route-form registrations, not usable here", aor);
     }
     if (r) keep(key, *r, result, generation);
-    answer(cb, std::move(result));
+    count(result.status);
+    for (auto& waiter : flights_.land(key, generation)) waiter(result);
   });
 }
 
@@ -107,15 +118,14 @@ void UsageLookup::publish() {
   published_ = s;
 }
 
-void UsageLookup::answer(const Callback& cb, router::LookupResult r) {
-  switch (r.status) {
+void UsageLookup::count(router::LookupStatus status) {
+  switch (status) {
     case router::LookupStatus::found: metrics_.overlay_lookup(metrics::OverlayLookupResult::kFound); break;
     case router::LookupStatus::not_found: metrics_.overlay_lookup(metrics::OverlayLookupResult::kNotFound); break;
     case router::LookupStatus::unreachable:
       metrics_.overlay_lookup(metrics::OverlayLookupResult::kUnreachable);
       break;
   }
-  cb(std::move(r));
 }
 
 }  // namespace p2psip::runtime

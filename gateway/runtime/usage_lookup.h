@@ -6,7 +6,9 @@
 // an overlay error. Counts p2psip_overlay_lookups_total{result} (lookups sent to the overlay).
 // A found answer is kept in a short bounded cache (router/lookup_cache.h) and reused for the
 // same AoR until its TTL or the values' lifetime ends, or until forget() (a store or removal
-// of that AoR through this gateway) or forget_all() (reload). Loop thread.
+// of that AoR through this gateway) or forget_all() (reload); a hit in the entry's last quarter
+// looks the AoR up again in the background. Callers of an AoR whose lookup is in flight wait
+// for it (router/lookup_flights.h): one Fetch, not one per INVITE. Loop thread.
 
 #include <spdlog/logger.h>
 
@@ -17,6 +19,7 @@
 #include "common/clock.h"
 #include "common/expected.h"
 #include "gateway/router/lookup_cache.h"
+#include "gateway/router/lookup_flights.h"
 #include "gateway/router/overlay_lookup.h"
 #include "p2psip/overlay/overlay.h"
 
@@ -46,14 +49,17 @@ class UsageLookup final : public router::OverlayLookup {
     observe_ = std::move(observe);
   }
   void lookup(const std::string& aor, Callback cb) override;
-  // Lookups sent to the overlay and not answered yet (an overload signal, overload.h).
+  // Fetches sent to the overlay and not answered yet (an overload signal, overload.h).
   std::size_t pending() const { return pending_; }
   // The AoR was stored or removed through this gateway / everything may have changed (reload).
   void forget(const std::string& aor);
   void forget_all();
 
  private:
-  void answer(const Callback& cb, router::LookupResult r);
+  // Sends the Fetch for `aor` unless one is in flight for `key`; `cb` (empty: a refresh) gets
+  // its answer.
+  void fetch(const std::string& aor, const std::string& key, Callback cb);
+  void count(router::LookupStatus status);  // p2psip_overlay_lookups_total{result}
   void keep(const std::string& key, const overlay::Resolution& r,
             const router::LookupResult& result, std::uint64_t generation);
   void publish();  // the cache's counters since the last call, to the metrics
@@ -66,6 +72,7 @@ class UsageLookup final : public router::OverlayLookup {
   std::size_t pending_ = 0;
   const Clock& clock_;
   router::LookupCache cache_;
+  router::LookupFlights flights_;
   metrics::LookupCacheMetrics& cache_metrics_;
   router::LookupCacheStats published_;
 };

@@ -97,3 +97,32 @@ TEST_CASE("a cache with no TTL or no room is off: nothing kept, nothing counted"
     CHECK(c.stats().misses == 0);
   }
 }
+
+TEST_CASE("a hit in the last quarter of an entry's time is due for a refresh; an answer restarts it") {
+  auto c = cache();  // TTL 2000
+  bool due = true;
+  CHECK_FALSE(c.get("alice@p2p.example.com", 1000, &due));
+  CHECK_FALSE(due);
+  c.put("alice@p2p.example.com", kAlice, 3'600'000, 1000, c.generation());
+  CHECK(c.get("alice@p2p.example.com", 2499, &due) == kAlice);
+  CHECK_FALSE(due);
+  CHECK(c.get("alice@p2p.example.com", 2500, &due) == kAlice);  // 1000 + 0.75 * 2000
+  CHECK(due);
+  c.put("alice@p2p.example.com", kAliceMoved, 3'600'000, 2600, c.generation());  // the refresh
+  CHECK(c.get("alice@p2p.example.com", 3000, &due) == kAliceMoved);  // past the old expiry
+  CHECK_FALSE(due);
+  CHECK(c.get("alice@p2p.example.com", 4100, &due) == kAliceMoved);  // 2600 + 1500
+  CHECK(due);
+  CHECK_FALSE(c.get("alice@p2p.example.com", 4600, &due));           // 2600 + 2000: expired
+  CHECK_FALSE(due);
+}
+
+TEST_CASE("the refresh point follows a validity shorter than the TTL") {
+  auto c = cache();
+  bool due = false;
+  c.put("alice@p2p.example.com", kAlice, 400, 1000, c.generation());  // valid 400 ms only
+  CHECK(c.get("alice@p2p.example.com", 1299, &due) == kAlice);
+  CHECK_FALSE(due);
+  CHECK(c.get("alice@p2p.example.com", 1300, &due) == kAlice);
+  CHECK(due);
+}
