@@ -1,6 +1,7 @@
 #include "gateway/router/lookup_cache.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace p2psip::router {
 
@@ -21,7 +22,12 @@ std::optional<std::vector<std::string>> LookupCache::get(std::string_view aor,
   }
   ++stats_.hits;
   lru_.splice(lru_.begin(), lru_, it->second.use);
-  if (refresh_due) *refresh_due = now_ms >= it->second.refresh_ms;
+  if (refresh_due && now_ms >= it->second.refresh_ms) {
+    // Once per answer: a refresh that finds nothing (the AoR removed elsewhere, the overlay
+    // unreachable) must not turn every later hit into a Fetch; the entry then just expires.
+    *refresh_due = true;
+    it->second.refresh_ms = UINT64_MAX;
+  }
   return it->second.contacts;
 }
 

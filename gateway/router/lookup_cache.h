@@ -42,9 +42,9 @@ class LookupCache {
   explicit LookupCache(LookupCacheLimits limits) : limits_(limits) {}
 
   // The cached contacts of `aor` when an entry is still valid at `now_ms` (monotonic). With
-  // `refresh_due`: set when the entry is in the last quarter of its time (kRefreshAfter), so
-  // the caller may look the AoR up again before it expires and a hot AoR never misses; an
-  // answer put() then restarts the entry's time. A refresh does not lengthen what an answer
+  // `refresh_due`: set by the first hit in the last quarter of the entry's time
+  // (kRefreshAfter), so the caller may look the AoR up again before it expires and a hot AoR
+  // never misses; an answer put() then restarts the entry's time (and its one refresh). A refresh does not lengthen what an answer
   // may be trusted for: each entry still lives at most its TTL from the answer it holds.
   std::optional<std::vector<std::string>> get(std::string_view aor, std::uint64_t now_ms,
                                               bool* refresh_due = nullptr);

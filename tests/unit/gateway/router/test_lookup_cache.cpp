@@ -108,6 +108,8 @@ TEST_CASE("a hit in the last quarter of an entry's time is due for a refresh; an
   CHECK_FALSE(due);
   CHECK(c.get("alice@p2p.example.com", 2500, &due) == kAlice);  // 1000 + 0.75 * 2000
   CHECK(due);
+  CHECK(c.get("alice@p2p.example.com", 2501, &due) == kAlice);  // once per answer
+  CHECK_FALSE(due);
   c.put("alice@p2p.example.com", kAliceMoved, 3'600'000, 2600, c.generation());  // the refresh
   CHECK(c.get("alice@p2p.example.com", 3000, &due) == kAliceMoved);  // past the old expiry
   CHECK_FALSE(due);
