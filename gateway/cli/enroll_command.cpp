@@ -20,6 +20,7 @@
 #include "gateway/cli/command.h"
 #include "gateway/cli/schema_flags.h"
 #include "gateway/config/enroll_server_config.h"
+#include "gateway/runtime/logging.h"
 #include "gateway/config/host_port.h"
 #include "gateway/config/phones.h"
 #include "gateway/runtime/enroll_service.h"
@@ -45,6 +46,9 @@ int usage(const char* cmd, const std::string& message) {
 }
 
 int run_server(const config::EnrollServerConfig& a) {
+  // The server logs through spdlog's default logger: the process's stderr sink and layout.
+  runtime::set_log_format(a.log_format);
+  spdlog::default_logger()->set_level(spdlog::level::from_str(a.log_level));
   ov::EnrollServerOptions o;
   o.overlay = a.overlay;
   o.ca_dir = a.ca_dir;

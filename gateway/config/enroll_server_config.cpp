@@ -73,6 +73,10 @@ Schema make_schema() {
        number_in(1, kMaxLockout)},
       {"metrics_listen", "IP:PORT for /metrics (p2psip_enroll_*) and /health; empty: none", {""},
        false, empty_or(check_listen_address)},
+      {"log_level", "trace, debug, info, warn, error, critical or off", {"info"}, false,
+       check_log_level},
+      {"log_format", "layout of the log lines on stderr: text, logfmt or json (one object a "
+                     "line)", {"text"}, false, check_log_format},
       {"test_certificate_seconds", "TESTS ONLY: issued certificates end this many seconds after "
                                    "issue (instead of 365 days) so that renewal can be watched; "
                                    "0: off", {"0"}, false, number_in(0, 86400)},
@@ -120,6 +124,8 @@ Expected<EnrollServerConfig, ConfigError> to_enroll_server_config(const Settings
   c.lockout = to_number(s.get("lockout"));
   c.metrics_listen = s.get("metrics_listen");
   c.test_certificate_seconds = static_cast<int>(to_number(s.get("test_certificate_seconds")));
+  c.log_level = s.get("log_level");
+  c.log_format = s.get("log_format");
   return c;
 }
 

@@ -30,6 +30,8 @@ struct EnrollServerConfig {
   std::size_t lockout = 3;
   std::string metrics_listen;  // empty: no /metrics
   int test_certificate_seconds = 0;  // > 0: issued certificates last this long (tests only)
+  std::string log_level = "info";
+  std::string log_format = "text";
 };
 
 const Schema& enroll_server_schema();

@@ -117,7 +117,7 @@ def main():
     # The operator revokes carol: one line in the bad-node file.
     with open(bad_file, "a") as f:
         f.write(f"{carol_id}  # carol's lost laptop\n")
-    wait_until(lambda: "configuration sequence 2" in srv.stdout() or not srv.alive(), 10,
+    wait_until(lambda: "configuration sequence 2" in srv.stderr() or not srv.alive(), 10,
                "the server notices the bad-node file")
     doc = served(work, url, "served2.xml")
     check('sequence="2"' in doc and f"<bad-node>{carol_id}</bad-node>" in doc,

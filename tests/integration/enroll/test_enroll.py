@@ -174,7 +174,7 @@ def check_refusals(work, url, srv):
     text = run(["openssl", "x509", "-inform", "DER", "-in", der, "-noout", "-text"]).stdout
     check(f"email:carol@{OVERLAY}" in text and "URI:reload://" in text, "an RFC 6940 §11.3 certificate for carol")
     check(srv.alive(), "the server survives every refusal")
-    log = srv.stdout()
+    log = srv.stderr()  # spdlog: stderr, as every p2psip service
     check("refused user 'bob'" in log and "bad_CSR" in log and "issued a certificate for carol" in log,
           "every enrollment and refusal is logged")
 
@@ -212,7 +212,7 @@ def check_bad_node(work, cadir, users, seed_port, enrolled_dir):
     # The bad node from the YAML file, the sequence from the environment (the keys' twins).
     cfg = os.path.join(work, "enroll-server-2.yaml")
     with open(cfg, "w") as f:
-        f.write(f"bad_node: [{old}]\nsequence: 1\n")
+        f.write(f"bad_node: [{old}]\nsequence: 1\nlog_format: json\n")
     srv, _, url, fingerprint = start_server(work, cadir, users, seed_port, free_port(), ["--config", cfg],
                                             name="enroll-server-2", env={"P2PSIP_SEQUENCE": "2"})
     path = os.path.join(work, "served2.xml")
@@ -224,6 +224,9 @@ def check_bad_node(work, cadir, users, seed_port, enrolled_dir):
     m = re.search(r"node-id: ([0-9a-f]{32})", r.stdout)
     check(r.returncode == 0 and m and m.group(1) != old, f"alice gets a new Node-ID instead of the bad one: {r.stdout}")
     check(srv.stop() == 0, "the second server exits 0")
+    lines = [json.loads(line) for line in srv.stderr().splitlines() if line.strip()]
+    check(any("issued a certificate for alice" in x.get("msg", "") for x in lines),
+          "log_format json: every stderr line of the server is a JSON object, the enrollment logged")
 
 
 def check_metrics(metrics_port):
@@ -275,7 +278,7 @@ def main():
     check_metrics(srv_metrics)
     check_usage_errors(work, cadir, users, url)
     check(srv.stop() == 0, "enroll-server exits 0 on SIGTERM")
-    m = re.search(r"(\d+) enrollments.* (\d+) connections evicted", srv.stdout())
+    m = re.search(r"(\d+) enrollments.* (\d+) connections evicted", srv.stderr())
     check(m is not None and int(m.group(2)) >= 80 + 1 - 64, f"evictions logged at exit: {m and m.group(0)}")
     check_bad_node(work, cadir, users, seed_port, enrolled)
     port, metrics = free_port(), free_port()
