@@ -15,14 +15,17 @@ bool should_trim(const HeapUse& heap, const std::optional<HeapUse>& last, const 
   return static_cast<double>(heap.free) >= policy.min_free_share * static_cast<double>(heap.in_use);
 }
 
+bool quiet(std::uint64_t messages, const TrimPolicy& policy) { return messages <= policy.max_messages; }
+
 HeapUse heap_use() {
   struct mallinfo2 mi = mallinfo2();
   return {mi.uordblks, mi.fordblks};
 }
 
 HeapTrimmer::HeapTrimmer(su_root_t* root, const Clock& clock, Millis period, TrimPolicy policy,
+                         std::function<std::uint64_t()> messages_received,
                          std::shared_ptr<spdlog::logger> log)
-    : clock_(clock), policy_(policy), log_(std::move(log)) {
+    : clock_(clock), policy_(policy), messages_received_(std::move(messages_received)), log_(std::move(log)) {
   auto ms = static_cast<unsigned>(std::max(period, Millis{1}).count());
   timer_ = sip::sofia::make_timer(root, ms);
   // Every `period` from the last tick (su_timer_set_interval would fire once; su_timer_run
@@ -38,6 +41,10 @@ void HeapTrimmer::on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
 
 void HeapTrimmer::tick() {
   ++ticks_;
+  std::uint64_t messages = messages_received_ ? messages_received_() : 0;
+  std::uint64_t since = messages - messages_at_tick_;
+  messages_at_tick_ = messages;
+  if (!quiet(since, policy_)) return;
   HeapUse before = heap_use();
   if (!should_trim(before, last_, policy_)) return;
   Millis start = clock_.monotonic();

@@ -17,6 +17,7 @@
 #include "spdlog/sinks/null_sink.h"
 
 using p2psip::runtime::HeapUse;
+using p2psip::runtime::quiet;
 using p2psip::runtime::should_trim;
 using p2psip::runtime::TrimPolicy;
 
@@ -57,6 +58,13 @@ TEST_CASE("should_trim: once per change of the heap, not on every tick of an idl
   CHECK(should_trim({.in_use = 4 * kMiB, .free = 216 * kMiB}, idle, p));         // freed 16 MiB
 }
 
+TEST_CASE("quiet: a trim's stall waits for SIP to be quiet") {
+  TrimPolicy p;  // 10 messages per period
+  CHECK(quiet(0, p));
+  CHECK(quiet(10, p));
+  CHECK_FALSE(quiet(11, p));
+}
+
 TEST_CASE("HeapTrimmer: the free pages of a fragmented heap go back to the system") {
   p2psip::runtime::SofiaLibrary sofia;
   auto created = p2psip::runtime::EventLoop::create();
@@ -76,7 +84,17 @@ TEST_CASE("HeapTrimmer: the free pages of a fragmented heap go back to the syste
     std::size_t before = rss_kib();
     p2psip::SystemClock clock;
     auto log = std::make_shared<spdlog::logger>("heap", std::make_shared<spdlog::sinks::null_sink_mt>());
-    p2psip::runtime::HeapTrimmer trimmer(root, clock, p2psip::Millis{1}, TrimPolicy{}, log);
+    // Busy: 11 messages per tick, no trim however much is free.
+    std::uint64_t messages = 0;
+    {
+      p2psip::runtime::HeapTrimmer busy(root, clock, p2psip::Millis{1}, TrimPolicy{},
+                                        [&messages] { return messages += 11; }, log);
+      for (int i = 0; i < 1000 && busy.ticks() < 5; ++i) su_root_step(root, 10);
+      REQUIRE(busy.ticks() >= 5);
+      CHECK(busy.trims() == 0);
+    }
+    p2psip::runtime::HeapTrimmer trimmer(root, clock, p2psip::Millis{1}, TrimPolicy{},
+                                         [&messages] { return messages += 10; }, log);
     for (int i = 0; i < 1000 && trimmer.trims() == 0; ++i) su_root_step(root, 10);
     REQUIRE(trimmer.trims() == 1);
     std::size_t after = rss_kib();
