@@ -164,6 +164,7 @@ SipSide::~SipSide() {
   agent_.reset();
   resolver_.reset();
   lag_.reset();
+  heap_trim_.reset();
 }
 
 std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, SipPlan plan,
@@ -180,6 +181,9 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics](Millis l) {
     metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
   });
+  s->heap_trim_ = std::make_unique<HeapTrimmer>(
+      loop.su_root(), clock, Millis{5000}, TrimPolicy{},
+      [s] { return s->agent_ ? s->agent_->messages_received() : 0; }, make_logger("heap", config.log_level));
   s->overload_ = std::make_unique<sip::OverloadGate>(
       overload_limits(config.overload), config.trusted_networks,
       sip::OverloadGate::Probes{[s] { return s->backlog_.fill(); }, [s] { return s->lag_->lag(); },

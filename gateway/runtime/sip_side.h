@@ -17,6 +17,7 @@
 #include "gateway/runtime/dns_metrics_observer.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
+#include "gateway/runtime/heap_trim.h"
 #include "gateway/runtime/loop_lag.h"
 #include "gateway/runtime/udp_backlog.h"
 #include "gateway/runtime/usage_lookup.h"
@@ -85,6 +86,7 @@ class SipSide {
   UsageLookup lookup_;
   UdpBacklog backlog_;
   std::unique_ptr<LoopLagProbe> lag_;
+  std::unique_ptr<HeapTrimmer> heap_trim_;  // the heap nta freed back to the system (heap_trim.h)
   std::unique_ptr<sip::OverloadGate> overload_;
   PhoneOverlayKeeper phone_keeper_;
   overlay::Node* node_ = nullptr;  // overlay peers are trusted senders

@@ -100,6 +100,11 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.accepted = [this](const std::string& branch, const std::string& upstream_via) {
     accepted_.remember(branch, upstream_via, deps_.clock->monotonic());
   };
+  sweeper_ = sofia::make_timer(root, 1000);
+  if (sweeper_) {
+    su_timer_set_for_ever(sweeper_.get(), reinterpret_cast<su_timer_f>(&Proxy::sweep_timer),
+                          reinterpret_cast<su_timer_arg_t*>(this));
+  }
   env_.dialogs_changed = [this](std::string_view call_id, int delta) {
     calls_.changed(call_id, delta, deps_.clock->monotonic());
   };
@@ -119,9 +124,15 @@ Proxy::~Proxy() {
   acks_.clear();
   transactions_.clear();
   reaper_.reset();
+  sweeper_.reset();
 }
 
 void Proxy::reap_timer(void*, su_timer_s*, void* arg) { static_cast<Proxy*>(arg)->reap(); }
+
+void Proxy::sweep_timer(void*, su_timer_s*, void* arg) {
+  auto* self = static_cast<Proxy*>(arg);
+  self->accepted_.expire(self->deps_.clock->monotonic());
+}
 
 void Proxy::reap() {
   auto ids = std::move(to_reap_);

@@ -131,6 +131,7 @@ class Proxy {
                  spdlog::level::level_enum level = spdlog::level::info) const;
   void reap();
   static void reap_timer(void* magic, su_timer_s* timer, void* arg);
+  static void sweep_timer(void* magic, su_timer_s* timer, void* arg);
 
   nta_agent_s* agent_;
   ProxyDeps deps_;
@@ -145,6 +146,7 @@ class Proxy {
   AcceptedBranches accepted_{Millis{32000}};  // TTL: nta's 64*T1, set in the constructor
   std::vector<std::uint64_t> to_reap_;
   sofia::Timer reaper_;
+  sofia::Timer sweeper_;  // every second: accepted_.expire()
   std::unique_ptr<PhoneFrontEnd> phones_;
   router::PhoneContacts phone_contacts_;
   std::map<std::uint64_t, std::pair<sofia::Message, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving

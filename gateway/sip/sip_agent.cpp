@@ -108,6 +108,7 @@ SipAgent::~SipAgent() {
 int SipAgent::on_message(void* magic, nta_agent_s*, msg_s* raw, sip_s* sip) {
   auto* self = static_cast<SipAgent*>(magic);
   sofia::Message msg(raw);  // ours from here on
+  ++self->messages_received_;
   if (sip && sip->sip_request && self->proxy_) {
     tport_t* tp = tport_delivered_by(nta_agent_tports(self->agent_.get()), raw);
     if (tp && tport_is_stream(tp)) self->tcp_guard_->request_completed(raw);

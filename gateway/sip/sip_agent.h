@@ -3,6 +3,7 @@
 // requests outside any transaction go to the proxy (proxy.h). Everything runs on the loop
 // thread.
 
+#include <cstdint>
 #include <spdlog/logger.h>
 
 #include <memory>
@@ -52,6 +53,8 @@ class SipAgent {
   ~SipAgent();
   // Proxy transactions and calls in flight (the drain waits for them): Proxy::in_flight.
   std::size_t in_flight() const;
+  // SIP messages nta handed us so far (the heap trimmer's measure of quiet, heap_trim.h).
+  std::uint64_t messages_received() const { return messages_received_; }
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
   Proxy& proxy() { return *proxy_; }
@@ -72,6 +75,7 @@ class SipAgent {
   TlsContexts tls_contexts_;  // Sofia's TLS transport's SSL_CTX(s), referenced
   sofia::Agent agent_;  // destroyed after the proxy and its transactions (~SipAgent)
   std::unique_ptr<Proxy> proxy_;
+  std::uint64_t messages_received_ = 0;
   std::unique_ptr<TcpGuard> tcp_guard_;
   std::shared_ptr<spdlog::logger> log_;
 };

@@ -62,13 +62,17 @@ class AcceptedBranches {
   void remember(const std::string& branch, std::string upstream_via, Millis now);
   std::optional<std::string> find(const std::string& branch, Millis now);
   std::size_t size() const { return entries_.size(); }
+  // Forgets the expired branches (remember() does too). Called every second by the proxy so
+  // that a load's entries go once it has ended: left to the next call, each one's few small
+  // blocks pinned a page of the heap amid the freed calls (malloc_trim cannot return a page
+  // with a live block; issue 18, bench/RESULTS-memory.md).
+  void expire(Millis now);
 
  private:
   struct Entry {
     std::string upstream_via;
     Millis expires;
   };
-  void expire(Millis now);
 
   Millis ttl_;
   std::size_t max_entries_;

@@ -83,6 +83,19 @@ TEST_CASE("accepted branches live for Timer M") {
   CHECK(t.size() == 1);
 }
 
+TEST_CASE("expire() forgets the expired branches without a new one (the proxy's sweep)") {
+  AcceptedBranches t(milliseconds(32000));
+  t.remember("z9hG4bKa", kUpstream, milliseconds(0));
+  t.remember("z9hG4bKb", kUpstream, milliseconds(1000));
+  t.expire(milliseconds(31999));
+  CHECK(t.size() == 2);
+  t.expire(milliseconds(32000));
+  CHECK(t.size() == 1);
+  CHECK(t.find("z9hG4bKb", milliseconds(32000)) == kUpstream);
+  t.expire(milliseconds(33000));
+  CHECK(t.size() == 0);
+}
+
 TEST_CASE("remembering a branch again keeps its first expiry") {
   AcceptedBranches t(milliseconds(100));
   t.remember("b", "v1", milliseconds(0));
