@@ -45,11 +45,14 @@ std::chrono::sys_seconds NodeSigner::now() const {
       std::chrono::seconds(static_cast<std::int64_t>(clock_.wall_ms() / 1000)));
 }
 
+std::vector<wire::GenericCertificate> NodeSigner::certificates() const {
+  return {wire::GenericCertificate{wire::CertificateType::kX509,
+                                   Bytes(cert_.der().begin(), cert_.der().end())}};
+}
+
 wire::SecurityBlock NodeSigner::sign(ByteView signature_input) {
   wire::SecurityBlock block;
-  block.certificates.push_back(
-      wire::GenericCertificate{wire::CertificateType::kX509, Bytes(cert_.der().begin(),
-                                                                   cert_.der().end())});
+  block.certificates = certificates();
   block.signature.algorithm = algorithm_;
   block.signature.identity = identity_;
   auto alg = sec::default_algorithm(key_.type());

@@ -49,6 +49,7 @@ class NodeSigner final : public MessageSigner {
   // this node's Node-IDs, RFC 6940 §11.3); the new certificate becomes a known one.
   void replace(security::Certificate cert, security::PrivateKey key);
   wire::SecurityBlock sign(ByteView signature_input) override;
+  std::vector<wire::GenericCertificate> certificates() const override;
   std::optional<NodeId> verify(const wire::Message& m) override;
 
   // Why the last verify() failed ("" after a success); for debug logs and tests.

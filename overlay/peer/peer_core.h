@@ -161,22 +161,38 @@ class PeerCore {
   enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
                                         kAttachNeighbors, kJoinSent, kAwaitJoinUpdate };
 
+  // A message this node sends itself (send_bytes): delivered from the loopback queue by
+  // on_timer. `unsigned_local`: built without a signature (peer_in_process.cpp).
+  struct LocalMessage {
+    Bytes bytes;
+    bool unsigned_local = false;
+  };
+
   // forwarding (peer_forwarding.cpp)
-  void receive(Millis now, const NodeId& prev_hop, ByteView bytes);
+  void receive(Millis now, const NodeId& prev_hop, ByteView bytes, bool unsigned_local = false);
   void forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeader h, ByteView payload,
                bool is_request);
   void deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
-               const wire::ForwardingHeader& h);
+               const wire::ForwardingHeader& h, bool unsigned_local);
   void answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
                     wire::ErrorCode code, std::string_view text);
   void answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
                   wire::MessageCode code, Bytes body, bool cache,
                   std::vector<wire::GenericCertificate> certs = {});
   std::optional<LinkId> route_link(const wire::Destination& first) const;
-  void send_bytes(Millis now, const wire::Destination& first, Bytes bytes);
+  void send_bytes(Millis now, const wire::Destination& first, Bytes bytes,
+                  bool unsigned_local = false);
   Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
               std::vector<wire::GenericCertificate> certs = {},
-              const RequestSigner& signer = {});
+              const RequestSigner& signer = {}, bool unsigned_local = false);
+  // in-process messages (peer_in_process.cpp)
+  bool loops_back(const wire::Destination& first) const;
+  bool is_own(const wire::Destination& d) const {
+    return d.is_node() && *d.node_id() == config_.node_id;
+  }
+  void secure(wire::Message& m, std::vector<wire::GenericCertificate> certs,
+              const RequestSigner& signer, bool unsigned_local);
+  Bytes seal(ByteView unsigned_bytes);
   std::uint64_t originate(Millis now, std::vector<wire::Destination> dests,
                           wire::MessageCode code, Bytes body, TxPurpose purpose,
                           RequestCallback cb = {},
@@ -292,7 +308,7 @@ class PeerCore {
   bool handover_pending_ = false;              // leave() waits for the storage handover
   std::shared_ptr<bool> handover_done_;        // set by the handler's done callback
   Millis handover_deadline_{0};
-  std::deque<Bytes> loopback_;                 // messages this node routes to itself
+  std::deque<LocalMessage> loopback_;          // messages this node routes to itself
   std::vector<Action> actions_;
   PeerCounters counters_;
   std::uint16_t config_sequence_ = 0;          // §6.3.2.1; 0: no document, nothing checked

@@ -120,6 +120,9 @@ struct PeerCounters {
   std::uint64_t config_updates_sent = 0;
   std::uint64_t config_updates_refused = 0;
   std::uint64_t config_updates_limited = 0;  // over the per-sender limit (also in _refused)
+  // Messages this node sent to itself and delivered without signing or verifying them: they
+  // never left the process (peer_in_process.cpp).
+  std::uint64_t in_process = 0;
 };
 
 // The outcome of a request this node originated (one type with usage::OverlayAnswer).
@@ -135,6 +138,9 @@ class MessageSigner {
   // `identity` is what this signer will put in the block (the input already covers it).
   virtual wire::SignerIdentity identity() const = 0;
   virtual wire::SecurityBlock sign(ByteView signature_input) = 0;
+  // The certificates sign() puts in its block, without signing anything: what a message that
+  // never leaves this node carries in their place (peer_in_process.cpp).
+  virtual std::vector<wire::GenericCertificate> certificates() const { return {}; }
   // Verify a received message; the signer's Node-ID, or nullopt when it does not verify.
   virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
 };
