@@ -136,23 +136,12 @@ void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
     }
     return;
   }
-  // Our own unsigned message (peer_in_process.cpp): this node sent it.
-  if (unsigned_local) ++counters_.in_process;
-  auto sender = unsigned_local ? std::optional<NodeId>(config_.node_id) : signer_.verify(*m);
-  if (!sender) {
-    ++counters_.bad_signature;
-    if (m->contents.is_request()) {
-      answer_error(now, prev_hop, h, wire::ErrorCode::kForbidden, "bad signature");
-    }
-    return;
+  if (unsigned_local) {  // our own unsigned message (peer_in_process.cpp): this node sent it
+    ++counters_.in_process;
+    return delivered(now, prev_hop, *m, config_.node_id);
   }
-  ++counters_.received[PeerCounters::slot(m->contents.message_code)];
-  if (sequence_refused(now, prev_hop, *m, *sender)) return;
-  if (m->contents.is_request()) {
-    on_request(now, prev_hop, *m, *sender);
-  } else {
-    on_answer(now, *m, *sender);
-  }
+  if (config_.deferred_verification) return defer_verification(prev_hop, std::move(*m));
+  delivered(now, prev_hop, *m, signer_.verify(*m));
 }
 
 void PeerCore::answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
