@@ -32,6 +32,7 @@
 #include "overlay/link/link_manager.h"
 #include "overlay/peer/node_signer.h"
 #include "overlay/peer/peer_core.h"
+#include "overlay/peer/verify_worker.h"
 #include "overlay/security/bad_nodes.h"
 #include "overlay/storage/cert_cache.h"
 #include "overlay/storage/replicated_store.h"
@@ -57,6 +58,9 @@ struct NodeConfig {
   // certificates each Store carries, chained to the credentials' roots.
   std::vector<storage::KindDef> kinds = storage::default_kinds();
   storage::ReplicatedStoreConfig storage{};
+  // Received messages' signatures are verified on a second thread (verify_worker.h), the
+  // loop going on meanwhile; false: on the loop, inline (peer.deferred_verification unused).
+  bool verify_on_worker = true;
 };
 
 // A plain copy of everything /status and the metrics need.
@@ -178,6 +182,8 @@ class Node final : private link::LinkObserver {
   std::unique_ptr<storage::ReplicatedStore> store_;  // before core_: it must outlive it
   std::unique_ptr<link::LinkManager> links_;
   std::unique_ptr<PeerCore> core_;
+  // Signature checks off the loop (from start(); declared after core_: it goes first).
+  std::unique_ptr<VerifyWorker> verifier_;
   std::unordered_map<std::uint64_t, OpenLink> opening_;  // outgoing links not yet up
   std::unique_ptr<uv::Timer> timer_;        // from start(): PeerCore::next_deadline()
   std::unique_ptr<uv::Timer> leave_timer_;  // while leave() waits

@@ -45,11 +45,14 @@ std::chrono::sys_seconds NodeSigner::now() const {
       std::chrono::seconds(static_cast<std::int64_t>(clock_.wall_ms() / 1000)));
 }
 
+std::vector<wire::GenericCertificate> NodeSigner::certificates() const {
+  return {wire::GenericCertificate{wire::CertificateType::kX509,
+                                   Bytes(cert_.der().begin(), cert_.der().end())}};
+}
+
 wire::SecurityBlock NodeSigner::sign(ByteView signature_input) {
   wire::SecurityBlock block;
-  block.certificates.push_back(
-      wire::GenericCertificate{wire::CertificateType::kX509, Bytes(cert_.der().begin(),
-                                                                   cert_.der().end())});
+  block.certificates = certificates();
   block.signature.algorithm = algorithm_;
   block.signature.identity = identity_;
   auto alg = sec::default_algorithm(key_.type());
@@ -126,30 +129,57 @@ std::optional<NodeId> NodeSigner::signer_node_id(const sec::Certificate& cert,
   return to_wire(cert.node_ids().front());
 }
 
-std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
+std::optional<NodeSigner::Prepared> NodeSigner::prepare(const wire::Message& m) {
   const wire::Signature& s = m.security.signature;
   if (s.identity.type != wire::SignerIdentityType::kCertHash &&
       s.identity.type != wire::SignerIdentityType::kCertHashNodeId) {
-    return fail("unsupported signer identity type");
+    fail("unsupported signer identity type");
+    return std::nullopt;
   }
   if (!sec::identity_hash_accepted(static_cast<sec::HashAlgorithm>(s.identity.hash_alg))) {
-    return fail("unsupported signer identity hash");
+    fail("unsupported signer identity hash");
+    return std::nullopt;
   }
   auto alg = sec::accepted_signature_algorithm(s.algorithm.hash, s.algorithm.signature);
-  if (!alg) return fail("unsupported signature algorithm");
+  if (!alg) {
+    fail("unsupported signature algorithm");
+    return std::nullopt;
+  }
   auto cert = find_certificate(m);
   if (!cert) return std::nullopt;
   if (bad_nodes_ && bad_nodes_->refuse(*cert, sec::BadNodes::Refused::kMessage)) {
-    return fail("signer certificate is listed as bad-node (RFC 6940 §11.1)");
+    fail("signer certificate is listed as bad-node (RFC 6940 §11.1)");
+    return std::nullopt;
+  }
+  auto id = signer_node_id(*cert, m);
+  if (!id) {
+    fail("signer certificate has no Node-ID");
+    return std::nullopt;
   }
   Bytes input = wire::signature_input(m.header.overlay, m.header.transaction_id, m.contents,
                                       s.identity);
-  auto ok = sec::verify(*cert, *alg, input, s.value);
+  return Prepared{std::move(cert), *alg, std::move(input), *id};
+}
+
+std::optional<NodeId> NodeSigner::verify(const wire::Message& m) {
+  auto p = prepare(m);
+  if (!p) return std::nullopt;
+  auto ok = sec::verify(*p->cert, p->algorithm, p->input, m.security.signature.value);
   if (!ok) return fail("bad signature: " + ok.error());
-  auto id = signer_node_id(*cert, m);
-  if (!id) return fail("signer certificate has no Node-ID");
   last_error_.clear();
-  return id;
+  return p->signer;
+}
+
+// The check shares nothing mutable with the signer: the certificate is immutable and held by
+// its own reference (KnownCertificates may drop it meanwhile), the rest is copied. OpenSSL 3
+// allows one EVP_PKEY in concurrent verifications (each makes its own EVP_MD_CTX).
+SignatureCheck NodeSigner::verification(const wire::Message& m) {
+  auto p = prepare(m);
+  if (!p) return [] { return std::optional<NodeId>{}; };
+  return [p = std::move(*p), value = m.security.signature.value]() -> std::optional<NodeId> {
+    if (!sec::verify(*p.cert, p.algorithm, p.input, value)) return std::nullopt;
+    return p.signer;
+  };
 }
 
 }  // namespace p2psip::peer

@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "overlay/peer/peer_types.h"
+#include "overlay/security/algorithms.h"
 #include "overlay/security/bad_nodes.h"
 #include "overlay/security/certificate.h"
 #include "overlay/security/keys.h"
@@ -49,7 +50,12 @@ class NodeSigner final : public MessageSigner {
   // this node's Node-IDs, RFC 6940 §11.3); the new certificate becomes a known one.
   void replace(security::Certificate cert, security::PrivateKey key);
   wire::SecurityBlock sign(ByteView signature_input) override;
+  std::vector<wire::GenericCertificate> certificates() const override;
   std::optional<NodeId> verify(const wire::Message& m) override;
+  // On the caller's thread: the certificate lookup (and any parsing and chain check), the
+  // bad-node check and the signer's Node-ID; the returned check runs the public-key operation
+  // alone, on whatever thread, with its own reference to the certificate.
+  SignatureCheck verification(const wire::Message& m) override;
 
   // Why the last verify() failed ("" after a success); for debug logs and tests.
   const std::string& last_error() const { return last_error_; }
@@ -62,6 +68,13 @@ class NodeSigner final : public MessageSigner {
   const security::Certificate& certificate() const { return cert_; }
 
  private:
+  struct Prepared {  // all verify() needs after the certificate lookup
+    storage::KnownCertificates::CertPtr cert;
+    security::SignatureAndHash algorithm;
+    Bytes input;     // §6.3.4 signature input
+    NodeId signer;   // the Node-ID it names when the signature holds
+  };
+  std::optional<Prepared> prepare(const wire::Message& m);
   storage::KnownCertificates::CertPtr find_certificate(const wire::Message& m);
   std::optional<security::Certificate> check_candidate(const wire::SignerIdentity& id,
                                                        ByteView der);

@@ -274,9 +274,9 @@ std::uint64_t PeerCore::send_request(Millis now, const wire::Destination& dest,
 
 void PeerCore::on_timer(Millis now) {
   while (!loopback_.empty()) {
-    Bytes b = std::move(loopback_.front());
+    LocalMessage local = std::move(loopback_.front());
     loopback_.pop_front();
-    receive(now, config_.node_id, b);
+    receive(now, config_.node_id, local.bytes, local.unsigned_local);
   }
   for (std::uint64_t id : txs_.due(now)) {
     Transaction* tx = txs_.find(id);
@@ -294,7 +294,11 @@ void PeerCore::on_timer(Millis now) {
     ++tx->sends;
     ++counters_.retransmissions;
     tx->next_send = now + config_.reliability_timer;
-    if (!tx->bytes.empty()) send_bytes(now, tx->first, tx->bytes);
+    if (tx->unsigned_local && !loops_back(tx->first)) {  // it leaves the process now
+      tx->bytes = seal(tx->bytes);
+      tx->unsigned_local = false;
+    }
+    if (!tx->bytes.empty()) send_bytes(now, tx->first, tx->bytes, tx->unsigned_local);
   }
   answers_.expire(now);
   expire_awaited(now);

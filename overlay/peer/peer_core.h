@@ -24,6 +24,8 @@
 //                                   reassembled); any bytes at all: malformed input is answered
 //                                   with Error_Invalid_Message or dropped and counted
 //   on_timer(now)                   call when now >= next_deadline() (calling early is harmless)
+//   on_verified(now, id, signer)    the result of a VerifySignature action's check
+//                                   (PeerConfig::deferred_verification), in any order
 //   send_request(now, dest, code, body, cb, certs, signer)  originate a request
 //                                   (storage/usage layers, tools); cb runs exactly once, from
 //                                   inside a later input call; `certs` are appended to the
@@ -48,7 +50,8 @@
 // accept requests from such a non-routable previous hop and answer over its link.
 //
 // ---- Outputs (the driver drains after every input) -------------------------------------------
-//   take_actions()    SendOnLink / OpenLink / CloseLink, in order; perform them all
+//   take_actions()    SendOnLink / OpenLink / CloseLink / VerifySignature, in order; perform
+//                     them all
 //   next_deadline()   when to call on_timer next (nullopt: nothing scheduled)
 //   status(), counters()   plain snapshots for /status and Prometheus
 //
@@ -91,6 +94,11 @@ class PeerCore {
   void on_link_down(Millis now, LinkId link);
   void on_message(Millis now, LinkId link, ByteView bytes);
   void on_timer(Millis now);
+  void on_verified(Millis now, std::uint64_t id, std::optional<NodeId> signer);
+  // Delivered messages waiting for their VerifySignature at most (deferred_verification); a
+  // message beyond is dropped and counted (verify_queue_full), as if lost on the way: RELOAD's
+  // retransmission (§6.2.1) recovers it. 256 P-256 verifications take ~70 ms.
+  static constexpr std::size_t kMaxPendingVerifications = 256;
   // Returns the transaction id. The destination may be a Node-ID or a Resource-ID.
   std::uint64_t send_request(Millis now, const wire::Destination& dest, wire::MessageCode code,
                              Bytes body, RequestCallback cb,
@@ -161,22 +169,42 @@ class PeerCore {
   enum class JoinPhase : std::uint8_t { kNone, kConnecting, kAttachAp, kAwaitApUpdate,
                                         kAttachNeighbors, kJoinSent, kAwaitJoinUpdate };
 
+  // A message this node sends itself (send_bytes): delivered from the loopback queue by
+  // on_timer. `unsigned_local`: built without a signature (peer_in_process.cpp).
+  struct LocalMessage {
+    Bytes bytes;
+    bool unsigned_local = false;
+  };
+
   // forwarding (peer_forwarding.cpp)
-  void receive(Millis now, const NodeId& prev_hop, ByteView bytes);
+  void receive(Millis now, const NodeId& prev_hop, ByteView bytes, bool unsigned_local = false);
   void forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeader h, ByteView payload,
                bool is_request);
   void deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
-               const wire::ForwardingHeader& h);
+               const wire::ForwardingHeader& h, bool unsigned_local);
+  // deliver()'s second half, once the signature is judged (peer_verify.cpp)
+  void delivered(Millis now, const NodeId& prev_hop, const wire::Message& m,
+                 const std::optional<NodeId>& sender);
+  void defer_verification(const NodeId& prev_hop, wire::Message m);
   void answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
                     wire::ErrorCode code, std::string_view text);
   void answer_raw(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
                   wire::MessageCode code, Bytes body, bool cache,
                   std::vector<wire::GenericCertificate> certs = {});
   std::optional<LinkId> route_link(const wire::Destination& first) const;
-  void send_bytes(Millis now, const wire::Destination& first, Bytes bytes);
+  void send_bytes(Millis now, const wire::Destination& first, Bytes bytes,
+                  bool unsigned_local = false);
   Bytes build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
               std::vector<wire::GenericCertificate> certs = {},
-              const RequestSigner& signer = {});
+              const RequestSigner& signer = {}, bool unsigned_local = false);
+  // in-process messages (peer_in_process.cpp)
+  bool loops_back(const wire::Destination& first) const;
+  bool is_own(const wire::Destination& d) const {
+    return d.is_node() && *d.node_id() == config_.node_id;
+  }
+  void secure(wire::Message& m, std::vector<wire::GenericCertificate> certs,
+              const RequestSigner& signer, bool unsigned_local);
+  Bytes seal(ByteView unsigned_bytes);
   std::uint64_t originate(Millis now, std::vector<wire::Destination> dests,
                           wire::MessageCode code, Bytes body, TxPurpose purpose,
                           RequestCallback cb = {},
@@ -292,7 +320,13 @@ class PeerCore {
   bool handover_pending_ = false;              // leave() waits for the storage handover
   std::shared_ptr<bool> handover_done_;        // set by the handler's done callback
   Millis handover_deadline_{0};
-  std::deque<Bytes> loopback_;                 // messages this node routes to itself
+  std::deque<LocalMessage> loopback_;          // messages this node routes to itself
+  struct AwaitingSignature {                   // a VerifySignature not answered yet
+    NodeId prev_hop;
+    wire::Message message;
+  };
+  std::map<std::uint64_t, AwaitingSignature> verifying_;
+  std::uint64_t last_verification_ = 0;
   std::vector<Action> actions_;
   PeerCounters counters_;
   std::uint16_t config_sequence_ = 0;          // §6.3.2.1; 0: no document, nothing checked

@@ -22,7 +22,7 @@ bool is_request_code(std::optional<std::uint16_t> c) {
 
 }  // namespace
 
-void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
+void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes, bool unsigned_local) {
   auto ph = wire::parse_forwarding_header(bytes, params_);
   if (!ph) {
     // Is the structure at least readable? Then a request gets its error answer.
@@ -57,7 +57,7 @@ void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
     return;
   }
   bool direct = dl.front().is_node() && conns_.count(*point) != 0;
-  if (is_self(dl.front())) return deliver(now, prev_hop, bytes, h);
+  if (is_self(dl.front())) return deliver(now, prev_hop, bytes, h, unsigned_local);
   if (!direct && in_ring() && table_.is_responsible(*point)) {
     // §6.1.1: a Node-ID in our range that is neither us nor directly connected: "the node
     // MUST drop the message silently".
@@ -65,7 +65,12 @@ void PeerCore::receive(Millis now, const NodeId& prev_hop, ByteView bytes) {
       ++counters_.unroutable;
       return;
     }
-    if (dl.size() == 1) return deliver(now, prev_hop, bytes, h);
+    if (dl.size() == 1) return deliver(now, prev_hop, bytes, h, unsigned_local);
+  }
+  if (unsigned_local) {  // built for the loopback, but it leaves after all: signed first
+    Bytes sealed = seal(bytes);
+    if (!sealed.empty()) receive(now, prev_hop, sealed);
+    return;
   }
   forward(now, prev_hop, std::move(h), ph->payload, is_req);
 }
@@ -105,7 +110,7 @@ void PeerCore::forward(Millis now, const NodeId& prev_hop, wire::ForwardingHeade
 }
 
 void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
-                       const wire::ForwardingHeader& h) {
+                       const wire::ForwardingHeader& h, bool unsigned_local) {
   Bytes whole;
   if (h.is_fragment()) {
     // §6.7: "only the final destination reassembles the fragments".
@@ -131,21 +136,12 @@ void PeerCore::deliver(Millis now, const NodeId& prev_hop, ByteView bytes,
     }
     return;
   }
-  auto sender = signer_.verify(*m);
-  if (!sender) {
-    ++counters_.bad_signature;
-    if (m->contents.is_request()) {
-      answer_error(now, prev_hop, h, wire::ErrorCode::kForbidden, "bad signature");
-    }
-    return;
+  if (unsigned_local) {  // our own unsigned message (peer_in_process.cpp): this node sent it
+    ++counters_.in_process;
+    return delivered(now, prev_hop, *m, config_.node_id);
   }
-  ++counters_.received[PeerCounters::slot(m->contents.message_code)];
-  if (sequence_refused(now, prev_hop, *m, *sender)) return;
-  if (m->contents.is_request()) {
-    on_request(now, prev_hop, *m, *sender);
-  } else {
-    on_answer(now, *m, *sender);
-  }
+  if (config_.deferred_verification) return defer_verification(prev_hop, std::move(*m));
+  delivered(now, prev_hop, *m, signer_.verify(*m));
 }
 
 void PeerCore::answer_error(Millis now, const NodeId& prev_hop, const wire::ForwardingHeader& req,
@@ -165,7 +161,9 @@ void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::Forwar
   for (auto it = req.via_list.rbegin(); it != req.via_list.rend(); ++it) {
     h.destination_list.push_back(*it);
   }
-  Bytes out = build(h, code, std::move(body), std::move(certs));
+  // An answer to ourselves stays in the process: unsigned (peer_in_process.cpp).
+  bool local = is_own(h.destination_list.front());
+  Bytes out = build(h, code, std::move(body), std::move(certs), {}, local);
   // §6.3.2: a non-zero max_response_length bounds the response; one that would exceed it is
   // replaced by Error_Response_Too_Large (§6.3.3.1), itself sent whatever its size. (§6.3.2
   // also names Error_Incompatible_with_Overlay here; we use the code made for it.)
@@ -174,17 +172,18 @@ void PeerCore::answer_raw(Millis now, const NodeId& prev_hop, const wire::Forwar
     auto error = wire::encode_to_bytes(wire::ErrorResponse::make(
         wire::ErrorCode::kResponseTooLarge, "response larger than max_response_length"));
     if (!error) return;
-    out = build(h, wire::MessageCode::kError, std::move(*error));
+    out = build(h, wire::MessageCode::kError, std::move(*error), {}, {}, local);
     cache = false;
   }
   if (out.empty()) return;
   if (cache) answers_.put(now + config_.request_lifetime, req.transaction_id, out,
                           h.destination_list.front());
-  send_bytes(now, h.destination_list.front(), std::move(out));
+  send_bytes(now, h.destination_list.front(), std::move(out), local);
 }
 
 Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, Bytes body,
-                      std::vector<wire::GenericCertificate> certs, const RequestSigner& signer) {
+                      std::vector<wire::GenericCertificate> certs, const RequestSigner& signer,
+                      bool unsigned_local) {
   wire::Message m;
   m.header = h;
   // §6.3.2.1: our configuration's sequence; a ConfigUpdate carries 65535, which its receiver
@@ -193,22 +192,7 @@ Bytes PeerCore::build(const wire::ForwardingHeader& h, wire::MessageCode code, B
       code == wire::MessageCode::kConfigUpdateReq ? kConfigUpdateSequence : config_sequence_;
   m.contents.message_code = wire::to_u16(code);
   m.contents.message_body = std::move(body);
-  if (signer) {  // §6.3.4: signed by the request's own signer, with its certificates
-    wire::SignerIdentity id = signer.signer->identity();
-    m.security.signature =
-        signer.signer->sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
-    m.security.certificates = signer.certificates;
-  } else {
-    wire::SignerIdentity id = signer_.identity();
-    m.security = signer_.sign(wire::signature_input(h.overlay, h.transaction_id, m.contents, id));
-  }
-  for (auto& c : certs) {  // certificates are not covered by the signature (§6.3.4)
-    bool dup = std::find(m.security.certificates.begin(), m.security.certificates.end(), c) !=
-               m.security.certificates.end();
-    if (!dup && m.security.certificates.size() < wire::kMaxCertificates) {
-      m.security.certificates.push_back(std::move(c));
-    }
-  }
+  secure(m, std::move(certs), signer, unsigned_local);
   auto out = wire::encode_message(m, config_.max_message_size);
   if (!out) return {};
   ++counters_.sent[PeerCounters::slot(m.contents.message_code)];
@@ -242,13 +226,14 @@ std::optional<LinkId> PeerCore::route_link(const wire::Destination& first) const
   return it->second.link;
 }
 
-void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes) {
-  auto point = chord::ring_point(first);
-  if (point && ((first.is_node() && *point == config_.node_id) ||
-                (in_ring() && !conns_.count(*point) && table_.is_responsible(*point)))) {
-    loopback_.push_back(std::move(bytes));
+void PeerCore::send_bytes(Millis, const wire::Destination& first, Bytes bytes,
+                          bool unsigned_local) {
+  if (loops_back(first)) {
+    loopback_.push_back(LocalMessage{std::move(bytes), unsigned_local});
     return;
   }
+  if (unsigned_local) bytes = seal(bytes);  // never unsigned on a link
+  if (bytes.empty()) return;
   auto link = route_link(first);
   if (!link) {
     ++counters_.unroutable;
@@ -275,12 +260,14 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   tx.info.purpose = purpose;
   tx.expect = expected_answerer(h.destination_list.back(), purpose);
   tx.first = h.destination_list.front();
-  tx.bytes = build(h, code, std::move(body), std::move(certs), signer);
+  // A request to ourselves (our own signature) stays in the process: unsigned.
+  tx.unsigned_local = !signer && loops_back(tx.first);
+  tx.bytes = build(h, code, std::move(body), std::move(certs), signer, tx.unsigned_local);
   tx.next_send = now + config_.reliability_timer;
   tx.sends = 1;
   tx.callback = std::move(cb);
   // A message that cannot be built (too large) is never sent; the transaction times out.
-  if (!tx.bytes.empty()) send_bytes(now, tx.first, tx.bytes);
+  if (!tx.bytes.empty()) send_bytes(now, tx.first, tx.bytes, tx.unsigned_local);
   txs_.add(std::move(tx));
   return id;
 }
@@ -320,7 +307,8 @@ void PeerCore::on_request(Millis now, const NodeId& prev, const wire::Message& m
                           const NodeId& sender) {
   if (const auto* cached = answers_.find(m.header.transaction_id)) {
     ++counters_.duplicate_requests;
-    send_bytes(now, cached->first, cached->bytes);
+    // answer_raw built it unsigned exactly when it was for ourselves.
+    send_bytes(now, cached->first, cached->bytes, is_own(cached->first));
     return;
   }
   using wire::MessageCode;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -39,7 +40,16 @@ struct OpenLink {     // connect (TLS-TCP-FH-NO-ICE) to addr; then on_link_up or
 struct CloseLink {    // close the link; the driver still reports on_link_down for it (ignored)
   LinkId link = 0;
 };
-using Action = std::variant<SendOnLink, OpenLink, CloseLink>;
+// The signer's Node-ID when a received message's signature holds, else nullopt.
+using SignatureCheck = std::function<std::optional<wire::NodeId>()>;
+// Only with PeerConfig::deferred_verification: run `*check` (on any thread: it touches nothing
+// the core or the signer owns) and report its result with PeerCore::on_verified(id, ...).
+// (Held by pointer: a std::function in the variant trips GCC 12's -Wmaybe-uninitialized.)
+struct VerifySignature {
+  std::uint64_t id = 0;
+  std::shared_ptr<const SignatureCheck> check;
+};
+using Action = std::variant<SendOnLink, OpenLink, CloseLink, VerifySignature>;
 
 struct PeerConfig {
   NodeId node_id;
@@ -71,6 +81,9 @@ struct PeerConfig {
   // Client mode (RFC 6940 §3.2): connect to a bootstrap peer, never Join/Update/store, route
   // every request over that link. State kJoined means "the link to the overlay is up".
   bool client = false;
+  // The driver verifies the signatures of delivered messages itself, off its event loop:
+  // deliver() emits VerifySignature and goes on in on_verified(). false: verified inline.
+  bool deferred_verification = false;
 };
 
 // kJoined: a ring member (or, in client mode, connected to a bootstrap peer).
@@ -120,6 +133,12 @@ struct PeerCounters {
   std::uint64_t config_updates_sent = 0;
   std::uint64_t config_updates_refused = 0;
   std::uint64_t config_updates_limited = 0;  // over the per-sender limit (also in _refused)
+  // Messages this node sent to itself and delivered without signing or verifying them: they
+  // never left the process (peer_in_process.cpp).
+  std::uint64_t in_process = 0;
+  // Delivered messages dropped because kMaxPendingVerifications were already waiting for
+  // their VerifySignature (deferred_verification; the sender's retransmission recovers).
+  std::uint64_t verify_queue_full = 0;
 };
 
 // The outcome of a request this node originated (one type with usage::OverlayAnswer).
@@ -135,8 +154,17 @@ class MessageSigner {
   // `identity` is what this signer will put in the block (the input already covers it).
   virtual wire::SignerIdentity identity() const = 0;
   virtual wire::SecurityBlock sign(ByteView signature_input) = 0;
+  // The certificates sign() puts in its block, without signing anything: what a message that
+  // never leaves this node carries in their place (peer_in_process.cpp).
+  virtual std::vector<wire::GenericCertificate> certificates() const { return {}; }
   // Verify a received message; the signer's Node-ID, or nullopt when it does not verify.
   virtual std::optional<NodeId> verify(const wire::Message& m) = 0;
+  // The same verification split in two: what needs the signer's state (finding the
+  // certificate) happens now; the returned check does the rest and must be safe to run on
+  // another thread, owning all it uses. The default verifies now.
+  virtual SignatureCheck verification(const wire::Message& m) {
+    return [r = verify(m)] { return r; };
+  }
 };
 
 // The overlay configuration document (RFC 6940 §11.1) behind the core's configuration

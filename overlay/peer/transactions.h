@@ -72,6 +72,7 @@ struct Transaction {
   TxPurposeInfo info;
   AnswerFrom expect;             // who may answer (answer_acceptable)
   Bytes bytes;                   // the encoded request, re-sent as is
+  bool unsigned_local = false;   // `bytes` are not signed: built to stay in this node
   wire::Destination first;       // first destination entry (to pick the next hop again)
   Millis next_send{0};
   int sends = 0;

@@ -10,7 +10,8 @@
 //   node->leave(Millis{3000}, [] { ... });     // removes kept registrations, then Leave
 //
 // Threading: a Node lives on the caller's libuv loop. Create it, call it and destroy it on
-// the loop's thread only; no call blocks. Every callback runs on that thread.
+// the loop's thread only; no call blocks. Every callback runs on that thread. (Internally one
+// worker thread verifies received messages' signatures; their results come back to the loop.)
 //
 // Completion rule: NEVER synchronous. A callback handed to any call here (done, on_change,
 // on_stored) runs from a later loop callback, never before the call that took it returned,

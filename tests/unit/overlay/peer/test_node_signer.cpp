@@ -1,6 +1,8 @@
 // NodeSigner: real message signatures with RELOAD certificates (RFC 6940 §6.3.4).
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "overlay/peer/node_signer.h"
 #include "overlay/storage/cert_verifier.h"
 #include "overlay/security/ca.h"
@@ -265,4 +267,42 @@ TEST_CASE("NodeSigner::replace: a renewed certificate (another key, RSA) signs f
   CHECK(m.security.signature.algorithm.signature == 1);  // the renewed RSA key's algorithm
   CHECK(b.verify(m) == a.node_id());
   CHECK(a.verify(m) == a.node_id());  // its own renewed certificate is known (pinned)
+}
+
+namespace {
+// Signers a and b of one EC overlay CA.
+struct EcPair {
+  ManualClock clock = clock_at_now();
+  Pki pki = Pki::make(sec::KeyType::ec_p256);
+  NodeSigner a = pki.signer(clock, sec::KeyType::ec_p256, {pki.ca.root()});
+  NodeSigner b = pki.signer(clock, sec::KeyType::ec_p256, {pki.ca.root()});
+};
+}  // namespace
+
+TEST_CASE("NodeSigner::verification: the check runs on another thread, tampering refused there") {
+  EcPair pair;
+  NodeSigner& a = pair.a;
+  NodeSigner& b = pair.b;
+  NodeSigner stranger =
+      Pki::make(sec::KeyType::ec_p256).signer(pair.clock, sec::KeyType::ec_p256, {});
+
+  wire::Message good = signed_message(a, 20);
+  wire::Message bad = signed_message(a, 21);
+  bad.contents.message_body[0] = std::byte{9};
+  // The checks are made here (certificate lookup), then run elsewhere while the message and
+  // the signer's certificate cache go on living their own lives here.
+  SignatureCheck good_check = b.verification(good);
+  SignatureCheck bad_check = b.verification(bad);
+  SignatureCheck unknown_check = b.verification(signed_message(stranger, 22));  // other root
+  good.contents.message_body.clear();
+  std::optional<NodeId> good_r, bad_r, unknown_r;
+  std::thread worker([&] {
+    good_r = good_check();
+    bad_r = bad_check();
+    unknown_r = unknown_check();
+  });
+  worker.join();
+  CHECK(good_r == a.node_id());
+  CHECK_FALSE(bad_r);
+  CHECK_FALSE(unknown_r);
 }

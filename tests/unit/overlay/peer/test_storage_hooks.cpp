@@ -8,6 +8,7 @@
 #include "overlay/peer/peer_core.h"
 #include "overlay/peer/sim_signer.h"
 #include "overlay/wire/bodies.h"
+#include "peer_core_fixture.h"
 
 using namespace p2psip;
 using namespace p2psip::peer;
@@ -58,32 +59,12 @@ struct RecordingHandler final : StorageHandler {
 
 Bytes make(const NodeId& from, std::vector<wire::Destination> dests, wire::MessageCode code,
            Bytes body, std::vector<wire::Destination> via = {}, std::uint64_t txid = 42) {
-  SimSigner s(from);
-  wire::Message m;
-  m.header.overlay = kOverlay;
-  m.header.ttl = 100;
-  m.header.transaction_id = txid;
-  m.header.destination_list = std::move(dests);
-  m.header.via_list = std::move(via);
-  m.contents.message_code = wire::to_u16(code);
-  m.contents.message_body = std::move(body);
-  m.security = s.sign(wire::signature_input(kOverlay, txid, m.contents, s.identity()));
-  return *wire::encode_message(m);
+  static_assert(kOverlay == test::kOverlay);
+  return test::signed_message(from, std::move(dests), code, std::move(body), 100, std::move(via),
+                              txid);
 }
 
-std::vector<std::pair<LinkId, wire::Message>> sent(PeerCore& core) {
-  std::vector<std::pair<LinkId, wire::Message>> out;
-  wire::DecodeParams p;
-  p.overlay = kOverlay;
-  for (auto& a : core.take_actions()) {
-    if (auto* s = std::get_if<SendOnLink>(&a)) {
-      auto m = wire::decode_message(ByteView(s->bytes), p);
-      REQUIRE(m.has_value());
-      out.emplace_back(s->link, *m);
-    }
-  }
-  return out;
-}
+std::vector<std::pair<LinkId, wire::Message>> sent(PeerCore& core) { return test::sent_messages(core); }
 
 bool any_code(const std::vector<std::pair<LinkId, wire::Message>>& v, wire::MessageCode c) {
   for (const auto& [l, m] : v) {
