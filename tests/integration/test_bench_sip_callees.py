@@ -6,6 +6,7 @@ uas0, uas1, uas2 and to no other user (each AoR registered at Kamailio and store
 else the calls would fail); the report gives the gateway's lookup-cache hits and lookups.
 Exits 77 when sipp or kamailio is not installed."""
 
+import atexit
 import os
 import re
 import shutil
@@ -49,6 +50,7 @@ def main():
     m = re.search(r"^work dir (\S+);", out, re.M)
     check(m is not None, "it names its work dir")
     kept = m.group(1)
+    atexit.register(shutil.rmtree, kept, True)  # --keep kept it for the checks below
     for sut in ("kamailio", "gateway"):
         check(re.search(rf"^\| {sut} \| 12 \|", out, re.M) is not None,
               f"{sut}: its 12 calls/s step passed with {CALLEES} callees")
@@ -63,7 +65,6 @@ def main():
     check(m is not None and int(m.group(2)) >= 36,
           "the gateway's lookup-cache hits and lookups over its search step are reported "
           f"({m.group(0) if m else 'no such line'})")
-    shutil.rmtree(kept, True)
     finish()
 
 
