@@ -1,6 +1,6 @@
 """bench/sip/sip_throughput --callees (issue 18: the lookup cache missing on traffic spread over
 many AoRs), run for real at a low rate: Kamailio and the gateway site (bench/sip/overlay_site
---callees, 2 peers + the registrar node storing the AoRs + the gateway) with 3 callee AoRs.
+--callees: 3 peers + the gateway, each AoR stored by `p2psip register`) with 3 callee AoRs.
 Checks: both systems pass their one step; the INVITEs of the traced latency step went to all of
 uas0, uas1, uas2 and to no other user (each AoR registered at Kamailio and stored in the overlay,
 else the calls would fail); the report gives the gateway's lookup-cache hits and lookups.
