@@ -42,7 +42,34 @@ def step_line(st, ok, label="step"):
             f"({st.fail_ratio * 100:.3f}%), {st.retrans:5d} retrans, {st.udp_drops:4d} UDP drops, "
             f"achieved "
             f"{st.achieved:7.1f}/s, SUT CPU {per:5.0f} us/call -> "
-            f"{'pass' if ok else 'FAIL'}{lat}")
+            f"{'pass' if ok else 'FAIL'}{lat}{_cache_note(st.cache)}")
+
+
+def _cache_note(cache):
+    if not cache:
+        return ""
+    hits, misses = cache
+    total = hits + misses
+    share = f" = {hits / total * 100:.1f}%" if total else ""
+    return f" [lookup cache {hits} hits / {total} lookups{share}]"
+
+
+def cache_lines(ctx):
+    """Per SUT whose lookup cache was read (the gateway): its hits and lookups summed over the
+    search steps, the latency step and the overload steps."""
+    out = []
+    for name, (_, steps) in ctx.found.items():
+        parts = []
+        groups = [("search steps", steps), ("latency step", [ctx.latency.get(name)]),
+                  ("overload steps", [st for _, st in ctx.overload.get(name, [])])]
+        for label, group in groups:
+            counts = [st.cache for st in group if st is not None and st.cache]
+            if counts:
+                hits, misses = sum(c[0] for c in counts), sum(c[1] for c in counts)
+                parts.append(f"{label}{_cache_note((hits, misses))}")
+        if parts:
+            out.append(f"{name} lookup cache (p2psip_lookup_cache_total): " + "; ".join(parts))
+    return out
 
 
 def goodput(st):
@@ -131,6 +158,8 @@ def summary_table(ctx):
     text = _markdown(summary_rows(ctx)) if ctx.found else "(no SUT ran)"
     if ctx.overload:
         text += "\n\nOverload:\n\n" + _markdown(overload_rows(ctx), OVERLOAD_COLUMNS)
+    for line in cache_lines(ctx):
+        text += f"\n{line}"
     for name, why in ctx.skipped:
         text += f"\nskipped {name}: {why}"
     for note in ctx.notes:
@@ -170,9 +199,11 @@ def append_results(path, ctx):
         f"the start, {la[0]:.2f}/{la[1]:.2f}/{la[2]:.2f} at the end.  ",
         f"Versions: {_first_line([a.kamailio, '-v'])}; {_first_line(['sipp', '-v'])}.  ",
         f"Load: {a.uacs} UACs, {a.step_seconds} s steps, hold {a.hold_ms} ms, Kamailio "
-        f"{a.kamailio_children} UDP workers, -m {a.kamailio_shm} -M {a.kamailio_pkg}.\n",
+        f"{a.kamailio_children} UDP workers, -m {a.kamailio_shm} -M {a.kamailio_pkg}; "
+        f"{a.callees} callee AoR{'s called in turn' if a.callees > 1 else ''}.\n",
         _markdown(summary_rows(ctx)) if ctx.found else "No SUT ran.",
     ]
+    lines += [f"\n{line}" for line in cache_lines(ctx)]
     if ctx.overload:
         lines += [f"\nOverload (each SUT offered {', '.join(f'{f:g}x' for f in a.overload_factors)} "
                   f"its own maximum for {a.overload_seconds} s; goodput = completed calls / "

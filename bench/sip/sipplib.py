@@ -7,6 +7,7 @@ import os
 import re
 import resource
 import time
+import urllib.request
 
 import harness
 
@@ -55,6 +56,71 @@ def register(target, workdir, callee, domain, contact_hostport):
     """REGISTER callee@domain -> sip:callee@contact_hostport at target; True on 200."""
     return _one_shot(REGISTER_XML, target, workdir, "register",
                      {"callee": callee, "domain": domain, "contact_hostport": contact_hostport})
+
+
+# ---- many callees (issue 18: traffic spread over AoRs, the gateway's lookup cache missing) ----
+
+def callee_users(base, count):
+    """The user parts called: [base] for one callee (the harness's original behaviour), else
+    base0 .. base{count-1}."""
+    return [base] if count <= 1 else [f"{base}{i}" for i in range(count)]
+
+
+def field_scenario(xml, workdir):
+    """A copy of scenario xml in workdir whose callee user part is read per call from an
+    injection file (-inf, [field0]) instead of -key callee."""
+    path = os.path.join(workdir, "field-" + os.path.basename(xml))
+    if not os.path.exists(path):
+        with open(xml) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("[callee]", "[field0]"))
+    return path
+
+
+def write_injection(path, users):
+    """A SIPp injection file read SEQUENTIALly: one user part a line, in the order given."""
+    with open(path, "w") as f:
+        f.write("SEQUENTIAL\n" + "".join(f"{u};\n" for u in users))
+    return path
+
+
+def uac_slices(users, uacs):
+    """The users UAC i calls, in turn: every uacs-th one from i, so that the UACs, each
+    walking its own list, never call one AoR at the same moment."""
+    return [users[i::uacs] for i in range(uacs)]
+
+
+def register_all(target, workdir, users, domain, contact_hostport, rate=500):
+    """REGISTER every user@domain -> sip:user@contact_hostport at target (one SIPp run with an
+    injection file for several); True when every REGISTER got 200."""
+    if len(users) == 1:
+        return register(target, workdir, users[0], domain, contact_hostport)
+    port = harness.free_port()
+    inf = write_injection(os.path.join(workdir, f"register-{port}.csv"), users)
+    seconds = len(users) / rate + 30
+    args = _sipp_base(field_scenario(REGISTER_XML, workdir), port) + [
+        "-inf", inf, "-m", str(len(users)), "-r", str(rate), "-l", str(rate),
+        "-timeout", f"{seconds:.0f}s", "-timeout_error", "-trace_err", "-error_file",
+        os.path.join(workdir, "register-errors.log"), "-key", "domain", domain,
+        "-key", "contact_hostport", contact_hostport, target]
+    r = harness.run(args, timeout=seconds + 10)
+    return r.returncode == 0
+
+
+def lookup_cache_counts(metrics_url):
+    """(hits, misses) of the gateway's lookup cache from its /metrics (p2psip_lookup_cache_total),
+    or None when it cannot be read."""
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    found = dict(re.findall(r'^p2psip_lookup_cache_total\{result="(hit|miss)"\} (\S+)$', text,
+                            re.M))
+    if len(found) != 2:
+        return None
+    return int(float(found["hit"])), int(float(found["miss"]))
 
 
 def one_call(target, workdir, callee, domain):
@@ -180,6 +246,7 @@ class Step:
         self.latencies = []  # ms, from -trace_msg when traced
         self.rtd = []  # ms, SIPp response-time 1
         self.detail = {}
+        self.cache = None  # (hits, misses) of the gateway's lookup cache during the step
 
     @property
     def achieved(self):
@@ -196,23 +263,23 @@ class Step:
                 and self.attempted == self.succeeded + self.failed)
 
 
-def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
-    """Drive `rate` calls/s in total for `seconds` through sut (an object with .target,
-    .callee, .domain and .pgid) with `uacs` SIPp UAC instances on distinct ports. Returns a
-    Step. With trace, every UAC also writes -trace_msg and -trace_rtt for latencies."""
-    step = Step(sut.name, rate, seconds)
-    stepdir = os.path.join(workdir, f"{sut.name}-{rate:g}-{time.monotonic_ns()}")
-    os.makedirs(stepdir)
+def uac_args(sut, rate, seconds, uacs, stepdir, hold_ms=0, trace=False):
+    """The SIPp command lines of the UACs of one step (see run_step). With several callees
+    (sut.callees), UAC i reads its callees from its own injection file in stepdir."""
     per_uac = rate / uacs
     calls = max(1, round(per_uac * seconds))
-    cpu_sut0, cpu_uas0, cpu_uac0 = (group_cpu_seconds(sut.pgid) if sut.pgid else 0.0,
-                                    group_cpu_seconds(sut.uas_pgid), children_cpu_seconds())
-    drops0 = udp_rcvbuf_errors()
-    procs = []
-    t0 = time.monotonic()
+    users = getattr(sut, "callees", None) or [sut.callee]
+    slices = uac_slices(users, uacs) if len(users) > 1 else None
+    out = []
     for i in range(uacs):
         port = harness.free_port()
-        args = _sipp_base(UAC_XML, port) + [
+        scenario = UAC_XML
+        extra = []
+        if slices:
+            scenario = field_scenario(UAC_XML, os.path.dirname(stepdir))
+            extra = ["-inf", write_injection(os.path.join(stepdir, f"callees{i}.csv"),
+                                             slices[i] or users)]
+        args = _sipp_base(scenario, port) + extra + [
             "-r", f"{per_uac:.3f}", "-rp", "1000", "-m", str(calls),
             "-l", str(max(100, int(per_uac * 10))), "-d", str(hold_ms),
             "-key", "callee", sut.callee, "-key", "domain", sut.domain,
@@ -223,6 +290,28 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
             args += ["-trace_msg", "-message_file", os.path.join(stepdir, f"msg{i}.log"),
                      "-trace_rtt", "-rtt_freq", "1"]
         args.append(sut.target)
+        out.append(args)
+    return out
+
+
+def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
+    """Drive `rate` calls/s in total for `seconds` through sut (an object with .target,
+    .callee, .domain and .pgid) with `uacs` SIPp UAC instances on distinct ports. Returns a
+    Step. With trace, every UAC also writes -trace_msg and -trace_rtt for latencies. With
+    sut.callees (several user parts) the calls go to them in turn; with sut.metrics_url (the
+    gateway's /metrics) step.cache holds its lookup-cache hits and misses over the step."""
+    step = Step(sut.name, rate, seconds)
+    stepdir = os.path.join(workdir, f"{sut.name}-{rate:g}-{time.monotonic_ns()}")
+    os.makedirs(stepdir)
+    calls = max(1, round(rate / uacs * seconds))
+    cpu_sut0, cpu_uas0, cpu_uac0 = (group_cpu_seconds(sut.pgid) if sut.pgid else 0.0,
+                                    group_cpu_seconds(sut.uas_pgid), children_cpu_seconds())
+    drops0 = udp_rcvbuf_errors()
+    metrics_url = getattr(sut, "metrics_url", None)
+    cache0 = lookup_cache_counts(metrics_url) if metrics_url else None
+    procs = []
+    t0 = time.monotonic()
+    for i, args in enumerate(uac_args(sut, rate, seconds, uacs, stepdir, hold_ms, trace)):
         procs.append(harness.Proc(args, os.path.join(stepdir, f"uac{i}.log"), cwd=stepdir))
     for p in procs:
         p.wait(seconds * 3 + 40)
@@ -233,6 +322,9 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
     step.uas_cpu = group_cpu_seconds(sut.uas_pgid) - cpu_uas0
     step.uac_cpu = children_cpu_seconds() - cpu_uac0
     step.udp_drops = udp_rcvbuf_errors() - drops0
+    cache1 = lookup_cache_counts(metrics_url) if cache0 else None
+    if cache1:
+        step.cache = (cache1[0] - cache0[0], cache1[1] - cache0[1])
     for i, p in enumerate(procs):
         try:
             st = read_final_stats(os.path.join(stepdir, f"stat{i}.csv"))
