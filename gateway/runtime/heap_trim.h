@@ -42,7 +42,7 @@ struct HeapUse {
 struct TrimPolicy {
   std::size_t min_free = 16u << 20;  // below this a trim is not worth the walk
   double min_free_share = 0.5;       // free >= this * in_use
-  std::uint64_t max_messages = 10;   // SIP messages received in one period (5 s): quiet
+  std::uint64_t max_messages = 10;   // SIP messages received in one period (30 s in the gateway): quiet
 };
 
 // Pure: is SIP quiet enough for a stall? `messages`: received since the previous tick.

@@ -181,8 +181,11 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics](Millis l) {
     metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
   });
+  // 30 s of quiet before a trim: a trim in a pause of a few seconds made the next burst pay
+  // the page faults of growing the heap again, and the overload gate shed its first requests
+  // (bench/RESULTS-sip.md, 2026-12-06 21:00).
   s->heap_trim_ = std::make_unique<HeapTrimmer>(
-      loop.su_root(), clock, Millis{5000}, TrimPolicy{},
+      loop.su_root(), clock, Millis{30000}, TrimPolicy{},
       [s] { return s->agent_ ? s->agent_->messages_received() : 0; }, make_logger("heap", config.log_level));
   s->overload_ = std::make_unique<sip::OverloadGate>(
       overload_limits(config.overload), config.trusted_networks,

@@ -11,7 +11,8 @@
 //    with many addresses gets one bucket's rate and no memory.
 //  - Global guard with hysteresis on measured signals: how full the SIP UDP receive queue is,
 //    event-loop lag, pending server transactions, pending overlay lookups. Shedding starts when any signal reaches its limit
-//    and stops only when every signal is below `resume_fraction` of its limit. The UDP queue
+//    and stops only when every signal is below `resume_fraction` of its limit (the UDP queue:
+//    below its limit, see OverloadGuard::update). The UDP queue
 //    counts only once it has stayed over its limit for `udp_backlog_hold`, or at once when it is
 //    almost full (kUdpBacklogAlmostFull): a burst the loop drains within milliseconds (the host
 //    ran SIPp or another process first) is not overload, and refusing the requests already
@@ -90,6 +91,7 @@ class OverloadGuard {
  private:
   // The highest signal as a fraction of its limit (0 when no limit is set).
   double pressure(const LoadSignals& s, Millis now);
+  double pressure_without_backlog(const LoadSignals& s) const;
   // The UDP queue's fraction of its limit, held just below 1 while it has not stayed over the
   // limit for udp_backlog_hold (and is not almost full, and the guard is not shedding already).
   double backlog_pressure(double fill, Millis now);

@@ -88,8 +88,10 @@ TEST_CASE("guard: starts at the limit of any signal, stops below the resume frac
   CHECK_FALSE(g.update({0, Millis{0}, 0, 0}, t));
   CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}, t));
   CHECK(g.update({0.5, Millis{0}, 0, 0}, t));            // the UDP queue half full
-  CHECK(g.update({0.3, Millis{0}, 0, 0}, t));            // above a quarter: still shedding
-  CHECK_FALSE(g.update({0.2, Millis{0}, 0, 0}, t));
+  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}, t));     // the queue: back under its limit
+  CHECK(g.update({0.5, Millis{0}, 0, 0}, t));
+  CHECK(g.update({0.1, Millis{60}, 0, 0}, t));           // lag above half keeps it on
+  CHECK_FALSE(g.update({0.1, Millis{49}, 0, 0}, t));
 }
 
 TEST_CASE("guard: the UDP queue counts once it stays over its limit, or at once when almost full") {
@@ -106,8 +108,9 @@ TEST_CASE("guard: the UDP queue counts once it stays over its limit, or at once 
   CHECK_FALSE(g.update(queue(0.6), Millis{1060}));
   CHECK_FALSE(g.update(queue(0.6), Millis{1109}));
   CHECK(g.update(queue(0.6), Millis{1110}));         // over the limit for 50 ms
-  CHECK(g.update(queue(0.3), Millis{1111}));         // hysteresis as for every signal
-  CHECK_FALSE(g.update(queue(0.2), Millis{1112}));
+  CHECK(g.update(queue(0.5), Millis{1111}));         // still at its limit
+  CHECK_FALSE(g.update(queue(0.49), Millis{1112}));  // under it: resumes (no deeper band)
+  CHECK_FALSE(g.update(queue(0.6), Millis{1113}));   // over again: the hold starts again
   // Almost full: at once.
   CHECK(g.update(queue(kUdpBacklogAlmostFull), Millis{2000}));
   CHECK_FALSE(g.update(queue(0.1), Millis{2001}));
