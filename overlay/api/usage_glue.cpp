@@ -34,14 +34,24 @@ std::vector<security::RootCertificate> copy_roots(
   return out;
 }
 
+// Sized for the AoRs a gateway looks up within the memos' max_age (60 s). Each registration is
+// signed by its own user's certificate, so with more AoRs than entries a memo is cleared
+// (TimedMemo starts over when full) before any entry is used again: with 10,000 callees and
+// the former 1,024 / 4,096 every lookup parsed and chained its certificate and verified the
+// value again (bench/RESULTS-sip.md, 2026-12-06 20:15: ~1,700 us per call). Only certificates
+// that chained to the overlay's roots and signatures that verified go in; a certificate held
+// costs a few KB (parsed X509, public key, DER).
+constexpr std::size_t kDataCertificates = 16384;
+constexpr std::size_t kDataSignatures = 16384;
+
 usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
                                       std::string overlay, const Clock& clock,
                                       security::BadNodes* bad_nodes) {
   auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
   // Both caches outlive single lookups: the same certificates and the same stored values come
   // back on every lookup of an AoR.
-  auto cache = std::make_shared<storage::VerifiedCertificateCache>();
-  auto memo = std::make_shared<storage::SignatureMemo>();
+  auto cache = std::make_shared<storage::VerifiedCertificateCache>(kDataCertificates);
+  auto memo = std::make_shared<storage::SignatureMemo>(kDataSignatures);
   return [shared, cache, memo, overlay = std::move(overlay), &clock, bad_nodes](
              std::span<const wire::GenericCertificate> certs) -> std::unique_ptr<storage::DataVerifier> {
     security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
