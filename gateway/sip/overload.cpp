@@ -1,7 +1,6 @@
 #include "gateway/sip/overload.h"
 
 #include <algorithm>
-#include <cmath>
 #include <iterator>
 
 namespace p2psip::sip {
@@ -52,42 +51,18 @@ bool SourceBuckets::take(std::string_view source, Millis now) {
   return take_from(it->second, now);
 }
 
-double OverloadGuard::backlog_pressure(double fill, Millis now) {
-  double p = fraction(fill, limits_.max_udp_backlog);
-  if (p < 1.0) {
-    backlog_high_since_.reset();
-    return p;
-  }
-  if (!backlog_high_since_) backlog_high_since_ = now;
-  bool sustained = now - *backlog_high_since_ >= limits_.udp_backlog_hold;
-  if (sustained || shedding_ || fill >= kUdpBacklogAlmostFull) return p;
-  return std::nextafter(1.0, 0.0);  // over the limit for a moment: not yet
-}
-
-double OverloadGuard::pressure_without_backlog(const LoadSignals& s) const {
-  return std::max({fraction(static_cast<double>(s.loop_lag.count()),
+double OverloadGuard::pressure(const LoadSignals& s) const {
+  return std::max({fraction(s.udp_backlog, limits_.max_udp_backlog),
+                   fraction(static_cast<double>(s.loop_lag.count()),
                             static_cast<double>(limits_.max_loop_lag.count())),
                    fraction(static_cast<double>(s.transactions), static_cast<double>(limits_.max_transactions)),
                    fraction(static_cast<double>(s.lookups), static_cast<double>(limits_.max_lookups))});
 }
 
-double OverloadGuard::pressure(const LoadSignals& s, Millis now) {
-  return std::max(backlog_pressure(s.udp_backlog, now), pressure_without_backlog(s));
-}
-
-bool OverloadGuard::update(const LoadSignals& s, Millis now) {
-  double p = pressure(s, now);
-  if (!shedding_ && p >= 1.0) {
-    shedding_ = true;
-  } else if (shedding_) {
-    // The UDP queue resumes as soon as it is back under its limit, not under resume_fraction
-    // of it: every request refused while the loop drains a deep queue is a call it had room
-    // for (measured: a 90% -> 25% band refused up to 19% of the calls at 3,200/s). The other
-    // signals keep their hysteresis.
-    double others = pressure_without_backlog(s);
-    double backlog = fraction(s.udp_backlog, limits_.max_udp_backlog);
-    if (others < limits_.resume_fraction && backlog < 1.0) shedding_ = false;
-  }
+bool OverloadGuard::update(const LoadSignals& s) {
+  double p = pressure(s);
+  if (!shedding_ && p >= 1.0) shedding_ = true;
+  else if (shedding_ && p < limits_.resume_fraction) shedding_ = false;
   return shedding_;
 }
 
@@ -106,7 +81,7 @@ AdmissionControl::AdmissionControl(const OverloadLimits& limits)
       guard_(limits) {}
 
 Admission AdmissionControl::decide(const AdmissionRequest& r, const LoadSignals& s, Millis now) {
-  bool shedding = guard_.update(s, now);
+  bool shedding = guard_.update(s);
   if (!r.initial) return Admission::admit;
   if (!r.trusted && !buckets_.take(r.source, now)) return Admission::over_source_limit;
   return shedding ? Admission::shed : Admission::admit;

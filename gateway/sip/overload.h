@@ -11,20 +11,13 @@
 //    with many addresses gets one bucket's rate and no memory.
 //  - Global guard with hysteresis on measured signals: how full the SIP UDP receive queue is,
 //    event-loop lag, pending server transactions, pending overlay lookups. Shedding starts when any signal reaches its limit
-//    and stops only when every signal is below `resume_fraction` of its limit (the UDP queue:
-//    below its limit, see OverloadGuard::update). The UDP queue
-//    counts only once it has stayed over its limit for `udp_backlog_hold`, or at once when it is
-//    almost full (kUdpBacklogAlmostFull): a burst the loop drains within milliseconds (the host
-//    ran SIPp or another process first) is not overload, and refusing the requests already
-//    queued would not empty the queue any sooner (bench/RESULTS-sip.md, 2026-12-06 evening: at
-//    2,800 calls/s the instantaneous rule refused 1.4% of the calls with the loop lag at 0 ms).
+//    and stops only when every signal is below `resume_fraction` of its limit.
 //  - Only initial requests (outside a dialog, not ACK/CANCEL) are ever refused: in-dialog
 //    requests end or continue calls already admitted and free what they hold.
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,7 +33,6 @@ struct OverloadLimits {
   Millis max_loop_lag{200};       // 0: not used
   std::size_t max_transactions = 5000;  // 0: not used
   std::size_t max_lookups = 200;        // 0: not used
-  Millis udp_backlog_hold{50};    // the queue over max_udp_backlog this long counts (see above)
   double resume_fraction = 0.5;   // hysteresis: resume when every signal < fraction * limit
   std::uint32_t retry_after_s = 2;  // Retry-After of the 503 (RFC 3261 §21.5.4)
 };
@@ -77,27 +69,19 @@ class SourceBuckets {
   Millis last_prune_{-1'000'000};
 };
 
-// A UDP receive queue this full counts at once, however short-lived: the kernel drops at 100%.
-inline constexpr double kUdpBacklogAlmostFull = 0.9;
-
 // The global on/off state with hysteresis.
 class OverloadGuard {
  public:
   explicit OverloadGuard(const OverloadLimits& limits) : limits_(limits) {}
-  // Updates the state from the signals measured at `now`; true while shedding.
-  bool update(const LoadSignals& s, Millis now);
+  // Updates the state from the signals; true while shedding.
+  bool update(const LoadSignals& s);
   bool shedding() const { return shedding_; }
 
  private:
   // The highest signal as a fraction of its limit (0 when no limit is set).
-  double pressure(const LoadSignals& s, Millis now);
-  double pressure_without_backlog(const LoadSignals& s) const;
-  // The UDP queue's fraction of its limit, held just below 1 while it has not stayed over the
-  // limit for udp_backlog_hold (and is not almost full, and the guard is not shedding already).
-  double backlog_pressure(double fill, Millis now);
+  double pressure(const LoadSignals& s) const;
   OverloadLimits limits_;
   bool shedding_ = false;
-  std::optional<Millis> backlog_high_since_;  // the queue over its limit since then
 };
 
 enum class Admission { admit, shed, over_source_limit };

@@ -74,52 +74,20 @@ TEST_CASE("guard: starts at the limit of any signal, stops below the resume frac
   l.max_transactions = 1000;
   l.max_lookups = 100;
   l.resume_fraction = 0.5;
-  l.udp_backlog_hold = Millis{0};  // the queue counts at once here (the hold: below)
   OverloadGuard g(l);
-  Millis t{0};
-  CHECK_FALSE(g.update({0, Millis{99}, 999, 99}, t));
-  CHECK(g.update({0, Millis{0}, 0, 100}, t));            // lookups at the limit
-  CHECK(g.update({0, Millis{0}, 0, 60}, t));             // hysteresis: still above half
-  CHECK(g.update({0, Millis{60}, 0, 10}, t));            // lag above half
-  CHECK_FALSE(g.update({0, Millis{49}, 499, 49}, t));    // everything below half
-  CHECK(g.update({0, Millis{100}, 0, 0}, t));            // lag
-  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}, t));
-  CHECK(g.update({0, Millis{0}, 1000, 0}, t));           // transactions
-  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}, t));
-  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}, t));
-  CHECK(g.update({0.5, Millis{0}, 0, 0}, t));            // the UDP queue half full
-  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}, t));     // the queue: back under its limit
-  CHECK(g.update({0.5, Millis{0}, 0, 0}, t));
-  CHECK(g.update({0.1, Millis{60}, 0, 0}, t));           // lag above half keeps it on
-  CHECK_FALSE(g.update({0.1, Millis{49}, 0, 0}, t));
-}
-
-TEST_CASE("guard: the UDP queue counts once it stays over its limit, or at once when almost full") {
-  OverloadLimits l;
-  l.max_udp_backlog = 0.5;
-  l.udp_backlog_hold = Millis{50};
-  l.resume_fraction = 0.5;
-  OverloadGuard g(l);
-  auto queue = [](double fill) { return LoadSignals{fill, Millis{0}, 0, 0}; };
-  // A burst drained within the hold: never shed.
-  CHECK_FALSE(g.update(queue(0.6), Millis{1000}));
-  CHECK_FALSE(g.update(queue(0.8), Millis{1049}));
-  CHECK_FALSE(g.update(queue(0.4), Millis{1050}));  // below: the hold starts again
-  CHECK_FALSE(g.update(queue(0.6), Millis{1060}));
-  CHECK_FALSE(g.update(queue(0.6), Millis{1109}));
-  CHECK(g.update(queue(0.6), Millis{1110}));         // over the limit for 50 ms
-  CHECK(g.update(queue(0.5), Millis{1111}));         // still at its limit
-  CHECK_FALSE(g.update(queue(0.49), Millis{1112}));  // under it: resumes (no deeper band)
-  CHECK_FALSE(g.update(queue(0.6), Millis{1113}));   // over again: the hold starts again
-  // Almost full: at once.
-  CHECK(g.update(queue(kUdpBacklogAlmostFull), Millis{2000}));
-  CHECK_FALSE(g.update(queue(0.1), Millis{2001}));
-  CHECK_FALSE(g.update(queue(0.89), Millis{2002}));
-  // Another signal already shedding: the queue over its limit keeps it on without a hold.
-  l.max_lookups = 10;
-  OverloadGuard h(l);
-  CHECK(h.update({0.6, Millis{0}, 0, 10}, Millis{0}));
-  CHECK(h.update({0.6, Millis{0}, 0, 0}, Millis{1}));
+  CHECK_FALSE(g.update({0, Millis{99}, 999, 99}));
+  CHECK(g.update({0, Millis{0}, 0, 100}));            // lookups at the limit
+  CHECK(g.update({0, Millis{0}, 0, 60}));             // hysteresis: still above half
+  CHECK(g.update({0, Millis{60}, 0, 10}));            // lag above half
+  CHECK_FALSE(g.update({0, Millis{49}, 499, 49}));    // everything below half
+  CHECK(g.update({0, Millis{100}, 0, 0}));            // lag
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
+  CHECK(g.update({0, Millis{0}, 1000, 0}));           // transactions
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
+  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}));
+  CHECK(g.update({0.5, Millis{0}, 0, 0}));            // the UDP queue half full
+  CHECK(g.update({0.3, Millis{0}, 0, 0}));            // above a quarter: still shedding
+  CHECK_FALSE(g.update({0.2, Millis{0}, 0, 0}));
 }
 
 TEST_CASE("guard: a limit of 0 is not used") {
@@ -129,7 +97,7 @@ TEST_CASE("guard: a limit of 0 is not used") {
   l.max_transactions = 0;
   l.max_lookups = 0;
   OverloadGuard g(l);
-  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000}, Millis{0}));
+  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000}));
 }
 
 TEST_CASE("admission: in-dialog requests are never refused, initial ones are shed") {
