@@ -1,8 +1,9 @@
 #include "gateway/sip/route_token.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdint>
@@ -13,6 +14,29 @@ namespace p2psip::sip {
 namespace {
 
 constexpr std::size_t kTokenBytes = 16;  // 128 bits: no online guessing gets anywhere
+constexpr std::string_view kPrefix = "p2psip-rr-v1";
+
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+bool update(EVP_MAC_CTX* ctx, std::string_view bytes) {
+  return EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
+}
+
+// HMAC-SHA256 under `key` with kPrefix taken in; null when OpenSSL cannot provide it.
+EVP_MAC_CTX* keyed_context(const RouteToken::Key& key) {
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                         &EVP_MAC_free);
+  if (!mac) return nullptr;
+  MacCtx ctx(EVP_MAC_CTX_new(mac.get()), &EVP_MAC_CTX_free);  // holds its own reference to mac
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+      !update(ctx.get(), kPrefix)) {
+    return nullptr;
+  }
+  return ctx.release();
+}
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -27,6 +51,10 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
 
 }  // namespace
 
+RouteToken::RouteToken(const Key& key) : keyed_(keyed_context(key), &EVP_MAC_CTX_free) {
+  if (!keyed_) std::abort();  // no HMAC-SHA256: the gateway could not recognise its routes
+}
+
 RouteToken RouteToken::random() {
   Key key{};
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) std::abort();
@@ -35,16 +63,15 @@ RouteToken RouteToken::random() {
 
 std::string RouteToken::make(std::string_view call_id, std::string_view from_tag) const {
   // Length-prefixed Call-ID: ("ab", "c") and ("a", "bc") must not give the same input.
-  std::string input = "p2psip-rr-v1";
   auto n = static_cast<std::uint32_t>(call_id.size());
-  for (int shift = 24; shift >= 0; shift -= 8) input.push_back(static_cast<char>((n >> shift) & 0xff));
-  input.append(call_id);
-  input.append(from_tag);
+  const char length[4] = {static_cast<char>(n >> 24), static_cast<char>((n >> 16) & 0xff),
+                          static_cast<char>((n >> 8) & 0xff), static_cast<char>(n & 0xff)};
+  MacCtx ctx(EVP_MAC_CTX_dup(keyed_.get()), &EVP_MAC_CTX_free);
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len) ||
-      len < kTokenBytes) {
+  std::size_t len = 0;
+  if (!ctx || !update(ctx.get(), std::string_view(length, sizeof length)) ||
+      !update(ctx.get(), call_id) || !update(ctx.get(), from_tag) ||
+      EVP_MAC_final(ctx.get(), mac, &len, sizeof mac) != 1 || len < kTokenBytes) {
     return {};
   }
   return to_hex(mac, kTokenBytes);

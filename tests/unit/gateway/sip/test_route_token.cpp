@@ -26,6 +26,16 @@ TEST_CASE("a token is 32 hex digits, the same for the same dialog, different for
   CHECK(t.make("call-1@hos", "tfromtag") != a);
 }
 
+TEST_CASE("a token is the first 16 bytes of HMAC-SHA256 over the documented input") {
+  // Python: hmac.new(b"\x01" * 32, b"p2psip-rr-v1" + struct.pack(">I", 11) + b"call-1@host"
+  //                  + b"fromtag", hashlib.sha256).hexdigest()[:32]
+  CHECK(RouteToken(key(1)).make("call-1@host", "fromtag") == "9340935fea05b3a9b2c7816db2e69c31");
+  // A copy shares the keyed context and gives the same tokens.
+  RouteToken copy = RouteToken(key(1));
+  RouteToken other = copy;
+  CHECK(other.make("call-1@host", "fromtag") == copy.make("call-1@host", "fromtag"));
+}
+
 TEST_CASE("verify: the dialog's tags in either order (the callee's requests swap From and To)") {
   RouteToken t(key(2));
   auto token = t.make("c@h", "caller-tag");
