@@ -110,12 +110,38 @@ sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
   sip::OverloadLimits l;
   l.source_rate = c.source_rate;
   l.source_burst = c.source_burst;
+  l.max_queue_delay = Millis{c.max_queue_delay_ms};
   l.max_udp_backlog = c.max_udp_backlog_percent / 100.0;
   l.max_loop_lag = Millis{c.max_loop_lag_ms};
   l.max_transactions = c.max_transactions;
   l.max_lookups = c.max_lookups;
   l.retry_after_s = c.retry_after;
   return l;
+}
+
+// The queue's depth is the headroom between the overload gate's threshold and drops. With
+// 256 KiB asked (Kamailio's maxbuffer) a 10-20 ms stall of the loop thread (the host running
+// other work) half-filled it at ~2,400 calls/s and the gate refused calls the gateway had the
+// CPU for (bench/RESULTS-sip.md, 2026-12-06). 4 MiB holds ~2,000 datagrams, ~80 ms of work at
+// the loop's rate: still far below T1 (500 ms), so a queued request is not retransmitted.
+void grow_receive_buffer(spdlog::logger& log, const UdpBacklog& backlog,
+                         const config::OverloadConfig& c) {
+  const std::uint32_t asked = c.udp_receive_buffer;
+  if (asked == 0) {
+    log.info("SIP UDP receive buffer: the kernel's default (sip_udp_receive_buffer 0)");
+    return;
+  }
+  std::size_t got = backlog.grow_receive_buffers(static_cast<int>(asked));
+  // Linux grants twice the size asked (its bookkeeping), capped at twice net.core.rmem_max.
+  if (got / 2 < asked) {
+    log.warn("SIP UDP receive buffer {} bytes for the {} asked (sip_udp_receive_buffer; Linux "
+             "reports twice what it grants): net.core.rmem_max caps it; raise that sysctl, or "
+             "bursts the gateway could serve are refused 503 once the queue is {}% full "
+             "(overload_max_udp_backlog_percent)", got, asked, c.max_udp_backlog_percent);
+  } else {
+    log.info("SIP UDP receive buffer {} bytes (asked {}; Linux reports twice what it grants)",
+             got, asked);
+  }
 }
 
 }  // namespace
@@ -189,8 +215,10 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
       [s] { return s->agent_ ? s->agent_->messages_received() : 0; }, make_logger("heap", config.log_level));
   s->overload_ = std::make_unique<sip::OverloadGate>(
       overload_limits(config.overload), config.trusted_networks,
-      sip::OverloadGate::Probes{[s] { return s->backlog_.fill(); }, [s] { return s->lag_->lag(); },
-                                [s] { return s->lookup_.pending(); }},
+      sip::OverloadGate::Probes{.udp_backlog = [s] { return s->backlog_.fill(); },
+                                .queue_delay_ms = [s] { return s->backlog_.last_wait_ms(); },
+                                .loop_lag = [s] { return s->lag_->lag(); },
+                                .lookups = [s] { return s->lookup_.pending(); }},
       clock, metrics.overload, metrics.sip, make_logger("overload", config.log_level));
   sip::ProxyDeps deps;
   deps.overload = s->overload_.get();
@@ -234,10 +262,7 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   if (s->backlog_.sockets() == 0) {
     log.warn("overload: no SIP UDP socket found; its queue is not watched");
   } else {
-    // Twice the default depth rides out short stalls (the host scheduling other work) without
-    // drops; no deeper, or the queue itself would hold requests past T1. Kamailio asks the
-    // same (its maxbuffer, 256 KiB; Linux doubles the value for its bookkeeping).
-    log.info("SIP UDP receive buffer {} bytes", s->backlog_.grow_receive_buffers(256 << 10));
+    grow_receive_buffer(log, s->backlog_, config.overload);
   }
   return self;
 }

@@ -2,8 +2,11 @@
 
 #include <dirent.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -28,6 +31,14 @@ bool is_datagram(int fd) {
   return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
 }
 
+// The arrival stamp (ns since the epoch) of the last datagram read from `fd`; 0: none yet.
+// The first call on a socket turns its stamping on (and finds none).
+std::int64_t last_read_stamp_ns(int fd) {
+  timespec ts{};
+  if (ioctl(fd, SIOCGSTAMPNS, &ts) != 0) return 0;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 }  // namespace
 
 UdpBacklog UdpBacklog::find(std::uint16_t port) {
@@ -43,7 +54,21 @@ UdpBacklog UdpBacklog::find(std::uint16_t port) {
     }
   }
   closedir(dir);
+  for (int fd : b.fds_) last_read_stamp_ns(fd);  // stamping on from here
   return b;
+}
+
+double UdpBacklog::last_wait_ms() {
+  std::int64_t newest = 0;
+  for (int fd : fds_) newest = std::max(newest, last_read_stamp_ns(fd));
+  if (newest == 0 || newest == last_stamp_ns_) return -1;
+  last_stamp_ns_ = newest;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  double wait_ms = (static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec) -
+                    static_cast<double>(newest)) / 1e6;
+  constexpr double kClockStepMs = 60'000;  // beyond: the wall clock moved, not the queue
+  return wait_ms < 0 || wait_ms > kClockStepMs ? -1 : wait_ms;
 }
 
 std::size_t UdpBacklog::grow_receive_buffers(int bytes) const {

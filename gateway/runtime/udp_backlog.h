@@ -20,9 +20,16 @@ class UdpBacklog {
   // as it does for Kamailio's); returns the smallest buffer granted (0: no socket).
   std::size_t grow_receive_buffers(int bytes) const;
   std::size_t sockets() const { return fds_.size(); }
+  // How long (ms) the datagram read last waited in its receive queue: the kernel's arrival
+  // stamp of the last datagram read from these sockets (SIOCGSTAMPNS, socket(7)) against
+  // CLOCK_REALTIME now. Sofia reads a datagram and hands it to the proxy at once, so during the
+  // proxy's callback this is the wait of the request at hand. -1 when no datagram was read
+  // since the last call (the request came over TCP/TLS) or the wall clock stepped.
+  double last_wait_ms();
 
  private:
   std::vector<int> fds_;  // owned by Sofia; only read here
+  std::int64_t last_stamp_ns_ = 0;
 };
 
 }  // namespace p2psip::runtime

@@ -1,6 +1,7 @@
 #include "gateway/sip/overload.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 
 namespace p2psip::sip {
@@ -51,15 +52,30 @@ bool SourceBuckets::take(std::string_view source, Millis now) {
   return take_from(it->second, now);
 }
 
+void StandingDelay::sample(double wait_ms, Millis now) {
+  if (!started_) {
+    started_ = true;
+    window_start_ = now;
+  }
+  if (now - window_start_ >= interval_) {
+    standing_ = std::isinf(window_min_) ? 0.0 : window_min_;
+    window_min_ = std::numeric_limits<double>::infinity();
+    window_start_ = now;
+  }
+  if (wait_ms >= 0) window_min_ = std::min(window_min_, wait_ms);
+}
+
 double OverloadGuard::pressure(const LoadSignals& s) const {
-  return std::max({fraction(s.udp_backlog, limits_.max_udp_backlog),
+  return std::max({fraction(delay_.value(), static_cast<double>(limits_.max_queue_delay.count())),
+                   fraction(s.udp_backlog, limits_.max_udp_backlog),
                    fraction(static_cast<double>(s.loop_lag.count()),
                             static_cast<double>(limits_.max_loop_lag.count())),
                    fraction(static_cast<double>(s.transactions), static_cast<double>(limits_.max_transactions)),
                    fraction(static_cast<double>(s.lookups), static_cast<double>(limits_.max_lookups))});
 }
 
-bool OverloadGuard::update(const LoadSignals& s) {
+bool OverloadGuard::update(const LoadSignals& s, Millis now) {
+  delay_.sample(s.queue_delay_ms, now);
   double p = pressure(s);
   if (!shedding_ && p >= 1.0) shedding_ = true;
   else if (shedding_ && p < limits_.resume_fraction) shedding_ = false;
@@ -81,7 +97,7 @@ AdmissionControl::AdmissionControl(const OverloadLimits& limits)
       guard_(limits) {}
 
 Admission AdmissionControl::decide(const AdmissionRequest& r, const LoadSignals& s, Millis now) {
-  bool shedding = guard_.update(s);
+  bool shedding = guard_.update(s, now);
   if (!r.initial) return Admission::admit;
   if (!r.trusted && !buckets_.take(r.source, now)) return Admission::over_source_limit;
   return shedding ? Admission::shed : Admission::admit;

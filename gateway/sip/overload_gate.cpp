@@ -46,6 +46,7 @@ bool OverloadGate::admit(nta_agent_s* agent, sofia::Message& msg, sip_s* sip, st
                                        [&](const config::Cidr& c) { return c.contains(source_ip); });
   LoadSignals s;
   s.udp_backlog = probes_.udp_backlog ? probes_.udp_backlog() : 0.0;
+  s.queue_delay_ms = probes_.queue_delay_ms ? probes_.queue_delay_ms() : -1.0;
   s.loop_lag = probes_.loop_lag ? probes_.loop_lag() : Millis{0};
   s.lookups = probes_.lookups ? probes_.lookups() : 0;
   s.transactions = transactions;
@@ -64,9 +65,11 @@ void OverloadGate::transition(const LoadSignals& s) {
   if (now - last_transition_log_ < kLogEvery) return;  // flapping is summarised
   last_transition_log_ = now;
   if (was_shedding_) {
-    log_->warn("overloaded (UDP queue {:.0f}% full, loop lag {} ms, {} transactions, {} lookups): "
-               "refusing new requests with 503 ({} on/off changes since the last report)",
-               s.udp_backlog * 100, s.loop_lag.count(), s.transactions, s.lookups, transitions_);
+    log_->warn("overloaded (requests wait {:.0f} ms in the UDP queue, which is {:.0f}% full; "
+               "loop lag {} ms, {} transactions, {} lookups): refusing new requests with 503 "
+               "({} on/off changes since the last report)",
+               control_.standing_delay_ms(), s.udp_backlog * 100, s.loop_lag.count(),
+               s.transactions, s.lookups, transitions_);
   } else {
     log_->info("load below the limits: accepting new requests ({} on/off changes since the last "
                "report)", transitions_);

@@ -32,6 +32,7 @@ class OverloadGate {
   // Signals the proxy does not hold itself: the loop's lag and the pending overlay lookups.
   struct Probes {
     std::function<double()> udp_backlog;
+    std::function<double()> queue_delay_ms;  // this request's wait in the UDP queue; < 0: unknown
     std::function<Millis()> loop_lag;
     std::function<std::size_t()> lookups;
   };

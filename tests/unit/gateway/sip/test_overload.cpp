@@ -75,19 +75,62 @@ TEST_CASE("guard: starts at the limit of any signal, stops below the resume frac
   l.max_lookups = 100;
   l.resume_fraction = 0.5;
   OverloadGuard g(l);
-  CHECK_FALSE(g.update({0, Millis{99}, 999, 99}));
-  CHECK(g.update({0, Millis{0}, 0, 100}));            // lookups at the limit
-  CHECK(g.update({0, Millis{0}, 0, 60}));             // hysteresis: still above half
-  CHECK(g.update({0, Millis{60}, 0, 10}));            // lag above half
-  CHECK_FALSE(g.update({0, Millis{49}, 499, 49}));    // everything below half
-  CHECK(g.update({0, Millis{100}, 0, 0}));            // lag
-  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
-  CHECK(g.update({0, Millis{0}, 1000, 0}));           // transactions
-  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}));
-  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}));
-  CHECK(g.update({0.5, Millis{0}, 0, 0}));            // the UDP queue half full
-  CHECK(g.update({0.3, Millis{0}, 0, 0}));            // above a quarter: still shedding
-  CHECK_FALSE(g.update({0.2, Millis{0}, 0, 0}));
+  CHECK_FALSE(g.update({0, Millis{99}, 999, 99}, Millis{0}));
+  CHECK(g.update({0, Millis{0}, 0, 100}, Millis{0}));            // lookups at the limit
+  CHECK(g.update({0, Millis{0}, 0, 60}, Millis{0}));             // hysteresis: still above half
+  CHECK(g.update({0, Millis{60}, 0, 10}, Millis{0}));            // lag above half
+  CHECK_FALSE(g.update({0, Millis{49}, 499, 49}, Millis{0}));    // everything below half
+  CHECK(g.update({0, Millis{100}, 0, 0}, Millis{0}));            // lag
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}, Millis{0}));
+  CHECK(g.update({0, Millis{0}, 1000, 0}, Millis{0}));           // transactions
+  CHECK_FALSE(g.update({0, Millis{0}, 0, 0}, Millis{0}));
+  CHECK_FALSE(g.update({0.49, Millis{0}, 0, 0}, Millis{0}));
+  CHECK(g.update({0.5, Millis{0}, 0, 0}, Millis{0}));            // the UDP queue half full
+  CHECK(g.update({0.3, Millis{0}, 0, 0}, Millis{0}));            // above a quarter: still shedding
+  CHECK_FALSE(g.update({0.2, Millis{0}, 0, 0}, Millis{0}));
+}
+
+TEST_CASE("standing delay: the smallest wait of each interval, 0 without samples") {
+  StandingDelay d(Millis{100});
+  CHECK(d.value() == 0);
+  d.sample(80, Millis{0});
+  d.sample(5, Millis{50});   // a request that did not wait: the queue drained
+  d.sample(90, Millis{99});
+  CHECK(d.value() == 0);     // the first interval is not complete yet
+  d.sample(70, Millis{100}); // closes [0, 100): its minimum is 5
+  CHECK(d.value() == 5);
+  d.sample(60, Millis{150});
+  d.sample(-1, Millis{200}); // no sample (a TCP request), but time closes [100, 200)
+  CHECK(d.value() == 60);
+  d.sample(-1, Millis{450}); // [200, 450) had no request: nothing waited
+  CHECK(d.value() == 0);
+}
+
+TEST_CASE("guard: a burst that drains within the interval is served, a queue that stays is shed") {
+  OverloadLimits l;
+  l.max_udp_backlog = 0;
+  l.max_loop_lag = Millis{0};
+  l.max_transactions = 0;
+  l.max_lookups = 0;
+  l.max_queue_delay = Millis{50};
+  l.delay_interval = Millis{100};
+  OverloadGuard g(l);
+  auto waited = [](double ms) {
+    LoadSignals s;
+    s.queue_delay_ms = ms;
+    return s;
+  };
+  // A 200 ms stall: the requests read after it waited up to 200 ms, the queue drains in 80 ms.
+  int ms = 0;
+  for (; ms < 80; ++ms) CHECK_FALSE(g.update(waited(200 - 2.5 * ms), Millis{ms}));
+  for (; ms < 1000; ++ms) CHECK_FALSE(g.update(waited(1), Millis{ms}));
+  // Arrivals faster than service: every request waits longer than the limit.
+  for (; ms < 1100; ++ms) CHECK_FALSE(g.update(waited(60 + ms % 7), Millis{ms}));
+  CHECK(g.update(waited(60), Millis{1100}));  // the interval closed above 50 ms: shed
+  CHECK(g.standing_delay_ms() == 60);
+  // Shedding drains the queue; the next interval's minimum falls under half the limit.
+  for (ms = 1101; ms < 1200; ++ms) CHECK(g.update(waited(30 - ms % 10), Millis{ms}));
+  CHECK_FALSE(g.update(waited(1), Millis{1200}));
 }
 
 TEST_CASE("guard: a limit of 0 is not used") {
@@ -96,8 +139,10 @@ TEST_CASE("guard: a limit of 0 is not used") {
   l.max_loop_lag = Millis{0};
   l.max_transactions = 0;
   l.max_lookups = 0;
+  l.max_queue_delay = Millis{0};
   OverloadGuard g(l);
-  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000}));
+  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000, 1e6}, Millis{0}));
+  CHECK_FALSE(g.update({1.0, Millis{100'000}, 1'000'000, 1'000'000, 1e6}, Millis{1000}));
 }
 
 TEST_CASE("admission: in-dialog requests are never refused, initial ones are shed") {
