@@ -284,6 +284,20 @@ OverlayMetrics::OverlayMetrics(prometheus::Registry& registry) {
                       .Register(registry);
   answers_refused_ = {Series{&refused.Add({{"reason", "unmatched"}}), 0},
                       Series{&refused.Add({{"reason", "wrong_sender"}}), 0}};
+  in_process_.counter = &prometheus::BuildCounter()
+                             .Name("p2psip_overlay_in_process_messages_total")
+                             .Help("RELOAD messages this node sent to itself, delivered without "
+                                   "signing or verifying them (they never left the process)")
+                             .Register(registry)
+                             .Add({});
+  verify_queue_full_.counter =
+      &prometheus::BuildCounter()
+           .Name("p2psip_overlay_verify_queue_full_total")
+           .Help("Received RELOAD messages dropped unverified because 256 signature checks "
+                 "already waited for the verify thread; the sender's retransmission (RFC 6940 "
+                 "section 6.2.1) recovers a dropped one")
+           .Register(registry)
+           .Add({});
   stored_resources_ = &prometheus::BuildGauge()
                            .Name("p2psip_overlay_stored_resources")
                            .Help("Resources this node stores (responsible and replica), by kind")
@@ -394,6 +408,14 @@ void OverlayMetrics::messages_total(std::string_view code, OverlayDirection dire
 
 void OverlayMetrics::answers_refused_total(OverlayAnswerRefused reason, std::uint64_t total) {
   advance(answers_refused_[reason == OverlayAnswerRefused::kUnmatched ? 0 : 1], total);
+}
+
+void OverlayMetrics::in_process_messages_total(std::uint64_t total) {
+  advance(in_process_, total);
+}
+
+void OverlayMetrics::verify_queue_full_total(std::uint64_t total) {
+  advance(verify_queue_full_, total);
 }
 
 void OverlayMetrics::link_errors_total(std::string_view reason, std::uint64_t total) {

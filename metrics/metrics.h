@@ -141,6 +141,11 @@ class OverlayMetrics {
   void messages_total(std::string_view code, OverlayDirection direction, std::uint64_t total);
   void link_errors_total(std::string_view reason, std::uint64_t total);
   void answers_refused_total(OverlayAnswerRefused reason, std::uint64_t total);
+  // Messages the node sent to itself and delivered without signing or verifying them, and
+  // received messages dropped because 256 signature checks already waited for the verify
+  // worker (totals).
+  void in_process_messages_total(std::uint64_t total);
+  void verify_queue_full_total(std::uint64_t total);
   // Storage (the node's own store): resources held per kind label (kinds missing from the
   // map drop to 0), and Store/Fetch requests it answered by result ("ok", "forbidden", ...).
   void stored_resources(const std::map<std::string, std::size_t, std::less<>>& by_kind);
@@ -171,6 +176,7 @@ class OverlayMetrics {
   prometheus::Family<prometheus::Counter>* link_errors_ = nullptr;
   std::map<std::string, Series, std::less<>> messages_in_, messages_out_, errors_;
   std::array<Series, 2> answers_refused_{};  // by OverlayAnswerRefused
+  Series in_process_{}, verify_queue_full_{};
   prometheus::Family<prometheus::Gauge>* stored_resources_ = nullptr;
   prometheus::Family<prometheus::Counter>* stores_ = nullptr;
   prometheus::Family<prometheus::Counter>* fetches_ = nullptr;

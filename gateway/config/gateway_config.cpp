@@ -253,6 +253,11 @@ Schema overlay_keys() {
                           "from 'p2psip enroll'): its sequence is checked on every request and "
                           "its bad nodes refused; newer versions replace the file. None: no checks",
        {}, false, nullptr},
+      {"overlay_verify_on_worker", "true: received RELOAD messages' signatures are checked on "
+                                   "a second thread while the loop goes on (more than 256 "
+                                   "waiting are dropped, the senders retransmit); false: on "
+                                   "the loop thread, inline (less CPU per message)",
+       {"true"}, false, check_bool},
       {"data_dir", "directory for certificates and state", {"p2psip-data"}, false, not_empty},
       {"log_level", "trace, debug, info, warn, error, critical or off", {"info"}, false,
        check_log_level},
@@ -372,6 +377,7 @@ OverlayConfig to_overlay_config(const Settings& s) {
   c.key = s.get("key");
   c.ca = s.get("ca");
   c.config_document = s.get("config_document");
+  c.verify_on_worker = s.get("overlay_verify_on_worker") != "false";
   c.data_dir = s.get("data_dir");
   c.log_level = s.get("log_level");
   c.enroll = to_enroll_config(s);

@@ -28,6 +28,9 @@ struct OverlayConfig {
   std::string key;
   std::string ca;
   std::string config_document;  // RFC 6940 §11.1 document; empty: none (sequence 0)
+  // Received messages' signatures checked on the overlay's verify thread (the library's
+  // NodeConfig::verify_on_worker); false: inline on the loop.
+  bool verify_on_worker = true;
   std::string data_dir;
   std::string log_level;
   // The user of the development certificate (no cert/key/ca): empty, node@<overlay>; a

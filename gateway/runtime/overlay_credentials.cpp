@@ -69,6 +69,7 @@ Expected<OverlayPlan, StartError> prepare_overlay(const config::OverlayConfig& c
   nc.listen_port = c.overlay_listen.port;
   for (const auto& b : c.bootstrap) nc.bootstrap.push_back({b.host, b.port});
   nc.configuration.document = c.config_document;
+  nc.verify_on_worker = c.verify_on_worker;
   if (c.enroll.enabled()) {  // newer versions come from where enrollment got the document
     nc.configuration.url = c.enroll.url;
     nc.configuration.ca_file = c.enroll.ca;

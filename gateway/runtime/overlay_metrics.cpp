@@ -98,6 +98,8 @@ void OverlayPublisher::publish() {
   metrics_.answers_refused_total(metrics::OverlayAnswerRefused::kUnmatched, s.answers_unmatched);
   metrics_.answers_refused_total(metrics::OverlayAnswerRefused::kWrongSender,
                                  s.answers_wrong_sender);
+  metrics_.in_process_messages_total(s.in_process_messages);
+  metrics_.verify_queue_full_total(s.verify_queue_full);
   std::map<std::string, std::size_t, std::less<>> by_kind;
   for (const auto& [kind, count] : s.storage.resources_by_kind) by_kind[kind_label(kind)] = count;
   metrics_.stored_resources(by_kind);

@@ -140,6 +140,8 @@ Snapshot to_snapshot(const peer::NodeSnapshot& s, const usage::KeeperCounts& kep
   out.transaction_timeouts = s.peer.transaction_timeouts;
   out.answers_unmatched = s.peer.unmatched_answers;
   out.answers_wrong_sender = s.peer.refused_answers;
+  out.in_process_messages = s.peer.in_process;
+  out.verify_queue_full = s.peer.verify_queue_full;
   out.configuration_sequence = s.configuration_sequence;
   out.bad_node_links = s.bad_node_refusals[0];
   out.bad_node_messages = s.bad_node_refusals[1];

@@ -31,6 +31,7 @@ Expected<peer::NodeConfig, Error> node_config(const NodeConfig& c) {
   if (c.tuning.update_interval) nc.peer.update_interval = *c.tuning.update_interval;
   if (c.tuning.join_timeout) nc.peer.join_timeout = *c.tuning.join_timeout;
   if (c.tuning.replicas) nc.storage.replicas = *c.tuning.replicas;
+  nc.verify_on_worker = c.verify_on_worker;
   return nc;
 }
 

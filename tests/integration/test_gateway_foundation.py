@@ -86,6 +86,17 @@ def check_running_gateway(work):
           os.path.exists(os.path.join(data, "node.crt")), "dev CA and node certificate in the data dir")
     check(metric_value(text, "p2psip_overlay_routing_table_peers", "") == 0,
           "p2psip_overlay_routing_table_peers is 0 for a single node")
+    # A lone node is responsible for every Resource-ID: the lookup behind the 404 (a Fetch) and
+    # its answer never left the process (unsigned, counted); nothing waited for a verify slot.
+    def in_process():
+        return metric_value(http_get(base + "/metrics")[1],
+                            "p2psip_overlay_in_process_messages_total", "") or 0
+    wait_until(lambda: in_process() > 0, 5,
+               "p2psip_overlay_in_process_messages_total > 0 (a lone node's messages to itself)")
+    check(True, f"p2psip_overlay_in_process_messages_total counts a lone node's messages to "
+                f"itself: {in_process():.0f}")
+    check(metric_value(text, "p2psip_overlay_verify_queue_full_total", "") == 0,
+          "p2psip_overlay_verify_queue_full_total is exported, 0")
 
     t0 = time.monotonic()
     gw.signal(signal.SIGTERM)

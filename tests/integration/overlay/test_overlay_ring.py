@@ -192,6 +192,14 @@ def check_foreign_ca(work, nodes):
     check(not ring_problems(nodes), "the ring is unchanged by the stranger")
 
 
+def check_signature_counters(node, what):
+    """Messages to itself (never signed) and received ones dropped with the verify queue full
+    are exported from the start, zeros included."""
+    for name in ("p2psip_overlay_in_process_messages_total",
+                 "p2psip_overlay_verify_queue_full_total"):
+        check(node.metric(name, missing=None) is not None, f"the {what} exports {name}")
+
+
 def check_metrics(node):
     code, text = http_get(f"http://127.0.0.1:{node.metrics}/metrics")
     check(code == 200, "/metrics is served by a peer")
@@ -209,6 +217,7 @@ def check_metrics(node):
         check(node.metric("p2psip_overlay_answers_refused_total", f'{{reason="{reason}"}}',
                           missing=None) is not None,
               f"answers_refused_total{{reason={reason}}} is exported")
+    check_signature_counters(node, "peer")
     code, body = http_get(f"http://127.0.0.1:{node.metrics}/health")
     check(code == 200 and json.loads(body)["overlay_joined"], "/health is 200 with overlay_joined")
 
@@ -258,6 +267,7 @@ def main():
     check(True, f"the gateway joined the ring in {time.monotonic() - t1:.1f} s")
     code, body = http_get(f"http://127.0.0.1:{gateway.metrics}/health")
     check(code == 200, f"gateway /health is 200 once joined: {body}")
+    check_signature_counters(gateway, "gateway")
 
     if cap:
         cap.stop()

@@ -91,6 +91,15 @@ TEST_CASE("overlay metrics: totals become counter increments, labels stay bounde
   m.overlay.link_errors_total("bad_certificate", 2);  // unchanged
   m.overlay.answers_refused_total(OverlayAnswerRefused::kUnmatched, 4);
   std::string text = m.serialize();
+  // Present from the start, before the node reports any.
+  CHECK(text.find("p2psip_overlay_in_process_messages_total 0") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_verify_queue_full_total 0") != std::string::npos);
+  m.overlay.in_process_messages_total(5);
+  m.overlay.verify_queue_full_total(2);
+  m.overlay.verify_queue_full_total(3);  // +1
+  text = m.serialize();
+  CHECK(text.find("p2psip_overlay_in_process_messages_total 5") != std::string::npos);
+  CHECK(text.find("p2psip_overlay_verify_queue_full_total 3") != std::string::npos);
   CHECK(text.find("p2psip_overlay_answers_refused_total{reason=\"unmatched\"} 4") !=
         std::string::npos);
   CHECK(text.find("p2psip_overlay_answers_refused_total{reason=\"wrong_sender\"} 0") !=

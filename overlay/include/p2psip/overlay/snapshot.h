@@ -60,6 +60,13 @@ struct Snapshot {
   // (a late duplicate, or a guessed id), or one has but the sender may not answer it.
   std::uint64_t answers_unmatched = 0;
   std::uint64_t answers_wrong_sender = 0;
+  // Messages this node sent to itself, delivered without signing or verifying them (they
+  // never left the process).
+  std::uint64_t in_process_messages = 0;
+  // Received messages dropped unverified because 256 signature checks were already waiting
+  // for the verify worker (NodeConfig::verify_on_worker): as if lost on the way, the
+  // sender's retransmission (RFC 6940 §6.2.1) recovers them.
+  std::uint64_t verify_queue_full = 0;
   // Links: failures by reason (every reason, zeros included), and totals.
   std::vector<std::pair<std::string, std::uint64_t>> link_errors;
   std::uint64_t links_up = 0;

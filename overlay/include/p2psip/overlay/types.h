@@ -67,6 +67,10 @@ struct NodeConfig {
   CredentialFiles credentials;
   Tuning tuning;
   ConfigurationSource configuration;
+  // Received messages' signatures are checked on a second thread while the loop goes on (at
+  // most 256 waiting; more are dropped, Snapshot::verify_queue_full); false: on the loop,
+  // inline (less CPU per message, the loop blocked meanwhile: bench/RESULTS-security.md).
+  bool verify_on_worker = true;
 };
 
 // Why a call failed. kConfig: something the configuration names is wrong (`field` is the
