@@ -58,15 +58,27 @@ void StandingDelay::sample(double wait_ms, Millis now) {
     window_start_ = now;
   }
   if (now - window_start_ >= interval_) {
-    standing_ = std::isinf(window_min_) ? 0.0 : window_min_;
+    // No request for a whole interval: the queue was empty, whatever the last ones waited.
+    bool idle = now - last_sample_ >= interval_;
+    standing_ = std::isinf(window_min_) || idle ? 0.0 : window_min_;
     window_min_ = std::numeric_limits<double>::infinity();
     window_start_ = now;
   }
-  if (wait_ms >= 0) window_min_ = std::min(window_min_, wait_ms);
+  if (wait_ms >= 0) {
+    window_min_ = std::min(window_min_, wait_ms);
+    last_sample_ = now;
+  }
 }
 
-double OverloadGuard::pressure(const LoadSignals& s) const {
-  return std::max({fraction(delay_.value(), static_cast<double>(limits_.max_queue_delay.count())),
+void StandingDelay::restart(Millis now) {
+  started_ = true;
+  window_start_ = now;
+  window_min_ = std::numeric_limits<double>::infinity();
+  standing_ = 0;
+}
+
+double OverloadGuard::pressure(const LoadSignals& s, double delay_ms) const {
+  return std::max({fraction(delay_ms, static_cast<double>(limits_.max_queue_delay.count())),
                    fraction(s.udp_backlog, limits_.max_udp_backlog),
                    fraction(static_cast<double>(s.loop_lag.count()),
                             static_cast<double>(limits_.max_loop_lag.count())),
@@ -76,9 +88,19 @@ double OverloadGuard::pressure(const LoadSignals& s) const {
 
 bool OverloadGuard::update(const LoadSignals& s, Millis now) {
   delay_.sample(s.queue_delay_ms, now);
-  double p = pressure(s);
-  if (!shedding_ && p >= 1.0) shedding_ = true;
-  else if (shedding_ && p < limits_.resume_fraction) shedding_ = false;
+  if (!shedding_) {
+    shedding_ = pressure(s, delay_.value()) >= 1.0;
+    return shedding_;
+  }
+  // Shedding drains the queue; it ends with the first request that waited less than the
+  // resume share of the limit (a drained queue), not a whole interval later: an interval of
+  // refusing everything at twice the capacity left the gateway serving a quarter of it
+  // (bench/RESULTS-sip.md, 2026-12-06 23:12). Over TCP (no wait known) the standing value.
+  double wait = s.queue_delay_ms >= 0 ? s.queue_delay_ms : delay_.value();
+  if (pressure(s, wait) < limits_.resume_fraction) {
+    shedding_ = false;
+    delay_.restart(now);  // the waits before the drain say nothing about the queue now
+  }
   return shedding_;
 }
 

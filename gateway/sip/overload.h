@@ -13,7 +13,7 @@
 //    UDP requests (StandingDelay below), how full the SIP UDP receive queue is, event-loop lag,
 //    pending server transactions, pending overlay lookups. Shedding starts when any signal
 //    reaches its limit and stops only when every signal is below `resume_fraction` of its
-//    limit.
+//    limit; for the delay that is the wait of the request at hand (the queue has drained).
 //  - Only initial requests (outside a dialog, not ACK/CANCEL) are ever refused: in-dialog
 //    requests end or continue calls already admitted and free what they hold.
 
@@ -64,11 +64,14 @@ class StandingDelay {
   // The minimum of the last complete interval; 0 before one and after an interval without
   // samples (no request waited).
   double value() const { return standing_; }
+  // Forgets what was measured: a new interval starts at `now`, value() is 0 until it ends.
+  void restart(Millis now);
 
  private:
   Millis interval_;
   bool started_ = false;
   Millis window_start_{0};
+  Millis last_sample_{0};
   double window_min_ = std::numeric_limits<double>::infinity();
   double standing_ = 0;
 };
@@ -108,8 +111,9 @@ class OverloadGuard {
   double standing_delay_ms() const { return delay_.value(); }
 
  private:
-  // The highest signal as a fraction of its limit (0 when no limit is set).
-  double pressure(const LoadSignals& s) const;
+  // The highest signal as a fraction of its limit (0 when no limit is set), the queueing
+  // delay taken as `delay_ms`.
+  double pressure(const LoadSignals& s, double delay_ms) const;
   OverloadLimits limits_;
   StandingDelay delay_;
   bool shedding_ = false;

@@ -128,9 +128,26 @@ TEST_CASE("guard: a burst that drains within the interval is served, a queue tha
   for (; ms < 1100; ++ms) CHECK_FALSE(g.update(waited(60 + ms % 7), Millis{ms}));
   CHECK(g.update(waited(60), Millis{1100}));  // the interval closed above 50 ms: shed
   CHECK(g.standing_delay_ms() == 60);
-  // Shedding drains the queue; the next interval's minimum falls under half the limit.
-  for (ms = 1101; ms < 1200; ++ms) CHECK(g.update(waited(30 - ms % 10), Millis{ms}));
-  CHECK_FALSE(g.update(waited(1), Millis{1200}));
+  // Shedding drains the queue: it goes on while requests waited 25 ms (half the limit) or
+  // more, and ends with the first that waited less.
+  for (ms = 1101; ms < 1150; ++ms) CHECK(g.update(waited(80 - ms % 50), Millis{ms}));
+  CHECK(g.update(waited(25), Millis{1150}));
+  CHECK_FALSE(g.update(waited(24), Millis{1151}));
+  // What was measured before the drain is forgotten: the next interval decides afresh.
+  CHECK(g.standing_delay_ms() == 0);
+  for (ms = 1152; ms < 1251; ++ms) CHECK_FALSE(g.update(waited(45), Millis{ms}));
+  CHECK_FALSE(g.update(waited(45), Millis{1252}));
+  CHECK(g.standing_delay_ms() == 45);
+}
+
+TEST_CASE("standing delay: a pause of a whole interval means the queue was empty") {
+  StandingDelay d(Millis{100});
+  for (int ms = 0; ms < 300; ++ms) d.sample(200, Millis{ms});
+  CHECK(d.value() == 200);
+  // Six seconds without a request (between two benchmark steps, say), then one arrives:
+  // the interval it closes held only the old waits, from before the pause.
+  d.sample(1, Millis{6300});
+  CHECK(d.value() == 0);
 }
 
 TEST_CASE("guard: a limit of 0 is not used") {
