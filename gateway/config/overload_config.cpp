@@ -40,7 +40,7 @@ Schema overload_keys() {
       count_key("overload_max_queue_delay_ms", "how long (ms) SIP requests may keep waiting in "
                 "the UDP receive queue before the gateway starts refusing new requests with 503: "
                 "the shortest wait of the requests read in each 100 ms (a burst that drains "
-                "within it is served; a queue that stays is shed); 0: not used", "50", 0, 60'000),
+                "within it is served; a queue that stays is shed); 0: not used", "100", 0, 60'000),
       count_key("overload_max_udp_backlog_percent", "how full (percent of its buffer) the SIP "
                 "UDP receive queue may get before the gateway starts refusing new requests with "
                 "503; 0: not used", "50", 0, 100),

@@ -13,7 +13,7 @@ namespace p2psip::config {
 struct OverloadConfig {
   double source_rate = 50;      // initial requests/s per source outside trusted_network; 0: off
   double source_burst = 100;
-  std::uint32_t max_queue_delay_ms = 50;   // standing wait in the SIP UDP queue; 0: not used
+  std::uint32_t max_queue_delay_ms = 100;  // standing wait in the SIP UDP queue; 0: not used
   std::uint32_t max_udp_backlog_percent = 50;  // 0: not used
   std::uint32_t max_loop_lag_ms = 200;     // 0: not used
   std::uint32_t max_transactions = 5000;   // 0: not used

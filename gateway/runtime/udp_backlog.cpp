@@ -54,7 +54,6 @@ UdpBacklog UdpBacklog::find(std::uint16_t port) {
     }
   }
   closedir(dir);
-  for (int fd : b.fds_) last_read_stamp_ns(fd);  // stamping on from here
   return b;
 }
 

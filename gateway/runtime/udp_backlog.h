@@ -24,7 +24,8 @@ class UdpBacklog {
   // stamp of the last datagram read from these sockets (SIOCGSTAMPNS, socket(7)) against
   // CLOCK_REALTIME now. Sofia reads a datagram and hands it to the proxy at once, so during the
   // proxy's callback this is the wait of the request at hand. -1 when no datagram was read
-  // since the last call (the request came over TCP/TLS) or the wall clock stepped.
+  // since the last call (the request came over TCP/TLS) or the wall clock stepped. The first
+  // call turns the sockets' stamping on (the kernel stamps only once asked): -1.
   double last_wait_ms();
 
  private:

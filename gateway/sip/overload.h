@@ -32,7 +32,7 @@ struct OverloadLimits {
   double source_rate = 50;        // initial requests/s per untrusted source; 0: no limit
   double source_burst = 100;      // bucket depth
   std::size_t max_sources = 4096; // per-source table bound
-  Millis max_queue_delay{50};     // standing wait of UDP requests in the queue; 0: not used
+  Millis max_queue_delay{100};    // standing wait of UDP requests in the queue; 0: not used
   Millis delay_interval{100};     // StandingDelay's window (CoDel's interval, RFC 8289 §4.3)
   double max_udp_backlog = 0.5;    // share of the UDP receive buffer in use; 0: not used
   Millis max_loop_lag{200};       // 0: not used

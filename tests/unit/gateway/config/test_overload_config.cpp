@@ -26,7 +26,7 @@ TEST_CASE("overload keys: defaults") {
   CHECK(c.source_rate == 50);
   CHECK(c.source_burst == 100);
   CHECK(c.max_udp_backlog_percent == 50);
-  CHECK(c.max_queue_delay_ms == 50);
+  CHECK(c.max_queue_delay_ms == 100);
   CHECK(c.max_loop_lag_ms == 200);
   CHECK(c.max_transactions == 5000);
   CHECK(c.max_lookups == 200);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
@@ -53,4 +54,37 @@ TEST_CASE("the SIP UDP socket is found by its port and its queue's fill is seen"
   CHECK(filled > 0.1);
   CHECK(filled <= 1.0);
   CHECK(UdpBacklog::find(static_cast<std::uint16_t>(port + 1)).sockets() == 0);
+}
+
+TEST_CASE("the wait of the datagram read last: its kernel arrival stamp against now") {
+  Fd rx{socket(AF_INET, SOCK_DGRAM, 0)};
+  Fd tx{socket(AF_INET, SOCK_DGRAM, 0)};
+  REQUIRE(rx.fd >= 0);
+  sockaddr_in a = loopback(0);
+  REQUIRE(bind(rx.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(getsockname(rx.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  UdpBacklog b = UdpBacklog::find(ntohs(a.sin_port));
+  REQUIRE(b.sockets() == 1);
+  CHECK(b.last_wait_ms() < 0);  // nothing read yet
+
+  auto wall_ms = [] {
+    timespec t{};
+    clock_gettime(CLOCK_REALTIME, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+  };
+  char buf[16];
+  double before_send = wall_ms();
+  REQUIRE(sendto(tx.fd, "one", 3, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) == 3);
+  REQUIRE(sendto(tx.fd, "two", 3, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) == 3);
+  REQUIRE(recv(rx.fd, buf, sizeof buf, 0) == 3);  // blocking: "one" is there
+  double first = b.last_wait_ms();
+  double since_send = wall_ms() - before_send;
+  CHECK(first >= 0);
+  CHECK(first <= since_send);  // it arrived after the send began
+  CHECK(b.last_wait_ms() < 0);  // no datagram read since: no new sample
+  REQUIRE(recv(rx.fd, buf, sizeof buf, 0) == 3);
+  double second = b.last_wait_ms();
+  CHECK(second >= 0);  // "two", read later, is a new sample
+  CHECK(second <= wall_ms() - before_send);
 }
