@@ -119,11 +119,11 @@ sip::OverloadLimits overload_limits(const config::OverloadConfig& c) {
   return l;
 }
 
-// The queue's depth is the headroom between the overload gate's threshold and drops. With
-// 256 KiB asked (Kamailio's maxbuffer) a 10-20 ms stall of the loop thread (the host running
-// other work) half-filled it at ~2,400 calls/s and the gate refused calls the gateway had the
-// CPU for (bench/RESULTS-sip.md, 2026-12-06). 4 MiB holds ~2,000 datagrams, ~80 ms of work at
-// the loop's rate: still far below T1 (500 ms), so a queued request is not retransmitted.
+// The queue's depth is headroom, not the overload signal: the gate sheds on how long requests
+// wait (overload.h, StandingDelay). With 256 KiB asked (Kamailio's maxbuffer) the half-full
+// signal fired on 10-20 ms stalls of the loop thread (the host running other work) at ~2,400
+// calls/s, below capacity (bench/RESULTS-sip.md, 2026-12-06); a deeper queue lets the delay
+// signal decide before datagrams are dropped.
 void grow_receive_buffer(spdlog::logger& log, const UdpBacklog& backlog,
                          const config::OverloadConfig& c) {
   const std::uint32_t asked = c.udp_receive_buffer;
