@@ -13,9 +13,18 @@ void PeerCore::defer_verification(const NodeId& prev_hop, wire::Message m) {
     return;
   }
   SignatureCheck check = signer_.verification(m);
+  std::shared_ptr<const AnswerToRequest> answer;
+  if (config_.share_answers && !m.contents.is_request()) {
+    // Ours only (the usage layer's requests); the copy is what the driver's thread may read.
+    const Transaction* tx = txs_.find(m.header.transaction_id);
+    if (tx && tx->info.purpose == TxPurpose::kApp) {
+      answer = std::make_shared<const AnswerToRequest>(AnswerToRequest{tx->last, m});
+    }
+  }
   std::uint64_t id = ++last_verification_;
   verifying_.emplace(id, AwaitingSignature{prev_hop, std::move(m)});
-  push(VerifySignature{id, std::make_shared<const SignatureCheck>(std::move(check))});
+  push(VerifySignature{id, std::make_shared<const SignatureCheck>(std::move(check)),
+                       std::move(answer)});
 }
 
 void PeerCore::on_verified(Millis now, std::uint64_t id, std::optional<NodeId> signer) {
