@@ -119,7 +119,13 @@ Expected<std::unique_ptr<Node>, Error> Node::create(uv_loop_t* loop, NodeConfig 
   if (!node) return unexpected(Error{Error::Kind::kRuntime, "", "overlay node: " + node.error()});
   impl->node = std::move(*node);
   // Lookups refuse values a bad-node certificate signed (the usage client dies before the node).
-  auto verifiers = chain_verifier(std::move(roots), config.overlay, clock, &impl->node->bad_nodes());
+  auto chains = chain_verifiers(std::move(roots), config.overlay, clock, &impl->node->bad_nodes());
+  auto verifiers = std::move(chains.lookup);
+  // Issue 18: a FetchAns's certificate chains and value signatures are checked on the verify
+  // worker as soon as its message signature holds, so the lookup on the loop (the SIP thread)
+  // finds them in the memos. `clock` is read there too: the embedder's Clock must be safe to
+  // read from another thread (overlay.h).
+  impl->node->set_after_verified(prewarm_fetch_answers(std::move(chains.prewarm)));
   if (impl->configuration) impl->configuration->attach(*impl->node);
   Impl* raw = impl.get();
   impl->sender = std::make_unique<NodeRequestSender>(*impl->node);

@@ -44,22 +44,49 @@ std::vector<security::RootCertificate> copy_roots(
 constexpr std::size_t kDataCertificates = 16384;
 constexpr std::size_t kDataSignatures = 16384;
 
-usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
-                                      std::string overlay, const Clock& clock,
-                                      security::BadNodes* bad_nodes) {
+ChainVerifiers chain_verifiers(std::vector<security::RootCertificate> roots, std::string overlay,
+                               const Clock& clock, security::BadNodes* bad_nodes) {
   auto shared = std::make_shared<std::vector<security::RootCertificate>>(std::move(roots));
   // Both caches outlive single lookups: the same certificates and the same stored values come
   // back on every lookup of an AoR.
   auto cache = std::make_shared<storage::VerifiedCertificateCache>(kDataCertificates);
   auto memo = std::make_shared<storage::SignatureMemo>(kDataSignatures);
-  return [shared, cache, memo, overlay = std::move(overlay), &clock, bad_nodes](
-             std::span<const wire::GenericCertificate> certs) -> std::unique_ptr<storage::DataVerifier> {
+  // Roots are only read (X509_STORE built per chain check), so both threads may share them.
+  auto memoized = [shared, cache, memo, overlay = std::move(overlay), &clock](
+                      std::span<const wire::GenericCertificate> certs) {
     security::SysSeconds now{std::chrono::seconds{clock.wall_ms() / 1000}};
     auto chained = std::make_unique<storage::CertificateVerifier>(
         storage::CertificateVerifier::from_block(certs, *shared, now, overlay, cache.get()));
-    auto memoized = std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
-    if (!bad_nodes) return memoized;
-    return std::make_unique<storage::BadNodeFilter>(std::move(memoized), *bad_nodes);
+    return std::make_unique<storage::MemoizingVerifier>(std::move(chained), memo, now);
+  };
+  ChainVerifiers out;
+  out.certificates = cache;
+  out.signatures = memo;
+  out.prewarm = [memoized](std::span<const wire::GenericCertificate> certs)
+      -> std::unique_ptr<storage::DataVerifier> { return memoized(certs); };
+  out.lookup = [memoized, bad_nodes](std::span<const wire::GenericCertificate> certs)
+      -> std::unique_ptr<storage::DataVerifier> {
+    auto v = memoized(certs);
+    if (!bad_nodes) return v;
+    return std::make_unique<storage::BadNodeFilter>(std::move(v), *bad_nodes);
+  };
+  return out;
+}
+
+usage::VerifierFactory chain_verifier(std::vector<security::RootCertificate> roots,
+                                      std::string overlay, const Clock& clock,
+                                      security::BadNodes* bad_nodes) {
+  return chain_verifiers(std::move(roots), std::move(overlay), clock, bad_nodes).lookup;
+}
+
+peer::VerifyWorker::AfterVerified prewarm_fetch_answers(usage::VerifierFactory prewarm) {
+  return [prewarm = std::move(prewarm)](const peer::AnswerToRequest& a) {
+    if (a.message.contents.code() != wire::MessageCode::kFetchAns) return;
+    const wire::ResourceId* resource = a.target.resource_id();
+    if (!resource) return;
+    // The same certificates the loop's lookup gets (RequestResult::certificates).
+    auto verifier = prewarm(a.message.security.certificates);
+    if (verifier) usage::preverify_registrations(a.message.contents.message_body, *resource, *verifier);
   };
 }
 

@@ -118,13 +118,15 @@ Expected<void, std::string> Node::start() {
   pc.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   if (!pc.client) make_store();
   pc.deferred_verification = config_.verify_on_worker;  // verifier_'s thread verifies
+  pc.share_answers = config_.verify_on_worker && after_verified_ != nullptr;
   core_ = std::make_unique<PeerCore>(std::move(pc), signer_, store_.get());
   if (config_.verify_on_worker) {
     verifier_ = std::make_unique<VerifyWorker>(
         loop_, [this](std::uint64_t id, std::optional<NodeId> signer) {
           core_->on_verified(now(), id, signer);
           after_input();
-        });
+        },
+        after_verified_);
   }
   core_->set_configuration(config_sequence_, config_document_);
   core_->set_configuration_handler(config_handler_);
@@ -360,7 +362,7 @@ void Node::perform(const Action& a) {
   } else if (const auto* o = std::get_if<OpenLink>(&a)) {
     open_link(*o);
   } else if (const auto* v = std::get_if<VerifySignature>(&a)) {
-    if (verifier_) verifier_->submit(v->id, v->check);
+    if (verifier_) verifier_->submit(v->id, v->check, v->answer);
   } else if (const auto* c = std::get_if<CloseLink>(&a)) {
     opening_.erase(c->link);
     links_->close(link::LinkId{c->link});

@@ -129,6 +129,11 @@ class Node final : private link::LinkObserver {
 
   // Called (on the loop) after any input that changed the state or the neighbour set.
   void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
+  // Before start(): with verify_on_worker, `hook` runs on the worker thread after the
+  // signature of an answer to one of our send_requests verified, before the loop gets it
+  // (VerifyWorker::AfterVerified: only for pre-computations safe on that thread). Ignored
+  // without verify_on_worker or after start().
+  void set_after_verified(VerifyWorker::AfterVerified hook) { after_verified_ = std::move(hook); }
 
   const NodeId& node_id() const { return node_id_; }
   PeerState state() const { return core_ ? core_->state() : PeerState::kIdle; }
@@ -184,6 +189,7 @@ class Node final : private link::LinkObserver {
   std::unique_ptr<PeerCore> core_;
   // Signature checks off the loop (from start(); declared after core_: it goes first).
   std::unique_ptr<VerifyWorker> verifier_;
+  VerifyWorker::AfterVerified after_verified_;  // given to verifier_ at start()
   std::unordered_map<std::uint64_t, OpenLink> opening_;  // outgoing links not yet up
   std::unique_ptr<uv::Timer> timer_;        // from start(): PeerCore::next_deadline()
   std::unique_ptr<uv::Timer> leave_timer_;  // while leave() waits

@@ -260,6 +260,7 @@ std::uint64_t PeerCore::originate(Millis now, std::vector<wire::Destination> des
   tx.info.purpose = purpose;
   tx.expect = expected_answerer(h.destination_list.back(), purpose);
   tx.first = h.destination_list.front();
+  tx.last = h.destination_list.back();
   // A request to ourselves (our own signature) stays in the process: unsigned.
   tx.unsigned_local = !signer && loops_back(tx.first);
   tx.bytes = build(h, code, std::move(body), std::move(certs), signer, tx.unsigned_local);

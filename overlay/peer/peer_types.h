@@ -45,9 +45,19 @@ using SignatureCheck = std::function<std::optional<wire::NodeId>()>;
 // Only with PeerConfig::deferred_verification: run `*check` (on any thread: it touches nothing
 // the core or the signer owns) and report its result with PeerCore::on_verified(id, ...).
 // (Held by pointer: a std::function in the variant trips GCC 12's -Wmaybe-uninitialized.)
+// An answer to a request this node originated with send_request (TxPurpose::kApp) and the
+// final destination that request was sent to (a FetchAns does not name its Resource-ID; the
+// §7.1 signature input of its values does). A copy the driver's thread may keep.
+struct AnswerToRequest {
+  wire::Destination target;
+  wire::Message message;
+};
 struct VerifySignature {
   std::uint64_t id = 0;
   std::shared_ptr<const SignatureCheck> check;
+  // Only with PeerConfig::share_answers and for an AnswerToRequest, else null: for the driver's
+  // hook that runs after the check succeeded (VerifyWorker::AfterVerified).
+  std::shared_ptr<const AnswerToRequest> answer;
 };
 using Action = std::variant<SendOnLink, OpenLink, CloseLink, VerifySignature>;
 
@@ -84,6 +94,9 @@ struct PeerConfig {
   // The driver verifies the signatures of delivered messages itself, off its event loop:
   // deliver() emits VerifySignature and goes on in on_verified(). false: verified inline.
   bool deferred_verification = false;
+  // With deferred_verification: VerifySignature also carries a copy of each answer to a
+  // send_request of ours (VerifySignature::answer), for the driver's after-verification hook.
+  bool share_answers = false;
 };
 
 // kJoined: a ring member (or, in client mode, connected to a bootstrap peer).

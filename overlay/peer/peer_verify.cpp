@@ -2,7 +2,8 @@
 // with PeerConfig::deferred_verification, after the driver ran the VerifySignature check off
 // its event loop (a P-256 verification costs ~0.3 ms, bench/RESULTS-security.md) and called
 // on_verified. The core only keeps the decoded message meanwhile, at most
-// kMaxPendingVerifications of them.
+// kMaxPendingVerifications of them. With PeerConfig::share_answers, the action also carries a
+// copy of an answer to our send_request for the driver's after-verification hook.
 #include "overlay/peer/peer_core.h"
 
 namespace p2psip::peer {
@@ -13,9 +14,19 @@ void PeerCore::defer_verification(const NodeId& prev_hop, wire::Message m) {
     return;
   }
   SignatureCheck check = signer_.verification(m);
+  std::shared_ptr<const AnswerToRequest> answer;
+  if (config_.share_answers && !m.contents.is_request()) {
+    // Answers to send_request only (kApp: the usage and storage layers' requests, not the
+    // ring's own Join/Update/Attach/Ping); the copy is what the driver's thread may read.
+    const Transaction* tx = txs_.find(m.header.transaction_id);
+    if (tx && tx->info.purpose == TxPurpose::kApp) {
+      answer = std::make_shared<const AnswerToRequest>(AnswerToRequest{tx->last, m});
+    }
+  }
   std::uint64_t id = ++last_verification_;
   verifying_.emplace(id, AwaitingSignature{prev_hop, std::move(m)});
-  push(VerifySignature{id, std::make_shared<const SignatureCheck>(std::move(check))});
+  push(VerifySignature{id, std::make_shared<const SignatureCheck>(std::move(check)),
+                       std::move(answer)});
 }
 
 void PeerCore::on_verified(Millis now, std::uint64_t id, std::optional<NodeId> signer) {

@@ -74,6 +74,7 @@ struct Transaction {
   Bytes bytes;                   // the encoded request, re-sent as is
   bool unsigned_local = false;   // `bytes` are not signed: built to stay in this node
   wire::Destination first;       // first destination entry (to pick the next hop again)
+  wire::Destination last;        // final destination entry (AnswerToRequest::target)
   Millis next_send{0};
   int sends = 0;
   RequestCallback callback;

@@ -4,8 +4,8 @@
 
 namespace p2psip::peer {
 
-VerifyWorker::VerifyWorker(uv_loop_t* loop, Done done)
-    : done_(std::move(done)), async_(new uv_async_t{}) {
+VerifyWorker::VerifyWorker(uv_loop_t* loop, Done done, AfterVerified after_verified)
+    : done_(std::move(done)), after_verified_(std::move(after_verified)), async_(new uv_async_t{}) {
   uv_async_init(loop, async_, [](uv_async_t* a) {
     if (auto* self = static_cast<VerifyWorker*>(a->data)) self->report_results();
   });
@@ -24,10 +24,11 @@ VerifyWorker::~VerifyWorker() {
   uv::close_and_delete(async_);  // after the join: no uv_async_send can follow
 }
 
-void VerifyWorker::submit(std::uint64_t id, std::shared_ptr<const SignatureCheck> check) {
+void VerifyWorker::submit(std::uint64_t id, std::shared_ptr<const SignatureCheck> check,
+                          std::shared_ptr<const AnswerToRequest> answer) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(Job{id, std::move(check)});
+    jobs_.push_back(Job{id, std::move(check), std::move(answer)});
   }
   wake_.notify_one();
 }
@@ -42,6 +43,14 @@ void VerifyWorker::run() {
     lock.unlock();
     Result r{job.id, (*job.check)()};
     job.check.reset();  // the check's certificate reference and bytes go here, not under the lock
+    if (r.signer && job.answer && after_verified_) {
+      // Before the result is queued: the loop handles the answer only after this returned.
+      try {
+        after_verified_(*job.answer);
+      } catch (...) {  // a pre-computation; the loop does the real work anyway
+      }
+    }
+    job.answer.reset();
     lock.lock();
     results_.push_back(std::move(r));
     uv_async_send(async_);  // thread-safe; coalesced calls still run report_results once

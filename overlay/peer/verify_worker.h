@@ -10,6 +10,14 @@
 // each of which owns all it uses (SignatureCheck's contract: a certificate reference and copied
 // bytes), so nothing the loop mutates is read on the worker. How many checks wait is bounded
 // by the core (PeerCore::kMaxPendingVerifications).
+//
+// AfterVerified (optional): run on the worker right after a check succeeded, for a job that
+// carries an AnswerToRequest (its own copy, PeerConfig::share_answers), before the result goes
+// to the loop. The upper layers use it to pre-compute on this thread what the loop will need
+// for that answer (overlay/api/usage_glue.h: the stored-data verification memos); it must only
+// touch state that is safe to use from two threads, and its outcome must not matter to the
+// loop (it is not called for failed checks, nor for jobs dropped at destruction). Exceptions
+// it throws are swallowed: it is only a pre-computation.
 
 #include <uv.h>
 
@@ -29,19 +37,22 @@ namespace p2psip::peer {
 class VerifyWorker {
  public:
   using Done = std::function<void(std::uint64_t id, std::optional<NodeId> signer)>;
+  using AfterVerified = std::function<void(const AnswerToRequest&)>;
 
-  VerifyWorker(uv_loop_t* loop, Done done);
+  VerifyWorker(uv_loop_t* loop, Done done, AfterVerified after_verified = nullptr);
   // Stops the worker after the check it is running; results not yet reported are dropped.
   ~VerifyWorker();
   VerifyWorker(const VerifyWorker&) = delete;
   VerifyWorker& operator=(const VerifyWorker&) = delete;
 
-  void submit(std::uint64_t id, std::shared_ptr<const SignatureCheck> check);
+  void submit(std::uint64_t id, std::shared_ptr<const SignatureCheck> check,
+              std::shared_ptr<const AnswerToRequest> answer = nullptr);
 
  private:
   struct Job {
     std::uint64_t id = 0;
     std::shared_ptr<const SignatureCheck> check;
+    std::shared_ptr<const AnswerToRequest> answer;  // for after_verified_; may be null
   };
   struct Result {
     std::uint64_t id = 0;
@@ -51,6 +62,7 @@ class VerifyWorker {
   void report_results();  // on the loop, from the uv_async
 
   Done done_;
+  const AfterVerified after_verified_;  // read on the worker; never changed after construction
   uv_async_t* async_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -6,6 +6,10 @@
 // (profiled: 37% of the gateway's CPU under overlay-routed calls). An entry is reused for max_age
 // after its verification, so an expiring certificate or root is noticed within max_age;
 // failures are never remembered. One cache belongs to one overlay and one root set.
+// Thread-safe (TimedMemo's lock; a found Certificate is a copy holding its own references to
+// the immutable X509 and key): the Node's verify worker fills the usage layer's cache while the
+// loop reads it (overlay/api/usage_glue.h). from_block() holds no lock while it parses and
+// chains, so two threads may both check a new certificate; the second remember() wins.
 
 #include <string>
 

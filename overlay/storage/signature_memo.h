@@ -8,6 +8,11 @@
 // signer's certificate among those the current verifier trusts (the answer carried it and it
 // chained to the overlay's roots just now), so a certificate that stopped verifying also stops
 // its memoized signatures. Entries live max_age; failures are never remembered.
+//
+// Threads: a SignatureMemo may be shared by verifiers on different threads (the gateway's
+// lookups on the loop and the Node's verify worker warming it, overlay/api/usage_glue.h):
+// TimedMemo locks each find and remember, and MemoizingVerifier holds no lock while its inner
+// verifier runs. A MemoizingVerifier itself is used by one thread at a time.
 
 #include <memory>
 #include <optional>

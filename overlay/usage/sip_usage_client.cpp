@@ -42,7 +42,25 @@ void note_validity(const wire::FetchAns& answer, AorWalk& walk) {
   }
 }
 
+// The values whose signature verified_registrations() checks: all but tombstones.
+bool signature_checked(const wire::StoredData& d) {
+  const auto* e = std::get_if<wire::DictionaryEntry>(&d.value);
+  return !(e && !e->value.exists);
+}
+
 }  // namespace
+
+void preverify_registrations(ByteView fetch_ans_body, const wire::ResourceId& resource,
+                             storage::DataVerifier& verifier) {
+  auto answer = wire::decode_fetch_ans(fetch_ans_body, kind1_model);
+  if (!answer) return;
+  for (const wire::FetchKindResponse& kr : answer->kind_responses) {
+    if (kr.kind != wire::kSipRegistrationKindId) continue;
+    for (const wire::StoredData& d : kr.values) {
+      if (signature_checked(d)) (void)storage::verify_stored_data(verifier, resource, kr.kind, d);
+    }
+  }
+}
 
 std::vector<wire::SipRegistration> verified_registrations(const wire::FetchAns& answer,
                                                           std::string_view aor,
@@ -55,8 +73,8 @@ std::vector<wire::SipRegistration> verified_registrations(const wire::FetchAns& 
   for (const wire::FetchKindResponse& kr : answer.kind_responses) {
     if (kr.kind != wire::kSipRegistrationKindId) continue;
     for (const wire::StoredData& d : kr.values) {
+      if (!signature_checked(d)) continue;  // a tombstone: nothing registered
       const auto* e = std::get_if<wire::DictionaryEntry>(&d.value);
-      if (e && !e->value.exists) continue;  // a tombstone: nothing registered
       auto signer = storage::verify_stored_data(verifier, *resource, kr.kind, d);
       if (!e || !signer || !storage::access_allowed(kind, *resource, d.value, *signer)) {
         ++rejected;

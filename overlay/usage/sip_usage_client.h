@@ -90,4 +90,12 @@ std::vector<wire::SipRegistration> verified_registrations(const wire::FetchAns& 
                                                           storage::DataVerifier& verifier,
                                                           std::size_t& rejected);
 
+// Runs `verifier` over the signatures verified_registrations() would check in a FetchAns body
+// for `resource` (the Fetch's Resource-ID, whatever the AoR) and discards the results: with a
+// verifier that memoizes (overlay/api/usage_glue.h), the later verified_registrations() of the
+// same answer then finds its certificates and signatures there. Nothing else happens; an
+// undecodable body is ignored. On any thread, if the verifier's state may be used there.
+void preverify_registrations(ByteView fetch_ans_body, const wire::ResourceId& resource,
+                             storage::DataVerifier& verifier);
+
 }  // namespace p2psip::usage

@@ -51,6 +51,8 @@ class Node {
   // is a kConfig error, field "bootstrap", whose message names the entry ("bootstrap must be
   // an IP literal; resolve it first"). Resolve names before (uv_getaddrinfo on the loop, and
   // retry while the peer's name is not there yet), then create the node with the addresses.
+  // `clock` must outlive the node and be safe to read from the node's verify thread as well
+  // as the loop's (SystemClock is).
   static Expected<std::unique_ptr<Node>, Error> create(uv_loop_t* loop, NodeConfig config,
                                                        const Clock& clock, LogFn log = {});
   ~Node();

@@ -14,16 +14,17 @@ namespace {
 // Node A (id 100) with X (50) and Y (200), verifying through VerifySignature actions.
 struct Deferred {
   SimSigner signer{id(100)};
-  PeerCore core{config(), signer};
+  PeerCore core;
   Millis now{1000};
   std::vector<Action> pending;  // actions taken but not performed yet
 
-  static PeerConfig config() {
+  static PeerConfig config(bool share_answers = false) {
     PeerConfig c = test::Fixture::make_config();
     c.deferred_verification = true;
+    c.share_answers = share_answers;
     return c;
   }
-  Deferred() {
+  explicit Deferred(bool share_answers = false) : core(config(share_answers), signer) {
     core.start(now);
     NodeId x = id(50), y = id(200);
     core.on_link_up(now, 1, x, true);
@@ -142,4 +143,51 @@ TEST_CASE("deferred verification: messages the node sends itself are not deferre
   REQUIRE(r);
   CHECK(r->outcome == RequestResult::Outcome::kAnswer);
   CHECK(d.checks().empty());
+}
+
+namespace {
+
+// A Resource-ID at ring point 150 (Y, 200, is responsible for it).
+wire::Destination resource_at_150() {
+  NodeId p = id(150);
+  return wire::Destination::resource(wire::ResourceId{Bytes(p.bytes().begin(), p.bytes().end())});
+}
+
+// Sends a Ping to resource 150 from A and returns the VerifySignature of Y's answer to it.
+VerifySignature answer_check(Deferred& d) {
+  std::optional<RequestResult> r;
+  std::uint64_t txid = d.core.send_request(d.now, resource_at_150(), wire::MessageCode::kPingReq,
+                                           *wire::encode_to_bytes(wire::PingReq{}),
+                                           [&](const RequestResult& res) { r = res; });
+  (void)d.core.take_actions();
+  d.core.on_message(d.now, 2,
+                    test::signed_message(id(200), {wire::Destination::node(id(100))},
+                                         wire::MessageCode::kPingAns,
+                                         *wire::encode_to_bytes(wire::PingAns{7, 8}), 99, {}, txid));
+  auto v = d.checks();
+  REQUIRE(v.size() == 1);
+  d.core.on_verified(d.now, v[0].id, (*v[0].check)());
+  CHECK(r);  // the answer is delivered as ever
+  return v[0];
+}
+
+}  // namespace
+
+TEST_CASE("deferred verification: share_answers hands the driver a copy of answers to its requests") {
+  Deferred d(true);
+  VerifySignature v = answer_check(d);
+  REQUIRE(v.answer);
+  CHECK(v.answer->target == resource_at_150());
+  CHECK(v.answer->message.header.transaction_id != 0);
+  CHECK(v.answer->message.contents.code() == wire::MessageCode::kPingAns);
+  // Requests from others are not answers to ours: nothing to share.
+  d.core.on_message(d.now, 1, Deferred::ping_from(id(50), 7));
+  auto req = d.checks();
+  REQUIRE(req.size() == 1);
+  CHECK_FALSE(req[0].answer);
+}
+
+TEST_CASE("deferred verification: without share_answers no copy is made") {
+  Deferred d;
+  CHECK_FALSE(answer_check(d).answer);
 }
