@@ -95,7 +95,7 @@ bool OverloadGuard::update(const LoadSignals& s, Millis now) {
   // Shedding drains the queue; it ends with the first request that waited less than the
   // resume share of the limit (a drained queue), not a whole interval later: an interval of
   // refusing everything at twice the capacity left the gateway serving a quarter of it
-  // (bench/RESULTS-sip.md, 2026-12-06 23:12). Over TCP (no wait known) the standing value.
+  // (bench/RESULTS-sip.md, 2026-12-06 23:10). Over TCP (no wait known) the standing value.
   double wait = s.queue_delay_ms >= 0 ? s.queue_delay_ms : delay_.value();
   if (pressure(s, wait) < limits_.resume_fraction) {
     shedding_ = false;

@@ -29,16 +29,27 @@ sockaddr_in loopback(std::uint16_t port) {
   return a;
 }
 
+// A receiving socket bound to a free loopback port (its address in `to`) and a sender.
+struct Pair {
+  Fd rx{socket(AF_INET, SOCK_DGRAM, 0)};
+  Fd tx{socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in to = loopback(0);
+};
+
+void bind_receiver(Pair& p) {
+  REQUIRE(p.rx.fd >= 0);
+  REQUIRE(bind(p.rx.fd, reinterpret_cast<sockaddr*>(&p.to), sizeof p.to) == 0);
+  socklen_t len = sizeof p.to;
+  REQUIRE(getsockname(p.rx.fd, reinterpret_cast<sockaddr*>(&p.to), &len) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("the SIP UDP socket is found by its port and its queue's fill is seen") {
-  Fd rx{socket(AF_INET, SOCK_DGRAM, 0)};
-  Fd tx{socket(AF_INET, SOCK_DGRAM, 0)};
-  REQUIRE(rx.fd >= 0);
-  sockaddr_in a = loopback(0);
-  REQUIRE(bind(rx.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(rx.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  Pair p;
+  bind_receiver(p);
+  Fd& tx = p.tx;
+  sockaddr_in& a = p.to;
   std::uint16_t port = ntohs(a.sin_port);
 
   UdpBacklog b = UdpBacklog::find(port);
@@ -57,13 +68,11 @@ TEST_CASE("the SIP UDP socket is found by its port and its queue's fill is seen"
 }
 
 TEST_CASE("the wait of the datagram read last: its kernel arrival stamp against now") {
-  Fd rx{socket(AF_INET, SOCK_DGRAM, 0)};
-  Fd tx{socket(AF_INET, SOCK_DGRAM, 0)};
-  REQUIRE(rx.fd >= 0);
-  sockaddr_in a = loopback(0);
-  REQUIRE(bind(rx.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(rx.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  Pair p;
+  bind_receiver(p);
+  Fd& rx = p.rx;
+  Fd& tx = p.tx;
+  sockaddr_in& a = p.to;
   UdpBacklog b = UdpBacklog::find(ntohs(a.sin_port));
   REQUIRE(b.sockets() == 1);
   CHECK(b.last_wait_ms() < 0);  // nothing read yet
