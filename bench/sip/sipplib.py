@@ -270,6 +270,7 @@ def uac_args(sut, rate, seconds, uacs, stepdir, hold_ms=0, trace=False):
     calls = max(1, round(per_uac * seconds))
     users = getattr(sut, "callees", None) or [sut.callee]
     slices = uac_slices(users, uacs) if len(users) > 1 else None
+    targets = getattr(sut, "targets", None) or [sut.target]  # UAC i calls targets[i % n]
     out = []
     for i in range(uacs):
         port = harness.free_port()
@@ -289,7 +290,7 @@ def uac_args(sut, rate, seconds, uacs, stepdir, hold_ms=0, trace=False):
         if trace:
             args += ["-trace_msg", "-message_file", os.path.join(stepdir, f"msg{i}.log"),
                      "-trace_rtt", "-rtt_freq", "1"]
-        args.append(sut.target)
+        args.append(targets[i % len(targets)])
         out.append(args)
     return out
 
