@@ -285,6 +285,11 @@ Schema sip_keys() {
       {"sip_t1x64_ms", "nta's 64*T1 in ms: timers B/F/H and J (a completed BYE's stay, memory "
                        "per call: gateway/sip/sip_timers.h); empty: 64*sip_t1_ms (RFC 3261)",
        {""}, false, check_t1x64_ms},
+      {"sip_workers", "SIP event loops, each a thread listening on sip_listen's port + k "
+                      "(0..N-1) and advertised at sip_advertise's port + k: publish all N "
+                      "ports to the upstream proxy (SRV or dispatcher list); TLS and plain "
+                      "phones stay on the first (doc/sip-workers.md)", {"1"}, false,
+       [](const std::string& v) { return check_count(v, 1, kMaxSipWorkers); }},
       {"sip_tcp_max_connections", "connections to the SIP TCP/TLS listeners at most, in all "
                                   "(above it the newest that completed no request close)",
        {"1024"}, false, check_connection_limit},
@@ -406,6 +411,7 @@ GatewayConfig to_gateway_config(const Settings& s) {
   if (const std::string& t1x64 = s.get("sip_t1x64_ms"); !t1x64.empty()) {
     c.sip_t1x64_ms = static_cast<unsigned>(std::stoul(t1x64));  // checked already
   }
+  c.sip_workers = static_cast<unsigned>(std::stoul(s.get("sip_workers")));  // checked already
   c.sip_tcp_max_connections = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_connections")));
   c.sip_tcp_max_per_ip = static_cast<unsigned>(std::stoul(s.get("sip_tcp_max_per_ip")));
   c.service_aor = s.get("service_aor").empty() ? "gateway@" + c.domain : s.get("service_aor");

@@ -68,7 +68,10 @@ struct GatewayConfig : OverlayConfig {
   Forking forking = Forking::kParallel;
   unsigned sip_t1_ms = 500;           // nta's T1; transactions time out after 64*T1
   unsigned sip_t1x64_ms = 0;          // nta's 64*T1 (sip/sip_timers.h); 0: 64 * sip_t1_ms
-  // Connections to the SIP TCP/TLS listeners: at most this many in all, and from one address.
+  // SIP event loops (gateway/runtime/sip_workers.h): worker k on sip_listen's port + k.
+  unsigned sip_workers = 1;
+  // Connections to the SIP TCP/TLS listeners: at most this many in all, and from one address,
+  // per SIP worker.
   unsigned sip_tcp_max_connections = 1024;
   unsigned sip_tcp_max_per_ip = 64;
   std::string service_aor;            // never empty (default: gateway@<domain>)
@@ -125,6 +128,7 @@ std::optional<std::string> check_t1_ms(const std::string& value);
 // sip_t1x64_ms: empty, or whole milliseconds in [kMinSipT1x64Ms, kMaxSipT1x64Ms].
 inline constexpr unsigned kMinSipT1x64Ms = 1000, kMaxSipT1x64Ms = 64 * kMaxSipT1Ms;
 std::optional<std::string> check_t1x64_ms(const std::string& value);
+inline constexpr unsigned kMaxSipWorkers = 16;
 // sip_tcp_max_connections, sip_tcp_max_per_ip: whole numbers in [1, kMaxSipConnections].
 inline constexpr unsigned kMaxSipConnections = 1'000'000;
 std::optional<std::string> check_connection_limit(const std::string& value);

@@ -43,7 +43,7 @@ SofiaLibrary::~SofiaLibrary() {
   _su_time = previous_clock_hook_;
 }
 
-Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
+Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create(bool stop_signals) {
   std::unique_ptr<EventLoop> self(new EventLoop());
   if (int rc = uv_loop_init(&self->uv_); rc != 0) {
     return unexpected(std::string("uv_loop_init: ") + uv_strerror(rc));
@@ -61,6 +61,7 @@ Expected<std::unique_ptr<EventLoop>, std::string> EventLoop::create() {
   if (!self->timer_) return unexpected(std::string("su_timer_create failed"));
   su_root_add_prepoll(self->root_.get(), &EventLoop::on_prepoll, self.get());
 
+  if (!stop_signals) return self;
   EventLoop* raw = self.get();
   self->signals_ = std::make_unique<StopSignals>(&self->uv_, [raw](int sig) { raw->signalled(sig); });
   return self;

@@ -39,7 +39,9 @@ class SofiaLibrary {
 
 class EventLoop final : public LoopControl {
  public:
-  static Expected<std::unique_ptr<EventLoop>, std::string> create();
+  // `stop_signals`: SIGTERM/SIGINT stop this loop (the main loop's; a SIP worker's loop is
+  // stopped by the main thread instead, sip_workers.h).
+  static Expected<std::unique_ptr<EventLoop>, std::string> create(bool stop_signals = true);
   ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;

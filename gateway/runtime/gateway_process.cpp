@@ -24,6 +24,7 @@
 #include "gateway/runtime/phone_refusals.h"
 #include "gateway/runtime/reload.h"
 #include "gateway/runtime/sip_side.h"
+#include "gateway/runtime/sip_workers.h"
 #include "gateway/runtime/sofia_log.h"
 #include "gateway/version.h"
 #include "p2psip/overlay/overlay.h"
@@ -90,6 +91,11 @@ void keep_registrations(overlay::Node& node, KeptPlan& plan, const config::Gatew
 int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto log = make_logger("gateway", config.log_level);
   if (auto dir = ensure_data_dir(config.data_dir); !dir) return report(dir.error());
+  if (config.sip_workers > 1) {  // the last worker's ports fit
+    if (auto last = worker_config(config, config.sip_workers - 1); !last) {
+      return report(StartError{kExitConfigError, "config error: " + last.error()});
+    }
+  }
   auto sip_plan = plan_sip(config);
   if (!sip_plan) return report(sip_plan.error());
   auto overlay_plan = prepare_overlay(config, *log);
@@ -130,6 +136,13 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto sip = SipSide::start(config, std::move(*sip_plan), **loop, clock, **port,
                             (*node)->node_id(), *log);
   if (!sip) return kExitRuntimeError;
+  // sip_workers > 1: the other SIP loops, each on a thread, reaching the node through `bridge`.
+  auto bridge = std::make_unique<OverlayBridge>((*loop)->uv());
+  auto workers = SipWorkers::start(config, clock, **port, (*node)->node_id(), *bridge, *log);
+  if (!workers) return kExitRuntimeError;
+  sip->set_followers({[&workers](const config::GatewayConfig& c) { workers->replace_static(c); },
+                      [&workers] { workers->forget_lookups(); },
+                      [&workers] { return workers->messages_received(); }});
   // The overlay after SIP: the gateway joins (or starts) the overlay once it can serve.
   if (auto started = start_overlay_node(**node, *overlay_plan); !started) {
     log->error("{}", started.error().message);
@@ -145,6 +158,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto phone_renewal = renew_phones_while_running((*loop)->uv(), config, (*port)->metrics.enroll,
                                                   [&sip](const std::string& aor) { sip->phone_renewed(aor); });
   sip->attach(node->get(), &(*port)->metrics.overlay);
+  bridge->attach(node->get());
   keep_registrations(**node, *kept, config, (*port)->metrics.gateway, clock, *log);
   auto reloader = std::make_unique<ConfigReloader>(  // SIGHUP: reload.h
       (*loop)->uv(), config, std::move(reload),
@@ -153,7 +167,8 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto beat = std::make_unique<LoopBeat>((*loop)->uv(), (*port)->health);  // /livez
   auto drain = std::make_unique<Drain>(
       **loop, (*loop)->uv(), clock, (*port)->health,
-      Drain::Plan{Millis{config.drain_grace_s * 1000}, [&] { return sip->in_flight(); }},
+      Drain::Plan{Millis{config.drain_grace_s * 1000},
+                  [&] { return sip->in_flight() + workers->in_flight(); }},
       *log);
   (*loop)->on_stop_signal([&](int sig) {
     drain->signalled(sig);
@@ -161,11 +176,14 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   });
   (*loop)->run();
   drain->run();  // SIGTERM: serve what is in flight for up to drain_grace (drain.h)
+  sip->set_followers({});
+  workers.reset();  // stops and joins the SIP workers; their lookups in flight are dropped
   reloader.reset();
   enroll->reset();  // stops and joins the enrollment server's thread
   leave_overlay(**loop, **node, *publisher, Millis{3000});  // within the 5 s shutdown budget
 
   sip->attach(nullptr, nullptr);
+  bridge->attach(nullptr);
   publisher.reset();
   renewal.reset();
   phone_renewal.reset();
@@ -173,6 +191,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   drain.reset();
   beat.reset();
   node->reset();
+  bridge.reset();
   sip.reset();  // SIP, then DNS (SipSide's own order), then the loop
   loop->reset();
   log->debug("overlay, SIP and event loop stopped; closing the metrics port");

@@ -178,7 +178,7 @@ SipSide::SipSide(const config::GatewayConfig& config, MetricsPort& port,
                  const std::string& node_id, const Clock& clock, spdlog::logger& log)
     : port_(port),
       dns_observer_(port.metrics.dns),
-      lookup_([this] { return node_ != nullptr && node_->state() == overlay::State::kJoined; },
+      lookup_([this] { return overlay_joined_ && overlay_joined_(); },
               port.metrics.gateway, make_logger("lookup", config.log_level),
               {config.lookup_cache.max_entries, config.lookup_cache.ttl_ms}, clock,
               port.metrics.lookup_cache),
@@ -195,7 +195,8 @@ SipSide::~SipSide() {
 
 std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, SipPlan plan,
                                         EventLoop& loop, const Clock& clock, MetricsPort& port,
-                                        const std::string& node_id, spdlog::logger& log) {
+                                        const std::string& node_id, spdlog::logger& log,
+                                        unsigned worker) {
   std::unique_ptr<SipSide> self(new SipSide(config, port, node_id, clock, log));
   SipSide* s = self.get();
   metrics::Metrics& metrics = port.metrics;
@@ -204,15 +205,19 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   s->pending_phones_ = std::make_unique<uv::Timer>(loop.uv());
   // Admission control: the SIP UDP queue (its sockets are found once nta has bound them), the
   // loop's lag (probed every 10 ms), pending lookups and transactions.
-  s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics](Millis l) {
-    metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
+  s->lag_ = std::make_unique<LoopLagProbe>(loop.su_root(), clock, Millis{10}, [&metrics, worker](Millis l) {
+    if (worker == 0) metrics.overload.loop_lag(static_cast<double>(l.count()) / 1000.0);
   });
   // 30 s of quiet before a trim: a trim in a pause of a few seconds made the next burst pay
   // the page faults of growing the heap again, and the overload gate shed its first requests
   // (bench/RESULTS-sip.md, 2026-12-06 21:00).
-  s->heap_trim_ = std::make_unique<HeapTrimmer>(
+  if (worker == 0) s->heap_trim_ = std::make_unique<HeapTrimmer>(
       loop.su_root(), clock, Millis{30000}, TrimPolicy{},
-      [s] { return s->agent_ ? s->agent_->messages_received() : 0; }, make_logger("heap", config.log_level));
+      [s] {
+        std::uint64_t others = s->followers_.messages_received ? s->followers_.messages_received() : 0;
+        return s->messages_received() + others;
+      },
+      make_logger("heap", config.log_level));
   s->overload_ = std::make_unique<sip::OverloadGate>(
       overload_limits(config.overload), config.trusted_networks,
       sip::OverloadGate::Probes{.udp_backlog = [s] { return s->backlog_.fill(); },
@@ -245,10 +250,12 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
   // Overlay peers are trusted senders: a source address with a verified overlay link to this
   // node (the overlay starts after SIP; attach() sets it until the node is gone).
   deps.known_sender = [s](std::string_view ip) {
-    return s->node_ != nullptr && s->node_->linked_to(ip);
+    return s->overlay_linked_ && s->overlay_linked_(ip);
   };
   auto agent = sip::SipAgent::start(loop.su_root(), config.sip_listen, plan.tls, config.sip_t1_ms,
-                                    std::move(deps), make_logger("sip", config.log_level),
+                                    std::move(deps),
+                                    make_logger(worker == 0 ? "sip" : fmt::format("sip{}", worker),
+                                                config.log_level),
                                     {.max_connections = config.sip_tcp_max_connections,
                                      .max_per_ip = config.sip_tcp_max_per_ip},
                                     config.sip_t1x64_ms);
@@ -257,7 +264,7 @@ std::unique_ptr<SipSide> SipSide::start(const config::GatewayConfig& config, Sip
     return nullptr;
   }
   s->agent_ = std::move(*agent);
-  port.health.sip_listening = true;
+  if (worker == 0) port.health.sip_listening = true;
   s->backlog_ = UdpBacklog::find(config.sip_listen.port);
   if (s->backlog_.sockets() == 0) {
     log.warn("overload: no SIP UDP socket found; its queue is not watched");
@@ -271,8 +278,36 @@ namespace {
 constexpr Millis kPendingCheck{500};  // how soon after the join a waiting phone is stored
 }  // namespace
 
+std::function<void(double)> SipSide::lookup_timing(metrics::OverlayMetrics* timing) {
+  if (!timing) return {};
+  return [timing](double seconds) { timing->lookup_duration(seconds); };
+}
+
+void SipSide::attach(OverlayBridge* bridge, std::shared_ptr<LoopInbox> inbox,
+                     metrics::OverlayMetrics* timing) {
+  if (!bridge) {
+    overlay_joined_ = nullptr;
+    overlay_linked_ = nullptr;
+    lookup_.attach_fetch({});
+    return;
+  }
+  overlay_joined_ = [bridge] { return bridge->joined(); };
+  overlay_linked_ = [bridge](std::string_view ip) { return bridge->linked_to(ip); };
+  lookup_.attach_fetch(
+      [bridge, inbox](const std::string& aor, overlay::LookupDone done) {
+        bridge->lookup(aor, inbox, std::move(done));
+      },
+      lookup_timing(timing));
+}
+
 void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
-  node_ = node;
+  if (node) {
+    overlay_joined_ = [node] { return node->state() == overlay::State::kJoined; };
+    overlay_linked_ = [node](std::string_view ip) { return node->linked_to(ip); };
+  } else {
+    overlay_joined_ = nullptr;
+    overlay_linked_ = nullptr;
+  }
   phone_keeper_.attach(node);
   if (!node) {
     pending_phones_->stop();
@@ -283,9 +318,7 @@ void SipSide::attach(overlay::Node* node, metrics::OverlayMetrics* timing) {
       phone_keeper_.store_pending([front](const std::string& aor) { return front->overlay_binding(aor); });
     });
   }
-  lookup_.attach(node, timing ? std::function<void(double)>([timing](double seconds) {
-    timing->lookup_duration(seconds);
-  }) : std::function<void(double)>{});
+  lookup_.attach(node, lookup_timing(timing));
 }
 
 sip::PhoneFrontEnd* SipSide::phones() { return agent_->proxy().phones(); }
@@ -298,9 +331,13 @@ void SipSide::phone_renewed(const std::string& aor) {
 void SipSide::replace_static(const config::GatewayConfig& config) {
   agent_->proxy().set_static_registrations(static_table(config));
   port_.metrics.gateway.static_registrations(config.static_registrations.size());
+  if (followers_.replace_static) followers_.replace_static(config);
 }
 
-void SipSide::forget_lookups() { lookup_.forget_all(); }
+void SipSide::forget_lookups() {
+  lookup_.forget_all();
+  if (followers_.forget_lookups) followers_.forget_lookups();
+}
 
 void SipSide::stopping() { port_.health.sip_listening = false; }
 

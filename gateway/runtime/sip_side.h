@@ -18,7 +18,9 @@
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
 #include "gateway/runtime/heap_trim.h"
+#include "gateway/runtime/loop_inbox.h"
 #include "gateway/runtime/loop_lag.h"
+#include "gateway/runtime/overlay_bridge.h"
 #include "gateway/runtime/udp_backlog.h"
 #include "gateway/runtime/usage_lookup.h"
 #include "gateway/sip/overload_gate.h"
@@ -45,17 +47,23 @@ router::StaticTable static_table(const config::GatewayConfig& config);
 
 class SipSide {
  public:
-  // Null (the reason logged) when the resolver or the agent cannot start.
+  // Null (the reason logged) when the resolver or the agent cannot start. `worker`: 0 for
+  // the main thread's SIP side; k > 0 for a SIP worker's (sip_workers.h), which leaves the
+  // process-wide parts (health, heap trimming, the loop-lag gauge) to worker 0.
   static std::unique_ptr<SipSide> start(const config::GatewayConfig& config, SipPlan plan,
                                         EventLoop& loop, const Clock& clock, MetricsPort& port,
-                                        const std::string& node_id,
-                                        spdlog::logger& log);
+                                        const std::string& node_id, spdlog::logger& log,
+                                        unsigned worker = 0);
   ~SipSide();
   SipSide(const SipSide&) = delete;
   SipSide& operator=(const SipSide&) = delete;
 
   // Lookups, phones and trusted senders go to `node` from now on (nullptr: no more).
   void attach(overlay::Node* node, metrics::OverlayMetrics* timing);
+  // A SIP worker's: lookups and trusted senders through `bridge`, answers to `inbox` (this
+  // side's loop); nullptr: no more.
+  void attach(OverlayBridge* bridge, std::shared_ptr<LoopInbox> inbox,
+              metrics::OverlayMetrics* timing);
   // Reload (reload.h): the phones' front-end (null without a phones_file at start) and the
   // static registrations' routing table with its gauge.
   sip::PhoneFrontEnd* phones();
@@ -75,10 +83,24 @@ class SipSide {
   void stopping();
   // SIP transactions and calls in flight (drain.h).
   std::size_t in_flight() const;
+  // SIP messages received so far (heap_trim.h's measure of quiet).
+  std::uint64_t messages_received() const { return agent_ ? agent_->messages_received() : 0; }
+
+  // Worker 0's: the SIP workers beyond it (sip_workers.h) follow its reloads, and its heap
+  // trimmer waits for their quiet too.
+  struct Followers {
+    std::function<void(const config::GatewayConfig&)> replace_static;
+    std::function<void()> forget_lookups;
+    std::function<std::uint64_t()> messages_received;
+  };
+  void set_followers(Followers f) { followers_ = std::move(f); }
 
  private:
   SipSide(const config::GatewayConfig& config, MetricsPort& port, const std::string& node_id,
           const Clock& clock, spdlog::logger& log);
+  // The lookups' duration into `timing` (p2psip_overlay_lookup_duration_seconds).
+  static std::function<void(double)> lookup_timing(metrics::OverlayMetrics* timing);
+
 
   MetricsPort& port_;
   DnsMetricsObserver dns_observer_;
@@ -89,8 +111,11 @@ class SipSide {
   std::unique_ptr<HeapTrimmer> heap_trim_;  // the heap nta freed back to the system (heap_trim.h)
   std::unique_ptr<sip::OverloadGate> overload_;
   PhoneOverlayKeeper phone_keeper_;
-  overlay::Node* node_ = nullptr;  // overlay peers are trusted senders
+  // The overlay as attached: joined, and linked to a sender (overlay peers are trusted).
+  std::function<bool()> overlay_joined_;
+  std::function<bool(std::string_view)> overlay_linked_;
   std::unique_ptr<sip::SipAgent> agent_;  // it uses everything above
+  Followers followers_;
   // While attached: stores the phones registered before the node joined, once it has.
   std::unique_ptr<uv::Timer> pending_phones_;
 };

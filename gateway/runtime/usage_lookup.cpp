@@ -50,7 +50,7 @@ UsageLookup::UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& 
       cache_metrics_(cache_metrics) {}
 
 void UsageLookup::lookup(const std::string& aor, Callback cb) {
-  if (!node_ || !joined_ || !joined_()) {
+  if (!fetch_ || !joined_ || !joined_()) {
     count(router::LookupStatus::unreachable);
     return cb({router::LookupStatus::unreachable, {}});
   }
@@ -72,7 +72,7 @@ void UsageLookup::fetch(const std::string& aor, const std::string& key, Callback
   if (!flights_.join(key, generation, std::move(cb))) return;  // waits for the one in flight
   ++pending_;
   auto t0 = std::chrono::steady_clock::now();
-  node_->lookup(aor, [this, aor, key, t0,
+  fetch_(aor, [this, aor, key, t0,
                       generation](Expected<overlay::Resolution, overlay::Failure> r) {
     --pending_;
     if (observe_) {

@@ -42,10 +42,20 @@ class UsageLookup final : public router::OverlayLookup {
   UsageLookup(std::function<bool()> joined, metrics::GatewayMetrics& metrics,
               std::shared_ptr<spdlog::logger> log, router::LookupCacheLimits cache_limits,
               const Clock& clock, metrics::LookupCacheMetrics& cache_metrics);
+  using Fetch = std::function<void(const std::string& aor, overlay::LookupDone done)>;
   // The overlay node once it runs; nullptr before it starts and once it is gone. `observe`
   // gets each lookup's duration in seconds (p2psip_overlay_lookup_duration_seconds).
   void attach(overlay::Node* node, std::function<void(double)> observe = {}) {
-    node_ = node;
+    Fetch fetch;
+    if (node) fetch = [node](const std::string& aor, overlay::LookupDone done) {
+      node->lookup(aor, std::move(done));
+    };
+    attach_fetch(std::move(fetch), std::move(observe));
+  }
+  // The same through something that reaches the node (a SIP worker's overlay_bridge.h); an
+  // empty `fetch`: no overlay.
+  void attach_fetch(Fetch fetch, std::function<void(double)> observe = {}) {
+    fetch_ = std::move(fetch);
     observe_ = std::move(observe);
   }
   void lookup(const std::string& aor, Callback cb) override;
@@ -67,7 +77,7 @@ class UsageLookup final : public router::OverlayLookup {
   std::function<bool()> joined_;
   metrics::GatewayMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
-  overlay::Node* node_ = nullptr;
+  Fetch fetch_;  // empty: no overlay attached
   std::function<void(double)> observe_;
   std::size_t pending_ = 0;
   const Clock& clock_;

@@ -187,6 +187,7 @@ const Registrant& Node::registrant() const { return impl_->own; }
 State Node::state() const { return to_state(impl_->node->state()); }
 void Node::on_change(std::function<void()> cb) { impl_->on_change = std::move(cb); }
 bool Node::linked_to(std::string_view ip) const { return impl_->node->linked_to(ip); }
+std::vector<std::string> Node::linked_ips() const { return impl_->node->linked_ips(); }
 
 Snapshot Node::snapshot() const {
   return to_snapshot(impl_->node->snapshot(), impl_->registrations->counts(),

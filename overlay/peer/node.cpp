@@ -290,6 +290,17 @@ bool Node::linked_to(std::string_view ip) const {
   return false;
 }
 
+std::vector<std::string> Node::linked_ips() const {
+  std::vector<std::string> out;
+  for (auto id : links_->links()) {
+    auto info = links_->info(id);
+    if (!info || !info->up) continue;
+    std::string ip = address_ip(info->peer.remote);
+    if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(std::move(ip));
+  }
+  return out;
+}
+
 void Node::on_link_up(link::LinkId link, const link::PeerInfo& peer) {
   if (!core_ || peer.node_ids.empty()) return;
   auto it = opening_.find(link.value);

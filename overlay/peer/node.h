@@ -141,6 +141,8 @@ class Node final : private link::LinkObserver {
   // Is some link of this node up (certificate verified) with a peer at this IP address (the
   // remote address of the TCP connection, port ignored)? False for a text that is no IP.
   bool linked_to(std::string_view ip) const;
+  // The IP addresses linked_to() answers true for, once each.
+  std::vector<std::string> linked_ips() const;
   // The certificates this node can verify signatures with (known_certificates.h).
   const std::shared_ptr<storage::KnownCertificates>& known_certificates() const { return known_; }
 

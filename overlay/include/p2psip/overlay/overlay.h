@@ -35,6 +35,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/expected.h"
@@ -99,6 +100,9 @@ class Node {
   // Is a link of this node up (certificate verified) with a peer at this IP address (the
   // remote address of its TCP connection)? False for a text that is no IP address.
   bool linked_to(std::string_view ip) const;
+  // The IP addresses linked_to() answers true for now, once each (a snapshot: a SIP worker
+  // thread asks it of a copy the loop thread refreshes, gateway/runtime/overlay_bridge.h).
+  std::vector<std::string> linked_ips() const;
 
   // ---- SIP usage, one operation each (RFC 7904) ----
   // Stores `value` for `aor` as the registrant's dictionary entry, lasting `lifetime_s`.
