@@ -127,11 +127,10 @@ std::unique_ptr<SipWorkers> SipWorkers::start(const config::GatewayConfig& confi
 }
 
 SipWorkers::~SipWorkers() {
-  // A worker that never started has no inbox and its thread has ended already.
+  // One after the other: c-ares 1.18's ares_library_cleanup (each worker's resolver) is not
+  // thread-safe. A worker that never started has no inbox and its thread has ended already.
   for (auto& w : workers_) {
     if (w->inbox) w->inbox->post([loop = w->loop] { loop->stop(); });
-  }
-  for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
 }

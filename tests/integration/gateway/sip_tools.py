@@ -163,11 +163,12 @@ def udp_bound(port):
         return any(line.split()[1].endswith(want) for line in list(f)[1:])
 
 
-def uas(name, scen, port, calls=1):
-    """A SIPp UAS, returned once it listens (a request sent earlier would be refused)."""
+def uas(name, scen, port, calls=1, extra=()):
+    """A SIPp UAS, returned once it listens (a request sent earlier would be refused). `extra`:
+    more SIPp options (e.g. -trace_msg -message_file PATH)."""
     proc = start(["sipp", "-sf", scen, "-i", "127.0.0.1", "-p", port, "-m", calls, "-nostdin",
                   "-timeout", "30", "-timeout_error", "-trace_err",
-                  "-error_file", os.path.join(work, f"{name}-err.log")], name, work)
+                  "-error_file", os.path.join(work, f"{name}-err.log"), *extra], name, work)
     deadline = time.monotonic() + 10
     while not udp_bound(port) and proc.alive() and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -97,6 +97,36 @@ def free_port(kind=socket.SOCK_STREAM, also_udp=True):
     fail("no free port")
 
 
+def _bindable(port):
+    """Free for TCP and UDP on loopback right now."""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def reserve_ports(ports):
+    """Ports used without free_port() (a gateway's SIP workers' block): never handed out."""
+    _handed_out.update(ports)
+
+
+def free_port_block(n, tries=10):
+    """A loopback port P such that P .. P+n-1 are all free for TCP and UDP right now (a gateway's
+    SIP workers listen on consecutive ports); free_port() hands none of them out later."""
+    for _ in range(tries):
+        base = free_port()
+        more = range(base + 1, base + n)
+        if base + n <= 65536 and all(p not in _handed_out and _bindable(p) for p in more):
+            reserve_ports(more)
+            return base
+    fail(f"no {n} consecutive free loopback ports in {tries} tries")
+
+
 def temp_dir(prefix="p2p-it-"):
     d = tempfile.mkdtemp(prefix=prefix)
     if os.environ.get("P2P_KEEP_TEST_DIRS"):  # for debugging: logs stay behind
