@@ -291,7 +291,8 @@ Schema sip_keys() {
                       "phones stay on the first (doc/sip-workers.md)", {"1"}, false,
        [](const std::string& v) { return check_count(v, 1, kMaxSipWorkers); }},
       {"sip_tcp_max_connections", "connections to the SIP TCP/TLS listeners at most, in all "
-                                  "(above it the newest that completed no request close)",
+                                  "(above it the newest that completed no request close; "
+                                  "per SIP worker)",
        {"1024"}, false, check_connection_limit},
       {"sip_tcp_max_per_ip", "connections to the SIP TCP/TLS listeners at most from one "
                              "address (raise it for many phones behind one NAT)",
