@@ -140,9 +140,11 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto bridge = std::make_unique<OverlayBridge>((*loop)->uv());
   auto workers = SipWorkers::start(config, clock, **port, (*node)->node_id(), *bridge, *log);
   if (!workers) return kExitRuntimeError;
-  sip->set_followers({[&workers](const config::GatewayConfig& c) { workers->replace_static(c); },
-                      [&workers] { workers->forget_lookups(); },
-                      [&workers] { return workers->messages_received(); }});
+  sip->set_followers({[&workers](const config::GatewayConfig& c) {
+                        if (workers) workers->replace_static(c);
+                      },
+                      [&workers] { if (workers) workers->forget_lookups(); },
+                      [&workers] { return workers ? workers->messages_received() : 0; }});
   // The overlay after SIP: the gateway joins (or starts) the overlay once it can serve.
   if (auto started = start_overlay_node(**node, *overlay_plan); !started) {
     log->error("{}", started.error().message);
