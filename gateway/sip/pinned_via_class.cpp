@@ -18,7 +18,9 @@ namespace p2psip::sip {
 
 namespace {
 
-int parse_depth = 0;  // sip_via_d parses a comma list by calling the class's parser again
+// sip_via_d parses a comma list by calling the class's parser again. Per thread: each SIP
+// worker (gateway/runtime/sip_workers.h) parses on its own.
+thread_local int parse_depth = 0;
 
 std::optional<ViaSource> source_of(msg_t* msg) {
   const su_sockaddr_t* su = msg_addr(msg);
