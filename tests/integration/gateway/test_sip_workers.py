@@ -26,7 +26,6 @@ Everything is polled with a bound; no fixed sleeps, no timing thresholds."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -53,32 +52,9 @@ EXIT_BOUND = 10    # Leave and shutdown after the drain
 BYE_PAUSE_MS = 5000  # part 5's call: its pause before the BYE, within which SIGTERM comes
 
 
-def port_free(port):
-    """Whether `port` on loopback can be bound right now, for TCP and for UDP."""
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-
-
-def free_port_pair():
-    """A loopback port P from free_port() whose neighbour P + 1 is free too (TCP and UDP), for
-    worker 1; P + 1 is marked as handed out so that free_port() never returns it later."""
-    for _ in range(100):
-        p = free_port()
-        if p < 65535 and p + 1 not in harness._handed_out and port_free(p + 1):
-            harness._handed_out.add(p + 1)
-            return p
-    fail("no two neighbouring free ports")
-
-
 gw_node, gw_identity = gateway_identity("gateway")
-gw_port, metrics_port, overlay_port = free_port_pair(), free_port(), free_port()
+# P for worker 0, P + 1 for worker 1, both free; free_port() never hands out P + 1 later.
+gw_port, metrics_port, overlay_port = harness.free_port_block(2), free_port(), free_port()
 workers = [gw_port, gw_port + 1]
 carol_port, dave_port, ring_port = free_port(), free_port(), free_port()
 static = static_config("gateway", [(f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{carol_port}"),
