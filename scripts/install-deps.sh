@@ -11,7 +11,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config ninja-build
   libsofia-sip-ua-dev libc-ares-dev libssl-dev libuv1-dev
   prometheus-cpp-dev doctest-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libxml2-dev
+  libxml2-dev libjemalloc-dev
 )
 # Every program the tests, benchmarks and the container smoke test run, by package:
 #   sip-tester: sipp            prometheus: prometheus, promtool   kamailio: kamailio

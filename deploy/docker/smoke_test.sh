@@ -215,6 +215,9 @@ done
 uid="$(awk '/^Uid:/ {print $2}' "/proc/$gw/status")"
 [ "$uid" != 0 ] || die "gateway runs as uid 0"
 log "ok: gateway pid $gw runs as uid $uid"
+# The binary's heap allocator (gateway/runtime/allocator.h): jemalloc from the image's libjemalloc2.
+grep -q 'libjemalloc\.so' "/proc/$gw/maps" || die "the gateway does not run on jemalloc (libjemalloc2 missing?)"
+log "ok: the gateway runs on jemalloc"
 
 buildah run --isolation chroot -e P2PSIP_METRICS_LISTEN="127.0.0.1:$metrics" "$ctr" -- \
   /usr/local/bin/p2psip-healthcheck || die "the image's HEALTHCHECK command failed"
@@ -225,6 +228,7 @@ rc=0; wait "$runner" || rc=$?
 runner=""
 [ "$rc" = 0 ] || { tail -5 "$work/gateway.log"; die "exit code $rc after SIGTERM"; }
 grep -q "SIP listening" "$work/gateway.log" || die "no log on stderr"
+grep -q "heap allocator jemalloc" "$work/gateway.log" || die "the start-up log does not name jemalloc"
 if grep -E '^[^ ]+ (warning|error) ' "$work/gateway.log" | grep -v -e DEVELOPMENT -e 'first non-loopback'; then
   die "unexpected warnings from the default configuration (above)"
 fi

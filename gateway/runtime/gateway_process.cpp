@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "gateway/runtime/allocator.h"
 #include "gateway/runtime/enroll_service.h"
 #include "gateway/runtime/event_loop.h"
 #include "gateway/runtime/gateway_registrations.h"
@@ -115,8 +116,8 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto kept = plan_kept(config, advertise, **node, *log);
   if (!kept) return report(kept.error());
   if (!sip_plan->advertise_warning.empty()) log->warn("SIP: {}", sip_plan->advertise_warning);
-  log->info("p2psip {} starting: overlay '{}', data dir '{}'", P2PSIP_VERSION, config.overlay,
-            config.data_dir);
+  log->info("p2psip {} starting: overlay '{}', data dir '{}', heap allocator {}", P2PSIP_VERSION,
+            config.overlay, config.data_dir, allocator_name());
 
   auto port = MetricsPort::start(config.metrics_listen, "gateway", config.overlay,
                                  sip_status_members(config, sip_plan->advertise), true);

@@ -1,7 +1,5 @@
 #include "gateway/runtime/heap_trim.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 
 namespace p2psip::runtime {
@@ -16,11 +14,6 @@ bool should_trim(const HeapUse& heap, const std::optional<HeapUse>& last, const 
 }
 
 bool quiet(std::uint64_t messages, const TrimPolicy& policy) { return messages <= policy.max_messages; }
-
-HeapUse heap_use() {
-  struct mallinfo2 mi = mallinfo2();
-  return {mi.uordblks, mi.fordblks};
-}
 
 HeapTrimmer::HeapTrimmer(su_root_t* root, const Clock& clock, Millis period, TrimPolicy policy,
                          std::function<std::uint64_t()> messages_received,
@@ -48,7 +41,7 @@ void HeapTrimmer::tick() {
   HeapUse before = heap_use();
   if (!should_trim(before, last_, policy_)) return;
   Millis start = clock_.monotonic();
-  malloc_trim(0);
+  return_free_pages();
   ++trims_;
   last_ = before;
   log_->info("heap: {} MB in use, {} MB free: returned the free pages to the system ({} ms)",

@@ -19,6 +19,10 @@
 // and free a large share of the heap (`min_free_share` of in-use), i.e. a load has fallen.
 // A gateway that goes from a peak to a steady lower rate keeps its peak's RSS (no trim while
 // busy). Loop thread.
+//
+// The figures and the trim are the allocator's (allocator.h): the above is glibc's malloc; the
+// gateway executable runs on jemalloc, whose free pages go back after a 10 s decay only while
+// something allocates, so there the trim is a purge of every arena, under the same policy.
 
 #include <spdlog/logger.h>
 #include <sofia-sip/su_wait.h>
@@ -30,14 +34,10 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "gateway/runtime/allocator.h"
 #include "gateway/sip/sofia_handles.h"
 
 namespace p2psip::runtime {
-
-struct HeapUse {
-  std::size_t in_use = 0;  // bytes in allocated chunks (mallinfo2 uordblks)
-  std::size_t free = 0;    // bytes in free chunks, top included (mallinfo2 fordblks)
-};
 
 struct TrimPolicy {
   std::size_t min_free = 16u << 20;  // below this a trim is not worth the walk
@@ -52,9 +52,6 @@ bool quiet(std::uint64_t messages, const TrimPolicy& policy);
 // chunks it emptied in the free lists (mallinfo2 still counts them free), so the heap must
 // have changed by `min_free` since the last one: an idle process is trimmed once.
 bool should_trim(const HeapUse& heap, const std::optional<HeapUse>& last, const TrimPolicy& policy);
-
-// The allocator's figures for the main arena and the others (mallinfo2).
-HeapUse heap_use();
 
 class HeapTrimmer {
  public:
