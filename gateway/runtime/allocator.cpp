@@ -39,8 +39,14 @@ std::string allocator_name() {
   if (!ctl) return "glibc malloc";
   const char* version = nullptr;
   std::size_t len = sizeof version;
-  if (ctl("version", &version, &len, nullptr, 0) != 0 || !version) return "jemalloc";
-  return std::string("jemalloc ") + version;
+  std::string name = "jemalloc";
+  if (ctl("version", &version, &len, nullptr, 0) == 0 && version) name += std::string(" ") + version;
+  bool background = false;
+  len = sizeof background;
+  if (ctl("background_thread", &background, &len, nullptr, 0) == 0 && background) {
+    name += " (background purging)";
+  }
+  return name;
 }
 
 HeapUse heap_use() {

@@ -5,9 +5,10 @@
 // under glibc's malloc a load that had passed the gateway's maximum left a heap of ~1 GB of
 // scattered free chunks (nta frees each call's messages 32 s after it allocated them), and for
 // the next minute _int_malloc's searches through them took 11% of the loop thread instead of 3%
-// (bench/RESULTS-memory.md, "After an overload: glibc malloc against jemalloc"); jemalloc's size
-// classes do not search. The libraries and the unit tests are not linked with it, so everything
-// here asks at run time: jemalloc is in use when its `mallctl` resolves (linked, or preloaded).
+// and setup p99 at 1,200 calls/s was ~42 ms instead of ~2 (bench/RESULTS-sip.md, "After an
+// overload: glibc malloc against jemalloc"); jemalloc's size classes do not search. The
+// libraries and the unit tests are not linked with it, so everything here asks at run time:
+// jemalloc is in use when its `mallctl` resolves (linked, or preloaded).
 
 #include <cstddef>
 #include <string>
@@ -24,7 +25,7 @@ enum class AllocatorKind { kGlibc, kJemalloc };
 // Detected once (thread-safe).
 AllocatorKind allocator_kind();
 
-// "jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" or "glibc malloc", for the
+// "jemalloc 5.3.0-0-g54eaed1d... (background purging)" or "glibc malloc", for the
 // start-up log.
 std::string allocator_name();
 
