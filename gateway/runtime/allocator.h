@@ -36,8 +36,9 @@ HeapUse heap_use();
 
 // Hands the free pages inside the heap back to the kernel. glibc: malloc_trim(0) (madvise of
 // the whole free pages, not only the top; it walks every free chunk). jemalloc: purges every
-// arena's dirty and muzzy pages at once instead of after their decay time (10 s), which needs
-// allocator activity to happen: an idle process would keep them.
+// arena's dirty and muzzy pages at once instead of after their decay time (10 s; without
+// jemalloc's background thread the decay runs only inside malloc/free, so an idle process
+// would keep them).
 void return_free_pages();
 
 }  // namespace p2psip::runtime

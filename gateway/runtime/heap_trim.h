@@ -20,9 +20,10 @@
 // A gateway that goes from a peak to a steady lower rate keeps its peak's RSS (no trim while
 // busy). Loop thread.
 //
-// The figures and the trim are the allocator's (allocator.h): the above is glibc's malloc; the
-// gateway executable runs on jemalloc, whose free pages go back after a 10 s decay only while
-// something allocates, so there the trim is a purge of every arena, under the same policy.
+// The figures and the trim are the allocator's (allocator.h): the above is glibc's malloc. The
+// gateway executable runs on jemalloc, whose background thread returns freed pages after their
+// 10 s decay (gateway/cli/jemalloc_conf.cpp); there the trim purges every arena at once, under
+// the same policy, and rarely finds enough free to act.
 
 #include <spdlog/logger.h>
 #include <sofia-sip/su_wait.h>
