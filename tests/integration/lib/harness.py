@@ -221,6 +221,17 @@ def _cleanup():
 atexit.register(_cleanup)
 
 
+def _exit_on_sigterm(signum, _frame):
+    """SIGTERM (whoever started this script ending it by PID): leave through sys.exit, so that
+    finally blocks and atexit (_cleanup above) end the processes this script started. Python's
+    default would die at once and leave them running, each in a session of its own."""
+    sys.exit(128 + signum)
+
+
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # a script's own handler stays
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 def wait_until(pred, timeout, what, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
