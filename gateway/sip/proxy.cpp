@@ -79,6 +79,8 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.log = log_;
   env_.parallel = deps_.router.parallel_forking;
   env_.tls = deps_.tls;
+  stateless_ = std::make_unique<StatelessForwarder>(StatelessForwarder::Deps{
+      agent_, deps_.resolver, deps_.metrics, deps_.sip_metrics, deps_.tls, log_});
   if (deps_.router.record_route) {
     std::string host = deps_.advertise.host.empty() ? own_.host
                        : deps_.advertise.is_ipv6    ? "[" + deps_.advertise.host + "]"
@@ -120,8 +122,7 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
 
 Proxy::~Proxy() {
   phones_.reset();
-  for (auto& [key, pending] : acks_) deps_.resolver->cancel(pending.second);
-  acks_.clear();
+  stateless_.reset();
   transactions_.clear();
   reaper_.reset();
   sweeper_.reset();
@@ -232,7 +233,7 @@ Proxy::OwnRoute Proxy::own_route(msg_s* msg, sip_s* sip) const {
   if (!ours(sip->sip_route)) return own;
   // Double Record-Route (RFC 5658) where a dialog crosses between TLS and a plain transport:
   // the in-dialog request carries two Routes of ours; drop the first, the second is popped
-  // later (ProxyTransaction, forward_ack) and is the one checked. Both carry the same token.
+  // later (ProxyTransaction, StatelessForwarder) and is the one checked. Both carry the same token.
   if (ours(sip->sip_route->r_next)) sip_route_remove(msg, sip);
   own.popped = true;
   // RFC 3261 §16.4: a Route naming us is removed whoever sent it, but only our own
@@ -300,7 +301,7 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
                    (d.kind == router::Decision::Kind::resolve_dns && f.in_dialog);
     if (!forward) return;  // ACK for a response of ours, or nowhere to go: dropped
     log_route(d, c, spdlog::level::debug);  // its INVITE's line said where the dialog goes
-    return forward_ack(std::move(msg), sip, own.popped);
+    return stateless_->forward(std::move(msg), sip, own.popped, false);
   }
   if (d.kind == router::Decision::Kind::local) {
     log_route(d, c);
@@ -312,6 +313,15 @@ void Proxy::handle_request(sofia::Message msg, sip_s* sip) {
     nta_msg_treply(agent_, msg.release(), 481, "Call/Transaction Does Not Exist", TAG_END());
     deps_.sip_metrics->response_sent(481);
     return;
+  }
+  if (d.kind == router::Decision::Kind::forward &&
+      forwards_statelessly(f.method, f.in_dialog, d.route == router::Route::dialog,
+                           sip->sip_via->v_protocol ? sip->sip_via->v_protocol : "")) {
+    unsigned mf = 0;
+    if (!passes_hop_checks(msg, sip, c, mf)) return;
+    log_route(d, c);
+    deps_.metrics->routed(d.route);
+    return stateless_->forward(std::move(msg), sip, own.popped, true);
   }
   start_transaction(std::move(msg), sip, d, own.popped, c);
 }
@@ -331,14 +341,28 @@ void Proxy::handle_stray_response(sofia::Message msg, sip_s* sip) {
       f.second_via = next;
     }
   }
+  if (f.top_via_ours && top->v_branch && StatelessBranch::has_prefix(top->v_branch)) {
+    f.stateless_branch = true;
+    f.stateless_verified = f.second_via && sip->sip_call_id && sip->sip_cseq &&
+                           stateless_->branches().verify(
+                               top->v_branch, *f.second_via, sip->sip_call_id->i_id,
+                               sip->sip_cseq->cs_seq,
+                               sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
+  }
   StrayVerdict v = decide_stray_response(f);
+  bool stateless = v == StrayVerdict::forward_stateless;
+  if (stateless) deps_.sip_metrics->response_received(f.status);
+  // The message is nta's once sent: what the dialog count needs is taken before.
+  std::string call_id = stateless ? sip->sip_call_id->i_id : "";
+  std::string method = stateless && sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "";
   bool forwarded = false;
-  if (v == StrayVerdict::forward) {
-    // RFC 3261 §16.7 step 10 / §18.2.2: our Via removed, sent to the next one's received and
-    // rport (nta_msg_tsend takes the message, even when it fails).
+  if (v == StrayVerdict::forward || stateless) {
+    // RFC 3261 §16.7 step 10, §16.11 / §18.2.2: our Via removed, sent to the next one's
+    // received and rport (nta_msg_tsend takes the message, even when it fails).
     forwarded = nta_msg_tsend(agent_, msg.release(), nullptr, TAG_END()) == 0;
   }
-  deps_.sip_metrics->stray_response(forwarded);
+  if (stateless && forwarded) stateless_response_relayed(call_id, method, f.status);
+  if (!stateless) deps_.sip_metrics->stray_response(forwarded);
   log_->debug("stray {} response {}: {}{}", f.cseq_invite ? "INVITE" : "non-INVITE", f.status,
               to_string(v), v == StrayVerdict::forward && !forwarded ? " (cannot send)" : "");
 }
@@ -348,20 +372,35 @@ void Proxy::log_route(const router::Decision& d, const router::DecisionContext& 
   if (log_->should_log(level)) log_->log(level, "{}", log_event("route", router::describe_decision(d, c)));
 }
 
-void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d,
-                              bool popped, const router::DecisionContext& c) {
+bool Proxy::passes_hop_checks(sofia::Message& msg, sip_s* sip, const router::DecisionContext& c,
+                              unsigned& max_forwards) {
   auto mf = next_max_forwards(sip->sip_max_forwards
                                   ? std::optional<unsigned>(static_cast<unsigned>(
                                         std::min<unsigned long>(sip->sip_max_forwards->mf_count, 255)))
                                   : std::nullopt);
-  if (!mf || looping(sip)) {
-    int status = mf ? 482 : 483;
-    log_route(refusal(status, mf ? "loop detected (RFC 3261 §16.3 step 4)" : "Max-Forwards exhausted"), c);
-    nta_msg_treply(agent_, msg.release(), status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
-    deps_.sip_metrics->response_sent(status);
-    deps_.metrics->routed(router::Route::rejected);
-    return;
+  if (mf && !looping(sip)) {
+    max_forwards = *mf;
+    return true;
   }
+  int status = mf ? 482 : 483;
+  log_route(refusal(status, mf ? "loop detected (RFC 3261 §16.3 step 4)" : "Max-Forwards exhausted"), c);
+  nta_msg_treply(agent_, msg.release(), status, mf ? "Loop Detected" : "Too Many Hops", TAG_END());
+  deps_.sip_metrics->response_sent(status);
+  deps_.metrics->routed(router::Route::rejected);
+  return false;
+}
+
+void Proxy::stateless_response_relayed(const std::string& call_id, const std::string& method,
+                                       int status) {
+  deps_.sip_metrics->response_sent(status);
+  int delta = dialog_delta(method, false, status, deps_.router.record_route);
+  if (delta != 0) calls_.changed(call_id, delta, deps_.clock->monotonic());
+}
+
+void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d,
+                              bool popped, const router::DecisionContext& c) {
+  unsigned mf = 0;
+  if (!passes_hop_checks(msg, sip, c, mf)) return;
   msg_s* request = msg.get();
   // nta_incoming_create() takes the message, even when it fails; the transaction keeps it.
   sofia::ServerTransaction irq(nta_incoming_create(agent_, nullptr, msg.release(), sip, TAG_END()));
@@ -374,7 +413,7 @@ void Proxy::start_transaction(sofia::Message msg, sip_s* sip, const router::Deci
   }
   std::uint64_t id = next_id_++;
   auto& t = *transactions_.emplace(id, std::make_unique<ProxyTransaction>(
-                                           env_, id, std::move(irq), request, popped, *mf,
+                                           env_, id, std::move(irq), request, popped, mf,
                                            record_route_params(sip)))
                  .first->second;
   act(t, d, c);
@@ -414,50 +453,6 @@ void Proxy::act(ProxyTransaction& t, const router::Decision& d, const router::De
       });
       return;
     }
-  }
-}
-
-void Proxy::forward_ack(sofia::Message msg, sip_s* sip, bool pop_route) {
-  msg_t* m = msg.get();
-  if (pop_route) sip_route_remove(m, sip);
-  const url_t* hop = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
-  unsigned long mf = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
-  if (mf == 0) return;  // dropped
-  if (sip->sip_max_forwards) msg_header_remove(m, nullptr, reinterpret_cast<msg_header_t*>(sip->sip_max_forwards));
-  sip_add_tl(m, sip, SIPTAG_MAX_FORWARDS_STR(std::to_string(mf - 1).c_str()), TAG_END());
-  std::string uri = url_as_string(msg_home(m), hop);
-  std::uint64_t key = next_id_++;
-  auto& pending = acks_[key];
-  pending.first = std::move(msg);
-  // The callback never runs inside resolve(), so the entry is complete when it does.
-  pending.second = deps_.resolver->resolve(
-      uri, [this, key, uri](dns::ResolveResult r) { ack_resolved(key, uri, r); });
-}
-
-void Proxy::ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r) {
-  auto it = acks_.find(key);
-  if (it == acks_.end()) return;
-  sofia::Message ack = std::move(it->second.first);
-  acks_.erase(it);
-  const dns::Target* target = nullptr;
-  if (r) {
-    for (const auto& t : *r) {
-      if (t.transport != dns::Transport::tls || deps_.tls) {
-        target = &t;
-        break;
-      }
-    }
-  }
-  if (!target) {
-    log_->info("ACK to {}: no usable target", uri);
-    return;
-  }
-  std::string url = nta_route_url(*target);
-  // nta_msg_tsend() takes the message, even when it fails.
-  if (nta_msg_tsend(agent_, ack.release(), URL_STRING_MAKE(url.c_str()), TAG_END()) < 0) {
-    log_->info("ACK to {}: cannot send", url);
-  } else {
-    deps_.metrics->request_forwarded("ACK", router::Route::dialog);
   }
 }
 

@@ -3,8 +3,8 @@
 // outside a transaction it extracts the facts, asks the pure router (gateway/router) where it
 // goes, and acts: a local answer, a reply (403/404/482/483/503...), an overlay lookup through
 // the OverlayLookup seam, RFC 3263 resolution through dns::Resolver, then a ProxyTransaction
-// that forwards and relays. ACK for 2xx is forwarded statelessly along the route set.
-// Everything runs on the loop thread.
+// that forwards and relays. ACK for 2xx, and an in-dialog BYE over UDP, are forwarded
+// statelessly along the route set (stateless_forward.h). Everything runs on the loop thread.
 
 #include <spdlog/logger.h>
 
@@ -29,6 +29,7 @@
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
 #include "gateway/sip/sofia_handles.h"
+#include "gateway/sip/stateless_forward.h"
 #include "gateway/sip/stray_response.h"
 
 struct nta_agent_s;
@@ -87,8 +88,9 @@ class Proxy {
 
   // A request from nta's message callback (no transaction matched it); `sip` is msg's.
   void handle_request(sofia::Message msg, sip_s* sip);
-  // A response matching no client transaction: a 2xx retransmission goes on upstream
-  // statelessly, anything else is dropped (stray_response.h).
+  // A response matching no client transaction: a 2xx retransmission, or a response to a
+  // request we forwarded statelessly, goes on upstream; anything else is dropped
+  // (stray_response.h).
   void handle_stray_response(sofia::Message msg, sip_s* sip);
   std::size_t transactions() const { return transactions_.size(); }
   // Reload (gateway/runtime/reload.h): the plain phones' front-end (null: no phones_file) and
@@ -120,9 +122,14 @@ class Proxy {
   // False: refused (503, draining) and `msg` consumed.
   bool admitted_while_draining(sofia::Message& msg, sip_s* sip);
   void answer_locally(sofia::Message msg, sip_s* sip);
-  void forward_ack(sofia::Message msg, sip_s* sip, bool pop_route);
-  void ack_resolved(std::uint64_t key, const std::string& uri, const dns::ResolveResult& r);
   bool looping(sip_s* sip) const;
+  // §16.3 steps 3-4 for a request about to be forwarded: false when answered 483 or 482 (and
+  // `msg` consumed); else `max_forwards` is the value to send on.
+  bool passes_hop_checks(sofia::Message& msg, sip_s* sip, const router::DecisionContext& c,
+                         unsigned& max_forwards);
+  // A final response to a BYE forwarded statelessly went back: the call is over.
+  void stateless_response_relayed(const std::string& call_id, const std::string& method,
+                                  int status);
   void start_transaction(sofia::Message msg, sip_s* sip, const router::Decision& d, bool popped,
                          const router::DecisionContext& c);
   void act(ProxyTransaction& t, const router::Decision& d, const router::DecisionContext& c);
@@ -149,7 +156,7 @@ class Proxy {
   sofia::Timer sweeper_;  // every second: accepted_.expire()
   std::unique_ptr<PhoneFrontEnd> phones_;
   router::PhoneContacts phone_contacts_;
-  std::map<std::uint64_t, std::pair<sofia::Message, dns::Resolver::Id>> acks_;  // 2xx ACKs resolving
+  std::unique_ptr<StatelessForwarder> stateless_;
 };
 
 }  // namespace p2psip::sip

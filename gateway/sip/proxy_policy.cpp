@@ -1,6 +1,7 @@
 #include "gateway/sip/proxy_policy.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace p2psip::sip {
 
@@ -65,6 +66,22 @@ std::string nta_route_url(const dns::Target& t) {
            transport + ";maddr=" + ip;
   }
   return "sip:" + ip + ":" + std::to_string(t.port) + transport;
+}
+
+}  // namespace p2psip::sip
+
+namespace p2psip::sip {
+
+bool forwards_statelessly(std::string_view method, bool in_dialog, bool dialog_route,
+                          std::string_view via_protocol) {
+  auto udp = [](std::string_view p) {
+    constexpr std::string_view kUdp = "SIP/2.0/UDP";
+    return p.size() == kUdp.size() &&
+           std::equal(p.begin(), p.end(), kUdp.begin(), [](char a, char b) {
+             return std::toupper(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  return method == "BYE" && in_dialog && dialog_route && udp(via_protocol);
 }
 
 }  // namespace p2psip::sip

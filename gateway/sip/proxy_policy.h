@@ -55,4 +55,15 @@ bool is_loop(std::span<const ViaFacts> vias, std::string_view own_host, unsigned
 // server certificate is checked against the name; one without a name gets "sip:*:PORT;...".
 std::string nta_route_url(const dns::Target& target);
 
+// RFC 3261 §16.1: "A proxy can operate in either a stateful or stateless mode for each new
+// request." The gateway forwards an in-dialog BYE on a route set it has verified (its own
+// Record-Route token, or a trusted sender's route set: router Route::dialog) without a
+// transaction when the BYE arrived over UDP: there a transaction-stateful proxy keeps the BYE's
+// server transaction 64*T1 = 32 s after its 200 (Timer J, §17.2.2) with the request and the
+// response, to absorb retransmissions that the callee's own transaction answers just as well
+// (stateless_forward.h). Over TCP/TLS Timer J is zero, so nothing is gained there. Every other
+// request, INVITE first (forking, CANCEL, failover), is forwarded statefully.
+bool forwards_statelessly(std::string_view method, bool in_dialog, bool dialog_route,
+                          std::string_view via_protocol);
+
 }  // namespace p2psip::sip

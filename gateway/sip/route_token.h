@@ -22,25 +22,21 @@
 // dialogs from untrusted senders are refused (README, known limitations). Pure apart from
 // OpenSSL's HMAC and, in random(), its RNG.
 //
-// Cost: OpenSSL 3's one-shot HMAC() fetches the algorithm and sets the key on every call (~5%
-// of the gateway's CPU at 3,000 calls/s, perf 2026-12-06). The key and the fixed prefix are
-// taken into one context at construction; each token copies that context (EVP_MAC_CTX_dup).
+// HMAC: keyed_mac.h (its cost note says why the key is taken in once).
 
-#include <array>
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <string_view>
 
-struct evp_mac_ctx_st;
+#include "gateway/sip/keyed_mac.h"
 
 namespace p2psip::sip {
 
 class RouteToken {
  public:
-  static constexpr std::size_t kKeyBytes = 32;
+  static constexpr std::size_t kKeyBytes = KeyedMac::kKeyBytes;
   static constexpr std::string_view kParam = "rrtok";  // the Record-Route URI parameter
-  using Key = std::array<unsigned char, kKeyBytes>;
+  using Key = KeyedMac::Key;
 
   explicit RouteToken(const Key& key);  // aborts if OpenSSL has no HMAC-SHA256
   // A key from OpenSSL's RNG (aborts the process if the RNG fails: no silent weak key).
@@ -54,9 +50,7 @@ class RouteToken {
               std::string_view to_tag) const;
 
  private:
-  // HMAC-SHA256 keyed, "p2psip-rr-v1" already taken in; never changed after construction
-  // (only copied), so copies of a RouteToken may share it.
-  std::shared_ptr<evp_mac_ctx_st> keyed_;
+  KeyedMac mac_;  // "p2psip-rr-v1" as its prefix
 };
 
 }  // namespace p2psip::sip

@@ -3,6 +3,13 @@
 namespace p2psip::sip {
 
 StrayVerdict decide_stray_response(const StrayResponseFacts& f) {
+  if (f.stateless_branch) {
+    // §16.11: a response to a request forwarded statelessly goes on whatever its status.
+    if (!f.top_via_ours) return StrayVerdict::not_our_via;
+    if (!f.second_via) return StrayVerdict::no_next_via;
+    if (!f.stateless_verified) return StrayVerdict::stateless_unverified;
+    return StrayVerdict::forward_stateless;
+  }
   // Only a 2xx to INVITE is forwarded without a transaction (RFC 3261 §16.7 step 10, RFC 6026
   // §7.2); other stray responses are absorbed.
   if (!f.cseq_invite || f.status < 200 || f.status > 299) return StrayVerdict::not_2xx_invite;
@@ -21,6 +28,8 @@ std::string_view to_string(StrayVerdict v) {
     case StrayVerdict::unknown_branch: return "branch not in the Accepted state";
     case StrayVerdict::no_next_via: return "no next Via";
     case StrayVerdict::next_via_altered: return "next Via differs from the request's";
+    case StrayVerdict::forward_stateless: return "forwarded (stateless request)";
+    case StrayVerdict::stateless_unverified: return "stateless branch does not verify";
   }
   return "?";
 }

@@ -15,6 +15,12 @@
 // rewriting that Via would steer our datagram to a third party, or make nta resolve a name on
 // the loop). Everything else is dropped and counted. The table is bounded in time (Timer M)
 // and in size (oldest first).
+//
+// Responses to the requests the proxy forwards without a transaction (an in-dialog BYE over
+// UDP, stateless_forward.h) come here too, every one of them (§16.11: a stateless proxy
+// forwards each response by its Vias). Their branch is a keyed token (stateless_branch.h) that
+// the adapter checks against the response's next Via, Call-ID and CSeq: only a verified one is
+// forwarded.
 
 #include <cstddef>
 #include <deque>
@@ -35,6 +41,10 @@ struct StrayResponseFacts {
   // not a branch of ours in the Accepted state.
   std::optional<std::string> accepted_upstream_via;
   std::optional<std::string> second_via;  // the response's next Via, as text
+  // The top Via's branch has StatelessBranch's prefix; `stateless_verified`: it is the token
+  // for this response's next Via, Call-ID and CSeq (StatelessBranch::verify).
+  bool stateless_branch = false;
+  bool stateless_verified = false;
 };
 
 enum class StrayVerdict {
@@ -44,6 +54,8 @@ enum class StrayVerdict {
   unknown_branch,    // not a branch whose 2xx we relayed within Timer M
   no_next_via,       // nowhere upstream to send it
   next_via_altered,  // the next Via differs from the one the request arrived with
+  forward_stateless,     // a response to a request we forwarded statelessly (§16.11)
+  stateless_unverified,  // our stateless prefix, but not our token for this next Via and CSeq
 };
 
 StrayVerdict decide_stray_response(const StrayResponseFacts& f);

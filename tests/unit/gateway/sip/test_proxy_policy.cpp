@@ -73,3 +73,15 @@ TEST_CASE("nta route URLs for TLS keep the host name to verify, the address in m
   CHECK(nta_route_url(Target{Transport::tls, "2001:db8::1", 5061, "[2001:db8::1]"}) ==
         "sip:*:5061;transport=tls;maddr=[2001:db8::1]");
 }
+
+TEST_CASE("stateless forwarding: an in-dialog BYE over UDP on a verified route set, nothing else") {
+  CHECK(forwards_statelessly("BYE", true, true, "SIP/2.0/UDP"));
+  CHECK(forwards_statelessly("BYE", true, true, "sip/2.0/udp"));
+  CHECK_FALSE(forwards_statelessly("BYE", true, true, "SIP/2.0/TCP"));  // Timer J is 0 there
+  CHECK_FALSE(forwards_statelessly("BYE", true, true, "SIP/2.0/TLS"));
+  CHECK_FALSE(forwards_statelessly("BYE", true, false, "SIP/2.0/UDP"));  // not our route set
+  CHECK_FALSE(forwards_statelessly("BYE", false, true, "SIP/2.0/UDP"));  // no To-tag
+  for (const char* m : {"INVITE", "INFO", "UPDATE", "OPTIONS", "MESSAGE", "CANCEL", "bye"}) {
+    CHECK_FALSE(forwards_statelessly(m, true, true, "SIP/2.0/UDP"));
+  }
+}

@@ -63,10 +63,31 @@ TEST_CASE("a 2xx without a next Via, or with a rewritten one, is dropped") {
   CHECK(decide_stray_response(f) == StrayVerdict::next_via_altered);
 }
 
+TEST_CASE("a response to a request forwarded statelessly goes on when its branch verifies, any status") {
+  for (int status : {100, 180, 200, 404, 481, 503}) {
+    StrayResponseFacts f;
+    f.status = status;
+    f.top_via_ours = true;
+    f.second_via = kUpstream;
+    f.stateless_branch = true;
+    f.stateless_verified = true;
+    CHECK(decide_stray_response(f) == StrayVerdict::forward_stateless);
+    f.stateless_verified = false;  // next Via, Call-ID or CSeq not the request's, or not our key
+    CHECK(decide_stray_response(f) == StrayVerdict::stateless_unverified);
+    f.stateless_verified = true;
+    f.second_via.reset();
+    CHECK(decide_stray_response(f) == StrayVerdict::no_next_via);
+    f.second_via = kUpstream;
+    f.top_via_ours = false;
+    CHECK(decide_stray_response(f) == StrayVerdict::not_our_via);
+  }
+}
+
 TEST_CASE("every verdict has a reason") {
   for (auto v : {StrayVerdict::forward, StrayVerdict::not_2xx_invite, StrayVerdict::not_our_via,
                  StrayVerdict::unknown_branch, StrayVerdict::no_next_via,
-                 StrayVerdict::next_via_altered}) {
+                 StrayVerdict::next_via_altered, StrayVerdict::forward_stateless,
+                 StrayVerdict::stateless_unverified}) {
     CHECK(to_string(v) != "?");
   }
 }
