@@ -211,6 +211,21 @@ def request(method, ruri, headers="Max-Forwards: 70\r\n", body=""):
             f"Content-Length: {len(body)}\r\n\r\n{body}")
 
 
+def stray_responses(base, action):
+    """p2psip_sip_stray_responses_total{action} of the gateway whose metrics are at `base`."""
+    from harness import http_get
+    return metric(http_get(base + "/metrics")[1], "p2psip_sip_stray_responses_total",
+                  f'{{action="{action}"}}') or 0.0
+
+
+def waiting_datagram(sock):
+    """The datagram already waiting on the non-blocking `sock`, or None."""
+    try:
+        return sock.recv(65535)
+    except BlockingIOError:
+        return None
+
+
 def metric(text, name, labels=""):
     for line in text.splitlines():
         if line.startswith(name + labels + " "):

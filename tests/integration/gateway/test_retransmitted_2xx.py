@@ -13,10 +13,11 @@ import time
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import P2P_BIN, check, fail, finish, free_port, http_get, temp_dir, wait_until  # noqa: E402
+from harness import P2P_BIN, check, fail, finish, free_port, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, scenario, static_gateway, uac, uas  # noqa: E402
+from sip_tools import (DOMAIN, scenario, static_gateway, stray_responses, uac, uas,  # noqa: E402
+                       waiting_datagram)
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -29,8 +30,7 @@ check(gw.alive(), "gateway is running")
 
 
 def stray(action):
-    return metric(http_get(base + "/metrics")[1], "p2psip_sip_stray_responses_total",
-                  f'{{action="{action}"}}') or 0.0
+    return stray_responses(base, action)
 
 
 # --- the caller's first ACK is lost -------------------------------------------------------------
@@ -71,10 +71,7 @@ sender.sendto(forged(f"SIP/2.0/UDP 127.0.0.1:{gw_port};branch=z9hG4bK-notours"),
 wait_until(lambda: stray("dropped") >= dropped + 2 or not gw.alive(), 10, "the forged 2xx counted dropped")
 check(stray("dropped") == dropped + 2, "both forged 2xx counted dropped")
 check(stray("forwarded") == forwarded, "neither counted forwarded")
-try:
-    leaked = victim.recv(65535)
-except BlockingIOError:
-    leaked = None
+leaked = waiting_datagram(victim)
 check(leaked is None, f"nothing reached the address of the forged next Via ({leaked!r:.200})")
 check(gw.alive(), "gateway still running")
 finish()

@@ -18,10 +18,10 @@ import time
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import P2P_BIN, check, fail, finish, http_get, temp_dir, wait_until  # noqa: E402
+from harness import P2P_BIN, check, fail, finish, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, metric, static_gateway  # noqa: E402
+from sip_tools import DOMAIN, static_gateway, stray_responses, waiting_datagram  # noqa: E402
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -75,8 +75,7 @@ def answer(request, status, to_tag, extra=""):
 
 
 def stray(action):
-    return metric(http_get(base + "/metrics")[1], "p2psip_sip_stray_responses_total",
-                  f'{{action="{action}"}}') or 0.0
+    return stray_responses(base, action)
 
 
 call_id = f"sl-{time.time_ns()}@127.0.0.1"
@@ -129,10 +128,7 @@ for forged in (rewritten, made_up):
     attacker.sendto(forged.encode(), GW)
 wait_until(lambda: stray("dropped") >= dropped + 2 or not gw.alive(), 10, "forged responses dropped")
 check(stray("dropped") == dropped + 2, "both forged responses counted dropped")
-try:
-    leaked = victim.recv(65535)
-except BlockingIOError:
-    leaked = None
+leaked = waiting_datagram(victim)
 check(leaked is None, f"nothing reached the address of the forged next Via ({leaked!r:.200})")
 check(gw.alive(), "gateway still running")
 finish()
