@@ -21,6 +21,7 @@
 #include "gateway/sip/proxy_policy.h"
 #include "gateway/sip/request_check.h"
 #include "gateway/sip/request_shape.h"
+#include "gateway/sip/stateless_response.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -341,13 +342,10 @@ void Proxy::handle_stray_response(sofia::Message msg, sip_s* sip) {
       f.second_via = next;
     }
   }
-  if (f.top_via_ours && top->v_branch && StatelessBranch::has_prefix(top->v_branch)) {
-    f.stateless_branch = true;
-    f.stateless_verified = f.second_via && sip->sip_call_id && sip->sip_cseq &&
-                           stateless_->branches().verify(
-                               top->v_branch, *f.second_via, sip->sip_call_id->i_id,
-                               sip->sip_cseq->cs_seq,
-                               sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
+  if (f.top_via_ours) {
+    StatelessResponseCheck c = check_stateless_response(sip, stateless_->branches());
+    f.stateless_branch = c.our_prefix;
+    f.stateless_verified = c.verified;
   }
   StrayVerdict v = decide_stray_response(f);
   bool stateless = v == StrayVerdict::forward_stateless;
