@@ -228,7 +228,8 @@ rc=0; wait "$runner" || rc=$?
 runner=""
 [ "$rc" = 0 ] || { tail -5 "$work/gateway.log"; die "exit code $rc after SIGTERM"; }
 grep -q "SIP listening" "$work/gateway.log" || die "no log on stderr"
-grep -q "heap allocator jemalloc" "$work/gateway.log" || die "the start-up log does not name jemalloc"
+grep -q "heap allocator jemalloc.*(background purging)" "$work/gateway.log" ||
+  die "the start-up log does not name jemalloc with its background purging thread"
 if grep -E '^[^ ]+ (warning|error) ' "$work/gateway.log" | grep -v -e DEVELOPMENT -e 'first non-loopback'; then
   die "unexpected warnings from the default configuration (above)"
 fi

@@ -4,6 +4,8 @@
 #include <malloc.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 namespace p2psip::runtime {
 
@@ -47,6 +49,20 @@ std::string allocator_name() {
     name += " (background purging)";
   }
   return name;
+}
+
+bool start_background_purging() {
+  Mallctl ctl = find_mallctl();
+  if (!ctl) return false;
+  const char* env = std::getenv("MALLOC_CONF");
+  bool operator_chose = env && std::strstr(env, "background_thread") != nullptr;
+  if (!operator_chose) {
+    bool on = true;
+    (void)ctl("background_thread", nullptr, nullptr, &on, sizeof on);
+  }
+  bool running = false;
+  std::size_t len = sizeof running;
+  return ctl("background_thread", &running, &len, nullptr, 0) == 0 && running;
 }
 
 HeapUse heap_use() {

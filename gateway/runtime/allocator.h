@@ -29,6 +29,14 @@ AllocatorKind allocator_kind();
 // start-up log.
 std::string allocator_name();
 
+// jemalloc only, once the process is up (not at initialisation: see gateway/cli/jemalloc_conf.cpp):
+// turns on its background thread, so that pages freed stay resident only for their decay time
+// (dirty_decay_ms, 10 s) and are then returned also while the process is idle (without it
+// jemalloc purges only from inside malloc/free: a gateway whose load stopped would keep the
+// pages until the heap trimmer's next quiet tick, up to 30 s later). An operator's MALLOC_CONF
+// naming background_thread is left to decide. True when the thread runs afterwards.
+bool start_background_purging();
+
 // glibc: mallinfo2 (uordblks, fordblks: every arena). jemalloc: stats.allocated and
 // stats.resident - stats.allocated (free pages not yet returned, plus its metadata) after an
 // epoch refresh.

@@ -116,6 +116,7 @@ int run_gateway(const config::GatewayConfig& config, ReloadSource reload) {
   auto kept = plan_kept(config, advertise, **node, *log);
   if (!kept) return report(kept.error());
   if (!sip_plan->advertise_warning.empty()) log->warn("SIP: {}", sip_plan->advertise_warning);
+  start_background_purging();
   log->info("p2psip {} starting: overlay '{}', data dir '{}', heap allocator {}", P2PSIP_VERSION,
             config.overlay, config.data_dir, allocator_name());
 

@@ -21,9 +21,9 @@
 // busy). Loop thread.
 //
 // The figures and the trim are the allocator's (allocator.h): the above is glibc's malloc. The
-// gateway executable runs on jemalloc, whose background thread returns freed pages after their
-// 10 s decay (gateway/cli/jemalloc_conf.cpp); there the trim purges every arena at once, under
-// the same policy, and rarely finds enough free to act.
+// gateway executable runs on jemalloc, whose background thread (start_background_purging,
+// allocator.h) returns freed pages after their 10 s decay; there the trim purges every arena at
+// once, under the same policy, and rarely finds enough free to act.
 
 #include <spdlog/logger.h>
 #include <sofia-sip/su_wait.h>

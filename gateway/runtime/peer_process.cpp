@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "gateway/runtime/allocator.h"
 #include "gateway/runtime/gateway_process.h"
 #include "gateway/runtime/certificate_renewal.h"
 #include "gateway/runtime/node_certificate.h"
@@ -92,8 +93,9 @@ int run_peer(const config::OverlayConfig& config, const std::vector<PeerRegistra
     return node.error().exit_code;
   }
   if (auto bad = check_registrations(registrations, (*node)->user())) return config_error(*bad);
-  log->info("p2psip {} peer starting: overlay '{}', data dir '{}'", P2PSIP_VERSION,
-            config.overlay, config.data_dir);
+  start_background_purging();
+  log->info("p2psip {} peer starting: overlay '{}', data dir '{}', heap allocator {}",
+            P2PSIP_VERSION, config.overlay, config.data_dir, allocator_name());
   auto port = MetricsPort::start(config.metrics_listen, "peer", config.overlay, "", false);
   if (!port) {
     log->error("{}", port.error());

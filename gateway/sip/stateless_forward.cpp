@@ -25,8 +25,11 @@ void StatelessForwarder::forward(sofia::Message msg, sip_s* sip, bool pop_route,
   msg_t* m = msg.get();
   const char* method = sip->sip_request->rq_method_name;
   if (pending_.size() >= kMaxPending) {
-    deps_.log->warn("{} not forwarded: {} requests already wait for their next hop", method,
-                    pending_.size());
+    // A flood must not become a flood of log lines: the first refusal and every 1024th.
+    if (refused_++ % 1024 == 0) {
+      deps_.log->warn("{} not forwarded: {} requests already wait for their next hop ({} refused "
+                      "so far)", method, pending_.size(), refused_);
+    }
     return;
   }
   if (pop_route) sip_route_remove(m, sip);

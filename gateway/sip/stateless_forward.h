@@ -16,7 +16,8 @@
 // through dns::Resolver, never on the loop; the first usable target is taken (§16.11: one
 // target, the same for a retransmission). The message waits meanwhile, at most kMaxPending of
 // them (an outsider's flood of ACKs to slow names must not grow memory; beyond, a request is
-// dropped and logged), then nta_msg_tsend sends it and keeps nothing.
+// dropped, and logged with the count of such refusals, the first and every 1024th), then
+// nta_msg_tsend sends it and keeps nothing.
 
 #include <spdlog/logger.h>
 
@@ -78,6 +79,7 @@ class StatelessForwarder {
   Deps deps_;
   StatelessBranch branches_;
   std::uint64_t next_key_ = 1;
+  std::uint64_t refused_ = 0;  // requests dropped because kMaxPending were waiting
   std::map<std::uint64_t, Pending> pending_;
 };
 

@@ -2,6 +2,7 @@
 // in unit_gateway (glibc's malloc) and in unit_gateway_jemalloc (jemalloc preloaded,
 // P2PSIP_EXPECT_ALLOCATOR=jemalloc), the allocator of the p2psip executable.
 
+#include <dlfcn.h>
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -33,6 +34,30 @@ TEST_CASE("allocator: the process's malloc is detected (glibc, or jemalloc when 
   } else {
     CHECK(name == "glibc malloc");
   }
+}
+
+TEST_CASE("allocator: start_background_purging() starts jemalloc's thread unless MALLOC_CONF names it") {
+  if (expected_allocator() == AllocatorKind::kGlibc) {
+    CHECK_FALSE(p2psip::runtime::start_background_purging());
+    CHECK(p2psip::runtime::allocator_name() == "glibc malloc");
+    return;
+  }
+  // The operator's choice (MALLOC_CONF is read again at each call) is left alone.
+  const char* before = std::getenv("MALLOC_CONF");
+  std::string saved = before ? before : "";
+  setenv("MALLOC_CONF", "background_thread:false", 1);
+  CHECK_FALSE(p2psip::runtime::start_background_purging());
+  unsetenv("MALLOC_CONF");
+  CHECK(p2psip::runtime::start_background_purging());
+  CHECK(p2psip::runtime::allocator_name().find("(background purging)") != std::string::npos);
+  if (!saved.empty()) setenv("MALLOC_CONF", saved.c_str(), 1);
+  // Off again, so that the other cases see pages return only when they purge them.
+  using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+  auto ctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  bool off = false;
+  bool found = ctl != nullptr;
+  REQUIRE(found);
+  CHECK(ctl("background_thread", nullptr, nullptr, &off, sizeof off) == 0);
 }
 
 // The sanitizers' allocator is neither: mallinfo2 sees none of its blocks.
