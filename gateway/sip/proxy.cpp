@@ -80,6 +80,8 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
   env_.log = log_;
   env_.parallel = deps_.router.parallel_forking;
   env_.tls = deps_.tls;
+  invite_clients_ = std::make_unique<InviteClients>(root, agent_, *deps_.clock, log_);
+  env_.invite_clients = invite_clients_.get();
   stateless_ = std::make_unique<StatelessForwarder>(StatelessForwarder::Deps{
       agent_, deps_.resolver, deps_.metrics, deps_.sip_metrics, deps_.tls, log_});
   if (deps_.router.record_route) {
@@ -124,7 +126,8 @@ Proxy::Proxy(su_root_s* root, nta_agent_s* agent, ProxyDeps deps,
 Proxy::~Proxy() {
   phones_.reset();
   stateless_.reset();
-  transactions_.clear();
+  transactions_.clear();  // they release their INVITE clients
+  invite_clients_.reset();
   reaper_.reset();
   sweeper_.reset();
 }
@@ -333,6 +336,8 @@ void Proxy::handle_stray_response(sofia::Message msg, sip_s* sip) {
   f.cseq_invite = sip->sip_cseq && sip->sip_cseq->cs_method == sip_method_invite;
   const sip_via_t* top = sip->sip_via;
   f.top_via_ours = top && is_own(top->v_host, top->v_port);
+  // A response to one of our INVITE client transactions (invite_client.h) goes there.
+  if (f.top_via_ours && invite_clients_->take_response(msg, sip)) return;
   if (f.top_via_ours && top->v_branch) {
     f.accepted_upstream_via = accepted_.find(top->v_branch, deps_.clock->monotonic());
   }

@@ -3,8 +3,9 @@
 // outside a transaction it extracts the facts, asks the pure router (gateway/router) where it
 // goes, and acts: a local answer, a reply (403/404/482/483/503...), an overlay lookup through
 // the OverlayLookup seam, RFC 3263 resolution through dns::Resolver, then a ProxyTransaction
-// that forwards and relays. ACK for 2xx, and an in-dialog BYE over UDP, are forwarded
-// statelessly along the route set (stateless_forward.h). Everything runs on the loop thread.
+// that forwards and relays (an INVITE to a UDP next hop through our own client transaction,
+// invite_client.h). ACK for 2xx, and an in-dialog BYE over UDP, are forwarded statelessly along
+// the route set (stateless_forward.h). Everything runs on the loop thread.
 
 #include <spdlog/logger.h>
 
@@ -26,6 +27,7 @@
 #include "gateway/sip/phone_front_end.h"
 #include "gateway/router/decision_log.h"
 #include "gateway/sip/dialog_count.h"
+#include "gateway/sip/invite_client.h"
 #include "gateway/sip/proxy_transaction.h"
 #include "gateway/sip/route_token.h"
 #include "gateway/sip/sofia_handles.h"
@@ -157,6 +159,7 @@ class Proxy {
   std::unique_ptr<PhoneFrontEnd> phones_;
   router::PhoneContacts phone_contacts_;
   std::unique_ptr<StatelessForwarder> stateless_;
+  std::unique_ptr<InviteClients> invite_clients_;  // reset in ~Proxy once transactions_ is cleared
 };
 
 }  // namespace p2psip::sip

@@ -10,6 +10,7 @@
 #include <sofia-sip/sip_util.h>
 
 #include "gateway/sip/dialog_count.h"
+#include "gateway/sip/invite_client.h"
 #include "gateway/sip/message_copy.h"
 #include "gateway/sip/proxy_policy.h"
 #include "metrics/metrics.h"
@@ -23,8 +24,10 @@ struct ProxyTransaction::Branch {
   std::string resolve_uri;  // what RFC 3263 resolves to targets
   std::vector<dns::Target> targets;
   dns::Resolver::Id resolving = 0;
-  sofia::ClientTransaction orq;
-  std::string branch_id;  // Via branch of orq, for loop detection
+  sofia::ClientTransaction orq;  // nta's, or:
+  bool own = false;              // our INVITE client transaction (invite_client.h), by branch_id
+  std::string branch_id;         // Via branch, for loop detection and the Accepted state
+  sofia::Message response;       // the last response received, for relaying
 };
 
 namespace {
@@ -103,11 +106,11 @@ void ProxyTransaction::reply(int status, const char* phrase, std::uint32_t retry
   run(core_.reply(status, phrase ? phrase : "", retry_after));
 }
 
-void ProxyTransaction::run(const ForkActions& actions, nta_outgoing_s* responding) {
+void ProxyTransaction::run(const ForkActions& actions, Branch* responding) {
   for (const auto& a : actions) perform(a, responding);
 }
 
-void ProxyTransaction::perform(const ForkAction& a, nta_outgoing_s* responding) {
+void ProxyTransaction::perform(const ForkAction& a, Branch* responding) {
   using Kind = ForkAction::Kind;
   Branch* b = a.branch < branches_.size() ? branches_[a.branch].get() : nullptr;
   switch (a.kind) {
@@ -124,16 +127,17 @@ void ProxyTransaction::perform(const ForkAction& a, nta_outgoing_s* responding) 
                      a.target);
       return retire(*b);
     case Kind::cancel:
+      if (b->own) return env_.invite_clients->cancel(b->branch_id);
       // The CANCEL transaction destroys itself on its final response (sofia_handles.h).
       nta_outgoing_tcancel(b->orq.get(), nullptr, nullptr, TAG_END());
       return;
-    case Kind::relay: return relay(responding, a.status);
+    case Kind::relay:
+      if (responding) relay(*responding, a.status);
+      return;
     case Kind::relay_best: {
-      std::vector<nta_outgoing_s*> challenges;
-      for (std::size_t other : a.challenges) {
-        if (branches_[other]->orq) challenges.push_back(branches_[other]->orq.get());
-      }
-      return relay(b->orq.get(), a.status, challenges);
+      std::vector<Branch*> challenges;
+      for (std::size_t other : a.challenges) challenges.push_back(branches_[other].get());
+      return relay(*b, a.status, challenges);
     }
     case Kind::reply: return send_reply(a);
     case Kind::exhausted:
@@ -175,10 +179,13 @@ void ProxyTransaction::on_resolved(Branch& b, const dns::ResolveResult& result) 
 }
 
 bool ProxyTransaction::send(Branch& b, std::size_t target) {
-  if (b.orq) retire(b);  // the core retires first; never drop a live transaction
+  if (b.orq || b.own) retire(b);  // the core retires first; never drop a live transaction
   std::string url = nta_route_url(b.targets.at(target));
   sofia::Message msg = build_request(b, target);
   if (!msg) return false;
+  if (invite_ && env_.invite_clients && b.targets.at(target).transport == dns::Transport::udp) {
+    return send_own_invite(b, target, std::move(msg));
+  }
   nta_outgoing_s* orq = nta_outgoing_mcreate(
       env_.agent, reinterpret_cast<nta_response_f*>(&response_trampoline),
       reinterpret_cast<nta_outgoing_magic_t*>(&b), URL_STRING_MAKE(url.c_str()), msg.get(), TAG_END());
@@ -196,6 +203,32 @@ bool ProxyTransaction::send(Branch& b, std::size_t target) {
   env_.branch_started(b.branch_id, ruri ? url_as_string(msg_home(request_.get()), ruri) : "");
   env_.log->debug("{} {} -> {} (route {})", method_, b.resolve_uri, url, router::to_string(route_));
   return true;
+}
+
+bool ProxyTransaction::send_own_invite(Branch& b, std::size_t target, sofia::Message msg) {
+  const dns::Target& t = b.targets.at(target);
+  std::string url = nta_route_url(t);
+  std::string ruri = url_as_string(msg_home(request_.get()), sip_object(msg.get())->sip_request->rq_url);
+  std::string branch = env_.invite_clients->start(
+      std::move(msg), t, url,
+      [this, &b](int status, bool internal, msg_s* response) { on_own_response(b, status, internal, response); });
+  if (branch.empty()) {
+    env_.log->info("{} to {}: cannot send", method_, url);
+    return false;
+  }
+  b.own = true;
+  b.branch_id = branch;
+  env_.metrics->transaction_started(metrics::TransactionSide::kClient);
+  env_.metrics->request_forwarded(method_, route_);
+  env_.branch_started(b.branch_id, ruri);
+  env_.log->debug("{} {} -> {} (route {})", method_, b.resolve_uri, url, router::to_string(route_));
+  return true;
+}
+
+void ProxyTransaction::on_own_response(Branch& b, int status, bool internal, msg_s* response) {
+  b.response = sofia::add_ref(response);  // null for our own internal responses
+  if (!internal) env_.sip_metrics->response_received(status);
+  run(core_.response(b.index, status, internal, env_.clock->monotonic()), &b);
 }
 
 sofia::Message ProxyTransaction::build_request(const Branch& b, std::size_t target) const {
@@ -244,18 +277,18 @@ int ProxyTransaction::response_trampoline(void* magic, nta_outgoing_s* orq, cons
 void ProxyTransaction::on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip) {
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
   bool internal = true;
-  if (sofia::Message rsp{nta_outgoing_getresponse(orq)}) internal = nta_msg_is_internal(rsp.get());
+  b.response.reset(nta_outgoing_getresponse(orq));
+  if (b.response) internal = nta_msg_is_internal(b.response.get());
   if (!internal) env_.sip_metrics->response_received(status);
-  run(core_.response(b.index, status, internal, env_.clock->monotonic()), orq);
+  run(core_.response(b.index, status, internal, env_.clock->monotonic()), &b);
 }
 
 namespace {
 
 // Adds the challenges of another branch's 401/407 to the response going upstream.
-void add_challenges(msg_t* to, nta_outgoing_s* from) {
-  sofia::Message rsp(nta_outgoing_getresponse(from));
-  if (!rsp) return;
-  if (const sip_t* sip = sip_object(rsp.get())) {
+void add_challenges(msg_t* to, msg_t* from) {
+  if (!from) return;
+  if (const sip_t* sip = sip_object(from)) {
     if (sip->sip_www_authenticate) {
       msg_header_add_dup(to, nullptr, reinterpret_cast<const msg_header_t*>(sip->sip_www_authenticate));
     }
@@ -267,26 +300,25 @@ void add_challenges(msg_t* to, nta_outgoing_s* from) {
 
 }  // namespace
 
-void ProxyTransaction::relay(nta_outgoing_s* orq, int status,
-                             const std::vector<nta_outgoing_s*>& challenges) {
+void ProxyTransaction::relay(Branch& b, int status, const std::vector<Branch*>& challenges) {
   sofia::Message copy;
-  if (sofia::Message rsp{nta_outgoing_getresponse(orq)}) copy = forwarding_copy(rsp.get());
+  if (b.response) copy = forwarding_copy(b.response.get());
   if (!copy) return;
   sip_via_remove(copy.get(), sip_object(copy.get()));  // ours: the response goes on along the rest
-  for (nta_outgoing_s* other : challenges) add_challenges(copy.get(), other);
+  for (Branch* other : challenges) add_challenges(copy.get(), other->response.get());
   if (nta_incoming_mreply(irq_.get(), copy.release()) < 0) {  // takes the message, even failing
     env_.log->info("{}: cannot relay {}", method_, status);
     return;
   }
   env_.sip_metrics->response_sent(status);
   count_dialog(status);
-  if (status >= 200 && status < 300 && method_ == "INVITE") accepted(orq);
+  if (status >= 200 && status < 300 && method_ == "INVITE") accepted(b);
 }
 
-void ProxyTransaction::accepted(nta_outgoing_s* orq) {
-  const char* branch = nta_outgoing_branch(orq);
+void ProxyTransaction::accepted(const Branch& b) {
+  const std::string& branch = b.branch_id;
   const sip_t* sip = sip_object(request_.get());
-  if (!env_.accepted || !branch || !sip || !sip->sip_via) return;
+  if (!env_.accepted || branch.empty() || !sip || !sip->sip_via) return;
   // The Via as received and pinned (via_pin.h); its own text, not the whole Via list.
   su_home_t* home = msg_home(request_.get());
   char* via = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(sip->sip_via));
@@ -324,6 +356,14 @@ int ProxyTransaction::cancel_trampoline(void* magic, nta_incoming_s*, const sip_
 }
 
 void ProxyTransaction::retire(Branch& b) {
+  if (b.own) {
+    // Ours: no callback from here on; one in Timer D stays there to ACK retransmissions.
+    env_.invite_clients->release(b.branch_id);
+    env_.branch_ended(b.branch_id);
+    env_.metrics->transaction_ended(metrics::TransactionSide::kClient);
+    b.own = false;
+    return;
+  }
   if (!b.orq) return;
   if (!b.branch_id.empty()) env_.branch_ended(b.branch_id);
   retired_.push_back(std::move(b.orq));

@@ -34,6 +34,8 @@ class GatewayMetrics;
 
 namespace p2psip::sip {
 
+class InviteClients;
+
 // What every transaction shares, owned by Proxy.
 struct ProxyEnv {
   nta_agent_s* agent = nullptr;
@@ -55,6 +57,8 @@ struct ProxyEnv {
   // A 2xx to INVITE relayed: its client branch enters RFC 6026's Accepted state, where 2xx
   // retransmissions go on to `upstream_via` (stray_response.h).
   std::function<void(const std::string& branch, const std::string& upstream_via)> accepted;
+  // INVITEs to a UDP next hop go through these instead of nta (invite_client.h); null: nta.
+  InviteClients* invite_clients = nullptr;
 };
 
 class ProxyTransaction {
@@ -80,21 +84,22 @@ class ProxyTransaction {
 
  private:
   struct Branch;
-  // Performs the core's actions; `responding`: the client transaction whose response they
-  // answer (relay).
-  void run(const ForkActions& actions, nta_outgoing_s* responding = nullptr);
-  void perform(const ForkAction& a, nta_outgoing_s* responding);
+  // Performs the core's actions; `responding`: the branch whose response they answer (relay).
+  void run(const ForkActions& actions, Branch* responding = nullptr);
+  void perform(const ForkAction& a, Branch* responding);
   void start_resolving(Branch& b);
   void on_resolved(Branch& b, const dns::ResolveResult& result);
   bool send(Branch& b, std::size_t target);
+  bool send_own_invite(Branch& b, std::size_t target, sofia::Message msg);  // invite_client.h
   sofia::Message build_request(const Branch& b, std::size_t target) const;
   void on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip);
-  // Relays orq's response upstream; challenges: other branches' 401/407 whose
+  void on_own_response(Branch& b, int status, bool internal, msg_s* response);
+  // Relays the branch's last response upstream; challenges: other branches' 401/407 whose
   // WWW-/Proxy-Authenticate headers are added to it (RFC 3261 §16.7 step 7).
-  void relay(nta_outgoing_s* orq, int status, const std::vector<nta_outgoing_s*>& challenges = {});
+  void relay(Branch& b, int status, const std::vector<Branch*>& challenges = {});
   void send_reply(const ForkAction& a);
   void count_dialog(int status);
-  void accepted(nta_outgoing_s* orq);  // a 2xx to INVITE from `orq` was relayed
+  void accepted(const Branch& b);  // a 2xx to INVITE from `b` was relayed
   void retire(Branch& b);
   static int response_trampoline(void* magic, nta_outgoing_s* orq, const sip_s* sip);
   static int cancel_trampoline(void* magic, nta_incoming_s* irq, const sip_s* sip);

@@ -4,9 +4,10 @@
 // RFC 3261 §16.7 step 10 / §13.3.1.4 and RFC 6026 §7.1-7.2: the callee's UA retransmits its
 // 2xx to INVITE until the ACK arrives, and a proxy forwards each retransmission upstream; RFC
 // 6026 keeps the proxy's INVITE client transaction in the "Accepted" state for 64*T1 (Timer M)
-// to do so. nta ends our client transaction once the first 2xx is relayed (nta.c
-// outgoing_recv: a destroyed INVITE transaction returns the 2xx "to proxy statelessly", and
-// agent_recv_response hands it to the message callback), so the Accepted state lives here:
+// to do so. Our INVITE client transaction to a UDP next hop ends at the first 2xx
+// (invite_client.h), and nta's (TCP/TLS) hands later ones to the message callback once the
+// first is relayed (nta.c outgoing_recv: a destroyed INVITE transaction returns the 2xx "to
+// proxy statelessly"), so the Accepted state lives here:
 // the branches whose first 2xx was relayed, each with the Via it must go on to (the top Via
 // of the request as received and pinned, via_pin.h).
 //

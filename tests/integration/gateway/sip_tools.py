@@ -324,3 +324,43 @@ def start_long_call(gw_port, service, pause_ms=8000):
         except OSError:
             return False
     return caller, established
+
+
+def udp_socket():
+    """A UDP socket on loopback (5 s timeout) and its port: a raw SIP party of a test."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(5)
+    return s, s.getsockname()[1]
+
+
+def receive_starting(sock, want, what, gw):
+    """The next datagram on `sock` whose first line starts with `want` (others skipped); fails
+    the test, with the gateway's log, when none comes within 5 s."""
+    from harness import fail
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            data, _ = sock.recvfrom(65535)
+        except socket.timeout:
+            break
+        text = data.decode(errors="replace")
+        if text.startswith(want):
+            return text
+    fail(f"{what}: nothing starting with {want!r} arrived\n{gw.output()[-2000:]}")
+
+
+def header_values(text, name):
+    return re.findall(rf"^{name}:\s*(.*?)\r$", text, re.M | re.I)
+
+
+def answer_to(request, status, to_tag, extra=""):
+    """A UAS's response: Vias, From, To (+tag), Call-ID, CSeq copied (§8.2.6.2), Record-Route."""
+    lines = [f"SIP/2.0 {status}"] + [f"Via: {v}" for v in header_values(request, "Via")]
+    to = header_values(request, "To")[0]
+    lines += [f"From: {header_values(request, 'From')[0]}",
+              f"To: {to}" + ("" if "tag=" in to else f";tag={to_tag}"),
+              f"Call-ID: {header_values(request, 'Call-ID')[0]}",
+              f"CSeq: {header_values(request, 'CSeq')[0]}"]
+    lines += [f"Record-Route: {r}" for r in header_values(request, "Record-Route")]
+    return ("\r\n".join(lines) + f"\r\n{extra}Content-Length: 0\r\n\r\n").encode()

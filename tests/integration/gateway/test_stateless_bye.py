@@ -12,7 +12,6 @@ callee written here on raw UDP sockets (to see each datagram):
 
 import os
 import re
-import socket
 import sys
 import time
 
@@ -21,7 +20,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import P2P_BIN, check, fail, finish, temp_dir, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
 import sip_tools  # noqa: E402
-from sip_tools import DOMAIN, static_gateway, stray_responses, waiting_datagram  # noqa: E402
+from sip_tools import (DOMAIN, answer_to, header_values, receive_starting, static_gateway,  # noqa: E402
+                       stray_responses, udp_socket, waiting_datagram)
 
 if not P2P_BIN:
     fail("P2P_BIN not set")
@@ -29,16 +29,9 @@ work = temp_dir("p2p-stateless-bye-")
 sip_tools.set_workdir(work)
 
 
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(5)
-    return s, s.getsockname()[1]
-
-
-caller, caller_port = udp()
-callee, callee_port = udp()
-victim, victim_port = udp()
+caller, caller_port = udp_socket()
+callee, callee_port = udp_socket()
+victim, victim_port = udp_socket()
 victim.setblocking(False)
 gw, gw_port, base = static_gateway([(f"carol@{DOMAIN}", f"sip:carol@127.0.0.1:{callee_port}")])
 check(gw.alive(), "gateway is running")
@@ -46,32 +39,11 @@ GW = ("127.0.0.1", gw_port)
 
 
 def receive(sock, want, what):
-    """The next datagram whose first line starts with `want` (others, e.g. 100 Trying, skipped)."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            data, _ = sock.recvfrom(65535)
-        except socket.timeout:
-            break
-        text = data.decode(errors="replace")
-        if text.startswith(want):
-            return text
-    fail(f"{what}: nothing starting with {want!r} arrived\n{gw.output()[-2000:]}")
+    return receive_starting(sock, want, what, gw)
 
 
-def headers(text, name):
-    return re.findall(rf"^{name}:\s*(.*?)\r$", text, re.M | re.I)
-
-
-def answer(request, status, to_tag, extra=""):
-    """The callee's response: Vias, From, To (+tag), Call-ID, CSeq copied (§8.2.6.2)."""
-    lines = [f"SIP/2.0 {status}"] + [f"Via: {v}" for v in headers(request, "Via")]
-    to = headers(request, "To")[0]
-    lines += [f"From: {headers(request, 'From')[0]}",
-              f"To: {to}" + ("" if "tag=" in to else f";tag={to_tag}"),
-              f"Call-ID: {headers(request, 'Call-ID')[0]}", f"CSeq: {headers(request, 'CSeq')[0]}"]
-    lines += [f"Record-Route: {r}" for r in headers(request, "Record-Route")]
-    return ("\r\n".join(lines) + f"\r\n{extra}Content-Length: 0\r\n\r\n").encode()
+headers = header_values
+answer = answer_to
 
 
 def stray(action):
@@ -116,7 +88,7 @@ check(branches[0] == branches[1], "a retransmission is forwarded with the same b
 
 # --- forged responses: dropped, nothing reflected --------------------------------------------
 dropped = stray("dropped")
-attacker, _ = udp()
+attacker, _ = udp_socket()
 real = answer(got, "200 OK", "c1").decode()
 vias = headers(got, "Via")
 rewritten = real.replace(f"Via: {vias[1]}",
