@@ -9,6 +9,7 @@
 #include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_util.h>
+#include <sofia-sip/su_string.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport.h>
 
@@ -19,7 +20,8 @@
 namespace p2psip::sip {
 
 struct InviteClients::Client {
-  Client(InviteClients& o, const InviteClientTimers& t, Millis now) : owner(o), core(t, now) {}
+  Client(InviteClients& o, const InviteClientTimers& t, Millis now, bool reliable)
+      : owner(o), core(t, now, reliable) {}
   InviteClients& owner;
   std::string branch;
   std::string url;
@@ -104,7 +106,11 @@ std::string InviteClients::start(sofia::Message invite, const dns::Target& targe
       msg_errno(m) != 0) {
     return "";
   }
-  auto c = std::make_unique<Client>(*this, timers_, clock_.monotonic());
+  // nta sends a request too large for UDP over TCP (RFC 3261 §18.1.1, NTATAG_UDP_MTU): its
+  // Via says which went.
+  const sip_via_t* via = sip->sip_via;
+  bool reliable = via && via->v_protocol && !su_casematch(via->v_protocol, sip_transport_udp);
+  auto c = std::make_unique<Client>(*this, timers_, clock_.monotonic(), reliable);
   c->branch = branch;
   c->url = url;
   c->call_id = sip->sip_call_id->i_id;
@@ -112,7 +118,8 @@ std::string InviteClients::start(sofia::Message invite, const dns::Target& targe
   c->callback = std::move(on_response);
   std::string port = std::to_string(target.port);
   tp_name_t tpn = {"udp", target.ip.c_str(), target.ip.c_str(), port.c_str(), nullptr, nullptr};
-  if (tport_t* tp = tport_primary_by_name(nta_agent_tports(agent_), &tpn)) {
+  tport_t* tp = reliable ? nullptr : tport_primary_by_name(nta_agent_tports(agent_), &tpn);
+  if (tp) {
     int p = tport_pend(tp, m, reinterpret_cast<tport_pending_error_f*>(&pending_error),
                        reinterpret_cast<tp_client_t*>(c.get()));
     if (p > 0) c->tport = tp, c->pending = p;

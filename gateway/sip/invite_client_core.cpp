@@ -4,9 +4,10 @@
 
 namespace p2psip::sip {
 
-InviteClientCore::InviteClientCore(const InviteClientTimers& timers, Millis now)
+InviteClientCore::InviteClientCore(const InviteClientTimers& timers, Millis now, bool reliable)
     : timers_(timers),
-      timer_a_at_(now + timers.t1),
+      reliable_(reliable),
+      timer_a_at_(reliable ? Millis::max() : now + timers.t1),
       a_interval_(timers.t1),
       timer_b_at_(now + timers.timer_b),
       timer_c_at_(now + timers.timer_c) {}
@@ -49,9 +50,14 @@ InviteClientActions InviteClientCore::response(int status, Millis now) {
     out.terminated = true;
     return out;
   }
+  out.send_ack = true;
+  if (reliable_) {
+    state_ = State::terminated;  // Timer D is zero: no retransmitted final to ACK again
+    out.terminated = true;
+    return out;
+  }
   state_ = State::completed;
   timer_d_at_ = now + timers_.timer_d;
-  out.send_ack = true;
   return out;
 }
 

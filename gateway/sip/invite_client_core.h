@@ -50,8 +50,9 @@ class InviteClientCore {
  public:
   enum class State { calling, proceeding, completed, terminated };
 
-  // The INVITE was just sent at `now`.
-  InviteClientCore(const InviteClientTimers& timers, Millis now);
+  // The INVITE was just sent at `now`; `reliable`: over TCP (nta sends a request too large
+  // for UDP over TCP, RFC 3261 §18.1.1): no Timer A, and Timer D is zero (§17.1.1.2).
+  InviteClientCore(const InviteClientTimers& timers, Millis now, bool reliable = false);
 
   InviteClientActions response(int status, Millis now);
   // Call at or after deadline(); does nothing before it.
@@ -70,6 +71,7 @@ class InviteClientCore {
   InviteClientActions end_internal(int status);
 
   InviteClientTimers timers_;
+  bool reliable_;
   State state_ = State::calling;
   Millis timer_a_at_;
   Millis a_interval_;

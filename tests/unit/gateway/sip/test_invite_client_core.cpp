@@ -153,3 +153,18 @@ TEST_CASE("invite client: a transport error is an internal 503 before the final,
   CHECK(b.terminated);
   CHECK(b.pass_on == 0);
 }
+
+TEST_CASE("invite client: over TCP no retransmission, and a non-2xx ends it at once") {
+  InviteClientCore c(kTimers, kT0, /*reliable=*/true);
+  CHECK(c.deadline() == kT0 + Millis{32'000});  // Timer B only
+  auto b = c.timer(kT0 + Millis{32'000});
+  CHECK(b.pass_on == 408);
+  CHECK_FALSE(b.retransmit);
+
+  InviteClientCore d(kTimers, kT0, true);
+  auto a = d.response(486, kT0 + Millis{10});
+  CHECK(a.send_ack);
+  CHECK(a.pass_on == 486);
+  CHECK(a.terminated);
+  CHECK(d.state() == State::terminated);
+}
