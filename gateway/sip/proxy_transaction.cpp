@@ -180,49 +180,43 @@ void ProxyTransaction::on_resolved(Branch& b, const dns::ResolveResult& result) 
 
 bool ProxyTransaction::send(Branch& b, std::size_t target) {
   if (b.orq || b.own) retire(b);  // the core retires first; never drop a live transaction
-  std::string url = nta_route_url(b.targets.at(target));
-  sofia::Message msg = build_request(b, target);
-  if (!msg) return false;
-  if (invite_ && env_.invite_clients && b.targets.at(target).transport == dns::Transport::udp) {
-    return send_own_invite(b, target, std::move(msg));
-  }
-  nta_outgoing_s* orq = nta_outgoing_mcreate(
-      env_.agent, reinterpret_cast<nta_response_f*>(&response_trampoline),
-      reinterpret_cast<nta_outgoing_magic_t*>(&b), URL_STRING_MAKE(url.c_str()), msg.get(), TAG_END());
-  if (!orq) {
-    env_.log->info("{} to {}: cannot send", method_, url);
-    return false;  // mcreate leaves the message to us on failure
-  }
-  static_cast<void>(msg.release());  // nta owns it now
-  b.orq.reset(orq);
-  env_.metrics->transaction_started(metrics::TransactionSide::kClient);
-  env_.metrics->request_forwarded(method_, route_);
-  const char* branch = nta_outgoing_branch(orq);
-  b.branch_id = branch ? branch : "";
-  const url_t* ruri = nta_outgoing_request_uri(orq);
-  env_.branch_started(b.branch_id, ruri ? url_as_string(msg_home(request_.get()), ruri) : "");
-  env_.log->debug("{} {} -> {} (route {})", method_, b.resolve_uri, url, router::to_string(route_));
-  return true;
-}
-
-bool ProxyTransaction::send_own_invite(Branch& b, std::size_t target, sofia::Message msg) {
   const dns::Target& t = b.targets.at(target);
   std::string url = nta_route_url(t);
+  sofia::Message msg = build_request(b, target);
+  if (!msg) return false;
   std::string ruri = url_as_string(msg_home(request_.get()), sip_object(msg.get())->sip_request->rq_url);
-  std::string branch = env_.invite_clients->start(
-      std::move(msg), t, url,
-      [this, &b](int status, bool internal, msg_s* response) { on_own_response(b, status, internal, response); });
+  bool own = invite_ && env_.invite_clients && t.transport == dns::Transport::udp;
+  std::string branch = own ? start_own_invite(b, t, url, std::move(msg)) : start_nta(b, url, std::move(msg));
   if (branch.empty()) {
     env_.log->info("{} to {}: cannot send", method_, url);
     return false;
   }
-  b.own = true;
   b.branch_id = branch;
   env_.metrics->transaction_started(metrics::TransactionSide::kClient);
   env_.metrics->request_forwarded(method_, route_);
   env_.branch_started(b.branch_id, ruri);
   env_.log->debug("{} {} -> {} (route {})", method_, b.resolve_uri, url, router::to_string(route_));
   return true;
+}
+
+std::string ProxyTransaction::start_nta(Branch& b, const std::string& url, sofia::Message msg) {
+  nta_outgoing_s* orq = nta_outgoing_mcreate(
+      env_.agent, reinterpret_cast<nta_response_f*>(&response_trampoline),
+      reinterpret_cast<nta_outgoing_magic_t*>(&b), URL_STRING_MAKE(url.c_str()), msg.get(), TAG_END());
+  if (!orq) return "";  // mcreate leaves the message to us on failure
+  static_cast<void>(msg.release());  // nta owns it now
+  b.orq.reset(orq);
+  const char* branch = nta_outgoing_branch(orq);
+  return branch ? branch : "";
+}
+
+std::string ProxyTransaction::start_own_invite(Branch& b, const dns::Target& t, const std::string& url,
+                                               sofia::Message msg) {
+  std::string branch = env_.invite_clients->start(
+      std::move(msg), t, url,
+      [this, &b](int status, bool internal, msg_s* response) { on_own_response(b, status, internal, response); });
+  b.own = !branch.empty();
+  return branch;
 }
 
 void ProxyTransaction::on_own_response(Branch& b, int status, bool internal, msg_s* response) {

@@ -90,7 +90,10 @@ class ProxyTransaction {
   void start_resolving(Branch& b);
   void on_resolved(Branch& b, const dns::ResolveResult& result);
   bool send(Branch& b, std::size_t target);
-  bool send_own_invite(Branch& b, std::size_t target, sofia::Message msg);  // invite_client.h
+  // Each returns the new client transaction's branch, "" when it could not be sent.
+  std::string start_nta(Branch& b, const std::string& url, sofia::Message msg);
+  std::string start_own_invite(Branch& b, const dns::Target& t, const std::string& url,
+                               sofia::Message msg);  // invite_client.h
   sofia::Message build_request(const Branch& b, std::size_t target) const;
   void on_response(Branch& b, nta_outgoing_s* orq, const sip_s* sip);
   void on_own_response(Branch& b, int status, bool internal, msg_s* response);
