@@ -9,6 +9,7 @@
 #include <sofia-sip/sip_util.h>
 
 #include "gateway/sip/proxy_policy.h"
+#include "gateway/sip/stateless_response.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -41,11 +42,10 @@ void StatelessForwarder::forward(sofia::Message msg, sip_s* sip, bool pop_route,
   Pending p;
   if (keyed_branch && sip->sip_via && sip->sip_call_id && sip->sip_cseq) {
     // The top Via as received and pinned (via_pin.h), the one the responses go on to.
-    su_home_t* home = msg_home(m);
-    if (char* via = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(sip->sip_via))) {
+    std::string via = header_text(reinterpret_cast<const sip_header_t*>(sip->sip_via));
+    if (!via.empty()) {
       p.branch = branches_.make(via, sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
                                 sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
-      su_free(home, via);
     }
     if (p.branch.empty()) return answer_unroutable(std::move(msg), std::vector<dns::Target>{});
   }

@@ -4,6 +4,8 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_alloc.h>
 
+#include <cstring>
+
 namespace p2psip::sip {
 
 StatelessResponseCheck check_stateless_response(const sip_t* sip, const StatelessBranch& branches) {
@@ -12,14 +14,22 @@ StatelessResponseCheck check_stateless_response(const sip_t* sip, const Stateles
   if (!top || !top->v_branch || !StatelessBranch::has_prefix(top->v_branch)) return c;
   c.our_prefix = true;
   if (!top->v_next || !sip->sip_call_id || !sip->sip_call_id->i_id || !sip->sip_cseq) return c;
-  su_home_t home[1] = {SU_HOME_INIT(home)};
-  if (char* next = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(top->v_next))) {
+  std::string next = header_text(reinterpret_cast<const sip_header_t*>(top->v_next));
+  if (!next.empty()) {
     const char* method = sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "";
     c.verified = branches.verify(top->v_branch, next, sip->sip_call_id->i_id,
                                  sip->sip_cseq->cs_seq, method);
   }
-  su_home_deinit(home);
   return c;
+}
+
+std::string header_text(const sip_header_t* h) {
+  if (!h) return {};
+  std::string out(2048, '\0');  // zeroed: whatever the encoder leaves unwritten ends the text
+  issize_t n = sip_header_field_e(out.data(), static_cast<isize_t>(out.size()), h, 0);
+  if (n <= 0 || static_cast<std::size_t>(n) >= out.size()) return {};
+  out.resize(strnlen(out.data(), static_cast<std::size_t>(n)));
+  return out;
 }
 
 }  // namespace p2psip::sip

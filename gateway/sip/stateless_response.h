@@ -5,9 +5,12 @@
 // as the request's was), Call-ID and CSeq. Whether the top Via is ours at all (host and port)
 // is the proxy's to check. Shared with the fuzzer (tests/fuzz/sip/fuzz_stateless_branch.cpp).
 
+#include <string>
+
 #include "gateway/sip/stateless_branch.h"
 
 struct sip_s;
+union sip_header_u;
 
 namespace p2psip::sip {
 
@@ -17,5 +20,11 @@ struct StatelessResponseCheck {
 };
 
 StatelessResponseCheck check_stateless_response(const sip_s* sip, const StatelessBranch& branches);
+
+// One header as Sofia encodes it, the same text every time; "" when it does not fit in 2 KB or
+// cannot be encoded. Not sip_header_as_string(): for some malformed headers (a Via whose
+// encoder stops early, found by fuzz_stateless_branch) it leaves its buffer unterminated and
+// copies whatever follows, so the same Via gave a different token on each call.
+std::string header_text(const sip_header_u* h);
 
 }  // namespace p2psip::sip

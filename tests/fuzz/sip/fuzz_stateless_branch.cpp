@@ -40,13 +40,12 @@ std::string expected_branch(const sip_t* sip) {
       !sip->sip_call_id->i_id || !sip->sip_cseq) {
     return {};
   }
-  su_home_t home[1] = {SU_HOME_INIT(home)};
+  std::string next = p2psip::sip::header_text(reinterpret_cast<const sip_header_t*>(sip->sip_via->v_next));
   std::string out;
-  if (char* next = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(sip->sip_via->v_next))) {
+  if (!next.empty()) {
     out = fixed_key().make(next, sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
                            sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
   }
-  su_home_deinit(home);
   return out;
 }
 
