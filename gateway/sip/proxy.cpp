@@ -341,11 +341,9 @@ void Proxy::handle_stray_response(sofia::Message msg, sip_s* sip) {
   if (f.top_via_ours && top->v_branch) {
     f.accepted_upstream_via = accepted_.find(top->v_branch, deps_.clock->monotonic());
   }
-  su_home_t* home = msg_home(msg.get());
   if (top && top->v_next) {
-    if (char* next = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(top->v_next))) {
-      f.second_via = next;
-    }
+    std::string next = header_text(reinterpret_cast<const sip_header_t*>(top->v_next));  // stateless_response.h
+    if (!next.empty()) f.second_via = std::move(next);
   }
   if (f.top_via_ours) {
     StatelessResponseCheck c = check_stateless_response(sip, stateless_->branches());

@@ -13,6 +13,7 @@
 #include "gateway/sip/invite_client.h"
 #include "gateway/sip/message_copy.h"
 #include "gateway/sip/proxy_policy.h"
+#include "gateway/sip/stateless_response.h"
 #include "metrics/metrics.h"
 
 namespace p2psip::sip {
@@ -314,10 +315,8 @@ void ProxyTransaction::accepted(const Branch& b) {
   const sip_t* sip = sip_object(request_.get());
   if (!env_.accepted || branch.empty() || !sip || !sip->sip_via) return;
   // The Via as received and pinned (via_pin.h); its own text, not the whole Via list.
-  su_home_t* home = msg_home(request_.get());
-  char* via = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(sip->sip_via));
-  if (via) env_.accepted(branch, via);
-  su_free(home, via);
+  std::string via = header_text(reinterpret_cast<const sip_header_t*>(sip->sip_via));
+  if (!via.empty()) env_.accepted(branch, via);
 }
 
 void ProxyTransaction::count_dialog(int status) {
