@@ -48,10 +48,20 @@ void remove_all(msg_common_t* h, const char* name) {
   }
 }
 
+// Whether the Via has a `name` parameter, with or without a value, in its parameter list (not
+// its parsed field): Sofia 1.12.11 reads the parameters before it cuts a Via list at its comma,
+// so for `;maddr,` or `;rport,` it leaves v_maddr / v_rport unset while the parameter stays,
+// and a copy of the Via (sip_via_dup(), in nta's replies) then has maddr="" or an rport we did
+// not set (found by fuzz_sip_message; seeds via_trailing_comma_maddr, _rport).
+bool has_param(const sip_via_t* via, const char* name) {
+  return via->v_params && msg_params_find(via->v_params, name) != nullptr;
+}
+
 void pin(msg_t* msg, sip_via_t* via) {
   auto source = source_of(msg);
   if (!source) return;
-  auto edits = via_edits(via->v_maddr != nullptr, via->v_rport != nullptr, *source);
+  auto edits = via_edits(via->v_maddr || has_param(via, "maddr"),
+                         via->v_rport || has_param(via, "rport"), *source);
   if (!edits) return;
   su_home_t* home = msg_home(msg);
   if (edits->remove_maddr) remove_all(via->v_common, "maddr");

@@ -118,3 +118,28 @@ TEST_CASE("a repeated maddr, received or rport does not survive in a copy of the
   su_home_deinit(home);
   msg_destroy(msg);
 }
+
+TEST_CASE("a valueless maddr or rport right before a list's comma is pinned too") {
+  // Sofia 1.12.11 reads the parameters before it cuts the list at the comma, so `;maddr,`
+  // leaves v_maddr unset while a copy of the Via (nta's replies) finds maddr="" (found by
+  // tests/fuzz/sip/fuzz_sip_message).
+  auto cls = p2psip::sip::PinnedViaClass::create();
+  REQUIRE(cls);
+  for (const char* via : {"Via: SIP/2.0/UDP a.example;rport;maddr,\r\n",
+                          "Via: SIP/2.0/UDP a.example;maddr;rport, \r\n"}) {
+    CAPTURE(via);
+    msg_t* msg = receive(*cls, request("OPTIONS sip:y SIP/2.0", via));
+    sip_t* sip = sip_object(msg);
+    REQUIRE(sip->sip_via);
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    sip_via_t* copy = sip_via_dup(home, sip->sip_via);
+    REQUIRE(copy);
+    for (const sip_via_t* v : {static_cast<const sip_via_t*>(sip->sip_via), static_cast<const sip_via_t*>(copy)}) {
+      CHECK(v->v_maddr == nullptr);
+      REQUIRE(v->v_rport);
+      CHECK(std::string(v->v_rport) == "40000");
+    }
+    su_home_deinit(home);
+    msg_destroy(msg);
+  }
+}
