@@ -232,6 +232,11 @@ std::optional<wire::StoreReq> DataStore::export_resource(const wire::ResourceId&
   return req;
 }
 
+void DataStore::for_each_resource(
+    const std::function<void(const wire::ResourceId&, const Resource&)>& visit) const {
+  for (const auto& [id, res] : resources_) visit(id, res);
+}
+
 bool DataStore::erase_resource(const wire::ResourceId& resource) {
   return resources_.erase(resource) > 0;
 }

@@ -278,8 +278,15 @@ void ReplicatedStore::on_timer(Millis now) {
   if (auto e = *expiry_; e && *e <= w) {
     store_.expire(w);
     expiry_.reset();
-    std::erase_if(pushed_, [&](const auto& kv) { return !store_.export_resource(kv.first, w, 1); });
-    prune_certificates();
+    // The bookkeeping of what expired walks everything held: at most once per sweep interval,
+    // not once per expiry (with many values their expiries come every few ms). Until then an
+    // entry of pushed_ or certs_ may outlive its data: pushed_ is cleared by the next store of
+    // the resource (after_store) and certs_ only adds certificates to answers that need them.
+    if (now >= next_housekeeping_) {
+      next_housekeeping_ = now + config_.sweep_interval;
+      std::erase_if(pushed_, [&](const auto& kv) { return !store_.holds(kv.first); });
+      prune_certificates();
+    }
   }
   if (active() && now >= next_sweep_) {
     next_sweep_ = now + config_.sweep_interval;
@@ -289,13 +296,13 @@ void ReplicatedStore::on_timer(Millis now) {
 
 void ReplicatedStore::prune_certificates() {
   std::set<Bytes, BytesLess> used;
-  for (const auto& res : store_.resources()) {
-    auto all = store_.export_resource(res, 0, 1);
-    if (!all) continue;
-    for (const auto& kd : all->kind_data) {
-      for (const auto& v : kd.values) used.insert(identity_key(v.signature.identity));
+  store_.for_each_resource([&](const wire::ResourceId&, const DataStore::Resource& kinds) {
+    for (const auto& [kind, state] : kinds) {
+      for (const auto& [key, e] : state.entries) {
+        used.insert(identity_key(e.data.signature.identity));
+      }
     }
-  }
+  });
   std::erase_if(certs_, [&](const auto& kv) { return !used.count(kv.first); });
 }
 
@@ -321,33 +328,32 @@ void ReplicatedStore::on_leave(Millis now, std::function<void()> done) {
   leave_done_ = std::move(done);
 }
 
+// Read in place, once a second for the metrics: O(values), no copy (for_each_resource).
 StorageStats ReplicatedStore::stats() const {
   StorageStats s;
   s.store_results = store_results_;
   s.fetch_results = fetch_results_;
   bool ring = role() == RingRole::kMember || role() == RingRole::kLeaving;
-  for (const auto& res : store_.resources()) {
-    auto all = store_.export_resource(res, 0, 1);
-    if (!all) continue;
+  store_.for_each_resource([&](const wire::ResourceId& res, const DataStore::Resource& kinds) {
     bool usage_data = false;
-    for (const auto& kd : all->kind_data) {
-      ++s.resources_by_kind[kd.kind];
-      if (is_certificate_kind(kd.kind)) continue;  // the §8 store: by kind only (stats' comment)
+    for (const auto& [kind, state] : kinds) {
+      if (state.entries.empty()) continue;
+      ++s.resources_by_kind[kind];
+      if (is_certificate_kind(kind)) continue;  // the §8 store: by kind only (stats' comment)
       usage_data = true;
-      s.values += kd.values.size();
-      for (const auto& v : kd.values) {
-        if (s.oldest_storage_time == 0 || v.storage_time < s.oldest_storage_time) {
-          s.oldest_storage_time = v.storage_time;
-        }
+      s.values += state.entries.size();
+      for (const auto& [key, e] : state.entries) {
+        std::uint64_t t = e.data.storage_time;
+        if (s.oldest_storage_time == 0 || t < s.oldest_storage_time) s.oldest_storage_time = t;
       }
     }
-    if (!usage_data) continue;
+    if (!usage_data) return;
     if (ring && overlay_->routing_table().is_responsible(point_of(res))) {
       ++s.responsible_resources;
     } else {
       ++s.replica_resources;
     }
-  }
+  });
   return s;
 }
 

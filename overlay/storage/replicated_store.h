@@ -134,6 +134,7 @@ class ReplicatedStore final : public StorageHandler {
   std::map<std::string, std::uint64_t> store_results_;
   std::map<std::string, std::uint64_t> fetch_results_;
   Millis next_sweep_{0};
+  Millis next_housekeeping_{0};  // pushed_ and certs_ pruned after expiries (on_timer)
   mutable std::optional<std::optional<WallMs>> expiry_;  // store_.next_expiry(), cached
   std::size_t inflight_ = 0;
   std::function<void()> leave_done_;

@@ -165,3 +165,41 @@ TEST_CASE("ReplicatedStore: a certificate it stores under CERTIFICATE_BY_NODE be
   CHECK(rs.stats().resources_by_kind.at(kCertificateByNodeKindId) == 1);
   CHECK(rs.stats().values == 0);  // the summary numbers are the usages' data only
 }
+
+TEST_CASE("ReplicatedStore::stats counts what is stored: values, kinds, oldest storage time") {
+  ReplicatedStore rs(registry(), [](const wire::Message&) {
+    return std::make_unique<CertificateVerifier>(
+        std::vector<sec::Certificate>{alice().cert, bob().cert});
+  });
+  AloneServices services;
+  rs.attach(services);
+  auto store = [&](const Party& p, const wire::ResourceId& res, KindId kind,
+                   std::vector<wire::StoredData> values) {
+    wire::Message m;
+    m.contents.message_code = wire::to_u16(wire::MessageCode::kStoreReq);
+    m.contents.message_body = wire::encode_to_bytes(store_req(res, kind, std::move(values))).value();
+    m.security.signature.identity = p.signer.identity();
+    return rs.on_request(Millis{0}, StorageRequest{m, p.node, true}).code;
+  };
+  auto alice_res = resource_id_of("alice@p2p.example.com");
+  auto bob_res = resource_id_of("bob@p2p.example.com");
+  auto cert_res = node_resource_id(bob().node);
+  REQUIRE(store(alice(), alice_res, kSip,
+                {signed_data(alice(), alice_res, kSip, dict(alice().node, "one"), kNow - 7, 100),
+                 signed_data(alice(), alice_res, kSip, dict(wire::NodeId(alice().cert.node_ids()[1]), "two"),
+                             kNow - 3, 100)}) == wire::MessageCode::kStoreAns);
+  REQUIRE(store(bob(), bob_res, kSip,
+                {signed_data(bob(), bob_res, kSip, dict(bob().node, "b"), kNow - 5, 100)}) ==
+          wire::MessageCode::kStoreAns);
+  REQUIRE(store(bob(), cert_res, kCertificateByNodeKindId,
+                {certificate_value(bob(), cert_res, kCertificateByNodeKindId)}) ==
+          wire::MessageCode::kStoreAns);
+  StorageStats s = rs.stats();
+  CHECK(s.values == 3);  // the §8 certificate is counted by kind only
+  CHECK(s.resources_by_kind.at(kSip) == 2);
+  CHECK(s.resources_by_kind.at(kCertificateByNodeKindId) == 1);
+  CHECK(s.oldest_storage_time == kNow - 7);
+  CHECK(s.responsible_resources == 2);  // alone in the ring: responsible for both
+  CHECK(s.replica_resources == 0);
+  CHECK(s.store_results.at("ok") == 3);
+}
