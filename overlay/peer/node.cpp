@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "overlay/security/renewal.h"
@@ -193,6 +194,19 @@ std::uint64_t Node::send_request(const wire::Destination& dest, wire::MessageCod
   return id;
 }
 
+storage::StorageStats Node::storage_stats() const {
+  using namespace std::chrono;
+  constexpr auto kAlwaysWalk = milliseconds(10);
+  auto t0 = steady_clock::now();
+  if (storage_walk_ >= kAlwaysWalk && t0 - storage_stats_at_ < 100 * storage_walk_) {
+    return storage_stats_;
+  }
+  storage_stats_ = store_->stats();
+  storage_stats_at_ = t0;
+  storage_walk_ = steady_clock::now() - t0;
+  return storage_stats_;
+}
+
 NodeSnapshot Node::snapshot() const {
   NodeSnapshot s;
   if (core_) {
@@ -204,7 +218,7 @@ NodeSnapshot Node::snapshot() const {
   s.link = links_->counters();
   s.listen_port = listen_port_;
   s.links = links_->links().size();
-  if (store_) s.storage = store_->stats();
+  if (store_) s.storage = storage_stats();
   s.configuration_sequence = config_sequence_;
   s.bad_node_refusals = bad_nodes_.refused();
   return s;
