@@ -80,7 +80,8 @@ StorageResult<DataStore::KindState> DataStore::apply_kind(const wire::StoreReq& 
     }
     auto key = placement(data.value, state);
     if (!key) return unexpected(std::move(key).error());
-    Entry entry{placed(data, *key), std::min(now + span, from_storage), signer->node_ids};
+    Entry entry{placed(data, *key), std::min(now + span, from_storage),
+                SignerIds(signer->node_ids, ByteView(*key))};
     auto it = state.entries.find(*key);
     if (it != state.entries.end()) {
       // A replica copy never replaces a value at least as new: replication merges.

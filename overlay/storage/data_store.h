@@ -29,6 +29,7 @@
 #include "common/bytes.h"
 #include "common/expected.h"
 #include "overlay/storage/kinds.h"
+#include "overlay/storage/signer_ids.h"
 #include "overlay/storage/signing.h"
 #include "overlay/wire/bodies_storage.h"
 #include "overlay/wire/message_codes.h"
@@ -95,7 +96,7 @@ class DataStore {
   struct Entry {
     wire::StoredData data;
     WallMs expires_at = 0;
-    std::vector<wire::NodeId> signer;  // the signer certificate's Node-IDs (drop_signed_by)
+    SignerIds signer;  // the signer certificate's Node-IDs (drop_signed_by), under its key
     friend bool operator==(const Entry&, const Entry&) = default;
   };
   // Keyed by an empty key (single), the big-endian index (array) or the dictionary key.

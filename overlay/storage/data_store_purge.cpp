@@ -11,8 +11,7 @@ std::size_t DataStore::drop_signed_by(const std::function<bool(const wire::NodeI
   for (auto res = resources_.begin(); res != resources_.end();) {
     for (auto kind = res->second.begin(); kind != res->second.end();) {
       std::size_t n = std::erase_if(kind->second.entries, [&](const auto& e) {
-        const auto& ids = e.second.signer;
-        return std::any_of(ids.begin(), ids.end(), listed);
+        return e.second.signer.any_listed(listed, ByteView(e.first));
       });
       if (n > 0) ++kind->second.generation;  // the data changed (§7.4.1.1)
       dropped += n;

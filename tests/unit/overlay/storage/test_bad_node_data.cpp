@@ -39,6 +39,46 @@ TEST_CASE("bad-node data: values of a listed signer are dropped, others kept") {
   CHECK(store.value_count() == 1);
 }
 
+TEST_CASE("bad-node data: a registration keyed by its signer's one Node-ID is dropped too") {
+  // The signer's Node-IDs are then the dictionary key itself (SignerIds holds nothing).
+  DataStore store{registry()};
+  CertificateVerifier v = verifier();
+  auto b = resource_id_of(bob().user);
+  REQUIRE(store.store(store_req(b, kSip, {signed_data(bob(), b, kSip, dict(bob().node, "b"))}), kNow, v));
+  const DataStore::KindState* state = store.kind_state(b, kSip);
+  REQUIRE(state);
+  REQUIRE(state->entries.size() == 1);
+  CHECK_FALSE(state->entries.begin()->second.signer.out_of_line());
+  CHECK(store.drop_signed_by([&](const wire::NodeId& id) { return id == alice().node; }) == 0);
+  CHECK(store.value_count() == 1);
+  CHECK(store.drop_signed_by([&](const wire::NodeId& id) { return id == bob().node; }) == 1);
+  CHECK(store.value_count() == 0);
+}
+
+TEST_CASE("SignerIds: one Node-ID equal to the key in place, anything else out of line") {
+  const wire::NodeId n = bob().node, m = alice().node;
+  auto key = [](const wire::NodeId& id) { return Bytes(id.bytes().begin(), id.bytes().end()); };
+  auto is = [](const wire::NodeId& want) {
+    return [want](const wire::NodeId& id) { return id == want; };
+  };
+  SignerIds keyed({n}, key(n));
+  CHECK_FALSE(keyed.out_of_line());
+  CHECK(keyed.any_listed(is(n), key(n)));
+  CHECK_FALSE(keyed.any_listed(is(m), key(n)));
+  SignerIds other_key({n}, key(m));
+  CHECK(other_key.out_of_line());
+  CHECK(other_key.any_listed(is(n), key(m)));
+  CHECK_FALSE(other_key.any_listed(is(m), key(m)));
+  SignerIds two({m, n}, key(n));
+  CHECK(two.any_listed(is(m), key(n)));
+  SignerIds none({}, key(n));
+  CHECK_FALSE(none.any_listed(is(n), key(n)));
+  SignerIds copy = two;  // a deep copy, equal
+  CHECK(copy == two);
+  CHECK_FALSE(copy == keyed);
+  CHECK(SignerIds(keyed) == keyed);
+}
+
 TEST_CASE("bad-node data: a lookup's verifier refuses a listed signer, even memoized") {
   auto res = resource_id_of(alice().user);
   auto data = signed_data(alice(), res, kUserSingle, dv("a"));
