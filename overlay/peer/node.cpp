@@ -199,6 +199,7 @@ storage::StorageStats Node::storage_stats() const {
   constexpr auto kAlwaysWalk = milliseconds(10);
   auto t0 = steady_clock::now();
   if (storage_walk_ >= kAlwaysWalk && t0 - storage_stats_at_ < 100 * storage_walk_) {
+    store_->copy_results(storage_stats_);  // the request counters stay current
     return storage_stats_;
   }
   storage_stats_ = store_->stats();

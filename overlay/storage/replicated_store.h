@@ -87,7 +87,12 @@ class ReplicatedStore final : public StorageHandler {
   // §6.3.4, known_certificates.h). `known` must outlive the store; null: off.
   void learn_certificates(KnownCertificates* known) { known_ = known; }
 
-  StorageStats stats() const;
+  StorageStats stats() const;  // walks every stored value (see Node::storage_stats)
+  // Only stats()'s request counters (store_results, fetch_results): O(result names).
+  void copy_results(StorageStats& into) const {
+    into.store_results = store_results_;
+    into.fetch_results = fetch_results_;
+  }
   const DataStore& data() const { return store_; }
   std::size_t drop_signed_by(const std::function<bool(const wire::NodeId&)>& listed) {
     return store_.drop_signed_by(listed);
