@@ -331,8 +331,7 @@ void ReplicatedStore::on_leave(Millis now, std::function<void()> done) {
 // Read in place, once a second for the metrics: O(values), no copy (for_each_resource).
 StorageStats ReplicatedStore::stats() const {
   StorageStats s;
-  s.store_results = store_results_;
-  s.fetch_results = fetch_results_;
+  copy_results(s);
   bool ring = role() == RingRole::kMember || role() == RingRole::kLeaving;
   store_.for_each_resource([&](const wire::ResourceId& res, const DataStore::Resource& kinds) {
     bool usage_data = false;
