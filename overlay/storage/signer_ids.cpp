@@ -23,9 +23,7 @@ SignerIds::SignerIds(const SignerIds& other)
     : ids_(other.ids_ ? std::make_unique<std::vector<wire::NodeId>>(*other.ids_) : nullptr) {}
 
 SignerIds& SignerIds::operator=(const SignerIds& other) {
-  if (this != &other) {
-    ids_ = other.ids_ ? std::make_unique<std::vector<wire::NodeId>>(*other.ids_) : nullptr;
-  }
+  if (this != &other) *this = SignerIds(other);  // the copy constructor's deep copy, moved in
   return *this;
 }
 
