@@ -61,6 +61,11 @@ void bench_key(const sec::CertificateAuthority& ca, sec::KeyType type, double se
   p2psip::Bytes der(issued.certificate.der().begin(), issued.certificate.der().end());
   std::string parse = std::string(sec::key_type_name(type)) + " cert parse";
   measure(parse.c_str(), secs, [&] { return sec::Certificate::from_der(der, "p2p.example.com").has_value(); });
+  auto parsed = must(sec::Certificate::from_der(der, "p2p.example.com"), "parse");
+  measure((std::string(sec::key_type_name(type)) + " chain verify (parsed once)").c_str(), secs,
+          [&] { return parsed.verify_chain(ca.root(), now).has_value(); });
+  measure((label + " verify, key of a parsed cert").c_str(), secs,
+          [&] { return sec::verify(parsed, alg, msg, sig).has_value(); });
   std::string chain = parse + "+chain verify";
   measure(chain.c_str(), secs, [&] {
     auto c = sec::Certificate::from_der(der, "p2p.example.com");

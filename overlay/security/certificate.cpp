@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "overlay/security/files.h"
+#include "overlay/security/x509_parse.h"
 
 namespace p2psip::security {
 
@@ -61,11 +62,10 @@ class CertificateParser {
   Expected<Certificate, Error> parse(ByteView der) {
     if (der.empty()) return unexpected(Error("empty certificate"));
     if (der.size() > kMaxCertificateSize) return unexpected(Error("certificate larger than 16 KiB"));
-    auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    const unsigned char* const end = p + der.size();
-    cert_.x509_.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    std::size_t consumed = 0;
+    cert_.x509_ = decode_x509(der, &consumed);
     if (!cert_.x509_) return unexpected(openssl_error("not a DER X.509 certificate"));
-    if (p != end) return unexpected(Error("trailing bytes after the certificate"));
+    if (consumed != der.size()) return unexpected(Error("trailing bytes after the certificate"));
     cert_.der_.assign(der.begin(), der.end());
     for (auto step : {&CertificateParser::check_basics, &CertificateParser::check_key,
                       &CertificateParser::check_names}) {

@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "overlay/security/certificate.h"
+#include "overlay/security/signature.h"
+#include "overlay/security/x509_parse.h"
 #include "test_support.h"
 
 using namespace p2psip::security;
@@ -91,6 +93,37 @@ TEST_CASE("certificates that break RFC 6940 §11.3 are refused with the reason")
   CertSpec ca_flag = with_san({{GEN_URI, uri_for(1)}, {GEN_EMAIL, user}});
   ca_flag.is_ca = true;
   CHECK(parse_error(build_cert(ca, ca_flag)).find("CA certificate") != std::string::npos);
+}
+
+TEST_CASE("EC and RSA certificates decode the short way; other keys and bad extensions as before") {
+  const std::string user = kUser;
+  for (KeyType type : {KeyType::ec_p256, KeyType::rsa2048}) {
+    auto issued = ec_ca().issue({kUser, {node_id(5)}, type, 30}, kNow);
+    REQUIRE(issued.has_value());
+    X509DecodeCounts before = x509_decode_counts();
+    auto cert = Certificate::from_der(issued->certificate.der(), kOverlay);
+    REQUIRE(cert.has_value());
+    CHECK(x509_decode_counts().fast == before.fast + 1);
+    CHECK(x509_decode_counts().ordinary == before.ordinary);
+    // The key decoded that way verifies what the certificate's private key signed, and the
+    // certificate chains to its root.
+    auto alg = default_algorithm(type);
+    Bytes message(64, std::byte{0x42});
+    auto signature = sign(issued->key, alg, message);
+    REQUIRE(signature.has_value());
+    CHECK(verify(*cert, alg, message, *signature).has_value());
+    message[0] = std::byte{0x43};
+    CHECK_FALSE(verify(*cert, alg, message, *signature).has_value());
+    CHECK(cert->verify_chain(ec_ca().root(), kNow).has_value());
+  }
+  CertSpec ed = with_san({{GEN_URI, uri_for(1)}, {GEN_EMAIL, user}});
+  ed.ed25519_key = true;
+  X509DecodeCounts before = x509_decode_counts();
+  CHECK(parse_error(build_cert(ec_ca(), ed)).find("unsupported key type") != std::string::npos);
+  CHECK(x509_decode_counts().ordinary == before.ordinary + 1);
+  CertSpec twice = with_san({{GEN_URI, uri_for(1)}, {GEN_EMAIL, user}});
+  twice.duplicate_extension = true;
+  CHECK(parse_error(build_cert(ec_ca(), twice)) == "malformed or duplicated extensions");
 }
 
 TEST_CASE("hostile bytes: empty, truncated, trailing, junk") {

@@ -78,8 +78,10 @@ Bytes build_cert(const CertificateAuthority& ca, const CertSpec& spec) {
   }
   X509* issuer = ca.root().x509();
   X509_set_issuer_name(x.get(), X509_get_subject_name(issuer));
-  X509_set_pubkey(x.get(), key->get());
+  EvpPkeyPtr ed25519(spec.ed25519_key ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519") : nullptr);
+  X509_set_pubkey(x.get(), ed25519 ? ed25519.get() : key->get());
   add_conf_ext(x.get(), issuer, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  if (spec.duplicate_extension) add_conf_ext(x.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
   add_conf_ext(x.get(), issuer, NID_authority_key_identifier, "keyid:always");
   if (!spec.no_san) add_san(x.get(), spec);
   check(X509_sign(x.get(), ca.key().get(), EVP_sha256()) > 0, "sign");

@@ -29,6 +29,8 @@ struct CertSpec {
   std::string subject_cn;  // empty: empty subject
   bool is_ca = false;
   bool no_san = false;
+  bool ed25519_key = false;          // a key type RELOAD peers here do not use
+  bool duplicate_extension = false;  // basicConstraints twice
 };
 inline CertSpec with_san(std::vector<std::pair<int, std::string>> san) {
   CertSpec spec;
