@@ -9,6 +9,7 @@
 
 #include "overlay/security/ca.h"
 #include "overlay/security/signature.h"
+#include "overlay/security/x509_parse.h"
 
 namespace sec = p2psip::security;
 using Clock = std::chrono::steady_clock;
@@ -59,7 +60,19 @@ void bench_key(const sec::CertificateAuthority& ca, sec::KeyType type, double se
   measure((label + " verify").c_str(), secs,
           [&] { return sec::verify(issued.certificate, alg, msg, sig).has_value(); });
   p2psip::Bytes der(issued.certificate.der().begin(), issued.certificate.der().end());
-  std::string parse = std::string(sec::key_type_name(type)) + " cert parse";
+  // The anchor: OpenSSL's own d2i_X509, against the decoding Certificate::from_der uses.
+  std::string kind(sec::key_type_name(type));
+  measure((kind + " d2i_X509 (OpenSSL, anchor)").c_str(), secs, [&] {
+    auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    sec::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    return x != nullptr && X509_get0_pubkey(x.get()) != nullptr;
+  });
+  measure((kind + " decode_x509 (x509_parse.h)").c_str(), secs, [&] {
+    std::size_t used = 0;
+    sec::X509Ptr x = sec::decode_x509(der, &used);
+    return x != nullptr && X509_get0_pubkey(x.get()) != nullptr;
+  });
+  std::string parse = kind + " cert parse";
   measure(parse.c_str(), secs, [&] { return sec::Certificate::from_der(der, "p2p.example.com").has_value(); });
   auto parsed = must(sec::Certificate::from_der(der, "p2p.example.com"), "parse");
   measure((std::string(sec::key_type_name(type)) + " chain verify (parsed once)").c_str(), secs,
