@@ -53,6 +53,7 @@ std::vector<OSSL_ALGORITHM> kept(OSSL_PROVIDER* from, int operation, bool decode
 }
 
 const OSSL_ALGORITHM* forward_query(void*, int operation, int* no_cache) {
+  *no_cache = 0;
   switch (operation) {
     case OSSL_OP_KEYMGMT: return forwarded->keymgmt.data();
     case OSSL_OP_DECODER: return forwarded->decoder.data();
@@ -96,11 +97,6 @@ class ParseContext {
     }
     ERR_clear_error();
   }
-  ~ParseContext() {
-    if (provider_ != nullptr) OSSL_PROVIDER_unload(provider_);
-    OSSL_LIB_CTX_free(libctx_);
-    if (tables_.target != nullptr) OSSL_PROVIDER_unload(tables_.target);
-  }
   ParseContext(const ParseContext&) = delete;
   ParseContext& operator=(const ParseContext&) = delete;
 
@@ -113,8 +109,10 @@ class ParseContext {
 };
 
 OSSL_LIB_CTX* parse_libctx() {
-  static ParseContext context;  // C++ guarantees one thread-safe construction
-  return context.libctx();
+  // Made once (C++ guarantees a thread-safe construction) and deliberately never destroyed: a
+  // verification thread may still decode while the process exits.
+  static const ParseContext* const context = new ParseContext();
+  return context->libctx();
 }
 
 // X509_new_ex is how a certificate gets a library context; without one, the decoding is
