@@ -91,7 +91,7 @@ class ParseContext {
     libctx_ = OSSL_LIB_CTX_new();
     if (libctx_ == nullptr ||
         OSSL_PROVIDER_add_builtin(libctx_, "p2psip-x509-parse", &forward_init) != 1 ||
-        (provider_ = OSSL_PROVIDER_load(libctx_, "p2psip-x509-parse")) == nullptr) {
+        OSSL_PROVIDER_load(libctx_, "p2psip-x509-parse") == nullptr) {
       OSSL_LIB_CTX_free(libctx_);
       libctx_ = nullptr;
     }
@@ -105,7 +105,6 @@ class ParseContext {
  private:
   ForwardedTables tables_;
   OSSL_LIB_CTX* libctx_ = nullptr;
-  OSSL_PROVIDER* provider_ = nullptr;
 };
 
 OSSL_LIB_CTX* parse_libctx() {
