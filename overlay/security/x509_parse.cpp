@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <climits>
-#include <cstring>
 #include <string_view>
 #include <vector>
 
