@@ -45,6 +45,12 @@ def step_line(st, ok, label="step"):
             f"{'pass' if ok else 'FAIL'}{lat}{_cache_note(st.cache)}")
 
 
+def _warmup_note(a):
+    if not getattr(a, "warmup_rate", 0) or a.callees < 2:
+        return ""
+    return f", each called once at {a.warmup_rate}/s before the searches (not counted)"
+
+
 def _cache_note(cache):
     if not cache:
         return ""
@@ -200,7 +206,8 @@ def append_results(path, ctx):
         f"Versions: {_first_line([a.kamailio, '-v'])}; {_first_line(['sipp', '-v'])}.  ",
         f"Load: {a.uacs} UACs, {a.step_seconds} s steps, hold {a.hold_ms} ms, Kamailio "
         f"{a.kamailio_children} UDP workers, -m {a.kamailio_shm} -M {a.kamailio_pkg}; "
-        f"{a.callees} callee AoR{'s called in turn' if a.callees > 1 else ''}.\n",
+        f"{a.callees} callee AoR{'s called in turn' if a.callees > 1 else ''}"
+        f"{_warmup_note(a)}.\n",
         _markdown(summary_rows(ctx)) if ctx.found else "No SUT ran.",
     ]
     lines += [f"\n{line}" for line in cache_lines(ctx)]

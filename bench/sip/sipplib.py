@@ -91,6 +91,14 @@ def uac_slices(users, uacs):
     return [users[i::uacs] for i in range(uacs)]
 
 
+def rotated(items, start):
+    """items from index start (modulo their number) round to start - 1."""
+    if not items:
+        return items
+    k = start % len(items)
+    return items[k:] + items[:k]
+
+
 def register_all(target, workdir, users, domain, contact_hostport, rate=500):
     """REGISTER every user@domain -> sip:user@contact_hostport at target (one SIPp run with an
     injection file for several); True when every REGISTER got 200."""
@@ -270,6 +278,8 @@ def uac_args(sut, rate, seconds, uacs, stepdir, hold_ms=0, trace=False):
     calls = max(1, round(per_uac * seconds))
     users = getattr(sut, "callees", None) or [sut.callee]
     slices = uac_slices(users, uacs) if len(users) > 1 else None
+    if slices:  # go on where this SUT's previous step stopped (run_step advances it)
+        slices = [rotated(s, getattr(sut, "callee_next", 0)) for s in slices]
     targets = getattr(sut, "targets", None) or [sut.target]  # UAC i calls targets[i % n]
     out = []
     for i in range(uacs):
@@ -319,6 +329,7 @@ def run_step(sut, rate, seconds, uacs, workdir, hold_ms=0, trace=False):
         if p.alive():
             p.stop()
     step.wall = time.monotonic() - t0 - hold_ms / 1000.0
+    sut.callee_next = getattr(sut, "callee_next", 0) + calls  # each UAC's next AoR
     step.sut_cpu = (group_cpu_seconds(sut.pgid) - cpu_sut0) if sut.pgid else 0.0
     step.uas_cpu = group_cpu_seconds(sut.uas_pgid) - cpu_uas0
     step.uac_cpu = children_cpu_seconds() - cpu_uac0
