@@ -24,12 +24,14 @@ Sections below are appended by `--append-results`, newest last.
 
 class Context:
     def __init__(self, argv, started, load_before, load_after, args, skipped, found, latency,
-                 notes=(), overload=None):
+                 notes=(), overload=None, cross_latency=None):
         self.argv, self.started = argv, started
         self.load_before, self.load_after = load_before, load_after
         self.args, self.skipped, self.found, self.latency = args, skipped, found, latency
         self.notes = list(notes)
         self.overload = overload or {}  # {name: [(factor, Step)]}
+        # {name: [(other SUT's name, Step at half the other's maximum)]}
+        self.cross_latency = cross_latency or {}
 
 
 def step_line(st, ok, label="step"):
@@ -153,6 +155,22 @@ COLUMNS = ["SUT", "max calls/s (<0.1% failed)", "steps (x = failed)", "SUT CPU u
            "setup p99 ms", "rtd p50 / p99 ms", "latency step failed", "ratio to Kamailio"]
 
 
+CROSS_COLUMNS = ["SUT", "calls/s (half the maximum of)", "setup p50 ms", "setup p99 ms",
+                 "failed", "its own half maximum: calls/s, setup p99 ms"]
+
+
+def cross_rows(ctx):
+    """Each SUT's latency at the other SUTs' half maximum, beside its own (--latency-at-others)."""
+    rows = []
+    for name, runs in ctx.cross_latency.items():
+        own = ctx.latency.get(name)
+        mine = f"{own.rate:g}, {_ms(own.latencies, 99)}" if own else "-"
+        for other, st in runs:
+            rows.append([name, f"{st.rate:g} ({other})", _ms(st.latencies, 50),
+                         _ms(st.latencies, 99), f"{st.failed}/{st.attempted}", mine])
+    return rows
+
+
 def _markdown(rows, columns=None):
     columns = columns or COLUMNS
     out = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
@@ -164,6 +182,9 @@ def summary_table(ctx):
     text = _markdown(summary_rows(ctx)) if ctx.found else "(no SUT ran)"
     if ctx.overload:
         text += "\n\nOverload:\n\n" + _markdown(overload_rows(ctx), OVERLOAD_COLUMNS)
+    if ctx.cross_latency:
+        text += ("\n\nLatency at the other SUT's half maximum:\n\n"
+                 + _markdown(cross_rows(ctx), CROSS_COLUMNS))
     for line in cache_lines(ctx):
         text += f"\n{line}"
     for name, why in ctx.skipped:
@@ -215,6 +236,10 @@ def append_results(path, ctx):
         lines += [f"\nOverload (each SUT offered {', '.join(f'{f:g}x' for f in a.overload_factors)} "
                   f"its own maximum for {a.overload_seconds} s; goodput = completed calls / "
                   f"SIPp's elapsed time):\n", _markdown(overload_rows(ctx), OVERLOAD_COLUMNS)]
+    if ctx.cross_latency:
+        lines += ["\nSetup latency of each SUT at the other's half maximum (the same offered rate "
+                  "for both; the latency steps above are at each SUT's own half maximum):\n",
+                  _markdown(cross_rows(ctx), CROSS_COLUMNS)]
     for name, why in ctx.skipped:
         lines.append(f"\nSkipped {name}: {why.splitlines()[0]}")
     for note in ctx.notes:
@@ -226,6 +251,9 @@ def append_results(path, ctx):
             lines.append(step_line(st, st.passed(0.001, 0.95)))
     for st in ctx.latency.values():
         lines.append(step_line(st, st.passed(0.001, 0.95), "latency"))
+    for runs in ctx.cross_latency.values():
+        for _, st in runs:
+            lines.append(step_line(st, st.passed(0.001, 0.95), "latency"))
     for name, runs in ctx.overload.items():
         for factor, st in runs:
             lines.append(overload_line(st, factor, ctx.found[name][0]))
